@@ -1,0 +1,158 @@
+package io.ferrite.block;
+
+import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.StoreFullException;
+import io.ferrite.store.StoreIOException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Creating and mapping block files, with the two rules that keep the JVM alive: every page of a new file is allocated
+ * (written) before it is mapped, so a full disk is an exception at creation and never a SIGBUS on a later append; and
+ * an existing file is mapped only after its size has been checked against its header, never past its end.
+ */
+public final class BlockFile
+{
+    /** Zero-fill in chunks: large enough to be fast, small enough to keep the buffer cheap. */
+    private static final int FILL_CHUNK = 1 << 20;
+    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(FILL_CHUNK);
+
+    private BlockFile()
+    {
+    }
+
+    /**
+     * Create a block file of {@code length} bytes, allocate all of it, map it, and write its header.
+     *
+     * @return the open channel and mapping.
+     */
+    public static Mapping create(
+        final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos, final Crc32c crc)
+    {
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+            fill(channel, 0, length);
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+            mapped.order(ByteOrder.LITTLE_ENDIAN);
+            final Mapping mapping = new Mapping(file, channel, mapped, -1);
+            BlockHeader.write(mapping, blockId, baseSeq, length, createdNanos, crc);
+            return mapping;
+        }
+        catch (final IOException ex)
+        {
+            closeQuietlyAfterFailure(channel, ex);
+            if (isOutOfSpace(ex))
+            {
+                throw new StoreFullException("allocate block file", file, ex);
+            }
+            throw new StoreIOException("create block file", file, ex);
+        }
+    }
+
+    /**
+     * Open an existing block file, check its header, and map it — never past the file's end. A file shorter than its
+     * header claims (truncated behind our back, or by a crash on a filesystem that lost its tail) is mapped as far as
+     * it goes; when it is to be appended to, it is first extended back to its full, allocated length.
+     *
+     * @param writable keep the channel open (the block will be appended to and forced).
+     */
+    public static Mapping open(final Path file, final long expectedBlockId, final boolean writable, final Crc32c crc)
+    {
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            final long size = channel.size();
+            if (size < BlockDescriptor.HEADER_LENGTH)
+            {
+                throw new CorruptFileException("block file is shorter (" + size + " bytes) than a block header (" +
+                    BlockDescriptor.HEADER_LENGTH + " bytes)", file, size);
+            }
+            final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining())
+            {
+                if (channel.read(header, header.position()) < 0)
+                {
+                    throw new CorruptFileException("block file ended inside its header", file, header.position());
+                }
+            }
+            final int declared = BlockHeader.validate(file, header, expectedBlockId, crc);
+            if (size < declared && writable)
+            {
+                fill(channel, size, declared);
+            }
+            final long mappable = writable ? declared : Math.min(size, declared);
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, mappable);
+            mapped.order(ByteOrder.LITTLE_ENDIAN);
+            final Mapping mapping = new Mapping(file, writable ? channel : null, mapped, size < declared ? size : -1);
+            if (!writable)
+            {
+                channel.close();
+            }
+            return mapping;
+        }
+        catch (final IOException ex)
+        {
+            closeQuietlyAfterFailure(channel, ex);
+            throw new StoreIOException("open block file", file, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietlyAfterFailure(channel, ex);
+            throw ex;
+        }
+    }
+
+    private static void fill(final FileChannel channel, final long from, final long to) throws IOException
+    {
+        long position = from;
+        while (position < to)
+        {
+            final ByteBuffer chunk = ZEROES.duplicate();
+            chunk.limit((int)Math.min(FILL_CHUNK, to - position));
+            while (chunk.hasRemaining())
+            {
+                position += channel.write(chunk, position);
+            }
+        }
+    }
+
+    static boolean isOutOfSpace(final IOException ex)
+    {
+        final String message = ex.getMessage();
+        return null != message && (message.contains("No space left") || message.contains("Disk quota exceeded"));
+    }
+
+    private static void closeQuietlyAfterFailure(final FileChannel channel, final Exception failure)
+    {
+        if (null != channel)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException closeFailure)
+            {
+                failure.addSuppressed(closeFailure);
+            }
+        }
+    }
+
+    /**
+     * A mapped block file and, while it is writable, its channel (used for fsync).
+     *
+     * @param truncatedSize the file's size when it was found shorter than its header claims, else -1.
+     */
+    public record Mapping(Path file, FileChannel channel, MappedByteBuffer mapped, long truncatedSize)
+    {
+    }
+}

@@ -1,0 +1,387 @@
+package io.ferrite.block;
+
+import io.ferrite.index.SequenceTable;
+import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.store.StoreIOException;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+import static io.ferrite.block.RecordDescriptor.*;
+
+/**
+ * One block file: its mapping, its sequence table, and the append mechanics. Blocks recovered from {@code state.db}
+ * start unmapped; they are mapped, and their sequence table built, on the first read that needs them — reads may touch
+ * block files, state writes never do.
+ * <p>
+ * Threading: {@link #append}/{@link #appendSkip} from the single appending thread only. {@link #buffer()} and
+ * {@link #table()} from any thread; the lazy mapping and table build happen once, under this block's monitor, which
+ * only readers of the same not-yet-mapped block contend for.
+ * <p>
+ * Mappings are not unmapped explicitly: a reader racing with close or deletion still holds the buffer it uses, so the
+ * mapping stays valid until the garbage collector proves nobody does. That trades prompt release of address space for
+ * never faulting on unmapped memory.
+ */
+public final class MessageBlock
+{
+    private static final Logger LOG = LoggerFactory.getLogger(MessageBlock.class);
+
+    private final long id;
+    private final Path file;
+    private final long baseSeq;
+    private final StoreMetrics metrics;
+
+    private volatile UnsafeBuffer buffer;
+    private volatile MappedByteBuffer mapped;
+    private volatile SequenceTable table;
+    private FileChannel channel;
+
+    /** Writer-only: where the next record goes. */
+    private int writeOffset;
+    /** Written by the flushing thread (serialized by the store's flush lock), read by the appender. */
+    private volatile int forcedOffset;
+    private volatile boolean newFile;
+    private int limit;
+    private long truncatedSize = -1;
+
+    private MessageBlock(final long id, final Path file, final long baseSeq, final StoreMetrics metrics)
+    {
+        this.id = id;
+        this.file = file;
+        this.baseSeq = baseSeq;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Create, allocate and map a new block file.
+     */
+    public static MessageBlock create(
+        final Path file, final long id, final long baseSeq, final int blockSize, final long createdNanos,
+        final StoreMetrics metrics, final Crc32c crc)
+    {
+        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics);
+        final BlockFile.Mapping mapping = BlockFile.create(file, id, baseSeq, blockSize, createdNanos, crc);
+        metrics.onBlockCreated();
+        block.attach(mapping);
+        block.table = new SequenceTable(baseSeq);
+        block.writeOffset = BlockDescriptor.DATA_OFFSET;
+        block.forcedOffset = 0;
+        block.newFile = true;
+        return block;
+    }
+
+    /**
+     * A block known from state whose file is not opened until a read needs it.
+     */
+    public static MessageBlock unmapped(final Path file, final long id, final long baseSeq, final int writeOffset,
+        final StoreMetrics metrics)
+    {
+        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics);
+        block.writeOffset = writeOffset;
+        block.forcedOffset = writeOffset;
+        return block;
+    }
+
+    /**
+     * Open and map an existing block file now, to scan it or to append to it.
+     *
+     * @param baseSeq the base sequence from state, or -1 to take it from the header.
+     */
+    public static MessageBlock open(
+        final Path file, final long id, final long baseSeq, final boolean writable, final StoreMetrics metrics,
+        final Crc32c crc)
+    {
+        final BlockFile.Mapping mapping = BlockFile.open(file, id, writable, crc);
+        metrics.onBlockFileOpened();
+        metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
+        final UnsafeBuffer header = new UnsafeBuffer(mapping.mapped(), 0, BlockDescriptor.HEADER_LENGTH);
+        final long headerBaseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+        final MessageBlock block = new MessageBlock(id, file, baseSeq < 0 ? headerBaseSeq : baseSeq, metrics);
+        block.attach(mapping);
+        return block;
+    }
+
+    private void attach(final BlockFile.Mapping mapping)
+    {
+        this.channel = mapping.channel();
+        this.truncatedSize = mapping.truncatedSize();
+        this.limit = mapping.mapped().capacity();
+        this.mapped = mapping.mapped();
+        this.buffer = new UnsafeBuffer(mapping.mapped());
+    }
+
+    public long id()
+    {
+        return id;
+    }
+
+    public Path file()
+    {
+        return file;
+    }
+
+    public long baseSeq()
+    {
+        return baseSeq;
+    }
+
+    public int writeOffset()
+    {
+        return writeOffset;
+    }
+
+    public int limit()
+    {
+        return limit;
+    }
+
+    /**
+     * @return the size the file had when it was opened shorter than its header claims, else -1.
+     */
+    public long truncatedSize()
+    {
+        return truncatedSize;
+    }
+
+    /**
+     * Install the result of a recovery scan: the table of what was found and where appends continue.
+     */
+    public void recovered(final SequenceTable table, final int writeOffset)
+    {
+        this.table = table;
+        this.writeOffset = writeOffset;
+        this.forcedOffset = writeOffset;
+    }
+
+    /**
+     * @return the mapped buffer, mapping the file first if no read has needed it yet.
+     */
+    public UnsafeBuffer buffer()
+    {
+        final UnsafeBuffer mappedBuffer = buffer;
+        return null != mappedBuffer ? mappedBuffer : mapLazily();
+    }
+
+    /**
+     * @return the mapping behind {@link #buffer()}, for checksums.
+     */
+    public MappedByteBuffer mapped()
+    {
+        buffer();
+        return mapped;
+    }
+
+    /**
+     * @return the sequence table, building it by scanning the mapped block if no read has needed it yet.
+     */
+    public SequenceTable table()
+    {
+        final SequenceTable sequenceTable = table;
+        return null != sequenceTable ? sequenceTable : buildTableLazily();
+    }
+
+    private synchronized UnsafeBuffer mapLazily()
+    {
+        if (null == buffer)
+        {
+            final BlockFile.Mapping mapping = BlockFile.open(file, id, false, new Crc32c());
+            metrics.onBlockFileOpened();
+            metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
+            attach(mapping);
+        }
+        return buffer;
+    }
+
+    private synchronized SequenceTable buildTableLazily()
+    {
+        if (null == table)
+        {
+            final UnsafeBuffer data = buffer();
+            final SequenceTable built = new SequenceTable(baseSeq);
+            final int end = new RecordScanner().wrap(data, mapped, Math.min(limit, writeOffset)).scan(
+                BlockDescriptor.DATA_OFFSET, baseSeq - 1, false, new RecordScanner.Visitor()
+                {
+                    public void onRecord(
+                        final UnsafeBuffer b, final int offset, final int frameLength, final byte type, final long seq,
+                        final int checksum)
+                    {
+                        if (type == TYPE_MESSAGE)
+                        {
+                            built.put(seq, offset);
+                        }
+                    }
+
+                    public void onDamage(final int from, final int to, final long knownSeq, final boolean tail)
+                    {
+                        LOG.warn("block {} has {} bytes that do not verify at offsets [{}, {}){}; their messages " +
+                            "read as absent", file, to - from, from, to, knownSeq > 0 ? " (seq " + knownSeq + ")" : "");
+                    }
+                });
+            metrics.onBlockBytesRead(end - BlockDescriptor.DATA_OFFSET);
+            table = built;
+        }
+        return table;
+    }
+
+    /**
+     * @return whether a record of {@code frameLength} bytes fits after the current data.
+     */
+    public boolean hasRoomFor(final int frameLength)
+    {
+        return writeOffset + frameLength <= limit;
+    }
+
+    /**
+     * Write a message record at the write offset. The caller has checked {@link #hasRoomFor(int)} and validated the
+     * subject as ASCII. Readers learn about it only when the caller publishes {@code seq}.
+     *
+     * @return the record checksum.
+     */
+    public int append(
+        final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload,
+        final int frameLength, final Crc32c crc)
+    {
+        final int offset = writeOffset;
+        final UnsafeBuffer out = buffer;
+        final int subjectLength = subject.length();
+        out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
+        out.putByte(offset + TYPE_OFFSET, TYPE_MESSAGE);
+        out.putByte(offset + FLAGS_OFFSET, (byte)0);
+        out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)subjectLength);
+        out.putLong(offset + SEQUENCE_OFFSET, seq);
+        out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
+        out.putInt(offset + HEADERS_LENGTH_OFFSET, headers.length);
+        out.putInt(offset + PAYLOAD_LENGTH_OFFSET, payload.length);
+        out.putInt(offset + RESERVED_OFFSET, 0);
+        out.putStringWithoutLengthAscii(subjectOffset(offset), subject);
+        final int headersOffset = headersOffset(offset, subjectLength);
+        out.putBytes(headersOffset, headers);
+        final int payloadOffset = headersOffset + headers.length;
+        out.putBytes(payloadOffset, payload);
+        final int checksumOffset = checksumOffset(offset, frameLength);
+        final int paddingOffset = payloadOffset + payload.length;
+        if (paddingOffset < checksumOffset)
+        {
+            out.setMemory(paddingOffset, checksumOffset - paddingOffset, (byte)0);
+        }
+        return seal(out, offset, frameLength, crc, seq);
+    }
+
+    /**
+     * Write a skip record: {@code seq} is assigned and holds no message.
+     *
+     * @return the record checksum.
+     */
+    public int appendSkip(final long seq, final long timestamp, final Crc32c crc)
+    {
+        final int offset = writeOffset;
+        final UnsafeBuffer out = buffer;
+        out.putInt(offset + FRAME_LENGTH_OFFSET, MIN_FRAME_LENGTH);
+        out.putByte(offset + TYPE_OFFSET, TYPE_SKIP);
+        out.putByte(offset + FLAGS_OFFSET, (byte)0);
+        out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)0);
+        out.putLong(offset + SEQUENCE_OFFSET, seq);
+        out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
+        out.putInt(offset + HEADERS_LENGTH_OFFSET, 0);
+        out.putInt(offset + PAYLOAD_LENGTH_OFFSET, 0);
+        out.putInt(offset + RESERVED_OFFSET, 0);
+        return seal(out, offset, MIN_FRAME_LENGTH, crc, 0);
+    }
+
+    private int seal(final UnsafeBuffer out, final int offset, final int frameLength, final Crc32c crc, final long seq)
+    {
+        out.putInt(offset + HEADER_CHECKSUM_OFFSET, crc.compute(mapped, offset, HEADER_CHECKSUM_OFFSET));
+        final int checksum = crc.compute(mapped, offset, frameLength - CHECKSUM_LENGTH);
+        out.putInt(checksumOffset(offset, frameLength), checksum);
+        if (seq > 0)
+        {
+            table.put(seq, offset);
+        }
+        writeOffset = offset + frameLength;
+        return checksum;
+    }
+
+    /**
+     * Zero a torn tail found by recovery so later scans do not mistake it for damage before new records.
+     */
+    public void truncateTo(final int offset, final int extent)
+    {
+        buffer.setMemory(offset, Math.min(limit, extent) - offset, (byte)0);
+        writeOffset = offset;
+        forcedOffset = Math.min(forcedOffset, offset);
+    }
+
+    /**
+     * @return whether there are bytes not yet forced, or the file itself is new.
+     */
+    public boolean isDirty()
+    {
+        return newFile || forcedOffset < writeOffset;
+    }
+
+    /**
+     * Make everything written to this block durable. On Linux an fdatasync of the file writes back the pages dirtied
+     * through the mapping too, and measured several times faster than {@code msync} here; elsewhere the mapping is
+     * forced explicitly. A new file also gets its size and allocation forced once.
+     *
+     * @param upTo the write offset captured under the append lock; bytes beyond it are left to the next force.
+     */
+    public void force(final int upTo)
+    {
+        try
+        {
+            if (null != channel && ForceStrategy.CHANNEL_COVERS_MAPPING)
+            {
+                channel.force(newFile);
+            }
+            else
+            {
+                mapped.force(0, upTo);
+                if (newFile && null != channel)
+                {
+                    channel.force(true);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("force block file", file, ex);
+        }
+        catch (final java.io.UncheckedIOException ex)
+        {
+            throw new StoreIOException("force block file", file, ex.getCause());
+        }
+        newFile = false;
+        forcedOffset = Math.max(forcedOffset, upTo);
+    }
+
+    /**
+     * Close the channel once the block is sealed and forced; the mapping stays for readers.
+     */
+    public void releaseChannel()
+    {
+        if (null != channel)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("close block file", file, ex);
+            }
+            channel = null;
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "MessageBlock{id=" + id + ", file=" + file + ", baseSeq=" + baseSeq + '}';
+    }
+}

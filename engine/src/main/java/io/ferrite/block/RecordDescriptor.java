@@ -1,0 +1,108 @@
+package io.ferrite.block;
+
+import org.agrona.BitUtil;
+
+/**
+ * Layout of one record in a block. Records start 8-byte aligned, one after another, from
+ * {@link BlockDescriptor#DATA_OFFSET}. This class is the only code that knows the offsets.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                    Frame Length (aligned 8)                   |  0
+ *  +---------------+---------------+-------------------------------+
+ *  |     Type      |     Flags     |        Subject Length         |  4
+ *  +---------------+---------------+-------------------------------+
+ *  |                         Sequence (64)                         |  8
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                   Timestamp, epoch nanos (64)                 | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                        Headers Length                         | 24
+ *  +---------------------------------------------------------------+
+ *  |                        Payload Length                         | 28
+ *  +---------------------------------------------------------------+
+ *  |                       Reserved (zero)                         | 32
+ *  +---------------------------------------------------------------+
+ *  |              Header Checksum, CRC32C of bytes 0..35           | 36
+ *  +---------------------------------------------------------------+
+ *  |  Subject (ASCII) | Headers | Payload | zero padding ...      ...| 40
+ *  +---------------------------------------------------------------+
+ *  |        Record Checksum, CRC32C of bytes 0..(length - 5)       | length - 4
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * The header checksum lets recovery tell a damaged body (skip exactly this frame, the length is trustworthy) from a
+ * damaged header (re-synchronise on the next aligned header whose checksum verifies), so one bad record never costs
+ * the records after it. The record checksum is the block's "last checksum" once it is the newest record.
+ */
+public final class RecordDescriptor
+{
+    public static final int ALIGNMENT = 8;
+
+    public static final int FRAME_LENGTH_OFFSET = 0;
+    public static final int TYPE_OFFSET = 4;
+    public static final int FLAGS_OFFSET = 5;
+    public static final int SUBJECT_LENGTH_OFFSET = 6;
+    public static final int SEQUENCE_OFFSET = 8;
+    public static final int TIMESTAMP_OFFSET = 16;
+    public static final int HEADERS_LENGTH_OFFSET = 24;
+    public static final int PAYLOAD_LENGTH_OFFSET = 28;
+    public static final int RESERVED_OFFSET = 32;
+    public static final int HEADER_CHECKSUM_OFFSET = 36;
+    public static final int HEADER_LENGTH = 40;
+    public static final int CHECKSUM_LENGTH = 4;
+
+    /** A stored message. */
+    public static final byte TYPE_MESSAGE = 1;
+    /** A reserved sequence with no message: keeps {@code skip()} and {@code appendAt} gaps durable. */
+    public static final byte TYPE_SKIP = 2;
+
+    /** Subjects are stored with a 16-bit length. */
+    public static final int MAX_SUBJECT_LENGTH = 0xFFFF;
+
+    /** The smallest possible frame: a skip record. */
+    public static final int MIN_FRAME_LENGTH = frameLength(0, 0, 0);
+
+    private RecordDescriptor()
+    {
+    }
+
+    /**
+     * @return the aligned length of a record with these content lengths, including header and checksum.
+     */
+    public static int frameLength(final int subjectLength, final int headersLength, final int payloadLength)
+    {
+        return BitUtil.align(HEADER_LENGTH + subjectLength + headersLength + payloadLength + CHECKSUM_LENGTH, ALIGNMENT);
+    }
+
+    public static long frameLengthForContent(final long contentLength)
+    {
+        return (HEADER_LENGTH + contentLength + CHECKSUM_LENGTH + ALIGNMENT - 1) & ~(long)(ALIGNMENT - 1);
+    }
+
+    public static int subjectOffset(final int recordOffset)
+    {
+        return recordOffset + HEADER_LENGTH;
+    }
+
+    public static int headersOffset(final int recordOffset, final int subjectLength)
+    {
+        return recordOffset + HEADER_LENGTH + subjectLength;
+    }
+
+    public static int payloadOffset(final int recordOffset, final int subjectLength, final int headersLength)
+    {
+        return recordOffset + HEADER_LENGTH + subjectLength + headersLength;
+    }
+
+    public static int checksumOffset(final int recordOffset, final int frameLength)
+    {
+        return recordOffset + frameLength - CHECKSUM_LENGTH;
+    }
+
+    public static boolean isKnownType(final byte type)
+    {
+        return type == TYPE_MESSAGE || type == TYPE_SKIP;
+    }
+}

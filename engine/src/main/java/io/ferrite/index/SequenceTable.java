@@ -1,0 +1,66 @@
+package io.ferrite.index;
+
+import java.util.Arrays;
+
+/**
+ * Where each sequence of one block lives: record offset by {@code seq - baseSeq}, 0 for a sequence with no message.
+ * Makes {@code load(seq)} a lookup instead of a scan.
+ * <p>
+ * Threading: one writer. Readers first acquire the store's published last sequence and only look up sequences at or
+ * below it; every entry up to that sequence was written before the release that published it, and the array reference
+ * is volatile so a reader never sees a grown array that lacks those entries.
+ */
+public final class SequenceTable
+{
+    private static final int INITIAL_CAPACITY = 1024;
+
+    private final long baseSeq;
+    private volatile int[] offsets;
+
+    public SequenceTable(final long baseSeq)
+    {
+        this.baseSeq = baseSeq;
+        this.offsets = new int[INITIAL_CAPACITY];
+    }
+
+    public long baseSeq()
+    {
+        return baseSeq;
+    }
+
+    public void put(final long seq, final int recordOffset)
+    {
+        final int index = (int)(seq - baseSeq);
+        int[] table = offsets;
+        if (index >= table.length)
+        {
+            table = Arrays.copyOf(table, Math.max(index + 1, table.length * 2));
+            table[index] = recordOffset;
+            offsets = table;
+        }
+        else
+        {
+            table[index] = recordOffset;
+        }
+    }
+
+    public void clear(final long seq)
+    {
+        final long index = seq - baseSeq;
+        final int[] table = offsets;
+        if (index >= 0 && index < table.length)
+        {
+            table[(int)index] = 0;
+        }
+    }
+
+    /**
+     * @return the record offset of {@code seq}, or 0 when the block holds no message there.
+     */
+    public int get(final long seq)
+    {
+        final long index = seq - baseSeq;
+        final int[] table = offsets;
+        return index >= 0 && index < table.length ? table[(int)index] : 0;
+    }
+}

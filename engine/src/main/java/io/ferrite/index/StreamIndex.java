@@ -1,0 +1,225 @@
+package io.ferrite.index;
+
+import io.ferrite.block.MessageBlock;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * Everything the store knows in memory: the blocks in sequence order, their off-heap index entries, per-subject state
+ * and the stream totals. Recovery builds it, the appender mutates it, readers look up through it, and state writes
+ * copy it — never reading a block file.
+ * <p>
+ * Threading: mutations happen on the appending thread under the store's append lock. Readers use only
+ * {@link #publishedLastSeq()}, {@link #blockFor(long)} and the subject index, which are safe without the lock: the
+ * block array is copy-on-write and the last sequence is published with a release store after everything it covers.
+ */
+public final class StreamIndex
+{
+    private static final MessageBlock[] NO_BLOCKS = new MessageBlock[0];
+
+    private final BlockIndex blockIndex = new BlockIndex();
+    private final SubjectIndex subjects = new SubjectIndex();
+    private volatile MessageBlock[] blocks = NO_BLOCKS;
+
+    /** Published with release semantics; read by readers with acquire. */
+    @SuppressWarnings("unused")
+    private long publishedLastSeq;
+
+    private long msgs;
+    private long bytes;
+    private long firstSeq;
+    private long lastSeq;
+    private long firstTime;
+    private long lastTime;
+    private long nextBlockId = 1;
+
+    public BlockIndex blockIndex()
+    {
+        return blockIndex;
+    }
+
+    public SubjectIndex subjects()
+    {
+        return subjects;
+    }
+
+    /**
+     * Add a block after the current last one; its slot in {@link #blockIndex()} equals its position.
+     */
+    public void addBlock(final MessageBlock block)
+    {
+        final MessageBlock[] current = blocks;
+        final MessageBlock[] grown = Arrays.copyOf(current, current.length + 1);
+        grown[current.length] = block;
+        blocks = grown;
+        nextBlockId = Math.max(nextBlockId, block.id() + 1);
+    }
+
+    public MessageBlock[] blocks()
+    {
+        return blocks;
+    }
+
+    public int blockCount()
+    {
+        return blocks.length;
+    }
+
+    public MessageBlock lastBlock()
+    {
+        final MessageBlock[] current = blocks;
+        return current.length == 0 ? null : current[current.length - 1];
+    }
+
+    public long nextBlockId()
+    {
+        return nextBlockId;
+    }
+
+    public void nextBlockId(final long nextBlockId)
+    {
+        this.nextBlockId = nextBlockId;
+    }
+
+    /**
+     * @return the block whose sequence range covers {@code seq}, or null.
+     */
+    public MessageBlock blockFor(final long seq)
+    {
+        final MessageBlock[] current = blocks;
+        int low = 0;
+        int high = current.length - 1;
+        if (high < 0 || seq < current[0].baseSeq())
+        {
+            return null;
+        }
+        if (seq >= current[high].baseSeq())
+        {
+            return current[high];
+        }
+        while (low < high)
+        {
+            final int mid = (low + high + 1) >>> 1;
+            if (current[mid].baseSeq() <= seq)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return current[low];
+    }
+
+    /**
+     * @return the block's position (and index slot), or -1.
+     */
+    public int positionOf(final MessageBlock block)
+    {
+        final MessageBlock[] current = blocks;
+        for (int i = current.length - 1; i >= 0; i--)
+        {
+            if (current[i] == block)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public void onMessage(final long seq, final long timestamp, final int messageBytes)
+    {
+        if (msgs == 0)
+        {
+            firstSeq = seq;
+            firstTime = timestamp;
+        }
+        msgs++;
+        bytes += messageBytes;
+        lastSeq = seq;
+        lastTime = timestamp;
+    }
+
+    public void onSkip(final long seq)
+    {
+        lastSeq = seq;
+    }
+
+    /**
+     * Restore totals read from a state file.
+     */
+    public void restoreTotals(
+        final long msgs, final long bytes, final long firstSeq, final long lastSeq, final long firstTime,
+        final long lastTime)
+    {
+        this.msgs = msgs;
+        this.bytes = bytes;
+        this.firstSeq = firstSeq;
+        this.lastSeq = lastSeq;
+        this.firstTime = firstTime;
+        this.lastTime = lastTime;
+    }
+
+    /**
+     * Make every record up to {@link #lastSeq()} visible to readers.
+     */
+    public void publish()
+    {
+        PUBLISHED_LAST_SEQ.setRelease(this, lastSeq);
+    }
+
+    public long publishedLastSeq()
+    {
+        return (long)PUBLISHED_LAST_SEQ.getAcquire(this);
+    }
+
+    public long msgs()
+    {
+        return msgs;
+    }
+
+    public long bytes()
+    {
+        return bytes;
+    }
+
+    /**
+     * @return the first stored message's sequence, or {@code lastSeq + 1} when none is stored.
+     */
+    public long firstSeq()
+    {
+        return msgs == 0 ? lastSeq + 1 : firstSeq;
+    }
+
+    public long lastSeq()
+    {
+        return lastSeq;
+    }
+
+    public long firstTime()
+    {
+        return msgs == 0 ? 0 : firstTime;
+    }
+
+    public long lastTime()
+    {
+        return lastTime;
+    }
+
+    private static final VarHandle PUBLISHED_LAST_SEQ;
+
+    static
+    {
+        try
+        {
+            PUBLISHED_LAST_SEQ = MethodHandles.lookup().findVarHandle(StreamIndex.class, "publishedLastSeq", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+}

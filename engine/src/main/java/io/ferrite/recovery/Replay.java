@@ -1,0 +1,283 @@
+package io.ferrite.recovery;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.Crc32c;
+import io.ferrite.block.MessageBlock;
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.block.RecordScanner;
+import io.ferrite.index.BlockIndex;
+import io.ferrite.index.SequenceTable;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.state.StateSnapshot;
+import io.ferrite.state.StreamDirectory;
+import io.ferrite.store.RecoveryReport.Kind;
+import io.ferrite.store.RecoveryReport.LostRange;
+import io.ferrite.store.StoreException;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.ferrite.block.RecordDescriptor.*;
+
+/**
+ * Scans blocks into a {@link StreamIndex}: records become sequence-table entries and, past the point the state file
+ * already covers, updates to totals, block entries and subjects. Damage becomes {@link LostRange}s whose sequences are
+ * inferred from the valid records around them.
+ */
+final class Replay implements RecordScanner.Visitor
+{
+    private final StreamDirectory directory;
+    private final StoreMetrics metrics;
+    private final Crc32c crc;
+    private final RecordScanner scanner = new RecordScanner();
+    private final StreamIndex index = new StreamIndex();
+    private final List<LostRange> lost = new ArrayList<>();
+    private final List<MessageBlock> opened = new ArrayList<>();
+
+    private MessageBlock block;
+    private SequenceTable table;
+    private int slot;
+    private int replayFrom;
+    private boolean lastBlock;
+    private long lastSeq;
+    private int pendingLoss = -1;
+    private boolean damageBeforeReplayPoint;
+    private boolean countReplays;
+    private long replayedRecords;
+    private int blocksScanned;
+    private long bytesScanned;
+
+    Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc)
+    {
+        this.directory = directory;
+        this.metrics = metrics;
+        this.crc = crc;
+    }
+
+    /**
+     * Restore from a consistent snapshot and scan only its last block plus any newer block files.
+     *
+     * @return null on success, else why the snapshot does not match the blocks.
+     */
+    String fromState(final StateSnapshot snapshot, final long[] ids)
+    {
+        snapshot.restoreInto(index);
+        lastSeq = snapshot.lastSeq();
+        countReplays = true;
+        final int count = snapshot.blockCount();
+        for (int i = 0; i < count - 1; i++)
+        {
+            index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(i));
+            index.addBlock(MessageBlock.unmapped(directory.blockFile(snapshot.blockId(i)), snapshot.blockId(i),
+                snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), metrics));
+        }
+        if (count > 0)
+        {
+            final int last = count - 1;
+            final long id = snapshot.blockId(last);
+            final MessageBlock tail = StreamRecovery.openForScan(
+                directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crc);
+            opened.add(tail);
+            final int writeOffset = snapshot.blockWriteOffset(last);
+            if (writeOffset < BlockDescriptor.DATA_OFFSET || writeOffset > tail.limit() ||
+                (writeOffset > BlockDescriptor.DATA_OFFSET &&
+                    tail.buffer().getInt(writeOffset - CHECKSUM_LENGTH) != snapshot.blockLastChecksum(last)))
+            {
+                return "the last checksum in state.db does not match the tail of " + tail.file() + " at offset " +
+                    writeOffset;
+            }
+            index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(last));
+            scan(tail, last, writeOffset, ids.length == count, snapshot.blockLastSeq(last));
+            if (damageBeforeReplayPoint)
+            {
+                return "block " + tail.file() + " is damaged inside the range state.db covers";
+            }
+        }
+        for (int i = count; i < ids.length; i++)
+        {
+            scanNew(ids[i], i == ids.length - 1);
+        }
+        return null;
+    }
+
+    /**
+     * Scan every block file.
+     */
+    void fromBlocks(final long[] ids)
+    {
+        for (int i = 0; i < ids.length; i++)
+        {
+            scanNew(ids[i], i == ids.length - 1);
+        }
+    }
+
+    private void scanNew(final long id, final boolean isLast)
+    {
+        final MessageBlock newBlock = StreamRecovery.openForScan(directory, id, -1, isLast, metrics, crc);
+        opened.add(newBlock);
+        final int newSlot = index.blockIndex().add(id, newBlock.baseSeq(), BlockDescriptor.DATA_OFFSET);
+        scan(newBlock, newSlot, BlockDescriptor.DATA_OFFSET, isLast, Math.max(lastSeq, newBlock.baseSeq() - 1));
+    }
+
+    private void scan(final MessageBlock target, final int targetSlot, final int from, final boolean isLast,
+        final long seqBefore)
+    {
+        block = target;
+        slot = targetSlot;
+        replayFrom = from;
+        lastBlock = isLast;
+        table = new SequenceTable(target.baseSeq());
+        if (pendingLoss >= 0 && target.baseSeq() - 1 >= lastSeq)
+        {
+            closePendingLoss(target.baseSeq() - 1);
+        }
+        lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
+        final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
+        if (target.truncatedSize() >= 0)
+        {
+            lost.add(new LostRange(target.file(), target.truncatedSize(), target.limit(), StoreException.UNKNOWN,
+                StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
+        }
+        final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit())
+            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, false, this);
+        if (isLast)
+        {
+            closePendingLoss(StoreException.UNKNOWN);
+        }
+        target.recovered(table, end);
+        lastSeq = Math.max(lastSeq, seqBefore);
+        index.addBlock(target);
+        blocksScanned++;
+        bytesScanned += end - BlockDescriptor.DATA_OFFSET;
+        metrics.onBlockBytesRead(end - BlockDescriptor.DATA_OFFSET);
+    }
+
+    @Override
+    public void onRecord(
+        final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
+        final int checksum)
+    {
+        closePendingLoss(seq - 1);
+        if (type == TYPE_MESSAGE)
+        {
+            table.put(seq, offset);
+        }
+        if (offset >= replayFrom)
+        {
+            final int end = offset + frameLength;
+            if (type == TYPE_MESSAGE)
+            {
+                final int subjectLength = buffer.getShort(offset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
+                final int messageBytes = subjectLength + buffer.getInt(offset + HEADERS_LENGTH_OFFSET) +
+                    buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET);
+                final long timestamp = buffer.getLong(offset + TIMESTAMP_OFFSET);
+                index.blockIndex().onMessage(slot, seq, timestamp, messageBytes, end, checksum);
+                index.onMessage(seq, timestamp, messageBytes);
+                index.subjects().onMessage(
+                    buffer.getStringWithoutLengthAscii(RecordDescriptor.subjectOffset(offset), subjectLength), seq);
+            }
+            else
+            {
+                index.blockIndex().onSkip(slot, seq, end, checksum);
+                index.onSkip(seq);
+            }
+            replayedRecords += countReplays ? 1 : 0;
+        }
+        lastSeq = Math.max(lastSeq, seq);
+    }
+
+    @Override
+    public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
+    {
+        closePendingLoss(knownSeq > 0 ? knownSeq - 1 : StoreException.UNKNOWN);
+        if (fromOffset < replayFrom)
+        {
+            damageBeforeReplayPoint = true;
+        }
+        if (tail && lastBlock)
+        {
+            final long first = lastSeq + 1;
+            lost.add(new LostRange(block.file(), fromOffset, toOffset, first, StoreException.UNKNOWN, Kind.TORN_TAIL));
+            block.truncateTo(fromOffset, toOffset);
+            return;
+        }
+        if (knownSeq > 0)
+        {
+            lost.add(new LostRange(block.file(), fromOffset, toOffset, knownSeq, knownSeq, Kind.DAMAGED_RECORD));
+            lastSeq = Math.max(lastSeq, knownSeq);
+            return;
+        }
+        lost.add(new LostRange(block.file(), fromOffset, toOffset, lastSeq + 1, StoreException.UNKNOWN,
+            Kind.DAMAGED_REGION));
+        pendingLoss = lost.size() - 1;
+    }
+
+    /**
+     * A damaged region's last lost sequence is known once the next valid record (or the end of the block) is.
+     */
+    private void closePendingLoss(final long lastLostSeq)
+    {
+        if (pendingLoss >= 0)
+        {
+            final LostRange open = lost.get(pendingLoss);
+            final long last = lastLostSeq == StoreException.UNKNOWN ? StoreException.UNKNOWN : lastLostSeq;
+            final long first = last == StoreException.UNKNOWN ? open.firstSeq() :
+                StreamRecovery.unknownIfEmpty(open.firstSeq(), last);
+            lost.set(pendingLoss, new LostRange(open.file(), open.fromOffset(), open.toOffset(), first,
+                first == StoreException.UNKNOWN ? StoreException.UNKNOWN : last, open.kind()));
+            pendingLoss = -1;
+        }
+    }
+
+    long replayedRecords()
+    {
+        return replayedRecords;
+    }
+
+    int blocksScanned()
+    {
+        return blocksScanned;
+    }
+
+    long bytesScanned()
+    {
+        return bytesScanned;
+    }
+
+    List<LostRange> lost()
+    {
+        return lost;
+    }
+
+    /**
+     * Give up on this replay: release the channels it opened.
+     */
+    void abandon()
+    {
+        for (final MessageBlock opening : opened)
+        {
+            opening.releaseChannel();
+        }
+    }
+
+    /**
+     * @return the index, published; every block but the last has released its channel.
+     */
+    StreamIndex finish()
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (int i = 0; i < blocks.length - 1; i++)
+        {
+            blocks[i].releaseChannel();
+        }
+        index.publish();
+        return index;
+    }
+
+    BlockIndex blockIndex()
+    {
+        return index.blockIndex();
+    }
+}

@@ -1,0 +1,117 @@
+package io.ferrite.state;
+
+import io.ferrite.index.BlockIndex;
+import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.StoreIOException;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import static io.ferrite.state.StateDescriptor.*;
+
+/**
+ * Reads and validates {@code state.db} into a {@link StateSnapshot}. Any inconsistency is a
+ * {@link CorruptFileException} naming the offset, so recovery can say why it fell back to a rebuild.
+ */
+public final class FullStateReader
+{
+    private FullStateReader()
+    {
+    }
+
+    /**
+     * @return the snapshot, or null when the file does not exist.
+     * @throws CorruptFileException when the file exists but is not a valid state file.
+     */
+    public static StateSnapshot read(final Path file)
+    {
+        final byte[] bytes;
+        try
+        {
+            bytes = Files.readAllBytes(file);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return null;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("read state", file, ex);
+        }
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        if (bytes.length < HEADER_LENGTH)
+        {
+            throw new CorruptFileException("state file is shorter (" + bytes.length + " bytes) than its header", file,
+                bytes.length);
+        }
+        if (buffer.getLong(MAGIC_OFFSET) != MAGIC)
+        {
+            throw new CorruptFileException("not a Ferrite state file (bad magic)", file, MAGIC_OFFSET);
+        }
+        if (checksum(bytes, 0, HEADER_CHECKSUM_OFFSET) != buffer.getInt(HEADER_CHECKSUM_OFFSET))
+        {
+            throw new CorruptFileException("state header checksum mismatch", file, HEADER_CHECKSUM_OFFSET);
+        }
+        final int version = buffer.getInt(VERSION_OFFSET);
+        if (version != VERSION)
+        {
+            throw new CorruptFileException("unsupported state version " + version, file, VERSION_OFFSET);
+        }
+        final long bodyLength = buffer.getLong(BODY_LENGTH_OFFSET);
+        if (bodyLength != bytes.length - HEADER_LENGTH)
+        {
+            throw new CorruptFileException("state body is " + (bytes.length - HEADER_LENGTH) +
+                " bytes but its header claims " + bodyLength, file, BODY_LENGTH_OFFSET);
+        }
+        if (checksum(bytes, HEADER_LENGTH, (int)bodyLength) != buffer.getInt(BODY_CHECKSUM_OFFSET))
+        {
+            throw new CorruptFileException("state body checksum mismatch", file, HEADER_LENGTH);
+        }
+        final int body = HEADER_LENGTH;
+        final int blockCount = buffer.getInt(body + BLOCK_COUNT_OFFSET);
+        final int subjectCount = buffer.getInt(body + SUBJECT_COUNT_OFFSET);
+        final long blocksEnd = body + BLOCKS_OFFSET + (long)blockCount * BlockIndex.ENTRY_LENGTH;
+        if (blockCount < 0 || subjectCount < 0 || blocksEnd > bytes.length)
+        {
+            throw new CorruptFileException("state counts do not fit the file: " + blockCount + " blocks, " +
+                subjectCount + " subjects", file, body + BLOCK_COUNT_OFFSET);
+        }
+        final String[] subjects = new String[subjectCount];
+        final long[] subjectValues = new long[subjectCount * 3];
+        int at = (int)blocksEnd;
+        for (int i = 0; i < subjectCount; i++)
+        {
+            if (at + SUBJECT_FIXED_LENGTH > bytes.length)
+            {
+                throw new CorruptFileException("state subject " + i + " runs past the end", file, at);
+            }
+            final int length = buffer.getShort(at) & 0xFFFF;
+            if (at + SUBJECT_FIXED_LENGTH + length > bytes.length)
+            {
+                throw new CorruptFileException("state subject " + i + " runs past the end", file, at);
+            }
+            subjects[i] = buffer.getStringWithoutLengthAscii(at + 2, length);
+            at += 2 + length;
+            subjectValues[i * 3] = buffer.getLong(at);
+            subjectValues[i * 3 + 1] = buffer.getLong(at + 8);
+            subjectValues[i * 3 + 2] = buffer.getLong(at + 16);
+            at += 24;
+        }
+        if (at != bytes.length)
+        {
+            throw new CorruptFileException("state has " + (bytes.length - at) + " trailing bytes", file, at);
+        }
+        return new StateSnapshot(buffer, body, blockCount, subjects, subjectValues);
+    }
+
+    private static int checksum(final byte[] bytes, final int offset, final int length)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes, offset, length);
+        return (int)crc.getValue();
+    }
+}

@@ -1,0 +1,50 @@
+package io.ferrite.state;
+
+import io.ferrite.index.BlockIndex;
+
+/**
+ * Layout of {@code state.db}: a header that checksums the body, stream totals, the block index copied verbatim, and
+ * per-subject state. Everything is little-endian.
+ * <pre>
+ *  Header (64 bytes)
+ *   0  magic "FERSTATE" (64)       8  version (32)       12 reserved (32)
+ *  16  body length (64)           24  body CRC32C (32)   28 reserved ... 60 header CRC32C of bytes 0..59
+ *  Body
+ *   0  msgs (64)        8  bytes (64)       16 first seq (64)     24 last seq (64)
+ *  32  first time (64) 40  last time (64)   48 next block id (64)
+ *  56  block count (32) 60 subject count (32)
+ *  64  block entries: block count x {@link BlockIndex#ENTRY_LENGTH} bytes, the last one holding the tail's lchk
+ *  ..  subjects: subject length (16), ASCII subject, msgs (64), first seq (64), last seq (64)
+ * </pre>
+ */
+public final class StateDescriptor
+{
+    /** "FERSTATE" little-endian. */
+    public static final long MAGIC = 0x4554415453524546L;
+    public static final int VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 8;
+    public static final int BODY_LENGTH_OFFSET = 16;
+    public static final int BODY_CHECKSUM_OFFSET = 24;
+    public static final int HEADER_CHECKSUM_OFFSET = 60;
+    public static final int HEADER_LENGTH = 64;
+
+    public static final int MSGS_OFFSET = 0;
+    public static final int BYTES_OFFSET = 8;
+    public static final int FIRST_SEQ_OFFSET = 16;
+    public static final int LAST_SEQ_OFFSET = 24;
+    public static final int FIRST_TIME_OFFSET = 32;
+    public static final int LAST_TIME_OFFSET = 40;
+    public static final int NEXT_BLOCK_ID_OFFSET = 48;
+    public static final int BLOCK_COUNT_OFFSET = 56;
+    public static final int SUBJECT_COUNT_OFFSET = 60;
+    public static final int BLOCKS_OFFSET = 64;
+
+    /** Per subject: msgs, first seq, last seq after the length-prefixed subject. */
+    public static final int SUBJECT_FIXED_LENGTH = 2 + 3 * 8;
+
+    private StateDescriptor()
+    {
+    }
+}

@@ -1,0 +1,130 @@
+package io.ferrite.state;
+
+import io.ferrite.index.BlockIndex;
+import io.ferrite.index.StreamIndex;
+import org.agrona.DirectBuffer;
+
+import static io.ferrite.state.StateDescriptor.*;
+
+/**
+ * A validated {@code state.db}, read-only: the totals, the block entries and the subjects.
+ */
+public final class StateSnapshot
+{
+    private final DirectBuffer buffer;
+    private final int body;
+    private final int blockCount;
+    private final String[] subjects;
+    private final long[] subjectValues;
+
+    StateSnapshot(
+        final DirectBuffer buffer, final int body, final int blockCount, final String[] subjects,
+        final long[] subjectValues)
+    {
+        this.buffer = buffer;
+        this.body = body;
+        this.blockCount = blockCount;
+        this.subjects = subjects;
+        this.subjectValues = subjectValues;
+    }
+
+    public int blockCount()
+    {
+        return blockCount;
+    }
+
+    public int subjectCount()
+    {
+        return subjects.length;
+    }
+
+    public long msgs()
+    {
+        return buffer.getLong(body + MSGS_OFFSET);
+    }
+
+    public long bytes()
+    {
+        return buffer.getLong(body + BYTES_OFFSET);
+    }
+
+    public long firstSeq()
+    {
+        return buffer.getLong(body + FIRST_SEQ_OFFSET);
+    }
+
+    public long lastSeq()
+    {
+        return buffer.getLong(body + LAST_SEQ_OFFSET);
+    }
+
+    public long firstTime()
+    {
+        return buffer.getLong(body + FIRST_TIME_OFFSET);
+    }
+
+    public long lastTime()
+    {
+        return buffer.getLong(body + LAST_TIME_OFFSET);
+    }
+
+    public long nextBlockId()
+    {
+        return buffer.getLong(body + NEXT_BLOCK_ID_OFFSET);
+    }
+
+    /** @return the offset of block entry {@code i} in {@link #buffer()}. */
+    public int blockEntryOffset(final int i)
+    {
+        return body + BLOCKS_OFFSET + i * BlockIndex.ENTRY_LENGTH;
+    }
+
+    public DirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    public long blockId(final int i)
+    {
+        return buffer.getLong(blockEntryOffset(i) + BlockIndex.BLOCK_ID_OFFSET);
+    }
+
+    public long blockBaseSeq(final int i)
+    {
+        return buffer.getLong(blockEntryOffset(i) + BlockIndex.BASE_SEQ_OFFSET);
+    }
+
+    public int blockWriteOffset(final int i)
+    {
+        return buffer.getInt(blockEntryOffset(i) + BlockIndex.WRITE_OFFSET_OFFSET);
+    }
+
+    public int blockLastChecksum(final int i)
+    {
+        return buffer.getInt(blockEntryOffset(i) + BlockIndex.LAST_CHECKSUM_OFFSET);
+    }
+
+    public long blockLastSeq(final int i)
+    {
+        return buffer.getLong(blockEntryOffset(i) + BlockIndex.LAST_SEQ_OFFSET);
+    }
+
+    public String subject(final int i)
+    {
+        return subjects[i];
+    }
+
+    /**
+     * Copy totals and subjects into {@code index}; block entries are added by recovery as it places each block.
+     */
+    public void restoreInto(final StreamIndex index)
+    {
+        index.restoreTotals(msgs(), bytes(), firstSeq(), lastSeq(), firstTime(), lastTime());
+        index.nextBlockId(nextBlockId());
+        for (int i = 0; i < subjects.length; i++)
+        {
+            index.subjects().restore(subjects[i], subjectValues[i * 3], subjectValues[i * 3 + 1],
+                subjectValues[i * 3 + 2]);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package io.ferrite.state;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreIOException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * The files of one stream and the few operations on them that are not block I/O: listing blocks, atomic small-file
+ * replacement, directory fsync, and the lock that keeps a second process out.
+ * <pre>
+ * stream.json                      config and format version
+ * state.db                         the full state snapshot
+ * LOCK                             held while the stream is open
+ * blocks/NNNNNNNNNNNNNNNNNNNN.blk  message blocks, ascending ids
+ * </pre>
+ */
+public final class StreamDirectory implements AutoCloseable
+{
+    public static final String METADATA_FILE = "stream.json";
+    public static final String STATE_FILE = "state.db";
+    public static final String LOCK_FILE = "LOCK";
+    public static final String BLOCKS_DIR = "blocks";
+    private static final String TEMP_SUFFIX = ".tmp";
+
+    private final Path root;
+    private final Path blocks;
+    private FileChannel lockChannel;
+    private FileLock lock;
+
+    private StreamDirectory(final Path root)
+    {
+        this.root = root;
+        this.blocks = root.resolve(BLOCKS_DIR);
+    }
+
+    /**
+     * Create the directory layout if needed and take the stream's lock.
+     */
+    public static StreamDirectory open(final Path root)
+    {
+        final StreamDirectory directory = new StreamDirectory(root);
+        try
+        {
+            Files.createDirectories(directory.blocks);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("create stream directory", root, ex);
+        }
+        directory.lock();
+        return directory;
+    }
+
+    /**
+     * A view for tools that only read: no lock, nothing created.
+     */
+    public static StreamDirectory readOnly(final Path root)
+    {
+        return new StreamDirectory(root);
+    }
+
+    private void lock()
+    {
+        final Path lockFile = root.resolve(LOCK_FILE);
+        try
+        {
+            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lock = lockChannel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            lock = null;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("lock stream directory", lockFile, ex);
+        }
+        if (null == lock)
+        {
+            closeLockChannel();
+            throw new StoreException("stream directory is already open (in this or another process)",
+                lockFile, StoreException.UNKNOWN, StoreException.UNKNOWN);
+        }
+    }
+
+    public Path root()
+    {
+        return root;
+    }
+
+    public Path blocksDir()
+    {
+        return blocks;
+    }
+
+    public Path metadataFile()
+    {
+        return root.resolve(METADATA_FILE);
+    }
+
+    public Path stateFile()
+    {
+        return root.resolve(STATE_FILE);
+    }
+
+    public Path blockFile(final long blockId)
+    {
+        return blocks.resolve(BlockDescriptor.fileName(blockId));
+    }
+
+    /**
+     * @return the ids of the block files present, ascending. Lists the directory; opens no block file.
+     */
+    public long[] listBlockIds()
+    {
+        long[] ids = new long[16];
+        int count = 0;
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(blocks))
+        {
+            for (final Path path : stream)
+            {
+                final long id = BlockDescriptor.parseFileName(path.getFileName().toString());
+                if (id >= 0)
+                {
+                    if (count == ids.length)
+                    {
+                        ids = Arrays.copyOf(ids, count * 2);
+                    }
+                    ids[count++] = id;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("list block files", blocks, ex);
+        }
+        final long[] result = Arrays.copyOf(ids, count);
+        Arrays.sort(result);
+        return result;
+    }
+
+    /**
+     * Replace {@code target} atomically with {@code content}: write a temp file, fsync it, rename it over the target,
+     * fsync the directory. A crash at any point leaves either the old file or the new one.
+     *
+     * @param phases receives the end of each phase: 1 after write, 2 after fsync, 3 after rename; may be null.
+     */
+    public void replaceAtomically(final Path target, final ByteBuffer content, final PhaseListener phases)
+    {
+        final Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING))
+        {
+            while (content.hasRemaining())
+            {
+                channel.write(content);
+            }
+            notify(phases, PhaseListener.WRITTEN);
+            channel.force(true);
+            notify(phases, PhaseListener.SYNCED);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("write " + temp.getFileName(), temp, ex);
+        }
+        try
+        {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("rename " + temp.getFileName() + " over " + target.getFileName(), target, ex);
+        }
+        syncDirectory(target.getParent());
+        notify(phases, PhaseListener.RENAMED);
+    }
+
+    /**
+     * fsync a directory so that file creations, renames and deletions in it survive power loss.
+     */
+    public static void syncDirectory(final Path dir)
+    {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
+        {
+            channel.force(true);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("fsync directory", dir, ex);
+        }
+    }
+
+    private static void notify(final PhaseListener phases, final int phase)
+    {
+        if (null != phases)
+        {
+            phases.onPhaseEnd(phase);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            if (null != lock)
+            {
+                lock.release();
+                lock = null;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("unlock stream directory", root.resolve(LOCK_FILE), ex);
+        }
+        finally
+        {
+            closeLockChannel();
+        }
+    }
+
+    private void closeLockChannel()
+    {
+        if (null != lockChannel)
+        {
+            try
+            {
+                lockChannel.close();
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("close lock file", root.resolve(LOCK_FILE), ex);
+            }
+            finally
+            {
+                lockChannel = null;
+            }
+        }
+    }
+
+    /**
+     * Told when each phase of {@link #replaceAtomically} ends, so callers can time them.
+     */
+    @FunctionalInterface
+    public interface PhaseListener
+    {
+        int WRITTEN = 1;
+        int SYNCED = 2;
+        int RENAMED = 3;
+
+        void onPhaseEnd(int phase);
+    }
+}

@@ -1,0 +1,287 @@
+package io.ferrite.store;
+
+import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.recovery.StreamRecovery;
+import io.ferrite.state.FullStateWriter;
+import io.ferrite.state.StreamDirectory;
+import io.ferrite.state.StreamMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * A {@link StreamStore} kept in memory-mapped block files under one directory. It wires the pieces together and owns
+ * their lifecycle; each job is done elsewhere: {@link StreamWriter} appends, {@link StreamReader} reads,
+ * {@link StreamRecovery} opens, {@link FullStateWriter} snapshots, {@link BlockFlusher} forces.
+ * <pre>
+ * try (StreamStore store = FileStreamStore.open(dir, StreamConfig.builder("orders").build()))
+ * {
+ *     long seq = store.append("orders.eu", null, payload);
+ *     store.flush().join();
+ * }
+ * </pre>
+ * Every JVM running Ferrite needs {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED} (Agrona 2.x).
+ */
+public final class FileStreamStore implements StreamStore
+{
+    private static final Logger LOG = LoggerFactory.getLogger(FileStreamStore.class);
+
+    private final StreamConfig config;
+    private final StreamDirectory directory;
+    private final StreamIndex index;
+    private final StoreMetrics metrics;
+    private final StreamWriter writer;
+    private final StreamReader reader;
+    private final BlockFlusher flusher;
+    private final FullStateWriter stateWriter;
+    private final RecoveryReport recoveryReport;
+    private volatile boolean closed;
+
+    private FileStreamStore(
+        final StreamConfig config,
+        final StreamDirectory directory,
+        final StoreMetrics metrics,
+        final StreamRecovery.Result recovered)
+    {
+        this.config = config;
+        this.directory = directory;
+        this.metrics = metrics;
+        this.index = recovered.index();
+        this.recoveryReport = recovered.report();
+        this.writer = new StreamWriter(directory, index, config, metrics);
+        this.reader = new StreamReader(index);
+        this.flusher = new BlockFlusher(index, writer.lock(), directory, metrics);
+        this.writer.flusher(flusher);
+        this.stateWriter = new FullStateWriter(directory, index, writer.lock(), metrics);
+    }
+
+    /**
+     * Open the stream in {@code dir}, creating it when the directory holds none, and recover it.
+     *
+     * @throws IllegalArgumentException when the directory holds a different stream.
+     * @throws StoreException           when its files cannot be used; the message names the file and offset.
+     */
+    public static FileStreamStore open(final Path dir, final StreamConfig config)
+    {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(config, "config");
+        AgronaAccess.verify();
+        final StreamDirectory directory = StreamDirectory.open(dir);
+        try
+        {
+            final StreamMetadata existing = StreamMetadata.read(directory.metadataFile());
+            final StreamMetadata wanted = StreamMetadata.of(config);
+            if (null != existing)
+            {
+                if (!existing.name().equals(config.name()))
+                {
+                    throw new IllegalArgumentException("directory " + dir + " holds stream '" + existing.name() +
+                        "', not '" + config.name() + "'");
+                }
+                if (existing.encrypted())
+                {
+                    throw new StoreException("stream " + existing.name() + " is encrypted; this build cannot open " +
+                        "encrypted streams", directory.metadataFile(), StoreException.UNKNOWN, StoreException.UNKNOWN);
+                }
+            }
+            if (null == existing || !existing.sameAs(wanted))
+            {
+                wanted.write(directory, directory.metadataFile());
+            }
+            final StoreMetrics metrics = new StoreMetrics(config.slowOperationThreshold().toNanos(), LOG);
+            final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics).recover();
+            return new FileStreamStore(config, directory, metrics, recovered);
+        }
+        catch (final RuntimeException ex)
+        {
+            try
+            {
+                directory.close();
+            }
+            catch (final RuntimeException closeFailure)
+            {
+                ex.addSuppressed(closeFailure);
+            }
+            throw ex;
+        }
+    }
+
+    public StreamConfig config()
+    {
+        return config;
+    }
+
+    public Path directory()
+    {
+        return directory.root();
+    }
+
+    @Override
+    public long append(final String subject, final byte[] headers, final byte[] payload)
+    {
+        return writer.append(subject, headers, payload);
+    }
+
+    @Override
+    public void appendAt(
+        final long seq, final long timestampNanos, final String subject, final byte[] headers, final byte[] payload)
+    {
+        writer.appendAt(seq, timestampNanos, subject, headers, payload);
+    }
+
+    @Override
+    public long skip()
+    {
+        return writer.skip();
+    }
+
+    @Override
+    public StoredMessage load(final long seq)
+    {
+        ensureOpen();
+        return reader.load(seq);
+    }
+
+    @Override
+    public StoredMessage loadNext(final String filter, final long fromSeq)
+    {
+        ensureOpen();
+        return reader.loadNext(filter, fromSeq);
+    }
+
+    @Override
+    public StoredMessage loadLast(final String subject)
+    {
+        ensureOpen();
+        return reader.loadLast(subject);
+    }
+
+    @Override
+    public boolean read(final long seq, final MessageHandler handler)
+    {
+        Objects.requireNonNull(handler, "handler");
+        ensureOpen();
+        return reader.read(seq, handler);
+    }
+
+    @Override
+    public StreamState state()
+    {
+        ensureOpen();
+        writer.lock().lock();
+        try
+        {
+            final long msgs = index.msgs();
+            final long firstSeq = index.firstSeq();
+            final long lastSeq = index.lastSeq();
+            final long deleted = msgs == 0 ? 0 : lastSeq - firstSeq + 1 - msgs;
+            return new StreamState(msgs, index.bytes(), firstSeq, lastSeq, index.firstTime(), index.lastTime(),
+                deleted, index.subjects().size());
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+    }
+
+    @Override
+    public void writeFullState()
+    {
+        ensureOpen();
+        stateWriter.write();
+    }
+
+    @Override
+    public CompletableFuture<Long> flush()
+    {
+        ensureOpen();
+        return flusher.flush();
+    }
+
+    @Override
+    public StoreStats stats()
+    {
+        return metrics.snapshot();
+    }
+
+    @Override
+    public RecoveryReport recoveryReport()
+    {
+        return recoveryReport;
+    }
+
+    /**
+     * Stop appends, force everything, write the full state so the next open only reads the tail block, and release
+     * the files. The first failure is thrown after every resource has been released.
+     */
+    @Override
+    public void close()
+    {
+        if (!writer.close())
+        {
+            return;
+        }
+        RuntimeException failure = null;
+        try
+        {
+            flusher.flush().join();
+            stateWriter.write();
+        }
+        catch (final CompletionException ex)
+        {
+            failure = ex.getCause() instanceof RuntimeException cause ? cause : ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            failure = ex;
+        }
+        closed = true;
+        for (final io.ferrite.block.MessageBlock block : index.blocks())
+        {
+            try
+            {
+                block.releaseChannel();
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = addFailure(failure, ex);
+            }
+        }
+        try
+        {
+            directory.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            failure = addFailure(failure, ex);
+        }
+        if (null != failure)
+        {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException addFailure(final RuntimeException first, final RuntimeException next)
+    {
+        if (null == first)
+        {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new StoreClosedException(config.name());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.ferrite.store;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What recovery found when a store was opened: how the in-memory state was obtained and every range of data that was
+ * lost. Nothing lost is dropped silently: each loss is listed here and logged.
+ *
+ * @param outcome       how the state was obtained.
+ * @param reason        why recovery took that path (e.g. why {@code state.db} could not be used), never null.
+ * @param lost          the damage found, in file and offset order.
+ * @param blocksScanned block files scanned record by record.
+ * @param bytesScanned  bytes of block data scanned.
+ * @param durationNanos time recovery took.
+ */
+public record RecoveryReport(
+    Outcome outcome, String reason, List<LostRange> lost, int blocksScanned, long bytesScanned, long durationNanos)
+{
+    public RecoveryReport
+    {
+        lost = List.copyOf(lost);
+    }
+
+    /**
+     * @return true when nothing was lost.
+     */
+    public boolean isClean()
+    {
+        return lost.isEmpty();
+    }
+
+    /**
+     * How the in-memory state was obtained.
+     */
+    public enum Outcome
+    {
+        /** The directory held no stream. */
+        NEW_STREAM,
+        /** {@code state.db} matched the last block's tail: only that tail was scanned. */
+        LOADED_STATE,
+        /** {@code state.db} was valid but older than the blocks: only what came after it was replayed. */
+        REPLAYED_AFTER_STATE,
+        /** {@code state.db} was missing, corrupt or inconsistent: every block was scanned. */
+        REBUILT_FROM_BLOCKS
+    }
+
+    /**
+     * Bytes of one block file that held no verifiable record, and the sequences that went with them.
+     *
+     * @param file       the block file.
+     * @param fromOffset the first damaged byte.
+     * @param toOffset   the end of the damage, exclusive.
+     * @param firstSeq   the first sequence lost, or {@link StoreException#UNKNOWN}.
+     * @param lastSeq    the last sequence lost, or {@link StoreException#UNKNOWN} when the damage runs to the end of
+     *                   what was written (a torn tail: nothing after {@code firstSeq} was durable).
+     * @param kind       what the damage looked like.
+     */
+    public record LostRange(Path file, long fromOffset, long toOffset, long firstSeq, long lastSeq, Kind kind)
+    {
+        /**
+         * @return whether {@code seq} falls in this range.
+         */
+        public boolean covers(final long seq)
+        {
+            return firstSeq != StoreException.UNKNOWN && seq >= firstSeq &&
+                (lastSeq == StoreException.UNKNOWN || seq <= lastSeq);
+        }
+
+        @Override
+        public String toString()
+        {
+            return kind + " in " + file + " at offsets [" + fromOffset + ", " + toOffset + "), sequences " +
+                (firstSeq == StoreException.UNKNOWN ? "unknown" : firstSeq + ".." +
+                (lastSeq == StoreException.UNKNOWN ? "end" : Long.toString(lastSeq)));
+        }
+    }
+
+    /**
+     * The shape of a loss.
+     */
+    public enum Kind
+    {
+        /** The last record(s) of the stream were partly written: truncated at the last valid record. */
+        TORN_TAIL,
+        /** One record whose header verified but whose body did not: exactly that record is lost. */
+        DAMAGED_RECORD,
+        /** Bytes between valid records that verified as nothing: records were re-found after them. */
+        DAMAGED_REGION,
+        /** A block file shorter than its header claims: the missing end is lost. */
+        TRUNCATED_FILE
+    }
+}

@@ -1,0 +1,23 @@
+package io.ferrite.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * An I/O operation failed. {@link #operation()} says which one, {@link #file()} where.
+ */
+public class StoreIOException extends StoreException
+{
+    private final String operation;
+
+    public StoreIOException(final String operation, final Path file, final IOException cause)
+    {
+        super(operation + " failed: " + cause.getMessage(), file, cause);
+        this.operation = operation;
+    }
+
+    public String operation()
+    {
+        return operation;
+    }
+}

@@ -1,0 +1,216 @@
+package io.ferrite.store;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.Crc32c;
+import io.ferrite.block.MessageBlock;
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.index.Subjects;
+import io.ferrite.metrics.OperationTimer;
+import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.state.StreamDirectory;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The append path. Arguments are validated before the lock is taken; under it, a record is written into the mapped
+ * block, the off-heap block entry, totals and subject state are updated in place, and the new last sequence is
+ * published with a release store. Nothing here allocates unless a block rolls or a subject is new.
+ * <p>
+ * Threading: appends from any thread, serialized by {@link #lock()}.
+ */
+final class StreamWriter
+{
+    private static final byte[] NO_HEADERS = new byte[0];
+
+    /**
+     * A jump in sequence wider than this starts a new block instead of growing the block's sequence table across the
+     * gap: replicas that {@code appendAt} far ahead cost one block, not a huge table.
+     */
+    static final long MAX_SEQUENCE_SPAN_PER_BLOCK = 1 << 20;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final StreamDirectory directory;
+    private final StreamIndex index;
+    private final StreamConfig config;
+    private final StoreMetrics metrics;
+    private final OperationTimer rollTimer;
+    private final Crc32c crc = new Crc32c();
+    private final EpochNanoClock clock = new OffsetEpochNanoClock();
+    private BlockFlusher flusher;
+    private boolean closed;
+
+    StreamWriter(
+        final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics)
+    {
+        this.directory = directory;
+        this.index = index;
+        this.config = config;
+        this.metrics = metrics;
+        this.rollTimer = metrics.blockRoll();
+    }
+
+    void flusher(final BlockFlusher flusher)
+    {
+        this.flusher = flusher;
+    }
+
+    ReentrantLock lock()
+    {
+        return lock;
+    }
+
+    long append(final String subject, final byte[] headers, final byte[] payload)
+    {
+        final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
+        final int frameLength = frameLength(subject, safeHeaders, payload);
+        lock.lock();
+        try
+        {
+            ensureOpen();
+            final long seq = index.lastSeq() + 1;
+            final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
+            write(seq, timestamp, subject, safeHeaders, payload, frameLength);
+            return seq;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    void appendAt(
+        final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload)
+    {
+        final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
+        final int frameLength = frameLength(subject, safeHeaders, payload);
+        lock.lock();
+        try
+        {
+            ensureOpen();
+            if (seq <= index.lastSeq())
+            {
+                throw new IllegalArgumentException(
+                    "seq must be greater than the last sequence " + index.lastSeq() + ": " + seq);
+            }
+            if (timestamp < index.lastTime())
+            {
+                throw new IllegalArgumentException("timestampNanos must not be earlier than the last message's " +
+                    index.lastTime() + ": " + timestamp);
+            }
+            write(seq, timestamp, subject, safeHeaders, payload, frameLength);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    long skip()
+    {
+        lock.lock();
+        try
+        {
+            ensureOpen();
+            final long seq = index.lastSeq() + 1;
+            final MessageBlock block = blockWithRoomFor(RecordDescriptor.MIN_FRAME_LENGTH, seq);
+            final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc);
+            index.blockIndex().onSkip(index.blockCount() - 1, seq, block.writeOffset(), checksum);
+            index.onSkip(seq);
+            index.publish();
+            return seq;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stop accepting appends. Called under no lock; waits for an append in progress.
+     *
+     * @return false when already closed.
+     */
+    boolean close()
+    {
+        lock.lock();
+        try
+        {
+            final boolean wasOpen = !closed;
+            closed = true;
+            return wasOpen;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void write(
+        final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload,
+        final int frameLength)
+    {
+        final MessageBlock block = blockWithRoomFor(frameLength, seq);
+        final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc);
+        final int messageBytes = subject.length() + headers.length + payload.length;
+        index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
+        index.onMessage(seq, timestamp, messageBytes);
+        index.subjects().onMessage(subject, seq);
+        index.publish();
+    }
+
+    private MessageBlock blockWithRoomFor(final int frameLength, final long seq)
+    {
+        final MessageBlock last = index.lastBlock();
+        if (null != last && last.hasRoomFor(frameLength) && seq - last.baseSeq() < MAX_SEQUENCE_SPAN_PER_BLOCK)
+        {
+            return last;
+        }
+        return roll(seq);
+    }
+
+    private MessageBlock roll(final long baseSeq)
+    {
+        final OperationTimer.Run run = rollTimer.start();
+        final long id = index.nextBlockId();
+        final MessageBlock block = MessageBlock.create(
+            directory.blockFile(id), id, baseSeq, config.blockSize(), clock.nanoTime(), metrics, crc);
+        index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
+        index.addBlock(block);
+        flusher.onBlockCreated();
+        run.endPhase(0);
+        run.finish(block.file().toString());
+        return block;
+    }
+
+    private int frameLength(final String subject, final byte[] headers, final byte[] payload)
+    {
+        Subjects.validateSubject(subject);
+        Objects.requireNonNull(payload, "payload");
+        final long content = (long)headers.length + payload.length;
+        if (content > config.maxMsgSize())
+        {
+            throw new IllegalArgumentException("headers + payload is " + content + " bytes, above maxMsgSize " +
+                config.maxMsgSize() + " of stream " + config.name());
+        }
+        final long frameLength = RecordDescriptor.frameLengthForContent(subject.length() + content);
+        if (BlockDescriptor.DATA_OFFSET + frameLength > config.blockSize())
+        {
+            throw new IllegalArgumentException("a record of " + frameLength + " bytes (subject " + subject.length() +
+                " + headers + payload) does not fit a block of " + config.blockSize() + " bytes: shorten the subject");
+        }
+        return (int)frameLength;
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new StoreClosedException(config.name());
+        }
+    }
+}
