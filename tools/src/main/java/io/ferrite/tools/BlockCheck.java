@@ -1,0 +1,47 @@
+package io.ferrite.tools;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What {@code verify} found in one block file.
+ *
+ * @param firstSeq the first valid record's sequence, 0 when none verified.
+ * @param validEnd where the last valid record ends.
+ * @param damages  damaged ranges found in this file.
+ */
+record BlockCheck(
+    Path file, long id, long fileBytes, long messages, long skips, long firstSeq, long lastSeq, long validEnd,
+    int damages)
+{
+    long records()
+    {
+        return messages + skips;
+    }
+
+    String sequences()
+    {
+        return firstSeq == 0 ? "-" : firstSeq + ".." + lastSeq;
+    }
+
+    String status()
+    {
+        return damages == 0 ? "ok" : "DAMAGED (" + damages + ")";
+    }
+
+    Map<String, Object> toJson()
+    {
+        final Map<String, Object> json = Json.object();
+        json.put("file", file.toString());
+        json.put("id", id);
+        json.put("bytes", fileBytes);
+        json.put("messages", messages);
+        json.put("skips", skips);
+        json.put("firstSeq", firstSeq == 0 ? null : firstSeq);
+        json.put("lastSeq", firstSeq == 0 ? null : lastSeq);
+        json.put("validEnd", validEnd);
+        json.put("damages", damages);
+        json.put("ok", damages == 0);
+        return json;
+    }
+}

@@ -1,0 +1,67 @@
+package io.ferrite.tools;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.store.StreamConfig;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/**
+ * A block file's header, checked the way the engine's (package-private) {@code BlockHeader} checks it, but reporting
+ * instead of throwing, so {@code verify} can go on to scan the records of a block whose header is damaged.
+ *
+ * @param trusted  the header checksum verified and its fields are plausible: base sequence and length can be used.
+ * @param problem  what is wrong, or null.
+ * @param offset   where in the header the problem is.
+ */
+record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boolean encrypted, int version,
+    String problem, int offset)
+{
+    static BlockHeaderCheck of(final ByteBuffer header, final long expectedId)
+    {
+        header.order(ByteOrder.LITTLE_ENDIAN);
+        final CRC32C crc = new CRC32C();
+        crc.update(header.array(), header.arrayOffset(), BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+        final long magic = header.getLong(BlockDescriptor.MAGIC_OFFSET);
+        final int version = header.getInt(BlockDescriptor.VERSION_OFFSET);
+        final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+        final int length = header.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
+        final boolean encrypted = (header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0;
+        if (magic != BlockDescriptor.MAGIC)
+        {
+            return untrusted("not a Ferrite block header: magic is " + Long.toHexString(magic),
+                BlockDescriptor.MAGIC_OFFSET);
+        }
+        if ((int)crc.getValue() != header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET))
+        {
+            return untrusted("header checksum mismatch", BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+        }
+        if (length < BlockDescriptor.HEADER_LENGTH || length > StreamConfig.BLOCK_SIZE_MAX)
+        {
+            return untrusted("header declares an impossible length " + length, BlockDescriptor.BLOCK_LENGTH_OFFSET);
+        }
+        if (header.getInt(BlockDescriptor.DATA_OFFSET_OFFSET) != BlockDescriptor.DATA_OFFSET)
+        {
+            return untrusted("unexpected data offset " + header.getInt(BlockDescriptor.DATA_OFFSET_OFFSET),
+                BlockDescriptor.DATA_OFFSET_OFFSET);
+        }
+        final long id = header.getLong(BlockDescriptor.BLOCK_ID_OFFSET);
+        if (id != expectedId)
+        {
+            return new BlockHeaderCheck(true, baseSeq, length, encrypted, version,
+                "header says block id " + id + " but the file name says " + expectedId, BlockDescriptor.BLOCK_ID_OFFSET);
+        }
+        return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, null, 0);
+    }
+
+    private static BlockHeaderCheck untrusted(final String problem, final int offset)
+    {
+        return new BlockHeaderCheck(false, 0, 0, false, 0, problem, offset);
+    }
+
+    boolean supportedVersion()
+    {
+        return version == BlockDescriptor.VERSION;
+    }
+}

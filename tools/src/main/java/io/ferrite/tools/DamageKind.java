@@ -1,0 +1,28 @@
+package io.ferrite.tools;
+
+/**
+ * What {@code verify} found wrong, in an operator's words.
+ */
+enum DamageKind
+{
+    DAMAGED_RECORD("damaged record: its header verifies but its body checksum does not"),
+    DAMAGED_REGION("damaged region: bytes between valid records that hold no verifiable record"),
+    TORN_TAIL("torn tail: the last record(s) were partly written, nothing valid follows"),
+    TRUNCATED_FILE("truncated file: shorter than its header declares"),
+    BAD_HEADER("block header does not verify"),
+    MISSING_FILE("missing block file: state.db lists it"),
+    BAD_STATE("state.db is unusable"),
+    STATE_MISMATCH("state.db disagrees with the block: no record ends where state.db says, with its last checksum");
+
+    private final String description;
+
+    DamageKind(final String description)
+    {
+        this.description = description;
+    }
+
+    String description()
+    {
+        return description;
+    }
+}

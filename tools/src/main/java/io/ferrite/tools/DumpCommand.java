@@ -1,0 +1,188 @@
+package io.ferrite.tools;
+
+import io.ferrite.state.StreamMetadata;
+import io.ferrite.store.CorruptRecordException;
+import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.RecoveryReport;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StoredMessage;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamState;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+
+/**
+ * {@code ferrite dump DIR (--seq N | --subject S)}: messages as an application would read them.
+ */
+@Command(
+    name = "dump",
+    header = "Print messages by sequence or subject.",
+    description = {
+        "Print messages: sequence, time (ISO-8601, UTC), subject, headers and payload (as text when printable, " +
+            "else hex).",
+        "Opens the stream the way an application does: it takes the directory's LOCK (so it fails while an " +
+            "application has the stream open), recovers it (a torn tail is cut, as on any open) and writes state.db " +
+            "when it closes. To look without touching anything, use inspect or verify."
+    })
+public final class DumpCommand extends ToolCommand
+{
+    /** One message by default with --seq: "show me message N". */
+    static final int SEQ_LIMIT_DEFAULT = 1;
+    /** Ten by default with --subject: a first page, not the whole stream. */
+    static final int SUBJECT_LIMIT_DEFAULT = 10;
+    private static final String ALL_SUBJECTS = ">";
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "The stream directory (holding stream.json).")
+    Path dir;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Selection selection;
+
+    @Option(names = "--limit", paramLabel = "N",
+        description = "Print at most N messages (default " + SEQ_LIMIT_DEFAULT + " with --seq, " +
+            SUBJECT_LIMIT_DEFAULT + " with --subject).")
+    Integer limit;
+
+    @Option(names = "--hex", description = "Print headers and payloads as hex dumps even when they are text.")
+    boolean hex;
+
+    @Mixin
+    KeyFileOption keyFile;
+
+    /**
+     * Which messages: from a sequence on, or those matching a subject filter.
+     */
+    static final class Selection
+    {
+        @Option(names = "--seq", paramLabel = "N", required = true,
+            description = "Start at sequence N (if it holds no message, the next one that does).")
+        Long seq;
+
+        @Option(names = "--subject", paramLabel = "S", required = true,
+            description = "Messages whose subject matches S, from the start; '*' matches one token, a final '>' " +
+                "one or more.")
+        String subject;
+    }
+
+    @Override
+    protected int execute()
+    {
+        final int max = null != limit ? limit : null != selection.seq ? SEQ_LIMIT_DEFAULT : SUBJECT_LIMIT_DEFAULT;
+        if (max < 1)
+        {
+            throw ToolException.error("--limit must be at least 1: " + max);
+        }
+        if (null != selection.seq && selection.seq < 1)
+        {
+            throw ToolException.error("--seq must be at least 1 (sequences start at 1): " + selection.seq);
+        }
+        final StreamFolder folder = StreamFolder.open(dir);
+        keyFile.check(folder);
+        try (FileStreamStore store = FileStreamStore.open(dir, configOf(folder)))
+        {
+            final boolean lost = reportLosses(store.recoveryReport());
+            final int result = dump(store, max);
+            return lost ? ExitCode.PROBLEMS : result;
+        }
+    }
+
+    private int dump(final FileStreamStore store, final int max)
+    {
+        final String filter = null != selection.seq ? ALL_SUBJECTS : selection.subject;
+        final MessagePrinter printer = new MessagePrinter(out(), hex);
+        long cursor = null != selection.seq ? selection.seq : 1;
+        int printed = 0;
+        int damaged = 0;
+        while (printed + damaged < max)
+        {
+            final StoredMessage message;
+            try
+            {
+                message = store.loadNext(filter, cursor);
+            }
+            catch (final CorruptRecordException ex)
+            {
+                damaged++;
+                err().println("ferrite dump: " + ex.getMessage() + " — skipped; run `ferrite verify " + dir + "`");
+                if (ex.seq() == StoreException.UNKNOWN)
+                {
+                    break;
+                }
+                cursor = ex.seq() + 1;
+                continue;
+            }
+            if (null == message)
+            {
+                break;
+            }
+            if (null != selection.seq && message.seq() != cursor)
+            {
+                reportGap(cursor, message.seq() - 1);
+            }
+            printer.print(message);
+            printed++;
+            cursor = message.seq() + 1;
+        }
+        if (printed == 0 && damaged == 0)
+        {
+            final StreamState state = store.state();
+            err().println("ferrite dump: no message " + (null != selection.seq ? "at or after sequence " +
+                selection.seq : "matches subject " + selection.subject) + " (the stream holds " +
+                Units.count(state.msgs()) + " messages" + (state.msgs() == 0 ? "" : ", sequences " + state.firstSeq() +
+                ".." + state.lastSeq()) + ")");
+        }
+        return printed > 0 && damaged == 0 ? ExitCode.OK : ExitCode.PROBLEMS;
+    }
+
+    /**
+     * @return the configuration stream.json describes. The store rewrites stream.json when it differs from the
+     * configuration it is given, so a stream.json with fields this build does not know is refused rather than
+     * rewritten.
+     */
+    private static StreamConfig configOf(final StreamFolder folder)
+    {
+        final StreamMetadata metadata = folder.metadata();
+        final String maxMsgSize = metadata.fields().get("maxMsgSize");
+        final StreamConfig.Builder builder = StreamConfig.builder(metadata.name()).blockSize(metadata.blockSize());
+        if (null != maxMsgSize)
+        {
+            builder.maxMsgSize(Integer.parseInt(maxMsgSize));
+        }
+        final StreamConfig config = builder.build();
+        if (!StreamMetadata.of(config).sameAs(metadata))
+        {
+            throw ToolException.error(folder.metadataFile() + " holds settings this build does not know " +
+                metadata.fields() + "; opening the stream would rewrite them, so dump refuses — use the ferrite " +
+                "build that wrote the stream");
+        }
+        return config;
+    }
+
+    /**
+     * @return whether opening the stream found damage.
+     */
+    private boolean reportLosses(final RecoveryReport report)
+    {
+        for (final RecoveryReport.LostRange lost : report.lost())
+        {
+            err().println("ferrite dump: opening the stream found damage: " + lost + " — run `ferrite verify " + dir +
+                "` to see all of it");
+        }
+        return !report.isClean();
+    }
+
+    /**
+     * Sequences read as absent when skipped, removed — or damaged in a block that was not scanned at open (the store
+     * logs a warning then, but its API cannot tell the three apart), so say so rather than pass over them silently.
+     */
+    private void reportGap(final long first, final long last)
+    {
+        err().println("ferrite dump: no message at sequence " + (first == last ? first : first + ".." + last) +
+            " (skipped, removed or damaged; `ferrite verify " + dir + "` tells which)");
+    }
+}

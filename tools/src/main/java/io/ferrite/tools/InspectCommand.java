@@ -1,0 +1,158 @@
+package io.ferrite.tools;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code ferrite inspect DIR}: configuration, totals, subjects and every block, from {@code state.db} alone.
+ */
+@Command(
+    name = "inspect",
+    header = "Show config, state, subjects and every block from state.db (reads no block).",
+    description = {
+        "Show a stream's configuration (stream.json), its state and subjects, and every block (id, sequences, " +
+            "messages, bytes, sealed or active, encrypted, last checksum) as recorded in state.db.",
+        "Reads no block file and takes no lock: safe on a live stream, and as fast on 10,000 blocks over NFS as on " +
+            "one. When state.db is missing or unusable it says so and lists the block files by name and size."
+    })
+public final class InspectCommand extends ToolCommand
+{
+    /** Subjects shown in the text summary; --json lists them all. */
+    static final int SUBJECT_ROWS = 20;
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "The stream directory (holding stream.json).")
+    Path dir;
+
+    @Option(names = "--json", description = "Print JSON for machines instead of tables.")
+    boolean json;
+
+    @Override
+    protected int execute() throws Exception
+    {
+        final Inspection inspection = Inspection.of(StreamFolder.open(dir));
+        if (json)
+        {
+            out().println(Json.write(inspection.toJson()));
+        }
+        else
+        {
+            print(inspection, out());
+        }
+        return inspection.problems.isEmpty() ? ExitCode.OK : ExitCode.PROBLEMS;
+    }
+
+    private static void print(final Inspection inspection, final PrintWriter out)
+    {
+        final StreamFolder folder = inspection.folder;
+        out.println("stream   " + folder.name() + "  " + folder.root());
+        final StringBuilder config = new StringBuilder();
+        inspection.config().forEach((key, value) -> config.append(config.length() == 0 ? "" : ", ")
+            .append(key).append(' ').append(value));
+        out.println("config   " + config + "  (stream.json)");
+        if (null == inspection.state)
+        {
+            printWithoutState(inspection, out);
+        }
+        else
+        {
+            printState(inspection, out);
+            printSubjects(inspection.subjects, out);
+            printBlocks(inspection, out);
+        }
+        printProblems(inspection.problems, out);
+    }
+
+    private static void printWithoutState(final Inspection inspection, final PrintWriter out)
+    {
+        out.println("state    " + (null == inspection.stateProblem ?
+            "state.db is missing: the stream has not been closed cleanly since it was created, or is open now. " +
+                "Opening it rebuilds the state by scanning the blocks." :
+            "state.db is unusable: " + inspection.stateProblem));
+        out.println();
+        out.println("block files  " + inspection.blockFileSizes.size() + " in " + inspection.folder.blocksDir() +
+            " (from the directory listing; contents not read)");
+        if (!inspection.blockFileSizes.isEmpty())
+        {
+            final Table table = new Table("FILE", "BYTES", "SIZE").alignRight(1, 2);
+            inspection.blockFileSizes.forEach((name, size) -> table.row(name, size, Units.bytes(size)));
+            table.print(out, "  ");
+        }
+    }
+
+    private static void printState(final Inspection inspection, final PrintWriter out)
+    {
+        final var state = inspection.state;
+        out.println("state    state.db " + Units.bytes(inspection.stateFileSize) + ", written " +
+            Instant.ofEpochMilli(inspection.stateFileModifiedMillis));
+        out.println("  messages    " + Units.count(state.msgs()) + "  (" + Units.bytes(state.bytes()) +
+            " of subjects, headers and payloads)");
+        out.println("  sequences   " + (state.lastSeq() == 0 ? "none yet" : state.firstSeq() + ".." + state.lastSeq() +
+            ", " + Units.count(inspection.deleted()) + " without a message (skipped, removed or lost)"));
+        out.println("  times       " + (state.msgs() == 0 ? "-" :
+            Units.instant(state.firstTime()) + " .. " + Units.instant(state.lastTime())));
+        out.println("  next block  " + state.nextBlockId());
+    }
+
+    private static void printSubjects(final List<SubjectSummary> subjects, final PrintWriter out)
+    {
+        out.println();
+        out.println("subjects  " + Units.count(subjects.size()));
+        if (subjects.isEmpty())
+        {
+            return;
+        }
+        final Table table = new Table("SUBJECT", "MSGS", "FIRST SEQ", "LAST SEQ").alignRight(1, 2, 3);
+        subjects.stream().limit(SUBJECT_ROWS).forEach((subject) ->
+            table.row(subject.subject(), Units.count(subject.msgs()), subject.firstSeq(), subject.lastSeq()));
+        table.print(out, "  ");
+        if (subjects.size() > SUBJECT_ROWS)
+        {
+            out.println("  ... and " + Units.count(subjects.size() - SUBJECT_ROWS) + " more (--json lists all)");
+        }
+    }
+
+    private static void printBlocks(final Inspection inspection, final PrintWriter out)
+    {
+        final List<BlockSummary> blocks = inspection.blocks;
+        final boolean encrypted = inspection.folder.encrypted();
+        out.println();
+        out.println("blocks  " + blocks.size() + (blocks.isEmpty() ? "" : " (" + (blocks.size() - 1) +
+            " sealed, 1 active)") + "; encrypted: " + (encrypted ? "yes" : "no") +
+            " (per stream.json; per-block footers arrive with encryption)");
+        if (!blocks.isEmpty())
+        {
+            final Table table = new Table(
+                "BLOCK", "SEQUENCES", "MSGS", "MSG BYTES", "DATA", "STATUS", "ENCRYPTED", "LAST CHECKSUM")
+                .alignRight(0, 2, 3, 4);
+            for (final BlockSummary block : blocks)
+            {
+                table.row(block.id(), block.sequences(), Units.count(block.msgs()),
+                    Units.bytes(Integer.toUnsignedLong(block.msgBytes())), Units.bytes(block.dataBytes()),
+                    block.active() ? "active" : "sealed", encrypted ? "yes" : "no",
+                    block.isEmpty() ? "-" : Units.checksum(block.lastChecksum()));
+            }
+            table.print(out, "  ");
+        }
+        if (!inspection.newerBlockFiles.isEmpty())
+        {
+            out.println("  + " + inspection.newerBlockFiles.size() + " block file(s) newer than state.db, replayed " +
+                "on the next open: " + String.join(", ", inspection.newerBlockFiles));
+        }
+    }
+
+    private static void printProblems(final List<String> problems, final PrintWriter out)
+    {
+        if (!problems.isEmpty())
+        {
+            out.println();
+            out.println("PROBLEMS  " + problems.size());
+            problems.forEach((problem) -> out.println("  - " + problem));
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.ferrite.tools;
+
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.state.StateSnapshot;
+import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.StreamStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DumpCommandTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void printsOneMessageBySequence()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+
+        final Cli.Run run = Cli.run("dump", stream, "--seq", 1234);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out())
+            .containsPattern("^seq 1234  \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z  o\\.a\\R")
+            .contains("headers  none")
+            .contains("payload  100 B  \"message 1234 ");
+        assertThat(run.out().lines().filter((line) -> line.startsWith("seq "))).hasSize(1);
+    }
+
+    @Test
+    void printsMessagesMatchingASubjectUpToTheLimit()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+
+        final Cli.Run run = Cli.run("dump", stream, "--subject", "o.b", "--limit", 3);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out().lines().filter((line) -> line.startsWith("seq ")))
+            .hasSize(3)
+            .allMatch((line) -> line.endsWith("o.b"));
+        assertThat(run.out()).contains("seq 2 ", "seq 5 ", "seq 8 ");
+    }
+
+    @Test
+    void aSubjectFilterTakesWildcardsAndDefaultsToTenMessages()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+
+        final Cli.Run run = Cli.run("dump", stream, "--subject", "o.*");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out().lines().filter((line) -> line.startsWith("seq "))).hasSize(10);
+    }
+
+    @Test
+    void printsHexOnRequestAndForBinaryPayloads()
+    {
+        final Path stream = dir.resolve("s");
+        try (StreamStore store = FileStreamStore.open(stream, Streams.config()))
+        {
+            store.append("bin", new byte[] { 'k', '=', 'v' }, new byte[] { 0, 1, 2, (byte)0xFF });
+            store.append("txt", null, "hello\tworld".getBytes());
+        }
+
+        final Cli.Run binary = Cli.run("dump", stream, "--seq", 1);
+        final Cli.Run hex = Cli.run("dump", stream, "--seq", 2, "--hex");
+
+        assertThat(binary.exitCode()).as(binary.toString()).isZero();
+        assertThat(binary.out())
+            .contains("headers  3 B  \"k=v\"")
+            .contains("payload  4 B, binary:")
+            .contains("00000000  00 01 02 ff");
+        assertThat(hex.out())
+            .contains("payload  11 B:")
+            .contains("68 65 6c 6c 6f 09 77 6f  72 6c 64", "|hello.world|");
+    }
+
+    @Test
+    void aSequenceWithoutAMessageShowsTheNextAndSaysSo()
+    {
+        final Path stream = dir.resolve("s");
+        try (StreamStore store = FileStreamStore.open(stream, Streams.config()))
+        {
+            store.append("a", null, new byte[] { 'x' });
+            store.skip();
+            store.append("a", null, new byte[] { 'y' });
+        }
+
+        final Cli.Run run = Cli.run("dump", stream, "--seq", 2);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.err()).contains("no message at sequence 2 (skipped, removed or damaged");
+        assertThat(run.out()).startsWith("seq 3 ");
+    }
+
+    @Test
+    void nothingToShowExitsOne()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 20);
+
+        final Cli.Run past = Cli.run("dump", stream, "--seq", 21);
+        final Cli.Run nomatch = Cli.run("dump", stream, "--subject", "x.y");
+        final Cli.Run empty = Cli.run("dump", Streams.empty(dir.resolve("e")), "--seq", 1);
+
+        assertThat(past.exitCode()).isEqualTo(1);
+        assertThat(past.err()).contains("no message at or after sequence 21", "sequences 1..20");
+        assertThat(nomatch.exitCode()).isEqualTo(1);
+        assertThat(nomatch.err()).contains("no message matches subject x.y");
+        assertThat(empty.exitCode()).isEqualTo(1);
+        assertThat(empty.err()).contains("the stream holds 0 messages");
+    }
+
+    @Test
+    void aDamagedRecordInASealedBlockIsNotPassedOverSilently()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final int offset = Streams.recordOffsetInFirstBlock(5);
+        Streams.flipByte(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 10);
+
+        final Cli.Run run = Cli.run("dump", stream, "--seq", 4, "--limit", 3);
+
+        assertThat(run.out()).contains("seq 4 ", "seq 6 ", "seq 7 ").doesNotContain("seq 5 ");
+        assertThat(run.err()).contains("no message at sequence 5 (skipped, removed or damaged", "ferrite verify");
+    }
+
+    @Test
+    void damageFoundWhenOpeningTheStreamIsReportedAndExitsOne()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final StateSnapshot state = Streams.state(stream);
+        final int last = state.blockCount() - 1;
+        final long seq = state.blockLastSeq(last) - 3;
+        final int offset = state.blockWriteOffset(last) - 4 * Streams.FRAME;
+        Streams.flipByte(Streams.blockFile(stream, state.blockId(last)), offset + RecordDescriptor.HEADER_LENGTH + 10);
+
+        final Cli.Run run = Cli.run("dump", stream, "--seq", seq - 1, "--limit", 3);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.err()).contains("opening the stream found damage", "DAMAGED_RECORD",
+            Streams.blockFile(stream, state.blockId(last)).toString(), "sequences " + seq + ".." + seq);
+        assertThat(run.out()).contains("seq " + (seq - 1) + " ", "seq " + (seq + 1) + " ").doesNotContain("seq " + seq + " ");
+    }
+
+    @Test
+    void seqAndSubjectAreExclusiveAndOneIsRequired()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 20);
+
+        final Cli.Run both = Cli.run("dump", stream, "--seq", 1, "--subject", "o.a");
+        final Cli.Run neither = Cli.run("dump", stream);
+
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("mutually exclusive");
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).contains("Missing required argument");
+    }
+
+    @Test
+    void badNumbersAreUsageErrors()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 20);
+
+        assertThat(Cli.run("dump", stream, "--seq", 0).err()).contains("--seq must be at least 1");
+        assertThat(Cli.run("dump", stream, "--seq", 1, "--limit", 0).err()).contains("--limit must be at least 1");
+        assertThat(Cli.run("dump", stream, "--seq", "x").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void aStreamOpenElsewhereIsRefusedWithWhatToDo()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 20);
+        try (StreamStore store = FileStreamStore.open(stream, Streams.config()))
+        {
+            final Cli.Run run = Cli.run("dump", stream, "--seq", 1);
+
+            assertThat(run.exitCode()).isEqualTo(2);
+            assertThat(run.err()).contains("already open", stream.resolve("LOCK").toString(), "ferrite inspect");
+            assertThat(store.load(1)).as("the application's store is untouched").isNotNull();
+        }
+    }
+
+    @Test
+    void aMissingDirectoryIsNotCreated()
+    {
+        final Cli.Run run = Cli.run("dump", dir.resolve("nope"), "--seq", 1);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("no such directory: " + dir.resolve("nope"));
+        assertThat(dir.resolve("nope")).doesNotExist();
+    }
+
+    @Test
+    void aKeyFileIsRefusedClearlyNamingTheFile() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 10);
+        final Path key = Files.writeString(dir.resolve("k.key"), "k");
+
+        final Cli.Run run = Cli.run("dump", stream, "--seq", 1, "--key-file", key);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("encrypted streams are not supported by this build", key.toString());
+    }
+}

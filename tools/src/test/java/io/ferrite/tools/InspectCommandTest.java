@@ -1,0 +1,169 @@
+package io.ferrite.tools;
+
+import io.ferrite.state.StateSnapshot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InspectCommandTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void showsConfigStateSubjectsAndEveryBlockFromStateDb()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final StateSnapshot state = Streams.state(stream);
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out())
+            .contains("stream   orders")
+            .contains("blockSize 65536", "encrypted false")
+            .contains("messages    2,000")
+            .contains("sequences   1..2000, 0 without a message")
+            .contains("subjects  3")
+            .containsPattern("o\\.a\\s+667\\s+1\\s+1999")
+            .contains("blocks  " + state.blockCount() + " (" + (state.blockCount() - 1) + " sealed, 1 active)")
+            .contains("LAST CHECKSUM")
+            .contains(Units.checksum(state.blockLastChecksum(0)))
+            .contains(Units.checksum(state.blockLastChecksum(state.blockCount() - 1)));
+        assertThat(run.out().lines().filter((line) -> line.contains(" sealed "))).hasSize(state.blockCount() - 1);
+        assertThat(run.out().lines().filter((line) -> line.contains(" active "))).hasSize(1);
+    }
+
+    @Test
+    void readsNoBlockFile() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final String before = Cli.run("inspect", stream).out();
+        for (int id = 1; Files.exists(Streams.blockFile(stream, id)); id++)
+        {
+            Files.write(Streams.blockFile(stream, id), new byte[0]);
+        }
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).isEqualTo(before);
+    }
+
+    @Test
+    void jsonCarriesTheSameFacts()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+
+        final Cli.Run run = Cli.run("inspect", stream, "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out().strip()).startsWith("{").endsWith("}");
+        assertThat(run.out())
+            .contains("\"name\": \"orders\"", "\"blockSize\": 65536", "\"encrypted\": false")
+            .contains("\"msgs\": 2000", "\"lastSeq\": 2000")
+            .contains("\"subject\": \"o.a\"", "\"msgs\": 667")
+            .contains("\"status\": \"sealed\"", "\"status\": \"active\"")
+            .contains("\"lastChecksum\": \"", "\"problems\": []");
+    }
+
+    @Test
+    void anEmptyStreamHasNoBlocks()
+    {
+        final Path stream = Streams.empty(dir.resolve("s"));
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("messages    0", "sequences   none yet", "subjects  0", "blocks  0");
+    }
+
+    @Test
+    void withoutStateDbItSaysSoAndListsBlockFilesByNameAndSize() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        Files.delete(stream.resolve("state.db"));
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out())
+            .contains("state.db is missing")
+            .contains("00000000000000000001.blk", "65536")
+            .contains("00000000000000000002.blk");
+    }
+
+    @Test
+    void anUnusableStateDbIsAProblem() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        Streams.flipByte(stream.resolve("state.db"), 100);
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).contains("state.db is unusable", "checksum mismatch", "00000000000000000001.blk", "PROBLEMS");
+    }
+
+    @Test
+    void aBlockFileListedInStateButMissingIsAProblem() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        Files.delete(Streams.blockFile(stream, 2));
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).contains("PROBLEMS", "state.db lists block 2", "00000000000000000002.blk", "is missing");
+    }
+
+    @Test
+    void aMissingDirectoryIsAnErrorNamingIt()
+    {
+        final Cli.Run run = Cli.run("inspect", dir.resolve("nope"));
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("ferrite inspect: no such directory: " + dir.resolve("nope"));
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void aDirectoryWithoutAStreamIsAnErrorThatSuggestsStreamsBelowIt()
+    {
+        Streams.healthy(dir.resolve("plaintext"), 10);
+
+        final Cli.Run run = Cli.run("inspect", dir);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("not a Ferrite stream directory", "has no stream.json",
+            "did you mean " + dir.resolve("plaintext"));
+    }
+
+    @Test
+    void aFileIsNotAStreamDirectory() throws IOException
+    {
+        final Path file = Files.writeString(dir.resolve("file.txt"), "x");
+
+        final Cli.Run run = Cli.run("inspect", file);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("not a directory: " + file);
+    }
+
+    @Test
+    void anEncryptedStreamIsInspectedWithoutAKey()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 100);
+        Streams.setEncrypted(stream);
+
+        final Cli.Run run = Cli.run("inspect", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("encrypted true", "encrypted: yes");
+    }
+}

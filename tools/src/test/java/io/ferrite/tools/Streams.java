@@ -1,0 +1,170 @@
+package io.ferrite.tools;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.state.FullStateReader;
+import io.ferrite.state.StateSnapshot;
+import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Stream directories for the tests, built with the real engine, and surgical damage to them.
+ * <p>
+ * Every message has a 3-character subject and a 100-byte payload, so every record has the same frame length and a
+ * test can compute where sequence N lives: block 1 holds sequences 1..k at {@code DATA_OFFSET + (seq - 1) * FRAME}.
+ */
+final class Streams
+{
+    static final String NAME = "orders";
+    /** Small blocks so a few thousand messages make several. */
+    static final int BLOCK_SIZE = 64 * 1024;
+    static final int MAX_MSG_SIZE = 4096;
+    static final String[] SUBJECTS = { "o.a", "o.b", "o.c" };
+    static final int PAYLOAD_SIZE = 100;
+    static final int FRAME = RecordDescriptor.frameLength(3, 0, PAYLOAD_SIZE);
+
+    private Streams()
+    {
+    }
+
+    static StreamConfig config()
+    {
+        return StreamConfig.builder(NAME).blockSize(BLOCK_SIZE).maxMsgSize(MAX_MSG_SIZE).build();
+    }
+
+    /**
+     * A closed stream holding {@code messages} messages: sequence i has subject {@code SUBJECTS[(i - 1) % 3]} and a
+     * payload starting {@code "message i"}.
+     */
+    static Path healthy(final Path dir, final int messages)
+    {
+        try (StreamStore store = FileStreamStore.open(dir, config()))
+        {
+            append(store, 1, messages);
+        }
+        return dir;
+    }
+
+    static void append(final StreamStore store, final int fromSeq, final int toSeq)
+    {
+        for (int seq = fromSeq; seq <= toSeq; seq++)
+        {
+            store.append(SUBJECTS[(seq - 1) % SUBJECTS.length], null, payload(seq));
+        }
+    }
+
+    static byte[] payload(final int seq)
+    {
+        final byte[] payload = new byte[PAYLOAD_SIZE];
+        final byte[] text = ("message " + seq + " ").getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < PAYLOAD_SIZE; i++)
+        {
+            payload[i] = i < text.length ? text[i] : (byte)('a' + i % 26);
+        }
+        return payload;
+    }
+
+    /** A stream that was created and closed without a message. */
+    static Path empty(final Path dir)
+    {
+        FileStreamStore.open(dir, config()).close();
+        return dir;
+    }
+
+    static Path blockFile(final Path dir, final long id)
+    {
+        return dir.resolve("blocks").resolve(BlockDescriptor.fileName(id));
+    }
+
+    /** Offset of sequence {@code seq}'s record in block 1. */
+    static int recordOffsetInFirstBlock(final long seq)
+    {
+        return BlockDescriptor.DATA_OFFSET + (int)(seq - 1) * FRAME;
+    }
+
+    static StateSnapshot state(final Path dir)
+    {
+        return FullStateReader.read(dir.resolve("state.db"));
+    }
+
+    /** Invert every bit of the byte at {@code offset}. */
+    static void flipByte(final Path file, final long offset)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, offset);
+            one.flip();
+            one.put(0, (byte)~one.get(0));
+            channel.write(one, offset);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    static void setEncrypted(final Path dir)
+    {
+        try
+        {
+            final Path metadata = dir.resolve("stream.json");
+            Files.writeString(metadata, Files.readString(metadata).replace("\"encrypted\": false", "\"encrypted\": true"));
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * @return every file under {@code dir} with its size, modification time and content hash: equal before and after
+     * means nothing was changed, created or deleted.
+     */
+    static Map<String, String> fingerprint(final Path dir)
+    {
+        final Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            for (final Path path : (Iterable<Path>)paths::iterator)
+            {
+                if (Files.isRegularFile(path))
+                {
+                    final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                    files.put(dir.relativize(path).toString(), Files.size(path) + " " +
+                        Files.getLastModifiedTime(path).toMillis() + " " +
+                        HexFormat.of().formatHex(sha.digest(Files.readAllBytes(path))));
+                }
+                else
+                {
+                    files.put(dir.relativize(path) + "/", "dir");
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        return files;
+    }
+}

@@ -1,0 +1,223 @@
+package io.ferrite.tools;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.state.StateSnapshot;
+import io.ferrite.store.FileStreamStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class VerifyCommandTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void aHealthyStreamVerifies()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out())
+            .contains("checked  2,000 records (2,000 messages, 0 skips)", "sequences 1..2000")
+            .contains("each was cross-checked")
+            .contains("result   OK: every record's checksum verifies");
+        assertThat(run.err()).as("progress bar").contains("verify [", "100%");
+    }
+
+    @Test
+    void aFlippedByteInTheMiddleOfABlockIsReportedWithFileOffsetAndSequence()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final StateSnapshot state = Streams.state(stream);
+        final long seq = 1 + state.blockLastSeq(0) / 2;
+        final int recordOffset = Streams.recordOffsetInFirstBlock(seq);
+        final Path block = Streams.blockFile(stream, 1);
+        Streams.flipByte(block, recordOffset + RecordDescriptor.HEADER_LENGTH + 50);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out())
+            .contains("DAMAGED  1 range(s); 1 of " + state.blockCount() + " block file(s) affected")
+            .containsPattern(block + "\\s+" + recordOffset + "\\s+" + Streams.FRAME + "\\s+" + seq + "\\s+damaged record")
+            .contains("checked  1,999 records")
+            .contains("result   DAMAGED");
+    }
+
+    @Test
+    void aDamagedRecordHeaderCostsOnlyThatRecordAndItsSequenceIsInferred()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final int recordOffset = Streams.recordOffsetInFirstBlock(100);
+        Streams.flipByte(Streams.blockFile(stream, 1), recordOffset + RecordDescriptor.SEQUENCE_OFFSET);
+
+        final Cli.Run run = Cli.run("verify", stream, "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out())
+            .contains("\"ok\": false")
+            .contains("\"offset\": " + recordOffset, "\"length\": " + Streams.FRAME)
+            .contains("\"firstSeq\": 100", "\"lastSeq\": 100", "\"kind\": \"DAMAGED_REGION\"")
+            .contains("\"messages\": 1999");
+    }
+
+    @Test
+    void aTornTailIsDamage()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final StateSnapshot state = Streams.state(stream);
+        final int last = state.blockCount() - 1;
+        final int tailRecord = state.blockWriteOffset(last) - Streams.FRAME;
+        Streams.flipByte(Streams.blockFile(stream, state.blockId(last)), tailRecord + RecordDescriptor.HEADER_LENGTH);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).containsPattern(tailRecord + "\\s+" + Streams.FRAME + "\\s+2000\\s+torn tail");
+    }
+
+    @Test
+    void aTruncatedBlockFileIsDamage() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        try (FileChannel channel = FileChannel.open(Streams.blockFile(stream, 2), StandardOpenOption.WRITE))
+        {
+            channel.truncate(Streams.BLOCK_SIZE / 2);
+        }
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).contains("truncated file", "the file is 32768 bytes, its header declares 65536");
+    }
+
+    @Test
+    void aDamagedBlockHeaderIsReportedAndItsRecordsAreStillChecked()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        Streams.flipByte(Streams.blockFile(stream, 2), BlockDescriptor.BASE_SEQ_OFFSET);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out())
+            .contains("block header does not verify (header checksum mismatch)")
+            .contains("checked  2,000 records");
+    }
+
+    @Test
+    void aBlockFileMissingFromStateIsDamage() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        Files.delete(Streams.blockFile(stream, 2));
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).contains(Streams.blockFile(stream, 2).toString(), "missing block file");
+    }
+
+    @Test
+    void anUnusableStateDbIsDamage()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 200);
+        Streams.flipByte(stream.resolve("state.db"), 70);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).contains("state.db is unusable", stream.resolve("state.db").toString());
+    }
+
+    @Test
+    void anEmptyStreamVerifies()
+    {
+        final Path stream = Streams.empty(dir.resolve("s"));
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("checked  0 records", "in 0 block file(s)", "result   OK");
+    }
+
+    @Test
+    void changesNothingAndNeedsNoLockSoItRunsBesideAnOpenStore()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        try (FileStreamStore store = FileStreamStore.open(stream, Streams.config()))
+        {
+            store.writeFullState();
+            Streams.append(store, 2001, 2100);
+            store.flush().join();
+            final Map<String, String> before = Streams.fingerprint(stream);
+
+            final Cli.Run run = Cli.run("verify", stream);
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.out()).contains("checked  2,100 records", "result   OK");
+            assertThat(Streams.fingerprint(stream)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void listsEveryBlockOnRequest()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+
+        final Cli.Run run = Cli.run("verify", stream, "--blocks");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("00000000000000000001.blk", "00000000000000000002.blk", "VALID END");
+    }
+
+    @Test
+    void aKeyFileIsRefusedClearlyNamingTheFile() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 10);
+        final Path key = Files.writeString(dir.resolve("stream.keyfile"), "k");
+
+        final Cli.Run run = Cli.run("verify", stream, "--key-file", key);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("encrypted streams are not supported by this build", key.toString());
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void anEncryptedStreamIsRefusedClearly()
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 10);
+        Streams.setEncrypted(stream);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("encrypted streams are not supported by this build",
+            stream.resolve("stream.json").toString(), "ferrite inspect");
+    }
+
+    @Test
+    void aMissingOrForeignDirectoryIsAnError() throws IOException
+    {
+        final Cli.Run missing = Cli.run("verify", dir.resolve("nope"));
+        Files.createDirectories(dir.resolve("other"));
+        final Cli.Run foreign = Cli.run("verify", dir.resolve("other"));
+
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such directory: " + dir.resolve("nope"));
+        assertThat(foreign.exitCode()).isEqualTo(2);
+        assertThat(foreign.err()).contains("not a Ferrite stream directory: " + dir.resolve("other"));
+    }
+}
