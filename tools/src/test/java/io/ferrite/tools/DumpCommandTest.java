@@ -125,8 +125,9 @@ class DumpCommandTest
 
         final Cli.Run run = Cli.run("dump", stream, "--seq", 4, "--limit", 3);
 
-        assertThat(run.out()).contains("seq 4 ", "seq 6 ", "seq 7 ").doesNotContain("seq 5 ");
-        assertThat(run.err()).contains("no message at sequence 5 (skipped, removed or damaged", "ferrite verify");
+        assertThat(run.out()).contains("seq 4 ", "seq 6 ").doesNotContain("seq 5 ");
+        assertThat(run.err()).contains("record checksum does not verify", "seq=5", "skipped", "ferrite verify");
+        assertThat(run.exitCode()).isEqualTo(1);
     }
 
     @Test
