@@ -9,7 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -22,34 +25,47 @@ public final class BlockFile
     /** Zero-fill in chunks: large enough to be fast, small enough to keep the buffer cheap. */
     private static final int FILL_CHUNK = 1 << 20;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(FILL_CHUNK);
+    /** A block file being created; not a block file name, so listing and recovery never see it. */
+    public static final String TEMP_SUFFIX = ".creating";
 
     private BlockFile()
     {
     }
 
     /**
-     * Create a block file of {@code length} bytes, allocate all of it, map it, and write its header.
+     * Create a block file of {@code length} bytes, allocate all of it, map it, and write its header. The file is
+     * built under a temporary name and renamed into place only once its header is written, so a crash in the middle
+     * of a roll leaves a temporary file that recovery ignores, never a block file without a valid header (which would
+     * make the stream impossible to open).
      *
      * @return the open channel and mapping.
      */
     public static Mapping create(
         final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos, final Crc32c crc)
     {
+        if (Files.exists(file))
+        {
+            throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
+        }
+        final Path temp = file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
         FileChannel channel = null;
         try
         {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+            // A leftover temporary file is what a crash during an earlier attempt at this same block left: reuse it.
+            channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
             fill(channel, 0, length);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             final Mapping mapping = new Mapping(file, channel, mapped, -1);
             BlockHeader.write(mapping, blockId, baseSeq, length, createdNanos, crc);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
             return mapping;
         }
         catch (final IOException ex)
         {
             closeQuietlyAfterFailure(channel, ex);
+            deleteQuietlyAfterFailure(temp, ex);
             if (isOutOfSpace(ex))
             {
                 throw new StoreFullException("allocate block file", file, ex);
@@ -130,6 +146,18 @@ public final class BlockFile
     {
         final String message = ex.getMessage();
         return null != message && (message.contains("No space left") || message.contains("Disk quota exceeded"));
+    }
+
+    private static void deleteQuietlyAfterFailure(final Path file, final Exception failure)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException deleteFailure)
+        {
+            failure.addSuppressed(deleteFailure);
+        }
     }
 
     private static void closeQuietlyAfterFailure(final FileChannel channel, final Exception failure)

@@ -4,8 +4,6 @@ import io.ferrite.index.SequenceTable;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
@@ -29,8 +27,6 @@ import static io.ferrite.block.RecordDescriptor.*;
  */
 public final class MessageBlock
 {
-    private static final Logger LOG = LoggerFactory.getLogger(MessageBlock.class);
-
     private final long id;
     private final Path file;
     private final long baseSeq;
@@ -48,6 +44,8 @@ public final class MessageBlock
     private volatile boolean newFile;
     private int limit;
     private long truncatedSize = -1;
+    /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
+    private long knownLastSeq;
 
     private MessageBlock(final long id, final Path file, final long baseSeq, final StoreMetrics metrics)
     {
@@ -79,9 +77,10 @@ public final class MessageBlock
      * A block known from state whose file is not opened until a read needs it.
      */
     public static MessageBlock unmapped(final Path file, final long id, final long baseSeq, final int writeOffset,
-        final StoreMetrics metrics)
+        final long lastSeq, final StoreMetrics metrics)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics);
+        block.knownLastSeq = lastSeq;
         block.writeOffset = writeOffset;
         block.forcedOffset = writeOffset;
         return block;
@@ -202,28 +201,9 @@ public final class MessageBlock
         if (null == table)
         {
             final UnsafeBuffer data = buffer();
-            final SequenceTable built = new SequenceTable(baseSeq);
-            final int end = new RecordScanner().wrap(data, mapped, Math.min(limit, writeOffset)).scan(
-                BlockDescriptor.DATA_OFFSET, baseSeq - 1, false, new RecordScanner.Visitor()
-                {
-                    public void onRecord(
-                        final UnsafeBuffer b, final int offset, final int frameLength, final byte type, final long seq,
-                        final int checksum)
-                    {
-                        if (type == TYPE_MESSAGE)
-                        {
-                            built.put(seq, offset);
-                        }
-                    }
-
-                    public void onDamage(final int from, final int to, final long knownSeq, final boolean tail)
-                    {
-                        LOG.warn("block {} has {} bytes that do not verify at offsets [{}, {}){}; their messages " +
-                            "read as absent", file, to - from, from, to, knownSeq > 0 ? " (seq " + knownSeq + ")" : "");
-                    }
-                });
-            metrics.onBlockBytesRead(end - BlockDescriptor.DATA_OFFSET);
-            table = built;
+            final int dataEnd = Math.min(limit, writeOffset);
+            table = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq);
+            metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         }
         return table;
     }

@@ -16,8 +16,11 @@ import io.ferrite.store.RecoveryReport.LostRange;
 import io.ferrite.store.StoreException;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static io.ferrite.block.RecordDescriptor.*;
 
@@ -35,6 +38,13 @@ final class Replay implements RecordScanner.Visitor
     private final StreamIndex index = new StreamIndex();
     private final List<LostRange> lost = new ArrayList<>();
     private final List<MessageBlock> opened = new ArrayList<>();
+    /** Sizes block files had before an abandoned replay extended them: the truncation must still be reported. */
+    private final Map<Path, Long> truncatedBefore;
+    /** Losses whose last sequence is known only once the next valid record (or the end of the stream) is. */
+    private final List<Integer> pendingLosses = new ArrayList<>();
+    private MessageBlock tornTail;
+    private int tornFrom;
+    private int tornTo;
 
     private MessageBlock block;
     private SequenceTable table;
@@ -42,7 +52,6 @@ final class Replay implements RecordScanner.Visitor
     private int replayFrom;
     private boolean lastBlock;
     private long lastSeq;
-    private int pendingLoss = -1;
     private boolean damageBeforeReplayPoint;
     private boolean countReplays;
     private long replayedRecords;
@@ -51,9 +60,20 @@ final class Replay implements RecordScanner.Visitor
 
     Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc)
     {
+        this(directory, metrics, crc, Map.of());
+    }
+
+    /**
+     * @param truncatedBefore block files found shorter than their header claims by an abandoned replay, with the size
+     *                        they had then (opening a block to append extends it, so the file no longer shows it).
+     */
+    Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc,
+        final Map<Path, Long> truncatedBefore)
+    {
         this.directory = directory;
         this.metrics = metrics;
         this.crc = crc;
+        this.truncatedBefore = truncatedBefore;
     }
 
     /**
@@ -71,7 +91,7 @@ final class Replay implements RecordScanner.Visitor
         {
             index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(i));
             index.addBlock(MessageBlock.unmapped(directory.blockFile(snapshot.blockId(i)), snapshot.blockId(i),
-                snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), metrics));
+                snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), snapshot.blockLastSeq(i), metrics));
         }
         if (count > 0)
         {
@@ -129,19 +149,25 @@ final class Replay implements RecordScanner.Visitor
         replayFrom = from;
         lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
-        if (pendingLoss >= 0 && target.baseSeq() - 1 >= lastSeq)
+        if (!pendingLosses.isEmpty() && target.baseSeq() - 1 >= lastSeq)
         {
             closePendingLoss(target.baseSeq() - 1);
         }
         lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
         final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
-        if (target.truncatedSize() >= 0)
-        {
-            lost.add(new LostRange(target.file(), target.truncatedSize(), target.limit(), StoreException.UNKNOWN,
-                StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
-        }
         final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit())
             .scan(BlockDescriptor.DATA_OFFSET, scanAfter, false, this);
+        final long truncatedSize = target.truncatedSize() >= 0 ?
+            target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
+        if (truncatedSize >= 0)
+        {
+            // Whatever the block held past the cut is gone: the sequences after its last valid record, up to the next
+            // block's base (or, for the last block, to the end of the stream).
+            lost.add(new LostRange(target.file(), truncatedSize,
+                Math.max(truncatedSize, target.buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET)), lastSeq + 1,
+                StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
+            pendingLosses.add(lost.size() - 1);
+        }
         if (isLast)
         {
             closePendingLoss(StoreException.UNKNOWN);
@@ -200,7 +226,10 @@ final class Replay implements RecordScanner.Visitor
         {
             final long first = lastSeq + 1;
             lost.add(new LostRange(block.file(), fromOffset, toOffset, first, StoreException.UNKNOWN, Kind.TORN_TAIL));
-            block.truncateTo(fromOffset, toOffset);
+            // Zeroed only in finish(): if this replay is abandoned, the one that takes over must find the tail too.
+            tornTail = block;
+            tornFrom = fromOffset;
+            tornTo = toOffset;
             return;
         }
         if (knownSeq > 0)
@@ -211,7 +240,7 @@ final class Replay implements RecordScanner.Visitor
         }
         lost.add(new LostRange(block.file(), fromOffset, toOffset, lastSeq + 1, StoreException.UNKNOWN,
             Kind.DAMAGED_REGION));
-        pendingLoss = lost.size() - 1;
+        pendingLosses.add(lost.size() - 1);
     }
 
     /**
@@ -219,7 +248,7 @@ final class Replay implements RecordScanner.Visitor
      */
     private void closePendingLoss(final long lastLostSeq)
     {
-        if (pendingLoss >= 0)
+        for (final int pendingLoss : pendingLosses)
         {
             final LostRange open = lost.get(pendingLoss);
             final long last = lastLostSeq == StoreException.UNKNOWN ? StoreException.UNKNOWN : lastLostSeq;
@@ -227,8 +256,8 @@ final class Replay implements RecordScanner.Visitor
                 StreamRecovery.unknownIfEmpty(open.firstSeq(), last);
             lost.set(pendingLoss, new LostRange(open.file(), open.fromOffset(), open.toOffset(), first,
                 first == StoreException.UNKNOWN ? StoreException.UNKNOWN : last, open.kind()));
-            pendingLoss = -1;
         }
+        pendingLosses.clear();
     }
 
     long replayedRecords()
@@ -253,20 +282,36 @@ final class Replay implements RecordScanner.Visitor
 
     /**
      * Give up on this replay: release the channels it opened.
+     *
+     * @return the block files it found shorter than their headers claim, with their sizes then, for the replay that
+     * takes over to report.
      */
-    void abandon()
+    Map<Path, Long> abandon()
     {
+        final Map<Path, Long> truncated = new HashMap<>(truncatedBefore);
         for (final MessageBlock opening : opened)
         {
             opening.releaseChannel();
+            if (opening.truncatedSize() >= 0)
+            {
+                truncated.put(opening.file(), opening.truncatedSize());
+            }
         }
+        return truncated;
     }
 
     /**
+     * Zero the torn tail found (nothing was zeroed while scanning, so an abandoned replay changes no block) and
+     * publish.
+     *
      * @return the index, published; every block but the last has released its channel.
      */
     StreamIndex finish()
     {
+        if (null != tornTail)
+        {
+            tornTail.truncateTo(tornFrom, tornTo);
+        }
         final MessageBlock[] blocks = index.blocks();
         for (int i = 0; i < blocks.length - 1; i++)
         {

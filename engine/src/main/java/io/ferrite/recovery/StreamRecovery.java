@@ -16,6 +16,9 @@ import io.ferrite.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
+import java.util.Map;
+
 /**
  * Rebuilds the in-memory {@link StreamIndex} when a stream is opened, doing as little block I/O as the files allow:
  * <ol>
@@ -77,6 +80,7 @@ public final class StreamRecovery
         }
 
         Replay replay = null;
+        Map<Path, Long> truncated = Map.of();
         Outcome outcome = Outcome.REBUILT_FROM_BLOCKS;
         if (null != snapshot)
         {
@@ -95,7 +99,7 @@ public final class StreamRecovery
                 else
                 {
                     reason = tailProblem;
-                    replay.abandon();
+                    truncated = replay.abandon();
                     replay = null;
                 }
             }
@@ -107,7 +111,7 @@ public final class StreamRecovery
         if (null == replay)
         {
             LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length, reason);
-            replay = new Replay(directory, metrics, crc);
+            replay = new Replay(directory, metrics, crc, truncated);
             replay.fromBlocks(ids);
         }
         run.endPhase(StoreMetrics.RECOVERY_SCAN);

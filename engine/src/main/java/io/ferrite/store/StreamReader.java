@@ -72,9 +72,14 @@ final class StreamReader
             for (long seq = Math.max(from, block.baseSeq()); seq <= end; seq++)
             {
                 final int offset = table.get(seq);
-                if (offset != 0 && matchesSubject(filter, buffer, offset, context.subject))
+                if (offset == 0)
                 {
-                    verify(block, buffer, offset, seq, context.crc);
+                    continue;
+                }
+                // Verify before matching: a damaged subject must not make a matching message look like one to skip.
+                verify(block, buffer, offset, seq, context.crc);
+                if (matchesSubject(filter, buffer, offset, context.subject))
+                {
                     return context.view.wrap(buffer, offset).toStoredMessage();
                 }
             }
@@ -133,6 +138,11 @@ final class StreamReader
     private static void verify(
         final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Crc32c crc)
     {
+        if (offset < 0 || offset > buffer.capacity() - HEADER_LENGTH)
+        {
+            throw new CorruptRecordException("record lies past the end of the block file (" + buffer.capacity() +
+                " bytes mapped)", block.file(), offset, seq);
+        }
         final int frameLength = buffer.getInt(offset + FRAME_LENGTH_OFFSET);
         if (frameLength < MIN_FRAME_LENGTH || frameLength > buffer.capacity() - offset ||
             crc.compute(block.mapped(), offset, HEADER_CHECKSUM_OFFSET) != buffer.getInt(offset + HEADER_CHECKSUM_OFFSET))

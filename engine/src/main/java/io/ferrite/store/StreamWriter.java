@@ -159,8 +159,9 @@ final class StreamWriter
         final int messageBytes = subject.length() + headers.length + payload.length;
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
         index.onMessage(seq, timestamp, messageBytes);
-        index.subjects().onMessage(subject, seq);
         index.publish();
+        // After the publish: a reader that finds seq as a subject's last message must be able to load it.
+        index.subjects().onMessage(subject, seq);
     }
 
     private MessageBlock blockWithRoomFor(final int frameLength, final long seq)

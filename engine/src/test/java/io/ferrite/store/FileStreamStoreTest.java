@@ -71,7 +71,7 @@ class FileStreamStoreTest
         {
             store.append("a", null, bytes("1"));
             assertThat(store.skip()).isEqualTo(2);
-            store.appendAt(10, System.currentTimeMillis() * 1_000_000L, "b", null, bytes("10"));
+            store.appendAt(10, store.load(1).timestamp() + 1_000, "b", null, bytes("10"));
             assertThat(store.append("c", null, bytes("11"))).isEqualTo(11);
             assertThat(store.load(2)).isNull();
             assertThat(store.load(5)).isNull();

@@ -1,0 +1,99 @@
+package io.ferrite.block;
+
+import io.ferrite.index.SequenceTable;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+
+import static io.ferrite.block.RecordDescriptor.TYPE_MESSAGE;
+
+/**
+ * Builds the sequence table of a sealed block the first time a read needs it, from the block's own records and what
+ * {@code state.db} said about it (where its data ends and its last sequence).
+ * <p>
+ * Damage found here, after open, must not make messages silently absent: every sequence the damage may have held
+ * points at the damaged bytes, so reading it fails checksum verification and raises {@code CorruptRecordException}
+ * naming the file, offset and sequence. Zeros before the state's end of data count as damage too (the scan probes
+ * past them, bounded by that end).
+ */
+final class SequenceTableBuilder implements RecordScanner.Visitor
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SequenceTableBuilder.class);
+
+    private final Path file;
+    private final SequenceTable table;
+    private long lastSeq;
+    private int pendingDamageOffset = -1;
+
+    private SequenceTableBuilder(final Path file, final long baseSeq)
+    {
+        this.file = file;
+        this.table = new SequenceTable(baseSeq);
+        this.lastSeq = baseSeq - 1;
+    }
+
+    /**
+     * @param dataEnd      where the block's records end, from state.
+     * @param knownLastSeq the block's last sequence, from state.
+     * @return the table; bytes scanned are {@code dataEnd - DATA_OFFSET}.
+     */
+    static SequenceTable build(
+        final Path file, final UnsafeBuffer buffer, final java.nio.MappedByteBuffer mapped, final long baseSeq,
+        final int dataEnd, final long knownLastSeq)
+    {
+        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq);
+        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd)
+            .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
+        if (end < dataEnd && builder.pendingDamageOffset < 0)
+        {
+            builder.pendingDamageOffset = end;
+        }
+        builder.markPendingUpTo(knownLastSeq);
+        return builder.table;
+    }
+
+    @Override
+    public void onRecord(
+        final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
+        final int checksum)
+    {
+        markPendingUpTo(seq - 1);
+        if (type == TYPE_MESSAGE)
+        {
+            table.put(seq, offset);
+        }
+        lastSeq = seq;
+    }
+
+    @Override
+    public void onDamage(final int from, final int to, final long knownSeq, final boolean tail)
+    {
+        LOG.warn("block {} has {} bytes that do not verify at offsets [{}, {}){}; reads of the sequences they held " +
+            "raise CorruptRecordException", file, to - from, from, to, knownSeq > 0 ? " (seq " + knownSeq + ")" : "");
+        if (knownSeq > 0)
+        {
+            markPendingUpTo(knownSeq - 1);
+            table.put(knownSeq, from);
+            lastSeq = knownSeq;
+        }
+        else if (pendingDamageOffset < 0)
+        {
+            pendingDamageOffset = from;
+        }
+    }
+
+    private void markPendingUpTo(final long seq)
+    {
+        if (pendingDamageOffset >= 0)
+        {
+            for (long s = lastSeq + 1; s <= seq; s++)
+            {
+                table.put(s, pendingDamageOffset);
+            }
+            lastSeq = Math.max(lastSeq, seq);
+            pendingDamageOffset = -1;
+        }
+    }
+}

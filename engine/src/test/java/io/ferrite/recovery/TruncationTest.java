@@ -1,0 +1,214 @@
+package io.ferrite.recovery;
+
+import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.RecoveryReport;
+import io.ferrite.store.RecoveryReport.Kind;
+import io.ferrite.store.RecoveryReport.LostRange;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StreamConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * A block file cut short — by a crash on a filesystem that lost its tail, or by an operator — at every record boundary
+ * and inside every record of the last block, and inside a sealed block: the store opens, reports what was lost,
+ * returns every record before the cut byte for byte and nothing after it, and carries on appending.
+ */
+class TruncationTest
+{
+    private static final long SEED = 0x7E_C0FFEEL;
+    private static final StreamConfig CONFIG = StreamConfig.builder("trunc").blockSize(8192).maxMsgSize(512).build();
+    private static final TestMessages GOLDEN = new TestMessages(160);
+    /** Appends after recovery use other payloads, so stale bytes past the cut could never pass for them. */
+    private static final TestMessages AFTER = new TestMessages(40);
+    private static final int APPENDS_AFTER = 5;
+
+    @TempDir
+    static Path goldenRoot;
+    private static Path golden;
+    private static long goldenLast;
+    private static List<Path> goldenBlocks;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void writeGoldenStore()
+    {
+        golden = goldenRoot.resolve("golden");
+        try (FileStreamStore store = FileStreamStore.open(golden, CONFIG))
+        {
+            while (goldenLast < 300 || lastBlockFrames(store) < 25)
+            {
+                goldenLast = GOLDEN.appendNext(store);
+            }
+        }
+        goldenBlocks = BlockFiles.blocks(golden);
+        assertThat(goldenBlocks).hasSizeGreaterThan(4);
+    }
+
+    private static int lastBlockFrames(final FileStreamStore store)
+    {
+        final List<Path> blocks = BlockFiles.blocks(store.directory());
+        return blocks.isEmpty() ? 0 : BlockFiles.frames(blocks.get(blocks.size() - 1)).size();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> lastBlockCutAtEveryRecordBoundaryAndInsideEveryRecord()
+    {
+        final Path lastBlock = goldenBlocks.get(goldenBlocks.size() - 1);
+        final List<BlockFiles.Frame> frames = BlockFiles.frames(lastBlock);
+        final Random random = new Random(SEED);
+        final List<Integer> cuts = new ArrayList<>();
+        for (final BlockFiles.Frame frame : frames)
+        {
+            cuts.add(frame.offset());
+            cuts.add(frame.offset() + 1 + random.nextInt(frame.length() - 1));
+        }
+        cuts.add(frames.get(frames.size() - 1).end());
+        final List<DynamicTest> tests = new ArrayList<>();
+        for (final boolean keepState : new boolean[] {true, false})
+        {
+            for (final int cut : cuts)
+            {
+                tests.add(dynamicTest("cut last block at " + cut + (keepState ? ", state.db kept" : ", state.db deleted"),
+                    () -> cutAndRecover(goldenBlocks.size() - 1, cut, keepState)));
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> sealedBlockCutAtABoundaryAndInsideARecord()
+    {
+        final int middle = goldenBlocks.size() / 2;
+        final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(middle));
+        final BlockFiles.Frame victim = frames.get(frames.size() / 2);
+        final int[] cuts = {victim.offset(), victim.offset() + 3, victim.offset() + 17, victim.offset() + 45,
+            victim.end() - 2, frames.get(0).offset()};
+        final List<DynamicTest> tests = new ArrayList<>();
+        for (final boolean keepState : new boolean[] {true, false})
+        {
+            for (final int cut : cuts)
+            {
+                tests.add(dynamicTest("cut sealed block " + middle + " at " + cut +
+                    (keepState ? ", state.db kept" : ", state.db deleted"), () -> cutAndRecover(middle, cut, keepState)));
+            }
+        }
+        return tests.stream();
+    }
+
+    private void cutAndRecover(final int blockPosition, final int cut, final boolean keepState) throws IOException
+    {
+        final Path dir = work.resolve("case-" + blockPosition + "-" + cut + "-" + keepState);
+        BlockFiles.copyTree(golden, dir);
+        final Path block = dir.resolve("blocks").resolve(goldenBlocks.get(blockPosition).getFileName());
+        final boolean isLast = blockPosition == goldenBlocks.size() - 1;
+        final List<BlockFiles.Frame> frames = BlockFiles.frames(block);
+        final Set<Long> lost = new TreeSet<>();
+        for (final BlockFiles.Frame frame : frames)
+        {
+            if (frame.end() > cut)
+            {
+                lost.add(frame.seq());
+            }
+        }
+        BlockFiles.truncate(block, cut);
+        if (!keepState)
+        {
+            Files.delete(dir.resolve("state.db"));
+        }
+        final long expectedLast = isLast && !lost.isEmpty() ? lost.iterator().next() - 1 : goldenLast;
+        final boolean scanned = isLast || !keepState;
+
+        final String context;
+        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        {
+            final RecoveryReport report = store.recoveryReport();
+            context = "cut " + block.getFileName() + " at " + cut + ", state.db " + (keepState ? "kept" : "deleted") +
+                ", lost " + lost + "\nreport " + report;
+            assertThat(store.state().lastSeq()).as(context).isEqualTo(expectedLast);
+            for (long seq = 1; seq <= goldenLast; seq++)
+            {
+                if (lost.contains(seq) && scanned)
+                {
+                    assertThat(store.load(seq)).as("seq %d was past the cut: %s", seq, context).isNull();
+                    assertThat(store.read(seq, (view) -> { })).as(context).isFalse();
+                }
+                else if (lost.contains(seq))
+                {
+                    RecordDamageTest.assertNeverReturned(store, seq, "seq " + seq + " was past the cut: " + context);
+                }
+                else
+                {
+                    assertThat(GOLDEN.mismatch(store.load(seq), seq)).as(context).isNull();
+                }
+            }
+            if (scanned)
+            {
+                assertThat(report.lost()).as("the report names the cut: %s", context)
+                    .anyMatch((range) -> range.kind() == Kind.TRUNCATED_FILE && range.file().equals(block) &&
+                        range.fromOffset() == cut);
+                assertThat(report.lost()).as(context).allMatch((range) ->
+                    range.kind() == Kind.TRUNCATED_FILE || range.kind() == Kind.TORN_TAIL ||
+                    (!isLast && range.kind() == Kind.DAMAGED_REGION));
+                for (final long seq : lost)
+                {
+                    assertThat(report.lost()).as("the report accounts for lost seq %d: %s", seq, context)
+                        .anyMatch((range) -> range.covers(seq));
+                }
+                for (final LostRange range : report.lost())
+                {
+                    if (range.firstSeq() != StoreException.UNKNOWN)
+                    {
+                        assertThat(range.firstSeq()).as("nothing before the cut is reported lost: %s", context)
+                            .isGreaterThanOrEqualTo(lost.isEmpty() ? expectedLast + 1 : lost.iterator().next());
+                    }
+                }
+            }
+            for (int i = 1; i <= APPENDS_AFTER; i++)
+            {
+                final long seq = expectedLast + i;
+                assertThat(store.append(AFTER.subject(seq), AFTER.headers(seq), AFTER.payload(seq))).as(context)
+                    .isEqualTo(seq);
+            }
+        }
+        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        {
+            final String again = context + "\nsecond open " + store.recoveryReport();
+            assertThat(store.recoveryReport().outcome()).as(again).isEqualTo(RecoveryReport.Outcome.LOADED_STATE);
+            assertThat(store.recoveryReport().isClean()).as(again).isTrue();
+            assertThat(store.state().lastSeq()).as(again).isEqualTo(expectedLast + APPENDS_AFTER);
+            for (long seq = 1; seq <= expectedLast; seq++)
+            {
+                if (!lost.contains(seq))
+                {
+                    assertThat(GOLDEN.mismatch(store.load(seq), seq)).as(again).isNull();
+                }
+                else
+                {
+                    RecordDamageTest.assertNeverReturned(store, seq, again);
+                }
+            }
+            for (long seq = expectedLast + 1; seq <= expectedLast + APPENDS_AFTER; seq++)
+            {
+                assertThat(AFTER.mismatch(store.load(seq), seq)).as(again).isNull();
+            }
+        }
+    }
+}
