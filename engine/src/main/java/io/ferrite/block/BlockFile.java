@@ -1,5 +1,6 @@
 package io.ferrite.block;
 
+import io.ferrite.crypto.BlockKey;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.StoreFullException;
 import io.ferrite.store.StoreIOException;
@@ -41,7 +42,8 @@ public final class BlockFile
      * @return the open channel and mapping.
      */
     public static Mapping create(
-        final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos, final Crc32c crc)
+        final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos,
+        final BlockKey key, final Crc32c crc)
     {
         if (Files.exists(file))
         {
@@ -58,7 +60,7 @@ public final class BlockFile
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             final Mapping mapping = new Mapping(file, channel, mapped, -1);
-            BlockHeader.write(mapping, blockId, baseSeq, length, createdNanos, crc);
+            BlockHeader.write(mapping, blockId, baseSeq, length, createdNanos, key, crc);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
             return mapping;
         }
@@ -79,9 +81,11 @@ public final class BlockFile
      * header claims (truncated behind our back, or by a crash on a filesystem that lost its tail) is mapped as far as
      * it goes; when it is to be appended to, it is first extended back to its full, allocated length.
      *
-     * @param writable keep the channel open (the block will be appended to and forced).
+     * @param writable  keep the channel open (the block will be appended to and forced).
+     * @param encrypted whether the stream is encrypted: a block that says otherwise is refused.
      */
-    public static Mapping open(final Path file, final long expectedBlockId, final boolean writable, final Crc32c crc)
+    public static Mapping open(
+        final Path file, final long expectedBlockId, final boolean writable, final boolean encrypted, final Crc32c crc)
     {
         FileChannel channel = null;
         try
@@ -101,7 +105,7 @@ public final class BlockFile
                     throw new CorruptFileException("block file ended inside its header", file, header.position());
                 }
             }
-            final int declared = BlockHeader.validate(file, header, expectedBlockId, crc);
+            final int declared = BlockHeader.validate(file, header, expectedBlockId, encrypted, crc);
             if (size < declared && writable)
             {
                 fill(channel, size, declared);

@@ -1,5 +1,6 @@
 package io.ferrite.block;
 
+import io.ferrite.crypto.BlockKey;
 import io.ferrite.store.CorruptFileException;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -21,12 +22,18 @@ final class BlockHeader
         final long baseSeq,
         final int length,
         final long createdNanos,
+        final BlockKey key,
         final Crc32c crc)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(mapping.mapped(), 0, BlockDescriptor.HEADER_LENGTH);
         buffer.putLong(BlockDescriptor.MAGIC_OFFSET, BlockDescriptor.MAGIC);
         buffer.putInt(BlockDescriptor.VERSION_OFFSET, BlockDescriptor.VERSION);
-        buffer.putInt(BlockDescriptor.FLAGS_OFFSET, 0);
+        buffer.putInt(BlockDescriptor.FLAGS_OFFSET, null == key ? 0 : BlockDescriptor.FLAG_ENCRYPTED);
+        if (null != key)
+        {
+            buffer.putBytes(BlockDescriptor.SALT_OFFSET, key.salt());
+            buffer.putLong(BlockDescriptor.KEY_ID_OFFSET, key.keyId());
+        }
         buffer.putLong(BlockDescriptor.BLOCK_ID_OFFSET, blockId);
         buffer.putLong(BlockDescriptor.BASE_SEQ_OFFSET, baseSeq);
         buffer.putLong(BlockDescriptor.CREATED_OFFSET, createdNanos);
@@ -39,7 +46,8 @@ final class BlockHeader
     /**
      * @return the block length the header declares.
      */
-    static int validate(final Path file, final ByteBuffer header, final long expectedBlockId, final Crc32c crc)
+    static int validate(
+        final Path file, final ByteBuffer header, final long expectedBlockId, final boolean encrypted, final Crc32c crc)
     {
         final long magic = header.getLong(BlockDescriptor.MAGIC_OFFSET);
         if (magic != BlockDescriptor.MAGIC)
@@ -77,10 +85,11 @@ final class BlockHeader
             throw new CorruptFileException("unexpected data offset " + dataOffset, file,
                 BlockDescriptor.DATA_OFFSET_OFFSET);
         }
-        if ((header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0)
+        final boolean blockEncrypted = (header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0;
+        if (blockEncrypted != encrypted)
         {
-            throw new CorruptFileException("block is encrypted but the stream is not", file,
-                BlockDescriptor.FLAGS_OFFSET);
+            throw new CorruptFileException(blockEncrypted ? "block is encrypted but the stream is not" :
+                "block is plaintext but the stream is encrypted", file, BlockDescriptor.FLAGS_OFFSET);
         }
         return length;
     }

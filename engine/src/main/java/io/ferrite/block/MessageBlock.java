@@ -1,11 +1,16 @@
 package io.ferrite.block;
 
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.crypto.BlockKey;
 import io.ferrite.index.SequenceTable;
+import io.ferrite.store.CorruptFileException;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -31,28 +36,37 @@ public final class MessageBlock
     private final Path file;
     private final long baseSeq;
     private final StoreMetrics metrics;
+    /** Null for a plaintext stream. */
+    private final BlockCrypto crypto;
 
     private volatile UnsafeBuffer buffer;
+    private volatile BlockKey key;
     private volatile MappedByteBuffer mapped;
     private volatile SequenceTable table;
-    private FileChannel channel;
+    /** Volatile: the flusher thread releases it once a sealed block is forced. */
+    private volatile FileChannel channel;
 
     /** Writer-only: where the next record goes. */
     private int writeOffset;
     /** Written by the flushing thread (serialized by the store's flush lock), read by the appender. */
     private volatile int forcedOffset;
     private volatile boolean newFile;
+    /** Set by the appender when the footer is written; the block takes no more records. */
+    private volatile boolean sealed;
+    private volatile boolean footerDirty;
     private int limit;
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
     private long knownLastSeq;
 
-    private MessageBlock(final long id, final Path file, final long baseSeq, final StoreMetrics metrics)
+    private MessageBlock(
+        final long id, final Path file, final long baseSeq, final StoreMetrics metrics, final BlockCrypto crypto)
     {
         this.id = id;
         this.file = file;
         this.baseSeq = baseSeq;
         this.metrics = metrics;
+        this.crypto = crypto;
     }
 
     /**
@@ -60,10 +74,11 @@ public final class MessageBlock
      */
     public static MessageBlock create(
         final Path file, final long id, final long baseSeq, final int blockSize, final long createdNanos,
-        final StoreMetrics metrics, final Crc32c crc)
+        final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
     {
-        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics);
-        final BlockFile.Mapping mapping = BlockFile.create(file, id, baseSeq, blockSize, createdNanos, crc);
+        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
+        block.key = null == crypto ? null : crypto.newKey();
+        final BlockFile.Mapping mapping = BlockFile.create(file, id, baseSeq, blockSize, createdNanos, block.key, crc);
         metrics.onBlockCreated();
         block.attach(mapping);
         block.table = new SequenceTable(baseSeq);
@@ -77,9 +92,9 @@ public final class MessageBlock
      * A block known from state whose file is not opened until a read needs it.
      */
     public static MessageBlock unmapped(final Path file, final long id, final long baseSeq, final int writeOffset,
-        final long lastSeq, final StoreMetrics metrics)
+        final long lastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
     {
-        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics);
+        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.knownLastSeq = lastSeq;
         block.writeOffset = writeOffset;
         block.forcedOffset = writeOffset;
@@ -93,25 +108,66 @@ public final class MessageBlock
      */
     public static MessageBlock open(
         final Path file, final long id, final long baseSeq, final boolean writable, final StoreMetrics metrics,
-        final Crc32c crc)
+        final BlockCrypto crypto, final Crc32c crc)
     {
-        final BlockFile.Mapping mapping = BlockFile.open(file, id, writable, crc);
+        final BlockFile.Mapping mapping = BlockFile.open(file, id, writable, null != crypto, crc);
         metrics.onBlockFileOpened();
         metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
         final UnsafeBuffer header = new UnsafeBuffer(mapping.mapped(), 0, BlockDescriptor.HEADER_LENGTH);
         final long headerBaseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
-        final MessageBlock block = new MessageBlock(id, file, baseSeq < 0 ? headerBaseSeq : baseSeq, metrics);
+        final MessageBlock block = new MessageBlock(id, file, baseSeq < 0 ? headerBaseSeq : baseSeq, metrics, crypto);
         block.attach(mapping);
         return block;
     }
 
     private void attach(final BlockFile.Mapping mapping)
     {
+        final UnsafeBuffer mappedBuffer = new UnsafeBuffer(mapping.mapped());
+        final int capacity = mapping.mapped().capacity();
+        if (null != crypto)
+        {
+            if (null == key)
+            {
+                key = keyFromHeader(mappedBuffer);
+            }
+            final int declared = mappedBuffer.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
+            this.limit = Math.min(capacity, declared - BlockFooterCodec.FOOTER_LENGTH);
+        }
+        else
+        {
+            this.limit = capacity;
+        }
         this.channel = mapping.channel();
         this.truncatedSize = mapping.truncatedSize();
-        this.limit = mapping.mapped().capacity();
         this.mapped = mapping.mapped();
-        this.buffer = new UnsafeBuffer(mapping.mapped());
+        this.buffer = mappedBuffer;
+    }
+
+    private BlockKey keyFromHeader(final UnsafeBuffer header)
+    {
+        final byte[] salt = new byte[BlockDescriptor.SALT_LENGTH];
+        header.getBytes(BlockDescriptor.SALT_OFFSET, salt);
+        final BlockKey derived = crypto.keyFor(salt);
+        if (derived.keyId() != header.getLong(BlockDescriptor.KEY_ID_OFFSET))
+        {
+            throw new CorruptFileException("block key id does not match the one derived from its salt: the header " +
+                "was altered or the block belongs to another stream key", file, BlockDescriptor.KEY_ID_OFFSET);
+        }
+        return derived;
+    }
+
+    /**
+     * @return the block's key, null for a plaintext block. Maps the block first if needed.
+     */
+    public BlockKey key()
+    {
+        buffer();
+        return key;
+    }
+
+    public boolean isEncrypted()
+    {
+        return null != crypto;
     }
 
     public long id()
@@ -188,7 +244,7 @@ public final class MessageBlock
     {
         if (null == buffer)
         {
-            final BlockFile.Mapping mapping = BlockFile.open(file, id, false, new Crc32c());
+            final BlockFile.Mapping mapping = BlockFile.open(file, id, false, null != crypto, new Crc32c());
             metrics.onBlockFileOpened();
             metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
             attach(mapping);
@@ -202,7 +258,7 @@ public final class MessageBlock
         {
             final UnsafeBuffer data = buffer();
             final int dataEnd = Math.min(limit, writeOffset);
-            table = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq);
+            table = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, null != crypto);
             metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         }
         return table;
@@ -213,7 +269,7 @@ public final class MessageBlock
      */
     public boolean hasRoomFor(final int frameLength)
     {
-        return writeOffset + frameLength <= limit;
+        return !sealed && writeOffset + frameLength <= limit;
     }
 
     /**
@@ -224,30 +280,38 @@ public final class MessageBlock
      */
     public int append(
         final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload,
-        final int frameLength, final Crc32c crc)
+        final int frameLength, final Crc32c crc, final RecordCipher cipher)
     {
         final int offset = writeOffset;
         final UnsafeBuffer out = buffer;
         final int subjectLength = subject.length();
         out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
         out.putByte(offset + TYPE_OFFSET, TYPE_MESSAGE);
-        out.putByte(offset + FLAGS_OFFSET, (byte)0);
+        out.putByte(offset + FLAGS_OFFSET, null == key ? 0 : FLAG_ENCRYPTED);
         out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)subjectLength);
         out.putLong(offset + SEQUENCE_OFFSET, seq);
         out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
         out.putInt(offset + HEADERS_LENGTH_OFFSET, headers.length);
         out.putInt(offset + PAYLOAD_LENGTH_OFFSET, payload.length);
         out.putInt(offset + RESERVED_OFFSET, 0);
-        out.putStringWithoutLengthAscii(subjectOffset(offset), subject);
-        final int headersOffset = headersOffset(offset, subjectLength);
-        out.putBytes(headersOffset, headers);
-        final int payloadOffset = headersOffset + headers.length;
-        out.putBytes(payloadOffset, payload);
-        final int checksumOffset = checksumOffset(offset, frameLength);
-        final int paddingOffset = payloadOffset + payload.length;
-        if (paddingOffset < checksumOffset)
+        final int bodyEnd;
+        if (null == key)
         {
-            out.setMemory(paddingOffset, checksumOffset - paddingOffset, (byte)0);
+            out.putStringWithoutLengthAscii(subjectOffset(offset), subject);
+            final int headersOffset = headersOffset(offset, subjectLength);
+            out.putBytes(headersOffset, headers);
+            out.putBytes(headersOffset + headers.length, payload);
+            bodyEnd = headersOffset + headers.length + payload.length;
+        }
+        else
+        {
+            cipher.seal(key, mapped, offset, seq, timestamp, subject, headers, payload);
+            bodyEnd = subjectOffset(offset) + subjectLength + headers.length + payload.length + RecordCipher.OVERHEAD;
+        }
+        final int checksumOffset = checksumOffset(offset, frameLength);
+        if (bodyEnd < checksumOffset)
+        {
+            out.setMemory(bodyEnd, checksumOffset - bodyEnd, (byte)0);
         }
         return seal(out, offset, frameLength, crc, seq);
     }
@@ -287,6 +351,24 @@ public final class MessageBlock
     }
 
     /**
+     * Write the authenticated plaintext footer of an encrypted block that will take no more records, so state writes,
+     * recovery and inspection learn its last checksum, sequence range and counts without decrypting anything.
+     */
+    public void sealFooter(final BlockFooter footer, final BlockFooterCodec codec)
+    {
+        final int declared = buffer.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
+        final ByteBuffer view = mapped.duplicate().clear();
+        codec.encode(key, id, footer, view, declared - BlockFooterCodec.FOOTER_LENGTH);
+        sealed = true;
+        footerDirty = true;
+    }
+
+    public boolean isSealed()
+    {
+        return sealed;
+    }
+
+    /**
      * Zero a torn tail found by recovery so later scans do not mistake it for damage before new records.
      */
     public void truncateTo(final int offset, final int extent)
@@ -301,32 +383,41 @@ public final class MessageBlock
      */
     public boolean isDirty()
     {
-        return newFile || forcedOffset < writeOffset;
+        return newFile || footerDirty || forcedOffset < writeOffset;
     }
 
     /**
-     * Make everything written to this block durable. On Linux an fdatasync of the file writes back the pages dirtied
-     * through the mapping too, and measured several times faster than {@code msync} here; elsewhere the mapping is
-     * forced explicitly. A new file also gets its size and allocation forced once.
-     *
-     * @param upTo the write offset captured under the append lock; bytes beyond it are left to the next force.
+     * @return whether the footer was written and not yet forced. Read under the append lock when capturing a force.
      */
-    public void force(final int upTo)
+    public boolean isFooterDirty()
     {
+        return footerDirty;
+    }
+
+    /**
+     * @return whether the block still holds an open channel (the tail block, or a sealed one not yet released).
+     */
+    public boolean hasChannel()
+    {
+        return null != channel;
+    }
+
+    /**
+     * Make the bytes written to this block up to {@code upTo} durable through {@code io}: the range not yet forced,
+     * from the header on for a new file (whose size and allocation are forced once too), and the footer when it was
+     * written. Called by the flusher outside the append lock with values it captured under it.
+     *
+     * @param upTo   the write offset captured under the append lock; bytes beyond it are left to the next force.
+     * @param footer the footer was dirty at capture time: force it and mark it clean.
+     */
+    public void force(final int upTo, final boolean footer, final io.ferrite.flush.StorageIO io)
+    {
+        final boolean metadata = newFile;
+        final int from = metadata ? 0 : Math.min(forcedOffset, upTo);
+        final int to = footer ? mapped.capacity() : upTo;
         try
         {
-            if (null != channel && ForceStrategy.CHANNEL_COVERS_MAPPING)
-            {
-                channel.force(newFile);
-            }
-            else
-            {
-                mapped.force(0, upTo);
-                if (newFile && null != channel)
-                {
-                    channel.force(true);
-                }
-            }
+            io.forceBlock(file, channel, mapped, from, to, metadata);
         }
         catch (final IOException ex)
         {
@@ -337,6 +428,10 @@ public final class MessageBlock
             throw new StoreIOException("force block file", file, ex.getCause());
         }
         newFile = false;
+        if (footer)
+        {
+            footerDirty = false;
+        }
         forcedOffset = Math.max(forcedOffset, upTo);
     }
 

@@ -58,6 +58,9 @@ public final class RecordDescriptor
     /** A reserved sequence with no message: keeps {@code skip()} and {@code appendAt} gaps durable. */
     public static final byte TYPE_SKIP = 2;
 
+    /** Flag: the body is sealed by {@link RecordCipher} and {@link RecordCipher#OVERHEAD} bytes longer. */
+    public static final byte FLAG_ENCRYPTED = 1;
+
     /** Subjects are stored with a 16-bit length. */
     public static final int MAX_SUBJECT_LENGTH = 0xFFFF;
 
@@ -74,6 +77,15 @@ public final class RecordDescriptor
     public static int frameLength(final int subjectLength, final int headersLength, final int payloadLength)
     {
         return BitUtil.align(HEADER_LENGTH + subjectLength + headersLength + payloadLength + CHECKSUM_LENGTH, ALIGNMENT);
+    }
+
+    /**
+     * @return the aligned frame length of a record whose subject, headers and payload total {@code contentLength}
+     * bytes, with the encryption overhead when {@code encrypted}.
+     */
+    public static long frameLengthForContent(final long contentLength, final boolean encrypted)
+    {
+        return frameLengthForContent(contentLength + (encrypted ? RecordCipher.OVERHEAD : 0));
     }
 
     public static long frameLengthForContent(final long contentLength)

@@ -43,6 +43,7 @@ public final class RecordScanner
     private UnsafeBuffer buffer;
     private ByteBuffer byteBuffer;
     private int limit;
+    private boolean encrypted;
 
     /**
      * @param mapped the block's mapping.
@@ -50,6 +51,16 @@ public final class RecordScanner
      */
     public RecordScanner wrap(final UnsafeBuffer buffer, final ByteBuffer mapped, final int limit)
     {
+        return wrap(buffer, mapped, limit, false);
+    }
+
+    /**
+     * @param encrypted whether the block is encrypted: only records flagged alike are valid in it, so a plaintext
+     *                  record forged into an encrypted block is damage, never data.
+     */
+    public RecordScanner wrap(final UnsafeBuffer buffer, final ByteBuffer mapped, final int limit, final boolean encrypted)
+    {
+        this.encrypted = encrypted;
         this.buffer = buffer;
         this.byteBuffer = mapped;
         this.limit = limit;
@@ -179,9 +190,12 @@ public final class RecordScanner
         final int subjectLength = buffer.getShort(offset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
         final int headersLength = buffer.getInt(offset + HEADERS_LENGTH_OFFSET);
         final int payloadLength = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET);
-        return isKnownType(buffer.getByte(offset + TYPE_OFFSET)) &&
+        final byte type = buffer.getByte(offset + TYPE_OFFSET);
+        final boolean sealed = (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
+        return isKnownType(type) &&
             headersLength >= 0 && payloadLength >= 0 &&
-            frameLengthForContent((long)subjectLength + headersLength + payloadLength) == frameLength &&
+            sealed == (encrypted && type == TYPE_MESSAGE) &&
+            frameLengthForContent((long)subjectLength + headersLength + payloadLength, sealed) == frameLength &&
             buffer.getLong(offset + SEQUENCE_OFFSET) > afterSeq;
     }
 }

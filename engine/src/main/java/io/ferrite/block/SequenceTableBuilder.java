@@ -41,10 +41,10 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
      */
     static SequenceTable build(
         final Path file, final UnsafeBuffer buffer, final java.nio.MappedByteBuffer mapped, final long baseSeq,
-        final int dataEnd, final long knownLastSeq)
+        final int dataEnd, final long knownLastSeq, final boolean encrypted)
     {
         final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq);
-        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd)
+        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, encrypted)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
         if (end < dataEnd && builder.pendingDamageOffset < 0)
         {

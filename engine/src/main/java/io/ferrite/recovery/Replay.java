@@ -1,7 +1,9 @@
 package io.ferrite.recovery;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
+import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.RecordScanner;
@@ -14,6 +16,8 @@ import io.ferrite.state.StreamDirectory;
 import io.ferrite.store.RecoveryReport.Kind;
 import io.ferrite.store.RecoveryReport.LostRange;
 import io.ferrite.store.StoreException;
+import io.ferrite.store.CorruptRecordException;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
@@ -34,6 +38,9 @@ final class Replay implements RecordScanner.Visitor
     private final StreamDirectory directory;
     private final StoreMetrics metrics;
     private final Crc32c crc;
+    /** Null for a plaintext stream. */
+    private final BlockCrypto crypto;
+    private final RecordCipher cipher = new RecordCipher();
     private final RecordScanner scanner = new RecordScanner();
     private final StreamIndex index = new StreamIndex();
     private final List<LostRange> lost = new ArrayList<>();
@@ -58,21 +65,17 @@ final class Replay implements RecordScanner.Visitor
     private int blocksScanned;
     private long bytesScanned;
 
-    Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc)
-    {
-        this(directory, metrics, crc, Map.of());
-    }
-
     /**
      * @param truncatedBefore block files found shorter than their header claims by an abandoned replay, with the size
      *                        they had then (opening a block to append extends it, so the file no longer shows it).
      */
-    Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc,
+    Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc, final BlockCrypto crypto,
         final Map<Path, Long> truncatedBefore)
     {
         this.directory = directory;
         this.metrics = metrics;
         this.crc = crc;
+        this.crypto = crypto;
         this.truncatedBefore = truncatedBefore;
     }
 
@@ -91,14 +94,14 @@ final class Replay implements RecordScanner.Visitor
         {
             index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(i));
             index.addBlock(MessageBlock.unmapped(directory.blockFile(snapshot.blockId(i)), snapshot.blockId(i),
-                snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), snapshot.blockLastSeq(i), metrics));
+                snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), snapshot.blockLastSeq(i), metrics, crypto));
         }
         if (count > 0)
         {
             final int last = count - 1;
             final long id = snapshot.blockId(last);
             final MessageBlock tail = StreamRecovery.openForScan(
-                directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crc);
+                directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crypto, crc);
             opened.add(tail);
             final int writeOffset = snapshot.blockWriteOffset(last);
             if (writeOffset < BlockDescriptor.DATA_OFFSET || writeOffset > tail.limit() ||
@@ -135,7 +138,7 @@ final class Replay implements RecordScanner.Visitor
 
     private void scanNew(final long id, final boolean isLast)
     {
-        final MessageBlock newBlock = StreamRecovery.openForScan(directory, id, -1, isLast, metrics, crc);
+        final MessageBlock newBlock = StreamRecovery.openForScan(directory, id, -1, isLast, metrics, crypto, crc);
         opened.add(newBlock);
         final int newSlot = index.blockIndex().add(id, newBlock.baseSeq(), BlockDescriptor.DATA_OFFSET);
         scan(newBlock, newSlot, BlockDescriptor.DATA_OFFSET, isLast, Math.max(lastSeq, newBlock.baseSeq() - 1));
@@ -155,7 +158,7 @@ final class Replay implements RecordScanner.Visitor
         }
         lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
         final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
-        final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit())
+        final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
             .scan(BlockDescriptor.DATA_OFFSET, scanAfter, false, this);
         final long truncatedSize = target.truncatedSize() >= 0 ?
             target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
@@ -185,24 +188,33 @@ final class Replay implements RecordScanner.Visitor
         final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
         final int checksum)
     {
+        final boolean replaying = offset >= replayFrom;
+        final DirectBuffer subjectSource = replaying && type == TYPE_MESSAGE ?
+            subjectSource(buffer, offset, seq) : buffer;
+        if (null == subjectSource)
+        {
+            onDamage(offset, offset + frameLength, seq, false);
+            return;
+        }
         closePendingLoss(seq - 1);
         if (type == TYPE_MESSAGE)
         {
             table.put(seq, offset);
         }
-        if (offset >= replayFrom)
+        if (replaying)
         {
             final int end = offset + frameLength;
             if (type == TYPE_MESSAGE)
             {
+                final int subjectAt = subjectSource == buffer ? RecordDescriptor.subjectOffset(offset) :
+                    RecordDescriptor.HEADER_LENGTH;
                 final int subjectLength = buffer.getShort(offset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
                 final int messageBytes = subjectLength + buffer.getInt(offset + HEADERS_LENGTH_OFFSET) +
                     buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET);
                 final long timestamp = buffer.getLong(offset + TIMESTAMP_OFFSET);
                 index.blockIndex().onMessage(slot, seq, timestamp, messageBytes, end, checksum);
                 index.onMessage(seq, timestamp, messageBytes);
-                index.subjects().onMessage(
-                    buffer.getStringWithoutLengthAscii(RecordDescriptor.subjectOffset(offset), subjectLength), seq);
+                index.subjects().onMessage(subjectSource.getStringWithoutLengthAscii(subjectAt, subjectLength), seq);
             }
             else
             {
@@ -212,6 +224,26 @@ final class Replay implements RecordScanner.Visitor
             replayedRecords += countReplays ? 1 : 0;
         }
         lastSeq = Math.max(lastSeq, seq);
+    }
+
+    /**
+     * @return where the record's subject can be read: the block itself, or for an encrypted block the authenticated
+     * plaintext (subject at {@link RecordDescriptor#HEADER_LENGTH}); null when the body does not authenticate.
+     */
+    private DirectBuffer subjectSource(final UnsafeBuffer buffer, final int offset, final long seq)
+    {
+        if (!block.isEncrypted())
+        {
+            return buffer;
+        }
+        try
+        {
+            return cipher.open(block.key(), block.mapped(), buffer, offset, seq, block.file());
+        }
+        catch (final CorruptRecordException ex)
+        {
+            return null;
+        }
     }
 
     @Override

@@ -1,12 +1,14 @@
 package io.ferrite.recovery;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.metrics.OperationTimer;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.state.FullStateReader;
+import io.ferrite.state.StateCipher;
 import io.ferrite.state.StateSnapshot;
 import io.ferrite.state.StreamDirectory;
 import io.ferrite.store.CorruptFileException;
@@ -36,11 +38,16 @@ public final class StreamRecovery
     private final StreamDirectory directory;
     private final StoreMetrics metrics;
     private final Crc32c crc = new Crc32c();
+    private final BlockCrypto crypto;
 
-    public StreamRecovery(final StreamDirectory directory, final StoreMetrics metrics)
+    /**
+     * @param crypto the stream's block keys, null for a plaintext stream.
+     */
+    public StreamRecovery(final StreamDirectory directory, final StoreMetrics metrics, final BlockCrypto crypto)
     {
         this.directory = directory;
         this.metrics = metrics;
+        this.crypto = crypto;
     }
 
     /**
@@ -59,8 +66,14 @@ public final class StreamRecovery
         String reason;
         try
         {
-            snapshot = FullStateReader.read(directory.stateFile());
+            snapshot = FullStateReader.read(directory.stateFile(), null == crypto ? null : new StateCipher(crypto));
             reason = null == snapshot ? "state.db is missing" : null;
+            if (null != snapshot && snapshot.isEncrypted() != (null != crypto))
+            {
+                reason = snapshot.isEncrypted() ? "state.db is encrypted but the stream is not" :
+                    "state.db is plaintext but the stream is encrypted";
+                snapshot = null;
+            }
         }
         catch (final CorruptFileException ex)
         {
@@ -87,7 +100,7 @@ public final class StreamRecovery
             final String mismatch = consistency(snapshot, ids);
             if (null == mismatch)
             {
-                replay = new Replay(directory, metrics, crc);
+                replay = new Replay(directory, metrics, crc, crypto, java.util.Map.of());
                 final String tailProblem = replay.fromState(snapshot, ids);
                 if (null == tailProblem)
                 {
@@ -111,7 +124,7 @@ public final class StreamRecovery
         if (null == replay)
         {
             LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length, reason);
-            replay = new Replay(directory, metrics, crc, truncated);
+            replay = new Replay(directory, metrics, crc, crypto, truncated);
             replay.fromBlocks(ids);
         }
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
@@ -159,8 +172,8 @@ public final class StreamRecovery
 
     static MessageBlock openForScan(
         final StreamDirectory directory, final long id, final long baseSeq, final boolean writable,
-        final StoreMetrics metrics, final Crc32c crc)
+        final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
     {
-        return MessageBlock.open(directory.blockFile(id), id, baseSeq, writable, metrics, crc);
+        return MessageBlock.open(directory.blockFile(id), id, baseSeq, writable, metrics, crypto, crc);
     }
 }

@@ -29,6 +29,17 @@ public final class FullStateReader
      */
     public static StateSnapshot read(final Path file)
     {
+        return read(file, null);
+    }
+
+    /**
+     * @param cipher the stream's state cipher, or null: then an encrypted state yields a snapshot without subjects
+     *               ({@link StateSnapshot#hasSubjects()} is false), as tools that hold no key read it.
+     * @return the snapshot, or null when the file does not exist.
+     * @throws CorruptFileException when the file exists but is not a valid state file.
+     */
+    public static StateSnapshot read(final Path file, final StateCipher cipher)
+    {
         final byte[] bytes;
         try
         {
@@ -80,30 +91,55 @@ public final class FullStateReader
             throw new CorruptFileException("state counts do not fit the file: " + blockCount + " blocks, " +
                 subjectCount + " subjects", file, body + BLOCK_COUNT_OFFSET);
         }
+        final boolean encrypted = (buffer.getInt(FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
+        if (encrypted && null == cipher)
+        {
+            return new StateSnapshot(buffer, body, blockCount, null, null);
+        }
+        final byte[] section;
+        int at;
+        if (encrypted)
+        {
+            final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
+            buffer.getBytes(SALT_OFFSET, salt);
+            section = cipher.open(file, bytes, (int)blocksEnd, bytes.length - (int)blocksEnd, salt);
+            if (section.length < StateCipher.DIGEST_LENGTH || !StateCipher.digestMatches(bytes, HEADER_LENGTH,
+                (int)blocksEnd - HEADER_LENGTH, java.util.Arrays.copyOf(section, StateCipher.DIGEST_LENGTH)))
+            {
+                throw new CorruptFileException("state totals or block entries do not match their authenticated digest",
+                    file, HEADER_LENGTH);
+            }
+            at = StateCipher.DIGEST_LENGTH;
+        }
+        else
+        {
+            section = bytes;
+            at = (int)blocksEnd;
+        }
+        final UnsafeBuffer subjectBuffer = new UnsafeBuffer(section);
         final String[] subjects = new String[subjectCount];
         final long[] subjectValues = new long[subjectCount * 3];
-        int at = (int)blocksEnd;
         for (int i = 0; i < subjectCount; i++)
         {
-            if (at + SUBJECT_FIXED_LENGTH > bytes.length)
+            if (at + SUBJECT_FIXED_LENGTH > section.length)
             {
                 throw new CorruptFileException("state subject " + i + " runs past the end", file, at);
             }
-            final int length = buffer.getShort(at) & 0xFFFF;
-            if (at + SUBJECT_FIXED_LENGTH + length > bytes.length)
+            final int length = subjectBuffer.getShort(at) & 0xFFFF;
+            if (at + SUBJECT_FIXED_LENGTH + length > section.length)
             {
                 throw new CorruptFileException("state subject " + i + " runs past the end", file, at);
             }
-            subjects[i] = buffer.getStringWithoutLengthAscii(at + 2, length);
+            subjects[i] = subjectBuffer.getStringWithoutLengthAscii(at + 2, length);
             at += 2 + length;
-            subjectValues[i * 3] = buffer.getLong(at);
-            subjectValues[i * 3 + 1] = buffer.getLong(at + 8);
-            subjectValues[i * 3 + 2] = buffer.getLong(at + 16);
+            subjectValues[i * 3] = subjectBuffer.getLong(at);
+            subjectValues[i * 3 + 1] = subjectBuffer.getLong(at + 8);
+            subjectValues[i * 3 + 2] = subjectBuffer.getLong(at + 16);
             at += 24;
         }
-        if (at != bytes.length)
+        if (at != section.length)
         {
-            throw new CorruptFileException("state has " + (bytes.length - at) + " trailing bytes", file, at);
+            throw new CorruptFileException("state has " + (section.length - at) + " trailing bytes", file, at);
         }
         return new StateSnapshot(buffer, body, blockCount, subjects, subjectValues);
     }

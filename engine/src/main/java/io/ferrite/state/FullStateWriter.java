@@ -29,10 +29,15 @@ public final class FullStateWriter
     private final StoreMetrics metrics;
     private final ExpandableDirectByteBuffer buffer = new ExpandableDirectByteBuffer(4096);
     private final CRC32C crc = new CRC32C();
+    /** Null for a plaintext stream. */
+    private final StateCipher cipher;
+    private final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
 
     public FullStateWriter(
-        final StreamDirectory directory, final StreamIndex index, final Lock appendLock, final StoreMetrics metrics)
+        final StreamDirectory directory, final StreamIndex index, final Lock appendLock, final StoreMetrics metrics,
+        final StateCipher cipher)
     {
+        this.cipher = cipher;
         this.directory = directory;
         this.index = index;
         this.appendLock = appendLock;
@@ -43,18 +48,19 @@ public final class FullStateWriter
     public synchronized void write()
     {
         final OperationTimer.Run run = timer.start();
-        final int length;
+        final int plainLength;
         final int blocks;
         appendLock.lock();
         try
         {
             blocks = index.blockIndex().count();
-            length = serialize();
+            plainLength = serialize();
         }
         finally
         {
             appendLock.unlock();
         }
+        final int length = null == cipher ? plainLength : encryptSubjects(plainLength, blocks);
         sealHeader(length);
         run.endPhase(StoreMetrics.STATE_SERIALIZE);
 
@@ -88,7 +94,8 @@ public final class FullStateWriter
         buffer.putInt(body + SUBJECT_COUNT_OFFSET, index.subjects().size());
         final int blocksAt = body + BLOCKS_OFFSET;
         buffer.checkLimit(blocksAt + blockIndex.count() * BlockIndex.ENTRY_LENGTH);
-        final int[] position = { blocksAt + blockIndex.copyTo(buffer, blocksAt) };
+        final int subjectsAt = blocksAt + blockIndex.copyTo(buffer, blocksAt);
+        final int[] position = { subjectsAt + (null == cipher ? 0 : StateCipher.DIGEST_LENGTH) };
         index.subjects().forEach((subject, entry) ->
         {
             int at = position[0];
@@ -103,15 +110,31 @@ public final class FullStateWriter
         return position[0];
     }
 
+    /**
+     * Seal the subject section (with a digest of the plaintext totals and block entries before it, so those are
+     * authenticated too); totals and block entries stay readable without the key, like block footers.
+     */
+    private int encryptSubjects(final int plainLength, final int blocks)
+    {
+        final int subjectsAt = HEADER_LENGTH + BLOCKS_OFFSET + blocks * BlockIndex.ENTRY_LENGTH;
+        buffer.checkLimit(plainLength + io.ferrite.crypto.FrameCipher.TAG_LENGTH);
+        cipher.digest(buffer.byteBuffer(), HEADER_LENGTH, subjectsAt - HEADER_LENGTH, subjectsAt);
+        return subjectsAt + cipher.seal(buffer.byteBuffer(), subjectsAt, plainLength - subjectsAt, salt);
+    }
+
     private void sealHeader(final int length)
     {
         final int bodyLength = length - HEADER_LENGTH;
         buffer.putLong(MAGIC_OFFSET, MAGIC);
         buffer.putInt(VERSION_OFFSET, VERSION);
-        buffer.putInt(VERSION_OFFSET + 4, 0);
+        buffer.putInt(FLAGS_OFFSET, null == cipher ? 0 : FLAG_ENCRYPTED);
         buffer.putLong(BODY_LENGTH_OFFSET, bodyLength);
         buffer.putInt(BODY_CHECKSUM_OFFSET, checksum(HEADER_LENGTH, bodyLength));
         buffer.setMemory(BODY_CHECKSUM_OFFSET + 4, HEADER_CHECKSUM_OFFSET - BODY_CHECKSUM_OFFSET - 4, (byte)0);
+        if (null != cipher)
+        {
+            buffer.putBytes(SALT_OFFSET, salt);
+        }
         buffer.putInt(HEADER_CHECKSUM_OFFSET, checksum(0, HEADER_CHECKSUM_OFFSET));
     }
 

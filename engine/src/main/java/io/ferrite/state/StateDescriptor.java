@@ -7,8 +7,10 @@ import io.ferrite.index.BlockIndex;
  * per-subject state. Everything is little-endian.
  * <pre>
  *  Header (64 bytes)
- *   0  magic "FERSTATE" (64)       8  version (32)       12 reserved (32)
- *  16  body length (64)           24  body CRC32C (32)   28 reserved ... 60 header CRC32C of bytes 0..59
+ *   0  magic "FERSTATE" (64)       8  version (32)       12 flags (32), bit 0: body encrypted
+ *  16  body length (64)           24  body CRC32C (32)   28 reserved (32)
+ *  32  salt of the body's key (128), zero when plaintext  48 reserved ... 60 header CRC32C of bytes 0..59
+ *  An encrypted body is the AES-GCM sealing of the plaintext body below, followed by its 16-byte tag.
  *  Body
  *   0  msgs (64)        8  bytes (64)       16 first seq (64)     24 last seq (64)
  *  32  first time (64) 40  last time (64)   48 next block id (64)
@@ -25,6 +27,9 @@ public final class StateDescriptor
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
+    public static final int FLAGS_OFFSET = 12;
+    public static final int FLAG_ENCRYPTED = 1;
+    public static final int SALT_OFFSET = 32;
     public static final int BODY_LENGTH_OFFSET = 16;
     public static final int BODY_CHECKSUM_OFFSET = 24;
     public static final int HEADER_CHECKSUM_OFFSET = 60;

@@ -35,7 +35,23 @@ public final class StateSnapshot
 
     public int subjectCount()
     {
-        return subjects.length;
+        return buffer.getInt(body + SUBJECT_COUNT_OFFSET);
+    }
+
+    /**
+     * @return false for an encrypted state read without its key: totals and blocks are readable, subjects are not.
+     */
+    public boolean hasSubjects()
+    {
+        return null != subjects;
+    }
+
+    /**
+     * @return whether the state's subject section is encrypted.
+     */
+    public boolean isEncrypted()
+    {
+        return (buffer.getInt(FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
     }
 
     public long msgs()
@@ -119,6 +135,10 @@ public final class StateSnapshot
      */
     public void restoreInto(final StreamIndex index)
     {
+        if (null == subjects)
+        {
+            throw new IllegalStateException("an encrypted state read without its key cannot be restored");
+        }
         index.restoreTotals(msgs(), bytes(), firstSeq(), lastSeq(), firstTime(), lastTime());
         index.nextBlockId(nextBlockId());
         for (int i = 0; i < subjects.length; i++)

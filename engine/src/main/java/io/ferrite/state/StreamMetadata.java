@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 public final class StreamMetadata
 {
     public static final int FORMAT_VERSION = 1;
+    public static final String KEY_FILE = "stream.key";
 
     private static final Pattern FIELD = Pattern.compile(
         "\"([A-Za-z]+)\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|-?[0-9]+|true|false)");
@@ -40,7 +41,7 @@ public final class StreamMetadata
         fields.put("name", config.name());
         fields.put("blockSize", Integer.toString(config.blockSize()));
         fields.put("maxMsgSize", Integer.toString(config.maxMsgSize()));
-        fields.put("encrypted", "false");
+        fields.put("encrypted", Boolean.toString(config.encrypted()));
         return new StreamMetadata(fields);
     }
 

@@ -1,10 +1,12 @@
 package io.ferrite.store;
 
+import io.ferrite.block.BlockCrypto;
 import io.ferrite.flush.BlockFlusher;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.recovery.StreamRecovery;
 import io.ferrite.state.FullStateWriter;
+import io.ferrite.state.StateCipher;
 import io.ferrite.state.StreamDirectory;
 import io.ferrite.state.StreamMetadata;
 import org.slf4j.Logger;
@@ -47,18 +49,20 @@ public final class FileStreamStore implements StreamStore
         final StreamConfig config,
         final StreamDirectory directory,
         final StoreMetrics metrics,
-        final StreamRecovery.Result recovered)
+        final StreamRecovery.Result recovered,
+        final BlockCrypto crypto)
     {
         this.config = config;
         this.directory = directory;
         this.metrics = metrics;
         this.index = recovered.index();
         this.recoveryReport = recovered.report();
-        this.writer = new StreamWriter(directory, index, config, metrics);
+        this.writer = new StreamWriter(directory, index, config, metrics, crypto);
         this.reader = new StreamReader(index);
         this.flusher = new BlockFlusher(index, writer.lock(), directory, metrics);
         this.writer.flusher(flusher);
-        this.stateWriter = new FullStateWriter(directory, index, writer.lock(), metrics);
+        this.stateWriter = new FullStateWriter(
+            directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
     }
 
     /**
@@ -84,19 +88,22 @@ public final class FileStreamStore implements StreamStore
                     throw new IllegalArgumentException("directory " + dir + " holds stream '" + existing.name() +
                         "', not '" + config.name() + "'");
                 }
-                if (existing.encrypted())
+                if (existing.encrypted() != config.encrypted())
                 {
-                    throw new StoreException("stream " + existing.name() + " is encrypted; this build cannot open " +
-                        "encrypted streams", directory.metadataFile(), StoreException.UNKNOWN, StoreException.UNKNOWN);
+                    throw new StoreException(existing.encrypted() ?
+                        "stream " + existing.name() + " is encrypted: open it with its encryption key" :
+                        "stream " + existing.name() + " is not encrypted: open it without an encryption key",
+                        directory.metadataFile(), StoreException.UNKNOWN, StoreException.UNKNOWN);
                 }
             }
+            final BlockCrypto crypto = config.encrypted() ? StreamKeys.open(directory, config, null == existing) : null;
             if (null == existing || !existing.sameAs(wanted))
             {
                 wanted.write(directory, directory.metadataFile());
             }
             final StoreMetrics metrics = new StoreMetrics(config.slowOperationThreshold().toNanos(), LOG);
-            final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics).recover();
-            return new FileStreamStore(config, directory, metrics, recovered);
+            final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics, crypto).recover();
+            return new FileStreamStore(config, directory, metrics, recovered, crypto);
         }
         catch (final RuntimeException ex)
         {

@@ -32,9 +32,11 @@ public final class StreamConfig
     private final int blockSize;
     private final int maxMsgSize;
     private final Duration slowOperationThreshold;
+    private final byte[] encryptionKey;
 
     private StreamConfig(final Builder builder)
     {
+        this.encryptionKey = builder.encryptionKey;
         this.name = builder.name;
         this.blockSize = builder.blockSize;
         this.maxMsgSize = builder.maxMsgSize;
@@ -49,8 +51,33 @@ public final class StreamConfig
     /** A builder holding this configuration, to derive a changed copy. */
     public Builder toBuilder()
     {
-        return new Builder(name).blockSize(blockSize).maxMsgSize(maxMsgSize)
+        final Builder builder = new Builder(name).blockSize(blockSize).maxMsgSize(maxMsgSize)
             .slowOperationThreshold(slowOperationThreshold);
+        return null == encryptionKey ? builder : builder.encryptionKey(encryptionKey);
+    }
+
+    /**
+     * @return whether the stream is encrypted.
+     */
+    public boolean encrypted()
+    {
+        return null != encryptionKey;
+    }
+
+    /**
+     * @return a copy of the caller's 32-byte key, or null for a plaintext stream.
+     */
+    public byte[] encryptionKey()
+    {
+        return null == encryptionKey ? null : encryptionKey.clone();
+    }
+
+    /**
+     * @return bytes of a block that records may use: all but the header, and for an encrypted block its footer.
+     */
+    public int blockCapacity()
+    {
+        return blockSize - (encrypted() ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
     }
 
     public String name()
@@ -77,7 +104,7 @@ public final class StreamConfig
     public String toString()
     {
         return "StreamConfig{name=" + name + ", blockSize=" + blockSize + ", maxMsgSize=" + maxMsgSize +
-            ", slowOperationThreshold=" + slowOperationThreshold + '}';
+            ", slowOperationThreshold=" + slowOperationThreshold + ", encrypted=" + encrypted() + '}';
     }
 
     public static final class Builder
@@ -86,6 +113,7 @@ public final class StreamConfig
         private int blockSize = BLOCK_SIZE_DEFAULT;
         private int maxMsgSize = MAX_MSG_SIZE_DEFAULT;
         private Duration slowOperationThreshold = SLOW_OPERATION_THRESHOLD_DEFAULT;
+        private byte[] encryptionKey;
 
         private Builder(final String name)
         {
@@ -136,9 +164,29 @@ public final class StreamConfig
             return this;
         }
 
+        /**
+         * Encrypt the stream. The key wraps a random stream key kept in {@code stream.key}; every block is sealed with
+         * its own key derived from it. Without the same key the stream cannot be opened.
+         *
+         * @param key32 exactly 32 bytes; copied.
+         */
+        public Builder encryptionKey(final byte[] key32)
+        {
+            Objects.requireNonNull(key32, "encryptionKey");
+            if (key32.length != 32)
+            {
+                throw new IllegalArgumentException("encryptionKey must be exactly 32 bytes: " + key32.length);
+            }
+            this.encryptionKey = key32.clone();
+            return this;
+        }
+
         public StreamConfig build()
         {
-            final long largestFrame = RecordDescriptor.frameLengthForContent((long)maxMsgSize + MAX_SUBJECT_ROOM);
+            final boolean encrypted = null != encryptionKey;
+            final long largestFrame =
+                RecordDescriptor.frameLengthForContent((long)maxMsgSize + MAX_SUBJECT_ROOM, encrypted) +
+                (encrypted ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
             if (BlockDescriptor.DATA_OFFSET + largestFrame > blockSize)
             {
                 throw new IllegalArgumentException("maxMsgSize " + maxMsgSize + " does not fit a block of " +

@@ -1,11 +1,13 @@
 package io.ferrite.store;
 
 import io.ferrite.block.Crc32c;
+import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.index.SequenceTable;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.Subjects;
 import org.agrona.AsciiSequenceView;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import static io.ferrite.block.RecordDescriptor.*;
@@ -77,10 +79,10 @@ final class StreamReader
                     continue;
                 }
                 // Verify before matching: a damaged subject must not make a matching message look like one to skip.
-                verify(block, buffer, offset, seq, context.crc);
-                if (matchesSubject(filter, buffer, offset, context.subject))
+                verify(block, buffer, offset, seq, context);
+                if (matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
                 {
-                    return context.view.wrap(buffer, offset).toStoredMessage();
+                    return context.view.wrap(context.recordBuffer, context.recordOffset).toStoredMessage();
                 }
             }
             from = end + 1;
@@ -119,13 +121,13 @@ final class StreamReader
             return null;
         }
         final UnsafeBuffer buffer = block.buffer();
-        verify(block, buffer, offset, seq, context.crc);
-        context.view.wrap(buffer, offset);
+        verify(block, buffer, offset, seq, context);
+        context.view.wrap(context.recordBuffer, context.recordOffset);
         return block;
     }
 
     private static boolean matchesSubject(
-        final String filter, final UnsafeBuffer buffer, final int offset, final AsciiSequenceView view)
+        final String filter, final DirectBuffer buffer, final int offset, final AsciiSequenceView view)
     {
         final int length = buffer.getShort(offset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
         if (subjectOffset(offset) + length > buffer.capacity())
@@ -135,9 +137,14 @@ final class StreamReader
         return Subjects.matches(filter, view.wrap(buffer, subjectOffset(offset), length));
     }
 
+    /**
+     * Verify the record's checksums (and, in an encrypted block, authenticate and decrypt its body), leaving the
+     * plaintext record in {@code context.recordBuffer} at {@code context.recordOffset}.
+     */
     private static void verify(
-        final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Crc32c crc)
+        final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Context context)
     {
+        final Crc32c crc = context.crc;
         if (offset < 0 || offset > buffer.capacity() - HEADER_LENGTH)
         {
             throw new CorruptRecordException("record lies past the end of the block file (" + buffer.capacity() +
@@ -158,6 +165,22 @@ final class StreamReader
         {
             throw new CorruptRecordException("record at this offset holds sequence " +
                 buffer.getLong(offset + SEQUENCE_OFFSET), block.file(), offset, seq);
+        }
+        final boolean sealed = (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
+        if (sealed != block.isEncrypted())
+        {
+            throw new CorruptRecordException(sealed ? "encrypted record in a plaintext block" :
+                "plaintext record in an encrypted block", block.file(), offset, seq);
+        }
+        if (sealed)
+        {
+            context.recordBuffer = context.cipher.open(block.key(), block.mapped(), buffer, offset, seq, block.file());
+            context.recordOffset = 0;
+        }
+        else
+        {
+            context.recordBuffer = buffer;
+            context.recordOffset = offset;
         }
     }
 
@@ -180,5 +203,8 @@ final class StreamReader
         final Crc32c crc = new Crc32c();
         final MessageView view = new MessageView();
         final AsciiSequenceView subject = new AsciiSequenceView();
+        final RecordCipher cipher = new RecordCipher();
+        DirectBuffer recordBuffer;
+        int recordOffset;
     }
 }

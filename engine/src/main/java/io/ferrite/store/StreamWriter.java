@@ -1,7 +1,12 @@
 package io.ferrite.store;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
+import io.ferrite.block.RecordCipher;
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.index.BlockIndex;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.flush.BlockFlusher;
@@ -43,10 +48,23 @@ final class StreamWriter
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
     private BlockFlusher flusher;
     private boolean closed;
+    /** Null for a plaintext stream. */
+    private final BlockCrypto crypto;
+    private final RecordCipher cipher = new RecordCipher();
+    private final BlockFooterCodec footerCodec = new BlockFooterCodec();
+    /**
+     * An encrypted stream never appends to a block it found on open: a crash may have left a torn record whose
+     * ciphertext used the next sequence's nonce under that block's key. The first append seals it and starts a block
+     * with a fresh key.
+     */
+    private boolean rollBeforeNextAppend;
 
     StreamWriter(
-        final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics)
+        final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
+        final BlockCrypto crypto)
     {
+        this.crypto = crypto;
+        this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;
         this.config = config;
@@ -155,7 +173,7 @@ final class StreamWriter
         final int frameLength)
     {
         final MessageBlock block = blockWithRoomFor(frameLength, seq);
-        final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc);
+        final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
         final int messageBytes = subject.length() + headers.length + payload.length;
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
         index.onMessage(seq, timestamp, messageBytes);
@@ -167,7 +185,8 @@ final class StreamWriter
     private MessageBlock blockWithRoomFor(final int frameLength, final long seq)
     {
         final MessageBlock last = index.lastBlock();
-        if (null != last && last.hasRoomFor(frameLength) && seq - last.baseSeq() < MAX_SEQUENCE_SPAN_PER_BLOCK)
+        if (null != last && !rollBeforeNextAppend && last.hasRoomFor(frameLength) &&
+            seq - last.baseSeq() < MAX_SEQUENCE_SPAN_PER_BLOCK)
         {
             return last;
         }
@@ -177,15 +196,30 @@ final class StreamWriter
     private MessageBlock roll(final long baseSeq)
     {
         final OperationTimer.Run run = rollTimer.start();
+        final MessageBlock previous = index.lastBlock();
+        if (null != crypto && null != previous && !previous.isSealed())
+        {
+            sealFooter(previous, index.blockCount() - 1);
+        }
+        rollBeforeNextAppend = false;
         final long id = index.nextBlockId();
         final MessageBlock block = MessageBlock.create(
-            directory.blockFile(id), id, baseSeq, config.blockSize(), clock.nanoTime(), metrics, crc);
+            directory.blockFile(id), id, baseSeq, config.blockSize(), clock.nanoTime(), metrics, crypto, crc);
         index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
         index.addBlock(block);
         flusher.onBlockCreated();
         run.endPhase(0);
         run.finish(block.file().toString());
         return block;
+    }
+
+    private void sealFooter(final MessageBlock block, final int slot)
+    {
+        final BlockIndex entries = index.blockIndex();
+        block.sealFooter(new BlockFooter(
+            Integer.toUnsignedLong(entries.lastChecksum(slot)), entries.firstSeq(slot), Math.max(0, entries.lastSeq(slot)),
+            entries.firstTime(slot), entries.lastTime(slot), entries.msgs(slot), entries.bytes(slot),
+            entries.writeOffset(slot), entries.msgs(slot)), footerCodec);
     }
 
     private int frameLength(final String subject, final byte[] headers, final byte[] payload)
@@ -198,8 +232,8 @@ final class StreamWriter
             throw new IllegalArgumentException("headers + payload is " + content + " bytes, above maxMsgSize " +
                 config.maxMsgSize() + " of stream " + config.name());
         }
-        final long frameLength = RecordDescriptor.frameLengthForContent(subject.length() + content);
-        if (BlockDescriptor.DATA_OFFSET + frameLength > config.blockSize())
+        final long frameLength = RecordDescriptor.frameLengthForContent(subject.length() + content, null != crypto);
+        if (BlockDescriptor.DATA_OFFSET + frameLength > config.blockCapacity())
         {
             throw new IllegalArgumentException("a record of " + frameLength + " bytes (subject " + subject.length() +
                 " + headers + payload) does not fit a block of " + config.blockSize() + " bytes: shorten the subject");
