@@ -1,0 +1,46 @@
+package io.ferrite.bench;
+
+import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamStore;
+
+import java.nio.file.Path;
+
+/**
+ * Ferrite's append as an {@link AppendTarget}: one subject, no headers, default 8 MiB blocks, nothing forced on the
+ * append path (the INTERVAL-style configuration the targets are set for).
+ */
+public final class FerriteAppender implements AppendTarget
+{
+    /** The subject every benchmark append uses: a realistic three-token subject. */
+    public static final String SUBJECT = "bench.orders.new";
+
+    private final StreamStore store;
+    private final byte[] payload;
+
+    public FerriteAppender(final Path directory, final byte[] payload)
+    {
+        this.store = FileStreamStore.open(directory, StreamConfig.builder("bench").build());
+        this.payload = payload;
+    }
+
+    @Override
+    public void append()
+    {
+        store.append(SUBJECT, null, payload);
+    }
+
+    /**
+     * @return the store, for benchmarks that read back what was appended.
+     */
+    public StreamStore store()
+    {
+        return store;
+    }
+
+    @Override
+    public void close()
+    {
+        store.close();
+    }
+}
