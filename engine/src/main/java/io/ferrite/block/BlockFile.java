@@ -26,6 +26,8 @@ public final class BlockFile
     /** Zero-fill in chunks: large enough to be fast, small enough to keep the buffer cheap. */
     private static final int FILL_CHUNK = 1 << 20;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(FILL_CHUNK);
+    /** Touching one byte per page faults the whole page in. */
+    private static final int PAGE_SIZE = 4096;
     /** A block file being created; not a block file name, so listing and recovery never see it. */
     public static final String TEMP_SUFFIX = ".creating";
 
@@ -34,10 +36,7 @@ public final class BlockFile
     }
 
     /**
-     * Create a block file of {@code length} bytes, allocate all of it, map it, and write its header. The file is
-     * built under a temporary name and renamed into place only once its header is written, so a crash in the middle
-     * of a roll leaves a temporary file that recovery ignores, never a block file without a valid header (which would
-     * make the stream impossible to open).
+     * Create a block file of {@code length} bytes on the calling thread: {@link #prepare} then {@link #activate}.
      *
      * @return the open channel and mapping.
      */
@@ -45,24 +44,30 @@ public final class BlockFile
         final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos,
         final BlockKey key, final Crc32c crc)
     {
-        if (Files.exists(file))
-        {
-            throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
-        }
-        final Path temp = file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
+        return activate(prepare(file.resolveSibling(file.getFileName() + TEMP_SUFFIX), length), file, blockId,
+            baseSeq, createdNanos, key, crc);
+    }
+
+    /**
+     * Allocate a file of {@code length} bytes under a temporary name: write every page (so a full disk is an
+     * exception here, never a SIGBUS on a later append), map it, and touch every page through the mapping so the
+     * appender does not fault on them. A leftover file of that name, from a crash, is overwritten.
+     */
+    public static Prepared prepare(final Path temp, final int length)
+    {
         FileChannel channel = null;
         try
         {
-            // A leftover temporary file is what a crash during an earlier attempt at this same block left: reuse it.
             channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
             fill(channel, 0, length);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
-            final Mapping mapping = new Mapping(file, channel, mapped, -1);
-            BlockHeader.write(mapping, blockId, baseSeq, length, createdNanos, key, crc);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-            return mapping;
+            for (int page = 0; page < length; page += PAGE_SIZE)
+            {
+                mapped.put(page, (byte)0);
+            }
+            return new Prepared(temp, channel, mapped);
         }
         catch (final IOException ex)
         {
@@ -70,9 +75,68 @@ public final class BlockFile
             deleteQuietlyAfterFailure(temp, ex);
             if (isOutOfSpace(ex))
             {
-                throw new StoreFullException("allocate block file", file, ex);
+                throw new StoreFullException("allocate block file", temp, ex);
             }
-            throw new StoreIOException("create block file", file, ex);
+            throw new StoreIOException("allocate block file", temp, ex);
+        }
+    }
+
+    /**
+     * Turn a prepared file into block {@code blockId}: write its header, then rename it into place. A block file
+     * therefore never exists without a header written to it; if power fails before the header page reaches the disk,
+     * recovery finds a last block whose header is all zeros — a roll that never became durable, holding nothing that
+     * was acknowledged (a flush forces the whole file) — and removes it.
+     */
+    public static Mapping activate(
+        final Prepared prepared, final Path file, final long blockId, final long baseSeq, final long createdNanos,
+        final BlockKey key, final Crc32c crc)
+    {
+        if (Files.exists(file))
+        {
+            throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
+        }
+        final Mapping mapping = new Mapping(file, prepared.channel(), prepared.mapped(), -1);
+        BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, key, crc);
+        try
+        {
+            Files.move(prepared.temp(), file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            closeQuietlyAfterFailure(prepared.channel(), ex);
+            throw new StoreIOException("rename prepared block file", file, ex);
+        }
+        return mapping;
+    }
+
+    /**
+     * @return whether the file is at least a header long and holds nothing but zeros: a block whose roll never became
+     * durable, with nothing in it to lose. Reads the whole file; only called when opening it already failed.
+     */
+    public static boolean isUnwritten(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            if (channel.size() < BlockDescriptor.HEADER_LENGTH)
+            {
+                return false;
+            }
+            final ByteBuffer chunk = ByteBuffer.allocate(FILL_CHUNK);
+            while (channel.read(chunk.clear()) > 0)
+            {
+                for (int i = 0; i < chunk.position(); i++)
+                {
+                    if (chunk.get(i) != 0)
+                    {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("read block header", file, ex);
         }
     }
 
@@ -175,6 +239,28 @@ public final class BlockFile
             catch (final IOException closeFailure)
             {
                 failure.addSuppressed(closeFailure);
+            }
+        }
+    }
+
+    /**
+     * An allocated, mapped file waiting under a temporary name to become a block.
+     */
+    public record Prepared(Path temp, FileChannel channel, MappedByteBuffer mapped)
+    {
+        /**
+         * Close and delete a prepared file nobody will use.
+         */
+        public void discard()
+        {
+            try
+            {
+                channel.close();
+                Files.deleteIfExists(temp);
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("discard prepared block file", temp, ex);
             }
         }
     }

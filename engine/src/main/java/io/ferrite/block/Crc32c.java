@@ -29,6 +29,17 @@ public final class Crc32c
         return (int)crc.getValue();
     }
 
+    /**
+     * Continue the last {@link #compute(ByteBuffer, int, int)} over {@code length} more bytes of the same buffer: the
+     * result is the CRC32C of everything covered since that call, without reading the first range again.
+     */
+    public int extend(final int offset, final int length)
+    {
+        view.limit(offset + length).position(offset);
+        crc.update(view);
+        return (int)crc.getValue();
+    }
+
     public int compute(final byte[] bytes, final int offset, final int length)
     {
         crc.reset();

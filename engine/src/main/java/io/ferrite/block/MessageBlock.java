@@ -48,7 +48,7 @@ public final class MessageBlock
 
     /** Writer-only: where the next record goes. */
     private int writeOffset;
-    /** Written by the flushing thread (serialized by the store's flush lock), read by the appender. */
+    /** Written by the flusher (one force at a time, see AsyncFlusher), read by the appender. */
     private volatile int forcedOffset;
     private volatile boolean newFile;
     /** Set by the appender when the footer is written; the block takes no more records. */
@@ -70,15 +70,15 @@ public final class MessageBlock
     }
 
     /**
-     * Create, allocate and map a new block file.
+     * Turn a prepared (allocated, mapped) file into a new block: write its header and rename it into place.
      */
     public static MessageBlock create(
-        final Path file, final long id, final long baseSeq, final int blockSize, final long createdNanos,
+        final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
         final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.key = null == crypto ? null : crypto.newKey();
-        final BlockFile.Mapping mapping = BlockFile.create(file, id, baseSeq, blockSize, createdNanos, block.key, crc);
+        final BlockFile.Mapping mapping = BlockFile.activate(prepared, file, id, baseSeq, createdNanos, block.key, crc);
         metrics.onBlockCreated();
         block.attach(mapping);
         block.table = new SequenceTable(baseSeq);
@@ -273,18 +273,18 @@ public final class MessageBlock
     }
 
     /**
-     * Write a message record at the write offset. The caller has checked {@link #hasRoomFor(int)} and validated the
-     * subject as ASCII. Readers learn about it only when the caller publishes {@code seq}.
+     * Write a message record at the write offset. The caller has checked {@link #hasRoomFor(int)} and passes the
+     * subject as its validated ASCII bytes. Readers learn about it only when the caller publishes {@code seq}.
      *
      * @return the record checksum.
      */
     public int append(
-        final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload,
+        final long seq, final long timestamp, final byte[] subject, final byte[] headers, final byte[] payload,
         final int frameLength, final Crc32c crc, final RecordCipher cipher)
     {
         final int offset = writeOffset;
         final UnsafeBuffer out = buffer;
-        final int subjectLength = subject.length();
+        final int subjectLength = subject.length;
         out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
         out.putByte(offset + TYPE_OFFSET, TYPE_MESSAGE);
         out.putByte(offset + FLAGS_OFFSET, null == key ? 0 : FLAG_ENCRYPTED);
@@ -297,7 +297,7 @@ public final class MessageBlock
         final int bodyEnd;
         if (null == key)
         {
-            out.putStringWithoutLengthAscii(subjectOffset(offset), subject);
+            out.putBytes(subjectOffset(offset), subject);
             final int headersOffset = headersOffset(offset, subjectLength);
             out.putBytes(headersOffset, headers);
             out.putBytes(headersOffset + headers.length, payload);
@@ -340,7 +340,8 @@ public final class MessageBlock
     private int seal(final UnsafeBuffer out, final int offset, final int frameLength, final Crc32c crc, final long seq)
     {
         out.putInt(offset + HEADER_CHECKSUM_OFFSET, crc.compute(mapped, offset, HEADER_CHECKSUM_OFFSET));
-        final int checksum = crc.compute(mapped, offset, frameLength - CHECKSUM_LENGTH);
+        final int checksum = crc.extend(offset + HEADER_CHECKSUM_OFFSET, frameLength - CHECKSUM_LENGTH -
+            HEADER_CHECKSUM_OFFSET);
         out.putInt(checksumOffset(offset, frameLength), checksum);
         if (seq > 0)
         {
@@ -356,9 +357,8 @@ public final class MessageBlock
      */
     public void sealFooter(final BlockFooter footer, final BlockFooterCodec codec)
     {
-        final int declared = buffer.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
         final ByteBuffer view = mapped.duplicate().clear();
-        codec.encode(key, id, footer, view, declared - BlockFooterCodec.FOOTER_LENGTH);
+        codec.encode(key, id, footer, view, footerOffset());
         sealed = true;
         footerDirty = true;
     }
@@ -366,6 +366,29 @@ public final class MessageBlock
     public boolean isSealed()
     {
         return sealed;
+    }
+
+    /**
+     * @return the footer of a sealed encrypted block, or null when the block has none (it was never sealed).
+     * @throws io.ferrite.crypto.AuthenticationFailedException when a footer is there but does not authenticate.
+     */
+    public BlockFooter readFooter(final BlockFooterCodec codec)
+    {
+        final int at = footerOffset();
+        if (null == key || at < BlockDescriptor.DATA_OFFSET || at + BlockFooterCodec.FOOTER_LENGTH > mapped.capacity())
+        {
+            return null;
+        }
+        final ByteBuffer view = mapped.duplicate().clear();
+        return BlockFooterCodec.looksLikeFooter(view, at) ? codec.decode(key, id, view, at, at) : null;
+    }
+
+    /**
+     * @return where an encrypted block's footer sits: the last {@link BlockFooterCodec#FOOTER_LENGTH} bytes.
+     */
+    public int footerOffset()
+    {
+        return buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET) - BlockFooterCodec.FOOTER_LENGTH;
     }
 
     /**

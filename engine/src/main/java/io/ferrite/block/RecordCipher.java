@@ -19,18 +19,26 @@ import static io.ferrite.block.RecordDescriptor.*;
  * message authenticates and decrypts exactly that message (a frame is at most one record: maxMsgSize plus its subject).
  * <pre>
  *  sealed body = AES-256-GCM(block key, nonce = prefix | seq, AAD = key id | seq | record offset)
- *                over  [timestamp copy (64)] [subject] [headers] [payload]   followed by a 16-byte tag
+ *                over  [timestamp copy (64)] [subject length copy (32)] [headers length copy (32)]
+ *                      [subject] [headers] [payload]                       followed by a 16-byte tag
  * </pre>
  * The record header stays plaintext (recovery and tools need sequence, time and lengths without a key) and is bound to
- * the body: the sequence and offset through the nonce and associated data, the lengths through the ciphertext length,
- * and the timestamp through its authenticated copy, compared after decryption.
+ * the body: the sequence and offset through the nonce and associated data, the total length through the ciphertext
+ * length, and the timestamp and where the subject, headers and payload split through their authenticated copies,
+ * compared after decryption (without the copies, a header whose lengths were shifted and whose checksums were
+ * recomputed would hand out authenticated bytes as the wrong fields).
  * <p>
  * Not thread-safe: one per appending thread and one per reading thread.
  */
 public final class RecordCipher
 {
-    /** Bytes an encrypted body adds to the plaintext one: the authenticated timestamp copy and the tag. */
-    public static final int OVERHEAD = Long.BYTES + FrameCipher.TAG_LENGTH;
+    /** Authenticated copies of header fields that lead the sealed body: timestamp, subject and headers lengths. */
+    private static final int PREFIX_LENGTH = 16;
+    private static final int PREFIX_SUBJECT_LENGTH = Long.BYTES;
+    private static final int PREFIX_HEADERS_LENGTH = Long.BYTES + Integer.BYTES;
+
+    /** Bytes an encrypted body adds to the plaintext one: the authenticated header copies and the tag. */
+    public static final int OVERHEAD = PREFIX_LENGTH + FrameCipher.TAG_LENGTH;
 
     private final FrameCipher cipher = new FrameCipher();
     private ByteBuffer staging = allocate(4096);
@@ -43,15 +51,17 @@ public final class RecordCipher
      */
     public void seal(
         final BlockKey key, final ByteBuffer mapped, final int recordOffset, final long seq, final long timestamp,
-        final String subject, final byte[] headers, final byte[] payload)
+        final byte[] subject, final byte[] headers, final byte[] payload)
     {
-        final int subjectLength = subject.length();
-        final int plainLength = Long.BYTES + subjectLength + headers.length + payload.length;
+        final int subjectLength = subject.length;
+        final int plainLength = PREFIX_LENGTH + subjectLength + headers.length + payload.length;
         ensureStaging(plainLength);
         stagingView.putLong(0, timestamp);
-        stagingView.putStringWithoutLengthAscii(Long.BYTES, subject);
-        stagingView.putBytes(Long.BYTES + subjectLength, headers);
-        stagingView.putBytes(Long.BYTES + subjectLength + headers.length, payload);
+        stagingView.putInt(PREFIX_SUBJECT_LENGTH, subjectLength);
+        stagingView.putInt(PREFIX_HEADERS_LENGTH, headers.length);
+        stagingView.putBytes(PREFIX_LENGTH, subject);
+        stagingView.putBytes(PREFIX_LENGTH + subjectLength, headers);
+        stagingView.putBytes(PREFIX_LENGTH + subjectLength + headers.length, payload);
         cipher.seal(key, seq, recordOffset, staging, 0, plainLength, view(mapped), recordOffset + HEADER_LENGTH);
     }
 
@@ -65,27 +75,43 @@ public final class RecordCipher
         final BlockKey key, final ByteBuffer mapped, final DirectBuffer block, final int recordOffset, final long seq,
         final Path file)
     {
-        final int contentLength = (block.getShort(recordOffset + SUBJECT_LENGTH_OFFSET) & 0xFFFF) +
-            block.getInt(recordOffset + HEADERS_LENGTH_OFFSET) + block.getInt(recordOffset + PAYLOAD_LENGTH_OFFSET);
-        final int plainLength = Long.BYTES + contentLength;
-        final int timestampCopy = HEADER_LENGTH - Long.BYTES;
+        final int subjectLength = block.getShort(recordOffset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
+        final int headersLength = block.getInt(recordOffset + HEADERS_LENGTH_OFFSET);
+        final int payloadLength = block.getInt(recordOffset + PAYLOAD_LENGTH_OFFSET);
+        final long content = (long)subjectLength + headersLength + payloadLength;
+        // Checked before anything is sized from them: lengths that do not fill exactly this frame are damage.
+        if (headersLength < 0 || payloadLength < 0 ||
+            frameLengthForContent(content, true) != block.getInt(recordOffset + FRAME_LENGTH_OFFSET))
+        {
+            throw new CorruptRecordException("record lengths do not match its frame length", file, recordOffset, seq);
+        }
+        final int contentLength = (int)content;
+        final int plainLength = PREFIX_LENGTH + contentLength;
+        final int prefix = HEADER_LENGTH - PREFIX_LENGTH;
         ensureStaging(HEADER_LENGTH + contentLength);
         try
         {
             cipher.open(key, seq, recordOffset, view(mapped), recordOffset + HEADER_LENGTH,
-                plainLength + FrameCipher.TAG_LENGTH, staging, timestampCopy);
+                plainLength + FrameCipher.TAG_LENGTH, staging, prefix);
         }
         catch (final AuthenticationFailedException ex)
         {
             throw new CorruptRecordException("record body does not authenticate (tampered, moved or wrong key)",
                 file, recordOffset, seq);
         }
-        if (stagingView.getLong(timestampCopy) != block.getLong(recordOffset + TIMESTAMP_OFFSET))
+        if (stagingView.getLong(prefix) != block.getLong(recordOffset + TIMESTAMP_OFFSET))
         {
             throw new CorruptRecordException("record timestamp does not match its authenticated copy", file,
                 recordOffset, seq);
         }
-        stagingView.putBytes(0, block, recordOffset, timestampCopy);
+        if (stagingView.getInt(prefix + PREFIX_SUBJECT_LENGTH) != subjectLength ||
+            stagingView.getInt(prefix + PREFIX_HEADERS_LENGTH) != headersLength)
+        {
+            throw new CorruptRecordException("record subject or headers length does not match its authenticated copy",
+                file, recordOffset, seq);
+        }
+        // The authenticated copies have served; the plaintext view needs the header itself in front of the subject.
+        stagingView.putBytes(0, block, recordOffset, HEADER_LENGTH);
         return stagingView;
     }
 

@@ -4,42 +4,52 @@ import io.ferrite.block.MessageBlock;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.metrics.OperationTimer;
 import io.ferrite.metrics.StoreMetrics;
-import io.ferrite.state.StreamDirectory;
+import io.ferrite.store.StoreIOException;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.locks.Lock;
 
 /**
- * Makes appended records durable. What to force is decided under the append lock (a few field reads); the forcing
- * itself happens after that lock is released, under this flusher's own lock, so appenders and readers never wait on
- * the disk. Only blocks with unforced bytes are forced, and the blocks directory is fsynced after a new block file was
- * created, so the file itself survives power loss.
+ * One force cycle, in two halves. {@link #capture(Batch)} runs under the append lock and only reads fields: the last
+ * sequence, and for every block that may hold unforced bytes its write offset. {@link #force(Batch, OperationTimer.Run)}
+ * runs after the lock is released and does the I/O through {@link StorageIO}: each captured range, then the blocks
+ * directory when a block file was created or deleted since the last cycle. Sealed blocks are released (their channel
+ * closed) once forced, so file descriptors do not accumulate however long a store runs without {@code flush()}.
  * <p>
- * Threading: any thread may call {@link #flush()}; concurrent calls are serialized.
+ * Threading: {@link #onBlockCreated()} and {@link #onBlockDeleted()} are called by the appender under the append lock;
+ * {@link #capture} and {@link #force} by one thread at a time (the store's flusher thread, or {@code close()} after
+ * that thread stopped).
  */
 public final class BlockFlusher
 {
     private final StreamIndex index;
     private final Lock appendLock;
-    private final StreamDirectory directory;
-    private final OperationTimer timer;
-    private final List<MessageBlock> pending = new ArrayList<>();
-    private final List<Integer> pendingUpTo = new ArrayList<>();
+    private final Path blocksDir;
+    private final StorageIO io;
+    private volatile Runnable onDirectoryChange = () -> {};
 
-    /** Guarded by the append lock: position of the oldest block that may hold unforced bytes. */
-    private int oldestDirtyPosition;
-    /** Guarded by the append lock: a block file was created since the last directory fsync. */
+    /** Guarded by the append lock: position of the oldest block that may hold unforced bytes or an open channel. */
+    private int oldestUnsettledPosition;
+    /** Guarded by the append lock: a block file was created or deleted since the last directory sync. */
     private boolean directoryDirty;
 
-    public BlockFlusher(
-        final StreamIndex index, final Lock appendLock, final StreamDirectory directory, final StoreMetrics metrics)
+    public BlockFlusher(final StreamIndex index, final Lock appendLock, final Path blocksDir, final StorageIO io)
     {
         this.index = index;
         this.appendLock = appendLock;
-        this.directory = directory;
-        this.timer = metrics.flush();
+        this.blocksDir = blocksDir;
+        this.io = io;
+    }
+
+    /**
+     * @param hook run (under the append lock, so it must not block) when a block file is created or deleted; the
+     *             flusher uses it to wake up and release the sealed block's channel.
+     */
+    public void onDirectoryChange(final Runnable hook)
+    {
+        this.onDirectoryChange = hook;
     }
 
     /**
@@ -48,55 +58,127 @@ public final class BlockFlusher
     public void onBlockCreated()
     {
         directoryDirty = true;
+        onDirectoryChange.run();
     }
 
     /**
-     * @return a future completed with the highest sequence now durable, or failed with the force's error.
+     * Called under the append lock after a block file was deleted: the deletion must reach the disk too.
      */
-    public synchronized CompletableFuture<Long> flush()
+    public void onBlockDeleted()
     {
-        final OperationTimer.Run run = timer.start();
-        final long durableSeq;
-        final boolean syncDirectory;
-        pending.clear();
-        pendingUpTo.clear();
+        directoryDirty = true;
+        oldestUnsettledPosition = 0;
+        onDirectoryChange.run();
+    }
+
+    /**
+     * Under the append lock, record what the next force must cover.
+     *
+     * @param sealedOnly leave the tail block alone: force and release only sealed blocks and sync the directory (a
+     *                   roll woke the flusher; nobody asked for durability). The batch then makes no sequence durable.
+     * @return {@code batch}, filled.
+     */
+    public Batch capture(final Batch batch, final boolean sealedOnly)
+    {
+        batch.clear();
         appendLock.lock();
         try
         {
-            durableSeq = index.lastSeq();
+            batch.seq = sealedOnly ? -1 : index.lastSeq();
             final MessageBlock[] blocks = index.blocks();
-            for (int i = Math.min(oldestDirtyPosition, blocks.length); i < blocks.length; i++)
+            final int last = blocks.length - 1;
+            final int end = sealedOnly ? Math.max(0, last) : blocks.length;
+            for (int i = Math.min(oldestUnsettledPosition, end); i < end; i++)
             {
-                if (blocks[i].isDirty())
+                final MessageBlock block = blocks[i];
+                final boolean sealed = i < last;
+                final boolean recoveredUnforced = i >= recoveredFrom;
+                if (block.isDirty() || recoveredUnforced)
                 {
-                    pending.add(blocks[i]);
-                    pendingUpTo.add(blocks[i].writeOffset());
+                    batch.add(block, block.writeOffset(), block.isFooterDirty(), sealed, recoveredUnforced);
+                }
+                else if (sealed && block.hasChannel())
+                {
+                    batch.add(block, -1, false, true, false);
                 }
             }
-            oldestDirtyPosition = Math.max(0, blocks.length - 1);
-            syncDirectory = directoryDirty;
+            oldestUnsettledPosition = Math.max(0, last);
+            if (!sealedOnly)
+            {
+                recoveredFrom = Integer.MAX_VALUE;
+            }
+            batch.syncDirectory = directoryDirty;
             directoryDirty = false;
         }
         finally
         {
             appendLock.unlock();
         }
+        return batch;
+    }
+
+    /**
+     * Guarded by the append lock: blocks from this position on were scanned by recovery after a crash and are forced
+     * whole once, since what they hold may have reached only the page cache of the process that crashed.
+     */
+    private int recoveredFrom = Integer.MAX_VALUE;
+
+    /**
+     * Force the blocks from {@code position} on whole in the next cycle, and the blocks directory with them.
+     */
+    public void forceRecoveredOnce(final int position)
+    {
+        appendLock.lock();
         try
         {
-            final MessageBlock last = index.lastBlock();
-            for (int i = 0; i < pending.size(); i++)
+            recoveredFrom = Math.max(0, position);
+            oldestUnsettledPosition = Math.min(oldestUnsettledPosition, recoveredFrom);
+            directoryDirty = true;
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+    }
+
+    /**
+     * Outside any lock appenders or readers take: force what {@link #capture} recorded, release sealed blocks, sync
+     * the blocks directory. On failure what was captured is marked unforced again and the error names the file.
+     *
+     * @throws StoreIOException when a force failed.
+     */
+    public void force(final Batch batch, final OperationTimer.Run run)
+    {
+        int i = 0;
+        try
+        {
+            for (; i < batch.count; i++)
             {
-                final MessageBlock block = pending.get(i);
-                block.force(pendingUpTo.get(i));
-                if (block != last)
+                final MessageBlock block = batch.blocks[i];
+                if (batch.whole[i])
+                {
+                    forceWhole(block);
+                }
+                if (batch.upTo[i] >= 0)
+                {
+                    block.force(batch.upTo[i], batch.footer[i], io);
+                }
+                if (batch.release[i])
                 {
                     block.releaseChannel();
                 }
             }
             run.endPhase(StoreMetrics.FLUSH_FORCE);
-            if (syncDirectory)
+            if (batch.syncDirectory)
             {
-                StreamDirectory.syncDirectory(directory.blocksDir());
+                try
+                {
+                    io.syncDirectory(blocksDir);
+                }
+                catch (final IOException ex)
+                {
+                    throw new StoreIOException("fsync directory", blocksDir, ex);
+                }
             }
             run.endPhase(StoreMetrics.FLUSH_DIRECTORY);
         }
@@ -105,17 +187,111 @@ public final class BlockFlusher
             appendLock.lock();
             try
             {
-                oldestDirtyPosition = 0;
-                directoryDirty |= syncDirectory;
+                oldestUnsettledPosition = 0;
+                directoryDirty |= batch.syncDirectory;
             }
             finally
             {
                 appendLock.unlock();
             }
-            run.finish("failed: " + ex.getMessage());
-            return CompletableFuture.failedFuture(ex);
+            throw ex;
         }
-        run.finish(pending.size() + " blocks");
-        return CompletableFuture.completedFuture(durableSeq);
+    }
+
+    private void forceWhole(final MessageBlock block)
+    {
+        // Through a descriptor of its own: recovery released the channels of the blocks it scanned but the last, and
+        // fsync works through a read-only descriptor.
+        try (java.nio.channels.FileChannel channel =
+            java.nio.channels.FileChannel.open(block.file(), java.nio.file.StandardOpenOption.READ))
+        {
+            io.forceFile(block.file(), channel);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("force recovered block file", block.file(), ex);
+        }
+    }
+
+    /**
+     * What one cycle forces. Reused by its one owner thread; grows as blocks are added, never shrinks.
+     */
+    public static final class Batch
+    {
+        long seq;
+        boolean syncDirectory;
+        int count;
+        int forced;
+        MessageBlock[] blocks = new MessageBlock[4];
+        int[] upTo = new int[4];
+        boolean[] footer = new boolean[4];
+        boolean[] release = new boolean[4];
+        boolean[] whole = new boolean[4];
+
+        /**
+         * @return the last sequence at capture: durable once the batch is forced; -1 for a sealed-blocks-only batch.
+         */
+        public long seq()
+        {
+            return seq;
+        }
+
+        /**
+         * @return whether forcing this batch does no I/O.
+         */
+        public boolean isEmpty()
+        {
+            return forced == 0 && !syncDirectory && !hasRelease();
+        }
+
+        /**
+         * @return the number of blocks whose bytes this batch forces.
+         */
+        public int blocksForced()
+        {
+            return forced;
+        }
+
+        private boolean hasRelease()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (release[i])
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void clear()
+        {
+            Arrays.fill(blocks, 0, count, null);
+            count = 0;
+            forced = 0;
+            syncDirectory = false;
+            seq = 0;
+        }
+
+        void add(final MessageBlock block, final int upToOffset, final boolean footerDirty, final boolean sealed,
+            final boolean wholeFile)
+        {
+            if (count == blocks.length)
+            {
+                final int length = count * 2;
+                blocks = Arrays.copyOf(blocks, length);
+                upTo = Arrays.copyOf(upTo, length);
+                footer = Arrays.copyOf(footer, length);
+                release = Arrays.copyOf(release, length);
+                whole = Arrays.copyOf(whole, length);
+            }
+            blocks[count] = block;
+            upTo[count] = upToOffset;
+            footer[count] = footerDirty;
+            release[count] = sealed;
+            whole[count] = wholeFile;
+            forced += upToOffset >= 0 || wholeFile ? 1 : 0;
+            count++;
+        }
     }
 }

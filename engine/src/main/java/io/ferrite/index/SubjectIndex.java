@@ -19,12 +19,29 @@ public final class SubjectIndex
 
     public void onMessage(final String subject, final long seq)
     {
+        onMessage(entryFor(subject), seq);
+    }
+
+    /**
+     * @return the entry of {@code subject}, created empty when the subject is new. Appenders keep it (see
+     * {@link SubjectSlots}) so a repeated subject costs no map lookup.
+     */
+    public Entry entryFor(final String subject)
+    {
         Entry entry = entries.get(subject);
         if (null == entry)
         {
             entry = new Entry();
-            entry.firstSeq = seq;
             entries.put(subject, entry);
+        }
+        return entry;
+    }
+
+    public void onMessage(final Entry entry, final long seq)
+    {
+        if (entry.msgs == 0)
+        {
+            entry.firstSeq = seq;
         }
         entry.msgs++;
         LAST_SEQ.setRelease(entry, seq);

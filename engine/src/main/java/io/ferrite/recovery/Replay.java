@@ -4,6 +4,9 @@ import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
+import io.ferrite.crypto.AuthenticationFailedException;
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.RecordScanner;
@@ -41,6 +44,7 @@ final class Replay implements RecordScanner.Visitor
     /** Null for a plaintext stream. */
     private final BlockCrypto crypto;
     private final RecordCipher cipher = new RecordCipher();
+    private final BlockFooterCodec footerCodec = new BlockFooterCodec();
     private final RecordScanner scanner = new RecordScanner();
     private final StreamIndex index = new StreamIndex();
     private final List<LostRange> lost = new ArrayList<>();
@@ -52,6 +56,8 @@ final class Replay implements RecordScanner.Visitor
     private MessageBlock tornTail;
     private int tornFrom;
     private int tornTo;
+    /** Where the damage found in the block being scanned ends, 0 when none: a footer may describe records past it. */
+    private int damageEnd;
 
     private MessageBlock block;
     private SequenceTable table;
@@ -150,6 +156,7 @@ final class Replay implements RecordScanner.Visitor
         block = target;
         slot = targetSlot;
         replayFrom = from;
+        damageEnd = 0;
         lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
         if (!pendingLosses.isEmpty() && target.baseSeq() - 1 >= lastSeq)
@@ -176,6 +183,10 @@ final class Replay implements RecordScanner.Visitor
             closePendingLoss(StoreException.UNKNOWN);
         }
         target.recovered(table, end);
+        if (target.isEncrypted() && from == BlockDescriptor.DATA_OFFSET)
+        {
+            checkFooter(target, end);
+        }
         lastSeq = Math.max(lastSeq, seqBefore);
         index.addBlock(target);
         blocksScanned++;
@@ -227,6 +238,56 @@ final class Replay implements RecordScanner.Visitor
     }
 
     /**
+     * A sealed encrypted block's footer must authenticate and agree with what the scan found. When the block's last
+     * records are damaged (already reported), the footer still describes them: it must end where the damage ends, and
+     * its last sequence may be one the damage hid.
+     */
+    private void checkFooter(final MessageBlock target, final int end)
+    {
+        final int at = target.footerOffset();
+        try
+        {
+            final BlockFooter footer = target.readFooter(footerCodec);
+            final boolean damagedEnd = damageEnd > end;
+            final long scannedLastSeq = Math.max(0, lastSeq);
+            if ((null != footer && (footer.dataEndOffset() != Math.max(end, damageEnd) ||
+                (damagedEnd ? footer.lastSeq() < scannedLastSeq : footer.lastSeq() != scannedLastSeq))) ||
+                (null == footer && !lastBlock && holdsData(target.buffer(), at, BlockFooterCodec.FOOTER_LENGTH)))
+            {
+                lost.add(new LostRange(target.file(), at, at + BlockFooterCodec.FOOTER_LENGTH, StoreException.UNKNOWN,
+                    StoreException.UNKNOWN, Kind.TAMPERED_FOOTER));
+            }
+        }
+        catch (final AuthenticationFailedException ex)
+        {
+            lost.add(new LostRange(target.file(), at, at + BlockFooterCodec.FOOTER_LENGTH, StoreException.UNKNOWN,
+                StoreException.UNKNOWN, Kind.TAMPERED_FOOTER));
+        }
+    }
+
+    /**
+     * @return whether the would-be footer at {@code at} holds any non-zero byte: a footer whose magic or version was
+     * altered does not look like one, but the engine never writes anything else there, so in a block that is not the
+     * last (every such block was sealed) it is tampering too. The last block is not held to it: a kill in the middle of
+     * sealing it can leave part of a footer, which the next roll rewrites.
+     */
+    private static boolean holdsData(final UnsafeBuffer buffer, final int at, final int length)
+    {
+        if (at < BlockDescriptor.DATA_OFFSET || at + length > buffer.capacity())
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (buffer.getByte(at + i) != 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @return where the record's subject can be read: the block itself, or for an encrypted block the authenticated
      * plaintext (subject at {@link RecordDescriptor#HEADER_LENGTH}); null when the body does not authenticate.
      */
@@ -249,6 +310,7 @@ final class Replay implements RecordScanner.Visitor
     @Override
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
+        damageEnd = Math.max(damageEnd, toOffset);
         closePendingLoss(knownSeq > 0 ? knownSeq - 1 : StoreException.UNKNOWN);
         if (fromOffset < replayFrom)
         {
@@ -348,6 +410,14 @@ final class Replay implements RecordScanner.Visitor
         for (int i = 0; i < blocks.length - 1; i++)
         {
             blocks[i].releaseChannel();
+        }
+        StaleTail.erase(index.lastBlock(), directory.storageIO(), metrics);
+        // A last block none of whose records survived (a power cut dropped its pages) still begins at its base
+        // sequence: appends continue in it, so the stream's last sequence must reach at least base - 1.
+        final MessageBlock tail = index.lastBlock();
+        if (null != tail && index.lastSeq() < tail.baseSeq() - 1)
+        {
+            index.onSkip(tail.baseSeq() - 1);
         }
         index.publish();
         return index;

@@ -59,6 +59,22 @@ public final class StreamRecovery
 
     public Result recover()
     {
+        try
+        {
+            return recoverOnce();
+        }
+        catch (final CorruptFileException ex)
+        {
+            if (removedUnwrittenLastBlock(ex))
+            {
+                return recoverOnce();
+            }
+            throw ex;
+        }
+    }
+
+    private Result recoverOnce()
+    {
         final long startNanos = System.nanoTime();
         final OperationTimer.Run run = metrics.recovery().start();
         final long[] ids = directory.listBlockIds();
@@ -138,6 +154,36 @@ public final class StreamRecovery
         }
         run.finish(directory.root() + " " + outcome + ", " + report.blocksScanned() + " blocks scanned");
         return new Result(index, report);
+    }
+
+    /**
+     * A last block file that is nothing but zeros is a roll that never became durable (the header is written before
+     * the rename, but power failed before that page reached the disk) and holds nothing to lose, so it is removed
+     * rather than failing the open. Any other unreadable header still fails the open, naming the file.
+     */
+    private boolean removedUnwrittenLastBlock(final CorruptFileException failure)
+    {
+        final long[] ids = directory.listBlockIds();
+        if (ids.length == 0)
+        {
+            return false;
+        }
+        final java.nio.file.Path last = directory.blockFile(ids[ids.length - 1]);
+        if (!last.equals(failure.file()) || !io.ferrite.block.BlockFile.isUnwritten(last))
+        {
+            return false;
+        }
+        LOG.warn("stream {}: removing {}: it holds only zeros (a block roll interrupted by power loss)",
+            directory.root(), last);
+        try
+        {
+            java.nio.file.Files.delete(last);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new io.ferrite.store.StoreIOException("remove unwritten block file", last, ex);
+        }
+        return true;
     }
 
     /**

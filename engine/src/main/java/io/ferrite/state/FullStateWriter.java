@@ -45,14 +45,28 @@ public final class FullStateWriter
         this.timer = metrics.writeFullState();
     }
 
+    /**
+     * Called, outside the append lock, with the last sequence a state is about to describe; returns once the block
+     * data up to it is durable, or throws. Recovery trusts the entries of sealed blocks in {@code state.db} without
+     * reading them, so a state must never reach the disk before the data it describes (see {@code AsyncFlusher}).
+     */
+    private java.util.function.LongConsumer durableBarrier = (seq) -> {};
+
+    public void durableBarrier(final java.util.function.LongConsumer barrier)
+    {
+        this.durableBarrier = java.util.Objects.requireNonNull(barrier, "barrier");
+    }
+
     public synchronized void write()
     {
         final OperationTimer.Run run = timer.start();
         final int plainLength;
         final int blocks;
+        final long stateSeq;
         appendLock.lock();
         try
         {
+            stateSeq = index.lastSeq();
             blocks = index.blockIndex().count();
             plainLength = serialize();
         }
@@ -63,6 +77,8 @@ public final class FullStateWriter
         final int length = null == cipher ? plainLength : encryptSubjects(plainLength, blocks);
         sealHeader(length);
         run.endPhase(StoreMetrics.STATE_SERIALIZE);
+        durableBarrier.accept(stateSeq);
+        run.endPhase(StoreMetrics.STATE_BLOCKS);
 
         final ByteBuffer content = buffer.byteBuffer().duplicate();
         content.limit(length).position(0);

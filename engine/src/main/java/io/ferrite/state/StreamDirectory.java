@@ -1,6 +1,7 @@
 package io.ferrite.state;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.flush.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 
@@ -36,6 +37,8 @@ public final class StreamDirectory implements AutoCloseable
 
     private final Path root;
     private final Path blocks;
+    /** Every fsync of a file or directory of this stream goes through it (tests inject power-loss models). */
+    private StorageIO storageIO = StorageIO.standard();
     private FileChannel lockChannel;
     private FileLock lock;
 
@@ -50,7 +53,17 @@ public final class StreamDirectory implements AutoCloseable
      */
     public static StreamDirectory open(final Path root)
     {
+        return open(root, StorageIO.standard());
+    }
+
+    /**
+     * As {@link #open(Path)}, with the fsyncs of {@link #replaceAtomically} and {@link #sync(Path)} going through
+     * {@code io}.
+     */
+    public static StreamDirectory open(final Path root, final StorageIO io)
+    {
         final StreamDirectory directory = new StreamDirectory(root);
+        directory.storageIO = java.util.Objects.requireNonNull(io, "io");
         try
         {
             Files.createDirectories(directory.blocks);
@@ -168,7 +181,7 @@ public final class StreamDirectory implements AutoCloseable
                 channel.write(content);
             }
             notify(phases, PhaseListener.WRITTEN);
-            channel.force(true);
+            storageIO.forceFile(temp, channel);
             notify(phases, PhaseListener.SYNCED);
         }
         catch (final IOException ex)
@@ -183,8 +196,31 @@ public final class StreamDirectory implements AutoCloseable
         {
             throw new StoreIOException("rename " + temp.getFileName() + " over " + target.getFileName(), target, ex);
         }
-        syncDirectory(target.getParent());
+        sync(target.getParent());
         notify(phases, PhaseListener.RENAMED);
+    }
+
+    /**
+     * @return how this stream's files and directories are made durable.
+     */
+    public StorageIO storageIO()
+    {
+        return storageIO;
+    }
+
+    /**
+     * fsync a directory of this stream through its {@link StorageIO}.
+     */
+    public void sync(final Path dir)
+    {
+        try
+        {
+            storageIO.syncDirectory(dir);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("fsync directory", dir, ex);
+        }
     }
 
     /**

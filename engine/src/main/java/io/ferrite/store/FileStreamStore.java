@@ -1,7 +1,10 @@
 package io.ferrite.store;
 
 import io.ferrite.block.BlockCrypto;
+import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
+import io.ferrite.flush.StorageIO;
+import io.ferrite.metrics.HistogramLog;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.recovery.StreamRecovery;
@@ -20,7 +23,8 @@ import java.util.concurrent.CompletionException;
 /**
  * A {@link StreamStore} kept in memory-mapped block files under one directory. It wires the pieces together and owns
  * their lifecycle; each job is done elsewhere: {@link StreamWriter} appends, {@link StreamReader} reads,
- * {@link StreamRecovery} opens, {@link FullStateWriter} snapshots, {@link BlockFlusher} forces.
+ * {@link StreamRecovery} opens, {@link FullStateWriter} snapshots, {@link AsyncFlusher} (one thread per store) forces,
+ * as {@link StreamConfig#syncMode()} says.
  * <pre>
  * try (StreamStore store = FileStreamStore.open(dir, StreamConfig.builder("orders").build()))
  * {
@@ -41,6 +45,7 @@ public final class FileStreamStore implements StreamStore
     private final StreamWriter writer;
     private final StreamReader reader;
     private final BlockFlusher flusher;
+    private final AsyncFlusher durability;
     private final FullStateWriter stateWriter;
     private final RecoveryReport recoveryReport;
     private volatile boolean closed;
@@ -59,10 +64,41 @@ public final class FileStreamStore implements StreamStore
         this.recoveryReport = recovered.report();
         this.writer = new StreamWriter(directory, index, config, metrics, crypto);
         this.reader = new StreamReader(index);
-        this.flusher = new BlockFlusher(index, writer.lock(), directory, metrics);
+        this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO());
         this.writer.flusher(flusher);
+        this.writer.prepareNextBlock();
         this.stateWriter = new FullStateWriter(
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
+        this.durability = startFlusher(config, flusher, index, recoveryReport, metrics);
+        this.stateWriter.durableBarrier(durability::awaitDurable);
+    }
+
+    private static AsyncFlusher startFlusher(
+        final StreamConfig config, final BlockFlusher blocks, final StreamIndex index, final RecoveryReport report,
+        final StoreMetrics metrics)
+    {
+        final boolean clean = report.outcome() == RecoveryReport.Outcome.LOADED_STATE ||
+            report.outcome() == RecoveryReport.Outcome.NEW_STREAM;
+        if (!clean)
+        {
+            // After a crash, what recovery scanned may have reached only the page cache of the process that died:
+            // force it before reporting it durable.
+            blocks.forceRecoveredOnce(index.blockCount() - report.blocksScanned());
+        }
+        final HistogramLog histogramLog = null == config.histogramLogFile() ? null :
+            new HistogramLog(config.histogramLogFile(), config.histogramLogInterval().toNanos(), metrics);
+        return new AsyncFlusher(config.name(), blocks, config.syncMode(), config.syncInterval().toNanos(),
+            clean ? index.lastSeq() : 0, metrics, histogramLog).start();
+    }
+
+    private static StoreMetrics newMetrics(final StreamConfig config)
+    {
+        final java.util.Map<String, Long> thresholds = new java.util.HashMap<>();
+        for (final String operation : StreamConfig.TIMED_OPERATIONS)
+        {
+            thresholds.put(operation, config.slowOperationThreshold(operation).toNanos());
+        }
+        return new StoreMetrics(config.slowOperationThreshold().toNanos(), thresholds, LOG);
     }
 
     /**
@@ -73,10 +109,21 @@ public final class FileStreamStore implements StreamStore
      */
     public static FileStreamStore open(final Path dir, final StreamConfig config)
     {
+        return open(dir, config, StorageIO.standard());
+    }
+
+    /**
+     * As {@link #open(Path, StreamConfig)}, with every force and fsync of the store going through {@code io}. For
+     * tests that inject latency, failures or a power-loss model, and for embedders that need custom durability (e.g.
+     * replicating before acknowledging); everyone else wants {@link #open(Path, StreamConfig)}.
+     */
+    public static FileStreamStore open(final Path dir, final StreamConfig config, final StorageIO io)
+    {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(io, "io");
         AgronaAccess.verify();
-        final StreamDirectory directory = StreamDirectory.open(dir);
+        final StreamDirectory directory = StreamDirectory.open(dir, io);
         try
         {
             final StreamMetadata existing = StreamMetadata.read(directory.metadataFile());
@@ -101,7 +148,7 @@ public final class FileStreamStore implements StreamStore
             {
                 wanted.write(directory, directory.metadataFile());
             }
-            final StoreMetrics metrics = new StoreMetrics(config.slowOperationThreshold().toNanos(), LOG);
+            final StoreMetrics metrics = newMetrics(config);
             final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics, crypto).recover();
             return new FileStreamStore(config, directory, metrics, recovered, crypto);
         }
@@ -132,20 +179,32 @@ public final class FileStreamStore implements StreamStore
     @Override
     public long append(final String subject, final byte[] headers, final byte[] payload)
     {
-        return writer.append(subject, headers, payload);
+        durability.checkUsable();
+        final long sampleStart = metrics.appendSampleStart(index.publishedLastSeq() + 1);
+        final long seq = writer.append(subject, headers, payload);
+        metrics.appendSampleEnd(sampleStart, seq);
+        durability.afterAppend(seq);
+        return seq;
     }
 
     @Override
     public void appendAt(
         final long seq, final long timestampNanos, final String subject, final byte[] headers, final byte[] payload)
     {
+        durability.checkUsable();
+        final long sampleStart = metrics.appendSampleStart(seq);
         writer.appendAt(seq, timestampNanos, subject, headers, payload);
+        metrics.appendSampleEnd(sampleStart, seq);
+        durability.afterAppend(seq);
     }
 
     @Override
     public long skip()
     {
-        return writer.skip();
+        durability.checkUsable();
+        final long seq = writer.skip();
+        durability.afterAppend(seq);
+        return seq;
     }
 
     @Override
@@ -208,7 +267,7 @@ public final class FileStreamStore implements StreamStore
     public CompletableFuture<Long> flush()
     {
         ensureOpen();
-        return flusher.flush();
+        return durability.flush();
     }
 
     @Override
@@ -224,8 +283,9 @@ public final class FileStreamStore implements StreamStore
     }
 
     /**
-     * Stop appends, force everything, write the full state so the next open only reads the tail block, and release
-     * the files. The first failure is thrown after every resource has been released.
+     * Stop appends, force everything, write the full state so the next open only reads the tail block, stop the
+     * flusher thread and release the files. A force in flight is waited for, never abandoned. The first failure is
+     * thrown after every resource has been released.
      */
     @Override
     public void close()
@@ -237,7 +297,7 @@ public final class FileStreamStore implements StreamStore
         RuntimeException failure = null;
         try
         {
-            flusher.flush().join();
+            durability.flush().join();
             stateWriter.write();
         }
         catch (final CompletionException ex)
@@ -247,6 +307,14 @@ public final class FileStreamStore implements StreamStore
         catch (final RuntimeException ex)
         {
             failure = ex;
+        }
+        try
+        {
+            durability.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            failure = addFailure(failure, ex);
         }
         closed = true;
         for (final io.ferrite.block.MessageBlock block : index.blocks())

@@ -88,6 +88,11 @@ public record RecoveryReport(
         /** Bytes between valid records that verified as nothing: records were re-found after them. */
         DAMAGED_REGION,
         /** A block file shorter than its header claims: the missing end is lost. */
-        TRUNCATED_FILE
+        TRUNCATED_FILE,
+        /**
+         * An encrypted block's footer that does not authenticate, or disagrees with the records it describes: the
+         * records themselves were checked one by one and are kept; the footer is not trusted.
+         */
+        TAMPERED_FOOTER
     }
 }

@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A snapshot of a store's counters and latency histograms (nanoseconds), cumulative since open.
+ * A snapshot of a store's counters and latency histograms (nanoseconds), cumulative since open, and the same
+ * histograms over the interval since the previous {@code stats()} call ({@link #intervalHistogram(String)}). Names and
+ * units are listed in {@code io.ferrite.metrics.StoreMetrics}.
  * <p>
  * {@link #blockFileOpens()} and {@link #blockBytesRead()} exist so tests and operators can prove what touched the
  * disk: a block file open is any open of a block file (for mapping or reading); block bytes read are bytes of block
@@ -21,6 +23,9 @@ public final class StoreStats
     private final long blocksCreated;
     private final long fullStateWrites;
     private final Map<String, Histogram> histograms;
+    private final Map<String, Histogram> intervals;
+    private final long forceCycles;
+    private final long durableSeq;
 
     public StoreStats(
         final long blockFileOpens,
@@ -29,11 +34,58 @@ public final class StoreStats
         final long fullStateWrites,
         final Map<String, Histogram> histograms)
     {
+        this(blockFileOpens, blockBytesRead, blocksCreated, fullStateWrites, histograms, Map.of(), 0, 0);
+    }
+
+    public StoreStats(
+        final long blockFileOpens,
+        final long blockBytesRead,
+        final long blocksCreated,
+        final long fullStateWrites,
+        final Map<String, Histogram> histograms,
+        final Map<String, Histogram> intervals,
+        final long forceCycles,
+        final long durableSeq)
+    {
         this.blockFileOpens = blockFileOpens;
         this.blockBytesRead = blockBytesRead;
         this.blocksCreated = blocksCreated;
         this.fullStateWrites = fullStateWrites;
         this.histograms = Collections.unmodifiableMap(histograms);
+        this.intervals = Collections.unmodifiableMap(intervals);
+        this.forceCycles = forceCycles;
+        this.durableSeq = durableSeq;
+    }
+
+    /**
+     * @return force cycles of the flusher that did I/O; with {@code groupCommit} it shows how many commits shared one.
+     */
+    public long forceCycles()
+    {
+        return forceCycles;
+    }
+
+    /**
+     * @return the highest sequence the flusher had made durable when this snapshot was taken.
+     */
+    public long durableSeq()
+    {
+        return durableSeq;
+    }
+
+    /**
+     * @return what was recorded into histogram {@code name} between the previous {@code stats()} call and this one.
+     * @throws IllegalArgumentException when no histogram has that name.
+     */
+    public Histogram intervalHistogram(final String name)
+    {
+        final Histogram histogram = intervals.get(name);
+        if (null == histogram)
+        {
+            throw new IllegalArgumentException("no interval histogram named '" + name + "', known: " +
+                intervals.keySet());
+        }
+        return histogram;
     }
 
     public long blockFileOpens()
@@ -80,6 +132,7 @@ public final class StoreStats
     public String toString()
     {
         return "StoreStats{blockFileOpens=" + blockFileOpens + ", blockBytesRead=" + blockBytesRead +
-            ", blocksCreated=" + blocksCreated + ", fullStateWrites=" + fullStateWrites + '}';
+            ", blocksCreated=" + blocksCreated + ", fullStateWrites=" + fullStateWrites +
+            ", forceCycles=" + forceCycles + ", durableSeq=" + durableSeq + '}';
     }
 }

@@ -2,6 +2,7 @@ package io.ferrite.store;
 
 import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.BlockCrypto;
+import io.ferrite.block.BlockPreallocator;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.crypto.BlockFooter;
@@ -11,7 +12,7 @@ import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.flush.BlockFlusher;
 import io.ferrite.index.StreamIndex;
-import io.ferrite.index.Subjects;
+import io.ferrite.index.SubjectSlots;
 import io.ferrite.metrics.OperationTimer;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.state.StreamDirectory;
@@ -58,12 +59,16 @@ final class StreamWriter
      * with a fresh key.
      */
     private boolean rollBeforeNextAppend;
+    private final BlockPreallocator preallocator;
+    private final SubjectSlots slots;
 
     StreamWriter(
         final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
         final BlockCrypto crypto)
     {
         this.crypto = crypto;
+        this.slots = new SubjectSlots(index.subjects());
+        this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.name());
         this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;
@@ -77,6 +82,22 @@ final class StreamWriter
         this.flusher = flusher;
     }
 
+    /**
+     * Start preparing the next block file in the background, so the first roll does not allocate on the append path.
+     */
+    void prepareNextBlock()
+    {
+        lock.lock();
+        try
+        {
+            preallocator.prepareNext();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     ReentrantLock lock()
     {
         return lock;
@@ -85,14 +106,16 @@ final class StreamWriter
     long append(final String subject, final byte[] headers, final byte[] payload)
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
-        final int frameLength = frameLength(subject, safeHeaders, payload);
+        final long content = contentLength(safeHeaders, payload);
         lock.lock();
         try
         {
             ensureOpen();
+            final int slot = slots.slot(subject);
+            final int frameLength = frameLength(slot, content);
             final long seq = index.lastSeq() + 1;
             final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
-            write(seq, timestamp, subject, safeHeaders, payload, frameLength);
+            write(seq, timestamp, slot, safeHeaders, payload, frameLength);
             return seq;
         }
         finally
@@ -105,11 +128,13 @@ final class StreamWriter
         final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload)
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
-        final int frameLength = frameLength(subject, safeHeaders, payload);
+        final long content = contentLength(safeHeaders, payload);
         lock.lock();
         try
         {
             ensureOpen();
+            final int slot = slots.slot(subject);
+            final int frameLength = frameLength(slot, content);
             if (seq <= index.lastSeq())
             {
                 throw new IllegalArgumentException(
@@ -120,7 +145,7 @@ final class StreamWriter
                 throw new IllegalArgumentException("timestampNanos must not be earlier than the last message's " +
                     index.lastTime() + ": " + timestamp);
             }
-            write(seq, timestamp, subject, safeHeaders, payload, frameLength);
+            write(seq, timestamp, slot, safeHeaders, payload, frameLength);
         }
         finally
         {
@@ -159,6 +184,10 @@ final class StreamWriter
         try
         {
             final boolean wasOpen = !closed;
+            if (wasOpen)
+            {
+                preallocator.close();
+            }
             closed = true;
             return wasOpen;
         }
@@ -169,17 +198,18 @@ final class StreamWriter
     }
 
     private void write(
-        final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload,
+        final long seq, final long timestamp, final int slot, final byte[] headers, final byte[] payload,
         final int frameLength)
     {
         final MessageBlock block = blockWithRoomFor(frameLength, seq);
+        final byte[] subject = slots.ascii(slot);
         final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
-        final int messageBytes = subject.length() + headers.length + payload.length;
+        final int messageBytes = subject.length + headers.length + payload.length;
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
         index.onMessage(seq, timestamp, messageBytes);
         index.publish();
         // After the publish: a reader that finds seq as a subject's last message must be able to load it.
-        index.subjects().onMessage(subject, seq);
+        slots.onMessage(slot, seq);
     }
 
     private MessageBlock blockWithRoomFor(final int frameLength, final long seq)
@@ -204,7 +234,8 @@ final class StreamWriter
         rollBeforeNextAppend = false;
         final long id = index.nextBlockId();
         final MessageBlock block = MessageBlock.create(
-            directory.blockFile(id), id, baseSeq, config.blockSize(), clock.nanoTime(), metrics, crypto, crc);
+            preallocator.take(), directory.blockFile(id), id, baseSeq, clock.nanoTime(), metrics, crypto, crc);
+        preallocator.prepareNext();
         index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
         index.addBlock(block);
         flusher.onBlockCreated();
@@ -222,9 +253,8 @@ final class StreamWriter
             entries.writeOffset(slot), entries.msgs(slot)), footerCodec);
     }
 
-    private int frameLength(final String subject, final byte[] headers, final byte[] payload)
+    private long contentLength(final byte[] headers, final byte[] payload)
     {
-        Subjects.validateSubject(subject);
         Objects.requireNonNull(payload, "payload");
         final long content = (long)headers.length + payload.length;
         if (content > config.maxMsgSize())
@@ -232,10 +262,16 @@ final class StreamWriter
             throw new IllegalArgumentException("headers + payload is " + content + " bytes, above maxMsgSize " +
                 config.maxMsgSize() + " of stream " + config.name());
         }
-        final long frameLength = RecordDescriptor.frameLengthForContent(subject.length() + content, null != crypto);
+        return content;
+    }
+
+    private int frameLength(final int slot, final long content)
+    {
+        final int subjectLength = slots.ascii(slot).length;
+        final long frameLength = RecordDescriptor.frameLengthForContent(subjectLength + content, null != crypto);
         if (BlockDescriptor.DATA_OFFSET + frameLength > config.blockCapacity())
         {
-            throw new IllegalArgumentException("a record of " + frameLength + " bytes (subject " + subject.length() +
+            throw new IllegalArgumentException("a record of " + frameLength + " bytes (subject " + subjectLength +
                 " + headers + payload) does not fit a block of " + config.blockSize() + " bytes: shorten the subject");
         }
         return (int)frameLength;

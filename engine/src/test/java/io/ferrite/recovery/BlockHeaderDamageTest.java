@@ -9,9 +9,10 @@ import io.ferrite.store.StoreException;
 import io.ferrite.store.StreamConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,37 +40,52 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * A block file whose header cannot be trusted — shorter than a header, garbage, wrong magic or version, a header that
  * fails its checksum or contradicts its file name — is a {@link CorruptFileException} naming the file and the offset,
  * raised by {@code open} whenever recovery has to open that file, and by the first read of it otherwise. Never a JVM
- * crash: nothing is mapped past a file's end.
+ * crash: nothing is mapped past a file's end. For a plaintext and an encrypted stream alike.
  */
 class BlockHeaderDamageTest
 {
     private static final long SEED = 0xB10CL;
-    private static final StreamConfig CONFIG = StreamConfig.builder("header").blockSize(8192).maxMsgSize(512).build();
     private static final TestMessages MESSAGES = new TestMessages(200);
     private static final AtomicInteger CASES = new AtomicInteger();
 
     @TempDir
     static Path goldenRoot;
-    private static Path golden;
-    private static long goldenLast;
-    private static List<Path> goldenBlocks;
+    private static final Map<StreamMode, Golden> GOLDENS = new java.util.EnumMap<>(StreamMode.class);
+
+    /**
+     * The pristine store every case of one stream mode starts from.
+     */
+    private record Golden(StreamMode streamMode, StreamConfig config, Path dir, long last, List<Path> blocks)
+    {
+    }
 
     @TempDir
     Path work;
 
     @BeforeAll
-    static void writeGoldenStore()
+    static void writeGoldenStores()
     {
-        golden = goldenRoot.resolve("golden");
-        try (FileStreamStore store = FileStreamStore.open(golden, CONFIG))
+        for (final StreamMode streamMode : StreamMode.values())
+        {
+            GOLDENS.put(streamMode, writeGoldenStore(streamMode));
+        }
+    }
+
+    private static Golden writeGoldenStore(final StreamMode streamMode)
+    {
+        final StreamConfig config = streamMode.config(StreamConfig.builder("header").blockSize(8192).maxMsgSize(512));
+        final Path golden = goldenRoot.resolve("golden-" + streamMode);
+        long goldenLast = 0;
+        try (FileStreamStore store = FileStreamStore.open(golden, config))
         {
             for (int i = 0; i < 200; i++)
             {
                 goldenLast = MESSAGES.appendNext(store);
             }
         }
-        goldenBlocks = BlockFiles.blocks(golden);
+        final List<Path> goldenBlocks = BlockFiles.blocks(golden);
         assertThat(goldenBlocks).hasSizeGreaterThan(3);
+        return new Golden(streamMode, config, golden, goldenLast, goldenBlocks);
     }
 
     /**
@@ -109,24 +125,35 @@ class BlockHeaderDamageTest
     Stream<DynamicTest> openFailsNamingTheFileAndOffset()
     {
         final List<DynamicTest> tests = new ArrayList<>();
-        final int last = goldenBlocks.size() - 1;
-        final int middle = goldenBlocks.size() / 2;
-        damages().forEach((what, damage) ->
+        for (final Golden golden : GOLDENS.values())
         {
-            tests.add(dynamicTest(what + ", last block, state.db kept", () -> openFails(last, damage, true)));
-            tests.add(dynamicTest(what + ", last block, state.db deleted", () -> openFails(last, damage, false)));
-            tests.add(dynamicTest(what + ", sealed block, state.db deleted", () -> openFails(middle, damage, false)));
-            tests.add(dynamicTest(what + ", first block, state.db deleted", () -> openFails(0, damage, false)));
-            tests.add(dynamicTest(what + ", sealed block, state.db kept: its first read fails",
-                () -> firstReadFails(middle, damage)));
-        });
+            final String mode = golden.streamMode() + ": ";
+            final int last = golden.blocks().size() - 1;
+            final int middle = golden.blocks().size() / 2;
+            damages().forEach((what, damage) ->
+            {
+                tests.add(dynamicTest(mode + what + ", last block, state.db kept",
+                    () -> openFails(golden, last, damage, true)));
+                tests.add(dynamicTest(mode + what + ", last block, state.db deleted",
+                    () -> openFails(golden, last, damage, false)));
+                tests.add(dynamicTest(mode + what + ", sealed block, state.db deleted",
+                    () -> openFails(golden, middle, damage, false)));
+                tests.add(dynamicTest(mode + what + ", first block, state.db deleted",
+                    () -> openFails(golden, 0, damage, false)));
+                tests.add(dynamicTest(mode + what + ", sealed block, state.db kept: its first read fails",
+                    () -> firstReadFails(golden, middle, damage)));
+            });
+        }
         return tests.stream();
     }
 
-    private void openFails(final int position, final HeaderDamage damage, final boolean keepState)
+    private void openFails(final Golden golden, final int position, final HeaderDamage damage, final boolean keepState)
     {
+        final StreamConfig config = golden.config();
+        final long goldenLast = golden.last();
+        final List<Path> goldenBlocks = golden.blocks();
         final Path dir = work.resolve("case-" + CASES.incrementAndGet());
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         final Path block = dir.resolve("blocks").resolve(goldenBlocks.get(position).getFileName());
         damage.damage().accept(block);
         if (!keepState)
@@ -134,25 +161,28 @@ class BlockHeaderDamageTest
             delete(dir.resolve("state.db"));
         }
         final CorruptFileException failure =
-            catchThrowableOfType(CorruptFileException.class, () -> FileStreamStore.open(dir, CONFIG).close());
+            catchThrowableOfType(CorruptFileException.class, () -> FileStreamStore.open(dir, config).close());
         assertNamesFileAndOffset(failure, block, damage.offset());
 
         // The directory is released after the failed open: once the damage is gone the stream opens again.
         copyFile(goldenBlocks.get(position), block);
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(MESSAGES.mismatch(store.load(goldenLast), goldenLast)).isNull();
         }
     }
 
-    private void firstReadFails(final int position, final HeaderDamage damage)
+    private void firstReadFails(final Golden golden, final int position, final HeaderDamage damage)
     {
+        final StreamConfig config = golden.config();
+        final long goldenLast = golden.last();
+        final List<Path> goldenBlocks = golden.blocks();
         final Path dir = work.resolve("case-" + CASES.incrementAndGet());
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         final Path block = dir.resolve("blocks").resolve(goldenBlocks.get(position).getFileName());
         final List<BlockFiles.Frame> frames = BlockFiles.frames(block);
         damage.damage().accept(block);
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().outcome()).isEqualTo(Outcome.LOADED_STATE);
             final long inDamagedBlock = frames.get(frames.size() / 2).seq();
@@ -177,17 +207,23 @@ class BlockHeaderDamageTest
         assertThat(failure.getMessage()).contains(block.toString()).contains("offset=" + offset);
     }
 
-    @Test
-    void aBlockCreationInterruptedByACrashLeavesNothingThatStopsTheStreamOpening() throws IOException
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void aBlockCreationInterruptedByACrashLeavesNothingThatStopsTheStreamOpening(final StreamMode streamMode)
+        throws IOException
     {
+        final Golden golden = GOLDENS.get(streamMode);
+        final StreamConfig config = golden.config();
+        final long goldenLast = golden.last();
+        final List<Path> goldenBlocks = golden.blocks();
         final Path dir = work.resolve("interrupted-roll");
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         final long nextId = BlockDescriptor.parseFileName(goldenBlocks.get(goldenBlocks.size() - 1).getFileName()
             .toString()) + 1;
         final Path leftover = dir.resolve("blocks").resolve(BlockDescriptor.fileName(nextId) + BlockFile.TEMP_SUFFIX);
         Files.write(leftover, new byte[1000]);
         long last = goldenLast;
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().isClean()).isTrue();
             while (BlockFiles.blocks(dir).size() <= goldenBlocks.size())
@@ -197,7 +233,7 @@ class BlockHeaderDamageTest
         }
         assertThat(leftover).as("the next roll reused the leftover").doesNotExist();
         delete(dir.resolve("state.db"));
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().isClean()).as("%s", store.recoveryReport()).isTrue();
             for (long seq = 1; seq <= last; seq++)

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HexFormat;
 
 /**
  * The process {@link CrashRecoveryTest} kills. Opens the stream, prints {@code OPEN <lastSeq>}, then appends the
@@ -20,7 +21,8 @@ import java.nio.file.Path;
  * stops after {@code maxAppends} as a safety net, or halts when its parent goes away (standard input reaches end of
  * file).
  * <p>
- * Arguments: {@code <dir> <blockSize> <maxPayload> <flushEvery> <stateEvery> <maxAppends>}.
+ * Arguments: {@code <dir> <blockSize> <maxPayload> <flushEvery> <stateEvery> <maxAppends> [<key>]}, where the optional
+ * key is the stream's 32-byte encryption key in hex ({@code -} or absent: a plaintext stream).
  */
 public final class CrashChild
 {
@@ -32,7 +34,16 @@ public final class CrashChild
 
     public static StreamConfig config(final int blockSize, final int maxPayload)
     {
-        return StreamConfig.builder(STREAM).blockSize(blockSize).maxMsgSize(maxPayload + 64).build();
+        return config(blockSize, maxPayload, null);
+    }
+
+    /**
+     * @param key the encryption key, or null for a plaintext stream.
+     */
+    public static StreamConfig config(final int blockSize, final int maxPayload, final byte[] key)
+    {
+        final StreamConfig.Builder builder = StreamConfig.builder(STREAM).blockSize(blockSize).maxMsgSize(maxPayload + 64);
+        return (null == key ? builder : builder.encryptionKey(key)).build();
     }
 
     public static void main(final String[] args)
@@ -43,11 +54,12 @@ public final class CrashChild
         final int flushEvery = Integer.parseInt(args[3]);
         final int stateEvery = Integer.parseInt(args[4]);
         final long maxAppends = Long.parseLong(args[5]);
+        final byte[] key = args.length > 6 && !"-".equals(args[6]) ? HexFormat.of().parseHex(args[6]) : null;
         haltWhenParentGoes();
 
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.US_ASCII);
         final TestMessages messages = new TestMessages(maxPayload);
-        final StreamStore store = FileStreamStore.open(dir, config(blockSize, maxPayload));
+        final StreamStore store = FileStreamStore.open(dir, config(blockSize, maxPayload, key));
         out.println("OPEN " + store.state().lastSeq());
         out.flush();
         for (long i = 1; i <= maxAppends; i++)

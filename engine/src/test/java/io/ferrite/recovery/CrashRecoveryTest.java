@@ -5,8 +5,9 @@ import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -37,6 +38,11 @@ import static org.assertj.core.api.Assertions.fail;
  * <p>
  * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true} ({@code -Psoak});
  * replay a failure with {@code -Dferrite.crash.seed=<seed>} from its message.
+ * <p>
+ * Runs for a plaintext and for an encrypted stream. Encrypted, it is also the nonce-uniqueness test: after every kill,
+ * before anything reopens the stream, a {@link NonceAudit} collects the (block key id, nonce) pair of every sealed
+ * record in every block file, torn ones included, and at the end no pair may have sealed two different things. After a
+ * reopen an encrypted stream appends into a new block, so every child session starts a block of its own.
  */
 class CrashRecoveryTest
 {
@@ -53,16 +59,21 @@ class CrashRecoveryTest
     Path tmp;
 
     private final TestMessages messages = new TestMessages(MAX_PAYLOAD);
-    private final StreamConfig config = CrashChild.config(BLOCK_SIZE, MAX_PAYLOAD);
+    private StreamMode mode;
+    private StreamConfig config;
 
-    @Test
-    void flushedMessagesSurviveSigkillAtRandomMoments() throws Exception
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void flushedMessagesSurviveSigkillAtRandomMoments(final StreamMode streamMode) throws Exception
     {
+        mode = streamMode;
+        config = CrashChild.config(BLOCK_SIZE, MAX_PAYLOAD, mode.encrypted() ? StreamMode.KEY : null);
         final boolean soak = Boolean.getBoolean("ferrite.soak");
         final int cycles = Integer.getInteger("ferrite.crash.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
         final long seed = Long.getLong("ferrite.crash.seed", DEFAULT_SEED);
         final Random random = new Random(seed);
         final Path streamDir = tmp.resolve("stream");
+        NonceAudit audit = null;
 
         long flushedHigh = 0;
         long tornTails = 0;
@@ -74,12 +85,17 @@ class CrashRecoveryTest
             final int stateEvery = random.nextInt(3) == 0 ? 1 + random.nextInt(4) : 0;
             final boolean deleteState = random.nextInt(6) == 0;
             final boolean childRecovers = cycle < cycles && random.nextInt(5) == 0;
-            final String plan = "seed=" + seed + " (-Dferrite.crash.seed), cycle " + cycle + "/" + cycles +
+            final String plan = mode + ", seed=" + seed + " (-Dferrite.crash.seed), cycle " + cycle + "/" + cycles +
                 ": flushEvery=" + flushEvery + ", stateEvery=" + stateEvery + ", kill after " + linesBeforeKill +
                 " flushed lines, deleteState=" + deleteState + ", childRecovers=" + childRecovers;
 
             final ChildRun run = runAndKill(streamDir, flushEvery, stateEvery, linesBeforeKill, plan);
             interruptedRolls += leftoverBlockCreations(streamDir);
+            if (mode.encrypted())
+            {
+                audit = null == audit ? new NonceAudit(streamDir, StreamMode.KEY, CrashChild.STREAM) : audit;
+                audit.snapshot(streamDir);
+            }
             assertThat(run.openedAt).as("%s: the child recovered fewer sequences than were flushed before", plan)
                 .isGreaterThanOrEqualTo(flushedHigh);
             flushedHigh = Math.max(flushedHigh, run.flushedHigh);
@@ -95,9 +111,17 @@ class CrashRecoveryTest
             tornTails += verified.tornTail ? 1 : 0;
         }
         assertThat(flushedHigh).as("seed=%d: the children flushed something", seed).isPositive();
-        System.out.println("CrashRecoveryTest: seed=" + seed + ", " + cycles + " cycles, " + flushedHigh +
+        System.out.println("CrashRecoveryTest (" + mode + "): seed=" + seed + ", " + cycles + " cycles, " + flushedHigh +
             " messages flushed, " + BlockFiles.blocks(streamDir).size() + " blocks, " + tornTails + " torn tails, " +
-            interruptedRolls + " kills inside a block roll");
+            interruptedRolls + " kills inside a block roll" + (null == audit ? "" : ", nonce audit: " + audit.pairs() +
+            " (key id, nonce) pairs under " + audit.blockKeys() + " block keys, " + audit.tornRecords() +
+            " torn records, " + audit.stateKeys() + " state.db keys"));
+        if (null != audit)
+        {
+            assertThat(audit.violations()).as("seed=%d: no (key, nonce) pair sealed twice", seed).isEmpty();
+            assertThat(audit.pairs()).as("every flushed message was audited").isGreaterThanOrEqualTo((int)flushedHigh);
+            assertThat(audit.blockKeys()).as("a fresh block key per child session").isGreaterThanOrEqualTo(cycles);
+        }
     }
 
     private record ChildRun(long openedAt, long flushedHigh)
@@ -126,7 +150,8 @@ class CrashRecoveryTest
             "-cp", System.getProperty("java.class.path"),
             CrashChild.class.getName(),
             streamDir.toString(), Integer.toString(BLOCK_SIZE), Integer.toString(MAX_PAYLOAD),
-            Integer.toString(flushEvery), Integer.toString(stateEvery), Long.toString(CHILD_MAX_APPENDS)));
+            Integer.toString(flushEvery), Integer.toString(stateEvery), Long.toString(CHILD_MAX_APPENDS),
+            mode.keyArgument()));
         final Process child = new ProcessBuilder(command)
             .redirectError(errors.toFile())
             .start();

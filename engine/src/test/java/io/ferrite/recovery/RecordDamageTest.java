@@ -11,9 +11,10 @@ import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,20 +45,26 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * Three ways in: {@code state.db} deleted (recovery rebuilds by scanning every block), {@code state.db} kept with the
  * damage in a sealed block (the block is scanned lazily on its first read), and {@code state.db} kept with the damage
  * in the last block (recovery scans the tail, finds damage inside what the state covers, and rebuilds).
+ * <p>
+ * Every case runs against a plaintext and an encrypted stream. Single-byte damage is caught by the record checksums in
+ * both; an encrypted stream appends into a new block after a reopen.
  */
 class RecordDamageTest
 {
     private static final long SEED = 0xDA_4A9EL;
-    private static final StreamConfig CONFIG = StreamConfig.builder("damage").blockSize(16 * 1024).maxMsgSize(512)
-        .build();
     private static final TestMessages GOLDEN = new TestMessages(160);
     private static final TestMessages AFTER = new TestMessages(30);
 
     @TempDir
     static Path goldenRoot;
-    private static Path golden;
-    private static long goldenLast;
-    private static List<Path> goldenBlocks;
+    private static final Map<StreamMode, Golden> GOLDENS = new java.util.EnumMap<>(StreamMode.class);
+
+    /**
+     * The pristine store every case of one stream mode starts from.
+     */
+    private record Golden(StreamMode streamMode, StreamConfig config, Path dir, long last, List<Path> blocks)
+    {
+    }
 
     private static final AtomicInteger CASES = new AtomicInteger();
 
@@ -81,18 +88,25 @@ class RecordDamageTest
     }
 
     @BeforeAll
-    static void writeGoldenStore()
+    static void writeGoldenStores()
     {
-        golden = goldenRoot.resolve("golden");
-        try (FileStreamStore store = FileStreamStore.open(golden, CONFIG))
+        for (final StreamMode streamMode : StreamMode.values())
         {
-            while (goldenLast < 400 || BlockFiles.frames(last(BlockFiles.blocks(golden))).size() < 40)
+            final StreamConfig config =
+                streamMode.config(StreamConfig.builder("damage").blockSize(16 * 1024).maxMsgSize(512));
+            final Path golden = goldenRoot.resolve("golden-" + streamMode);
+            long goldenLast = 0;
+            try (FileStreamStore store = FileStreamStore.open(golden, config))
             {
-                goldenLast = GOLDEN.appendNext(store);
+                while (goldenLast < 400 || BlockFiles.frames(last(BlockFiles.blocks(golden))).size() < 40)
+                {
+                    goldenLast = GOLDEN.appendNext(store);
+                }
             }
+            final List<Path> goldenBlocks = BlockFiles.blocks(golden);
+            assertThat(goldenBlocks).hasSizeGreaterThanOrEqualTo(3);
+            GOLDENS.put(streamMode, new Golden(streamMode, config, golden, goldenLast, goldenBlocks));
         }
-        goldenBlocks = BlockFiles.blocks(golden);
-        assertThat(goldenBlocks).hasSizeGreaterThanOrEqualTo(3);
     }
 
     private static Path last(final List<Path> blocks)
@@ -104,13 +118,18 @@ class RecordDamageTest
     Stream<DynamicTest> oneDamagedRecordCostsOnlyThatRecord()
     {
         final List<DynamicTest> tests = new ArrayList<>();
-        for (final Mode mode : Mode.values())
+        for (final Golden golden : GOLDENS.values())
         {
-            final int position = mode == Mode.TAIL ? goldenBlocks.size() - 1 : goldenBlocks.size() / 2;
-            final BlockFiles.Frame victim = victimIn(goldenBlocks.get(position));
-            final Map<String, Damage> damages = damagesOf(victim);
-            damages.forEach((what, damage) -> tests.add(dynamicTest(what + ", " + mode.description,
-                () -> damageAndRecover(mode, position, List.of(victim), damage))));
+            final List<Path> goldenBlocks = golden.blocks();
+            for (final Mode mode : Mode.values())
+            {
+                final int position = mode == Mode.TAIL ? goldenBlocks.size() - 1 : goldenBlocks.size() / 2;
+                final BlockFiles.Frame victim = victimIn(goldenBlocks.get(position));
+                final Map<String, Damage> damages = damagesOf(victim);
+                damages.forEach((what, damage) -> tests.add(dynamicTest(
+                    golden.streamMode() + ": " + what + ", " + mode.description,
+                    () -> damageAndRecover(golden, mode, position, List.of(victim), damage))));
+            }
         }
         return tests.stream();
     }
@@ -119,17 +138,21 @@ class RecordDamageTest
     Stream<DynamicTest> damageToTheLastRecordOfASealedBlockIsNotMistakenForATornTail()
     {
         final List<DynamicTest> tests = new ArrayList<>();
-        final int position = goldenBlocks.size() / 2;
-        final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(position));
-        final BlockFiles.Frame victim = frames.get(frames.size() - 1);
-        final Map<String, Damage> damages = damagesOf(victim);
-        for (final Mode mode : new Mode[] {Mode.REBUILD, Mode.LAZY})
+        for (final Golden golden : GOLDENS.values())
         {
-            for (final String what : List.of("flip header byte 8", "flip first payload byte", "flip last checksum byte",
-                "garbage over most of the record"))
+            final List<Path> goldenBlocks = golden.blocks();
+            final int position = goldenBlocks.size() / 2;
+            final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(position));
+            final BlockFiles.Frame victim = frames.get(frames.size() - 1);
+            final Map<String, Damage> damages = damagesOf(victim);
+            for (final Mode mode : new Mode[] {Mode.REBUILD, Mode.LAZY})
             {
-                tests.add(dynamicTest(what + ", " + mode.description,
-                    () -> damageAndRecover(mode, position, List.of(victim), damages.get(what))));
+                for (final String what : List.of("flip header byte 8", "flip first payload byte",
+                    "flip last checksum byte", "garbage over most of the record"))
+                {
+                    tests.add(dynamicTest(golden.streamMode() + ": " + what + ", " + mode.description,
+                        () -> damageAndRecover(golden, mode, position, List.of(victim), damages.get(what))));
+                }
             }
         }
         return tests.stream();
@@ -139,16 +162,20 @@ class RecordDamageTest
     Stream<DynamicTest> aGarbageRunOverSeveralRecordsCostsExactlyThose()
     {
         final List<DynamicTest> tests = new ArrayList<>();
-        for (final Mode mode : Mode.values())
+        for (final Golden golden : GOLDENS.values())
         {
-            final int position = mode == Mode.TAIL ? goldenBlocks.size() - 1 : goldenBlocks.size() / 2;
-            final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(position));
-            final int first = frames.size() / 2;
-            final List<BlockFiles.Frame> victims = frames.subList(first, first + 3);
-            final int from = victims.get(0).offset() + 4;
-            final int to = victims.get(2).end() - 8;
-            tests.add(dynamicTest("garbage over three records, " + mode.description,
-                () -> damageAndRecover(mode, position, victims, (file) -> garbage(file, from, to))));
+            final List<Path> goldenBlocks = golden.blocks();
+            for (final Mode mode : Mode.values())
+            {
+                final int position = mode == Mode.TAIL ? goldenBlocks.size() - 1 : goldenBlocks.size() / 2;
+                final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(position));
+                final int first = frames.size() / 2;
+                final List<BlockFiles.Frame> victims = frames.subList(first, first + 3);
+                final int from = victims.get(0).offset() + 4;
+                final int to = victims.get(2).end() - 8;
+                tests.add(dynamicTest(golden.streamMode() + ": garbage over three records, " + mode.description,
+                    () -> damageAndRecover(golden, mode, position, victims, (file) -> garbage(file, from, to))));
+            }
         }
         return tests.stream();
     }
@@ -224,11 +251,14 @@ class RecordDamageTest
         BlockFiles.write(file, from, bytes);
     }
 
-    private void damageAndRecover(
-        final Mode mode, final int position, final List<BlockFiles.Frame> victims, final Consumer<Path> damage)
+    private void damageAndRecover(final Golden golden, final Mode mode, final int position,
+        final List<BlockFiles.Frame> victims, final Consumer<Path> damage)
     {
+        final StreamConfig config = golden.config();
+        final long goldenLast = golden.last();
+        final List<Path> goldenBlocks = golden.blocks();
         final Path dir = work.resolve("case-" + CASES.incrementAndGet());
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         final Path block = dir.resolve("blocks").resolve(goldenBlocks.get(position).getFileName());
         final Set<Long> damaged = new TreeSet<>();
         victims.forEach((victim) -> damaged.add(victim.seq()));
@@ -239,12 +269,12 @@ class RecordDamageTest
         }
 
         final String context;
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
-            context = mode.description + ", damaged " + damaged + " in " + block.getFileName() + "\nreport " + report;
+            context = golden.streamMode() + ", " + mode.description + ", damaged " + damaged + " in " + block.getFileName() + "\nreport " + report;
             assertThat(store.state().lastSeq()).as(context).isEqualTo(goldenLast);
-            assertEveryRecordButTheDamagedLoads(store, damaged, context);
+            assertEveryRecordButTheDamagedLoads(store, goldenLast, damaged, context);
 
             if (mode.scanned)
             {
@@ -287,11 +317,11 @@ class RecordDamageTest
                     .isEqualTo(seq);
             }
         }
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final String again = context + "\nsecond open " + store.recoveryReport();
             assertThat(store.state().lastSeq()).as(again).isEqualTo(goldenLast + 3);
-            assertEveryRecordButTheDamagedLoads(store, damaged, again);
+            assertEveryRecordButTheDamagedLoads(store, goldenLast, damaged, again);
             for (long seq = goldenLast + 1; seq <= goldenLast + 3; seq++)
             {
                 assertThat(AFTER.mismatch(store.load(seq), seq)).as(again).isNull();
@@ -303,14 +333,18 @@ class RecordDamageTest
      * A stale {@code state.db}, damage inside the part of the last block it covers, and a torn record after it (a crash
      * on top of bit rot): recovery gives up on the state and rebuilds, and the report still names both losses.
      */
-    @Test
-    void damageInsideTheStateAndATornTailAfterItAreBothReported() throws IOException
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void damageInsideTheStateAndATornTailAfterItAreBothReported(final StreamMode streamMode) throws IOException
     {
+        final Golden golden = GOLDENS.get(streamMode);
+        final StreamConfig config = golden.config();
+        final long goldenLast = golden.last();
         final Path dir = work.resolve("stale-damaged-torn");
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         final Path oldState = work.resolve("state.db.old");
         Files.copy(dir.resolve("state.db"), oldState);
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             for (int i = 0; i < 3; i++)
             {
@@ -318,15 +352,18 @@ class RecordDamageTest
             }
         }
         Files.copy(oldState, dir.resolve("state.db"), StandardCopyOption.REPLACE_EXISTING);
-        final Path block = last(BlockFiles.blocks(dir));
+        final List<Path> blocks = BlockFiles.blocks(dir);
+        final Path block = last(blocks);
         final List<BlockFiles.Frame> frames = BlockFiles.frames(block);
-        final BlockFiles.Frame damaged = victimIn(block);
+        // Encrypted, the appends after the state went to a new block: the damage goes into the state's last block.
+        final Path stateTail = streamMode.encrypted() ? blocks.get(blocks.size() - 2) : block;
+        final BlockFiles.Frame damaged = victimIn(stateTail);
         final BlockFiles.Frame torn = frames.get(frames.size() - 1);
         assertThat(torn.seq()).isEqualTo(goldenLast + 3);
-        BlockFiles.flip(block, damaged.end() - 2);
+        BlockFiles.flip(stateTail, damaged.end() - 2);
         BlockFiles.flip(block, torn.end() - 2);
 
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
             final String context = "damaged " + damaged.seq() + ", torn " + torn.seq() + "\nreport " + report;
@@ -349,7 +386,7 @@ class RecordDamageTest
     }
 
     private static void assertEveryRecordButTheDamagedLoads(
-        final StreamStore store, final Set<Long> damaged, final String context)
+        final StreamStore store, final long goldenLast, final Set<Long> damaged, final String context)
     {
         for (long seq = 1; seq <= goldenLast; seq++)
         {

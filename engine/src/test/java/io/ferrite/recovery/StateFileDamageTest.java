@@ -9,9 +9,10 @@ import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,45 +32,69 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * {@code state.db} is a cache of what the blocks hold: damaged, truncated, replaced by garbage or missing, the store
  * rebuilds from the blocks and says why; older than the blocks, it replays only what came after it. Either way every
- * message loads and the totals are those of the blocks.
+ * message loads and the totals are those of the blocks. For a plaintext and an encrypted stream alike (encrypted, the
+ * state's subjects are sealed and its totals and block entries bound to them by a digest; appends after a reopen go to
+ * a new block).
  */
 class StateFileDamageTest
 {
     private static final long SEED = 0x57A7EL;
-    private static final StreamConfig CONFIG = StreamConfig.builder("state").blockSize(8192).maxMsgSize(512).build();
     private static final TestMessages MESSAGES = new TestMessages(200);
     private static final AtomicInteger CASES = new AtomicInteger();
 
     @TempDir
     static Path goldenRoot;
-    private static Path golden;
-    private static long goldenLast;
-    private static StreamState goldenState;
-    private static int stateLength;
+    private static final java.util.Map<StreamMode, Golden> GOLDENS = new java.util.EnumMap<>(StreamMode.class);
+
+    /**
+     * The pristine store every case of one stream mode starts from.
+     */
+    private record Golden(
+        StreamMode streamMode, StreamConfig config, Path dir, long last, StreamState state, int stateLength)
+    {
+    }
 
     @TempDir
     Path work;
 
     @BeforeAll
-    static void writeGoldenStore() throws IOException
+    static void writeGoldenStores() throws IOException
     {
-        golden = goldenRoot.resolve("golden");
-        try (FileStreamStore store = FileStreamStore.open(golden, CONFIG))
+        for (final StreamMode streamMode : StreamMode.values())
         {
-            for (int i = 0; i < 300; i++)
+            final StreamConfig config = streamMode.config(StreamConfig.builder("state").blockSize(8192).maxMsgSize(512));
+            final Path golden = goldenRoot.resolve("golden-" + streamMode);
+            long goldenLast = 0;
+            final StreamState goldenState;
+            try (FileStreamStore store = FileStreamStore.open(golden, config))
             {
-                goldenLast = MESSAGES.appendNext(store);
+                for (int i = 0; i < 300; i++)
+                {
+                    goldenLast = MESSAGES.appendNext(store);
+                }
+                goldenState = store.state();
             }
-            goldenState = store.state();
+            final int stateLength = (int)Files.size(golden.resolve("state.db"));
+            assertThat(BlockFiles.blocks(golden)).hasSizeGreaterThan(4);
+            GOLDENS.put(streamMode, new Golden(streamMode, config, golden, goldenLast, goldenState, stateLength));
         }
-        stateLength = (int)Files.size(golden.resolve("state.db"));
-        assertThat(BlockFiles.blocks(golden)).hasSizeGreaterThan(4);
     }
 
     @TestFactory
     Stream<DynamicTest> aDamagedStateFileIsRebuiltFromTheBlocks()
     {
         final List<DynamicTest> tests = new ArrayList<>();
+        for (final Golden golden : GOLDENS.values())
+        {
+            addDamageCases(golden, tests);
+        }
+        return tests.stream();
+    }
+
+    private void addDamageCases(final Golden golden, final List<DynamicTest> tests)
+    {
+        final int stateLength = golden.stateLength();
+        final String mode = golden.streamMode() + ": ";
         final int body = StateDescriptor.HEADER_LENGTH;
         final int[] flips = {StateDescriptor.MAGIC_OFFSET, StateDescriptor.VERSION_OFFSET,
             StateDescriptor.BODY_LENGTH_OFFSET, StateDescriptor.BODY_CHECKSUM_OFFSET, StateDescriptor.HEADER_CHECKSUM_OFFSET,
@@ -77,39 +102,42 @@ class StateFileDamageTest
             body + StateDescriptor.BLOCK_COUNT_OFFSET, body + StateDescriptor.BLOCKS_OFFSET + 60, stateLength - 1};
         for (final int offset : flips)
         {
-            tests.add(dynamicTest("flip byte " + offset + " of " + stateLength,
-                () -> damageAndRebuild((state) -> BlockFiles.flip(state, offset))));
+            tests.add(dynamicTest(mode + "flip byte " + offset + " of " + stateLength,
+                () -> damageAndRebuild(golden, (state) -> BlockFiles.flip(state, offset))));
         }
         final int[] sizes = {0, 10, StateDescriptor.HEADER_LENGTH - 1, StateDescriptor.HEADER_LENGTH, stateLength / 2,
             stateLength - 1};
         for (final int size : sizes)
         {
-            tests.add(dynamicTest("truncate to " + size + " bytes", () -> damageAndRebuild((state) ->
+            tests.add(dynamicTest(mode + "truncate to " + size + " bytes", () -> damageAndRebuild(golden, (state) ->
                 BlockFiles.truncate(state, size))));
         }
-        tests.add(dynamicTest("append a trailing byte", () -> damageAndRebuild((state) ->
+        tests.add(dynamicTest(mode + "append a trailing byte", () -> damageAndRebuild(golden, (state) ->
             BlockFiles.write(state, stateLength, new byte[] {1}))));
         for (final int length : new int[] {stateLength, 17, 4096})
         {
-            tests.add(dynamicTest("replace with " + length + " bytes of garbage", () -> damageAndRebuild((state) ->
+            tests.add(dynamicTest(mode + "replace with " + length + " bytes of garbage", () -> damageAndRebuild(golden,
+                (state) ->
             {
                 final byte[] garbage = new byte[length];
                 new Random(SEED + length).nextBytes(garbage);
                 write(state, garbage);
             })));
         }
-        tests.add(dynamicTest("replace with zeros", () -> damageAndRebuild((state) -> write(state,
+        tests.add(dynamicTest(mode + "replace with zeros", () -> damageAndRebuild(golden, (state) -> write(state,
             new byte[stateLength]))));
-        tests.add(dynamicTest("delete it", () -> damageAndRebuild((state) -> delete(state))));
-        return tests.stream();
+        tests.add(dynamicTest(mode + "delete it", () -> damageAndRebuild(golden, (state) -> delete(state))));
     }
 
-    private void damageAndRebuild(final Consumer<Path> damage)
+    private void damageAndRebuild(final Golden golden, final Consumer<Path> damage)
     {
+        final StreamConfig config = golden.config();
+        final long goldenLast = golden.last();
+        final StreamState goldenState = golden.state();
         final Path dir = work.resolve("case-" + CASES.incrementAndGet());
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         damage.accept(dir.resolve("state.db"));
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
             assertThat(report.outcome()).as("%s", report).isEqualTo(Outcome.REBUILT_FROM_BLOCKS);
@@ -120,41 +148,49 @@ class StateFileDamageTest
             assertAllLoad(store, goldenLast, report.toString());
             assertThat(MESSAGES.appendNext(store)).isEqualTo(goldenLast + 1);
         }
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().outcome()).isEqualTo(Outcome.LOADED_STATE);
             assertAllLoad(store, goldenLast + 1, store.recoveryReport().toString());
         }
     }
 
-    @Test
-    void aStaleStateFileReplaysOnlyWhatTheTailBlockGainedAfterIt()
+    /**
+     * Encrypted, the appends after the state went to a new block (never into the state's tail): it is that block that
+     * is replayed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void aStaleStateFileReplaysOnlyWhatTheTailBlockGainedAfterIt(final StreamMode streamMode)
     {
-        staleState(3, false);
+        staleState(GOLDENS.get(streamMode), 3, false);
     }
 
-    @Test
-    void aStaleStateFileReplaysTheBlocksCreatedAfterIt()
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void aStaleStateFileReplaysTheBlocksCreatedAfterIt(final StreamMode streamMode)
     {
-        staleState(150, false);
+        staleState(GOLDENS.get(streamMode), 150, false);
     }
 
-    @Test
-    void aStaleStateFileWithATornTailReplaysUpToTheTear()
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void aStaleStateFileWithATornTailReplaysUpToTheTear(final StreamMode streamMode)
     {
-        staleState(150, true);
+        staleState(GOLDENS.get(streamMode), 150, true);
     }
 
-    private void staleState(final int appendsAfter, final boolean tearTail)
+    private void staleState(final Golden golden, final int appendsAfter, final boolean tearTail)
     {
+        final StreamConfig config = golden.config();
         final Path dir = work.resolve("stale");
-        BlockFiles.copyTree(golden, dir);
+        BlockFiles.copyTree(golden.dir(), dir);
         final Path saved = work.resolve("state.db.old");
         copy(dir.resolve("state.db"), saved);
         final int blocksBefore = BlockFiles.blocks(dir).size();
         final StreamState expected;
-        long last = goldenLast;
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        long last = golden.last();
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             for (int i = 0; i < appendsAfter; i++)
             {
@@ -167,6 +203,10 @@ class StateFileDamageTest
         if (appendsAfter > 100)
         {
             assertThat(newBlocks).as("blocks created after the state").isPositive();
+        }
+        else if (golden.streamMode().encrypted())
+        {
+            assertThat(newBlocks).as("an encrypted stream appends after a reopen into one new block").isOne();
         }
         else
         {
@@ -183,7 +223,7 @@ class StateFileDamageTest
         }
         copy(saved, dir.resolve("state.db"));
 
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
             assertThat(report.outcome()).as("%s", report).isEqualTo(Outcome.REPLAYED_AFTER_STATE);
@@ -208,7 +248,7 @@ class StateFileDamageTest
             assertThat(store.load(last + 1)).isNull();
             assertThat(MESSAGES.appendNext(store)).isEqualTo(last + 1);
         }
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().outcome()).isEqualTo(Outcome.LOADED_STATE);
             assertAllLoad(store, last + 1, store.recoveryReport().toString());

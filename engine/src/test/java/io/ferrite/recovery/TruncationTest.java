@@ -15,7 +15,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,12 +29,14 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * A block file cut short — by a crash on a filesystem that lost its tail, or by an operator — at every record boundary
  * and inside every record of the last block, and inside a sealed block: the store opens, reports what was lost,
- * returns every record before the cut byte for byte and nothing after it, and carries on appending.
+ * returns every record before the cut byte for byte and nothing after it, and carries on appending. For a plaintext and
+ * for an encrypted stream alike (an encrypted one carries on in a new block, and its sealed blocks end in a footer that
+ * a cut removes).
  */
 class TruncationTest
 {
     private static final long SEED = 0x7E_C0FFEEL;
-    private static final StreamConfig CONFIG = StreamConfig.builder("trunc").blockSize(8192).maxMsgSize(512).build();
+    private static final Map<StreamMode, StreamConfig> CONFIGS = new EnumMap<>(StreamMode.class);
     private static final TestMessages GOLDEN = new TestMessages(160);
     /** Appends after recovery use other payloads, so stale bytes past the cut could never pass for them. */
     private static final TestMessages AFTER = new TestMessages(40);
@@ -40,26 +44,38 @@ class TruncationTest
 
     @TempDir
     static Path goldenRoot;
-    private static Path golden;
-    private static long goldenLast;
-    private static List<Path> goldenBlocks;
+    private static final Map<StreamMode, Golden> GOLDENS = new EnumMap<>(StreamMode.class);
+
+    /**
+     * The pristine store every case of one mode starts from.
+     */
+    private record Golden(Path dir, long last, List<Path> blocks)
+    {
+    }
 
     @TempDir
     Path work;
 
     @BeforeAll
-    static void writeGoldenStore()
+    static void writeGoldenStores()
     {
-        golden = goldenRoot.resolve("golden");
-        try (FileStreamStore store = FileStreamStore.open(golden, CONFIG))
+        for (final StreamMode mode : StreamMode.values())
         {
-            while (goldenLast < 300 || lastBlockFrames(store) < 25)
+            final StreamConfig config = mode.config(StreamConfig.builder("trunc").blockSize(8192).maxMsgSize(512));
+            CONFIGS.put(mode, config);
+            final Path golden = goldenRoot.resolve("golden-" + mode);
+            long last = 0;
+            try (FileStreamStore store = FileStreamStore.open(golden, config))
             {
-                goldenLast = GOLDEN.appendNext(store);
+                while (last < 300 || lastBlockFrames(store) < 25)
+                {
+                    last = GOLDEN.appendNext(store);
+                }
             }
+            final List<Path> blocks = BlockFiles.blocks(golden);
+            assertThat(blocks).hasSizeGreaterThan(4);
+            GOLDENS.put(mode, new Golden(golden, last, blocks));
         }
-        goldenBlocks = BlockFiles.blocks(golden);
-        assertThat(goldenBlocks).hasSizeGreaterThan(4);
     }
 
     private static int lastBlockFrames(final FileStreamStore store)
@@ -71,23 +87,28 @@ class TruncationTest
     @TestFactory
     Stream<DynamicTest> lastBlockCutAtEveryRecordBoundaryAndInsideEveryRecord()
     {
-        final Path lastBlock = goldenBlocks.get(goldenBlocks.size() - 1);
-        final List<BlockFiles.Frame> frames = BlockFiles.frames(lastBlock);
-        final Random random = new Random(SEED);
-        final List<Integer> cuts = new ArrayList<>();
-        for (final BlockFiles.Frame frame : frames)
-        {
-            cuts.add(frame.offset());
-            cuts.add(frame.offset() + 1 + random.nextInt(frame.length() - 1));
-        }
-        cuts.add(frames.get(frames.size() - 1).end());
         final List<DynamicTest> tests = new ArrayList<>();
-        for (final boolean keepState : new boolean[] {true, false})
+        for (final StreamMode mode : StreamMode.values())
         {
-            for (final int cut : cuts)
+            final List<Path> goldenBlocks = GOLDENS.get(mode).blocks();
+            final Path lastBlock = goldenBlocks.get(goldenBlocks.size() - 1);
+            final List<BlockFiles.Frame> frames = BlockFiles.frames(lastBlock);
+            final Random random = new Random(SEED);
+            final List<Integer> cuts = new ArrayList<>();
+            for (final BlockFiles.Frame frame : frames)
             {
-                tests.add(dynamicTest("cut last block at " + cut + (keepState ? ", state.db kept" : ", state.db deleted"),
-                    () -> cutAndRecover(goldenBlocks.size() - 1, cut, keepState)));
+                cuts.add(frame.offset());
+                cuts.add(frame.offset() + 1 + random.nextInt(frame.length() - 1));
+            }
+            cuts.add(frames.get(frames.size() - 1).end());
+            for (final boolean keepState : new boolean[] {true, false})
+            {
+                for (final int cut : cuts)
+                {
+                    tests.add(dynamicTest(mode + ": cut last block at " + cut +
+                        (keepState ? ", state.db kept" : ", state.db deleted"),
+                        () -> cutAndRecover(mode, goldenBlocks.size() - 1, cut, keepState)));
+                }
             }
         }
         return tests.stream();
@@ -96,27 +117,37 @@ class TruncationTest
     @TestFactory
     Stream<DynamicTest> sealedBlockCutAtABoundaryAndInsideARecord()
     {
-        final int middle = goldenBlocks.size() / 2;
-        final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(middle));
-        final BlockFiles.Frame victim = frames.get(frames.size() / 2);
-        final int[] cuts = {victim.offset(), victim.offset() + 3, victim.offset() + 17, victim.offset() + 45,
-            victim.end() - 2, frames.get(0).offset()};
         final List<DynamicTest> tests = new ArrayList<>();
-        for (final boolean keepState : new boolean[] {true, false})
+        for (final StreamMode mode : StreamMode.values())
         {
-            for (final int cut : cuts)
+            final List<Path> goldenBlocks = GOLDENS.get(mode).blocks();
+            final int middle = goldenBlocks.size() / 2;
+            final List<BlockFiles.Frame> frames = BlockFiles.frames(goldenBlocks.get(middle));
+            final BlockFiles.Frame victim = frames.get(frames.size() / 2);
+            final int[] cuts = {victim.offset(), victim.offset() + 3, victim.offset() + 17, victim.offset() + 45,
+                victim.end() - 2, frames.get(0).offset()};
+            for (final boolean keepState : new boolean[] {true, false})
             {
-                tests.add(dynamicTest("cut sealed block " + middle + " at " + cut +
-                    (keepState ? ", state.db kept" : ", state.db deleted"), () -> cutAndRecover(middle, cut, keepState)));
+                for (final int cut : cuts)
+                {
+                    tests.add(dynamicTest(mode + ": cut sealed block " + middle + " at " + cut +
+                        (keepState ? ", state.db kept" : ", state.db deleted"),
+                        () -> cutAndRecover(mode, middle, cut, keepState)));
+                }
             }
         }
         return tests.stream();
     }
 
-    private void cutAndRecover(final int blockPosition, final int cut, final boolean keepState) throws IOException
+    private void cutAndRecover(final StreamMode mode, final int blockPosition, final int cut, final boolean keepState)
+        throws IOException
     {
-        final Path dir = work.resolve("case-" + blockPosition + "-" + cut + "-" + keepState);
-        BlockFiles.copyTree(golden, dir);
+        final StreamConfig config = CONFIGS.get(mode);
+        final Golden golden = GOLDENS.get(mode);
+        final List<Path> goldenBlocks = golden.blocks();
+        final long goldenLast = golden.last();
+        final Path dir = work.resolve("case-" + mode + "-" + blockPosition + "-" + cut + "-" + keepState);
+        BlockFiles.copyTree(golden.dir(), dir);
         final Path block = dir.resolve("blocks").resolve(goldenBlocks.get(blockPosition).getFileName());
         final boolean isLast = blockPosition == goldenBlocks.size() - 1;
         final List<BlockFiles.Frame> frames = BlockFiles.frames(block);
@@ -137,10 +168,10 @@ class TruncationTest
         final boolean scanned = isLast || !keepState;
 
         final String context;
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
-            context = "cut " + block.getFileName() + " at " + cut + ", state.db " + (keepState ? "kept" : "deleted") +
+            context = mode + ": cut " + block.getFileName() + " at " + cut + ", state.db " + (keepState ? "kept" : "deleted") +
                 ", lost " + lost + "\nreport " + report;
             assertThat(store.state().lastSeq()).as(context).isEqualTo(expectedLast);
             for (long seq = 1; seq <= goldenLast; seq++)
@@ -188,7 +219,7 @@ class TruncationTest
                     .isEqualTo(seq);
             }
         }
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final String again = context + "\nsecond open " + store.recoveryReport();
             assertThat(store.recoveryReport().outcome()).as(again).isEqualTo(RecoveryReport.Outcome.LOADED_STATE);

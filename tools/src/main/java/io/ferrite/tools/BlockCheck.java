@@ -1,6 +1,7 @@
 package io.ferrite.tools;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -9,10 +10,12 @@ import java.util.Map;
  * @param firstSeq the first valid record's sequence, 0 when none verified.
  * @param validEnd where the last valid record ends.
  * @param damages  damaged ranges found in this file.
+ * @param authenticated messages whose body authenticated (encrypted stream with its key), else 0.
+ * @param footer   the footer of an encrypted block, or null (plaintext, or the newest block without one).
  */
 record BlockCheck(
     Path file, long id, long fileBytes, long messages, long skips, long firstSeq, long lastSeq, long validEnd,
-    int damages)
+    int damages, long authenticated, FooterCheck.Status footer)
 {
     long records()
     {
@@ -22,6 +25,11 @@ record BlockCheck(
     String sequences()
     {
         return firstSeq == 0 ? "-" : firstSeq + ".." + lastSeq;
+    }
+
+    String footerLabel()
+    {
+        return null == footer ? "-" : footer.label();
     }
 
     String status()
@@ -41,6 +49,8 @@ record BlockCheck(
         json.put("lastSeq", firstSeq == 0 ? null : lastSeq);
         json.put("validEnd", validEnd);
         json.put("damages", damages);
+        json.put("authenticated", authenticated);
+        json.put("footer", null == footer ? null : footer.name().toLowerCase(Locale.ROOT));
         json.put("ok", damages == 0);
         return json;
     }

@@ -1,6 +1,7 @@
 package io.ferrite.tools;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.store.StreamConfig;
 
 import java.nio.ByteBuffer;
@@ -12,11 +13,13 @@ import java.util.zip.CRC32C;
  * instead of throwing, so {@code verify} can go on to scan the records of a block whose header is damaged.
  *
  * @param trusted  the header checksum verified and its fields are plausible: base sequence and length can be used.
+ * @param salt     the block key's salt (all zeros for a plaintext block); meaningful only when trusted.
+ * @param keyId    the block key's id (zero for a plaintext block); meaningful only when trusted.
  * @param problem  what is wrong, or null.
  * @param offset   where in the header the problem is.
  */
 record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boolean encrypted, int version,
-    String problem, int offset)
+    byte[] salt, long keyId, String problem, int offset)
 {
     static BlockHeaderCheck of(final ByteBuffer header, final long expectedId)
     {
@@ -28,6 +31,9 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
         final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
         final int length = header.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
         final boolean encrypted = (header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0;
+        final byte[] salt = new byte[BlockDescriptor.SALT_LENGTH];
+        header.get(BlockDescriptor.SALT_OFFSET, salt);
+        final long keyId = header.getLong(BlockDescriptor.KEY_ID_OFFSET);
         if (magic != BlockDescriptor.MAGIC)
         {
             return untrusted("not a Ferrite block header: magic is " + Long.toHexString(magic),
@@ -49,15 +55,25 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
         final long id = header.getLong(BlockDescriptor.BLOCK_ID_OFFSET);
         if (id != expectedId)
         {
-            return new BlockHeaderCheck(true, baseSeq, length, encrypted, version,
+            return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId,
                 "header says block id " + id + " but the file name says " + expectedId, BlockDescriptor.BLOCK_ID_OFFSET);
         }
-        return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, null, 0);
+        return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId, null, 0);
     }
 
     private static BlockHeaderCheck untrusted(final String problem, final int offset)
     {
-        return new BlockHeaderCheck(false, 0, 0, false, 0, problem, offset);
+        return new BlockHeaderCheck(false, 0, 0, false, 0, new byte[BlockDescriptor.SALT_LENGTH], 0, problem, offset);
+    }
+
+    /**
+     * @return where an encrypted block's footer starts: its last {@link BlockFooterCodec#FOOTER_LENGTH} bytes, as
+     * the header declares its length; -1 when that leaves no room for records before it.
+     */
+    long footerOffset()
+    {
+        final long at = (long)declaredLength - BlockFooterCodec.FOOTER_LENGTH;
+        return trusted && at >= BlockDescriptor.DATA_OFFSET ? at : -1;
     }
 
     boolean supportedVersion()

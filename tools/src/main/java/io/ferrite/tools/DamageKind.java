@@ -6,10 +6,14 @@ package io.ferrite.tools;
 enum DamageKind
 {
     DAMAGED_RECORD("damaged record: its header verifies but its body checksum does not"),
+    TAMPERED_RECORD("record body does not authenticate: its checksums verify but its AES-GCM tag does not (altered " +
+        "with the checksums recomputed, moved, or sealed under another key)"),
     DAMAGED_REGION("damaged region: bytes between valid records that hold no verifiable record"),
     TORN_TAIL("torn tail: the last record(s) were partly written, nothing valid follows"),
     TRUNCATED_FILE("truncated file: shorter than its header declares"),
     BAD_HEADER("block header does not verify"),
+    TAMPERED_FOOTER("block footer does not authenticate (altered, moved from another block, or another key)"),
+    BAD_FOOTER("block footer is damaged or disagrees with the block's records"),
     MISSING_FILE("missing block file: state.db lists it"),
     BAD_STATE("state.db is unusable"),
     STATE_MISMATCH("state.db disagrees with the block: no record ends where state.db says, with its last checksum");

@@ -27,7 +27,9 @@ import java.nio.file.Path;
             "else hex).",
         "Opens the stream the way an application does: it takes the directory's LOCK (so it fails while an " +
             "application has the stream open), recovers it (a torn tail is cut, as on any open) and writes state.db " +
-            "when it closes. To look without touching anything, use inspect or verify."
+            "when it closes. To look without touching anything, use inspect or verify.",
+        "An encrypted stream needs --key-file: each message printed is authenticated and decrypted with it; a " +
+            "message that does not authenticate is reported as damaged and skipped."
     })
 public final class DumpCommand extends ToolCommand
 {
@@ -82,8 +84,20 @@ public final class DumpCommand extends ToolCommand
             throw ToolException.error("--seq must be at least 1 (sequences start at 1): " + selection.seq);
         }
         final StreamFolder folder = StreamFolder.open(dir);
-        keyFile.check(folder);
-        try (FileStreamStore store = FileStreamStore.open(dir, configOf(folder)))
+        final StreamKey key = keyFile.require(folder, "dump decrypts the messages it prints");
+        final StreamConfig config;
+        try
+        {
+            config = configOf(folder, key);
+        }
+        finally
+        {
+            if (null != key)
+            {
+                key.wipe();
+            }
+        }
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final boolean lost = reportLosses(store.recoveryReport());
             final int result = dump(store, max);
@@ -143,8 +157,10 @@ public final class DumpCommand extends ToolCommand
      * @return the configuration stream.json describes. The store rewrites stream.json when it differs from the
      * configuration it is given, so a stream.json with fields this build does not know is refused rather than
      * rewritten.
+     *
+     * @param key the unlocked stream when it is encrypted, else null.
      */
-    private static StreamConfig configOf(final StreamFolder folder)
+    private static StreamConfig configOf(final StreamFolder folder, final StreamKey key)
     {
         final StreamMetadata metadata = folder.metadata();
         final String maxMsgSize = metadata.fields().get("maxMsgSize");
@@ -152,6 +168,10 @@ public final class DumpCommand extends ToolCommand
         if (null != maxMsgSize)
         {
             builder.maxMsgSize(Integer.parseInt(maxMsgSize));
+        }
+        if (null != key)
+        {
+            key.applyTo(builder);
         }
         final StreamConfig config = builder.build();
         if (!StreamMetadata.of(config).sameAs(metadata))

@@ -1,15 +1,23 @@
 package io.ferrite.tools;
 
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.crypto.BlockKey;
 import io.ferrite.state.FullStateReader;
 import io.ferrite.state.StateSnapshot;
 import io.ferrite.store.CorruptFileException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +25,12 @@ import java.util.TreeMap;
 
 /**
  * What {@code inspect} reports, gathered from {@code stream.json}, {@code state.db} and one listing of
- * {@code blocks/} — never from block contents, and without the stream's lock. The cost is the size of
- * {@code state.db}, not of the data: the same rule the engine keeps for state writes.
+ * {@code blocks/} — never from records, and without the stream's lock. The cost is the size of {@code state.db}, not
+ * of the data: the same rule the engine keeps for state writes. For an encrypted stream it also reads each sealed
+ * block's header and its footer (the block file's last 120 bytes): two small reads per block, never a record body.
+ * <p>
+ * Without the key, an encrypted {@code state.db} yields totals and block entries but not subjects, and footers are
+ * shown as they stand, unverified; with it, subjects are opened and footer MACs verified.
  */
 final class Inspection
 {
@@ -39,11 +51,17 @@ final class Inspection
     final List<String> problems = new ArrayList<>();
     /** Block files by name and size, listed when state.db cannot describe them. */
     final Map<String, Long> blockFileSizes = new TreeMap<>();
+    /** The footers of an encrypted stream's sealed blocks, by block id; empty for a plaintext stream. */
+    final Map<Long, FooterCheck> footers = new HashMap<>();
+    /** The key that unlocked an encrypted stream, or null. */
+    final StreamKey key;
 
-    private Inspection(final StreamFolder folder, final StateSnapshot state, final String stateProblem)
+    private Inspection(
+        final StreamFolder folder, final StreamKey key, final StateSnapshot state, final String stateProblem)
         throws IOException
     {
         this.folder = folder;
+        this.key = key;
         this.state = state;
         this.stateProblem = stateProblem;
         final Path stateFile = folder.stateFile();
@@ -66,8 +84,12 @@ final class Inspection
             {
                 blocks.add(BlockSummary.of(state, i));
             }
-            subjects = SubjectSummary.of(state);
+            subjects = state.hasSubjects() ? SubjectSummary.of(state) : null;
             compareWithListing(ids);
+            if (folder.encrypted())
+            {
+                readFooters(ids);
+            }
         }
         else
         {
@@ -80,16 +102,19 @@ final class Inspection
         }
     }
 
-    static Inspection of(final StreamFolder folder) throws IOException
+    /**
+     * @param key the unlocked stream, or null: an encrypted stream is then inspected without decrypting anything.
+     */
+    static Inspection of(final StreamFolder folder, final StreamKey key) throws IOException
     {
         try
         {
-            final StateSnapshot state = FullStateReader.read(folder.stateFile());
-            return new Inspection(folder, state, null);
+            final StateSnapshot state = FullStateReader.read(folder.stateFile(), null == key ? null : key.stateCipher());
+            return new Inspection(folder, key, state, null);
         }
         catch (final CorruptFileException ex)
         {
-            final Inspection inspection = new Inspection(folder, null, ex.getMessage());
+            final Inspection inspection = new Inspection(folder, key, null, ex.getMessage());
             inspection.problems.add("state.db is unusable (" + ex.getMessage() + "); opening the stream will rebuild " +
                 "its state by scanning every block — run `ferrite verify " + folder.root() + "` first");
             return inspection;
@@ -116,6 +141,87 @@ final class Inspection
                 newerBlockFiles.add(StreamFolder.blockFileName(id));
             }
         }
+    }
+
+    /**
+     * Read the header and footer of every sealed block state.db lists whose file exists, and check the footer: its
+     * MAC with the key, and in any case its agreement with state.db's entry.
+     */
+    private void readFooters(final long[] ids) throws IOException
+    {
+        final BlockFooterCodec codec = new BlockFooterCodec();
+        for (final BlockSummary block : blocks)
+        {
+            if (block.active() || Arrays.binarySearch(ids, block.id()) < 0)
+            {
+                continue;
+            }
+            final Path file = folder.blockFile(block.id());
+            final FooterCheck footer = readFooter(file, block, codec).against("state.db", new FooterCheck.Expected(
+                block.msgs() == 0 ? null : block.firstSeq(), block.lastSeq(), (long)block.msgs(),
+                Integer.toUnsignedLong(block.msgBytes()), block.writeOffset(),
+                block.isEmpty() ? null : block.lastChecksum()));
+            footers.put(block.id(), footer);
+            if (footer.isProblem())
+            {
+                problems.add("block " + block.id() + " footer " + (footer.status() == FooterCheck.Status.TAMPERED ?
+                    "does not authenticate (TAMPERED)" : "is not usable") + ": " + footer.describe(file) +
+                    " — run `ferrite verify " + folder.root() + (null == key ? "" : " --key-file " + key.keyFile()) +
+                    "` to check its records");
+            }
+        }
+    }
+
+    private FooterCheck readFooter(final Path file, final BlockSummary block, final BlockFooterCodec codec)
+        throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final long size = channel.size();
+            final ByteBuffer headerBytes = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH)
+                .order(ByteOrder.LITTLE_ENDIAN);
+            while (headerBytes.hasRemaining())
+            {
+                if (channel.read(headerBytes, headerBytes.position()) < 0)
+                {
+                    return new FooterCheck(FooterCheck.Status.DAMAGED, 0, null, "the file is " + size + " bytes, " +
+                        "shorter than a block header, so its footer cannot be located");
+                }
+            }
+            final BlockHeaderCheck header = BlockHeaderCheck.of(headerBytes, block.id());
+            if (!header.trusted())
+            {
+                return new FooterCheck(FooterCheck.Status.DAMAGED, header.offset(), null, "its block header does " +
+                    "not verify (" + header.problem() + "), so its footer cannot be located");
+            }
+            if (!header.encrypted())
+            {
+                return new FooterCheck(FooterCheck.Status.DAMAGED, BlockDescriptor.FLAGS_OFFSET, null, "its header " +
+                    "says the block is plaintext but stream.json says the stream is encrypted");
+            }
+            BlockKey blockKey = null;
+            if (null != key)
+            {
+                blockKey = key.blockKey(header.salt());
+                if (blockKey.keyId() != header.keyId())
+                {
+                    return new FooterCheck(FooterCheck.Status.DAMAGED, BlockDescriptor.KEY_ID_OFFSET, null, "its " +
+                        "header names block key " + BlockKey.keyIdHex(header.keyId()) + " but its salt under this " +
+                        "stream's key gives " + BlockKey.keyIdHex(blockKey.keyId()) + ": the header was altered or " +
+                        "the block belongs to another stream");
+                }
+            }
+            final FooterCheck footer = FooterCheck.read(channel, size, header, block.id(), blockKey, codec);
+            return null == footer ? new FooterCheck(FooterCheck.Status.DAMAGED, BlockDescriptor.BLOCK_LENGTH_OFFSET,
+                null, "its header declares a length " + header.declaredLength() + " with no room for a footer") :
+                footer;
+        }
+    }
+
+    /** Whether subjects could be read: a plaintext stream, or an encrypted one inspected with its key. */
+    boolean subjectsReadable()
+    {
+        return null != subjects;
     }
 
     /**
@@ -163,8 +269,17 @@ final class Inspection
             totals.put("nextBlockId", state.nextBlockId());
             totals.put("stateBytes", stateFileSize);
             json.put("state", totals);
-            json.put("subjects", subjects.stream().map(SubjectSummary::toJson).toList());
-            json.put("blocks", blocks.stream().map((block) -> block.toJson(folder.encrypted())).toList());
+            json.put("subjectCount", state.subjectCount());
+            json.put("subjectsSealed", !subjectsReadable());
+            json.put("subjects", subjectsReadable() ? subjects.stream().map(SubjectSummary::toJson).toList() : null);
+            json.put("keyFile", null == key ? null : key.keyFile().toString());
+            json.put("blocks", blocks.stream().map((block) ->
+            {
+                final Map<String, Object> entry = block.toJson(folder.encrypted());
+                final FooterCheck footer = footers.get(block.id());
+                entry.put("footer", null == footer ? null : footer.toJson());
+                return entry;
+            }).toList());
             json.put("newerBlockFiles", newerBlockFiles);
         }
         else

@@ -1,5 +1,6 @@
 package io.ferrite.tools;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +74,12 @@ final class StorageVerdict
         judgeSpace(filesystem, inodes, blockSize, findings);
         if (null != stream && stream.encrypted())
         {
-            findings.add(Finding.note("stream " + stream.name() + " is encrypted; this build cannot open encrypted " +
-                "streams (the encryption module is not built yet)."));
+            findings.add(Files.isRegularFile(stream.keyFile()) ?
+                Finding.note("stream " + stream.name() + " is encrypted: inspect works without its key; verify " +
+                    "and dump take --key-file (verify then authenticates every record and footer).") :
+                Finding.problem("stream " + stream.name() + " is encrypted but " + stream.keyFile() + " is missing: " +
+                    "without it no block can be read, with any key. Restore it from a backup of the stream " +
+                    "directory."));
         }
         return findings;
     }

@@ -103,6 +103,14 @@ final class StreamFolder
         return directory.metadataFile();
     }
 
+    /**
+     * @return where an encrypted stream keeps its stream key, wrapped by the caller's key.
+     */
+    Path keyFile()
+    {
+        return root.resolve(StreamMetadata.KEY_FILE);
+    }
+
     Path stateFile()
     {
         return directory.stateFile();

@@ -39,8 +39,8 @@ record StreamReport(String name, boolean encrypted, int blockFiles, long blockBy
             Units.bytes(blockSize) + ")");
         out.println("  state.db    " + (stateBytes < 0 ? "missing (not closed cleanly since it was created, or open)" :
             Units.bytes(stateBytes)));
-        out.println("  encryption  " + (encrypted ? "encrypted (stream.json); this build cannot open it" :
-            "none (stream.json says \"encrypted\": false)"));
+        out.println("  encryption  " + (encrypted ? "encrypted (stream.json): AES-256-GCM per record, stream key " +
+            "wrapped in stream.key" : "none (stream.json says \"encrypted\": false)"));
     }
 
     Map<String, Object> toJson()

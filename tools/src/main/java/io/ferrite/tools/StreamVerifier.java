@@ -22,11 +22,16 @@ import java.util.Map;
 final class StreamVerifier
 {
     private final StreamFolder folder;
+    private final StreamKey key;
     private final PrintWriter err;
 
-    StreamVerifier(final StreamFolder folder, final PrintWriter err)
+    /**
+     * @param key the unlocked stream, to authenticate record bodies and footers too; null to check checksums only.
+     */
+    StreamVerifier(final StreamFolder folder, final StreamKey key, final PrintWriter err)
     {
         this.folder = folder;
+        this.key = key;
         this.err = err;
     }
 
@@ -53,19 +58,21 @@ final class StreamVerifier
             totalBytes += sizes[i];
         }
         final ProgressBar progress = new ProgressBar(err, "verify", totalBytes, Units::bytes);
-        final BlockVerifier verifier = new BlockVerifier(log);
+        final BlockVerifier verifier = new BlockVerifier(log, folder.encrypted(), key);
         final List<BlockCheck> checks = new ArrayList<>(ids.length);
         long done = 0;
         for (int i = 0; i < ids.length; i++)
         {
             final long base = done;
             final Path file = folder.blockFile(ids[i]);
-            checks.add(verifier.verify(file, ids[i], expected.get(ids[i]), (at) -> progress.update(base + at)));
+            final boolean sealed = i < ids.length - 1;
+            checks.add(verifier.verify(file, ids[i], expected.get(ids[i]), sealed, (at) -> progress.update(base + at)));
             done += sizes[i];
         }
         log.finish();
         progress.finish();
-        return new VerifyReport(folder, checks, log.ranges(), stateNote, totalBytes, System.nanoTime() - startNanos);
+        return new VerifyReport(folder, null == key ? null : key.keyFile(), checks, log.ranges(), stateNote, totalBytes,
+            System.nanoTime() - startNanos);
     }
 
     /**
@@ -76,7 +83,7 @@ final class StreamVerifier
         final StateSnapshot state;
         try
         {
-            state = FullStateReader.read(folder.stateFile());
+            state = FullStateReader.read(folder.stateFile(), null == key ? null : key.stateCipher());
         }
         catch (final CorruptFileException ex)
         {
@@ -94,6 +101,7 @@ final class StreamVerifier
             final BlockSummary block = BlockSummary.of(state, i);
             expected.put(block.id(), block);
         }
-        return "state.db lists " + state.blockCount() + " block(s); each was cross-checked against its file";
+        return "state.db lists " + state.blockCount() + " block(s); each was cross-checked against its file" +
+            (state.isEncrypted() && state.hasSubjects() ? "; its sealed subjects section authenticates" : "");
     }
 }

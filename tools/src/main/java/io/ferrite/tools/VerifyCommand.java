@@ -13,11 +13,15 @@ import java.nio.file.Path;
  */
 @Command(
     name = "verify",
-    header = "Check every record checksum, read-only; report damaged ranges.",
+    header = "Check every record checksum (and, with the key, every tag), read-only; report damaged ranges.",
     description = {
         "Check the checksum of every record in every block file, probing zero runs too, and report damaged ranges " +
             "with file, offset and sequences. Also checks each block against state.db (the file exists, and a " +
             "record ends where state.db says, with the checksum it recorded).",
+        "On an encrypted stream, --key-file also authenticates every message body (its AES-GCM tag), every sealed " +
+            "block's footer (its MAC, and that it agrees with the block's records) and state.db's sealed subjects, " +
+            "reporting failures with file, offset and sequence. Without the key only checksums are checked, and the " +
+            "report says the tags were not.",
         "Read-only: opens block files for reading only, takes no lock and changes nothing, so it is safe next to a " +
             "running application (whose active block's last record may then show as a torn tail)."
     })
@@ -39,8 +43,19 @@ public final class VerifyCommand extends ToolCommand
     protected int execute() throws Exception
     {
         final StreamFolder folder = StreamFolder.open(dir);
-        keyFile.check(folder);
-        final VerifyReport report = new StreamVerifier(folder, err()).run();
+        final StreamKey key = keyFile.unlock(folder);
+        final VerifyReport report;
+        try
+        {
+            report = new StreamVerifier(folder, key, err()).run();
+        }
+        finally
+        {
+            if (null != key)
+            {
+                key.wipe();
+            }
+        }
         if (json)
         {
             out().println(Json.write(report.toJson()));
@@ -52,28 +67,67 @@ public final class VerifyCommand extends ToolCommand
         return report.ok() ? ExitCode.OK : ExitCode.PROBLEMS;
     }
 
+    private static String footerSummary(final VerifyReport report)
+    {
+        final long sealed = Math.max(0, report.blocks().size() - 1);
+        final StringBuilder summary = new StringBuilder();
+        for (final FooterCheck.Status status : FooterCheck.Status.values())
+        {
+            final long count = report.footers(status);
+            if (count > 0)
+            {
+                summary.append(summary.length() == 0 ? "" : ", ").append(count).append(' ').append(status.label());
+            }
+        }
+        return sealed + " sealed block(s)" + (summary.length() == 0 ? "" : ": " + summary) +
+            (report.footers(FooterCheck.Status.NONE) > 0 ? " (\"none\": sealed without a durable footer, as a " +
+                "machine crash right after a block roll can leave it; its records were checked one by one)" : "") +
+            (report.authenticated() ? "" : "; footer MACs not checked without --key-file");
+    }
+
     private void print(final VerifyReport report, final PrintWriter out)
     {
         final StreamFolder folder = report.folder();
-        out.println("verify   stream " + folder.name() + " in " + folder.root() + " (plaintext)");
+        final boolean encrypted = folder.encrypted();
+        out.println("verify   stream " + folder.name() + " in " + folder.root() + " (" + (!encrypted ? "plaintext" :
+            report.authenticated() ? "encrypted; authenticated with the key in " + report.keyFile() :
+            "encrypted; no --key-file: checksums only, record tags and footer MACs not checked") + ")");
         out.println("checked  " + Units.count(report.messages() + report.skips()) + " records (" +
             Units.count(report.messages()) + " messages, " + Units.count(report.skips()) + " skips) in " +
             report.blocks().size() + " block file(s), " + Units.bytes(report.bytes()) + ", sequences " +
             (report.firstSeq() == 0 ? "none" : report.firstSeq() + ".." + report.lastSeq()) + ", in " +
             Units.nanos(report.elapsedNanos()));
+        if (report.authenticated())
+        {
+            out.println("tags     " + Units.count(report.authenticatedMessages()) + " message bodies authenticated " +
+                "(AES-GCM tag and timestamp)");
+        }
+        if (encrypted)
+        {
+            out.println("footers  " + footerSummary(report));
+        }
         out.println("state    " + report.stateNote());
         if (listBlocks && !report.blocks().isEmpty())
         {
             out.println();
-            final Table table = new Table("FILE", "BYTES", "RECORDS", "SEQUENCES", "VALID END", "RESULT")
-                .alignRight(1, 2, 4);
-            report.blocks().forEach((block) -> table.row(block.file().getFileName(), block.fileBytes(),
-                Units.count(block.records()), block.sequences(), block.validEnd(), block.status()));
+            final Table table = encrypted ?
+                new Table("FILE", "BYTES", "RECORDS", "SEQUENCES", "VALID END", "FOOTER", "RESULT").alignRight(1, 2, 4) :
+                new Table("FILE", "BYTES", "RECORDS", "SEQUENCES", "VALID END", "RESULT").alignRight(1, 2, 4);
+            report.blocks().forEach((block) -> table.row(encrypted ?
+                new Object[] { block.file().getFileName(), block.fileBytes(), Units.count(block.records()),
+                    block.sequences(), block.validEnd(), block.footerLabel(), block.status() } :
+                new Object[] { block.file().getFileName(), block.fileBytes(), Units.count(block.records()),
+                    block.sequences(), block.validEnd(), block.status() }));
             table.print(out, "  ");
         }
         if (report.ok())
         {
-            out.println("result   OK: every record's checksum verifies");
+            out.println(!encrypted ? "result   OK: every record's checksum verifies" :
+                report.authenticated() ? "result   OK: every record's checksum and every message's authentication " +
+                    "tag verify, and every footer present authenticates" :
+                "result   OK: every record's checksum verifies. Record tags and footer MACs were NOT checked (no " +
+                    "--key-file): checksums catch damage, only tags catch deliberate alteration — pass the " +
+                    "stream's key to check them");
             return;
         }
         out.println();
@@ -83,6 +137,21 @@ public final class VerifyCommand extends ToolCommand
         report.damaged().forEach((range) -> table.row(range.file(), range.fromOffset(),
             range.toOffset() - range.fromOffset(), range.sequences(), range.what()));
         table.print(out, "  ");
+        if (report.damaged().stream().anyMatch((range) -> range.kind() == DamageKind.TAMPERED_RECORD ||
+            range.kind() == DamageKind.TAMPERED_FOOTER))
+        {
+            out.println("TAMPERED a record whose checksums verify but whose tag does not, or a footer whose MAC " +
+                "does not, was altered after it was written (by something that also recomputed any checksums), " +
+                "moved, or sealed under another key: treat it as possible tampering, not disk damage.");
+        }
+        if (report.damaged().stream().allMatch((range) -> range.kind() == DamageKind.TAMPERED_FOOTER ||
+            range.kind() == DamageKind.BAD_FOOTER))
+        {
+            out.println("result   DAMAGED: only block footers are affected; every record was checked on its own and " +
+                "reads normally. The engine does not trust such a footer (recovery reports it when it scans the " +
+                "block); find out how it changed, and keep a copy of the directory before repairing anything.");
+            return;
+        }
         out.println("result   DAMAGED: the sequences listed cannot be read back. Opening the stream cuts a torn tail " +
             "of the newest block and reports it; damaged records elsewhere stay unreadable (reads of them fail with " +
             "CorruptRecordException). Restore them from a replica or backup if they matter; keep a copy of the " +

@@ -1,15 +1,20 @@
 package io.ferrite.tools;
 
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The outcome of verifying a stream.
+ *
+ * @param keyFile the key file that unlocked an encrypted stream, or null when its tags and footers were not
+ *                authenticated (plaintext, or no key given).
  */
 record VerifyReport(
-    StreamFolder folder, List<BlockCheck> blocks, List<DamagedRange> damaged, String stateNote, long bytes,
-    long elapsedNanos)
+    StreamFolder folder, Path keyFile, List<BlockCheck> blocks, List<DamagedRange> damaged, String stateNote,
+    long bytes, long elapsedNanos)
 {
     VerifyReport
     {
@@ -24,6 +29,12 @@ record VerifyReport(
         return damaged.isEmpty();
     }
 
+    /** Whether record tags and footer MACs were checked: an encrypted stream verified with its key. */
+    boolean authenticated()
+    {
+        return null != keyFile;
+    }
+
     long messages()
     {
         return blocks.stream().mapToLong(BlockCheck::messages).sum();
@@ -32,6 +43,16 @@ record VerifyReport(
     long skips()
     {
         return blocks.stream().mapToLong(BlockCheck::skips).sum();
+    }
+
+    long authenticatedMessages()
+    {
+        return blocks.stream().mapToLong(BlockCheck::authenticated).sum();
+    }
+
+    long footers(final FooterCheck.Status status)
+    {
+        return blocks.stream().filter((block) -> block.footer() == status).count();
     }
 
     long firstSeq()
@@ -55,11 +76,23 @@ record VerifyReport(
         json.put("directory", folder.root().toString());
         json.put("stream", folder.name());
         json.put("encrypted", folder.encrypted());
+        json.put("keyFile", null == keyFile ? null : keyFile.toString());
+        json.put("tagsChecked", authenticated());
         json.put("ok", ok());
         json.put("blockFiles", blocks.size());
         json.put("bytes", bytes);
         json.put("messages", messages());
         json.put("skips", skips());
+        json.put("authenticatedMessages", authenticated() ? authenticatedMessages() : null);
+        if (folder.encrypted())
+        {
+            final Map<String, Object> footers = Json.object();
+            for (final FooterCheck.Status status : FooterCheck.Status.values())
+            {
+                footers.put(status.name().toLowerCase(Locale.ROOT), footers(status));
+            }
+            json.put("footers", footers);
+        }
         json.put("firstSeq", firstSeq() == 0 ? null : firstSeq());
         json.put("lastSeq", firstSeq() == 0 ? null : lastSeq());
         json.put("elapsedMillis", elapsedNanos / 1_000_000);

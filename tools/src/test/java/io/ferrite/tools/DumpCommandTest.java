@@ -7,8 +7,6 @@ import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -197,14 +195,14 @@ class DumpCommandTest
     }
 
     @Test
-    void aKeyFileIsRefusedClearlyNamingTheFile() throws IOException
+    void aKeyFileForAPlaintextStreamIsRefusedNamingTheFile()
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 10);
-        final Path key = Files.writeString(dir.resolve("k.key"), "k");
+        final Path key = Streams.hexKeyFile(dir.resolve("k.key"), Streams.KEY);
 
         final Cli.Run run = Cli.run("dump", stream, "--seq", 1, "--key-file", key);
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("encrypted streams are not supported by this build", key.toString());
+        assertThat(run.err()).contains("stream orders is not encrypted", key.toString());
     }
 }

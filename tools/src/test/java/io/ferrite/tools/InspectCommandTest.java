@@ -154,16 +154,4 @@ class InspectCommandTest
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("not a directory: " + file);
     }
-
-    @Test
-    void anEncryptedStreamIsInspectedWithoutAKey()
-    {
-        final Path stream = Streams.healthy(dir.resolve("s"), 100);
-        Streams.setEncrypted(stream);
-
-        final Cli.Run run = Cli.run("inspect", stream);
-
-        assertThat(run.exitCode()).as(run.toString()).isZero();
-        assertThat(run.out()).contains("encrypted true", "encrypted: yes");
-    }
 }

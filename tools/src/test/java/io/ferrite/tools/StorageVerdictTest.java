@@ -2,7 +2,10 @@ package io.ferrite.tools;
 
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -107,6 +110,25 @@ class StorageVerdictTest
         assertThat(InodeCount.parse("Filesystem Inodes IUsed IFree IUse% Mounted on\nnone - - - - /x")).isNull();
         assertThat(InodeCount.parse("")).isNull();
         assertThat(new InodeCount(0, 0).describe()).contains("not limited");
+    }
+
+    @Test
+    void anEncryptedStreamIsANoteAndItsMissingStreamKeyAProblem(@TempDir final Path dir) throws IOException
+    {
+        final StreamFolder stream = StreamFolder.open(Streams.encrypted(dir.resolve("s"), 10));
+
+        final List<Finding> withKey = StorageVerdict.judge(DIR, LOCAL, INODES, probe(90_000, 40_000, true), 8 << 20,
+            stream);
+        Files.delete(stream.keyFile());
+        final List<Finding> withoutKey = StorageVerdict.judge(DIR, LOCAL, INODES, probe(90_000, 40_000, true),
+            8 << 20, stream);
+
+        assertThat(withKey).anyMatch((finding) -> finding.level() == Finding.Level.NOTE &&
+            finding.message().contains("stream orders is encrypted: inspect works without its key"));
+        assertThat(StorageVerdict.healthy(withKey)).isTrue();
+        assertThat(withoutKey).anyMatch((finding) -> finding.level() == Finding.Level.PROBLEM &&
+            finding.message().contains(stream.keyFile() + " is missing"));
+        assertThat(StorageVerdict.healthy(withoutKey)).isFalse();
     }
 
     private static List<Finding> judge(final FilesystemInfo filesystem, final InodeCount inodes,

@@ -11,6 +11,7 @@ import io.ferrite.store.StreamStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * Stream directories for the tests, built with the real engine, and surgical damage to them.
@@ -38,6 +40,10 @@ final class Streams
     static final String[] SUBJECTS = { "o.a", "o.b", "o.c" };
     static final int PAYLOAD_SIZE = 100;
     static final int FRAME = RecordDescriptor.frameLength(3, 0, PAYLOAD_SIZE);
+    /** The frame of the same message in an encrypted stream: the sealed body adds a timestamp copy and a tag. */
+    static final int ENCRYPTED_FRAME = (int)RecordDescriptor.frameLengthForContent(3 + PAYLOAD_SIZE, true);
+    /** The caller's key of the encrypted test streams: fixed, so the tests are repeatable. */
+    static final byte[] KEY = key(1);
 
     private Streams()
     {
@@ -46,6 +52,101 @@ final class Streams
     static StreamConfig config()
     {
         return StreamConfig.builder(NAME).blockSize(BLOCK_SIZE).maxMsgSize(MAX_MSG_SIZE).build();
+    }
+
+    static StreamConfig encryptedConfig()
+    {
+        return config().toBuilder().encryptionKey(KEY).build();
+    }
+
+    /** A 32-byte key: {@code seed, seed + 1, ...}. */
+    static byte[] key(final int seed)
+    {
+        final byte[] key = new byte[32];
+        for (int i = 0; i < key.length; i++)
+        {
+            key[i] = (byte)(seed + i);
+        }
+        return key;
+    }
+
+    /** {@code key} written to {@code file} as 64 hex characters and a newline, as {@code openssl rand -hex 32}. */
+    static Path hexKeyFile(final Path file, final byte[] key)
+    {
+        try
+        {
+            return Files.writeString(file, HexFormat.of().formatHex(key) + "\n");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Like {@link #healthy}, encrypted under {@link #KEY}: messages seal in {@link #ENCRYPTED_FRAME}-byte frames, and
+     * every block but the last ends with a footer.
+     */
+    static Path encrypted(final Path dir, final int messages)
+    {
+        try (StreamStore store = FileStreamStore.open(dir, encryptedConfig()))
+        {
+            append(store, 1, messages);
+        }
+        return dir;
+    }
+
+    /** Offset of sequence {@code seq}'s record in block 1 of an encrypted stream. */
+    static int encryptedRecordOffsetInFirstBlock(final long seq)
+    {
+        return BlockDescriptor.DATA_OFFSET + (int)(seq - 1) * ENCRYPTED_FRAME;
+    }
+
+    /** Overwrite the byte at {@code offset}. */
+    static void writeByte(final Path file, final long offset, final byte value)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.wrap(new byte[] { value }), offset);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Rewrite the header checksum of the record at {@code offset} to match its header bytes. */
+    static void recomputeHeaderChecksum(final Path file, final int offset)
+    {
+        rewriteChecksum(file, offset, RecordDescriptor.HEADER_CHECKSUM_OFFSET);
+    }
+
+    /**
+     * Rewrite the record checksum of the {@code frameLength}-byte record at {@code offset} to match its bytes, as an
+     * attacker who alters a record would: only an authentication tag can then tell.
+     */
+    static void recomputeRecordChecksum(final Path file, final int offset, final int frameLength)
+    {
+        rewriteChecksum(file, offset, frameLength - RecordDescriptor.CHECKSUM_LENGTH);
+    }
+
+    /** Write the CRC32C of the {@code length} bytes at {@code offset} right after them, little-endian. */
+    private static void rewriteChecksum(final Path file, final int offset, final int length)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer bytes = ByteBuffer.allocate(length);
+            channel.read(bytes, offset);
+            final CRC32C crc = new CRC32C();
+            crc.update(bytes.array());
+            final ByteBuffer checksum = ByteBuffer.allocate(RecordDescriptor.CHECKSUM_LENGTH)
+                .order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int)crc.getValue());
+            channel.write(checksum, offset + length);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**
@@ -113,19 +214,6 @@ final class Streams
             one.flip();
             one.put(0, (byte)~one.get(0));
             channel.write(one, offset);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    static void setEncrypted(final Path dir)
-    {
-        try
-        {
-            final Path metadata = dir.resolve("stream.json");
-            Files.writeString(metadata, Files.readString(metadata).replace("\"encrypted\": false", "\"encrypted\": true"));
         }
         catch (final IOException ex)
         {

@@ -1,0 +1,123 @@
+package io.ferrite.flush;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link StorageIO} over another that tests can stall and fail: {@link #stallBlockForces()} makes the next block
+ * force wait on a latch (and says when it does), {@link #failBlockForces(String)} makes every block force throw.
+ * Counts the calls that reach the disk.
+ */
+public final class ControllableStorageIO implements StorageIO
+{
+    private final StorageIO delegate;
+    private final AtomicInteger blockForces = new AtomicInteger();
+    private final AtomicInteger directorySyncs = new AtomicInteger();
+    private volatile CountDownLatch release;
+    private volatile CountDownLatch stalled;
+    private volatile String failure;
+
+    public ControllableStorageIO(final StorageIO delegate)
+    {
+        this.delegate = delegate;
+    }
+
+    public ControllableStorageIO()
+    {
+        this(StorageIO.standard());
+    }
+
+    /**
+     * From now on, block forces wait until {@link #releaseStall()}.
+     */
+    public void stallBlockForces()
+    {
+        stalled = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+    }
+
+    /**
+     * @return once a block force is waiting on the stall.
+     */
+    public void awaitStalled() throws InterruptedException
+    {
+        if (!stalled.await(30, TimeUnit.SECONDS))
+        {
+            throw new AssertionError("no force reached the stall within 30 s");
+        }
+    }
+
+    public void releaseStall()
+    {
+        final CountDownLatch latch = release;
+        release = null;
+        if (null != latch)
+        {
+            latch.countDown();
+        }
+    }
+
+    /**
+     * @param message of the IOException every block force throws from now on; null to stop failing.
+     */
+    public void failBlockForces(final String message)
+    {
+        failure = message;
+    }
+
+    public int blockForces()
+    {
+        return blockForces.get();
+    }
+
+    public int directorySyncs()
+    {
+        return directorySyncs.get();
+    }
+
+    @Override
+    public void forceBlock(
+        final Path file, final FileChannel channel, final MappedByteBuffer mapped, final int from, final int to,
+        final boolean metadata) throws IOException
+    {
+        final CountDownLatch latch = release;
+        if (null != latch)
+        {
+            stalled.countDown();
+            try
+            {
+                latch.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while stalled", ex);
+            }
+        }
+        final String message = failure;
+        if (null != message)
+        {
+            throw new IOException(message);
+        }
+        blockForces.incrementAndGet();
+        delegate.forceBlock(file, channel, mapped, from, to, metadata);
+    }
+
+    @Override
+    public void forceFile(final Path file, final FileChannel channel) throws IOException
+    {
+        delegate.forceFile(file, channel);
+    }
+
+    @Override
+    public void syncDirectory(final Path dir) throws IOException
+    {
+        directorySyncs.incrementAndGet();
+        delegate.syncDirectory(dir);
+    }
+}

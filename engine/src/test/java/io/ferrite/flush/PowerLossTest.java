@@ -1,0 +1,363 @@
+package io.ferrite.flush;
+
+import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.RecoveryReport;
+import io.ferrite.store.StoredMessage;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.SyncMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Durability under simulated power loss ({@link PowerLossIO}): SIGKILL keeps the page cache, so only a model of the
+ * disk can show that {@code ALWAYS} appends and {@code flush()} really made data durable.
+ * <p>
+ * Each cycle opens the store on the previous cycle's power-cut image, with the model as its {@link StorageIO}; runs
+ * {@code ALWAYS} appenders (several threads, so commits are grouped), or {@code INTERVAL} (1 ms to 200 ms) or
+ * {@code NONE} appenders calling {@code flush()}, with {@code writeFullState()} interleaved — a state that describes
+ * block data the disk does not hold yet must never survive a cut, or recovery would trust it; cuts the power once a seeded random number of appends
+ * went through; and reopens the image. Every message whose durability was acknowledged before the cut must be present
+ * and byte-identical; any sequence up to the recovered last one that is missing must be listed in the recovery report;
+ * nothing is ever returned corrupt. Sequences after the recovered last one were never acknowledged, so losing them is
+ * allowed (a dropped tail page is indistinguishable from never-written data).
+ * <p>
+ * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true} ({@code -Psoak});
+ * replay a failure with {@code -Dferrite.powerloss.seed=<seed>}.
+ */
+class PowerLossTest
+{
+    static final int CYCLES_DEFAULT = 60;
+    static final int CYCLES_SOAK = 3000;
+    private static final long DEFAULT_SEED = 0x0FF_5EEDL;
+    private static final int BLOCK_SIZE = 16 * 1024;
+    private static final int MAX_PAYLOAD = 900;
+    private static final int THREADS = 3;
+    private static final long TIMEOUT_SECONDS = 60;
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * A sealed block whose unforced tail pages were dropped, followed by a newer block whose pages survived, loses
+     * unacknowledged sequences that recovery cannot tell from an {@code appendAt} gap at a block boundary, so it does
+     * not report them. Counted and printed; with this property set to true, the first one fails the test.
+     */
+    static final String UNREPORTED_HOLES_STRICT = "ferrite.powerloss.strictUnacknowledged";
+
+    private long unreportedHoles;
+    private String firstUnreportedHole;
+
+    /** What each appended sequence holds: the subject and payload, recorded when its append returned. */
+    private final Map<Long, byte[]> payloads = new ConcurrentHashMap<>();
+    private final Map<Long, String> subjects = new ConcurrentHashMap<>();
+
+    @Test
+    void acknowledgedMessagesSurvivePowerCutsAtRandomMoments() throws Exception
+    {
+        final boolean soak = Boolean.getBoolean("ferrite.soak");
+        final int cycles = Integer.getInteger("ferrite.powerloss.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
+        final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED);
+        final Random random = new Random(seed);
+        Path dir = tmp.resolve("cycle-0");
+        long durableHigh = 0;
+        long lostReported = 0;
+        long rebuilt = 0;
+        long tornPages = 0;
+        long revertedEntries = 0;
+        long acknowledged = 0;
+        final long started = System.nanoTime();
+
+        for (int cycle = 1; cycle <= cycles; cycle++)
+        {
+            final SyncMode mode = SyncMode.values()[random.nextInt(SyncMode.values().length)];
+            final Duration interval = Duration.ofMillis(1 + random.nextInt(random.nextBoolean() ? 2 : 200));
+            final int appendsBeforeCut = 1 + random.nextInt(cycle % 10 == 0 ? 1500 : 150);
+            final int stateEvery = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(40);
+            final String plan = "seed=" + seed + " (-Dferrite.powerloss.seed), cycle " + cycle + "/" + cycles + ": " +
+                mode + (mode == SyncMode.INTERVAL ? " every " + interval.toMillis() + " ms" : "") + ", cut after " + appendsBeforeCut + " appends, writeFullState every " + stateEvery;
+            final PowerLossIO io = new PowerLossIO(dir);
+            final Path image = tmp.resolve("cycle-" + cycle);
+            final AtomicLong acked = new AtomicLong(durableHigh);
+            final long high;
+            try (FileStreamStore store = FileStreamStore.open(dir, config(mode, interval), io))
+            {
+                final Workload workload = new Workload(store, mode, random.nextLong(), cycle, stateEvery, acked);
+                workload.start();
+                workload.awaitAppends(appendsBeforeCut, plan);
+                high = acked.get();
+                io.cut(random, image);
+                workload.stop(plan);
+                acknowledged += workload.acknowledgedCount();
+            }
+            tornPages += io.pagesTorn();
+            revertedEntries += io.entriesReverted();
+
+            final Verified verified;
+            try
+            {
+                verified = verify(image, high, plan);
+            }
+            catch (final AssertionError ex)
+            {
+                keepForInspection(dir, image);
+                throw ex;
+            }
+            lostReported += verified.lostReported;
+            rebuilt += verified.rebuilt ? 1 : 0;
+            durableHigh = verified.lastSeq;
+            payloads.keySet().removeIf((seq) -> seq > verified.lastSeq);
+            dir = image;
+        }
+        System.out.println("PowerLossTest: seed=" + seed + ", " + cycles + " cycles in " +
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms, " + acknowledged +
+            " acknowledgements, " + durableHigh + " messages at the end, " + tornPages + " torn pages, " +
+            revertedEntries + " directory entries reverted, " + lostReported + " losses reported, " + rebuilt +
+            " rebuilds from blocks, " + unreportedHoles + " unacknowledged sequences lost without a report" +
+            (null == firstUnreportedHole ? "" : " (first: " + firstUnreportedHole + ")"));
+        assertThat(durableHigh).as("the workload made progress").isPositive();
+    }
+
+    /**
+     * With {@code -Dferrite.powerloss.keep=<dir>}, a failing cycle's input and power-cut image are copied there.
+     */
+    private static void keepForInspection(final Path before, final Path image)
+    {
+        final String keep = System.getProperty("ferrite.powerloss.keep");
+        if (null != keep)
+        {
+            io.ferrite.recovery.BlockFiles.copyTree(before, Path.of(keep, "before"));
+            io.ferrite.recovery.BlockFiles.copyTree(image, Path.of(keep, "image"));
+        }
+    }
+
+    private record Verified(long lastSeq, long lostReported, boolean rebuilt)
+    {
+    }
+
+    /**
+     * Reopen the power-cut image and hold it against what was acknowledged before the cut.
+     */
+    private Verified verify(final Path image, final long acknowledgedHigh, final String plan)
+    {
+        final FileStreamStore store;
+        try
+        {
+            store = FileStreamStore.open(image, config(SyncMode.INTERVAL, Duration.ofMillis(1)), new PowerLossIO(image));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new AssertionError(plan + ": the store did not reopen after the power cut: " + ex, ex);
+        }
+        try (store)
+        {
+            final RecoveryReport report = store.recoveryReport();
+            final long last = store.state().lastSeq();
+            final String context = plan + ", acknowledged up to " + acknowledgedHigh + "\nrecovered " +
+                store.state() + "\nreport " + report;
+            assertThat(last).as("every acknowledged sequence is recovered: %s", context)
+                .isGreaterThanOrEqualTo(acknowledgedHigh);
+            for (final RecoveryReport.LostRange range : report.lost())
+            {
+                for (long seq = Math.max(1, range.firstSeq()); seq <= acknowledgedHigh && range.covers(seq); seq++)
+                {
+                    // A sequence lost (and reported) by an earlier cycle's cut is reported again when a rebuild
+                    // scans its block: only a loss of something this run still holds counts.
+                    if (payloads.containsKey(seq))
+                    {
+                        fail("acknowledged sequence " + seq + " reported lost (" + range + "): " + context);
+                    }
+                }
+            }
+            for (long seq = 1; seq <= last; seq++)
+            {
+                final StoredMessage message;
+                try
+                {
+                    message = store.load(seq);
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw new AssertionError("load(" + seq + ") failed: " + ex + ": " + context, ex);
+                }
+                if (null == message)
+                {
+                    if (seq <= acknowledgedHigh && payloads.containsKey(seq))
+                    {
+                        fail("acknowledged sequence " + seq + " is missing: " + context);
+                    }
+                    final long missing = seq;
+                    if (payloads.containsKey(seq) &&
+                        report.lost().stream().noneMatch((range) -> range.covers(missing)))
+                    {
+                        // Never acknowledged, but gone without a word: see UNREPORTED_HOLES_STRICT.
+                        unreportedHoles++;
+                        if (null == firstUnreportedHole)
+                        {
+                            firstUnreportedHole = "sequence " + seq + ": " + context;
+                        }
+                        if (Boolean.getBoolean(UNREPORTED_HOLES_STRICT))
+                        {
+                            fail("sequence " + seq + " was silently dropped (not in the recovery report): " + context);
+                        }
+                    }
+                    payloads.remove(seq);
+                    continue;
+                }
+                final byte[] expected = payloads.get(seq);
+                if (null == expected || !Arrays.equals(expected, message.payload()) ||
+                    !subjects.get(seq).equals(message.subject()))
+                {
+                    fail("sequence " + seq + " holds other bytes than were appended (" +
+                        (null == expected ? "nothing recorded" : expected.length + " bytes expected, " +
+                        message.payload().length + " found") + "): " + context);
+                }
+            }
+            return new Verified(last, report.lost().size(),
+                report.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS);
+        }
+    }
+
+    private static StreamConfig config(final SyncMode mode, final Duration interval)
+    {
+        return StreamConfig.builder("powerloss").blockSize(BLOCK_SIZE).maxMsgSize(MAX_PAYLOAD + 64)
+            .syncMode(mode).syncInterval(interval).build();
+    }
+
+    /**
+     * Appender threads, each recording what every append returned, and acknowledging durability the way the mode
+     * does: an {@code ALWAYS} append's return, an {@code INTERVAL} {@code flush()}'s result.
+     */
+    private final class Workload
+    {
+        private final FileStreamStore store;
+        private final SyncMode mode;
+        private final long seed;
+        private final int cycle;
+        private final int stateEvery;
+        private final AtomicLong acked;
+        private final AtomicLong appends = new AtomicLong();
+        private final AtomicLong acknowledgements = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<Thread> threads = new ArrayList<>();
+        private final List<Throwable> failures = new ArrayList<>();
+
+        Workload(final FileStreamStore store, final SyncMode mode, final long seed, final int cycle,
+            final int stateEvery, final AtomicLong acked)
+        {
+            this.store = store;
+            this.mode = mode;
+            this.seed = seed;
+            this.cycle = cycle;
+            this.stateEvery = stateEvery;
+            this.acked = acked;
+        }
+
+        void start()
+        {
+            for (int t = 0; t < THREADS; t++)
+            {
+                final int thread = t;
+                final Thread worker = new Thread(() -> run(thread), "powerloss-appender-" + t);
+                worker.setDaemon(true);
+                threads.add(worker);
+                worker.start();
+            }
+        }
+
+        private void run(final int thread)
+        {
+            final Random random = new Random(seed + thread);
+            final String subject = "c" + cycle + ".t" + thread;
+            try
+            {
+                for (int i = 1; running.get(); i++)
+                {
+                    final byte[] payload = new byte[random.nextInt(MAX_PAYLOAD + 1)];
+                    random.nextBytes(payload);
+                    final long seq = store.append(subject, null, payload);
+                    payloads.put(seq, payload);
+                    subjects.put(seq, subject);
+                    appends.incrementAndGet();
+                    if (mode == SyncMode.ALWAYS)
+                    {
+                        acked.accumulateAndGet(seq, Math::max);
+                        acknowledgements.incrementAndGet();
+                    }
+                    else if (random.nextInt(8) == 0)
+                    {
+                        acked.accumulateAndGet(store.flush().join(), Math::max);
+                        acknowledgements.incrementAndGet();
+                    }
+                    if (thread == 0 && stateEvery > 0 && i % stateEvery == 0)
+                    {
+                        store.writeFullState();
+                    }
+                }
+            }
+            catch (final Throwable ex)
+            {
+                synchronized (failures)
+                {
+                    failures.add(ex);
+                }
+            }
+        }
+
+        void awaitAppends(final long count, final String plan)
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            while (appends.get() < count)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    fail(plan + ": only " + appends.get() + " appends in " + TIMEOUT_SECONDS + " s; " + failures);
+                }
+                synchronized (failures)
+                {
+                    if (!failures.isEmpty())
+                    {
+                        throw new AssertionError(plan + ": an appender failed", failures.get(0));
+                    }
+                }
+                Thread.onSpinWait();
+            }
+        }
+
+        void stop(final String plan) throws InterruptedException
+        {
+            running.set(false);
+            for (final Thread thread : threads)
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+                assertThat(thread.isAlive()).as("%s: %s stopped", plan, thread.getName()).isFalse();
+            }
+            synchronized (failures)
+            {
+                if (!failures.isEmpty())
+                {
+                    throw new AssertionError(plan + ": an appender failed", failures.get(0));
+                }
+            }
+        }
+
+        long acknowledgedCount()
+        {
+            return acknowledgements.get();
+        }
+    }
+}

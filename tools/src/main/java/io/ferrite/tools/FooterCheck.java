@@ -1,0 +1,290 @@
+package io.ferrite.tools;
+
+import io.ferrite.crypto.AuthenticationFailedException;
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.crypto.BlockKey;
+import io.ferrite.crypto.CryptoException;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The footer of an encrypted block: the plaintext metadata ({@link BlockFooter}) the engine writes into the last
+ * {@link BlockFooterCodec#FOOTER_LENGTH} bytes of a block when it seals it, authenticated with an HMAC under the
+ * block's key. Read without decrypting anything.
+ * <p>
+ * With the block's key the MAC is verified ({@link BlockFooterCodec#decode}); without it the fields are read as they
+ * stand and reported as unverified — the layout is the one {@link BlockFooterCodec} documents, whose offsets the
+ * crypto module keeps package-private, so {@link #peek} mirrors them.
+ *
+ * @param offset  where the footer sits in the block file.
+ * @param fields  the footer's values (authenticated only when {@code status} is {@link Status#VERIFIED}), or null.
+ * @param problem what is wrong, or null.
+ */
+record FooterCheck(FooterCheck.Status status, long offset, BlockFooter fields, String problem)
+{
+    enum Status
+    {
+        /** No footer: the block was never sealed, or it was and the footer did not reach the disk before a crash. */
+        NONE("none"),
+        /** A footer whose MAC was not checked: no key was given. */
+        UNVERIFIED("unverified"),
+        /** A footer whose MAC verified under the block's key. */
+        VERIFIED("verified"),
+        /** A footer whose MAC does not verify: altered, moved from another block, or written under another key. */
+        TAMPERED("TAMPERED"),
+        /** Bytes where the footer goes that are not a footer this build reads. */
+        DAMAGED("DAMAGED");
+
+        private final String label;
+
+        Status(final String label)
+        {
+            this.label = label;
+        }
+
+        String label()
+        {
+            return label;
+        }
+    }
+
+    // BlockFooterCodec's layout (package-private there): little-endian longs after magic, version and reserved.
+    private static final int KEY_ID_OFFSET = 8;
+    private static final int LAST_CHECKSUM_OFFSET = 16;
+    private static final int FIRST_SEQ_OFFSET = 24;
+    private static final int LAST_SEQ_OFFSET = 32;
+    private static final int FIRST_TIME_OFFSET = 40;
+    private static final int LAST_TIME_OFFSET = 48;
+    private static final int MESSAGE_COUNT_OFFSET = 56;
+    private static final int BYTE_COUNT_OFFSET = 64;
+    private static final int DATA_END_OFFSET_OFFSET = 72;
+    private static final int FRAME_COUNT_OFFSET = 80;
+
+    /**
+     * Read the footer of a block file whose header was checked.
+     *
+     * @param key   the block's key (derived from the salt in its header, key id checked), or null: unverified.
+     * @return null when the header cannot be trusted to say where the footer is.
+     */
+    static FooterCheck read(
+        final FileChannel channel, final long fileSize, final BlockHeaderCheck header, final long blockId,
+        final BlockKey key, final BlockFooterCodec codec) throws IOException
+    {
+        final long at = header.footerOffset();
+        if (at < 0)
+        {
+            return null;
+        }
+        if (fileSize < at + BlockFooterCodec.FOOTER_LENGTH)
+        {
+            return new FooterCheck(Status.DAMAGED, at, null, "the file is " + fileSize + " bytes, too short to " +
+                "hold the footer its header places at offset " + at);
+        }
+        final ByteBuffer footer = ByteBuffer.allocate(BlockFooterCodec.FOOTER_LENGTH);
+        while (footer.hasRemaining())
+        {
+            if (channel.read(footer, at + footer.position()) < 0)
+            {
+                throw new EOFException("block footer ended early");
+            }
+        }
+        return of(footer, 0, at, header, blockId, key, codec);
+    }
+
+    /**
+     * Examine the footer held at {@code index} of {@code src}, which sits at {@code fileOffset} in its block file.
+     */
+    static FooterCheck of(
+        final ByteBuffer src, final int index, final long fileOffset, final BlockHeaderCheck header, final long blockId,
+        final BlockKey key, final BlockFooterCodec codec)
+    {
+        if (allZero(src, index))
+        {
+            return new FooterCheck(Status.NONE, fileOffset, null, null);
+        }
+        if (!BlockFooterCodec.looksLikeFooter(src, index))
+        {
+            return new FooterCheck(Status.DAMAGED, fileOffset, null, "the last " + BlockFooterCodec.FOOTER_LENGTH +
+                " bytes are neither zeros nor a block footer (no footer magic)");
+        }
+        if (null != key)
+        {
+            try
+            {
+                return new FooterCheck(Status.VERIFIED, fileOffset, codec.decode(key, blockId, src, index, fileOffset),
+                    null);
+            }
+            catch (final AuthenticationFailedException ex)
+            {
+                return new FooterCheck(Status.TAMPERED, fileOffset, null, "the footer's MAC does not verify under " +
+                    "the block's key: it was altered, moved from another block, or written under another key");
+            }
+            catch (final CryptoException ex)
+            {
+                return new FooterCheck(Status.DAMAGED, fileOffset, null, ex.getMessage());
+            }
+        }
+        final ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        final long keyId = le.getLong(index + KEY_ID_OFFSET);
+        if (header.trusted() && keyId != header.keyId())
+        {
+            return new FooterCheck(Status.DAMAGED, fileOffset, null, "the footer names block key " +
+                BlockKey.keyIdHex(keyId) + " but the header names " + BlockKey.keyIdHex(header.keyId()));
+        }
+        try
+        {
+            return new FooterCheck(Status.UNVERIFIED, fileOffset, peek(le, index), null);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return new FooterCheck(Status.DAMAGED, fileOffset, null, "the footer holds impossible values: " +
+                ex.getMessage());
+        }
+    }
+
+    /**
+     * @return the footer's fields as they stand, not authenticated.
+     * @throws IllegalArgumentException when a count or offset is negative.
+     */
+    private static BlockFooter peek(final ByteBuffer le, final int index)
+    {
+        return new BlockFooter(
+            le.getLong(index + LAST_CHECKSUM_OFFSET),
+            le.getLong(index + FIRST_SEQ_OFFSET),
+            le.getLong(index + LAST_SEQ_OFFSET),
+            le.getLong(index + FIRST_TIME_OFFSET),
+            le.getLong(index + LAST_TIME_OFFSET),
+            le.getLong(index + MESSAGE_COUNT_OFFSET),
+            le.getLong(index + BYTE_COUNT_OFFSET),
+            le.getLong(index + DATA_END_OFFSET_OFFSET),
+            le.getLong(index + FRAME_COUNT_OFFSET));
+    }
+
+    private static boolean allZero(final ByteBuffer src, final int index)
+    {
+        for (int i = 0; i < BlockFooterCodec.FOOTER_LENGTH; i++)
+        {
+            if (src.get(index + i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean isProblem()
+    {
+        return status == Status.TAMPERED || status == Status.DAMAGED;
+    }
+
+    boolean hasFields()
+    {
+        return null != fields;
+    }
+
+    /**
+     * @return this footer checked against what another source says of the block: null when they agree, else what
+     * differs.
+     */
+    FooterCheck against(final String source, final Expected expected)
+    {
+        if (null == fields)
+        {
+            return this;
+        }
+        final List<String> differences = expected.differences(fields);
+        if (differences.isEmpty())
+        {
+            return this;
+        }
+        return new FooterCheck(Status.DAMAGED, offset, fields, "the footer" + (status == Status.VERIFIED ?
+            " (authentic)" : "") + " and " + source + " disagree: " + String.join(", ", differences));
+    }
+
+    /**
+     * @return one line naming the file and offset, for a problem.
+     */
+    String describe(final Path file)
+    {
+        return file + " offset " + offset + ": " + (null == problem ? status.label() : problem);
+    }
+
+    String sequences()
+    {
+        if (null == fields)
+        {
+            return "-";
+        }
+        return fields.messageCount() == 0 ? "(no message) .." + fields.lastSeq() :
+            fields.firstSeq() + ".." + fields.lastSeq();
+    }
+
+    Map<String, Object> toJson()
+    {
+        final Map<String, Object> json = Json.object();
+        json.put("status", status.name().toLowerCase(Locale.ROOT));
+        json.put("offset", offset);
+        json.put("authenticated", status == Status.VERIFIED);
+        if (null != fields)
+        {
+            json.put("firstSeq", fields.firstSeq());
+            json.put("lastSeq", fields.lastSeq());
+            json.put("firstTime", Units.instant(fields.firstTime()));
+            json.put("lastTime", Units.instant(fields.lastTime()));
+            json.put("msgs", fields.messageCount());
+            json.put("msgBytes", fields.byteCount());
+            json.put("dataEnd", fields.dataEndOffset());
+            json.put("frames", fields.frameCount());
+            json.put("lastChecksum", Units.checksum((int)fields.lastChecksum()));
+        }
+        json.put("problem", problem);
+        return json;
+    }
+
+    /**
+     * What another source (state.db, a scan of the records) says a sealed block holds; null fields are not compared.
+     */
+    record Expected(Long firstSeq, long lastSeq, Long msgs, Long msgBytes, long dataEnd, Integer lastChecksum)
+    {
+        List<String> differences(final BlockFooter footer)
+        {
+            final List<String> differences = new ArrayList<>();
+            if (null != firstSeq && footer.firstSeq() != firstSeq)
+            {
+                differences.add("first sequence " + footer.firstSeq() + " vs " + firstSeq);
+            }
+            if (footer.lastSeq() != Math.max(0, lastSeq))
+            {
+                differences.add("last sequence " + footer.lastSeq() + " vs " + Math.max(0, lastSeq));
+            }
+            if (null != msgs && footer.messageCount() != msgs)
+            {
+                differences.add("messages " + footer.messageCount() + " vs " + msgs);
+            }
+            if (null != msgBytes && footer.byteCount() != msgBytes)
+            {
+                differences.add("message bytes " + footer.byteCount() + " vs " + msgBytes);
+            }
+            if (footer.dataEndOffset() != dataEnd)
+            {
+                differences.add("data end " + footer.dataEndOffset() + " vs " + dataEnd);
+            }
+            if (null != lastChecksum && footer.lastChecksum() != Integer.toUnsignedLong(lastChecksum))
+            {
+                differences.add("last checksum " + Units.checksum((int)footer.lastChecksum()) + " vs " +
+                    Units.checksum(lastChecksum));
+            }
+            return differences;
+        }
+    }
+}
