@@ -32,6 +32,8 @@ import static io.ferrite.block.RecordDescriptor.*;
  */
 public final class MessageBlock
 {
+    private static final byte[] NO_BYTES = new byte[0];
+
     private final long id;
     private final Path file;
     private final long baseSeq;
@@ -258,7 +260,7 @@ public final class MessageBlock
         {
             final UnsafeBuffer data = buffer();
             final int dataEnd = Math.min(limit, writeOffset);
-            table = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, null != crypto);
+            table = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, key);
             metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         }
         return table;
@@ -305,7 +307,7 @@ public final class MessageBlock
         }
         else
         {
-            cipher.seal(key, mapped, offset, seq, timestamp, subject, headers, payload);
+            cipher.seal(key, mapped, offset, seq, timestamp, TYPE_MESSAGE, subject, headers, payload);
             bodyEnd = subjectOffset(offset) + subjectLength + headers.length + payload.length + RecordCipher.OVERHEAD;
         }
         final int checksumOffset = checksumOffset(offset, frameLength);
@@ -321,20 +323,35 @@ public final class MessageBlock
      *
      * @return the record checksum.
      */
-    public int appendSkip(final long seq, final long timestamp, final Crc32c crc)
+    public int appendSkip(final long seq, final long timestamp, final Crc32c crc, final RecordCipher cipher)
     {
         final int offset = writeOffset;
         final UnsafeBuffer out = buffer;
-        out.putInt(offset + FRAME_LENGTH_OFFSET, MIN_FRAME_LENGTH);
+        final int frameLength = skipFrameLength();
+        out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
         out.putByte(offset + TYPE_OFFSET, TYPE_SKIP);
-        out.putByte(offset + FLAGS_OFFSET, (byte)0);
+        out.putByte(offset + FLAGS_OFFSET, null == key ? 0 : FLAG_ENCRYPTED);
         out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)0);
         out.putLong(offset + SEQUENCE_OFFSET, seq);
         out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
         out.putInt(offset + HEADERS_LENGTH_OFFSET, 0);
         out.putInt(offset + PAYLOAD_LENGTH_OFFSET, 0);
         out.putInt(offset + RESERVED_OFFSET, 0);
-        return seal(out, offset, MIN_FRAME_LENGTH, crc, 0);
+        if (null != key)
+        {
+            cipher.seal(key, mapped, offset, seq, timestamp, TYPE_SKIP, NO_BYTES, NO_BYTES, NO_BYTES);
+            final int bodyEnd = subjectOffset(offset) + RecordCipher.OVERHEAD;
+            out.setMemory(bodyEnd, checksumOffset(offset, frameLength) - bodyEnd, (byte)0);
+        }
+        return seal(out, offset, frameLength, crc, 0);
+    }
+
+    /**
+     * @return the frame length of a skip record in this block: an encrypted block authenticates skips too.
+     */
+    public int skipFrameLength()
+    {
+        return (int)frameLengthForContent(0, null != crypto);
     }
 
     private int seal(final UnsafeBuffer out, final int offset, final int frameLength, final Crc32c crc, final long seq)

@@ -32,9 +32,14 @@ import static io.ferrite.block.RecordDescriptor.*;
  */
 public final class RecordCipher
 {
-    /** Authenticated copies of header fields that lead the sealed body: timestamp, subject and headers lengths. */
+    /**
+     * Authenticated copies of header fields that lead the sealed body: timestamp (64), subject length (16), record
+     * type (8), reserved (8), headers length (32). The type makes a skip record as unforgeable as a message: turning a
+     * message into a skip (to make it vanish) fails authentication.
+     */
     private static final int PREFIX_LENGTH = 16;
     private static final int PREFIX_SUBJECT_LENGTH = Long.BYTES;
+    private static final int PREFIX_TYPE = Long.BYTES + Short.BYTES;
     private static final int PREFIX_HEADERS_LENGTH = Long.BYTES + Integer.BYTES;
 
     /** Bytes an encrypted body adds to the plaintext one: the authenticated header copies and the tag. */
@@ -47,17 +52,20 @@ public final class RecordCipher
     private ByteBuffer mappedView;
 
     /**
-     * Encrypt a message body into the block at {@code recordOffset + HEADER_LENGTH}.
+     * Encrypt a record body into the block at {@code recordOffset + HEADER_LENGTH}: a message's, or a skip record's
+     * (empty subject, headers and payload: only the authenticated prefix).
      */
     public void seal(
         final BlockKey key, final ByteBuffer mapped, final int recordOffset, final long seq, final long timestamp,
-        final byte[] subject, final byte[] headers, final byte[] payload)
+        final byte type, final byte[] subject, final byte[] headers, final byte[] payload)
     {
         final int subjectLength = subject.length;
         final int plainLength = PREFIX_LENGTH + subjectLength + headers.length + payload.length;
         ensureStaging(plainLength);
         stagingView.putLong(0, timestamp);
-        stagingView.putInt(PREFIX_SUBJECT_LENGTH, subjectLength);
+        stagingView.putShort(PREFIX_SUBJECT_LENGTH, (short)subjectLength);
+        stagingView.putByte(PREFIX_TYPE, type);
+        stagingView.putByte(PREFIX_TYPE + 1, (byte)0);
         stagingView.putInt(PREFIX_HEADERS_LENGTH, headers.length);
         stagingView.putBytes(PREFIX_LENGTH, subject);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength, headers);
@@ -104,11 +112,12 @@ public final class RecordCipher
             throw new CorruptRecordException("record timestamp does not match its authenticated copy", file,
                 recordOffset, seq);
         }
-        if (stagingView.getInt(prefix + PREFIX_SUBJECT_LENGTH) != subjectLength ||
-            stagingView.getInt(prefix + PREFIX_HEADERS_LENGTH) != headersLength)
+        if ((stagingView.getShort(prefix + PREFIX_SUBJECT_LENGTH) & 0xFFFF) != subjectLength ||
+            stagingView.getInt(prefix + PREFIX_HEADERS_LENGTH) != headersLength ||
+            stagingView.getByte(prefix + PREFIX_TYPE) != block.getByte(recordOffset + TYPE_OFFSET))
         {
-            throw new CorruptRecordException("record subject or headers length does not match its authenticated copy",
-                file, recordOffset, seq);
+            throw new CorruptRecordException("record type, subject or headers length does not match its " +
+                "authenticated copy", file, recordOffset, seq);
         }
         // The authenticated copies have served; the plaintext view needs the header itself in front of the subject.
         stagingView.putBytes(0, block, recordOffset, HEADER_LENGTH);

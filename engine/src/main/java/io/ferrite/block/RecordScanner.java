@@ -194,7 +194,7 @@ public final class RecordScanner
         final boolean sealed = (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
         return isKnownType(type) &&
             headersLength >= 0 && payloadLength >= 0 &&
-            sealed == (encrypted && type == TYPE_MESSAGE) &&
+            sealed == encrypted &&
             frameLengthForContent((long)subjectLength + headersLength + payloadLength, sealed) == frameLength &&
             buffer.getLong(offset + SEQUENCE_OFFSET) > afterSeq;
     }

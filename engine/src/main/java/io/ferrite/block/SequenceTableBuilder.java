@@ -1,10 +1,12 @@
 package io.ferrite.block;
 
+import io.ferrite.crypto.BlockKey;
 import io.ferrite.index.SequenceTable;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 
 import static io.ferrite.block.RecordDescriptor.TYPE_MESSAGE;
@@ -23,12 +25,18 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     private static final Logger LOG = LoggerFactory.getLogger(SequenceTableBuilder.class);
 
     private final Path file;
+    /** Null for a plaintext block. */
+    private final BlockKey key;
+    private final MappedByteBuffer mapped;
+    private RecordCipher cipher;
     private final SequenceTable table;
     private long lastSeq;
     private int pendingDamageOffset = -1;
 
-    private SequenceTableBuilder(final Path file, final long baseSeq)
+    private SequenceTableBuilder(final Path file, final long baseSeq, final BlockKey key, final MappedByteBuffer mapped)
     {
+        this.key = key;
+        this.mapped = mapped;
         this.file = file;
         this.table = new SequenceTable(baseSeq);
         this.lastSeq = baseSeq - 1;
@@ -40,11 +48,11 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
      * @return the table; bytes scanned are {@code dataEnd - DATA_OFFSET}.
      */
     static SequenceTable build(
-        final Path file, final UnsafeBuffer buffer, final java.nio.MappedByteBuffer mapped, final long baseSeq,
-        final int dataEnd, final long knownLastSeq, final boolean encrypted)
+        final Path file, final UnsafeBuffer buffer, final MappedByteBuffer mapped, final long baseSeq,
+        final int dataEnd, final long knownLastSeq, final BlockKey key)
     {
-        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq);
-        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, encrypted)
+        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped);
+        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
         if (end < dataEnd && builder.pendingDamageOffset < 0)
         {
@@ -60,8 +68,9 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
         final int checksum)
     {
         markPendingUpTo(seq - 1);
-        if (type == TYPE_MESSAGE)
+        if (type == TYPE_MESSAGE || !isAuthentic(buffer, offset, seq))
         {
+            // A skip that does not authenticate may be a message forged into a skip: reading it must fail, not vanish.
             table.put(seq, offset);
         }
         lastSeq = seq;
@@ -81,6 +90,25 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
         else if (pendingDamageOffset < 0)
         {
             pendingDamageOffset = from;
+        }
+    }
+
+    private boolean isAuthentic(final UnsafeBuffer buffer, final int offset, final long seq)
+    {
+        if (null == key)
+        {
+            return true;
+        }
+        cipher = null == cipher ? new RecordCipher() : cipher;
+        try
+        {
+            cipher.open(key, mapped, buffer, offset, seq, file);
+            return true;
+        }
+        catch (final io.ferrite.store.CorruptRecordException ex)
+        {
+            LOG.warn("{}", ex.getMessage());
+            return false;
         }
     }
 

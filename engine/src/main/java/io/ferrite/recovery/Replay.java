@@ -165,8 +165,10 @@ final class Replay implements RecordScanner.Visitor
         }
         lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
         final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
+        // A block that is not the last was filled and left: zeros inside it followed by records are damage, so its
+        // scan probes past them (only up to its own end). The last block's zero tail is where appends continue.
         final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
-            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, false, this);
+            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, !isLast, this);
         final long truncatedSize = target.truncatedSize() >= 0 ?
             target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
         if (truncatedSize >= 0)
@@ -200,7 +202,9 @@ final class Replay implements RecordScanner.Visitor
         final int checksum)
     {
         final boolean replaying = offset >= replayFrom;
-        final DirectBuffer subjectSource = replaying && type == TYPE_MESSAGE ?
+        // Messages are authenticated here only where they are replayed (elsewhere on first read); skips always, since
+        // a message forged into a skip would otherwise vanish without a trace.
+        final DirectBuffer subjectSource = replaying && type == TYPE_MESSAGE || type == TYPE_SKIP ?
             subjectSource(buffer, offset, seq) : buffer;
         if (null == subjectSource)
         {

@@ -160,8 +160,9 @@ final class StreamWriter
         {
             ensureOpen();
             final long seq = index.lastSeq() + 1;
-            final MessageBlock block = blockWithRoomFor(RecordDescriptor.MIN_FRAME_LENGTH, seq);
-            final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc);
+            final MessageBlock block = blockWithRoomFor(
+                (int)RecordDescriptor.frameLengthForContent(0, null != crypto), seq);
+            final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc, cipher);
             index.blockIndex().onSkip(index.blockCount() - 1, seq, block.writeOffset(), checksum);
             index.onSkip(seq);
             index.publish();

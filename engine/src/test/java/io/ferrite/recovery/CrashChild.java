@@ -42,7 +42,8 @@ public final class CrashChild
      */
     public static StreamConfig config(final int blockSize, final int maxPayload, final byte[] key)
     {
-        final StreamConfig.Builder builder = StreamConfig.builder(STREAM).blockSize(blockSize).maxMsgSize(maxPayload + 64);
+        final StreamConfig.Builder builder =
+            StreamConfig.builder(STREAM).blockSize(blockSize).maxMsgSize(maxPayload + 64);
         return (null == key ? builder : builder.encryptionKey(key)).build();
     }
 

@@ -111,8 +111,8 @@ class CrashRecoveryTest
             tornTails += verified.tornTail ? 1 : 0;
         }
         assertThat(flushedHigh).as("seed=%d: the children flushed something", seed).isPositive();
-        System.out.println("CrashRecoveryTest (" + mode + "): seed=" + seed + ", " + cycles + " cycles, " + flushedHigh +
-            " messages flushed, " + BlockFiles.blocks(streamDir).size() + " blocks, " + tornTails + " torn tails, " +
+        System.out.println("CrashRecoveryTest (" + mode + "): seed=" + seed + ", " + cycles + " cycles, " +
+            flushedHigh + " messages flushed, " + BlockFiles.blocks(streamDir).size() + " blocks, " + tornTails + " torn tails, " +
             interruptedRolls + " kills inside a block roll" + (null == audit ? "" : ", nonce audit: " + audit.pairs() +
             " (key id, nonce) pairs under " + audit.blockKeys() + " block keys, " + audit.tornRecords() +
             " torn records, " + audit.stateKeys() + " state.db keys"));

@@ -91,7 +91,8 @@ public final class EncryptedBlocks
     public static BlockFooter footer(final byte[] block, final byte[] streamKey)
     {
         final int at = footerOffset(block);
-        return new BlockFooterCodec().decode(blockKey(block, streamKey), blockId(block), ByteBuffer.wrap(block), at, at);
+        return new BlockFooterCodec().decode(
+            blockKey(block, streamKey), blockId(block), ByteBuffer.wrap(block), at, at);
     }
 
     /**
@@ -115,7 +116,8 @@ public final class EncryptedBlocks
         while (offset + RecordDescriptor.HEADER_LENGTH <= limit)
         {
             final int frameLength = bytes.getInt(offset + RecordDescriptor.FRAME_LENGTH_OFFSET);
-            if (frameLength < RecordDescriptor.MIN_FRAME_LENGTH || (frameLength & 7) != 0 || offset + frameLength > limit)
+            if (frameLength < RecordDescriptor.MIN_FRAME_LENGTH || (frameLength & 7) != 0 ||
+                offset + frameLength > limit)
             {
                 break;
             }

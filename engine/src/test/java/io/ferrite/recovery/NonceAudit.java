@@ -61,8 +61,8 @@ public final class NonceAudit
             final long keyId = EncryptedBlocks.headerKeyId(bytes);
             if (key.keyId() != keyId)
             {
-                violations.add(file + ": header key id " + BlockKey.keyIdHex(keyId) + " is not the one its salt derives, " +
-                    key);
+                violations.add(file + ": header key id " + BlockKey.keyIdHex(keyId) +
+                    " is not the one its salt derives, " + key);
             }
             final String owner = blockOfKey.putIfAbsent(keyId, file);
             if (null != owner && !owner.equals(file))
@@ -83,8 +83,8 @@ public final class NonceAudit
                 if (null != seen && (!seen.file.equals(file) || seen.offset != record.offset() ||
                     !Arrays.equals(seen.bytes, record.bytes())))
                 {
-                    violations.add("(key " + pair + ") sealed twice: seq " + record.seq() + " in " + seen.file + " at " +
-                        seen.offset + " (snapshot " + seen.snapshot + ") and in " + file + " at " + record.offset() +
+                    violations.add("(key " + pair + ") sealed twice: seq " + record.seq() + " in " + seen.file +
+                        " at " + seen.offset + " (snapshot " + seen.snapshot + ") and in " + file + " at " + record.offset() +
                         " (snapshot " + snapshots + ")" + (record.complete() ? "" : ", torn"));
                 }
             }

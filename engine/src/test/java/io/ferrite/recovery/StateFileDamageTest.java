@@ -62,7 +62,8 @@ class StateFileDamageTest
     {
         for (final StreamMode streamMode : StreamMode.values())
         {
-            final StreamConfig config = streamMode.config(StreamConfig.builder("state").blockSize(8192).maxMsgSize(512));
+            final StreamConfig config =
+                streamMode.config(StreamConfig.builder("state").blockSize(8192).maxMsgSize(512));
             final Path golden = goldenRoot.resolve("golden-" + streamMode);
             long goldenLast = 0;
             final StreamState goldenState;

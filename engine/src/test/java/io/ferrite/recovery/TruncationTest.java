@@ -171,7 +171,8 @@ class TruncationTest
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
-            context = mode + ": cut " + block.getFileName() + " at " + cut + ", state.db " + (keepState ? "kept" : "deleted") +
+            context = mode + ": cut " + block.getFileName() + " at " + cut + ", state.db " +
+                (keepState ? "kept" : "deleted") +
                 ", lost " + lost + "\nreport " + report;
             assertThat(store.state().lastSeq()).as(context).isEqualTo(expectedLast);
             for (long seq = 1; seq <= goldenLast; seq++)

@@ -1,5 +1,6 @@
 package io.ferrite.store;
 
+import io.ferrite.recovery.StreamMode;
 import io.ferrite.recovery.TestMessages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,17 +28,25 @@ class ConcurrentReadersTest
     private static final int APPENDS = 30_000;
     private static final long MIN_READS_PER_READER = 20_000;
     private static final long MAX_READS_PER_READER = 2_000_000;
-    private static final StreamConfig CONFIG = StreamConfig.builder("concurrent").blockSize(64 * 1024).maxMsgSize(512)
-        .build();
+    private final StreamConfig config = mode().config(
+        StreamConfig.builder("concurrent").blockSize(64 * 1024).maxMsgSize(512));
     private static final TestMessages MESSAGES = new TestMessages(300);
 
     @TempDir
     Path dir;
 
+    /**
+     * @return the kind of stream raced; {@link EncryptedConcurrentReadersTest} races an encrypted one.
+     */
+    StreamMode mode()
+    {
+        return StreamMode.PLAINTEXT;
+    }
+
     @Test
     void readersOnlyEverSeeCompleteRecordsWhileAnAppenderWritesAndRollsBlocks() throws InterruptedException
     {
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             race(store, 0);
             assertThat(store.stats().blocksCreated()).as("the appender rolled blocks under the readers")
@@ -48,14 +57,14 @@ class ConcurrentReadersTest
     @Test
     void readersRacingToMapSealedBlocksAfterReopenSeeCompleteRecords() throws InterruptedException
     {
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             for (int i = 0; i < APPENDS; i++)
             {
                 MESSAGES.appendNext(store);
             }
         }
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().outcome()).isEqualTo(RecoveryReport.Outcome.LOADED_STATE);
             race(store, APPENDS);
@@ -67,7 +76,7 @@ class ConcurrentReadersTest
     {
         final int appends = 200_000;
         final byte[] payload = new byte[16];
-        try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             store.append("hot", null, payload);
             final AtomicBoolean done = new AtomicBoolean();

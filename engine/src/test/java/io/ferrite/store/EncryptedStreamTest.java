@@ -159,7 +159,8 @@ class EncryptedStreamTest
             final List<StoredMessage> expected = model.values().stream()
                 .filter((message) -> io.ferrite.index.Subjects.matches(filter, message.subject())).toList();
             final List<StoredMessage> actual = new ArrayList<>();
-            for (StoredMessage next = store.loadNext(filter, 1); null != next; next = store.loadNext(filter, next.seq() + 1))
+            for (StoredMessage next = store.loadNext(filter, 1); null != next;
+                next = store.loadNext(filter, next.seq() + 1))
             {
                 actual.add(next);
             }
@@ -195,7 +196,8 @@ class EncryptedStreamTest
         for (int i = 0; i < blocks.size(); i++)
         {
             final byte[] block = BlockFiles.readAll(blocks.get(i));
-            assertThat(EncryptedBlocks.blockKey(block, streamKey).keyId()).as("key id in the header of %s", blocks.get(i))
+            assertThat(EncryptedBlocks.blockKey(block, streamKey).keyId())
+                .as("key id in the header of %s", blocks.get(i))
                 .isEqualTo(EncryptedBlocks.headerKeyId(block));
             assertThat(keyIds.add(EncryptedBlocks.headerKeyId(block))).as("key of %s is fresh", blocks.get(i)).isTrue();
             if (i < blocks.size() - 1)
@@ -223,7 +225,8 @@ class EncryptedStreamTest
         final StreamConfig wrong = StreamConfig.builder(NAME).blockSize(4096).maxMsgSize(1024)
             .encryptionKey(StreamMode.WRONG_KEY).build();
 
-        final StoreException failure = catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(dir, wrong));
+        final StoreException failure =
+            catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(dir, wrong));
         assertThat(failure).as("a wrong key is a StoreException").isNotNull();
         assertThat(failure.getMessage()).startsWith("key does not match stream " + NAME);
         assertThat(failure.getCause()).isInstanceOf(KeyMismatchException.class)
@@ -254,7 +257,8 @@ class EncryptedStreamTest
         writeAndClose();
         final Map<String, byte[]> before = snapshot(dir);
         final StreamConfig noKey = StreamConfig.builder(NAME).blockSize(4096).maxMsgSize(1024).build();
-        final StoreException missing = catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(dir, noKey));
+        final StoreException missing =
+            catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(dir, noKey));
         assertThat(missing).isNotNull();
         assertThat(missing.getMessage()).contains("stream " + NAME + " is encrypted")
             .contains("open it with its encryption key");
@@ -266,7 +270,8 @@ class EncryptedStreamTest
             store.append("a", null, new byte[] {1, 2, 3});
         }
         final Map<String, byte[]> plainBefore = snapshot(plainDir);
-        final StoreException extra = catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(plainDir, CONFIG));
+        final StoreException extra =
+            catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(plainDir, CONFIG));
         assertThat(extra).isNotNull();
         assertThat(extra.getMessage()).contains("stream " + NAME + " is not encrypted")
             .contains("open it without an encryption key");
@@ -278,7 +283,8 @@ class EncryptedStreamTest
         }
 
         delete(dir.resolve("stream.key"));
-        final StoreException noKeyFile = catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(dir, CONFIG));
+        final StoreException noKeyFile =
+            catchThrowableOfType(StoreException.class, () -> FileStreamStore.open(dir, CONFIG));
         assertThat(noKeyFile).as("an encrypted stream whose key file is gone").isNotNull();
         assertThat(noKeyFile.file()).isEqualTo(dir.resolve("stream.key"));
     }

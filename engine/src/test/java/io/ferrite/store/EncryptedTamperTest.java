@@ -27,6 +27,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -71,9 +72,21 @@ class EncryptedTamperTest
     private static long lastSeq;
     private static Path scratch;
 
-    private enum Outcome2
+    /**
+     * What became of one tampered store.
+     */
+    private enum Verdict
     {
-        DETECTED_AT_OPEN, DETECTED_AT_READ, REPORTED, STATE_REJECTED, HARMLESS
+        /** Open failed with a StoreException naming the file (or stream.json named another stream). */
+        DETECTED_AT_OPEN,
+        /** Open succeeded; reading some sequence raised a StoreException naming the file, offset and sequence. */
+        DETECTED_AT_READ,
+        /** Every read was the original or absent, and the recovery report lists the loss. */
+        REPORTED,
+        /** state.db was rejected (recovery says why) and rebuilt from the blocks; every message intact. */
+        STATE_REJECTED,
+        /** Nothing noticed and nothing changed: every message read back byte for byte, report clean. */
+        HARMLESS
     }
 
     @BeforeAll
@@ -84,7 +97,8 @@ class EncryptedTamperTest
         try (FileStreamStore store = FileStreamStore.open(golden, CONFIG))
         {
             int i = 0;
-            while (BlockFiles.blocks(golden).size() < 3 || BlockFiles.frames(last(BlockFiles.blocks(golden))).size() < 6)
+            while (BlockFiles.blocks(golden).size() < 3 ||
+                BlockFiles.frames(last(BlockFiles.blocks(golden))).size() < 6)
             {
                 if (i == 7)
                 {
@@ -164,7 +178,7 @@ class EncryptedTamperTest
         }
         if (offset >= EncryptedBlocks.footerOffset(block))
         {
-            return tail ? "tail block footer space (unsealed, zero)" : "sealed block footer";
+            return tail ? "tail block footer space (unsealed)" : "sealed block footer";
         }
         return tail ? "tail block unused (zero)" : "sealed block unused (zero)";
     }
@@ -229,7 +243,7 @@ class EncryptedTamperTest
     @Test
     void everyFlippedByteIsDetectedOrHarmlessAndNoAlteredMessageIsEverReturned()
     {
-        final Map<String, EnumMap<Outcome2, Integer>> tally = new TreeMap<>();
+        final Map<String, EnumMap<Verdict, Integer>> tally = new TreeMap<>();
         final List<String> failures = new ArrayList<>();
         int cases = 0;
         final long start = System.nanoTime();
@@ -247,14 +261,14 @@ class EncryptedTamperTest
                     final byte[] flipped = files.get(file).clone();
                     flipped[offset] = (byte)~flipped[offset];
                     files.put(file, flipped);
-                    final Outcome2 outcome = openAndReadEverything(files, what, failures);
-                    tally.computeIfAbsent(region, (r) -> new EnumMap<>(Outcome2.class)).merge(outcome, 1, Integer::sum);
+                    final Verdict outcome = openAndReadEverything(files, what, failures);
+                    tally.computeIfAbsent(region, (r) -> new EnumMap<>(Verdict.class)).merge(outcome, 1, Integer::sum);
                     cases++;
-                    if (region.endsWith("record") && outcome == Outcome2.HARMLESS)
+                    if (region.endsWith("record") && outcome == Verdict.HARMLESS)
                     {
                         failures.add(what + ": a flip inside a record went undetected");
                     }
-                    if (region.endsWith("header") && outcome == Outcome2.HARMLESS)
+                    if (region.endsWith("header") && outcome == Verdict.HARMLESS)
                     {
                         failures.add(what + ": a flip in a block header went undetected");
                     }
@@ -266,7 +280,7 @@ class EncryptedTamperTest
             System.setErr(err);
         }
 
-        final EnumMap<Outcome2, Integer> totals = new EnumMap<>(Outcome2.class);
+        final EnumMap<Verdict, Integer> totals = new EnumMap<>(Verdict.class);
         final StringBuilder table = new StringBuilder("EncryptedTamperTest sweep: " + cases + " flips over " +
             pristine.values().stream().mapToInt((b) -> b.length).sum() + " bytes of " + pristine.size() + " files in " +
             (System.nanoTime() - start) / 1_000_000 + " ms (zero-filled unused space every " + UNUSED_STRIDE +
@@ -281,15 +295,15 @@ class EncryptedTamperTest
 
         assertThat(failures).as("%s", table).isEmpty();
         assertThat(tally.get("sealed block record")).as("flips in sealed records are found by the read")
-            .containsOnlyKeys(Outcome2.DETECTED_AT_READ);
-        assertThat(tally.get("stream.key")).containsOnlyKeys(Outcome2.DETECTED_AT_OPEN);
-        assertThat(tally.get("state.db")).containsOnlyKeys(Outcome2.STATE_REJECTED);
+            .containsOnlyKeys(Verdict.DETECTED_AT_READ);
+        assertThat(tally.get("stream.key")).containsOnlyKeys(Verdict.DETECTED_AT_OPEN);
+        assertThat(tally.get("state.db")).containsOnlyKeys(Verdict.STATE_REJECTED);
     }
 
     /**
      * Write the files, open, read every sequence, close; check the rules.
      */
-    private static Outcome2 openAndReadEverything(
+    private static Verdict openAndReadEverything(
         final Map<String, byte[]> files, final String what, final List<String> failures)
     {
         final Path dir = scratch.resolve("case");
@@ -307,7 +321,7 @@ class EncryptedTamperTest
                 {
                     failures.add(what + ": open failed without naming a file: " + ex);
                 }
-                return Outcome2.DETECTED_AT_OPEN;
+                return Verdict.DETECTED_AT_OPEN;
             }
             catch (final IllegalArgumentException ex)
             {
@@ -316,12 +330,12 @@ class EncryptedTamperTest
                 {
                     failures.add(what + ": open threw " + ex);
                 }
-                return Outcome2.DETECTED_AT_OPEN;
+                return Verdict.DETECTED_AT_OPEN;
             }
             catch (final RuntimeException ex)
             {
                 failures.add(what + ": open threw " + ex);
-                return Outcome2.DETECTED_AT_OPEN;
+                return Verdict.DETECTED_AT_OPEN;
             }
             boolean detectedAtRead = false;
             final RecoveryReport report = store.recoveryReport();
@@ -379,14 +393,14 @@ class EncryptedTamperTest
             }
             if (detectedAtRead)
             {
-                return Outcome2.DETECTED_AT_READ;
+                return Verdict.DETECTED_AT_READ;
             }
             if (!report.isClean())
             {
-                return Outcome2.REPORTED;
+                return Verdict.REPORTED;
             }
             return report.outcome() == Outcome.REBUILT_FROM_BLOCKS && report.reason().contains("state.db") ?
-                Outcome2.STATE_REJECTED : Outcome2.HARMLESS;
+                Verdict.STATE_REJECTED : Verdict.HARMLESS;
         }
         finally
         {
@@ -424,14 +438,16 @@ class EncryptedTamperTest
             final int[] lastFrame = frames.get(frames.size() - 1);
             assertThat(footer.lastSeq()).isEqualTo(lastRecord.getLong(lastFrame[0] + RecordDescriptor.SEQUENCE_OFFSET));
             assertThat(footer.lastChecksum()).isEqualTo(
-                Integer.toUnsignedLong(lastRecord.getInt(lastFrame[0] + lastFrame[1] - RecordDescriptor.CHECKSUM_LENGTH)));
+                Integer.toUnsignedLong(
+                    lastRecord.getInt(lastFrame[0] + lastFrame[1] - RecordDescriptor.CHECKSUM_LENGTH)));
 
             final int at = EncryptedBlocks.footerOffset(block);
             for (int i = 0; i < BlockFooterCodec.FOOTER_LENGTH; i++)
             {
                 final byte[] tampered = block.clone();
                 tampered[at + i] ^= (byte)(1 << (i % 8));
-                assertThat(catchThrowableOfType(CryptoException.class, () -> EncryptedBlocks.footer(tampered, streamKey)))
+                assertThat(catchThrowableOfType(CryptoException.class,
+                    () -> EncryptedBlocks.footer(tampered, streamKey)))
                     .as("footer of %s with byte %d flipped", file, i).isNotNull();
             }
         }
@@ -440,7 +456,8 @@ class EncryptedTamperTest
         final byte[] second = pristine.get(sealed.get(1));
         final int at = EncryptedBlocks.footerOffset(first);
         System.arraycopy(second, at, first, at, BlockFooterCodec.FOOTER_LENGTH);
-        assertThat(catchThrowableOfType(CryptoException.class, () -> EncryptedBlocks.footer(first, streamKey))).isNotNull();
+        assertThat(catchThrowableOfType(CryptoException.class, () -> EncryptedBlocks.footer(first, streamKey)))
+            .isNotNull();
     }
 
     /**
@@ -623,15 +640,55 @@ class EncryptedTamperTest
                         forgeChecksums(block, victim[0]);
                         files.put(file, block);
                         final List<String> failures = new ArrayList<>();
-                        final Outcome2 outcome = openAndReadEverything(files, name, failures);
+                        final Verdict outcome = openAndReadEverything(files, name, failures);
                         assertThat(failures).as(name).isEmpty();
-                        assertThat(outcome).as(name).isIn(Outcome2.DETECTED_AT_READ, Outcome2.REPORTED,
-                            Outcome2.DETECTED_AT_OPEN);
+                        assertThat(outcome).as(name).isIn(Verdict.DETECTED_AT_READ, Verdict.REPORTED,
+                            Verdict.DETECTED_AT_OPEN);
                     }));
                 }
             });
         }
         return tests.stream();
+    }
+
+    /**
+     * An attacker who recomputes checksums turns a message into a skip record (and zeroes the rest of its frame), to
+     * make it vanish. Skip records in an encrypted block are sealed like messages (their authenticated prefix carries
+     * the record type), so a plaintext-flagged skip is not a valid record there and a sealed-flagged one does not
+     * authenticate: either way the sequence reads as corrupt or is reported, never silently absent.
+     */
+    @Test
+    void aMessageForgedIntoASkipRecordIsNeverSilentlyDropped()
+    {
+        final String file = sealedBlocks().get(1);
+        final int[] victim = victim(file);
+        for (final boolean keepState : new boolean[] {true, false})
+        {
+          for (final boolean sealedFlag : new boolean[] {false, true})
+          {
+            final Map<String, byte[]> files = new LinkedHashMap<>(pristine);
+            if (!keepState)
+            {
+                files.remove("state.db");
+            }
+            final byte[] block = files.get(file).clone();
+            final ByteBuffer bytes = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
+            final long seq = bytes.getLong(victim[0] + RecordDescriptor.SEQUENCE_OFFSET);
+            Arrays.fill(block, victim[0], victim[0] + victim[1], (byte)0);
+            bytes.putInt(victim[0] + RecordDescriptor.FRAME_LENGTH_OFFSET, sealedFlag ?
+                (int)RecordDescriptor.frameLengthForContent(0, true) : RecordDescriptor.MIN_FRAME_LENGTH);
+            bytes.put(victim[0] + RecordDescriptor.TYPE_OFFSET, RecordDescriptor.TYPE_SKIP);
+            bytes.put(victim[0] + RecordDescriptor.FLAGS_OFFSET, sealedFlag ? RecordDescriptor.FLAG_ENCRYPTED : 0);
+            bytes.putLong(victim[0] + RecordDescriptor.SEQUENCE_OFFSET, seq);
+            bytes.putLong(victim[0] + RecordDescriptor.TIMESTAMP_OFFSET, 1);
+            forgeChecksums(block, victim[0]);
+            files.put(file, block);
+            final List<String> failures = new ArrayList<>();
+            openAndReadEverything(files, "seq " + seq + " forged into a " + (sealedFlag ? "sealed" : "plaintext") +
+                " skip record, state.db " + (keepState ? "kept" : "deleted"), failures);
+            assertThat(failures).isEmpty();
+          }
+        }
     }
 
     /**
@@ -659,11 +716,12 @@ class EncryptedTamperTest
             final ByteBuffer bytes = ByteBuffer.wrap(forged).order(ByteOrder.LITTLE_ENDIAN);
             forgery.accept(bytes);
             bytes.putInt(StateDescriptor.BODY_CHECKSUM_OFFSET, crc(forged, body, forged.length - body));
-            bytes.putInt(StateDescriptor.HEADER_CHECKSUM_OFFSET, crc(forged, 0, StateDescriptor.HEADER_CHECKSUM_OFFSET));
+            bytes.putInt(StateDescriptor.HEADER_CHECKSUM_OFFSET,
+                crc(forged, 0, StateDescriptor.HEADER_CHECKSUM_OFFSET));
             final Map<String, byte[]> files = new LinkedHashMap<>(pristine);
             files.put("state.db", forged);
             final List<String> failures = new ArrayList<>();
-            assertThat(openAndReadEverything(files, what, failures)).as(what).isEqualTo(Outcome2.STATE_REJECTED);
+            assertThat(openAndReadEverything(files, what, failures)).as(what).isEqualTo(Verdict.STATE_REJECTED);
             assertThat(failures).as(what).isEmpty();
         })));
         return tests.stream();
@@ -677,8 +735,10 @@ class EncryptedTamperTest
     Stream<DynamicTest> aForgedBlockHeaderIsDetected()
     {
         final Map<String, Consumer<ByteBuffer>> forgeries = new LinkedHashMap<>();
-        forgeries.put("salt", (b) -> b.put(BlockDescriptor.SALT_OFFSET + 5, (byte)~b.get(BlockDescriptor.SALT_OFFSET + 5)));
-        forgeries.put("key id", (b) -> b.putLong(BlockDescriptor.KEY_ID_OFFSET, b.getLong(BlockDescriptor.KEY_ID_OFFSET) + 1));
+        forgeries.put("salt", (b) ->
+            b.put(BlockDescriptor.SALT_OFFSET + 5, (byte)~b.get(BlockDescriptor.SALT_OFFSET + 5)));
+        forgeries.put("key id", (b) ->
+            b.putLong(BlockDescriptor.KEY_ID_OFFSET, b.getLong(BlockDescriptor.KEY_ID_OFFSET) + 1));
         forgeries.put("encrypted flag cleared", (b) -> b.putInt(BlockDescriptor.FLAGS_OFFSET, 0));
         forgeries.put("salt and key id of another block", (b) ->
         {
@@ -694,22 +754,23 @@ class EncryptedTamperTest
                 final byte[] block = pristine.get(file).clone();
                 final ByteBuffer bytes = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
                 forgery.accept(bytes);
-                bytes.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, crc(block, 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET));
+                bytes.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET,
+                    crc(block, 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET));
                 final Map<String, byte[]> files = new LinkedHashMap<>(pristine);
                 files.put(file, block);
                 final List<String> failures = new ArrayList<>();
-                final Outcome2 outcome = openAndReadEverything(files, what, failures);
+                final Verdict outcome = openAndReadEverything(files, what, failures);
                 assertThat(failures).as(what).isEmpty();
                 // A sealed block is opened by its first read. The tail is opened at recovery, but the state path
                 // decrypts none of the records the state covers: a key taken from another block of the same stream is
                 // consistent on its face and is caught when the records fail to authenticate.
                 if (file.equals(lastBlockName()) && !what.contains("another block"))
                 {
-                    assertThat(outcome).as(what).isEqualTo(Outcome2.DETECTED_AT_OPEN);
+                    assertThat(outcome).as(what).isEqualTo(Verdict.DETECTED_AT_OPEN);
                 }
                 else
                 {
-                    assertThat(outcome).as(what).isEqualTo(Outcome2.DETECTED_AT_READ);
+                    assertThat(outcome).as(what).isEqualTo(Verdict.DETECTED_AT_READ);
                 }
             })));
         }
