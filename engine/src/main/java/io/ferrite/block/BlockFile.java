@@ -110,37 +110,6 @@ public final class BlockFile
     }
 
     /**
-     * @return whether the file is at least a header long and holds nothing but zeros: a block whose roll never became
-     * durable, with nothing in it to lose. Reads the whole file; only called when opening it already failed.
-     */
-    public static boolean isUnwritten(final Path file)
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            if (channel.size() < BlockDescriptor.HEADER_LENGTH)
-            {
-                return false;
-            }
-            final ByteBuffer chunk = ByteBuffer.allocate(FILL_CHUNK);
-            while (channel.read(chunk.clear()) > 0)
-            {
-                for (int i = 0; i < chunk.position(); i++)
-                {
-                    if (chunk.get(i) != 0)
-                    {
-                        return false;
-                    }
-                }
-            }
-            return true;
-        }
-        catch (final IOException ex)
-        {
-            throw new StoreIOException("read block header", file, ex);
-        }
-    }
-
-    /**
      * Open an existing block file, check its header, and map it — never past the file's end. A file shorter than its
      * header claims (truncated behind our back, or by a crash on a filesystem that lost its tail) is mapped as far as
      * it goes; when it is to be appended to, it is first extended back to its full, allocated length.

@@ -15,10 +15,19 @@ import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.RecoveryReport.Outcome;
 import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,6 +48,11 @@ public final class StreamRecovery
     private final StoreMetrics metrics;
     private final Crc32c crc = new Crc32c();
     private final BlockCrypto crypto;
+    /** Block files set aside as unwritten rolls, reported with whatever recovery finds next. */
+    private final List<RecoveryReport.LostRange> setAside = new ArrayList<>();
+
+    /** Suffix of a block file set aside because its roll never became durable; not a block file name. */
+    public static final String UNWRITTEN_SUFFIX = ".unwritten";
 
     /**
      * @param crypto the stream's block keys, null for a plaintext stream.
@@ -65,7 +79,7 @@ public final class StreamRecovery
         }
         catch (final CorruptFileException ex)
         {
-            if (removedUnwrittenLastBlock(ex))
+            if (setAsideUnwrittenBlocks(ex))
             {
                 return recoverOnce();
             }
@@ -146,7 +160,9 @@ public final class StreamRecovery
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
 
         final StreamIndex index = replay.finish();
-        final RecoveryReport report = new RecoveryReport(outcome, reason, replay.lost(), replay.blocksScanned(),
+        final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAside);
+        lost.addAll(replay.lost());
+        final RecoveryReport report = new RecoveryReport(outcome, reason, lost, replay.blocksScanned(),
             replay.bytesScanned(), System.nanoTime() - startNanos);
         for (final RecoveryReport.LostRange range : report.lost())
         {
@@ -157,33 +173,106 @@ public final class StreamRecovery
     }
 
     /**
-     * A last block file that is nothing but zeros is a roll that never became durable (the header is written before
-     * the rename, but power failed before that page reached the disk) and holds nothing to lose, so it is removed
-     * rather than failing the open. Any other unreadable header still fails the open, naming the file.
+     * A block file newer than {@code state.db} (without a state: at the end of the listing) whose header is all zeros
+     * (or that is shorter than a header) is a roll that never became durable: the header is written before the rename, but power failed before that page reached
+     * the disk. Nothing in it was acknowledged — the flusher acknowledges nothing in a block before forcing it from
+     * offset 0 — and nothing after it was either, so it and every later block file are set aside (renamed
+     * {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block that {@code state.db} lists
+     * is never set aside: damage to it fails the open, naming the file.
+     *
+     * @return whether anything was set aside, so recovery can run again.
      */
-    private boolean removedUnwrittenLastBlock(final CorruptFileException failure)
+    private boolean setAsideUnwrittenBlocks(final CorruptFileException failure)
     {
         final long[] ids = directory.listBlockIds();
-        if (ids.length == 0)
+        final int stateBlocks = stateBlockCount();
+        int first = stateBlocks;
+        if (stateBlocks > 0)
+        {
+            while (first < ids.length && !headerUnwritten(directory.blockFile(ids[first])))
+            {
+                first++;
+            }
+        }
+        else
+        {
+            // Without a state to say which blocks are newer, only a trailing run of unwritten files is a roll that
+            // never became durable; an unwritten file with written ones after it is damage and fails the open.
+            first = ids.length;
+            while (first > 0 && headerUnwritten(directory.blockFile(ids[first - 1])))
+            {
+                first--;
+            }
+        }
+        boolean failedInRun = false;
+        for (int i = first; i < ids.length; i++)
+        {
+            failedInRun |= directory.blockFile(ids[i]).equals(failure.file());
+        }
+        if (!failedInRun)
         {
             return false;
         }
-        final java.nio.file.Path last = directory.blockFile(ids[ids.length - 1]);
-        if (!last.equals(failure.file()) || !io.ferrite.block.BlockFile.isUnwritten(last))
+        for (int i = first; i < ids.length; i++)
         {
-            return false;
-        }
-        LOG.warn("stream {}: removing {}: it holds only zeros (a block roll interrupted by power loss)",
-            directory.root(), last);
-        try
-        {
-            java.nio.file.Files.delete(last);
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new io.ferrite.store.StoreIOException("remove unwritten block file", last, ex);
+            final Path file = directory.blockFile(ids[i]);
+            final Path aside = file.resolveSibling(file.getFileName() + UNWRITTEN_SUFFIX);
+            try
+            {
+                final long size = Files.size(file);
+                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN, StoreException.UNKNOWN,
+                    RecoveryReport.Kind.UNWRITTEN_BLOCK));
+                LOG.warn("stream {}: set aside {} as {}: its header never reached the disk (a block roll interrupted " +
+                    "by power loss); nothing in it was acknowledged", directory.root(), file, aside.getFileName());
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("set aside unwritten block file", file, ex);
+            }
         }
         return true;
+    }
+
+    private int stateBlockCount()
+    {
+        try
+        {
+            final StateSnapshot snapshot = FullStateReader.read(directory.stateFile(),
+                null == crypto ? null : new StateCipher(crypto));
+            return null == snapshot ? 0 : snapshot.blockCount();
+        }
+        catch (final CorruptFileException ex)
+        {
+            return 0;
+        }
+    }
+
+    private static boolean headerUnwritten(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH);
+            while (header.hasRemaining())
+            {
+                if (channel.read(header) < 0)
+                {
+                    break;
+                }
+            }
+            for (int i = 0; i < header.position(); i++)
+            {
+                if (header.get(i) != 0)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("read block header", file, ex);
+        }
     }
 
     /**

@@ -223,21 +223,6 @@ public final class StreamDirectory implements AutoCloseable
         }
     }
 
-    /**
-     * fsync a directory so that file creations, renames and deletions in it survive power loss.
-     */
-    public static void syncDirectory(final Path dir)
-    {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-        catch (final IOException ex)
-        {
-            throw new StoreIOException("fsync directory", dir, ex);
-        }
-    }
-
     private static void notify(final PhaseListener phases, final int phase)
     {
         if (null != phases)

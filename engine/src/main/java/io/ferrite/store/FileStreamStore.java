@@ -143,13 +143,21 @@ public final class FileStreamStore implements StreamStore
                         directory.metadataFile(), StoreException.UNKNOWN, StoreException.UNKNOWN);
                 }
             }
+            if (null == existing && !config.encrypted() &&
+                java.nio.file.Files.exists(directory.root().resolve(StreamMetadata.KEY_FILE)))
+            {
+                throw new StoreException("stream.json is missing but stream.key is present: the stream is encrypted, " +
+                    "open it with its encryption key", directory.root().resolve(StreamMetadata.KEY_FILE),
+                    StoreException.UNKNOWN, StoreException.UNKNOWN);
+            }
             final BlockCrypto crypto = config.encrypted() ? StreamKeys.open(directory, config, null == existing) : null;
+            final StoreMetrics metrics = newMetrics(config);
+            final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics, crypto).recover();
+            // Written only once the stream opened: a failed open must not rewrite what the directory holds.
             if (null == existing || !existing.sameAs(wanted))
             {
                 wanted.write(directory, directory.metadataFile());
             }
-            final StoreMetrics metrics = newMetrics(config);
-            final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics, crypto).recover();
             return new FileStreamStore(config, directory, metrics, recovered, crypto);
         }
         catch (final RuntimeException ex)

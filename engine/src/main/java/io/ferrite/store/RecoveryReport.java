@@ -93,6 +93,11 @@ public record RecoveryReport(
          * An encrypted block's footer that does not authenticate, or disagrees with the records it describes: the
          * records themselves were checked one by one and are kept; the footer is not trusted.
          */
-        TAMPERED_FOOTER
+        TAMPERED_FOOTER,
+        /**
+         * A block file newer than {@code state.db} whose header never reached the disk (a roll interrupted by power
+         * loss): it and the block files after it held nothing acknowledged; they were set aside as {@code *.unwritten}.
+         */
+        UNWRITTEN_BLOCK
     }
 }

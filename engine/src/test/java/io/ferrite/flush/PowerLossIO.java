@@ -49,6 +49,8 @@ public final class PowerLossIO implements StorageIO
     private final Object lock = new Object();
     /** File key to the file's content as of its last completed force (arrays are replaced, never changed). */
     private final Map<Object, byte[]> images = new HashMap<>();
+    /** File key to the kind of file it was last seen as: a key seen as another kind is a reused inode. */
+    private final Map<Object, String> kinds = new HashMap<>();
     /** Directory to name to the entry as of the last directory sync. */
     private final Map<Path, Map<String, Entry>> synced = new HashMap<>();
 
@@ -91,6 +93,7 @@ public final class PowerLossIO implements StorageIO
         synchronized (lock)
         {
             final Object key = key(file);
+            observe(key, file.getFileName().toString());
             final byte[] old = images.getOrDefault(key, new byte[0]);
             final long size = Files.size(file);
             final int length = (int)Math.max(old.length, metadata ? size : Math.min(size, to));
@@ -112,7 +115,9 @@ public final class PowerLossIO implements StorageIO
     {
         synchronized (lock)
         {
-            images.put(key(file), Files.readAllBytes(file));
+            final Object key = key(file);
+            observe(key, file.getFileName().toString());
+            images.put(key, Files.readAllBytes(file));
         }
     }
 
@@ -130,6 +135,7 @@ public final class PowerLossIO implements StorageIO
         final Map<String, Entry> entries = new HashMap<>();
         for (final Map.Entry<String, Object> entry : listing.entrySet())
         {
+            observe(entry.getValue(), entry.getKey());
             entries.put(entry.getKey(), new Entry(entry.getValue(), images.getOrDefault(entry.getValue(), new byte[0])));
         }
         synced.put(dir.toAbsolutePath().normalize(), entries);
@@ -158,6 +164,7 @@ public final class PowerLossIO implements StorageIO
     private void cutDirectory(final Random random, final Path dir, final Path target) throws IOException
     {
         final Map<String, Object> current = list(dir);
+        current.forEach((name, key) -> observe(key, name));
         final Map<String, Entry> durable = synced.getOrDefault(dir.toAbsolutePath().normalize(), Map.of());
         final TreeSet<String> names = new TreeSet<>(current.keySet());
         names.addAll(durable.keySet());
@@ -285,6 +292,22 @@ public final class PowerLossIO implements StorageIO
     long entriesReverted()
     {
         return entriesReverted;
+    }
+
+    /**
+     * File keys are inode numbers, which the file system reuses once a file is gone (an old {@code state.db} replaced
+     * by a rename, say): a key seen as another kind of file than before belongs to a new file with no forced image.
+     */
+    private void observe(final Object key, final String name)
+    {
+        final int dot = name.indexOf('.');
+        final String kind = name.endsWith(".blk") || name.endsWith(".creating") ? "block" :
+            dot < 0 ? name : name.substring(0, dot); // state.db.tmp becomes state.db, stream.json.tmp stream.json
+        final String previous = kinds.put(key, kind);
+        if (null != previous && !previous.equals(kind))
+        {
+            images.remove(key);
+        }
     }
 
     private static boolean isUnchanged(final Object now, final Entry then)

@@ -190,6 +190,16 @@ class PowerLossTest
                 {
                     message = store.load(seq);
                 }
+                catch (final io.ferrite.store.CorruptRecordException ex)
+                {
+                    if (payloads.containsKey(seq))
+                    {
+                        throw new AssertionError("load(" + seq + ") failed: " + ex + ": " + context, ex);
+                    }
+                    // Lost (and reported) by an earlier cycle's cut, in a block a later state.db lists as sealed:
+                    // a read raises rather than returning the damaged bytes.
+                    continue;
+                }
                 catch (final RuntimeException ex)
                 {
                     throw new AssertionError("load(" + seq + ") failed: " + ex + ": " + context, ex);
