@@ -1,18 +1,6 @@
 package io.ferrite.bench;
 
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The append floor ({@link AgronaFloorAppender}): copy + CRC32C into a preallocated mapped file. Every
@@ -24,61 +12,17 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * JMH subclasses benchmark classes, so this one cannot be final.
  */
-@State(Scope.Thread)
-public class AgronaFloorBenchmark extends BenchmarkDefaults
+public class AgronaFloorBenchmark extends AppendBenchmark
 {
-    /** Payload bytes per append. */
-    @Param({ "32", "128", "1024", "4096" })
-    public int payloadLength;
-
-    private Path directory;
-    private AgronaFloorAppender appender;
-
-    /**
-     * Maps a fresh file for the trial.
-     */
-    @Setup(Level.Trial)
-    public void setUp()
+    @Override
+    protected String storeName()
     {
-        directory = BenchDirectory.create("floor");
-        appender = new AgronaFloorAppender(directory, Payloads.random(payloadLength));
+        return "floor";
     }
 
-    /**
-     * Unmaps and deletes the file.
-     */
-    @TearDown(Level.Trial)
-    public void tearDown()
+    @Override
+    protected AppendTarget open(final Path directory, final byte[] payload)
     {
-        try
-        {
-            appender.close();
-        }
-        finally
-        {
-            BenchDirectory.delete(directory);
-        }
-    }
-
-    /**
-     * Appends as fast as possible.
-     */
-    @Benchmark
-    @BenchmarkMode(Mode.Throughput)
-    @OutputTimeUnit(TimeUnit.SECONDS)
-    public void throughput()
-    {
-        appender.append();
-    }
-
-    /**
-     * Appends, timing each call.
-     */
-    @Benchmark
-    @BenchmarkMode(Mode.SampleTime)
-    @OutputTimeUnit(TimeUnit.NANOSECONDS)
-    public void latency()
-    {
-        appender.append();
+        return new AgronaFloorAppender(directory, payload);
     }
 }

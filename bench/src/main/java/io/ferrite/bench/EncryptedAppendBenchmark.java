@@ -6,6 +6,7 @@ import io.ferrite.crypto.FrameCipher;
 import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
+import io.ferrite.store.SyncMode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -38,6 +39,10 @@ public class EncryptedAppendBenchmark extends BenchmarkDefaults
     @Param({ "128", "1024", "16384" })
     public int payloadLength;
 
+    /** As in {@link FerriteAppendBenchmark}: INTERVAL is bounded by the disk, NONE isolates the CPU cost. */
+    @Param({ "INTERVAL", "NONE" })
+    public SyncMode syncMode;
+
     private Path directory;
     private StreamStore store;
     private byte[] payload;
@@ -56,7 +61,7 @@ public class EncryptedAppendBenchmark extends BenchmarkDefaults
     {
         directory = BenchDirectory.create("ferrite-encrypted-append");
         store = FileStreamStore.open(directory, StreamConfig.builder("bench")
-            .maxMsgSize(64 * 1024).encryptionKey(Payloads.random(32)).build());
+            .maxMsgSize(64 * 1024).syncMode(syncMode).encryptionKey(Payloads.random(32)).build());
         payload = Payloads.random(payloadLength);
         key = BlockKeys.derive(Payloads.random(32), BlockKeys.newSalt());
         plainLength = RECORD_PREFIX + FerriteAppender.SUBJECT.length() + payloadLength;

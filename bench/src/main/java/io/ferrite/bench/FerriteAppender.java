@@ -3,12 +3,13 @@ package io.ferrite.bench;
 import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
+import io.ferrite.store.SyncMode;
 
 import java.nio.file.Path;
 
 /**
  * Ferrite's append as an {@link AppendTarget}: one subject, no headers, default 8 MiB blocks, nothing forced on the
- * append path (the INTERVAL-style configuration the targets are set for).
+ * append path (INTERVAL by default, the configuration the targets are set for).
  */
 public final class FerriteAppender implements AppendTarget
 {
@@ -20,7 +21,12 @@ public final class FerriteAppender implements AppendTarget
 
     public FerriteAppender(final Path directory, final byte[] payload)
     {
-        this.store = FileStreamStore.open(directory, StreamConfig.builder("bench").build());
+        this(directory, payload, StreamConfig.SYNC_MODE_DEFAULT);
+    }
+
+    public FerriteAppender(final Path directory, final byte[] payload, final SyncMode syncMode)
+    {
+        this.store = FileStreamStore.open(directory, StreamConfig.builder("bench").syncMode(syncMode).build());
         this.payload = payload;
     }
 

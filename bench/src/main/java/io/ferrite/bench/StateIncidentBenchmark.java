@@ -48,7 +48,7 @@ public class StateIncidentBenchmark extends BenchmarkDefaults
     private static final byte[] CALLER_KEY = Payloads.random(32);
 
     /** Number of blocks x block size. */
-    @Param({ "1000x65536", "10000x65536" })
+    @Param({ "1000x65536", "10000x65536", "200x2097152" })
     public String shape;
 
     private Path plainDir;
@@ -82,9 +82,13 @@ public class StateIncidentBenchmark extends BenchmarkDefaults
         final byte[] payload = Payloads.random(900);
         try (StreamStore store = FileStreamStore.open(dir, config))
         {
+            // stats() snapshots every histogram: check it once per batch, not per append.
             while (store.stats().blocksCreated() < blocks)
             {
-                store.append(FerriteAppender.SUBJECT, null, payload);
+                for (int i = 0; i < FerriteFullStateBenchmark.FILL_BATCH; i++)
+                {
+                    store.append(FerriteAppender.SUBJECT, null, payload);
+                }
             }
         }
     }

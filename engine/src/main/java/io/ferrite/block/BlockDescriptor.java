@@ -26,7 +26,10 @@ package io.ferrite.block;
  *  +---------------------------------------------------------------+
  *  |          Key Id (64), zero for plaintext blocks               |  64
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  72
+ *  |   Previous Last Sequence: the stream's last sequence when     |  72
+ *  |   this block was created (64)                                 |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  80
  *  +---------------------------------------------------------------+
  *  |              Header Checksum, CRC32C of bytes 0..123          | 124
  *  +---------------------------------------------------------------+
@@ -49,6 +52,11 @@ public final class BlockDescriptor
     public static final int SALT_OFFSET = 48;
     public static final int SALT_LENGTH = 16;
     public static final int KEY_ID_OFFSET = 64;
+    /**
+     * A newer block proves that the older one held every sequence up to this value: if power loss took the older
+     * block's unforced tail, recovery reports exactly those sequences instead of mistaking them for an appendAt gap.
+     */
+    public static final int PREV_LAST_SEQ_OFFSET = 72;
     public static final int HEADER_CHECKSUM_OFFSET = 124;
     public static final int HEADER_LENGTH = 128;
 

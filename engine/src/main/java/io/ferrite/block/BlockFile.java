@@ -42,10 +42,10 @@ public final class BlockFile
      */
     public static Mapping create(
         final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos,
-        final BlockKey key, final Crc32c crc)
+        final long prevLastSeq, final BlockKey key, final Crc32c crc)
     {
         return activate(prepare(file.resolveSibling(file.getFileName() + TEMP_SUFFIX), length), file, blockId,
-            baseSeq, createdNanos, key, crc);
+            baseSeq, createdNanos, prevLastSeq, key, crc);
     }
 
     /**
@@ -61,6 +61,9 @@ public final class BlockFile
             channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
             fill(channel, 0, length);
+            // Make size and allocation durable here, off the append path: the first force of the block then only
+            // needs its written range, and does not clean (and write-protect) the pages touched below.
+            channel.force(true);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             for (int page = 0; page < length; page += PAGE_SIZE)
@@ -89,14 +92,14 @@ public final class BlockFile
      */
     public static Mapping activate(
         final Prepared prepared, final Path file, final long blockId, final long baseSeq, final long createdNanos,
-        final BlockKey key, final Crc32c crc)
+        final long prevLastSeq, final BlockKey key, final Crc32c crc)
     {
         if (Files.exists(file))
         {
             throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
         }
         final Mapping mapping = new Mapping(file, prepared.channel(), prepared.mapped(), -1);
-        BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, key, crc);
+        BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, prevLastSeq, key, crc);
         try
         {
             Files.move(prepared.temp(), file, StandardCopyOption.ATOMIC_MOVE);

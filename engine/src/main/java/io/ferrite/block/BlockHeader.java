@@ -22,6 +22,7 @@ final class BlockHeader
         final long baseSeq,
         final int length,
         final long createdNanos,
+        final long prevLastSeq,
         final BlockKey key,
         final Crc32c crc)
     {
@@ -37,6 +38,7 @@ final class BlockHeader
         buffer.putLong(BlockDescriptor.BLOCK_ID_OFFSET, blockId);
         buffer.putLong(BlockDescriptor.BASE_SEQ_OFFSET, baseSeq);
         buffer.putLong(BlockDescriptor.CREATED_OFFSET, createdNanos);
+        buffer.putLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET, prevLastSeq);
         buffer.putInt(BlockDescriptor.BLOCK_LENGTH_OFFSET, length);
         buffer.putInt(BlockDescriptor.DATA_OFFSET_OFFSET, BlockDescriptor.DATA_OFFSET);
         buffer.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET,

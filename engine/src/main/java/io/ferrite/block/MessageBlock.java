@@ -32,8 +32,6 @@ import static io.ferrite.block.RecordDescriptor.*;
  */
 public final class MessageBlock
 {
-    private static final byte[] NO_BYTES = new byte[0];
-
     private final long id;
     private final Path file;
     private final long baseSeq;
@@ -76,17 +74,19 @@ public final class MessageBlock
      */
     public static MessageBlock create(
         final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
-        final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
+        final long prevLastSeq, final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.key = null == crypto ? null : crypto.newKey();
-        final BlockFile.Mapping mapping = BlockFile.activate(prepared, file, id, baseSeq, createdNanos, block.key, crc);
+        final BlockFile.Mapping mapping = BlockFile.activate(
+            prepared, file, id, baseSeq, createdNanos, prevLastSeq, block.key, crc);
         metrics.onBlockCreated();
         block.attach(mapping);
         block.table = new SequenceTable(baseSeq);
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
+        // Size and allocation were forced when the file was prepared; the header and records are forced from 0.
         block.forcedOffset = 0;
-        block.newFile = true;
+        block.newFile = false;
         return block;
     }
 
@@ -285,37 +285,11 @@ public final class MessageBlock
         final int frameLength, final Crc32c crc, final RecordCipher cipher)
     {
         final int offset = writeOffset;
-        final UnsafeBuffer out = buffer;
-        final int subjectLength = subject.length;
-        out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
-        out.putByte(offset + TYPE_OFFSET, TYPE_MESSAGE);
-        out.putByte(offset + FLAGS_OFFSET, null == key ? 0 : FLAG_ENCRYPTED);
-        out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)subjectLength);
-        out.putLong(offset + SEQUENCE_OFFSET, seq);
-        out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
-        out.putInt(offset + HEADERS_LENGTH_OFFSET, headers.length);
-        out.putInt(offset + PAYLOAD_LENGTH_OFFSET, payload.length);
-        out.putInt(offset + RESERVED_OFFSET, 0);
-        final int bodyEnd;
-        if (null == key)
-        {
-            out.putBytes(subjectOffset(offset), subject);
-            final int headersOffset = headersOffset(offset, subjectLength);
-            out.putBytes(headersOffset, headers);
-            out.putBytes(headersOffset + headers.length, payload);
-            bodyEnd = headersOffset + headers.length + payload.length;
-        }
-        else
-        {
-            cipher.seal(key, mapped, offset, seq, timestamp, TYPE_MESSAGE, subject, headers, payload);
-            bodyEnd = subjectOffset(offset) + subjectLength + headers.length + payload.length + RecordCipher.OVERHEAD;
-        }
-        final int checksumOffset = checksumOffset(offset, frameLength);
-        if (bodyEnd < checksumOffset)
-        {
-            out.setMemory(bodyEnd, checksumOffset - bodyEnd, (byte)0);
-        }
-        return seal(out, offset, frameLength, crc, seq);
+        final int checksum = RecordWriter.writeMessage(
+            buffer, mapped, key, offset, seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
+        table.put(seq, offset);
+        writeOffset = offset + frameLength;
+        return checksum;
     }
 
     /**
@@ -325,25 +299,11 @@ public final class MessageBlock
      */
     public int appendSkip(final long seq, final long timestamp, final Crc32c crc, final RecordCipher cipher)
     {
-        final int offset = writeOffset;
-        final UnsafeBuffer out = buffer;
         final int frameLength = skipFrameLength();
-        out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
-        out.putByte(offset + TYPE_OFFSET, TYPE_SKIP);
-        out.putByte(offset + FLAGS_OFFSET, null == key ? 0 : FLAG_ENCRYPTED);
-        out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)0);
-        out.putLong(offset + SEQUENCE_OFFSET, seq);
-        out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
-        out.putInt(offset + HEADERS_LENGTH_OFFSET, 0);
-        out.putInt(offset + PAYLOAD_LENGTH_OFFSET, 0);
-        out.putInt(offset + RESERVED_OFFSET, 0);
-        if (null != key)
-        {
-            cipher.seal(key, mapped, offset, seq, timestamp, TYPE_SKIP, NO_BYTES, NO_BYTES, NO_BYTES);
-            final int bodyEnd = subjectOffset(offset) + RecordCipher.OVERHEAD;
-            out.setMemory(bodyEnd, checksumOffset(offset, frameLength) - bodyEnd, (byte)0);
-        }
-        return seal(out, offset, frameLength, crc, 0);
+        final int checksum = RecordWriter.writeSkip(
+            buffer, mapped, key, writeOffset, seq, timestamp, frameLength, crc, cipher);
+        writeOffset += frameLength;
+        return checksum;
     }
 
     /**
@@ -352,20 +312,6 @@ public final class MessageBlock
     public int skipFrameLength()
     {
         return (int)frameLengthForContent(0, null != crypto);
-    }
-
-    private int seal(final UnsafeBuffer out, final int offset, final int frameLength, final Crc32c crc, final long seq)
-    {
-        out.putInt(offset + HEADER_CHECKSUM_OFFSET, crc.compute(mapped, offset, HEADER_CHECKSUM_OFFSET));
-        final int checksum = crc.extend(offset + HEADER_CHECKSUM_OFFSET, frameLength - CHECKSUM_LENGTH -
-            HEADER_CHECKSUM_OFFSET);
-        out.putInt(checksumOffset(offset, frameLength), checksum);
-        if (seq > 0)
-        {
-            table.put(seq, offset);
-        }
-        writeOffset = offset + frameLength;
-        return checksum;
     }
 
     /**

@@ -5,24 +5,18 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
 
 /**
- * The real {@link StorageIO}. A block range is made durable with {@link FileChannel#force(boolean)} on Linux, whose
- * page cache is unified: {@code fdatasync} writes back the pages dirtied through a shared mapping too, and measured
- * about 5x faster than {@code msync} here ({@code docs/BENCHMARKS.md}, {@code ForceLatencyBenchmark}). POSIX does not
- * promise that, so elsewhere (or when no channel is open) the mapped range is forced with
- * {@link MappedByteBuffer#force(int, int)}, plus an {@code fsync} of the file when it is new.
+ * The real {@link StorageIO}. A block range is made durable with {@link MappedByteBuffer#force(int, int)} (msync of
+ * exactly that range), plus an {@code fsync} of the file when it is new. A whole-file {@code fdatasync} costs the same
+ * per call here ({@code ForceLatencyBenchmark} in docs/BENCHMARKS.md) but also cleans the pages the preallocator
+ * touched ahead of the appender, which then faults on each of them.
  * <p>
  * Stateless and thread-safe.
  */
 final class FileStorageIO implements StorageIO
 {
     static final FileStorageIO INSTANCE = new FileStorageIO();
-
-    /** Whether {@code fdatasync} of the file also covers pages written through its mapping. */
-    static final boolean CHANNEL_COVERS_MAPPING =
-        System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
     private FileStorageIO()
     {
@@ -35,11 +29,9 @@ final class FileStorageIO implements StorageIO
     {
         try
         {
-            if (null != channel && CHANNEL_COVERS_MAPPING)
-            {
-                channel.force(metadata);
-                return;
-            }
+            // The range force (msync) writes back only [from, to): pages beyond the write position, touched ahead of
+            // the appender, stay dirty and writable. A whole-file fdatasync would clean them too, and the appender
+            // would then take a write-protect fault (ext4 page_mkwrite, ~5 µs here) on every page it reaches.
             if (to > from)
             {
                 mapped.force(from, to - from);

@@ -146,8 +146,31 @@ final class Replay implements RecordScanner.Visitor
     {
         final MessageBlock newBlock = StreamRecovery.openForScan(directory, id, -1, isLast, metrics, crypto, crc);
         opened.add(newBlock);
+        checkPreviousTail(newBlock);
         final int newSlot = index.blockIndex().add(id, newBlock.baseSeq(), BlockDescriptor.DATA_OFFSET);
         scan(newBlock, newSlot, BlockDescriptor.DATA_OFFSET, isLast, Math.max(lastSeq, newBlock.baseSeq() - 1));
+    }
+
+    /**
+     * A block's header records the stream's last sequence when it was created: if the previous block, as scanned, ends
+     * below that, power loss took that block's unforced tail, and exactly those sequences are reported lost.
+     */
+    private void checkPreviousTail(final MessageBlock next)
+    {
+        final MessageBlock previous = index.lastBlock();
+        final long provenLast = next.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
+        if (null != previous && provenLast > lastSeq && !pendingLosses.isEmpty())
+        {
+            // Damage at the end of the previous block already claims these sequences: now their last one is known.
+            closePendingLoss(provenLast);
+            lastSeq = provenLast;
+        }
+        else if (null != previous && provenLast > lastSeq)
+        {
+            lost.add(new LostRange(previous.file(), previous.writeOffset(), previous.limit(), lastSeq + 1, provenLast,
+                Kind.TORN_TAIL));
+            lastSeq = provenLast;
+        }
     }
 
     private void scan(final MessageBlock target, final int targetSlot, final int from, final boolean isLast,

@@ -235,7 +235,8 @@ final class StreamWriter
         rollBeforeNextAppend = false;
         final long id = index.nextBlockId();
         final MessageBlock block = MessageBlock.create(
-            preallocator.take(), directory.blockFile(id), id, baseSeq, clock.nanoTime(), metrics, crypto, crc);
+            preallocator.take(), directory.blockFile(id), id, baseSeq, clock.nanoTime(), index.lastSeq(), metrics, crypto,
+            crc);
         preallocator.prepareNext();
         index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
         index.addBlock(block);
