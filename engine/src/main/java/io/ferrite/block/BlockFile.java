@@ -61,9 +61,6 @@ public final class BlockFile
             channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
             fill(channel, 0, length);
-            // Make size and allocation durable here, off the append path: the first force of the block then only
-            // needs its written range, and does not clean (and write-protect) the pages touched below.
-            channel.force(true);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             for (int page = 0; page < length; page += PAGE_SIZE)

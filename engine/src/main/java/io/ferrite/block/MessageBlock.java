@@ -84,9 +84,8 @@ public final class MessageBlock
         block.attach(mapping);
         block.table = new SequenceTable(baseSeq);
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
-        // Size and allocation were forced when the file was prepared; the header and records are forced from 0.
         block.forcedOffset = 0;
-        block.newFile = false;
+        block.newFile = true;
         return block;
     }
 
