@@ -39,6 +39,11 @@ public final class StreamConfig
     /** Longest sync interval accepted: beyond an hour "interval" means "never", which is {@link SyncMode#NONE}. */
     public static final Duration SYNC_INTERVAL_MAX = Duration.ofHours(1);
     /** 10 s: HdrHistogram's own tools plot intervals of this order; one interval is a few KiB of log. */
+    /**
+     * The conventional name of the histogram log in the stream directory: {@code ferrite doctor} reads it from there
+     * ({@code histogramLog(dir.resolve(HISTOGRAM_LOG_FILE_NAME), period)}).
+     */
+    public static final String HISTOGRAM_LOG_FILE_NAME = "histograms.hlog";
     public static final Duration HISTOGRAM_LOG_INTERVAL_DEFAULT = Duration.ofSeconds(10);
     /** Operations whose slow-operation threshold can be set on its own. */
     public static final java.util.Set<String> TIMED_OPERATIONS =

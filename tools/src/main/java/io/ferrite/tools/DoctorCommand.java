@@ -35,9 +35,10 @@ public final class DoctorCommand extends ToolCommand
     static final String DURATION_DEFAULT = "2s";
     /** A longer probe is a benchmark, not a check: use the bench harness for that. */
     static final Duration DURATION_MAX = Duration.ofMinutes(5);
-    /** What the engine keeps about its own latency, honestly. */
-    static final String STORE_HISTOGRAMS = "none recorded: the store keeps its flush and writeFullState histograms " +
-        "in memory (StoreStats) and no file persists them yet";
+    /** Said when the stream directory has no histogram log. */
+    static final String NO_STORE_HISTOGRAMS = "none recorded: the application did not log them; configure " +
+        "StreamConfig.histogramLog(dir.resolve(\"" + io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME +
+        "\"), period) and doctor shows flush, fsync and writeFullState latency from it";
 
     @Parameters(index = "0", paramLabel = "DIR",
         description = "A stream directory, or any directory on the storage to check.")
@@ -122,7 +123,25 @@ public final class DoctorCommand extends ToolCommand
         {
             stream.print(out);
         }
-        out.println("  store histograms  " + STORE_HISTOGRAMS);
+        final Map<String, org.HdrHistogram.Histogram> logged = StoreHistogramLog.read(dir);
+        if (null == logged)
+        {
+            out.println("  store histograms  " + NO_STORE_HISTOGRAMS);
+        }
+        else
+        {
+            out.println("  store histograms  from " + io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME +
+                " (the application's own measurements, all intervals):");
+            final Table recorded = LatencySummary.table();
+            for (final String name : StoreHistogramLog.SHOWN)
+            {
+                if (logged.containsKey(name) && logged.get(name).getTotalCount() > 0)
+                {
+                    recorded.row(LatencySummary.of(logged.get(name)).cells(name));
+                }
+            }
+            recorded.print(out, "    ");
+        }
         out.println();
         out.println("verdict");
         verdict.forEach((finding) -> out.println("  " + finding));
@@ -144,7 +163,17 @@ public final class DoctorCommand extends ToolCommand
         measured.put("readDirect", probe.directRead());
         json.put("measured", measured);
         json.put("stream", null == stream ? null : stream.toJson());
-        json.put("storeHistograms", STORE_HISTOGRAMS);
+        final Map<String, org.HdrHistogram.Histogram> logged = StoreHistogramLog.read(dir);
+        if (null == logged)
+        {
+            json.put("storeHistograms", NO_STORE_HISTOGRAMS);
+        }
+        else
+        {
+            final Map<String, Object> histograms = Json.object();
+            logged.forEach((name, histogram) -> histograms.put(name, LatencySummary.of(histogram).toJson()));
+            json.put("storeHistograms", histograms);
+        }
         json.put("verdict", verdict.stream().map(Finding::toJson).toList());
         json.put("healthy", StorageVerdict.healthy(verdict));
         return json;

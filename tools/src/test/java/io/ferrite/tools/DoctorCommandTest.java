@@ -38,6 +38,33 @@ class DoctorCommandTest
     }
 
     @Test
+    void showsTheStoresOwnHistogramsWhenTheApplicationLoggedThem()
+    {
+        final Path stream = dir.resolve("logged");
+        final io.ferrite.store.StreamConfig config = Streams.config().toBuilder()
+            .histogramLog(stream.resolve(io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME),
+                java.time.Duration.ofMillis(1))
+            .build();
+        try (io.ferrite.store.StreamStore store = io.ferrite.store.FileStreamStore.open(stream, config))
+        {
+            Streams.append(store, 1, 500);
+            store.flush().join();
+            store.writeFullState();
+            Streams.append(store, 501, 1000);
+            store.flush().join();
+        }
+
+        final Cli.Run run = Cli.run("doctor", stream, "--duration", "50ms");
+        final Cli.Run json = Cli.run("doctor", stream, "--duration", "50ms", "--json");
+
+        assertThat(run.out()).as(run.toString())
+            .contains("store histograms  from " + io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME)
+            .contains("flush", "writeFullState")
+            .doesNotContain("none recorded");
+        assertThat(json.out()).contains("\"storeHistograms\": {", "\"writeFullState\"");
+    }
+
+    @Test
     void worksOnAnyDirectoryAndSaysThereIsNoStream()
     {
         final Cli.Run run = Cli.run("doctor", dir, "--duration", "50ms");
