@@ -4,9 +4,6 @@ import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
-import io.ferrite.crypto.AuthenticationFailedException;
-import io.ferrite.crypto.BlockFooter;
-import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.RecordScanner;
@@ -44,15 +41,15 @@ final class Replay implements RecordScanner.Visitor
     /** Null for a plaintext stream. */
     private final BlockCrypto crypto;
     private final RecordCipher cipher = new RecordCipher();
-    private final BlockFooterCodec footerCodec = new BlockFooterCodec();
+    private final FooterCheck footerCheck = new FooterCheck();
     private final RecordScanner scanner = new RecordScanner();
     private final StreamIndex index = new StreamIndex();
-    private final List<LostRange> lost = new ArrayList<>();
+    private final LossLedger lost = new LossLedger();
     private final List<MessageBlock> opened = new ArrayList<>();
     /** Sizes block files had before an abandoned replay extended them: the truncation must still be reported. */
     private final Map<Path, Long> truncatedBefore;
     /** Losses whose last sequence is known only once the next valid record (or the end of the stream) is. */
-    private final List<Integer> pendingLosses = new ArrayList<>();
+
     private MessageBlock tornTail;
     private int tornFrom;
     private int tornTo;
@@ -159,10 +156,10 @@ final class Replay implements RecordScanner.Visitor
     {
         final MessageBlock previous = index.lastBlock();
         final long provenLast = next.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
-        if (null != previous && provenLast > lastSeq && !pendingLosses.isEmpty())
+        if (null != previous && provenLast > lastSeq && lost.hasOpen())
         {
             // Damage at the end of the previous block already claims these sequences: now their last one is known.
-            closePendingLoss(provenLast);
+            lost.closeOpen(provenLast);
             lastSeq = provenLast;
         }
         else if (null != previous && provenLast > lastSeq)
@@ -182,9 +179,9 @@ final class Replay implements RecordScanner.Visitor
         damageEnd = 0;
         lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
-        if (!pendingLosses.isEmpty() && target.baseSeq() - 1 >= lastSeq)
+        if (lost.hasOpen() && target.baseSeq() - 1 >= lastSeq)
         {
-            closePendingLoss(target.baseSeq() - 1);
+            lost.closeOpen(target.baseSeq() - 1);
         }
         lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
         final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
@@ -198,14 +195,13 @@ final class Replay implements RecordScanner.Visitor
         {
             // Whatever the block held past the cut is gone: the sequences after its last valid record, up to the next
             // block's base (or, for the last block, to the end of the stream).
-            lost.add(new LostRange(target.file(), truncatedSize,
+            lost.addOpen(new LostRange(target.file(), truncatedSize,
                 Math.max(truncatedSize, target.buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET)), lastSeq + 1,
                 StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
-            pendingLosses.add(lost.size() - 1);
         }
         if (isLast)
         {
-            closePendingLoss(StoreException.UNKNOWN);
+            lost.closeOpen(StoreException.UNKNOWN);
         }
         target.recovered(table, end);
         if (target.isEncrypted() && from == BlockDescriptor.DATA_OFFSET)
@@ -234,7 +230,7 @@ final class Replay implements RecordScanner.Visitor
             onDamage(offset, offset + frameLength, seq, false);
             return;
         }
-        closePendingLoss(seq - 1);
+        lost.closeOpen(seq - 1);
         if (type == TYPE_MESSAGE)
         {
             table.put(seq, offset);
@@ -264,55 +260,15 @@ final class Replay implements RecordScanner.Visitor
         lastSeq = Math.max(lastSeq, seq);
     }
 
-    /**
-     * A sealed encrypted block's footer must authenticate and agree with what the scan found. When the block's last
-     * records are damaged (already reported), the footer still describes them: it must end where the damage ends, and
-     * its last sequence may be one the damage hid.
-     */
     private void checkFooter(final MessageBlock target, final int end)
     {
-        final int at = target.footerOffset();
-        try
+        final LostRange tampered = footerCheck.check(target, end, damageEnd, Math.max(0, lastSeq), lastBlock);
+        if (null != tampered)
         {
-            final BlockFooter footer = target.readFooter(footerCodec);
-            final boolean damagedEnd = damageEnd > end;
-            final long scannedLastSeq = Math.max(0, lastSeq);
-            if ((null != footer && (footer.dataEndOffset() != Math.max(end, damageEnd) ||
-                (damagedEnd ? footer.lastSeq() < scannedLastSeq : footer.lastSeq() != scannedLastSeq))) ||
-                (null == footer && !lastBlock && holdsData(target.buffer(), at, BlockFooterCodec.FOOTER_LENGTH)))
-            {
-                lost.add(new LostRange(target.file(), at, at + BlockFooterCodec.FOOTER_LENGTH, StoreException.UNKNOWN,
-                    StoreException.UNKNOWN, Kind.TAMPERED_FOOTER));
-            }
-        }
-        catch (final AuthenticationFailedException ex)
-        {
-            lost.add(new LostRange(target.file(), at, at + BlockFooterCodec.FOOTER_LENGTH, StoreException.UNKNOWN,
-                StoreException.UNKNOWN, Kind.TAMPERED_FOOTER));
+            lost.add(tampered);
         }
     }
 
-    /**
-     * @return whether the would-be footer at {@code at} holds any non-zero byte: a footer whose magic or version was
-     * altered does not look like one, but the engine never writes anything else there, so in a block that is not the
-     * last (every such block was sealed) it is tampering too. The last block is not held to it: a kill in the middle of
-     * sealing it can leave part of a footer, which the next roll rewrites.
-     */
-    private static boolean holdsData(final UnsafeBuffer buffer, final int at, final int length)
-    {
-        if (at < BlockDescriptor.DATA_OFFSET || at + length > buffer.capacity())
-        {
-            return false;
-        }
-        for (int i = 0; i < length; i++)
-        {
-            if (buffer.getByte(at + i) != 0)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * @return where the record's subject can be read: the block itself, or for an encrypted block the authenticated
@@ -338,7 +294,7 @@ final class Replay implements RecordScanner.Visitor
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
         damageEnd = Math.max(damageEnd, toOffset);
-        closePendingLoss(knownSeq > 0 ? knownSeq - 1 : StoreException.UNKNOWN);
+        lost.closeOpen(knownSeq > 0 ? knownSeq - 1 : StoreException.UNKNOWN);
         if (fromOffset < replayFrom)
         {
             damageBeforeReplayPoint = true;
@@ -359,27 +315,10 @@ final class Replay implements RecordScanner.Visitor
             lastSeq = Math.max(lastSeq, knownSeq);
             return;
         }
-        lost.add(new LostRange(block.file(), fromOffset, toOffset, lastSeq + 1, StoreException.UNKNOWN,
+        lost.addOpen(new LostRange(block.file(), fromOffset, toOffset, lastSeq + 1, StoreException.UNKNOWN,
             Kind.DAMAGED_REGION));
-        pendingLosses.add(lost.size() - 1);
     }
 
-    /**
-     * A damaged region's last lost sequence is known once the next valid record (or the end of the block) is.
-     */
-    private void closePendingLoss(final long lastLostSeq)
-    {
-        for (final int pendingLoss : pendingLosses)
-        {
-            final LostRange open = lost.get(pendingLoss);
-            final long last = lastLostSeq == StoreException.UNKNOWN ? StoreException.UNKNOWN : lastLostSeq;
-            final long first = last == StoreException.UNKNOWN ? open.firstSeq() :
-                StreamRecovery.unknownIfEmpty(open.firstSeq(), last);
-            lost.set(pendingLoss, new LostRange(open.file(), open.fromOffset(), open.toOffset(), first,
-                first == StoreException.UNKNOWN ? StoreException.UNKNOWN : last, open.kind()));
-        }
-        pendingLosses.clear();
-    }
 
     long replayedRecords()
     {
@@ -398,7 +337,7 @@ final class Replay implements RecordScanner.Visitor
 
     List<LostRange> lost()
     {
-        return lost;
+        return lost.list();
     }
 
     /**

@@ -300,11 +300,6 @@ public final class StreamRecovery
         return null;
     }
 
-    static long unknownIfEmpty(final long first, final long last)
-    {
-        return first > last ? StoreException.UNKNOWN : first;
-    }
-
     static MessageBlock openForScan(
         final StreamDirectory directory, final long id, final long baseSeq, final boolean writable,
         final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
