@@ -50,6 +50,7 @@ public final class StreamRecovery
     private final BlockCrypto crypto;
     /** Block files set aside as unwritten rolls, reported with whatever recovery finds next. */
     private final List<RecoveryReport.LostRange> setAside = new ArrayList<>();
+    private final List<Replay> replays = new ArrayList<>();
 
     /** Suffix of a block file set aside because its roll never became durable; not a block file name. */
     public static final String UNWRITTEN_SUFFIX = ".unwritten";
@@ -75,16 +76,41 @@ public final class StreamRecovery
     {
         try
         {
-            return recoverOnce();
-        }
-        catch (final CorruptFileException ex)
-        {
-            if (setAsideUnwrittenBlocks(ex))
+            try
             {
                 return recoverOnce();
             }
+            catch (final CorruptFileException ex)
+            {
+                if (setAsideUnwrittenBlocks(ex))
+                {
+                    return recoverOnce();
+                }
+                throw ex;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A failed open must not leave block files open behind it.
+            for (final Replay replay : replays)
+            {
+                try
+                {
+                    replay.abandon();
+                }
+                catch (final RuntimeException closeFailure)
+                {
+                    ex.addSuppressed(closeFailure);
+                }
+            }
             throw ex;
         }
+    }
+
+    private Replay track(final Replay replay)
+    {
+        replays.add(replay);
+        return replay;
     }
 
     private Result recoverOnce()
@@ -130,7 +156,7 @@ public final class StreamRecovery
             final String mismatch = consistency(snapshot, ids);
             if (null == mismatch)
             {
-                replay = new Replay(directory, metrics, crc, crypto, java.util.Map.of());
+                replay = track(new Replay(directory, metrics, crc, crypto, java.util.Map.of()));
                 final String tailProblem = replay.fromState(snapshot, ids);
                 if (null == tailProblem)
                 {
@@ -154,7 +180,7 @@ public final class StreamRecovery
         if (null == replay)
         {
             LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length, reason);
-            replay = new Replay(directory, metrics, crc, crypto, truncated);
+            replay = track(new Replay(directory, metrics, crc, crypto, truncated));
             replay.fromBlocks(ids);
         }
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
