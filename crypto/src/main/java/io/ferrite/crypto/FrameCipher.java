@@ -176,10 +176,29 @@ public final class FrameCipher
         final ByteBuffer dst,
         final int dstIndex)
     {
+        return seal(key, frameCounter, frameOffset, null, src, srcIndex, length, dst, dstIndex);
+    }
+
+    /**
+     * As {@link #seal(BlockKey, long, long, ByteBuffer, int, int, ByteBuffer, int)}, also authenticating
+     * {@code context} (its bytes from position to limit) as associated data: plaintext that travels beside the frame
+     * and must not be altered. The same context must be passed to {@code open}.
+     */
+    public int seal(
+        final BlockKey key,
+        final long frameCounter,
+        final long frameOffset,
+        final ByteBuffer context,
+        final ByteBuffer src,
+        final int srcIndex,
+        final int length,
+        final ByteBuffer dst,
+        final int dstIndex)
+    {
         checkBuffers(src, dst);
         Objects.checkFromIndexSize(srcIndex, length, src.limit());
         Objects.checkFromIndexSize(dstIndex, sealedLength(length), dst.limit());
-        init(Cipher.ENCRYPT_MODE, key, frameCounter, frameOffset);
+        init(Cipher.ENCRYPT_MODE, key, frameCounter, frameOffset, context);
 
         final int srcPosition = src.position();
         final int srcLimit = src.limit();
@@ -233,6 +252,24 @@ public final class FrameCipher
         final ByteBuffer dst,
         final int dstIndex)
     {
+        return open(key, frameCounter, frameOffset, null, src, srcIndex, sealedLength, dst, dstIndex);
+    }
+
+    /**
+     * As {@link #open(BlockKey, long, long, ByteBuffer, int, int, ByteBuffer, int)}, with the {@code context} the
+     * frame was sealed with authenticated too: an altered context fails like an altered frame.
+     */
+    public int open(
+        final BlockKey key,
+        final long frameCounter,
+        final long frameOffset,
+        final ByteBuffer context,
+        final ByteBuffer src,
+        final int srcIndex,
+        final int sealedLength,
+        final ByteBuffer dst,
+        final int dstIndex)
+    {
         checkBuffers(src, dst);
         Objects.checkFromIndexSize(srcIndex, sealedLength, src.limit());
         if (sealedLength < TAG_LENGTH)
@@ -243,7 +280,7 @@ public final class FrameCipher
         }
         final int plaintextLength = sealedLength - TAG_LENGTH;
         Objects.checkFromIndexSize(dstIndex, plaintextLength, dst.limit());
-        init(Cipher.DECRYPT_MODE, key, frameCounter, frameOffset);
+        init(Cipher.DECRYPT_MODE, key, frameCounter, frameOffset, context);
 
         final int srcPosition = src.position();
         final int srcLimit = src.limit();
@@ -272,7 +309,8 @@ public final class FrameCipher
         }
     }
 
-    private void init(final int mode, final BlockKey key, final long frameCounter, final long frameOffset)
+    private void init(
+        final int mode, final BlockKey key, final long frameCounter, final long frameOffset, final ByteBuffer context)
     {
         Arguments.requireNonNegative(frameCounter, "frameCounter");
         Arguments.requireNonNegative(frameOffset, "frameOffset");
@@ -302,6 +340,10 @@ public final class FrameCipher
             throw new CryptoException("AES-GCM rejected the key of " + frameName(key, frameCounter), ex);
         }
         cipher.updateAAD(aad, 0, AAD_LENGTH);
+        if (null != context)
+        {
+            cipher.updateAAD(context.duplicate());
+        }
     }
 
     private static void checkBuffers(final ByteBuffer src, final ByteBuffer dst)

@@ -68,6 +68,32 @@ class FrameCipherTest
     }
 
     @Test
+    void contextIsAuthenticatedButNotEncrypted()
+    {
+        final byte[] plain = bytes(random, 300);
+        final byte[] context = bytes(random, 1000);
+        final ByteBuffer sealed = ByteBuffer.allocate(FrameCipher.sealedLength(plain.length));
+        final int sealedLength = new FrameCipher().seal(
+            key, 7, 64, ByteBuffer.wrap(context), ByteBuffer.wrap(plain), 0, plain.length, sealed, 0);
+
+        final ByteBuffer opened = ByteBuffer.allocate(plain.length);
+        new FrameCipher().open(key, 7, 64, ByteBuffer.wrap(context), sealed, 0, sealedLength, opened, 0);
+        assertThat(opened.array()).isEqualTo(plain);
+
+        for (final int flipAt : new int[] {0, 500, context.length - 1})
+        {
+            final byte[] altered = context.clone();
+            altered[flipAt] ^= 1;
+            assertThatThrownBy(() -> new FrameCipher().open(key, 7, 64, ByteBuffer.wrap(altered), sealed, 0,
+                sealedLength, ByteBuffer.allocate(plain.length), 0))
+                .as("context byte %d altered", flipAt).isInstanceOf(AuthenticationFailedException.class);
+        }
+        assertThatThrownBy(() -> new FrameCipher().open(key, 7, 64, sealed, 0, sealedLength,
+            ByteBuffer.allocate(plain.length), 0))
+            .as("context left out").isInstanceOf(AuthenticationFailedException.class);
+    }
+
+    @Test
     void sealWritesOnlyTheSealedRange()
     {
         final ByteBuffer src = ByteBuffer.wrap(bytes(random, 100));

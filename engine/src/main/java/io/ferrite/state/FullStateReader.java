@@ -102,14 +102,8 @@ public final class FullStateReader
         {
             final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
             buffer.getBytes(SALT_OFFSET, salt);
-            section = cipher.open(file, bytes, (int)blocksEnd, bytes.length - (int)blocksEnd, salt);
-            if (section.length < StateCipher.DIGEST_LENGTH || !StateCipher.digestMatches(bytes, HEADER_LENGTH,
-                (int)blocksEnd - HEADER_LENGTH, java.util.Arrays.copyOf(section, StateCipher.DIGEST_LENGTH)))
-            {
-                throw new CorruptFileException("state totals or block entries do not match their authenticated digest",
-                    file, HEADER_LENGTH);
-            }
-            at = StateCipher.DIGEST_LENGTH;
+            section = cipher.open(file, bytes, HEADER_LENGTH, (int)blocksEnd, bytes.length - (int)blocksEnd, salt);
+            at = 0;
         }
         else
         {

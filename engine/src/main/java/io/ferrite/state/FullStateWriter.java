@@ -111,7 +111,7 @@ public final class FullStateWriter
         final int blocksAt = body + BLOCKS_OFFSET;
         buffer.checkLimit(blocksAt + blockIndex.count() * BlockIndex.ENTRY_LENGTH);
         final int subjectsAt = blocksAt + blockIndex.copyTo(buffer, blocksAt);
-        final int[] position = { subjectsAt + (null == cipher ? 0 : StateCipher.DIGEST_LENGTH) };
+        final int[] position = { subjectsAt };
         index.subjects().forEach((subject, entry) ->
         {
             int at = position[0];
@@ -127,15 +127,15 @@ public final class FullStateWriter
     }
 
     /**
-     * Seal the subject section (with a digest of the plaintext totals and block entries before it, so those are
-     * authenticated too); totals and block entries stay readable without the key, like block footers.
+     * Seal the subject section, authenticating the plaintext totals and block entries before it as associated data;
+     * those stay readable without the key, like block footers.
      */
     private int encryptSubjects(final int plainLength, final int blocks)
     {
         final int subjectsAt = HEADER_LENGTH + BLOCKS_OFFSET + blocks * BlockIndex.ENTRY_LENGTH;
         buffer.checkLimit(plainLength + io.ferrite.crypto.FrameCipher.TAG_LENGTH);
-        cipher.digest(buffer.byteBuffer(), HEADER_LENGTH, subjectsAt - HEADER_LENGTH, subjectsAt);
-        return subjectsAt + cipher.seal(buffer.byteBuffer(), subjectsAt, plainLength - subjectsAt, salt);
+        return subjectsAt +
+            cipher.seal(buffer.byteBuffer(), HEADER_LENGTH, subjectsAt, plainLength - subjectsAt, salt);
     }
 
     private void sealHeader(final int length)

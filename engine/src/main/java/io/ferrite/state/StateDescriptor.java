@@ -10,7 +10,8 @@ import io.ferrite.index.BlockIndex;
  *   0  magic "FERSTATE" (64)       8  version (32)       12 flags (32), bit 0: body encrypted
  *  16  body length (64)           24  body CRC32C (32)   28 reserved (32)
  *  32  salt of the body's key (128), zero when plaintext  48 reserved ... 60 header CRC32C of bytes 0..59
- *  An encrypted body is the AES-GCM sealing of the plaintext body below, followed by its 16-byte tag.
+ *  In an encrypted state the subject section is sealed (AES-GCM, 16-byte tag after it) with the totals and block
+ *  entries before it as associated data.
  *  Body
  *   0  msgs (64)        8  bytes (64)       16 first seq (64)     24 last seq (64)
  *  32  first time (64) 40  last time (64)   48 next block id (64)
