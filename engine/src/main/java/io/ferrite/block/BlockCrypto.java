@@ -2,6 +2,10 @@ package io.ferrite.block;
 
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.crypto.BlockKeys;
+import io.ferrite.store.CorruptFileException;
+import org.agrona.DirectBuffer;
+
+import java.nio.file.Path;
 
 /**
  * The stream key of an encrypted stream, and the per-block keys derived from it (HKDF-SHA256 over a random 16-byte
@@ -31,5 +35,22 @@ public final class BlockCrypto
     public BlockKey keyFor(final byte[] salt)
     {
         return BlockKeys.derive(streamKey, salt);
+    }
+
+    /**
+     * @return the key of the block whose header is in {@code header}, checked against the key id the header records.
+     * @throws CorruptFileException when they differ: the header was altered, or the block belongs to another stream key.
+     */
+    public BlockKey keyFor(final DirectBuffer header, final Path file)
+    {
+        final byte[] salt = new byte[BlockDescriptor.SALT_LENGTH];
+        header.getBytes(BlockDescriptor.SALT_OFFSET, salt);
+        final BlockKey derived = keyFor(salt);
+        if (derived.keyId() != header.getLong(BlockDescriptor.KEY_ID_OFFSET))
+        {
+            throw new CorruptFileException("block key id does not match the one derived from its salt: the header " +
+                "was altered or the block belongs to another stream key", file, BlockDescriptor.KEY_ID_OFFSET);
+        }
+        return derived;
     }
 }

@@ -4,7 +4,6 @@ import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.index.SequenceTable;
-import io.ferrite.store.CorruptFileException;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -129,7 +128,7 @@ public final class MessageBlock
         {
             if (null == key)
             {
-                key = keyFromHeader(mappedBuffer);
+                key = crypto.keyFor(mappedBuffer, file);
             }
             final int declared = mappedBuffer.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
             this.limit = Math.min(capacity, declared - BlockFooterCodec.FOOTER_LENGTH);
@@ -142,19 +141,6 @@ public final class MessageBlock
         this.truncatedSize = mapping.truncatedSize();
         this.mapped = mapping.mapped();
         this.buffer = mappedBuffer;
-    }
-
-    private BlockKey keyFromHeader(final UnsafeBuffer header)
-    {
-        final byte[] salt = new byte[BlockDescriptor.SALT_LENGTH];
-        header.getBytes(BlockDescriptor.SALT_OFFSET, salt);
-        final BlockKey derived = crypto.keyFor(salt);
-        if (derived.keyId() != header.getLong(BlockDescriptor.KEY_ID_OFFSET))
-        {
-            throw new CorruptFileException("block key id does not match the one derived from its salt: the header " +
-                "was altered or the block belongs to another stream key", file, BlockDescriptor.KEY_ID_OFFSET);
-        }
-        return derived;
     }
 
     /**
