@@ -112,6 +112,9 @@ class PowerLossTest
             rebuilt += verified.rebuilt ? 1 : 0;
             durableHigh = verified.lastSeq;
             payloads.keySet().removeIf((seq) -> seq > verified.lastSeq);
+            // The verified image is the next cycle's store; the one it was cut from is no longer needed, and a soak
+            // of thousands of cycles would otherwise fill the disk with them.
+            org.agrona.IoUtil.delete(dir.toFile(), false);
             dir = image;
         }
         System.out.println("PowerLossTest: seed=" + seed + ", " + cycles + " cycles in " +
