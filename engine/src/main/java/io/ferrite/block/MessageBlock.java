@@ -3,7 +3,10 @@ package io.ferrite.block;
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
+import io.ferrite.index.BlockSubjects;
+import io.ferrite.index.DeletedSequences;
 import io.ferrite.index.SequenceTable;
+import io.ferrite.index.SubjectIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -57,6 +60,18 @@ public final class MessageBlock
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
     private long knownLastSeq;
+    /** Removed messages; guarded by this block's monitor (see {@link #markDeleted}). */
+    private final DeletedSequences deleted;
+    private volatile BlockSubjects subjects;
+    /** Set when every message was removed and the block awaits deletion: its table is empty from then on. */
+    private volatile boolean emptied;
+    /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
+    private volatile boolean retired;
+    /**
+     * Whether the file may hold tombstones (of removals in older blocks, which must be written again before this file
+     * goes). Unknown, hence true, for a block recovery did not scan.
+     */
+    private volatile boolean holdsTombstones = true;
 
     private MessageBlock(
         final long id, final Path file, final long baseSeq, final StoreMetrics metrics, final BlockCrypto crypto)
@@ -66,6 +81,7 @@ public final class MessageBlock
         this.baseSeq = baseSeq;
         this.metrics = metrics;
         this.crypto = crypto;
+        this.deleted = new DeletedSequences(baseSeq);
     }
 
     /**
@@ -82,6 +98,8 @@ public final class MessageBlock
         metrics.onBlockCreated();
         block.attach(mapping);
         block.table = new SequenceTable(baseSeq);
+        block.subjects = new BlockSubjects(false);
+        block.holdsTombstones = false;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
         block.forcedOffset = 0;
         block.newFile = true;
@@ -231,6 +249,10 @@ public final class MessageBlock
     {
         if (null == buffer)
         {
+            if (retired)
+            {
+                throw new BlockRetiredException(file);
+            }
             final BlockFile.Mapping mapping = BlockFile.open(file, id, false, null != crypto, new Crc32c());
             metrics.onBlockFileOpened();
             metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
@@ -245,10 +267,154 @@ public final class MessageBlock
         {
             final UnsafeBuffer data = buffer();
             final int dataEnd = Math.min(limit, writeOffset);
-            table = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, key);
+            final SequenceTable built = emptied ? new SequenceTable(baseSeq) :
+                SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, key, deleted);
+            deleted.forEachRun((from, to) ->
+            {
+                for (long seq = from; seq <= to; seq++)
+                {
+                    built.clear(seq);
+                }
+            });
+            table = built;
             metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         }
         return table;
+    }
+
+    /**
+     * Record that the message at {@code seq} is removed: from now on no table of this block lists it, and its subject
+     * leaves the summary. Called under the append lock.
+     *
+     * @param entry the message's subject, or null when unknown (then the summary is rebuilt on next use).
+     */
+    public synchronized void markDeleted(final long seq, final SubjectIndex.Entry entry)
+    {
+        deleted.add(seq);
+        final SequenceTable current = table;
+        if (null != current)
+        {
+            current.clear(seq);
+        }
+        final BlockSubjects summary = subjects;
+        if (null != summary)
+        {
+            if (null == entry)
+            {
+                subjects = null;
+            }
+            else
+            {
+                summary.onRemove(entry);
+            }
+        }
+    }
+
+    /**
+     * Record that every sequence in {@code [fromSeq, toSeq]} is removed (a tombstone's range, replayed): what the
+     * block lists there was uncounted by the caller, and damage found there later is an erasure, not a loss.
+     */
+    public synchronized void markDeletedRange(final long fromSeq, final long toSeq)
+    {
+        deleted.addRange(fromSeq, toSeq);
+        final SequenceTable current = table;
+        if (null != current)
+        {
+            for (long seq = current.nextListed(fromSeq); seq > 0 && seq <= toSeq; seq = current.nextListed(seq + 1))
+            {
+                current.clear(seq);
+            }
+        }
+    }
+
+    /**
+     * Record that every message of the block is removed: it awaits deletion, and reads find nothing in it.
+     *
+     * @param lastSeq the block's last sequence.
+     */
+    public synchronized void markEmptied(final long lastSeq)
+    {
+        if (lastSeq >= baseSeq)
+        {
+            deleted.addRange(baseSeq, lastSeq);
+        }
+        emptied = true;
+        table = new SequenceTable(baseSeq);
+        subjects = new BlockSubjects(false);
+    }
+
+    public boolean isEmptied()
+    {
+        return emptied;
+    }
+
+    /**
+     * Mark the file gone (deleted or replaced by a rewrite); mappings already made stay valid for their readers.
+     */
+    public void retire()
+    {
+        retired = true;
+    }
+
+    public boolean isRetired()
+    {
+        return retired;
+    }
+
+    /**
+     * @return the removed sequences; read under the append lock.
+     */
+    public DeletedSequences deleted()
+    {
+        return deleted;
+    }
+
+    /**
+     * Install a subject summary: a complete one for a block created or scanned whole, a partial one for a tail whose
+     * older records recovery did not decode.
+     */
+    public void subjects(final BlockSubjects summary)
+    {
+        this.subjects = summary;
+    }
+
+    /**
+     * @return the subject summary, building it from the block's records (decrypting them in an encrypted block) the
+     * first time a filtered read needs it.
+     */
+    public BlockSubjects subjects(final SubjectIndex index)
+    {
+        final BlockSubjects summary = subjects;
+        return null != summary ? summary : buildSubjectsLazily(index);
+    }
+
+    /**
+     * @return the summary if one is built, else null; never builds.
+     */
+    public BlockSubjects subjectsIfBuilt()
+    {
+        return subjects;
+    }
+
+    private synchronized BlockSubjects buildSubjectsLazily(final SubjectIndex index)
+    {
+        if (null == subjects)
+        {
+            subjects = BlockSubjectsBuilder.build(this, index);
+        }
+        return subjects;
+    }
+
+    /**
+     * Verify the message record at {@code offset} (and in an encrypted block authenticate and decrypt it).
+     *
+     * @return the plaintext record: this block's buffer with the record at {@code offset}, or for an encrypted block
+     * the cipher's buffer with the record at index 0; null when it does not verify.
+     */
+    public org.agrona.DirectBuffer verifiedRecord(
+        final int offset, final long seq, final Crc32c crc, final RecordCipher cipher)
+    {
+        return BlockSubjectsBuilder.verified(this, buffer(), offset, seq, crc, null == crypto ? null : cipher);
     }
 
     /**
@@ -289,6 +455,45 @@ public final class MessageBlock
             buffer, mapped, key, writeOffset, seq, timestamp, frameLength, crc, cipher);
         writeOffset += frameLength;
         return checksum;
+    }
+
+    /**
+     * Write a tombstone: the messages in {@code [fromSeq, toSeq]} are removed.
+     *
+     * @param lastSeq the stream's last sequence, stamped in the header.
+     * @return the record checksum.
+     */
+    public int appendTombstone(
+        final long lastSeq, final long timestamp, final long fromSeq, final long toSeq, final long flags,
+        final Crc32c crc, final RecordCipher cipher, final byte[] scratch)
+    {
+        final int frameLength = tombstoneFrameLength();
+        final int checksum = RecordWriter.writeTombstone(buffer, mapped, key, writeOffset, lastSeq, timestamp, fromSeq,
+            toSeq, flags, frameLength, crc, cipher, scratch);
+        writeOffset += frameLength;
+        holdsTombstones = true;
+        return checksum;
+    }
+
+    public boolean holdsTombstones()
+    {
+        return holdsTombstones;
+    }
+
+    /**
+     * Set by a scan that read every record of the block.
+     */
+    public void holdsTombstones(final boolean holds)
+    {
+        this.holdsTombstones = holds;
+    }
+
+    /**
+     * @return the frame length of a tombstone in this block.
+     */
+    public int tombstoneFrameLength()
+    {
+        return (int)frameLengthForContent(TOMBSTONE_LENGTH, null != crypto);
     }
 
     /**

@@ -42,6 +42,22 @@ public final class RecordCipher
     private static final int PREFIX_TYPE = Long.BYTES + Short.BYTES;
     private static final int PREFIX_HEADERS_LENGTH = Long.BYTES + Integer.BYTES;
 
+    /**
+     * Tombstones carry no sequence of their own (their header holds the stream's last sequence, which the record
+     * before them may hold too), so their frame counter is their offset in a domain no sequence reaches: sequences
+     * are below {@link RecordDescriptor#MAX_SEQUENCE} + 1 = 2^62, and an offset is unique within a block, whose key
+     * never seals two records at one offset.
+     */
+    private static final long TOMBSTONE_COUNTER_DOMAIN = RecordDescriptor.MAX_SEQUENCE + 1;
+
+    /**
+     * @return the GCM frame counter of a record: its sequence, or for a tombstone its offset in a disjoint domain.
+     */
+    static long frameCounter(final byte type, final long seq, final int recordOffset)
+    {
+        return type == TYPE_DELETE ? TOMBSTONE_COUNTER_DOMAIN | recordOffset : seq;
+    }
+
     /** Bytes an encrypted body adds to the plaintext one: the authenticated header copies and the tag. */
     public static final int OVERHEAD = PREFIX_LENGTH + FrameCipher.TAG_LENGTH;
 
@@ -70,7 +86,8 @@ public final class RecordCipher
         stagingView.putBytes(PREFIX_LENGTH, subject);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength, headers);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength + headers.length, payload);
-        cipher.seal(key, seq, recordOffset, staging, 0, plainLength, view(mapped), recordOffset + HEADER_LENGTH);
+        cipher.seal(key, frameCounter(type, seq, recordOffset), recordOffset, staging, 0, plainLength, view(mapped),
+            recordOffset + HEADER_LENGTH);
     }
 
     /**
@@ -99,7 +116,8 @@ public final class RecordCipher
         ensureStaging(HEADER_LENGTH + contentLength);
         try
         {
-            cipher.open(key, seq, recordOffset, view(mapped), recordOffset + HEADER_LENGTH,
+            cipher.open(key, frameCounter(block.getByte(recordOffset + TYPE_OFFSET), seq, recordOffset), recordOffset,
+                view(mapped), recordOffset + HEADER_LENGTH,
                 plainLength + FrameCipher.TAG_LENGTH, staging, prefix);
         }
         catch (final AuthenticationFailedException ex)

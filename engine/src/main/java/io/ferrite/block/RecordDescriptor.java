@@ -58,8 +58,29 @@ public final class RecordDescriptor
     /** A reserved sequence with no message: keeps {@code skip()} and {@code appendAt} gaps durable. */
     public static final byte TYPE_SKIP = 2;
 
+    /**
+     * A tombstone: the messages in a sequence range are removed. Its body is {@link #TOMBSTONE_LENGTH} bytes held as
+     * the payload (subject and headers empty): first removed sequence (64), last removed sequence (64), flags (64,
+     * {@link #TOMBSTONE_FLAG_ERASE}). Its header sequence is the stream's last sequence when it was written — not a
+     * sequence of its own — so a tombstone may carry the same header sequence as the record before it.
+     */
+    public static final byte TYPE_DELETE = 3;
+
+    public static final int TOMBSTONE_LENGTH = 24;
+    public static final int TOMBSTONE_FROM_OFFSET = 0;
+    public static final int TOMBSTONE_TO_OFFSET = 8;
+    public static final int TOMBSTONE_FLAGS_OFFSET = 16;
+    /** Tombstone flag: the message's bytes were also overwritten on disk ({@code erase}). */
+    public static final long TOMBSTONE_FLAG_ERASE = 1;
+
     /** Flag: the body is sealed by {@link RecordCipher} and {@link RecordCipher#OVERHEAD} bytes longer. */
     public static final byte FLAG_ENCRYPTED = 1;
+
+    /**
+     * The highest sequence a stream may assign: 2^62 - 1. The range above is the frame-counter domain of encrypted
+     * tombstones (see {@link RecordCipher}).
+     */
+    public static final long MAX_SEQUENCE = (1L << 62) - 1;
 
     /** Subjects are stored with a 16-bit length. */
     public static final int MAX_SUBJECT_LENGTH = 0xFFFF;
@@ -115,6 +136,6 @@ public final class RecordDescriptor
 
     public static boolean isKnownType(final byte type)
     {
-        return type == TYPE_MESSAGE || type == TYPE_SKIP;
+        return type == TYPE_MESSAGE || type == TYPE_SKIP || type == TYPE_DELETE;
     }
 }

@@ -106,14 +106,16 @@ public final class RecordScanner
                     visitor.onRecord(buffer, offset, frameLength, buffer.getByte(offset + TYPE_OFFSET), seq, checksum);
                     end = offset + frameLength;
                 }
-                else if (resync(offset + frameLength, seq) < 0 && isTornTail(offset + frameLength))
-                {
-                    visitor.onDamage(offset, offset + frameLength, seq, true);
-                    return end;
-                }
                 else
                 {
-                    visitor.onDamage(offset, offset + frameLength, seq, false);
+                    // A damaged tombstone's header sequence is not a sequence it held: report it without one.
+                    final long knownSeq = buffer.getByte(offset + TYPE_OFFSET) == TYPE_DELETE ? 0 : seq;
+                    if (resync(offset + frameLength, seq) < 0 && isTornTail(offset + frameLength))
+                    {
+                        visitor.onDamage(offset, offset + frameLength, knownSeq, true);
+                        return end;
+                    }
+                    visitor.onDamage(offset, offset + frameLength, knownSeq, false);
                 }
                 lastSeq = seq;
                 offset += frameLength;
@@ -196,6 +198,7 @@ public final class RecordScanner
             headersLength >= 0 && payloadLength >= 0 &&
             sealed == encrypted &&
             frameLengthForContent((long)subjectLength + headersLength + payloadLength, sealed) == frameLength &&
-            buffer.getLong(offset + SEQUENCE_OFFSET) > afterSeq;
+            (buffer.getLong(offset + SEQUENCE_OFFSET) > afterSeq ||
+            type == TYPE_DELETE && buffer.getLong(offset + SEQUENCE_OFFSET) == afterSeq);
     }
 }

@@ -66,6 +66,34 @@ final class RecordWriter
         return pad(out, mapped, offset, bodyEnd, frameLength, crc);
     }
 
+    /**
+     * @param lastSeq the stream's last sequence, stamped in the header: a tombstone takes no sequence of its own.
+     * @return the record checksum.
+     */
+    static int writeTombstone(
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final BlockKey key, final int offset, final long lastSeq,
+        final long timestamp, final long fromSeq, final long toSeq, final long flags, final int frameLength,
+        final Crc32c crc, final RecordCipher cipher, final byte[] scratch)
+    {
+        writeHeader(out, offset, frameLength, TYPE_DELETE, null != key, 0, lastSeq, timestamp, 0, TOMBSTONE_LENGTH);
+        final UnsafeBuffer body = new UnsafeBuffer(scratch);
+        body.putLong(TOMBSTONE_FROM_OFFSET, fromSeq);
+        body.putLong(TOMBSTONE_TO_OFFSET, toSeq);
+        body.putLong(TOMBSTONE_FLAGS_OFFSET, flags);
+        int bodyEnd = subjectOffset(offset);
+        if (null == key)
+        {
+            out.putBytes(bodyEnd, scratch, 0, TOMBSTONE_LENGTH);
+            bodyEnd += TOMBSTONE_LENGTH;
+        }
+        else
+        {
+            cipher.seal(key, mapped, offset, lastSeq, timestamp, TYPE_DELETE, NO_BYTES, NO_BYTES, scratch);
+            bodyEnd += TOMBSTONE_LENGTH + RecordCipher.OVERHEAD;
+        }
+        return pad(out, mapped, offset, bodyEnd, frameLength, crc);
+    }
+
     private static void writeHeader(
         final UnsafeBuffer out, final int offset, final int frameLength, final byte type, final boolean encrypted,
         final int subjectLength, final long seq, final long timestamp, final int headersLength, final int payloadLength)

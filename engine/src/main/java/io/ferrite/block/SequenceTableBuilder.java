@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 
+import static io.ferrite.block.RecordDescriptor.TYPE_DELETE;
 import static io.ferrite.block.RecordDescriptor.TYPE_MESSAGE;
 
 /**
@@ -33,8 +34,12 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     private long lastSeq;
     private int pendingDamageOffset = -1;
 
-    private SequenceTableBuilder(final Path file, final long baseSeq, final BlockKey key, final MappedByteBuffer mapped)
+    private final io.ferrite.index.DeletedSequences deleted;
+
+    private SequenceTableBuilder(final Path file, final long baseSeq, final BlockKey key, final MappedByteBuffer mapped,
+        final io.ferrite.index.DeletedSequences deleted)
     {
+        this.deleted = deleted;
         this.key = key;
         this.mapped = mapped;
         this.file = file;
@@ -49,9 +54,9 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
      */
     static SequenceTable build(
         final Path file, final UnsafeBuffer buffer, final MappedByteBuffer mapped, final long baseSeq,
-        final int dataEnd, final long knownLastSeq, final BlockKey key)
+        final int dataEnd, final long knownLastSeq, final BlockKey key, final io.ferrite.index.DeletedSequences deleted)
     {
-        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped);
+        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped, deleted);
         final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
         if (end < dataEnd && builder.pendingDamageOffset < 0)
@@ -67,6 +72,11 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
         final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
         final int checksum)
     {
+        if (type == TYPE_DELETE)
+        {
+            // Removals are applied from the block's deleted set, which state.db carries.
+            return;
+        }
         markPendingUpTo(seq - 1);
         if (type == TYPE_MESSAGE || !isAuthentic(buffer, offset, seq))
         {
@@ -79,6 +89,13 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     @Override
     public void onDamage(final int from, final int to, final long knownSeq, final boolean tail)
     {
+        if (knownSeq > 0 && deleted.contains(knownSeq))
+        {
+            // An erased message: its bytes were overwritten on purpose, and it is removed.
+            markPendingUpTo(knownSeq - 1);
+            lastSeq = knownSeq;
+            return;
+        }
         LOG.warn("block {} has {} bytes that do not verify at offsets [{}, {}){}; reads of the sequences they held " +
             "raise CorruptRecordException", file, to - from, from, to, knownSeq > 0 ? " (seq " + knownSeq + ")" : "");
         if (knownSeq > 0)

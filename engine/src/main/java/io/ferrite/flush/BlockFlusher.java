@@ -207,6 +207,14 @@ public final class BlockFlusher
         {
             io.forceFile(block.file(), channel);
         }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            if (!block.isRetired())
+            {
+                throw new StoreIOException("force recovered block file", block.file(), ex);
+            }
+            // Reclaimed since the capture: every message it held was removed, nothing in it needs forcing.
+        }
         catch (final IOException ex)
         {
             throw new StoreIOException("force recovered block file", block.file(), ex);

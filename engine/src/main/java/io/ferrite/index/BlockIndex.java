@@ -127,6 +127,66 @@ public final class BlockIndex
         entries.putInt(at + LAST_CHECKSUM_OFFSET, checksum);
     }
 
+    /**
+     * Record a tombstone appended to the block in {@code slot}: it moves the write offset and last checksum only.
+     */
+    public void onTombstone(final int slot, final int writeOffset, final int checksum)
+    {
+        final int at = slot * ENTRY_LENGTH;
+        entries.putInt(at + WRITE_OFFSET_OFFSET, writeOffset);
+        entries.putInt(at + LAST_CHECKSUM_OFFSET, checksum);
+    }
+
+    /**
+     * Uncount a removed message of the block in {@code slot}. Its first sequence and time stay as they were: a lower
+     * bound of what is left, which is all the time search and state need.
+     */
+    public void onRemove(final int slot, final int messageBytes)
+    {
+        final int at = slot * ENTRY_LENGTH;
+        entries.putInt(at + MSGS_OFFSET, entries.getInt(at + MSGS_OFFSET) - 1);
+        entries.putInt(at + BYTES_OFFSET, entries.getInt(at + BYTES_OFFSET) - messageBytes);
+    }
+
+    /**
+     * Uncount every message of the block in {@code slot}.
+     */
+    public void onEmptied(final int slot)
+    {
+        final int at = slot * ENTRY_LENGTH;
+        entries.putInt(at + MSGS_OFFSET, 0);
+        entries.putInt(at + BYTES_OFFSET, 0);
+    }
+
+    /**
+     * Overwrite the entry in {@code slot} after its block was cut or rewritten.
+     */
+    public void reset(
+        final int slot, final long blockId, final long firstSeq, final long lastSeq, final long firstTime,
+        final long lastTime, final int msgs, final int bytes, final int writeOffset, final int checksum)
+    {
+        final int at = slot * ENTRY_LENGTH;
+        entries.putLong(at + BLOCK_ID_OFFSET, blockId);
+        entries.putLong(at + FIRST_SEQ_OFFSET, firstSeq);
+        entries.putLong(at + LAST_SEQ_OFFSET, lastSeq);
+        entries.putLong(at + FIRST_TIME_OFFSET, firstTime);
+        entries.putLong(at + LAST_TIME_OFFSET, lastTime);
+        entries.putInt(at + MSGS_OFFSET, msgs);
+        entries.putInt(at + BYTES_OFFSET, bytes);
+        entries.putInt(at + WRITE_OFFSET_OFFSET, writeOffset);
+        entries.putInt(at + LAST_CHECKSUM_OFFSET, checksum);
+    }
+
+    /**
+     * Remove the entry in {@code slot}; later entries move down one slot, as their blocks move down one position.
+     */
+    public void remove(final int slot)
+    {
+        final int from = (slot + 1) * ENTRY_LENGTH;
+        entries.putBytes(slot * ENTRY_LENGTH, entries, from, (count - slot - 1) * ENTRY_LENGTH);
+        count--;
+    }
+
     public long blockId(final int slot)
     {
         return entries.getLong(slot * ENTRY_LENGTH + BLOCK_ID_OFFSET);

@@ -55,6 +55,46 @@ public final class SequenceTable
     }
 
     /**
+     * @return one past the highest sequence this table can hold now: every listed sequence is below it.
+     */
+    public long endSeq()
+    {
+        return baseSeq + offsets.length;
+    }
+
+    /**
+     * @return the first sequence at or after {@code seq} (and below {@link #endSeq()}) that the table lists, or -1.
+     */
+    public long nextListed(final long seq)
+    {
+        final int[] table = offsets;
+        for (long index = Math.max(0, seq - baseSeq); index < table.length; index++)
+        {
+            if (table[(int)index] != 0)
+            {
+                return baseSeq + index;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return the last sequence at or before {@code seq} that the table lists, or -1.
+     */
+    public long previousListed(final long seq)
+    {
+        final int[] table = offsets;
+        for (long index = Math.min(table.length - 1, seq - baseSeq); index >= 0; index--)
+        {
+            if (table[(int)index] != 0)
+            {
+                return baseSeq + index;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * @return the record offset of {@code seq}, or 0 when the block holds no message there.
      */
     public int get(final long seq)

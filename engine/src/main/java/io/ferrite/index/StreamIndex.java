@@ -89,15 +89,32 @@ public final class StreamIndex
     public MessageBlock blockFor(final long seq)
     {
         final MessageBlock[] current = blocks;
+        final int position = positionFor(current, seq);
+        return position < 0 ? null : current[position];
+    }
+
+    /**
+     * @return the position of the block whose sequence range covers {@code seq}, or -1.
+     */
+    public int positionFor(final long seq)
+    {
+        return positionFor(blocks, seq);
+    }
+
+    /**
+     * @return the position in {@code current} of the block whose sequence range covers {@code seq}, or -1.
+     */
+    public static int positionFor(final MessageBlock[] current, final long seq)
+    {
         int low = 0;
         int high = current.length - 1;
         if (high < 0 || seq < current[0].baseSeq())
         {
-            return null;
+            return -1;
         }
         if (seq >= current[high].baseSeq())
         {
-            return current[high];
+            return high;
         }
         while (low < high)
         {
@@ -111,7 +128,7 @@ public final class StreamIndex
                 high = mid - 1;
             }
         }
-        return current[low];
+        return low;
     }
 
     /**
@@ -146,6 +163,121 @@ public final class StreamIndex
     public void onSkip(final long seq)
     {
         lastSeq = seq;
+    }
+
+    /**
+     * Apply the removal of the message at {@code seq}: the block forgets it, and the block entry, the subject (with
+     * the block's summary) and the totals uncount it. The caller has recorded the removal durably (a tombstone).
+     *
+     * @param position     the block's position (and index slot).
+     * @param entry        the message's subject.
+     * @param messageBytes its subject, headers and payload lengths.
+     */
+    public void onRemove(
+        final int position, final long seq, final SubjectIndex.Entry entry, final int messageBytes)
+    {
+        final MessageBlock block = blocks[position];
+        block.markDeleted(seq, entry);
+        blockIndex.onRemove(position, messageBytes);
+        subjects.onRemove(entry, seq);
+        msgs--;
+        bytes -= messageBytes;
+        if (msgs == 0)
+        {
+            firstTime = 0;
+        }
+        else if (seq == firstSeq)
+        {
+            advanceFirst(position, seq + 1);
+        }
+    }
+
+    /**
+     * Apply the removal of every message of the block at {@code position}, whose subjects the caller has uncounted.
+     * The first sequence is left for {@link #refreshFirst(long)}: removals of many blocks search for it once.
+     */
+    public void onEmptied(final int position)
+    {
+        final MessageBlock block = blocks[position];
+        msgs -= blockIndex.msgs(position);
+        bytes -= blockIndex.bytes(position);
+        blockIndex.onEmptied(position);
+        block.markEmptied(blockIndex.lastSeq(position));
+    }
+
+    /**
+     * Find the first stored message again, knowing none is stored below {@code fromSeq}.
+     */
+    public void refreshFirst(final long fromSeq)
+    {
+        if (msgs == 0)
+        {
+            firstTime = 0;
+            return;
+        }
+        final int position = positionFor(fromSeq);
+        advanceFirst(Math.max(0, position), fromSeq);
+    }
+
+    /**
+     * Find the first stored message at or after {@code fromSeq}, starting at block {@code position}: the blocks' message
+     * counts skip empty blocks, their tables the gaps. May map and scan a block recovered from state.
+     */
+    private void advanceFirst(final int position, final long fromSeq)
+    {
+        final MessageBlock[] current = blocks;
+        for (int i = position; i < current.length; i++)
+        {
+            if (blockIndex.msgs(i) <= 0)
+            {
+                continue;
+            }
+            final SequenceTable table = current[i].table();
+            final long seq = table.nextListed(Math.max(fromSeq, current[i].baseSeq()));
+            if (seq > 0)
+            {
+                firstSeq = seq;
+                firstTime = current[i].buffer().getLong(table.get(seq) + io.ferrite.block.RecordDescriptor.TIMESTAMP_OFFSET);
+                return;
+            }
+        }
+        throw new IllegalStateException("the stream counts " + msgs + " messages but none is stored after " + fromSeq);
+    }
+
+    /**
+     * Set the totals after a purge or truncation recounted them.
+     */
+    public void recount(final long msgs, final long bytes, final long lastSeq, final long lastTime)
+    {
+        this.msgs = msgs;
+        this.bytes = bytes;
+        this.lastSeq = lastSeq;
+        this.lastTime = lastTime;
+        refreshFirst(1);
+    }
+
+    /**
+     * Drop the block at {@code position} (every message removed, its file about to be deleted); its index slot goes
+     * with it.
+     */
+    public void removeBlock(final int position)
+    {
+        final MessageBlock[] current = blocks;
+        final MessageBlock[] shrunk = new MessageBlock[current.length - 1];
+        System.arraycopy(current, 0, shrunk, 0, position);
+        System.arraycopy(current, position + 1, shrunk, position, current.length - position - 1);
+        blockIndex.remove(position);
+        blocks = shrunk;
+    }
+
+    /**
+     * Put {@code block} (a rewrite, or a reopened tail) in place of the block at {@code position}.
+     */
+    public void replaceBlock(final int position, final MessageBlock block)
+    {
+        final MessageBlock[] replaced = blocks.clone();
+        replaced[position] = block;
+        blocks = replaced;
     }
 
     /**

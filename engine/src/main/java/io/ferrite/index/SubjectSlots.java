@@ -60,17 +60,25 @@ public final class SubjectSlots
     }
 
     /**
-     * Count a message appended under the subject in {@code slot}.
+     * @return the subject index entry of the subject in {@code slot}, looked up (or created) when not cached.
      */
-    public void onMessage(final int slot, final long seq)
+    public SubjectIndex.Entry entry(final int slot)
     {
         SubjectIndex.Entry entry = entries[slot];
-        if (null == entry)
+        if (null == entry || entry.isRemoved())
         {
             entry = index.entryFor(subjects[slot]);
             entries[slot] = entry;
         }
-        index.onMessage(entry, seq);
+        return entry;
+    }
+
+    /**
+     * Count a message appended under the subject in {@code slot}.
+     */
+    public void onMessage(final int slot, final long seq)
+    {
+        index.onMessage(entry(slot), seq);
     }
 
     private static int spread(final int hash)

@@ -31,6 +31,14 @@ public final class Subjects
         validate(filter, "filter", true);
     }
 
+    /**
+     * @return whether {@code filter} matches every subject: {@code >}.
+     */
+    public static boolean matchesAll(final String filter)
+    {
+        return filter.length() == 1 && filter.charAt(0) == TAIL_WILDCARD;
+    }
+
     public static boolean isLiteral(final String filter)
     {
         return filter.indexOf(SINGLE_WILDCARD) < 0 && filter.indexOf(TAIL_WILDCARD) < 0;

@@ -5,11 +5,14 @@ import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
+import io.ferrite.block.MessageFacts;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.RecordScanner;
 import io.ferrite.index.BlockIndex;
+import io.ferrite.index.BlockSubjects;
 import io.ferrite.index.SequenceTable;
 import io.ferrite.index.StreamIndex;
+import io.ferrite.index.SubjectIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.state.StateSnapshot;
 import io.ferrite.state.StreamDirectory;
@@ -46,6 +49,11 @@ final class Replay implements RecordScanner.Visitor
     private final StreamIndex index = new StreamIndex();
     private final LossLedger lost = new LossLedger();
     private final List<MessageBlock> opened = new ArrayList<>();
+    private final MessageFacts facts = new MessageFacts();
+    /** Removals found in the block being scanned, applied once it is in the index. */
+    private final List<long[]> pendingRemovals = new ArrayList<>();
+    private BlockSubjects summary;
+    private StateSnapshot snapshot;
     /** Sizes block files had before an abandoned replay extended them: the truncation must still be reported. */
     private final Map<Path, Long> truncatedBefore;
     /** Losses whose last sequence is known only once the next valid record (or the end of the stream) is. */
@@ -90,14 +98,18 @@ final class Replay implements RecordScanner.Visitor
     String fromState(final StateSnapshot snapshot, final long[] ids)
     {
         snapshot.restoreInto(index);
+        this.snapshot = snapshot;
         lastSeq = snapshot.lastSeq();
         countReplays = true;
         final int count = snapshot.blockCount();
         for (int i = 0; i < count - 1; i++)
         {
             index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(i));
-            index.addBlock(MessageBlock.unmapped(directory.blockFile(snapshot.blockId(i)), snapshot.blockId(i),
-                snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), snapshot.blockLastSeq(i), metrics, crypto));
+            final MessageBlock sealed = MessageBlock.unmapped(directory.blockFile(snapshot.blockId(i)),
+                snapshot.blockId(i), snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), snapshot.blockLastSeq(i),
+                metrics, crypto);
+            snapshot.restoreDeleted(sealed, i);
+            index.addBlock(sealed);
         }
         if (count > 0)
         {
@@ -115,6 +127,7 @@ final class Replay implements RecordScanner.Visitor
                     writeOffset;
             }
             index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(last));
+            snapshot.restoreDeleted(tail, last);
             scan(tail, last, writeOffset, ids.length == count, snapshot.blockLastSeq(last));
             if (damageBeforeReplayPoint)
             {
@@ -179,6 +192,10 @@ final class Replay implements RecordScanner.Visitor
         damageEnd = 0;
         lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
+        summary = new BlockSubjects(from > BlockDescriptor.DATA_OFFSET);
+        target.subjects(summary);
+        target.holdsTombstones(false);
+        pendingRemovals.clear();
         if (lost.hasOpen() && target.baseSeq() - 1 >= lastSeq)
         {
             lost.closeOpen(target.baseSeq() - 1);
@@ -210,6 +227,11 @@ final class Replay implements RecordScanner.Visitor
         }
         lastSeq = Math.max(lastSeq, seqBefore);
         index.addBlock(target);
+        for (final long[] removal : pendingRemovals)
+        {
+            applyRemoval(removal[0], removal[1]);
+        }
+        pendingRemovals.clear();
         blocksScanned++;
         bytesScanned += end - BlockDescriptor.DATA_OFFSET;
         metrics.onBlockBytesRead(end - BlockDescriptor.DATA_OFFSET);
@@ -223,15 +245,21 @@ final class Replay implements RecordScanner.Visitor
         final boolean replaying = offset >= replayFrom;
         // Messages are authenticated here only where they are replayed (elsewhere on first read); skips always, since
         // a message forged into a skip would otherwise vanish without a trace.
-        final DirectBuffer subjectSource = replaying && type == TYPE_MESSAGE || type == TYPE_SKIP ?
-            subjectSource(buffer, offset, seq) : buffer;
+        final DirectBuffer subjectSource = replaying && (type == TYPE_MESSAGE || type == TYPE_DELETE) ||
+            type == TYPE_SKIP ? subjectSource(buffer, offset, seq) : buffer;
         if (null == subjectSource)
         {
             onDamage(offset, offset + frameLength, seq, false);
             return;
         }
+        if (type == TYPE_DELETE)
+        {
+            onTombstone(subjectSource == buffer ? offset : 0, subjectSource, replaying, offset + frameLength, checksum,
+                seq);
+            return;
+        }
         lost.closeOpen(seq - 1);
-        if (type == TYPE_MESSAGE)
+        if (type == TYPE_MESSAGE && !block.deleted().contains(seq))
         {
             table.put(seq, offset);
         }
@@ -248,7 +276,10 @@ final class Replay implements RecordScanner.Visitor
                 final long timestamp = buffer.getLong(offset + TIMESTAMP_OFFSET);
                 index.blockIndex().onMessage(slot, seq, timestamp, messageBytes, end, checksum);
                 index.onMessage(seq, timestamp, messageBytes);
-                index.subjects().onMessage(subjectSource.getStringWithoutLengthAscii(subjectAt, subjectLength), seq);
+                final SubjectIndex.Entry entry = index.subjects().entryFor(
+                    subjectSource.getStringWithoutLengthAscii(subjectAt, subjectLength));
+                index.subjects().onMessage(entry, seq);
+                summary.onMessage(entry, seq);
             }
             else
             {
@@ -258,6 +289,70 @@ final class Replay implements RecordScanner.Visitor
             replayedRecords += countReplays ? 1 : 0;
         }
         lastSeq = Math.max(lastSeq, seq);
+    }
+
+    /**
+     * A tombstone: its removals are applied once the block is in the index (they name only sequences up to it).
+     *
+     * @param at where the record starts in {@code source}: the block, or the decrypted copy.
+     */
+    private void onTombstone(
+        final int at, final DirectBuffer source, final boolean replaying, final int end, final int checksum,
+        final long headerSeq)
+    {
+        block.holdsTombstones(true);
+        if (!replaying)
+        {
+            return;
+        }
+        final int body = RecordDescriptor.payloadOffset(at, 0, 0);
+        pendingRemovals.add(new long[]{ source.getLong(body + TOMBSTONE_FROM_OFFSET),
+            source.getLong(body + TOMBSTONE_TO_OFFSET) });
+        index.blockIndex().onTombstone(slot, end, checksum);
+        if (headerSeq > index.lastSeq())
+        {
+            // The stream had reached this sequence when the tombstone was written, even if the record that held it
+            // was erased since and no longer verifies.
+            index.onSkip(headerSeq);
+        }
+        replayedRecords += countReplays ? 1 : 0;
+    }
+
+    /**
+     * Apply a tombstone's removal of {@code [fromSeq, toSeq]} to the blocks indexed so far: uncount the messages
+     * listed there, and mark the whole range removed, so an erased record in it (which no longer verifies, so no table
+     * lists it) is known to be removed, not lost. A tombstone never names a sequence above the stream's last when it
+     * was written, so the range never reaches sequences assigned later.
+     */
+    private void applyRemoval(final long fromSeq, final long toSeq)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (int p = Math.max(0, StreamIndex.positionFor(blocks, fromSeq)); p < blocks.length; p++)
+        {
+            final MessageBlock target = blocks[p];
+            if (target.baseSeq() > toSeq)
+            {
+                break;
+            }
+            final long from = Math.max(fromSeq, target.baseSeq());
+            final long to = p + 1 < blocks.length ? Math.min(toSeq, blocks[p + 1].baseSeq() - 1) : toSeq;
+            if (from > to)
+            {
+                continue;
+            }
+            final SequenceTable targetTable = target.table();
+            for (long seq = targetTable.nextListed(from); seq > 0 && seq <= to; seq = targetTable.nextListed(seq + 1))
+            {
+                final int offset = targetTable.get(seq);
+                final SubjectIndex.Entry entry = facts.read(target, offset, seq) ?
+                    index.subjects().get(facts.subject()) : null;
+                if (null != entry)
+                {
+                    index.onRemove(p, seq, entry, facts.messageBytes());
+                }
+            }
+            target.markDeletedRange(from, to);
+        }
     }
 
     private void checkFooter(final MessageBlock target, final int end)
@@ -294,6 +389,13 @@ final class Replay implements RecordScanner.Visitor
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
         damageEnd = Math.max(damageEnd, toOffset);
+        if (knownSeq > 0 && block.deleted().contains(knownSeq))
+        {
+            // An erased message, removed before the state was written: its bytes were overwritten on purpose.
+            lost.closeOpen(knownSeq - 1);
+            lastSeq = Math.max(lastSeq, knownSeq);
+            return;
+        }
         lost.closeOpen(knownSeq > 0 ? knownSeq - 1 : StoreException.UNKNOWN);
         if (fromOffset < replayFrom)
         {
@@ -335,9 +437,31 @@ final class Replay implements RecordScanner.Visitor
         return bytesScanned;
     }
 
+    /**
+     * @return the losses found, less the erased messages: a record that no longer verifies because a later tombstone
+     * erased it was removed on purpose.
+     */
     List<LostRange> lost()
     {
-        return lost.list();
+        final List<LostRange> real = new ArrayList<>();
+        for (final LostRange range : lost.list())
+        {
+            if (!isErased(range))
+            {
+                real.add(range);
+            }
+        }
+        return real;
+    }
+
+    private boolean isErased(final LostRange range)
+    {
+        if (range.kind() != Kind.DAMAGED_RECORD || range.firstSeq() != range.lastSeq() || range.firstSeq() <= 0)
+        {
+            return false;
+        }
+        final MessageBlock holder = index.blockFor(range.firstSeq());
+        return null != holder && holder.deleted().contains(range.firstSeq());
     }
 
     /**

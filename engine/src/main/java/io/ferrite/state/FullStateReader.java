@@ -91,10 +91,26 @@ public final class FullStateReader
             throw new CorruptFileException("state counts do not fit the file: " + blockCount + " blocks, " +
                 subjectCount + " subjects", file, body + BLOCK_COUNT_OFFSET);
         }
+        if (blocksEnd + 8 > bytes.length)
+        {
+            throw new CorruptFileException("state ends before its removed-sequence section", file, blocksEnd);
+        }
+        final long runCount = buffer.getLong((int)blocksEnd);
+        final long runsEnd = blocksEnd + 8 + runCount * RUN_LENGTH;
+        if (runCount < 0 || runsEnd > bytes.length)
+        {
+            throw new CorruptFileException("state removed-sequence runs do not fit the file: " + runCount, file,
+                blocksEnd);
+        }
+        final long[] runs = new long[(int)runCount * 2];
+        for (int i = 0; i < runs.length; i++)
+        {
+            runs[i] = buffer.getLong((int)blocksEnd + 8 + i * 8);
+        }
         final boolean encrypted = (buffer.getInt(FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
         if (encrypted && null == cipher)
         {
-            return new StateSnapshot(buffer, body, blockCount, null, null);
+            return new StateSnapshot(buffer, body, blockCount, runs, null, null, null);
         }
         final byte[] section;
         int at;
@@ -102,17 +118,18 @@ public final class FullStateReader
         {
             final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
             buffer.getBytes(SALT_OFFSET, salt);
-            section = cipher.open(file, bytes, HEADER_LENGTH, (int)blocksEnd, bytes.length - (int)blocksEnd, salt);
+            section = cipher.open(file, bytes, HEADER_LENGTH, (int)runsEnd, bytes.length - (int)runsEnd, salt);
             at = 0;
         }
         else
         {
             section = bytes;
-            at = (int)blocksEnd;
+            at = (int)runsEnd;
         }
         final UnsafeBuffer subjectBuffer = new UnsafeBuffer(section);
         final String[] subjects = new String[subjectCount];
         final long[] subjectValues = new long[subjectCount * 3];
+        final byte[] subjectFlags = new byte[subjectCount];
         for (int i = 0; i < subjectCount; i++)
         {
             if (at + SUBJECT_FIXED_LENGTH > section.length)
@@ -129,13 +146,14 @@ public final class FullStateReader
             subjectValues[i * 3] = subjectBuffer.getLong(at);
             subjectValues[i * 3 + 1] = subjectBuffer.getLong(at + 8);
             subjectValues[i * 3 + 2] = subjectBuffer.getLong(at + 16);
-            at += 24;
+            subjectFlags[i] = subjectBuffer.getByte(at + 24);
+            at += 25;
         }
         if (at != section.length)
         {
             throw new CorruptFileException("state has " + (section.length - at) + " trailing bytes", file, at);
         }
-        return new StateSnapshot(buffer, body, blockCount, subjects, subjectValues);
+        return new StateSnapshot(buffer, body, blockCount, runs, subjects, subjectValues, subjectFlags);
     }
 
     private static int checksum(final byte[] bytes, final int offset, final int length)

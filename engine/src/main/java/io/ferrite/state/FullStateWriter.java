@@ -32,6 +32,8 @@ public final class FullStateWriter
     /** Null for a plaintext stream. */
     private final StateCipher cipher;
     private final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
+    /** Where the subject section starts in the last serialized state: what follows is sealed in an encrypted one. */
+    private int subjectsAt;
 
     public FullStateWriter(
         final StreamDirectory directory, final StreamIndex index, final Lock appendLock, final StoreMetrics metrics,
@@ -55,6 +57,26 @@ public final class FullStateWriter
     public void durableBarrier(final java.util.function.LongConsumer barrier)
     {
         this.durableBarrier = java.util.Objects.requireNonNull(barrier, "barrier");
+    }
+
+    /**
+     * Change which block files exist — delete some, or replace one with a rewrite — with no {@code state.db} on disk
+     * that describes the files as they were: the state is deleted first (a crash in between makes the next open
+     * rebuild from the blocks, which are consistent at every step) and written again afterwards. State writes wait.
+     */
+    public synchronized void whileReplacingBlocks(final Runnable change)
+    {
+        try
+        {
+            java.nio.file.Files.deleteIfExists(directory.stateFile());
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new io.ferrite.store.StoreIOException("delete state before replacing blocks", directory.stateFile(), ex);
+        }
+        directory.sync(directory.root());
+        change.run();
+        write();
     }
 
     public synchronized void write()
@@ -110,8 +132,20 @@ public final class FullStateWriter
         buffer.putInt(body + SUBJECT_COUNT_OFFSET, index.subjects().size());
         final int blocksAt = body + BLOCKS_OFFSET;
         buffer.checkLimit(blocksAt + blockIndex.count() * BlockIndex.ENTRY_LENGTH);
-        final int subjectsAt = blocksAt + blockIndex.copyTo(buffer, blocksAt);
-        final int[] position = { subjectsAt };
+        final int runsAt = blocksAt + blockIndex.copyTo(buffer, blocksAt);
+        final int[] position = { runsAt + 8 };
+        final io.ferrite.block.MessageBlock[] blocks = index.blocks();
+        for (final io.ferrite.block.MessageBlock block : blocks)
+        {
+            block.deleted().forEachRun((from, to) ->
+            {
+                buffer.putLong(position[0], from);
+                buffer.putLong(position[0] + 8, to);
+                position[0] += StateDescriptor.RUN_LENGTH;
+            });
+        }
+        buffer.putLong(runsAt, (position[0] - runsAt - 8) / StateDescriptor.RUN_LENGTH);
+        subjectsAt = position[0];
         index.subjects().forEach((subject, entry) ->
         {
             int at = position[0];
@@ -121,7 +155,9 @@ public final class FullStateWriter
             buffer.putLong(at, entry.msgs());
             buffer.putLong(at + 8, entry.firstSeq());
             buffer.putLong(at + 16, entry.lastSeq());
-            position[0] = at + 24;
+            buffer.putByte(at + 24, (byte)((entry.firstExact() ? SUBJECT_FIRST_EXACT : 0) |
+                (entry.lastExact() ? SUBJECT_LAST_EXACT : 0)));
+            position[0] = at + 25;
         });
         return position[0];
     }
@@ -132,7 +168,6 @@ public final class FullStateWriter
      */
     private int encryptSubjects(final int plainLength, final int blocks)
     {
-        final int subjectsAt = HEADER_LENGTH + BLOCKS_OFFSET + blocks * BlockIndex.ENTRY_LENGTH;
         buffer.checkLimit(plainLength + io.ferrite.crypto.FrameCipher.TAG_LENGTH);
         return subjectsAt +
             cipher.seal(buffer.byteBuffer(), HEADER_LENGTH, subjectsAt, plainLength - subjectsAt, salt);

@@ -17,14 +17,16 @@ import io.ferrite.index.BlockIndex;
  *  32  first time (64) 40  last time (64)   48 next block id (64)
  *  56  block count (32) 60 subject count (32)
  *  64  block entries: block count x {@link BlockIndex#ENTRY_LENGTH} bytes, the last one holding the tail's lchk
- *  ..  subjects: subject length (16), ASCII subject, msgs (64), first seq (64), last seq (64)
+ *  ..  removed sequences: run count (64), then per run first (64) and last (64) sequence, ascending
+ *  ..  subjects: subject length (16), ASCII subject, msgs (64), first seq (64), last seq (64), flags (8: bit 0 first
+ *      exact, bit 1 last exact — a removal may leave a bound, see SubjectIndex)
  * </pre>
  */
 public final class StateDescriptor
 {
     /** "FERSTATE" little-endian. */
     public static final long MAGIC = 0x4554415453524546L;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -47,8 +49,12 @@ public final class StateDescriptor
     public static final int SUBJECT_COUNT_OFFSET = 60;
     public static final int BLOCKS_OFFSET = 64;
 
-    /** Per subject: msgs, first seq, last seq after the length-prefixed subject. */
-    public static final int SUBJECT_FIXED_LENGTH = 2 + 3 * 8;
+    /** Per subject: msgs, first seq, last seq and flags after the length-prefixed subject. */
+    public static final int SUBJECT_FIXED_LENGTH = 2 + 3 * 8 + 1;
+    public static final int SUBJECT_FIRST_EXACT = 1;
+    public static final int SUBJECT_LAST_EXACT = 2;
+    /** Each removed run: first and last sequence. */
+    public static final int RUN_LENGTH = 16;
 
     private StateDescriptor()
     {

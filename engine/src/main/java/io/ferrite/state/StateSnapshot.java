@@ -16,11 +16,16 @@ public final class StateSnapshot
     private final int blockCount;
     private final String[] subjects;
     private final long[] subjectValues;
+    private final byte[] subjectFlags;
+    /** Removed sequences as ascending (first, last) pairs. */
+    private final long[] removedRuns;
 
     StateSnapshot(
-        final DirectBuffer buffer, final int body, final int blockCount, final String[] subjects,
-        final long[] subjectValues)
+        final DirectBuffer buffer, final int body, final int blockCount, final long[] removedRuns,
+        final String[] subjects, final long[] subjectValues, final byte[] subjectFlags)
     {
+        this.removedRuns = removedRuns;
+        this.subjectFlags = subjectFlags;
         this.buffer = buffer;
         this.body = body;
         this.blockCount = blockCount;
@@ -125,6 +130,37 @@ public final class StateSnapshot
         return buffer.getLong(blockEntryOffset(i) + BlockIndex.LAST_SEQ_OFFSET);
     }
 
+    /**
+     * @return how many sequences the state lists as removed (in blocks that still exist).
+     */
+    public long removedCount()
+    {
+        long count = 0;
+        for (int i = 0; i < removedRuns.length; i += 2)
+        {
+            count += removedRuns[i + 1] - removedRuns[i] + 1;
+        }
+        return count;
+    }
+
+    /**
+     * Give {@code block}, the state's block {@code i}, the removed sequences in its range.
+     */
+    public void restoreDeleted(final io.ferrite.block.MessageBlock block, final int i)
+    {
+        final long from = blockBaseSeq(i);
+        final long to = i + 1 < blockCount ? blockBaseSeq(i + 1) - 1 : Long.MAX_VALUE;
+        for (int r = 0; r < removedRuns.length; r += 2)
+        {
+            final long first = Math.max(from, removedRuns[r]);
+            final long last = Math.min(to, removedRuns[r + 1]);
+            if (first <= last)
+            {
+                block.deleted().addRange(first, last);
+            }
+        }
+    }
+
     public String subject(final int i)
     {
         return subjects[i];
@@ -144,7 +180,8 @@ public final class StateSnapshot
         for (int i = 0; i < subjects.length; i++)
         {
             index.subjects().restore(subjects[i], subjectValues[i * 3], subjectValues[i * 3 + 1],
-                subjectValues[i * 3 + 2]);
+                subjectValues[i * 3 + 2], (subjectFlags[i] & SUBJECT_FIRST_EXACT) != 0,
+                (subjectFlags[i] & SUBJECT_LAST_EXACT) != 0);
         }
     }
 }

@@ -61,9 +61,12 @@ public final class StreamConfig
     private final java.nio.file.Path histogramLogFile;
     private final Duration histogramLogInterval;
     private final byte[] encryptionKey;
+    private final StreamLimits limits;
 
     private StreamConfig(final Builder builder)
     {
+        this.limits = new StreamLimits(builder.maxMsgs, builder.maxBytes, builder.maxAge, builder.maxMsgsPerSubject,
+            builder.discard);
         this.encryptionKey = builder.encryptionKey;
         this.name = builder.name;
         this.blockSize = builder.blockSize;
@@ -86,7 +89,9 @@ public final class StreamConfig
     {
         final Builder builder = new Builder(name).blockSize(blockSize).maxMsgSize(maxMsgSize)
             .slowOperationThreshold(slowOperationThreshold)
-            .syncMode(syncMode).syncInterval(syncInterval).histogramLog(histogramLogFile, histogramLogInterval);
+            .syncMode(syncMode).syncInterval(syncInterval).histogramLog(histogramLogFile, histogramLogInterval)
+            .maxMsgs(limits.maxMsgs()).maxBytes(limits.maxBytes()).maxAge(limits.maxAge())
+            .maxMsgsPerSubject(limits.maxMsgsPerSubject()).discard(limits.discard());
         slowOperationThresholds.forEach(builder::slowOperationThreshold);
         return null == encryptionKey ? builder : builder.encryptionKey(encryptionKey);
     }
@@ -113,6 +118,15 @@ public final class StreamConfig
     public int blockCapacity()
     {
         return blockSize - (encrypted() ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
+    }
+
+    /**
+     * @return the retention limits: {@code maxMsgs}, {@code maxBytes}, {@code maxAge}, {@code maxMsgsPerSubject} and
+     * the discard policy.
+     */
+    public StreamLimits limits()
+    {
+        return limits;
     }
 
     public String name()
@@ -178,7 +192,7 @@ public final class StreamConfig
     {
         return "StreamConfig{name=" + name + ", blockSize=" + blockSize + ", maxMsgSize=" + maxMsgSize +
             ", slowOperationThreshold=" + slowOperationThreshold + ", syncMode=" + syncMode +
-            ", syncInterval=" + syncInterval + ", encrypted=" + encrypted() + '}';
+            ", syncInterval=" + syncInterval + ", encrypted=" + encrypted() + ", " + limits + '}';
     }
 
     public static final class Builder
@@ -193,6 +207,11 @@ public final class StreamConfig
         private java.nio.file.Path histogramLogFile;
         private Duration histogramLogInterval = HISTOGRAM_LOG_INTERVAL_DEFAULT;
         private byte[] encryptionKey;
+        private long maxMsgs = StreamLimits.UNLIMITED;
+        private long maxBytes = StreamLimits.UNLIMITED;
+        private Duration maxAge = Duration.ZERO;
+        private long maxMsgsPerSubject = StreamLimits.UNLIMITED;
+        private Discard discard = Discard.OLD;
 
         private Builder(final String name)
         {
@@ -321,6 +340,60 @@ public final class StreamConfig
                 throw new IllegalArgumentException("encryptionKey must be exactly 32 bytes: " + key32.length);
             }
             this.encryptionKey = key32.clone();
+            return this;
+        }
+
+        /**
+         * @param maxMsgs the most messages the stream keeps, -1 for no limit, else at least 1.
+         */
+        public Builder maxMsgs(final long maxMsgs)
+        {
+            this.maxMsgs = StreamLimits.requireLimit("maxMsgs", maxMsgs);
+            return this;
+        }
+
+        /**
+         * @param maxBytes the most message bytes (subject + headers + payload) the stream keeps, -1 for no limit,
+         *                 else at least 1.
+         */
+        public Builder maxBytes(final long maxBytes)
+        {
+            this.maxBytes = StreamLimits.requireLimit("maxBytes", maxBytes);
+            return this;
+        }
+
+        /**
+         * @param maxAge how long a message is kept after its timestamp; {@link Duration#ZERO} for no limit. Expired
+         *               messages are removed by a timer, within about a second, whether or not anything is appended.
+         */
+        public Builder maxAge(final Duration maxAge)
+        {
+            Objects.requireNonNull(maxAge, "maxAge");
+            if (maxAge.isNegative())
+            {
+                throw new IllegalArgumentException("maxAge must be >= 0 (0 for no limit): " + maxAge);
+            }
+            this.maxAge = maxAge;
+            return this;
+        }
+
+        /**
+         * @param maxMsgsPerSubject the most messages kept per subject, -1 for no limit, else at least 1.
+         */
+        public Builder maxMsgsPerSubject(final long maxMsgsPerSubject)
+        {
+            this.maxMsgsPerSubject = StreamLimits.requireLimit("maxMsgsPerSubject", maxMsgsPerSubject);
+            return this;
+        }
+
+        /**
+         * @param discard what happens when an append would exceed {@code maxMsgs}, {@code maxBytes} or
+         *                {@code maxMsgsPerSubject}: {@link Discard#OLD} removes the oldest messages,
+         *                {@link Discard#NEW} refuses the append with {@link LimitExceededException}.
+         */
+        public Builder discard(final Discard discard)
+        {
+            this.discard = Objects.requireNonNull(discard, "discard");
             return this;
         }
 

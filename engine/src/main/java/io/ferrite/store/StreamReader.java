@@ -1,9 +1,12 @@
 package io.ferrite.store;
 
+import io.ferrite.block.BlockRetiredException;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
+import io.ferrite.index.BlockSubjects;
 import io.ferrite.index.SequenceTable;
+import io.ferrite.index.SubjectIndex;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.Subjects;
 import org.agrona.AsciiSequenceView;
@@ -51,51 +54,202 @@ final class StreamReader
     {
         Subjects.validateFilter(filter);
         requirePositive(fromSeq, "fromSeq");
-        long from = fromSeq;
-        long to = index.publishedLastSeq();
-        if (Subjects.isLiteral(filter))
-        {
-            final long last = index.subjects().lastSeq(filter);
-            if (last < from)
-            {
-                return null;
-            }
-            from = Math.max(from, index.subjects().firstSeq(filter));
-            to = Math.min(to, last);
-        }
         final Context context = contexts.get();
-        final MessageBlock[] blocks = index.blocks();
-        for (int b = positionFor(from); b >= 0 && b < blocks.length && from <= to; b++)
-        {
-            final MessageBlock block = blocks[b];
-            final long end = b + 1 < blocks.length ? Math.min(to, blocks[b + 1].baseSeq() - 1) : to;
-            final SequenceTable table = block.table();
-            final UnsafeBuffer buffer = block.buffer();
-            for (long seq = Math.max(from, block.baseSeq()); seq <= end; seq++)
-            {
-                final int offset = table.get(seq);
-                if (offset == 0)
-                {
-                    continue;
-                }
-                // Verify before matching: a damaged subject must not make a matching message look like one to skip.
-                verify(block, buffer, offset, seq, context);
-                if (matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
-                {
-                    return context.view.wrap(context.recordBuffer, context.recordOffset).toStoredMessage();
-                }
-            }
-            from = end + 1;
-        }
-        return null;
+        final long seq = findNext(filter, fromSeq, index.publishedLastSeq(), context);
+        return seq < 0 ? null : context.view.wrap(context.recordBuffer, context.recordOffset).toStoredMessage();
     }
 
+    /**
+     * @return the last message whose subject matches, found from the subject index; a removal that took a subject's
+     * last message leaves an upper bound there, resolved here by searching back from it.
+     */
     StoredMessage loadLast(final String subject)
     {
         Subjects.validateFilter(subject);
-        final long seq = Subjects.isLiteral(subject) ?
-            index.subjects().lastSeq(subject) : index.subjects().lastSeqMatching(subject);
-        return seq == 0 ? null : load(seq);
+        if (Subjects.isLiteral(subject))
+        {
+            final SubjectIndex.Entry entry = index.subjects().get(subject);
+            if (null == entry)
+            {
+                return null;
+            }
+            final long last = entry.lastSeq();
+            final long seq = entry.lastExact() ? last : findPrevious(subject, last, contexts.get());
+            return seq <= 0 ? null : load(seq);
+        }
+        final long upper = index.subjects().lastSeqMatching(subject);
+        final long seq = upper == 0 ? -1 : findPrevious(subject, upper, contexts.get());
+        return seq <= 0 ? null : load(seq);
+    }
+
+    /**
+     * Find the first message at or after {@code from} and at or before {@code to} whose subject matches, skipping
+     * blocks whose subject summary holds no matching subject and starting inside a block at the first matching
+     * sequence the summary knows.
+     *
+     * @return its sequence with the context's record on it, or -1.
+     */
+    long findNext(final String filter, final long fromSeq, final long toSeq, final Context context)
+    {
+        long from = fromSeq;
+        long to = toSeq;
+        final boolean literal = Subjects.isLiteral(filter);
+        final SubjectIndex.Entry literalEntry = literal ? index.subjects().get(filter) : null;
+        if (literal)
+        {
+            if (null == literalEntry || literalEntry.lastSeq() < from)
+            {
+                return -1;
+            }
+            from = Math.max(from, literalEntry.firstSeq());
+            to = Math.min(to, literalEntry.lastSeq());
+        }
+        final MessageBlock[] blocks = index.blocks();
+        final boolean all = Subjects.matchesAll(filter);
+        for (int b = Math.max(0, StreamIndex.positionFor(blocks, from)); b < blocks.length && from <= to; b++)
+        {
+            final MessageBlock block = blocks[b];
+            final long blockEnd = b + 1 < blocks.length ? Math.min(to, blocks[b + 1].baseSeq() - 1) : to;
+            long start = Math.max(from, block.baseSeq());
+            long end = blockEnd;
+            try
+            {
+                if (!all)
+                {
+                    final BlockSubjects summary = block.subjects(index.subjects());
+                    if (!summary.isPartial())
+                    {
+                        final long[] range = context.range;
+                        if (!matchingRange(summary, filter, literalEntry, start, end, range))
+                        {
+                            from = blockEnd + 1;
+                            continue;
+                        }
+                        start = range[0];
+                        end = range[1];
+                    }
+                }
+                final long seq = findNextIn(block, filter, all, start, end, context);
+                if (seq > 0)
+                {
+                    return seq;
+                }
+            }
+            catch (final BlockRetiredException ex)
+            {
+                // Reclaimed after we looked it up: everything it held was removed or moved to its rewrite.
+                return findNext(filter, from, to, context);
+            }
+            from = blockEnd + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * @return the last message at or before {@code upTo} whose subject matches {@code filter}, or -1; the context's
+     * record is on it.
+     */
+    long findPrevious(final String filter, final long upTo, final Context context)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        final boolean literal = Subjects.isLiteral(filter);
+        final SubjectIndex.Entry literalEntry = literal ? index.subjects().get(filter) : null;
+        if (literal && null == literalEntry)
+        {
+            return -1;
+        }
+        long to = Math.min(upTo, index.publishedLastSeq());
+        for (int b = StreamIndex.positionFor(blocks, to); b >= 0; b--)
+        {
+            final MessageBlock block = blocks[b];
+            long start = block.baseSeq();
+            long end = to;
+            final BlockSubjects summary = block.subjects(index.subjects());
+            if (!summary.isPartial())
+            {
+                final long[] range = context.range;
+                if (!matchingRange(summary, filter, literalEntry, start, end, range))
+                {
+                    to = block.baseSeq() - 1;
+                    continue;
+                }
+                start = range[0];
+                end = range[1];
+            }
+            final SequenceTable table = block.table();
+            final UnsafeBuffer buffer = block.buffer();
+            for (long seq = table.previousListed(end); seq >= start; seq = table.previousListed(seq - 1))
+            {
+                verify(block, buffer, table.get(seq), seq, context);
+                if (matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
+                {
+                    return seq;
+                }
+            }
+            to = block.baseSeq() - 1;
+        }
+        return -1;
+    }
+
+    /**
+     * Narrow {@code [start, end]} to where the summary says messages of matching subjects may be.
+     *
+     * @return false when the block holds none.
+     */
+    private static boolean matchingRange(
+        final BlockSubjects summary, final String filter, final SubjectIndex.Entry literalEntry, final long start,
+        final long end, final long[] range)
+    {
+        final int size = summary.size();
+        final BlockSubjects.Columns columns = summary.columns();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (int i = 0; i < size; i++)
+        {
+            final SubjectIndex.Entry entry = columns.entry(i);
+            if (columns.count(i) <= 0 ||
+                (null != literalEntry ? entry != literalEntry : !Subjects.matches(filter, entry.subject())))
+            {
+                continue;
+            }
+            first = Math.min(first, columns.first(i));
+            last = Math.max(last, columns.last(i));
+        }
+        range[0] = Math.max(start, first);
+        range[1] = Math.min(end, last);
+        return first != Long.MAX_VALUE && range[0] <= range[1];
+    }
+
+    /**
+     * @return the first message of {@code block} in {@code [start, end]} whose subject matches, or -1; the context's
+     * record is on it.
+     */
+    long findNextIn(
+        final MessageBlock block, final String filter, final boolean all, final long start, final long end,
+        final Context context)
+    {
+        final SequenceTable table = block.table();
+        final UnsafeBuffer buffer = block.buffer();
+        for (long seq = table.nextListed(start); seq > 0 && seq <= end; seq = table.nextListed(seq + 1))
+        {
+            final int offset = table.get(seq);
+            if (offset == 0)
+            {
+                continue;
+            }
+            // Verify before matching: a damaged subject must not make a matching message look like one to skip.
+            verify(block, buffer, offset, seq, context);
+            if (all || matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
+            {
+                return seq;
+            }
+        }
+        return -1;
+    }
+
+    Context context()
+    {
+        return contexts.get();
     }
 
     /**
@@ -115,18 +269,27 @@ final class StreamReader
         {
             return null;
         }
-        final int offset = block.table().get(seq);
-        if (offset == 0)
+        try
         {
-            return null;
+            final int offset = block.table().get(seq);
+            if (offset == 0)
+            {
+                return null;
+            }
+            final UnsafeBuffer buffer = block.buffer();
+            verify(block, buffer, offset, seq, context);
         }
-        final UnsafeBuffer buffer = block.buffer();
-        verify(block, buffer, offset, seq, context);
+        catch (final BlockRetiredException ex)
+        {
+            // Reclaimed after the lookup: its messages were removed, or moved to a rewrite the index now holds.
+            final MessageBlock current = index.blockFor(seq);
+            return current == block || null == current ? null : locate(seq, context);
+        }
         context.view.wrap(context.recordBuffer, context.recordOffset);
         return block;
     }
 
-    private static boolean matchesSubject(
+    static boolean matchesSubject(
         final String filter, final DirectBuffer buffer, final int offset, final AsciiSequenceView view)
     {
         final int length = buffer.getShort(offset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
@@ -141,7 +304,7 @@ final class StreamReader
      * Verify the record's checksums (and, in an encrypted block, authenticate and decrypt its body), leaving the
      * plaintext record in {@code context.recordBuffer} at {@code context.recordOffset}.
      */
-    private static void verify(
+    static void verify(
         final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Context context)
     {
         final Crc32c crc = context.crc;
@@ -184,12 +347,6 @@ final class StreamReader
         }
     }
 
-    private int positionFor(final long seq)
-    {
-        final MessageBlock block = index.blockFor(seq);
-        return null == block ? 0 : index.positionOf(block);
-    }
-
     static void requirePositive(final long seq, final String name)
     {
         if (seq < 1)
@@ -198,8 +355,9 @@ final class StreamReader
         }
     }
 
-    private static final class Context
+    static final class Context
     {
+        final long[] range = new long[2];
         final Crc32c crc = new Crc32c();
         final MessageView view = new MessageView();
         final AsciiSequenceView subject = new AsciiSequenceView();

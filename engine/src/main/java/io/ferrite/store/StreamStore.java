@@ -7,7 +7,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>
  * Threading: appends ({@link #append}, {@link #appendAt}, {@link #skip}) are serialized by the store and may be called
  * from any thread. Any number of threads may read ({@link #load}, {@link #read}, {@link #loadNext}, {@link #loadLast},
- * {@link #state}) concurrently with appends; a reader only ever sees fully written records. {@link #close()} must not
+ * {@link #state}) concurrently with appends; a reader only ever sees fully written records. Removals
+ * ({@link #remove}, {@link #erase}, the purges, {@link #compact}, {@link #truncate}) and retention are serialized with
+ * appends. {@link #close()} must not
  * race with calls still in flight on other threads: it waits for none of them.
  */
 public interface StreamStore extends AutoCloseable
@@ -65,6 +67,73 @@ public interface StreamStore extends AutoCloseable
      * @throws CorruptRecordException when the record is present but its checksum no longer verifies.
      */
     boolean read(long seq, MessageHandler handler);
+
+    /**
+     * Remove the message at {@code seq}. The removal is recorded in the blocks (a tombstone record), so it survives
+     * close, crash and the loss of {@code state.db}; it is durable when an append made at the same moment would be
+     * (at once in {@code ALWAYS} mode).
+     *
+     * @return true when a message was stored at {@code seq} and is now removed; false when none was.
+     */
+    boolean remove(long seq);
+
+    /**
+     * As {@link #remove(long)}, and overwrite the message's bytes in its block file (and force them) before returning,
+     * so its content cannot be recovered from the disk.
+     */
+    boolean erase(long seq);
+
+    /**
+     * Remove every message. The sequence continues: the next append gets {@code lastSeq + 1}.
+     *
+     * @return messages removed.
+     */
+    long purge();
+
+    /**
+     * Remove the messages whose subject matches {@code filter}, below {@code upToSeq}, except the newest {@code keep}
+     * matching messages of the stream.
+     *
+     * @param filter  a subject filter; {@code >} for every subject.
+     * @param upToSeq remove only messages with a sequence below this one (exclusive, as JetStream's purge); 0 for no
+     *                bound.
+     * @param keep    how many of the newest matching messages to keep, 0 for none.
+     * @return messages removed.
+     */
+    long purge(String filter, long upToSeq, long keep);
+
+    /**
+     * Remove every message below {@code seq}. A {@code seq} past the last sequence empties the stream and makes
+     * {@code seq} the next sequence assigned.
+     *
+     * @return messages removed.
+     */
+    long compact(long seq);
+
+    /**
+     * Remove every message above {@code seq}; the stream's last sequence becomes {@code seq}, so the next append gets
+     * {@code seq + 1} again (a replica rolling back to its leader).
+     *
+     * @param seq in [0, lastSeq].
+     */
+    void truncate(long seq);
+
+    /**
+     * @param filter a subject filter.
+     * @return for each subject matching {@code filter} that holds messages, its count and first and last sequence.
+     */
+    java.util.Map<String, SubjectState> subjects(String filter);
+
+    /**
+     * @return how many messages at or after {@code fromSeq} have a subject matching {@code filter}.
+     */
+    long numPending(long fromSeq, String filter);
+
+    /**
+     * @return the first sequence holding a message whose timestamp is at or after {@code time}, found from the blocks'
+     * time ranges; {@code lastSeq + 1} when there is none.
+     */
+    long sequenceAt(java.time.Instant time);
 
     /**
      * @return a consistent snapshot of the stream's totals.

@@ -61,6 +61,9 @@ final class StreamWriter
     private boolean rollBeforeNextAppend;
     private final BlockPreallocator preallocator;
     private final SubjectSlots slots;
+    private final byte[] tombstoneScratch = new byte[RecordDescriptor.TOMBSTONE_LENGTH];
+    /** Applies the limits around each append; set once the store is wired. */
+    private Retention retention;
 
     StreamWriter(
         final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
@@ -80,6 +83,16 @@ final class StreamWriter
     void flusher(final BlockFlusher flusher)
     {
         this.flusher = flusher;
+    }
+
+    void retention(final Retention retention)
+    {
+        this.retention = retention;
+    }
+
+    SubjectSlots slots()
+    {
+        return slots;
     }
 
     /**
@@ -113,9 +126,11 @@ final class StreamWriter
             ensureOpen();
             final int slot = slots.slot(subject);
             final int frameLength = frameLength(slot, content);
+            retention.checkRoom(subject, slots.ascii(slot).length + content);
             final long seq = index.lastSeq() + 1;
             final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
             write(seq, timestamp, slot, safeHeaders, payload, frameLength);
+            retention.afterAppend(slots.entry(slot));
             return seq;
         }
         finally
@@ -135,6 +150,10 @@ final class StreamWriter
             ensureOpen();
             final int slot = slots.slot(subject);
             final int frameLength = frameLength(slot, content);
+            if (seq > RecordDescriptor.MAX_SEQUENCE)
+            {
+                throw new IllegalArgumentException("seq must be <= " + RecordDescriptor.MAX_SEQUENCE + ": " + seq);
+            }
             if (seq <= index.lastSeq())
             {
                 throw new IllegalArgumentException(
@@ -145,7 +164,9 @@ final class StreamWriter
                 throw new IllegalArgumentException("timestampNanos must not be earlier than the last message's " +
                     index.lastTime() + ": " + timestamp);
             }
+            retention.checkRoom(subject, slots.ascii(slot).length + content);
             write(seq, timestamp, slot, safeHeaders, payload, frameLength);
+            retention.afterAppend(slots.entry(slot));
         }
         finally
         {
@@ -172,6 +193,43 @@ final class StreamWriter
         {
             lock.unlock();
         }
+    }
+
+    /**
+     * Write a tombstone for {@code [fromSeq, toSeq]} at the end of the stream. Called under the append lock; the
+     * caller applies the removal to the index. The tombstone goes through the same forcing as appends, so the removal
+     * is durable when an append made now would be.
+     */
+    void writeTombstone(final long fromSeq, final long toSeq, final long flags)
+    {
+        ensureOpen();
+        final long lastSeq = index.lastSeq();
+        final MessageBlock probe = index.lastBlock();
+        final int frameLength = null == probe ?
+            (int)RecordDescriptor.frameLengthForContent(RecordDescriptor.TOMBSTONE_LENGTH, null != crypto) :
+            probe.tombstoneFrameLength();
+        final MessageBlock block = blockWithRoomFor(frameLength, lastSeq + 1);
+        final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq, toSeq,
+            flags, crc, cipher, tombstoneScratch);
+        index.blockIndex().onTombstone(index.blockCount() - 1, block.writeOffset(), checksum);
+    }
+
+    /**
+     * Start a new block at {@code baseSeq} before the next record (a purge, so the old tail can be reclaimed, or a
+     * truncated encrypted block, which must never take another record under its key). Called under the append lock.
+     */
+    void rollAt(final long baseSeq)
+    {
+        ensureOpen();
+        roll(baseSeq);
+    }
+
+    /**
+     * The next record goes to a new block. Called under the append lock.
+     */
+    void rollBeforeNextRecord()
+    {
+        rollBeforeNextAppend = true;
     }
 
     /**
@@ -206,6 +264,8 @@ final class StreamWriter
         final byte[] subject = slots.ascii(slot);
         final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
         final int messageBytes = subject.length + headers.length + payload.length;
+        // Before the publish: a filtered reader must not skip this block for the subject once it can see seq.
+        block.subjectsIfBuilt().onMessage(slots.entry(slot), seq);
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
         index.onMessage(seq, timestamp, messageBytes);
         index.publish();
@@ -277,6 +337,14 @@ final class StreamWriter
                 " + headers + payload) does not fit a block of " + config.blockSize() + " bytes: shorten the subject");
         }
         return (int)frameLength;
+    }
+
+    /**
+     * For maintenance under the append lock: fail once the store closed.
+     */
+    void ensureOpenForMaintenance()
+    {
+        ensureOpen();
     }
 
     private void ensureOpen()

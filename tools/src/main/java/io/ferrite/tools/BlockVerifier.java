@@ -1,6 +1,7 @@
 package io.ferrite.tools;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.RecordScanner;
@@ -8,6 +9,7 @@ import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.StreamConfig;
+import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -32,6 +34,11 @@ import java.util.function.LongConsumer;
  * reads — and the footer's MAC verified; without it only checksums are checked, and the footer's fields compared as
  * they stand.
  * <p>
+ * Tombstones ({@link RecordDescriptor#TYPE_DELETE}) are read (and, with the key, authenticated like any record body)
+ * and handed to {@link Removals}. A message whose header verifies but whose body checksum does not is what
+ * {@code erase} leaves on purpose, so it is not reported here: {@link Removals} decides at the end of the stream, when
+ * every tombstone has been seen, whether it was erased or is damage.
+ * <p>
  * Read-only by construction: the file is opened {@code READ} and mapped {@code READ_ONLY}, never past its end (the
  * size is checked first), and unmapped as soon as the block is done so 10,000 blocks do not pin 80 GiB of address
  * space. No lock is taken: on a stream that is being appended to, the active block's last record may be caught
@@ -42,7 +49,9 @@ import java.util.function.LongConsumer;
 final class BlockVerifier implements RecordScanner.Visitor
 {
     private final RecordScanner scanner = new RecordScanner();
+    private final Crc32c crc = new Crc32c();
     private final DamageLog log;
+    private final Removals removals;
     private final boolean encryptedStream;
     /** Null when no key was given: tags and footer MACs are not checked. */
     private final StreamKey key;
@@ -53,15 +62,24 @@ final class BlockVerifier implements RecordScanner.Visitor
     private LongConsumer progress;
     private long messages;
     private long skips;
+    private long tombstones;
     private long authenticated;
     private long firstSeq;
     private long lastSeq;
     private long validEnd;
-    private int lastChecksum;
+    /**
+     * The block's records as the engine wrote them, counting messages whose body does not verify (erased, or damaged,
+     * which is reported anyway): what its footer and state.db describe.
+     */
+    private long writtenEnd;
+    private int writtenLastChecksum;
+    private long writtenLastSeq;
+    private long writtenMessages;
     private long expectedEnd;
     private int expectedChecksum;
     private boolean expectedTailFound;
     private MappedByteBuffer mapped;
+    private UnsafeBuffer block;
     /** The block's key while its records are authenticated, else null. */
     private BlockKey blockKey;
     private FooterCheck footer;
@@ -70,9 +88,10 @@ final class BlockVerifier implements RecordScanner.Visitor
      * @param encryptedStream whether stream.json says the stream is encrypted.
      * @param key             the unlocked stream, or null.
      */
-    BlockVerifier(final DamageLog log, final boolean encryptedStream, final StreamKey key)
+    BlockVerifier(final DamageLog log, final Removals removals, final boolean encryptedStream, final StreamKey key)
     {
         this.log = log;
+        this.removals = removals;
         this.encryptedStream = encryptedStream;
         this.key = key;
         this.cipher = null == key ? null : new RecordCipher();
@@ -92,11 +111,15 @@ final class BlockVerifier implements RecordScanner.Visitor
         this.progress = progress;
         messages = 0;
         skips = 0;
+        tombstones = 0;
         authenticated = 0;
         firstSeq = 0;
         lastSeq = 0;
-        lastChecksum = 0;
         validEnd = BlockDescriptor.DATA_OFFSET;
+        writtenEnd = BlockDescriptor.DATA_OFFSET;
+        writtenLastChecksum = 0;
+        writtenLastSeq = 0;
+        writtenMessages = 0;
         expectedEnd = null == expected || expected.isEmpty() ? -1 : expected.writeOffset();
         expectedChecksum = null == expected ? 0 : expected.lastChecksum();
         expectedTailFound = false;
@@ -117,7 +140,7 @@ final class BlockVerifier implements RecordScanner.Visitor
                 "at " + validEnd));
         }
         progress.accept(size);
-        return new BlockCheck(file, id, size, messages, skips, firstSeq, lastSeq, validEnd,
+        return new BlockCheck(file, id, size, messages, skips, tombstones, 0, firstSeq, lastSeq, validEnd,
             log.size() - damagesBefore, authenticated, null == footer ? null : footer.status());
     }
 
@@ -173,6 +196,7 @@ final class BlockVerifier implements RecordScanner.Visitor
         if (header.trusted())
         {
             log.onBlockStart(header.baseSeq());
+            writtenLastSeq = header.baseSeq() - 1;
             if (size < header.declaredLength())
             {
                 log.add(new DamagedRange(file, size, header.declaredLength(), DamagedRange.UNKNOWN,
@@ -192,9 +216,10 @@ final class BlockVerifier implements RecordScanner.Visitor
         try
         {
             mapped.order(ByteOrder.LITTLE_ENDIAN);
+            block = new UnsafeBuffer(mapped);
             final int damagesBefore = log.size();
             final long afterSeq = header.trusted() ? Math.max(log.lastSeq(), header.baseSeq() - 1) : log.lastSeq();
-            scanner.wrap(new UnsafeBuffer(mapped), mapped, (int)recordLimit, encryptedStream)
+            scanner.wrap(block, mapped, (int)recordLimit, encryptedStream)
                 .scan(BlockDescriptor.DATA_OFFSET, afterSeq, true, this);
             if (encryptedStream && header.trusted() && (null == key || null != blockKey))
             {
@@ -207,8 +232,10 @@ final class BlockVerifier implements RecordScanner.Visitor
             {
                 cipher.release();
             }
+            crc.release();
             IoUtil.unmap(mapped);
             mapped = null;
+            block = null;
         }
     }
 
@@ -226,8 +253,11 @@ final class BlockVerifier implements RecordScanner.Visitor
         }
         final FooterCheck found = FooterCheck.of(mapped.duplicate().clear(), (int)at, at, header, id, blockKey,
             footerCodec);
-        footer = recordsClean ? found.against("the block's records", new FooterCheck.Expected(null, lastSeq, messages,
-            null, validEnd, validEnd == BlockDescriptor.DATA_OFFSET ? null : lastChecksum)) : found;
+        // The footer counts the messages still stored when the block was sealed: fewer than it holds when some were
+        // removed before that, never more.
+        footer = recordsClean ? found.against("the block's records", new FooterCheck.Expected(null, writtenLastSeq,
+            writtenMessages, null, writtenEnd, writtenEnd == BlockDescriptor.DATA_OFFSET ? null : writtenLastChecksum,
+            FooterCheck.Removed.BY_FOOTER)) : found;
         if (footer.isProblem())
         {
             log.add(new DamagedRange(file, at, at + BlockFooterCodec.FOOTER_LENGTH, DamagedRange.NONE,
@@ -256,18 +286,20 @@ final class BlockVerifier implements RecordScanner.Visitor
         final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
         final int checksum)
     {
+        validEnd = offset + frameLength;
+        onWritten(validEnd, checksum, type == RecordDescriptor.TYPE_DELETE ? 0 : seq);
+        if (type == RecordDescriptor.TYPE_DELETE)
+        {
+            onTombstone(buffer, offset, frameLength, seq);
+            progress.accept(validEnd);
+            return;
+        }
         log.onRecord(seq);
         if (firstSeq == 0)
         {
             firstSeq = seq;
         }
         lastSeq = seq;
-        lastChecksum = checksum;
-        validEnd = offset + frameLength;
-        if (validEnd == expectedEnd && checksum == expectedChecksum)
-        {
-            expectedTailFound = true;
-        }
         if (type != RecordDescriptor.TYPE_MESSAGE)
         {
             skips++;
@@ -275,9 +307,11 @@ final class BlockVerifier implements RecordScanner.Visitor
         else if (null == blockKey)
         {
             messages++;
+            writtenMessages++;
         }
         else
         {
+            writtenMessages++;
             try
             {
                 cipher.open(blockKey, mapped, buffer, offset, seq, file);
@@ -293,10 +327,129 @@ final class BlockVerifier implements RecordScanner.Visitor
         progress.accept(validEnd);
     }
 
+    /**
+     * A tombstone whose checksums verified: authenticated and read with the key, read as it stands in a plaintext
+     * block, counted but not read in an encrypted one without the key.
+     */
+    private void onTombstone(final UnsafeBuffer buffer, final int offset, final int frameLength, final long seq)
+    {
+        log.onTombstone(seq);
+        final Tombstone tombstone;
+        final String problem;
+        if (null != blockKey)
+        {
+            final DirectBuffer plain;
+            try
+            {
+                plain = cipher.open(blockKey, mapped, buffer, offset, seq, file);
+            }
+            catch (final CorruptRecordException ex)
+            {
+                log.add(new DamagedRange(file, offset, offset + frameLength, DamagedRange.NONE, DamagedRange.NONE,
+                    DamageKind.TAMPERED_RECORD, "a tombstone" + (ex.getMessage().contains("timestamp") ?
+                    "; its timestamp differs from the authenticated copy" : "")));
+                return;
+            }
+            problem = Tombstone.problem(plain, 0);
+            tombstone = null == problem ? Tombstone.read(plain, 0, file, offset) : null;
+        }
+        else if (encryptedStream)
+        {
+            problem = null;
+            tombstone = Tombstone.sealed(buffer, offset, file);
+        }
+        else
+        {
+            problem = Tombstone.problem(buffer, offset);
+            tombstone = null == problem ? Tombstone.read(buffer, offset, file, offset) : null;
+        }
+        if (null == tombstone)
+        {
+            log.add(new DamagedRange(file, offset, offset + frameLength, DamagedRange.NONE, DamagedRange.NONE,
+                DamageKind.BAD_TOMBSTONE, problem));
+            return;
+        }
+        tombstones++;
+        removals.onTombstone(tombstone);
+    }
+
     @Override
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
-        log.onScanDamage(file, fromOffset, toOffset, knownSeq, tail);
         progress.accept(toOffset);
+        if (isTombstoneHeader(fromOffset, toOffset))
+        {
+            // Its header sequence is the stream's last one when it was written, not one it held: it lost no message.
+            log.onTombstone(block.getLong(fromOffset + RecordDescriptor.SEQUENCE_OFFSET));
+            onWritten(toOffset, block.getInt(toOffset - RecordDescriptor.CHECKSUM_LENGTH), 0);
+            log.add(new DamagedRange(file, fromOffset, toOffset, DamagedRange.NONE, DamagedRange.NONE,
+                tail ? DamageKind.TORN_TAIL : DamageKind.DAMAGED_TOMBSTONE, tail ? "a tombstone" : ""));
+            return;
+        }
+        if (knownSeq <= 0 || block.getByte(fromOffset + RecordDescriptor.TYPE_OFFSET) != RecordDescriptor.TYPE_MESSAGE)
+        {
+            log.onScanDamage(file, fromOffset, toOffset, knownSeq, tail);
+            return;
+        }
+        // A message whose header verified, so its length and the checksum the writer stored at its end are as
+        // written: erased, or damaged — which only the tombstones after it can tell.
+        onWritten(toOffset, block.getInt(toOffset - RecordDescriptor.CHECKSUM_LENGTH), knownSeq);
+        writtenMessages++;
+        log.onDeferred(knownSeq);
+        removals.onUnreadableBody(new DamagedRange(file, fromOffset, toOffset, knownSeq, knownSeq,
+            tail ? DamageKind.TORN_TAIL : DamageKind.DAMAGED_RECORD, ""), isZeroBody(fromOffset, toOffset));
+    }
+
+    /**
+     * @return whether exactly {@code fromOffset..toOffset} is a tombstone whose header verifies: its body is what is
+     * damaged.
+     */
+    private boolean isTombstoneHeader(final int fromOffset, final int toOffset)
+    {
+        return toOffset - fromOffset >= RecordDescriptor.MIN_FRAME_LENGTH &&
+            block.getByte(fromOffset + RecordDescriptor.TYPE_OFFSET) == RecordDescriptor.TYPE_DELETE &&
+            block.getInt(fromOffset + RecordDescriptor.FRAME_LENGTH_OFFSET) == toOffset - fromOffset &&
+            crc.compute(mapped, fromOffset, RecordDescriptor.HEADER_CHECKSUM_OFFSET) ==
+                block.getInt(fromOffset + RecordDescriptor.HEADER_CHECKSUM_OFFSET);
+    }
+
+    /**
+     * A record the engine wrote ends at {@code end}: where state.db and a footer say the block's records end.
+     *
+     * @param seq the record's sequence, 0 for a tombstone: a block's last sequence counts messages and skips only.
+     */
+    private void onWritten(final long end, final int checksum, final long seq)
+    {
+        writtenEnd = end;
+        writtenLastChecksum = checksum;
+        writtenLastSeq = Math.max(writtenLastSeq, seq);
+        if (end == expectedEnd && checksum == expectedChecksum)
+        {
+            expectedTailFound = true;
+        }
+    }
+
+    /**
+     * @return whether every byte between the record's header and its checksum is zero: the mark {@code erase} leaves.
+     */
+    private boolean isZeroBody(final int fromOffset, final int toOffset)
+    {
+        final int end = toOffset - RecordDescriptor.CHECKSUM_LENGTH;
+        int at = fromOffset + RecordDescriptor.HEADER_LENGTH;
+        for (; at + Long.BYTES <= end; at += Long.BYTES)
+        {
+            if (block.getLong(at) != 0)
+            {
+                return false;
+            }
+        }
+        for (; at < end; at++)
+        {
+            if (block.getByte(at) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

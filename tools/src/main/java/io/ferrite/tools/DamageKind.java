@@ -8,6 +8,10 @@ enum DamageKind
     DAMAGED_RECORD("damaged record: its header verifies but its body checksum does not"),
     TAMPERED_RECORD("record body does not authenticate: its checksums verify but its AES-GCM tag does not (altered " +
         "with the checksums recomputed, moved, or sealed under another key)"),
+    DAMAGED_TOMBSTONE("damaged tombstone: its header verifies but its body checksum does not, so which messages it " +
+        "removed cannot be read"),
+    BAD_TOMBSTONE("malformed tombstone: its checksums verify but its body is not a tombstone's (a sequence range and " +
+        "flags)"),
     DAMAGED_REGION("damaged region: bytes between valid records that hold no verifiable record"),
     TORN_TAIL("torn tail: the last record(s) were partly written, nothing valid follows"),
     TRUNCATED_FILE("truncated file: shorter than its header declares"),

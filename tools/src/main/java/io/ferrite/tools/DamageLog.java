@@ -40,6 +40,26 @@ final class DamageLog
     }
 
     /**
+     * A tombstone verified. Its sequence is the stream's last one when it was written, which a record before it may
+     * carry too: an open region lost everything up to and including it.
+     */
+    void onTombstone(final long headerSeq)
+    {
+        close(headerSeq);
+        lastSeq = Math.max(lastSeq, headerSeq);
+    }
+
+    /**
+     * A record whose header verified but whose body did not, reported later or never (an erased message is not
+     * damage), so only its sequence is taken into account now.
+     */
+    void onDeferred(final long seq)
+    {
+        close(seq - 1);
+        lastSeq = Math.max(lastSeq, seq);
+    }
+
+    /**
      * Damage reported by the record scanner.
      *
      * @param knownSeq the damaged record's sequence when its header verified, else 0.

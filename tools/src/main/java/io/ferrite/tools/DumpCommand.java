@@ -14,7 +14,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * {@code ferrite dump DIR (--seq N | --subject S)}: messages as an application would read them.
@@ -28,6 +33,10 @@ import java.nio.file.Path;
         "Opens the stream the way an application does: it takes the directory's LOCK (so it fails while an " +
             "application has the stream open), recovers it (a torn tail is cut, as on any open) and writes state.db " +
             "when it closes. To look without touching anything, use inspect or verify.",
+        "With --seq, sequences that hold no message are explained: each tombstone that removed some of them is " +
+            "printed where they would be, as 'delete FIRST..LAST' ('(erase)' when the bytes were overwritten too), " +
+            "with when it was written and where it sits; sequences no tombstone accounts for are noted on stderr " +
+            "(skipped, removed by a tombstone no longer stored, or damaged).",
         "An encrypted stream needs --key-file: each message printed is authenticated and decrypted with it; a " +
             "message that does not authenticate is reported as damaged and skipped."
     })
@@ -38,6 +47,8 @@ public final class DumpCommand extends ToolCommand
     /** Ten by default with --subject: a first page, not the whole stream. */
     static final int SUBJECT_LIMIT_DEFAULT = 10;
     private static final String ALL_SUBJECTS = ">";
+    /** Tombstones printed for one gap at most: single removals can leave thousands in a row. */
+    static final int TOMBSTONES_PER_GAP = 20;
 
     @Parameters(index = "0", paramLabel = "DIR", description = "The stream directory (holding stream.json).")
     Path dir;
@@ -55,6 +66,13 @@ public final class DumpCommand extends ToolCommand
 
     @Mixin
     KeyFileOption keyFile;
+
+    private StreamFolder folder;
+    /** The unlocked stream when it is encrypted, for reading tombstones; its caller's key is wiped once the store is
+     * open, its block keys stay derivable. */
+    private StreamKey key;
+    /** Read on the first gap, then kept. */
+    private List<Tombstone> tombstones;
 
     /**
      * Which messages: from a sequence on, or those matching a subject filter.
@@ -83,8 +101,8 @@ public final class DumpCommand extends ToolCommand
         {
             throw ToolException.error("--seq must be at least 1 (sequences start at 1): " + selection.seq);
         }
-        final StreamFolder folder = StreamFolder.open(dir);
-        final StreamKey key = keyFile.require(folder, "dump decrypts the messages it prints");
+        folder = StreamFolder.open(dir);
+        key = keyFile.require(folder, "dump decrypts the messages it prints");
         final StreamConfig config;
         try
         {
@@ -136,15 +154,19 @@ public final class DumpCommand extends ToolCommand
             }
             if (null != selection.seq && message.seq() != cursor)
             {
-                reportGap(cursor, message.seq() - 1);
+                explainGap(cursor, message.seq() - 1);
             }
             printer.print(message);
             printed++;
             cursor = message.seq() + 1;
         }
+        final StreamState state = store.state();
+        if (null != selection.seq && printed + damaged < max && cursor <= state.lastSeq())
+        {
+            explainGap(cursor, state.lastSeq());
+        }
         if (printed == 0 && damaged == 0)
         {
-            final StreamState state = store.state();
             err().println("ferrite dump: no message " + (null != selection.seq ? "at or after sequence " +
                 selection.seq : "matches subject " + selection.subject) + " (the stream holds " +
                 Units.count(state.msgs()) + " messages" + (state.msgs() == 0 ? "" : ", sequences " + state.firstSeq() +
@@ -194,6 +216,69 @@ public final class DumpCommand extends ToolCommand
                 "` to see all of it");
         }
         return !report.isClean();
+    }
+
+    /**
+     * Sequences {@code first..last} hold no message: print the tombstones that removed any of them, in the order they
+     * were written, and note on stderr those no tombstone accounts for.
+     */
+    private void explainGap(final long first, final long last)
+    {
+        final List<Tombstone> covering = new ArrayList<>();
+        for (final Tombstone tombstone : tombstones())
+        {
+            if (tombstone.overlaps(first, last))
+            {
+                covering.add(tombstone);
+            }
+        }
+        final PrintWriter out = out();
+        covering.stream().limit(TOMBSTONES_PER_GAP).forEach((tombstone) -> out.println(tombstone.label() + "  " +
+            Units.instant(tombstone.timestamp()) + "  tombstone written at seq " + tombstone.headerSeq() + ", " +
+            tombstone.file().getFileName() + " offset " + tombstone.offset()));
+        if (covering.size() > TOMBSTONES_PER_GAP)
+        {
+            out.println("... and " + Units.count(covering.size() - TOMBSTONES_PER_GAP) + " more tombstones in " +
+                first + ".." + last);
+        }
+        final List<long[]> ranges = new ArrayList<>();
+        covering.forEach((tombstone) -> ranges.add(new long[] { tombstone.fromSeq(), tombstone.toSeq() }));
+        ranges.sort(Comparator.comparingLong((long[] range) -> range[0]));
+        long next = first;
+        for (final long[] range : ranges)
+        {
+            if (range[0] > next)
+            {
+                reportGap(next, Math.min(last, range[0] - 1));
+            }
+            next = Math.max(next, range[1] + 1);
+            if (next > last)
+            {
+                return;
+            }
+        }
+        if (next <= last)
+        {
+            reportGap(next, last);
+        }
+    }
+
+    private List<Tombstone> tombstones()
+    {
+        if (null == tombstones)
+        {
+            try
+            {
+                tombstones = new TombstoneReader(folder, key).read();
+            }
+            catch (final IOException ex)
+            {
+                err().println("ferrite dump: cannot read tombstones to explain removed sequences: " +
+                    ToolCommand.describe(ex));
+                tombstones = List.of();
+            }
+        }
+        return tombstones;
     }
 
     /**

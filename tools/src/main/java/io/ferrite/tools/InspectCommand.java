@@ -127,6 +127,8 @@ public final class InspectCommand extends ToolCommand
             " of subjects, headers and payloads)");
         out.println("  sequences   " + (state.lastSeq() == 0 ? "none yet" : state.firstSeq() + ".." + state.lastSeq() +
             ", " + Units.count(inspection.deleted()) + " without a message (skipped, removed or lost)"));
+        out.println("  removed     " + Units.count(state.removedCount()) + " sequence(s) listed as removed (tombstones " +
+            "applied; in blocks still on disk)");
         out.println("  times       " + (state.msgs() == 0 ? "-" :
             Units.instant(state.firstTime()) + " .. " + Units.instant(state.lastTime())));
         out.println("  next block  " + state.nextBlockId());
@@ -149,8 +151,13 @@ public final class InspectCommand extends ToolCommand
         }
         final Table table = new Table("SUBJECT", "MSGS", "FIRST SEQ", "LAST SEQ").alignRight(1, 2, 3);
         subjects.stream().limit(SUBJECT_ROWS).forEach((subject) ->
-            table.row(subject.subject(), Units.count(subject.msgs()), subject.firstSeq(), subject.lastSeq()));
+            table.row(subject.subject(), Units.count(subject.msgs()), subject.first(), subject.last()));
         table.print(out, "  ");
+        if (subjects.stream().anyMatch((subject) -> !subject.firstExact() || !subject.lastExact()))
+        {
+            out.println("  >=N, <=N: a bound — a removal took the subject's first (last) message and the store looks " +
+                "for the exact one only when asked");
+        }
         if (subjects.size() > SUBJECT_ROWS)
         {
             out.println("  ... and " + Units.count(subjects.size() - SUBJECT_ROWS) + " more (--json lists all)");

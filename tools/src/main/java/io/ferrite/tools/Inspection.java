@@ -157,10 +157,10 @@ final class Inspection
                 continue;
             }
             final Path file = folder.blockFile(block.id());
+            // No first sequence to compare: see FooterCheck.Removed.SINCE_FOOTER.
             final FooterCheck footer = readFooter(file, block, codec).against("state.db", new FooterCheck.Expected(
-                block.msgs() == 0 ? null : block.firstSeq(), block.lastSeq(), (long)block.msgs(),
-                Integer.toUnsignedLong(block.msgBytes()), block.writeOffset(),
-                block.isEmpty() ? null : block.lastChecksum()));
+                null, block.lastSeq(), (long)block.msgs(), Integer.toUnsignedLong(block.msgBytes()),
+                block.writeOffset(), block.isEmpty() ? null : block.lastChecksum(), FooterCheck.Removed.SINCE_FOOTER));
             footers.put(block.id(), footer);
             if (footer.isProblem())
             {
@@ -264,6 +264,7 @@ final class Inspection
             totals.put("firstSeq", state.firstSeq());
             totals.put("lastSeq", state.lastSeq());
             totals.put("deleted", deleted());
+            totals.put("removed", state.removedCount());
             totals.put("firstTime", state.msgs() == 0 ? null : Units.instant(state.firstTime()));
             totals.put("lastTime", state.lastTime() == 0 ? null : Units.instant(state.lastTime()));
             totals.put("nextBlockId", state.nextBlockId());

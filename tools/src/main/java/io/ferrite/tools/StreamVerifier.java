@@ -58,7 +58,8 @@ final class StreamVerifier
             totalBytes += sizes[i];
         }
         final ProgressBar progress = new ProgressBar(err, "verify", totalBytes, Units::bytes);
-        final BlockVerifier verifier = new BlockVerifier(log, folder.encrypted(), key);
+        final Removals removals = new Removals();
+        final BlockVerifier verifier = new BlockVerifier(log, removals, folder.encrypted(), key);
         final List<BlockCheck> checks = new ArrayList<>(ids.length);
         long done = 0;
         for (int i = 0; i < ids.length; i++)
@@ -71,8 +72,28 @@ final class StreamVerifier
         }
         log.finish();
         progress.finish();
-        return new VerifyReport(folder, null == key ? null : key.keyFile(), checks, log.ranges(), stateNote, totalBytes,
-            System.nanoTime() - startNanos);
+        final Removals.Outcome outcome = removals.resolve();
+        outcome.damaged().forEach(log::add);
+        return new VerifyReport(folder, null == key ? null : key.keyFile(), resolved(checks, outcome), log.ranges(),
+            removals.summary(outcome), stateNote, totalBytes, System.nanoTime() - startNanos);
+    }
+
+    /**
+     * @return the block checks with their erased messages, and the damage among messages that were not erased.
+     */
+    private static List<BlockCheck> resolved(final List<BlockCheck> checks, final Removals.Outcome outcome)
+    {
+        final Map<Path, Long> erased = new HashMap<>();
+        final Map<Path, Integer> damaged = new HashMap<>();
+        outcome.erased().forEach((range) -> erased.merge(range.file(), 1L, Long::sum));
+        outcome.unverified().forEach((range) -> erased.merge(range.file(), 1L, Long::sum));
+        outcome.damaged().forEach((range) -> damaged.merge(range.file(), 1, Integer::sum));
+        final List<BlockCheck> resolved = new ArrayList<>(checks.size());
+        for (final BlockCheck check : checks)
+        {
+            resolved.add(check.resolved(erased.getOrDefault(check.file(), 0L), damaged.getOrDefault(check.file(), 0)));
+        }
+        return resolved;
     }
 
     /**

@@ -10,8 +10,12 @@ import java.util.Map;
 
 /**
  * One subject as {@code state.db} records it.
+ *
+ * @param firstExact false when a removal took the subject's first message and the engine has not searched for the
+ *                   next one since: {@code firstSeq} is then a lower bound.
+ * @param lastExact  false when {@code lastSeq} is an upper bound, likewise.
  */
-record SubjectSummary(String subject, long msgs, long firstSeq, long lastSeq)
+record SubjectSummary(String subject, long msgs, long firstSeq, long lastSeq, boolean firstExact, boolean lastExact)
 {
     /** Busiest first, then by name, so the summary shows what dominates the stream. */
     static final Comparator<SubjectSummary> BUSIEST_FIRST =
@@ -28,9 +32,22 @@ record SubjectSummary(String subject, long msgs, long firstSeq, long lastSeq)
         snapshot.restoreInto(scratch);
         final List<SubjectSummary> subjects = new ArrayList<>(snapshot.subjectCount());
         scratch.subjects().forEach((subject, entry) ->
-            subjects.add(new SubjectSummary(subject, entry.msgs(), entry.firstSeq(), entry.lastSeq())));
+            subjects.add(new SubjectSummary(subject, entry.msgs(), entry.firstSeq(), entry.lastSeq(), entry.firstExact(),
+                entry.lastExact())));
         subjects.sort(BUSIEST_FIRST);
         return subjects;
+    }
+
+    /** The first sequence as a table cell: {@code >=N} when it is a lower bound. */
+    String first()
+    {
+        return firstExact ? Long.toString(firstSeq) : ">=" + firstSeq;
+    }
+
+    /** The last sequence as a table cell: {@code <=N} when it is an upper bound. */
+    String last()
+    {
+        return lastExact ? Long.toString(lastSeq) : "<=" + lastSeq;
     }
 
     Map<String, Object> toJson()
@@ -40,6 +57,8 @@ record SubjectSummary(String subject, long msgs, long firstSeq, long lastSeq)
         json.put("msgs", msgs);
         json.put("firstSeq", firstSeq);
         json.put("lastSeq", lastSeq);
+        json.put("firstExact", firstExact);
+        json.put("lastExact", lastExact);
         return json;
     }
 }

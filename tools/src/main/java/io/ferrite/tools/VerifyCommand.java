@@ -85,6 +85,29 @@ public final class VerifyCommand extends ToolCommand
             (report.authenticated() ? "" : "; footer MACs not checked without --key-file");
     }
 
+    /**
+     * What the tombstones removed, and the messages erase overwrote: bodies that cannot verify on purpose.
+     */
+    private static void printRemovals(final Removals.Summary removals, final PrintWriter out)
+    {
+        if (removals.tombstones() == 0 && removals.erased() + removals.erasedUnverified() == 0)
+        {
+            return;
+        }
+        out.println("removed  " + Units.count(removals.tombstones()) + " tombstone(s)" + (removals.sealed() > 0 ?
+            ", sealed: which sequences they remove is readable only with --key-file" :
+            " removing " + Units.count(removals.coveredSequences()) + " sequence(s)") + "; " +
+            Units.count(removals.erased() + removals.erasedUnverified()) + " message(s) erased" +
+            (removals.erased() + removals.erasedUnverified() == 0 ? "" : " (their bodies were overwritten on " +
+                "purpose, so their checksums cannot verify: not damage)"));
+        if (removals.erasedUnverified() > 0)
+        {
+            out.println("         " + Units.count(removals.erasedUnverified()) + " of them taken for erased without " +
+                "reading a tombstone: each has a verifying header, a body of zeros, and a sealed tombstone after it " +
+                "— pass --key-file to check the tombstones' erase flags");
+        }
+    }
+
     private void print(final VerifyReport report, final PrintWriter out)
     {
         final StreamFolder folder = report.folder();
@@ -92,16 +115,20 @@ public final class VerifyCommand extends ToolCommand
         out.println("verify   stream " + folder.name() + " in " + folder.root() + " (" + (!encrypted ? "plaintext" :
             report.authenticated() ? "encrypted; authenticated with the key in " + report.keyFile() :
             "encrypted; no --key-file: checksums only, record tags and footer MACs not checked") + ")");
-        out.println("checked  " + Units.count(report.messages() + report.skips()) + " records (" +
-            Units.count(report.messages()) + " messages, " + Units.count(report.skips()) + " skips) in " +
+        out.println("checked  " + Units.count(report.records()) + " records (" +
+            Units.count(report.messages()) + " messages, " + Units.count(report.skips()) + " skips" +
+            (report.tombstones() > 0 ? ", " + Units.count(report.tombstones()) + " tombstones" : "") +
+            (report.erased() > 0 ? ", " + Units.count(report.erased()) + " erased" : "") + ") in " +
             report.blocks().size() + " block file(s), " + Units.bytes(report.bytes()) + ", sequences " +
             (report.firstSeq() == 0 ? "none" : report.firstSeq() + ".." + report.lastSeq()) + ", in " +
             Units.nanos(report.elapsedNanos()));
         if (report.authenticated())
         {
-            out.println("tags     " + Units.count(report.authenticatedMessages()) + " message bodies authenticated " +
-                "(AES-GCM tag and timestamp)");
+            out.println("tags     " + Units.count(report.authenticatedMessages()) + " message bodies authenticated" +
+                (report.tombstones() > 0 ? ", and " + Units.count(report.tombstones()) + " tombstones" : "") +
+                " (AES-GCM tag and timestamp)");
         }
+        printRemovals(report.removals(), out);
         if (encrypted)
         {
             out.println("footers  " + footerSummary(report));
@@ -122,12 +149,13 @@ public final class VerifyCommand extends ToolCommand
         }
         if (report.ok())
         {
-            out.println(!encrypted ? "result   OK: every record's checksum verifies" :
+            final String erased = report.erased() == 0 ? "" : " (erased messages aside: erase overwrote their bodies)";
+            out.println(!encrypted ? "result   OK: every record's checksum verifies" + erased :
                 report.authenticated() ? "result   OK: every record's checksum and every message's authentication " +
-                    "tag verify, and every footer present authenticates" :
-                "result   OK: every record's checksum verifies. Record tags and footer MACs were NOT checked (no " +
-                    "--key-file): checksums catch damage, only tags catch deliberate alteration — pass the " +
-                    "stream's key to check them");
+                    "tag verify, and every footer present authenticates" + erased :
+                "result   OK: every record's checksum verifies" + erased + ". Record tags and footer MACs were NOT " +
+                    "checked (no --key-file): checksums catch damage, only tags catch deliberate alteration — pass " +
+                    "the stream's key to check them");
             return;
         }
         out.println();

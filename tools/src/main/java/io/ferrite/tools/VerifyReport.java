@@ -9,12 +9,13 @@ import java.util.Map;
 /**
  * The outcome of verifying a stream.
  *
+ * @param removals what the stream's tombstones removed and erased.
  * @param keyFile the key file that unlocked an encrypted stream, or null when its tags and footers were not
  *                authenticated (plaintext, or no key given).
  */
 record VerifyReport(
-    StreamFolder folder, Path keyFile, List<BlockCheck> blocks, List<DamagedRange> damaged, String stateNote,
-    long bytes, long elapsedNanos)
+    StreamFolder folder, Path keyFile, List<BlockCheck> blocks, List<DamagedRange> damaged, Removals.Summary removals,
+    String stateNote, long bytes, long elapsedNanos)
 {
     VerifyReport
     {
@@ -43,6 +44,21 @@ record VerifyReport(
     long skips()
     {
         return blocks.stream().mapToLong(BlockCheck::skips).sum();
+    }
+
+    long tombstones()
+    {
+        return blocks.stream().mapToLong(BlockCheck::tombstones).sum();
+    }
+
+    long erased()
+    {
+        return blocks.stream().mapToLong(BlockCheck::erased).sum();
+    }
+
+    long records()
+    {
+        return blocks.stream().mapToLong(BlockCheck::records).sum();
     }
 
     long authenticatedMessages()
@@ -83,6 +99,9 @@ record VerifyReport(
         json.put("bytes", bytes);
         json.put("messages", messages());
         json.put("skips", skips());
+        json.put("tombstones", tombstones());
+        json.put("erased", erased());
+        json.put("removals", removals.toJson());
         json.put("authenticatedMessages", authenticated() ? authenticatedMessages() : null);
         if (folder.encrypted())
         {

@@ -1,0 +1,452 @@
+package io.ferrite.store;
+
+import io.ferrite.block.MessageBlock;
+import io.ferrite.flush.AsyncFlusher;
+import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.DeletedSequences;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.state.FullStateWriter;
+import io.ferrite.state.StreamDirectory;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Gives disk space back, on a thread of its own so appenders never wait for it: deletes block files whose messages
+ * were all removed, rewrites a sealed block compactly once at least half of its messages are removed
+ * ({@link BlockRewriter}), and expires messages past {@code maxAge} on a timer.
+ * <p>
+ * Crash safety: a block file goes (or is replaced) only after the tombstones it holds for older blocks were written
+ * again at the end of the stream and forced, and with {@code state.db} deleted for the moment the files change, so
+ * recovery never trusts a state that describes files that are gone (see
+ * {@link FullStateWriter#whileReplacingBlocks}).
+ * <p>
+ * Threading: the reclaim thread, plus callers of {@link #onBlockEmptied()} and {@link #onRemoval(int)} under the
+ * append lock. {@link #maintenanceLock()} serializes it with truncation and erasure, which also change files.
+ */
+final class Reclaimer implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Reclaimer.class);
+
+    /** A sealed block is rewritten once its removed messages are at least as many as its live ones, and this many. */
+    static final int REWRITE_MIN_REMOVED = 16;
+    /** How soon to look again when a block could not be reclaimed yet (its last force is still pending). */
+    private static final long RETRY_NANOS = 50_000_000L;
+    private static final long MAX_AGE_CHECK_NANOS = 250_000_000L;
+
+    private final String name;
+    private final StreamIndex index;
+    private final ReentrantLock appendLock;
+    private final StreamWriter writer;
+    private final StreamDirectory directory;
+    private final FullStateWriter stateWriter;
+    private final BlockFlusher blockFlusher;
+    private final AsyncFlusher durability;
+    private final Retention retention;
+    private final BlockRewriter rewriter;
+    private final ReentrantLock maintenance = new ReentrantLock();
+    private final EpochNanoClock clock = new OffsetEpochNanoClock();
+    private final long ageCheckNanos;
+    private final Thread thread;
+    /** Test seam: told each step of a reclaim as it completes, so a test can image the disk at every point. */
+    private java.util.function.Consumer<String> steps = (step) -> {};
+    private volatile boolean signalled;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+
+    Reclaimer(
+        final String name, final StreamIndex index, final StreamWriter writer, final StreamDirectory directory,
+        final FullStateWriter stateWriter, final BlockFlusher blockFlusher, final AsyncFlusher durability,
+        final Retention retention, final BlockRewriter rewriter)
+    {
+        this.name = name;
+        this.index = index;
+        this.appendLock = writer.lock();
+        this.writer = writer;
+        this.directory = directory;
+        this.stateWriter = stateWriter;
+        this.blockFlusher = blockFlusher;
+        this.durability = durability;
+        this.retention = retention;
+        this.rewriter = rewriter;
+        final long maxAge = retention.limits().maxAge().toNanos();
+        this.ageCheckNanos = maxAge == 0 ? 0 : Math.max(1_000_000L, Math.min(MAX_AGE_CHECK_NANOS, maxAge / 4));
+        this.thread = new Thread(this::run, "ferrite-reclaim-" + name);
+        this.thread.setDaemon(true);
+    }
+
+    Reclaimer start()
+    {
+        thread.start();
+        return this;
+    }
+
+    ReentrantLock maintenanceLock()
+    {
+        return maintenance;
+    }
+
+    void steps(final java.util.function.Consumer<String> listener)
+    {
+        this.steps = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * A block lost its last message. Called under the append lock: it only wakes the thread.
+     */
+    void onBlockEmptied()
+    {
+        signal();
+    }
+
+    /**
+     * A message of the block at {@code position} was removed. Called under the append lock.
+     */
+    void onRemoval(final int position)
+    {
+        if (position < index.blockCount() - 1 && isSparse(position))
+        {
+            signal();
+        }
+    }
+
+    private boolean isSparse(final int position)
+    {
+        final int live = index.blockIndex().msgs(position);
+        final int removed = index.blocks()[position].deleted().count();
+        return live > 0 && removed >= REWRITE_MIN_REMOVED && removed >= live;
+    }
+
+    private void signal()
+    {
+        signalled = true;
+        LockSupport.unpark(thread);
+    }
+
+    private void run()
+    {
+        long nextAgeCheck = System.nanoTime();
+        boolean retry = false;
+        while (running)
+        {
+            final long now = System.nanoTime();
+            long wait = retry ? RETRY_NANOS : Long.MAX_VALUE;
+            if (ageCheckNanos > 0)
+            {
+                wait = Math.min(wait, Math.max(0, nextAgeCheck - now));
+            }
+            if (!signalled && wait > 0)
+            {
+                LockSupport.parkNanos(this, Math.min(wait, 1_000_000_000L));
+            }
+            if (!running)
+            {
+                break;
+            }
+            final boolean ageDue = ageCheckNanos > 0 && System.nanoTime() - nextAgeCheck >= 0;
+            if (!signalled && !ageDue && !retry)
+            {
+                continue;
+            }
+            signalled = false;
+            try
+            {
+                if (ageDue)
+                {
+                    nextAgeCheck = System.nanoTime() + ageCheckNanos;
+                }
+                retry = !reclaim(ageDue);
+            }
+            catch (final StoreClosedException ex)
+            {
+                break;
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                failure = ex;
+                LOG.error("stream {}: reclaiming space failed; removed messages stay removed, their space is kept " +
+                    "until the next open", name, ex);
+                break;
+            }
+        }
+    }
+
+    /**
+     * One pass: expire, delete emptied blocks, rewrite sparse ones. Also run by {@code purge} and {@code compact} on
+     * the caller's thread, so the space is back when they return.
+     *
+     * @return false when something could not be reclaimed yet and the pass should be retried soon.
+     */
+    boolean reclaim(final boolean expire)
+    {
+        maintenance.lock();
+        try
+        {
+            if (expire)
+            {
+                appendLock.lock();
+                try
+                {
+                    writer.ensureOpenForMaintenance();
+                    retention.expire(clock.nanoTime());
+                }
+                finally
+                {
+                    appendLock.unlock();
+                }
+            }
+            final boolean deleted = deleteEmptiedBlocks();
+            final boolean rewritten = rewriteSparseBlock();
+            return deleted && rewritten;
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    private boolean deleteEmptiedBlocks()
+    {
+        final List<MessageBlock> doomed = new ArrayList<>();
+        boolean settled = true;
+        boolean rehomed = false;
+        appendLock.lock();
+        try
+        {
+            writer.ensureOpenForMaintenance();
+            final MessageBlock[] blocks = index.blocks();
+            for (int p = 0; p < blocks.length - 1; p++)
+            {
+                if (index.blockIndex().msgs(p) == 0)
+                {
+                    if (blocks[p].isDirty() || blocks[p].hasChannel())
+                    {
+                        settled = false;
+                    }
+                    else
+                    {
+                        doomed.add(blocks[p]);
+                    }
+                }
+            }
+            if (doomed.isEmpty())
+            {
+                return settled;
+            }
+            rehomed = rehomeTombstones(doomed);
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+        if (rehomed)
+        {
+            durability.flush().join();
+        }
+        steps.accept("delete:tombstones-rewritten");
+        stateWriter.whileReplacingBlocks(() ->
+        {
+            steps.accept("delete:state-deleted");
+            removeFiles(doomed);
+            steps.accept("delete:files-deleted");
+        });
+        steps.accept("delete:state-written");
+        return settled;
+    }
+
+    private void removeFiles(final List<MessageBlock> doomed)
+    {
+        final List<MessageBlock> removed = new ArrayList<>();
+        appendLock.lock();
+        try
+        {
+            for (final MessageBlock block : doomed)
+            {
+                final int position = index.positionOf(block);
+                if (position >= 0 && position < index.blockCount() - 1 && index.blockIndex().msgs(position) == 0)
+                {
+                    index.removeBlock(position);
+                    removed.add(block);
+                }
+            }
+            if (!removed.isEmpty())
+            {
+                blockFlusher.onBlockDeleted();
+            }
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+        for (final MessageBlock block : removed)
+        {
+            block.retire();
+            delete(block.file());
+        }
+        directory.sync(directory.blocksDir());
+    }
+
+    /**
+     * Before files go, write again at the end of the stream the removals of older blocks whose tombstones they may
+     * hold. Called under the append lock.
+     *
+     * @return whether anything was written (and must be forced before the files go).
+     */
+    private boolean rehomeTombstones(final List<MessageBlock> leaving)
+    {
+        int newestLeaving = -1;
+        for (final MessageBlock block : leaving)
+        {
+            if (block.holdsTombstones())
+            {
+                newestLeaving = Math.max(newestLeaving, index.positionOf(block));
+            }
+        }
+        return newestLeaving >= 0 && rewriteRemovalsBefore(newestLeaving, leaving);
+    }
+
+    /**
+     * Write tombstones for the removed sequences of every block before {@code position} that stays. Called under the
+     * append lock.
+     */
+    boolean rewriteRemovalsBefore(final int position, final List<MessageBlock> leaving)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        final boolean[] wrote = { false };
+        for (int p = 0; p < position; p++)
+        {
+            final DeletedSequences deleted = blocks[p].deleted();
+            if (leaving.contains(blocks[p]) || deleted.isEmpty() || blocks[p].isEmptied())
+            {
+                continue;
+            }
+            deleted.forEachRun((from, to) ->
+            {
+                writer.writeTombstone(from, to, 0);
+                wrote[0] = true;
+            });
+        }
+        return wrote[0];
+    }
+
+    private boolean rewriteSparseBlock()
+    {
+        final BlockRewriter.Plan plan;
+        boolean rehomed = false;
+        appendLock.lock();
+        try
+        {
+            writer.ensureOpenForMaintenance();
+            final MessageBlock[] blocks = index.blocks();
+            int candidate = -1;
+            for (int p = 0; p < blocks.length - 1 && candidate < 0; p++)
+            {
+                if (isSparse(p))
+                {
+                    candidate = p;
+                }
+            }
+            if (candidate < 0)
+            {
+                return true;
+            }
+            final MessageBlock block = blocks[candidate];
+            if (block.isDirty() || block.hasChannel())
+            {
+                return false;
+            }
+            plan = rewriter.plan(candidate);
+            if (block.holdsTombstones())
+            {
+                rehomed = rewriteRemovalsBefore(candidate, List.of(block));
+            }
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+        if (rehomed)
+        {
+            durability.flush().join();
+        }
+        final BlockRewriter.Rewrite rewrite = rewriter.write(plan);
+        if (null == rewrite)
+        {
+            return true;
+        }
+        steps.accept("rewrite:written");
+        stateWriter.whileReplacingBlocks(() ->
+        {
+            steps.accept("rewrite:state-deleted");
+            final MessageBlock replaced;
+            appendLock.lock();
+            try
+            {
+                replaced = rewriter.install(plan, rewrite);
+                if (null != replaced)
+                {
+                    blockFlusher.onBlockDeleted();
+                }
+            }
+            finally
+            {
+                appendLock.unlock();
+            }
+            if (null != replaced)
+            {
+                replaced.retire();
+            }
+            directory.sync(directory.blocksDir());
+            steps.accept("rewrite:renamed");
+        });
+        steps.accept("rewrite:state-written");
+        return true;
+    }
+
+    private static void delete(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("delete reclaimed block file", file, ex);
+        }
+    }
+
+    /**
+     * @return the failure that stopped reclaiming, or null.
+     */
+    Throwable failure()
+    {
+        return failure;
+    }
+
+    /**
+     * Stop the thread after its current pass.
+     */
+    @Override
+    public void close()
+    {
+        running = false;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.ferrite.store;
+
+import io.ferrite.block.MessageBlock;
+import io.ferrite.index.BlockIndex;
+import io.ferrite.index.BlockSubjects;
+import io.ferrite.index.SequenceTable;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.index.SubjectIndex;
+import io.ferrite.index.Subjects;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static io.ferrite.block.RecordDescriptor.TIMESTAMP_OFFSET;
+
+/**
+ * Questions about what the stream holds, answered from the index: per-subject state, pending counts and the sequence
+ * at a time. Block summaries and time ranges narrow each answer to the few blocks that can hold it; only those are
+ * read.
+ * <p>
+ * Threading: every method runs under the append lock, so the counts it sums are consistent.
+ */
+final class StreamQueries
+{
+    private final StreamIndex index;
+    private final StreamReader reader;
+
+    StreamQueries(final StreamIndex index, final StreamReader reader)
+    {
+        this.index = index;
+        this.reader = reader;
+    }
+
+    /**
+     * @return every subject matching {@code filter} with its exact count, first and last sequence, resolving the
+     * bounds removals left (and remembering what it found).
+     */
+    Map<String, SubjectState> subjects(final String filter)
+    {
+        Subjects.validateFilter(filter);
+        final List<SubjectIndex.Entry> matching = new ArrayList<>();
+        index.subjects().forEach((subject, entry) ->
+        {
+            if (Subjects.matches(filter, subject))
+            {
+                matching.add(entry);
+            }
+        });
+        final Map<String, SubjectState> states = new TreeMap<>();
+        for (final SubjectIndex.Entry entry : matching)
+        {
+            resolve(entry);
+            states.put(entry.subject(), new SubjectState(entry.msgs(), entry.firstSeq(), entry.lastSeq()));
+        }
+        return states;
+    }
+
+    /**
+     * Make {@code entry}'s first and last sequence exact.
+     */
+    void resolve(final SubjectIndex.Entry entry)
+    {
+        final StreamReader.Context context = reader.context();
+        if (!entry.firstExact())
+        {
+            final long first = reader.findNext(entry.subject(), entry.firstSeq(), index.lastSeq(), context);
+            if (first < 0)
+            {
+                throw new IllegalStateException("subject " + entry.subject() + " counts " + entry.msgs() +
+                    " messages but none is stored from " + entry.firstSeq());
+            }
+            entry.firstSeq(first);
+        }
+        if (!entry.lastExact())
+        {
+            final long last = reader.findPrevious(entry.subject(), entry.lastSeq(), context);
+            if (last < 0)
+            {
+                throw new IllegalStateException("subject " + entry.subject() + " counts " + entry.msgs() +
+                    " messages but none is stored up to " + entry.lastSeq());
+            }
+            entry.lastSeq(last);
+        }
+    }
+
+    /**
+     * Count messages at or after {@code fromSeq} whose subject matches: whole blocks from their summaries' counts,
+     * only the block holding {@code fromSeq} (and blocks without a full summary) message by message.
+     */
+    long numPending(final long fromSeq, final String filter)
+    {
+        Subjects.validateFilter(filter);
+        StreamReader.requirePositive(fromSeq, "fromSeq");
+        final boolean all = Subjects.matchesAll(filter);
+        if (all && fromSeq <= index.firstSeq())
+        {
+            return index.msgs();
+        }
+        if (Subjects.isLiteral(filter))
+        {
+            final SubjectIndex.Entry entry = index.subjects().get(filter);
+            if (null == entry || entry.lastSeq() < fromSeq)
+            {
+                return 0;
+            }
+            if (fromSeq <= entry.firstSeq())
+            {
+                return entry.msgs();
+            }
+        }
+        final MessageBlock[] blocks = index.blocks();
+        final BlockIndex entries = index.blockIndex();
+        long pending = 0;
+        for (int b = Math.max(0, StreamIndex.positionFor(blocks, fromSeq)); b < blocks.length; b++)
+        {
+            final MessageBlock block = blocks[b];
+            if (entries.msgs(b) == 0)
+            {
+                continue;
+            }
+            if (block.baseSeq() >= fromSeq && all)
+            {
+                pending += entries.msgs(b);
+                continue;
+            }
+            final BlockSubjects summary = block.subjects(index.subjects());
+            if (block.baseSeq() >= fromSeq && !summary.isPartial())
+            {
+                final BlockSubjects.Columns columns = summary.columns();
+                for (int i = 0, size = summary.size(); i < size; i++)
+                {
+                    if (Subjects.matches(filter, columns.entry(i).subject()))
+                    {
+                        pending += columns.count(i);
+                    }
+                }
+                continue;
+            }
+            pending += countInBlock(block, Math.max(fromSeq, block.baseSeq()), filter, all);
+        }
+        return pending;
+    }
+
+    private long countInBlock(final MessageBlock block, final long from, final String filter, final boolean all)
+    {
+        final StreamReader.Context context = reader.context();
+        final SequenceTable table = block.table();
+        long count = 0;
+        long seq = from;
+        final long end = table.endSeq() - 1;
+        while (seq <= end && (seq = reader.findNextIn(block, filter, all, seq, end, context)) > 0)
+        {
+            count++;
+            seq++;
+        }
+        return count;
+    }
+
+    /**
+     * @return the first stored message at or after {@code timeNanos}: a binary search over the blocks' last times
+     * finds the first block that can hold it, then its messages are read in order.
+     */
+    static long sequenceAt(final StreamIndex index, final long timeNanos)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        final BlockIndex entries = index.blockIndex();
+        int low = 0;
+        int high = blocks.length;
+        while (low < high)
+        {
+            final int mid = (low + high) >>> 1;
+            if (entries.msgs(mid) > 0 && entries.lastTime(mid) >= timeNanos)
+            {
+                high = mid;
+            }
+            else if (entries.msgs(mid) == 0 && !laterBlockBefore(entries, mid, blocks.length, timeNanos))
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+        for (int b = low; b < blocks.length; b++)
+        {
+            if (entries.msgs(b) == 0)
+            {
+                continue;
+            }
+            final MessageBlock block = blocks[b];
+            final SequenceTable table = block.table();
+            for (long seq = table.nextListed(block.baseSeq()); seq > 0; seq = table.nextListed(seq + 1))
+            {
+                if (block.buffer().getLong(table.get(seq) + TIMESTAMP_OFFSET) >= timeNanos)
+                {
+                    return seq;
+                }
+            }
+        }
+        return index.lastSeq() + 1;
+    }
+
+    /**
+     * @return whether a block after {@code position} holding messages ends before {@code timeNanos}: an empty block
+     * has no time of its own, so the search places it by its neighbours.
+     */
+    private static boolean laterBlockBefore(
+        final BlockIndex entries, final int position, final int count, final long timeNanos)
+    {
+        for (int b = position + 1; b < count; b++)
+        {
+            if (entries.msgs(b) > 0)
+            {
+                return entries.lastTime(b) < timeNanos;
+            }
+        }
+        return false;
+    }
+}

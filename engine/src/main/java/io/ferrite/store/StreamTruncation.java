@@ -1,0 +1,269 @@
+package io.ferrite.store;
+
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.BlockCrypto;
+import io.ferrite.block.Crc32c;
+import io.ferrite.block.MessageBlock;
+import io.ferrite.block.MessageFacts;
+import io.ferrite.block.RecordScanner;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.BlockIndex;
+import io.ferrite.index.BlockSubjects;
+import io.ferrite.index.SequenceTable;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.index.SubjectIndex;
+import io.ferrite.metrics.StoreMetrics;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static io.ferrite.block.RecordDescriptor.*;
+
+/**
+ * {@code truncate(seq)}: every message above {@code seq} goes and the stream's last sequence becomes {@code seq}, as a
+ * replica rolling back to its leader needs. Blocks wholly above go; the block holding {@code seq} is cut after its last
+ * record at or below it (the bytes after are zeroed and forced) and becomes the tail again — in an encrypted stream
+ * only until the next record, which starts a block under a fresh key, since the cut sequences' nonces were used under
+ * its key. Tombstones that lay in the cut region are written again from the blocks' removed sets.
+ * <p>
+ * Threading: {@link #truncate} under the append lock, within {@code FullStateWriter.whileReplacingBlocks}.
+ */
+final class StreamTruncation implements RecordScanner.Visitor
+{
+    private final StreamIndex index;
+    private final StreamWriter writer;
+    private final BlockFlusher blockFlusher;
+    private final StoreMetrics metrics;
+    private final BlockCrypto crypto;
+    private final Crc32c crc = new Crc32c();
+    private final MessageFacts facts = new MessageFacts();
+    private final RecordScanner scanner = new RecordScanner();
+
+    private long cutSeq;
+    private int cutEnd;
+    private long keptLastSeq;
+    private long keptLastTime;
+    private SequenceTable keptTable;
+    private MessageBlock cutBlock;
+
+    StreamTruncation(
+        final StreamIndex index, final StreamWriter writer, final BlockFlusher blockFlusher, final StoreMetrics metrics,
+        final BlockCrypto crypto)
+    {
+        this.index = index;
+        this.writer = writer;
+        this.blockFlusher = blockFlusher;
+        this.metrics = metrics;
+        this.crypto = crypto;
+    }
+
+    void truncate(final long seq)
+    {
+        writer.ensureOpenForMaintenance();
+        if (seq < 0 || seq > index.lastSeq())
+        {
+            throw new IllegalArgumentException("seq must be in [0, lastSeq " + index.lastSeq() + "]: " + seq);
+        }
+        if (seq == index.lastSeq())
+        {
+            return;
+        }
+        uncountAbove(seq);
+        long lastTime = 0;
+        while (index.blockCount() > 0 && index.lastBlock().baseSeq() > seq)
+        {
+            final MessageBlock gone = index.lastBlock();
+            index.removeBlock(index.blockCount() - 1);
+            gone.retire();
+            delete(gone.file());
+        }
+        if (index.blockCount() > 0)
+        {
+            lastTime = cut(index.blockCount() - 1, seq);
+        }
+        blockFlusher.onBlockDeleted();
+        index.recount(index.msgs(), index.bytes(), seq, lastTime);
+        if (index.blockCount() == 0)
+        {
+            writer.rollAt(seq + 1);
+        }
+        index.publish();
+        rewriteRemovals();
+    }
+
+    /**
+     * Uncount every message above {@code seq}, newest first (so the first message is found again only once).
+     */
+    private void uncountAbove(final long seq)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (int p = blocks.length - 1; p >= 0; p--)
+        {
+            final MessageBlock block = blocks[p];
+            final SequenceTable table = block.table();
+            for (long s = table.previousListed(table.endSeq() - 1); s > seq; s = table.previousListed(s - 1))
+            {
+                final int offset = table.get(s);
+                if (!facts.read(block, offset, s))
+                {
+                    throw new CorruptRecordException("cannot truncate over a message whose record does not verify",
+                        block.file(), offset, s);
+                }
+                final SubjectIndex.Entry entry = index.subjects().get(facts.subject());
+                if (null != entry)
+                {
+                    index.onRemove(p, s, entry, facts.messageBytes());
+                }
+            }
+            if (block.baseSeq() <= seq)
+            {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Cut the block at {@code position} after its last record at or below {@code seq}, and make it the tail.
+     *
+     * @return the time of the last message kept in it, or the block entry's when none.
+     */
+    private long cut(final int position, final long seq)
+    {
+        final MessageBlock old = index.blocks()[position];
+        final BlockIndex entries = index.blockIndex();
+        cutSeq = seq;
+        cutEnd = BlockDescriptor.DATA_OFFSET;
+        keptLastSeq = old.baseSeq() - 1;
+        keptLastTime = 0;
+        keptTable = new SequenceTable(old.baseSeq());
+        cutBlock = old;
+        final UnsafeBuffer buffer = old.buffer();
+        final int dataEnd = Math.min(old.limit(), entries.writeOffset(position));
+        scanner.wrap(buffer, old.mapped(), dataEnd, old.isEncrypted()).scan(
+            BlockDescriptor.DATA_OFFSET, old.baseSeq() - 1, false, this);
+        zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1);
+
+        final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto, crc);
+        tail.recovered(keptTable, cutEnd);
+        tail.subjects(new BlockSubjects(true));
+        old.deleted().forEachRun((from, to) ->
+        {
+            if (from <= seq)
+            {
+                tail.deleted().addRange(from, Math.min(to, seq));
+            }
+        });
+        final int lastChecksum = cutEnd > BlockDescriptor.DATA_OFFSET ? tail.buffer().getInt(cutEnd - CHECKSUM_LENGTH) : 0;
+        final long lastTime = keptLastTime == 0 ? entries.firstTime(position) : keptLastTime;
+        entries.reset(position, old.id(), entries.firstSeq(position), keptLastSeq, entries.firstTime(position),
+            keptLastTime, entries.msgs(position), entries.bytes(position), cutEnd, lastChecksum);
+        index.replaceBlock(position, tail);
+        old.retire();
+        if (null != crypto)
+        {
+            writer.rollBeforeNextRecord();
+        }
+        return lastTime;
+    }
+
+    @Override
+    public void onRecord(
+        final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
+        final int checksum)
+    {
+        if (seq > cutSeq)
+        {
+            return;
+        }
+        cutEnd = offset + frameLength;
+        if (type == TYPE_DELETE)
+        {
+            return;
+        }
+        keptLastSeq = Math.max(keptLastSeq, seq);
+        if (type == TYPE_MESSAGE)
+        {
+            keptLastTime = buffer.getLong(offset + TIMESTAMP_OFFSET);
+            if (!cutBlock.deleted().contains(seq))
+            {
+                keptTable.put(seq, offset);
+            }
+        }
+    }
+
+    @Override
+    public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
+    {
+        if (knownSeq > 0 && knownSeq <= cutSeq)
+        {
+            // An erased (or damaged) record at or below the cut stays as it is.
+            cutEnd = toOffset;
+            keptLastSeq = Math.max(keptLastSeq, knownSeq);
+        }
+    }
+
+    /**
+     * Write the removals of the remaining blocks again: their tombstones may have been in what was cut.
+     */
+    private void rewriteRemovals()
+    {
+        for (final MessageBlock block : index.blocks())
+        {
+            if (!block.isEmptied())
+            {
+                block.deleted().forEachRun((from, to) -> writer.writeTombstone(from, to, 0));
+            }
+        }
+    }
+
+    /**
+     * Zero {@code [from, to)} of the file and, when {@code footerAt >= 0}, the footer there; then force.
+     */
+    private static void zero(final Path file, final int from, final int to, final int footerAt)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            if (to > from)
+            {
+                write(channel, ByteBuffer.allocate(to - from), from);
+            }
+            if (footerAt >= 0)
+            {
+                write(channel, ByteBuffer.allocate(BlockFooterCodec.FOOTER_LENGTH), footerAt);
+            }
+            channel.force(false);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("zero truncated records", file, ex);
+        }
+    }
+
+    private static void write(final FileChannel channel, final ByteBuffer zeros, final long position)
+        throws IOException
+    {
+        long at = position;
+        while (zeros.hasRemaining())
+        {
+            at += channel.write(zeros, at);
+        }
+    }
+
+    private static void delete(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("delete truncated block file", file, ex);
+        }
+    }
+}
