@@ -177,9 +177,11 @@ public final class StreamIndex
         final int position, final long seq, final SubjectIndex.Entry entry, final int messageBytes)
     {
         final MessageBlock block = blocks[position];
+        // The subject's bounds move first: a lock-free loadLast that still sees the old last sequence finds its record
+        // until the block forgets it just after.
+        subjects.onRemove(entry, seq);
         block.markDeleted(seq, entry);
         blockIndex.onRemove(position, messageBytes);
-        subjects.onRemove(entry, seq);
         msgs--;
         bytes -= messageBytes;
         if (msgs == 0)

@@ -82,8 +82,9 @@ public final class SubjectIndex
         }
         if (seq == entry.lastSeq)
         {
-            LAST_SEQ.setRelease(entry, seq - 1);
+            // Inexact before the bound is published: a reader that sees the bound must not take it for a sequence.
             entry.lastExact = false;
+            LAST_SEQ.setRelease(entry, seq - 1);
         }
         if (entry.msgs == 1)
         {

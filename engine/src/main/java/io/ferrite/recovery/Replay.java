@@ -163,11 +163,17 @@ final class Replay implements RecordScanner.Visitor
 
     /**
      * A block's header records the stream's last sequence when it was created: if the previous block, as scanned, ends
-     * below that, power loss took that block's unforced tail, and exactly those sequences are reported lost.
+     * below that, power loss took that block's unforced tail, and exactly those sequences are reported lost. Only
+     * for consecutive block ids: a gap in the ids is blocks the reclaimer deleted, and the proof was about them.
      */
     private void checkPreviousTail(final MessageBlock next)
     {
         final MessageBlock previous = index.lastBlock();
+        if (null != previous && next.id() != previous.id() + 1)
+        {
+            // The blocks in between were reclaimed (every message in them removed): the proof is of theirs.
+            return;
+        }
         final long provenLast = next.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
         if (null != previous && provenLast > lastSeq && lost.hasOpen())
         {

@@ -42,6 +42,12 @@ public final class StreamMetadata
         fields.put("blockSize", Integer.toString(config.blockSize()));
         fields.put("maxMsgSize", Integer.toString(config.maxMsgSize()));
         fields.put("encrypted", Boolean.toString(config.encrypted()));
+        // The limits the stream was last opened with, for people and tools: the config passed to open() rules.
+        fields.put("maxMsgs", Long.toString(config.limits().maxMsgs()));
+        fields.put("maxBytes", Long.toString(config.limits().maxBytes()));
+        fields.put("maxAgeMillis", Long.toString(config.limits().maxAge().toMillis()));
+        fields.put("maxMsgsPerSubject", Long.toString(config.limits().maxMsgsPerSubject()));
+        fields.put("discard", config.limits().discard().name());
         return new StreamMetadata(fields);
     }
 

@@ -181,6 +181,9 @@ final class BlockRewriter
             delete(rewrite.file());
             return null;
         }
+        // Retired before the rename: from here a reader holding the old block must not map its path (which is about
+        // to name the rewrite); it waits for the index to hold the replacement instead (see StreamReader).
+        old.retire();
         try
         {
             Files.move(rewrite.file(), old.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link StreamStore} kept in memory-mapped block files under one directory. It wires the pieces together and owns
@@ -49,10 +48,8 @@ public final class FileStreamStore implements StreamStore
     private final AsyncFlusher durability;
     private final FullStateWriter stateWriter;
     private final RecoveryReport recoveryReport;
-    private final StreamRemover remover;
     private final StreamQueries queries;
-    private final StreamTruncation truncation;
-    private final Reclaimer reclaimer;
+    private final StreamRemovals removals;
     private volatile boolean closed;
 
     private FileStreamStore(
@@ -76,26 +73,9 @@ public final class FileStreamStore implements StreamStore
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
         this.durability = startFlusher(config, flusher, index, recoveryReport, metrics);
         this.stateWriter.durableBarrier(durability::awaitDurable);
-        this.remover = new StreamRemover(index, writer, reader);
-        final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
-        this.writer.retention(retention);
-        this.queries = new StreamQueries(index, reader);
-        this.truncation = new StreamTruncation(index, writer, flusher, metrics, crypto);
-        BlockRewriter.deleteLeftovers(directory);
-        this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto));
-        this.remover.reclaimer(reclaimer);
-        writer.lock().lock();
-        try
-        {
-            // Limits changed since the last run (or first set) apply now, whatever the discard policy.
-            retention.enforceAll(new org.agrona.concurrent.OffsetEpochNanoClock().nanoTime());
-        }
-        finally
-        {
-            writer.lock().unlock();
-        }
-        reclaimer.start();
+        this.queries = new StreamQueries(index, reader, writer.lock());
+        this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
+            metrics, crypto);
     }
 
     private static AsyncFlusher startFlusher(
@@ -272,123 +252,38 @@ public final class FileStreamStore implements StreamStore
     @Override
     public boolean remove(final long seq)
     {
-        StreamReader.requirePositive(seq, "seq");
-        durability.checkUsable();
-        final int offset;
-        writer.lock().lock();
-        try
-        {
-            writer.ensureOpenForMaintenance();
-            offset = remover.remove(seq, 0);
-        }
-        finally
-        {
-            writer.lock().unlock();
-        }
-        afterRemoval();
-        return offset > 0;
+        return removals.remove(seq);
     }
 
     @Override
     public boolean erase(final long seq)
     {
-        StreamReader.requirePositive(seq, "seq");
-        durability.checkUsable();
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
-        try
-        {
-            final io.ferrite.block.MessageBlock block;
-            final int offset;
-            final int frameLength;
-            writer.lock().lock();
-            try
-            {
-                writer.ensureOpenForMaintenance();
-                block = index.blockFor(seq);
-                offset = remover.remove(seq, io.ferrite.block.RecordDescriptor.TOMBSTONE_FLAG_ERASE);
-                frameLength = offset > 0 ? remover.frameLengthAt(seq, offset) : 0;
-            }
-            finally
-            {
-                writer.lock().unlock();
-            }
-            if (offset <= 0)
-            {
-                return false;
-            }
-            // The tombstone reaches the disk before the bytes go: a crash in between must find the message removed,
-            // never a damaged record it cannot explain.
-            durability.flush().join();
-            // And a state that counts the message removed: once its bytes are gone, a replay of the tombstone could
-            // no longer read which subject to uncount.
-            stateWriter.write();
-            MessageEraser.overwrite(block, offset, frameLength);
-            return true;
-        }
-        finally
-        {
-            maintenance.unlock();
-        }
+        return removals.erase(seq);
     }
 
     @Override
     public long purge()
     {
-        return trim(() -> remover.purge(index.lastSeq() + 1));
+        return removals.purge();
     }
 
     @Override
     public long purge(final String filter, final long upToSeq, final long keep)
     {
-        io.ferrite.index.Subjects.validateFilter(filter);
-        if (upToSeq < 0)
-        {
-            throw new IllegalArgumentException("upToSeq must be >= 0 (0 for no bound): " + upToSeq);
-        }
-        if (keep < 0)
-        {
-            throw new IllegalArgumentException("keep must be >= 0: " + keep);
-        }
-        return trim(() -> remover.purge(filter, upToSeq, keep));
+        return removals.purge(filter, upToSeq, keep);
     }
 
     @Override
     public long compact(final long seq)
     {
-        StreamReader.requirePositive(seq, "seq");
-        return trim(() -> remover.compact(seq));
+        return removals.compact(seq);
     }
 
     @Override
     public void truncate(final long seq)
     {
-        durability.checkUsable();
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
-        try
-        {
-            ensureOpen();
-            // Everything forced first: the flusher must not be in the middle of blocks that are about to go.
-            durability.flush().join();
-            stateWriter.whileReplacingBlocks(() ->
-            {
-                writer.lock().lock();
-                try
-                {
-                    truncation.truncate(seq);
-                }
-                finally
-                {
-                    writer.lock().unlock();
-                }
-                durability.flush().join();
-            });
-        }
-        finally
-        {
-            maintenance.unlock();
-        }
+        ensureOpen();
+        removals.truncate(seq);
     }
 
     /**
@@ -398,17 +293,7 @@ public final class FileStreamStore implements StreamStore
      */
     public void whileQuiescent(final Runnable action)
     {
-        Objects.requireNonNull(action, "action");
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
-        try
-        {
-            action.run();
-        }
-        finally
-        {
-            maintenance.unlock();
-        }
+        removals.whileQuiescent(action);
     }
 
     /**
@@ -417,90 +302,28 @@ public final class FileStreamStore implements StreamStore
      */
     void reclaimSteps(final java.util.function.Consumer<String> listener)
     {
-        reclaimer.steps(listener);
-    }
-
-    /**
-     * Run a removal of many messages under the append lock, make it durable, and give the space back before
-     * returning.
-     */
-    private long trim(final java.util.function.LongSupplier removal)
-    {
-        durability.checkUsable();
-        final long removed;
-        writer.lock().lock();
-        try
-        {
-            writer.ensureOpenForMaintenance();
-            removed = removal.getAsLong();
-        }
-        finally
-        {
-            writer.lock().unlock();
-        }
-        durability.flush().join();
-        if (removed > 0)
-        {
-            reclaimer.reclaim(false);
-        }
-        return removed;
-    }
-
-    private void afterRemoval()
-    {
-        if (config.syncMode() == SyncMode.ALWAYS)
-        {
-            durability.flush().join();
-        }
+        removals.reclaimSteps(listener);
     }
 
     @Override
     public java.util.Map<String, SubjectState> subjects(final String filter)
     {
         ensureOpen();
-        writer.lock().lock();
-        try
-        {
-            return queries.subjects(filter);
-        }
-        finally
-        {
-            writer.lock().unlock();
-        }
+        return queries.subjects(filter);
     }
 
     @Override
     public long numPending(final long fromSeq, final String filter)
     {
         ensureOpen();
-        writer.lock().lock();
-        try
-        {
-            return queries.numPending(fromSeq, filter);
-        }
-        finally
-        {
-            writer.lock().unlock();
-        }
+        return queries.numPending(fromSeq, filter);
     }
 
     @Override
     public long sequenceAt(final java.time.Instant time)
     {
-        Objects.requireNonNull(time, "time");
         ensureOpen();
-        final long nanos = time.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE :
-            time.getEpochSecond() <= Long.MIN_VALUE / 1_000_000_000L ? Long.MIN_VALUE :
-            time.getEpochSecond() * 1_000_000_000L + time.getNano();
-        writer.lock().lock();
-        try
-        {
-            return StreamQueries.sequenceAt(index, nanos);
-        }
-        finally
-        {
-            writer.lock().unlock();
-        }
+        return queries.sequenceAt(time);
     }
 
     @Override
@@ -561,7 +384,7 @@ public final class FileStreamStore implements StreamStore
         {
             return;
         }
-        reclaimer.close();
+        removals.close();
         if (!writer.close())
         {
             return;

@@ -20,26 +20,76 @@ import static io.ferrite.block.RecordDescriptor.TIMESTAMP_OFFSET;
  * at a time. Block summaries and time ranges narrow each answer to the few blocks that can hold it; only those are
  * read.
  * <p>
- * Threading: every method runs under the append lock, so the counts it sums are consistent.
+ * Threading: any thread; each question is answered under the append lock, so the counts it sums are consistent.
  */
 final class StreamQueries
 {
     private final StreamIndex index;
     private final StreamReader reader;
+    private final java.util.concurrent.locks.ReentrantLock appendLock;
 
-    StreamQueries(final StreamIndex index, final StreamReader reader)
+    StreamQueries(final StreamIndex index, final StreamReader reader, final java.util.concurrent.locks.ReentrantLock lock)
     {
         this.index = index;
         this.reader = reader;
+        this.appendLock = lock;
+    }
+
+    /**
+     * @return every subject matching {@code filter} with its exact state.
+     */
+    Map<String, SubjectState> subjects(final String filter)
+    {
+        Subjects.validateFilter(filter);
+        appendLock.lock();
+        try
+        {
+            return subjectsLocked(filter);
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+    }
+
+    long numPending(final long fromSeq, final String filter)
+    {
+        Subjects.validateFilter(filter);
+        StreamReader.requirePositive(fromSeq, "fromSeq");
+        appendLock.lock();
+        try
+        {
+            return numPendingLocked(fromSeq, filter);
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+    }
+
+    long sequenceAt(final java.time.Instant time)
+    {
+        java.util.Objects.requireNonNull(time, "time");
+        final long nanos = time.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE :
+            time.getEpochSecond() <= Long.MIN_VALUE / 1_000_000_000L ? Long.MIN_VALUE :
+            time.getEpochSecond() * 1_000_000_000L + time.getNano();
+        appendLock.lock();
+        try
+        {
+            return sequenceAt(index, nanos);
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
     }
 
     /**
      * @return every subject matching {@code filter} with its exact count, first and last sequence, resolving the
      * bounds removals left (and remembering what it found).
      */
-    Map<String, SubjectState> subjects(final String filter)
+    private Map<String, SubjectState> subjectsLocked(final String filter)
     {
-        Subjects.validateFilter(filter);
         final List<SubjectIndex.Entry> matching = new ArrayList<>();
         index.subjects().forEach((subject, entry) ->
         {
@@ -89,10 +139,8 @@ final class StreamQueries
      * Count messages at or after {@code fromSeq} whose subject matches: whole blocks from their summaries' counts,
      * only the block holding {@code fromSeq} (and blocks without a full summary) message by message.
      */
-    long numPending(final long fromSeq, final String filter)
+    private long numPendingLocked(final long fromSeq, final String filter)
     {
-        Subjects.validateFilter(filter);
-        StreamReader.requirePositive(fromSeq, "fromSeq");
         final boolean all = Subjects.matchesAll(filter);
         if (all && fromSeq <= index.firstSeq())
         {

@@ -23,6 +23,9 @@ import static io.ferrite.block.RecordDescriptor.*;
  */
 final class StreamReader
 {
+    /** How often a lookup is retried when removals keep racing with it before it answers "none". */
+    private static final int MAX_LOOKUP_ATTEMPTS = 64;
+
     private final StreamIndex index;
     private final ThreadLocal<Context> contexts = ThreadLocal.withInitial(Context::new);
 
@@ -66,20 +69,33 @@ final class StreamReader
     StoredMessage loadLast(final String subject)
     {
         Subjects.validateFilter(subject);
-        if (Subjects.isLiteral(subject))
+        final boolean literal = Subjects.isLiteral(subject);
+        // Retried when a removal races with the lookup: the sequence found may be gone (or, for an instant, a bound
+        // of another subject's) by the time it is loaded.
+        for (int attempt = 0; attempt < MAX_LOOKUP_ATTEMPTS; attempt++)
         {
-            final SubjectIndex.Entry entry = index.subjects().get(subject);
-            if (null == entry)
+            final SubjectIndex.Entry entry = literal ? index.subjects().get(subject) : null;
+            if (literal && null == entry)
             {
                 return null;
             }
-            final long last = entry.lastSeq();
-            final long seq = entry.lastExact() ? last : findPrevious(subject, last, contexts.get());
-            return seq <= 0 ? null : load(seq);
+            final long last = literal ? entry.lastSeq() : index.subjects().lastSeqMatching(subject);
+            if (last <= 0)
+            {
+                return null;
+            }
+            final long seq = literal && entry.lastExact() ? last : findPrevious(subject, last, contexts.get());
+            final StoredMessage message = seq <= 0 ? null : load(seq);
+            if (null != message && Subjects.matches(subject, message.subject()))
+            {
+                return message;
+            }
+            if (!literal && seq <= 0 && index.subjects().lastSeqMatching(subject) == last)
+            {
+                return null;
+            }
         }
-        final long upper = index.subjects().lastSeqMatching(subject);
-        final long seq = upper == 0 ? -1 : findPrevious(subject, upper, contexts.get());
-        return seq <= 0 ? null : load(seq);
+        return null;
     }
 
     /**
@@ -138,6 +154,7 @@ final class StreamReader
             catch (final BlockRetiredException ex)
             {
                 // Reclaimed after we looked it up: everything it held was removed or moved to its rewrite.
+                awaitReplaced(block, block.baseSeq());
                 return findNext(filter, from, to, context);
             }
             from = blockEnd + 1;
@@ -162,31 +179,51 @@ final class StreamReader
         for (int b = StreamIndex.positionFor(blocks, to); b >= 0; b--)
         {
             final MessageBlock block = blocks[b];
-            long start = block.baseSeq();
-            long end = to;
-            final BlockSubjects summary = block.subjects(index.subjects());
-            if (!summary.isPartial())
+            final long found;
+            try
             {
-                final long[] range = context.range;
-                if (!matchingRange(summary, filter, literalEntry, start, end, range))
-                {
-                    to = block.baseSeq() - 1;
-                    continue;
-                }
-                start = range[0];
-                end = range[1];
+                found = findPreviousIn(block, filter, literalEntry, to, context);
             }
-            final SequenceTable table = block.table();
-            final UnsafeBuffer buffer = block.buffer();
-            for (long seq = table.previousListed(end); seq >= start; seq = table.previousListed(seq - 1))
+            catch (final BlockRetiredException ex)
             {
-                verify(block, buffer, table.get(seq), seq, context);
-                if (matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
-                {
-                    return seq;
-                }
+                awaitReplaced(block, block.baseSeq());
+                return findPrevious(filter, to, context);
+            }
+            if (found > 0)
+            {
+                return found;
             }
             to = block.baseSeq() - 1;
+        }
+        return -1;
+    }
+
+    private long findPreviousIn(
+        final MessageBlock block, final String filter, final SubjectIndex.Entry literalEntry, final long to,
+        final Context context)
+    {
+        long start = block.baseSeq();
+        long end = to;
+        final BlockSubjects summary = block.subjects(index.subjects());
+        if (!summary.isPartial())
+        {
+            final long[] range = context.range;
+            if (!matchingRange(summary, filter, literalEntry, start, end, range))
+            {
+                return -1;
+            }
+            start = range[0];
+            end = range[1];
+        }
+        final SequenceTable table = block.table();
+        final UnsafeBuffer buffer = block.buffer();
+        for (long seq = table.previousListed(end); seq >= start; seq = table.previousListed(seq - 1))
+        {
+            if (verifyListed(block, buffer, table.get(seq), seq, context) &&
+                matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
+            {
+                return seq;
+            }
         }
         return -1;
     }
@@ -238,8 +275,8 @@ final class StreamReader
                 continue;
             }
             // Verify before matching: a damaged subject must not make a matching message look like one to skip.
-            verify(block, buffer, offset, seq, context);
-            if (all || matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
+            if (verifyListed(block, buffer, offset, seq, context) &&
+                (all || matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject)))
             {
                 return seq;
             }
@@ -250,6 +287,23 @@ final class StreamReader
     Context context()
     {
         return contexts.get();
+    }
+
+    /**
+     * A retired block leaves the index under the append lock right after it is retired (a rewrite is renamed in and
+     * installed in one step): spin until the index no longer holds it.
+     *
+     * @return the block now covering {@code seq}, or null.
+     */
+    private MessageBlock awaitReplaced(final MessageBlock retired, final long seq)
+    {
+        MessageBlock current = index.blockFor(seq);
+        while (current == retired)
+        {
+            Thread.onSpinWait();
+            current = index.blockFor(seq);
+        }
+        return current;
     }
 
     /**
@@ -277,16 +331,44 @@ final class StreamReader
                 return null;
             }
             final UnsafeBuffer buffer = block.buffer();
-            verify(block, buffer, offset, seq, context);
+            if (!verifyListed(block, buffer, offset, seq, context))
+            {
+                return null;
+            }
         }
         catch (final BlockRetiredException ex)
         {
-            // Reclaimed after the lookup: its messages were removed, or moved to a rewrite the index now holds.
-            final MessageBlock current = index.blockFor(seq);
-            return current == block || null == current ? null : locate(seq, context);
+            // Reclaimed after the lookup: its messages were removed, or moved to a rewrite the index holds by now.
+            final MessageBlock current = awaitReplaced(block, seq);
+            return null == current ? null : locate(seq, context);
         }
         context.view.wrap(context.recordBuffer, context.recordOffset);
         return block;
+    }
+
+    /**
+     * Verify a record the table listed. If it does not verify because it was erased after the lookup (the table no
+     * longer lists it), it is simply gone.
+     *
+     * @return false when the message was removed meanwhile.
+     * @throws CorruptRecordException when it is still listed and does not verify.
+     */
+    private static boolean verifyListed(
+        final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Context context)
+    {
+        try
+        {
+            verify(block, buffer, offset, seq, context);
+            return true;
+        }
+        catch (final CorruptRecordException ex)
+        {
+            if (block.table().get(seq) == 0)
+            {
+                return false;
+            }
+            throw ex;
+        }
     }
 
     static boolean matchesSubject(

@@ -63,19 +63,28 @@ final class StreamTruncation implements RecordScanner.Visitor
         this.crypto = crypto;
     }
 
-    void truncate(final long seq)
+    /**
+     * @throws IllegalArgumentException when {@code seq} is outside {@code [0, lastSeq]}.
+     */
+    void check(final long seq)
     {
         writer.ensureOpenForMaintenance();
         if (seq < 0 || seq > index.lastSeq())
         {
             throw new IllegalArgumentException("seq must be in [0, lastSeq " + index.lastSeq() + "]: " + seq);
         }
+    }
+
+    void truncate(final long seq)
+    {
+        check(seq);
         if (seq == index.lastSeq())
         {
             return;
         }
         uncountAbove(seq);
         long lastTime = 0;
+        long recorded = 0;
         while (index.blockCount() > 0 && index.lastBlock().baseSeq() > seq)
         {
             final MessageBlock gone = index.lastBlock();
@@ -86,12 +95,15 @@ final class StreamTruncation implements RecordScanner.Visitor
         if (index.blockCount() > 0)
         {
             lastTime = cut(index.blockCount() - 1, seq);
+            recorded = keptLastSeq;
         }
         blockFlusher.onBlockDeleted();
-        index.recount(index.msgs(), index.bytes(), seq, lastTime);
-        if (index.blockCount() == 0)
+        index.recount(index.msgs(), index.bytes(), recorded, lastTime);
+        if (seq > recorded)
         {
-            writer.rollAt(seq + 1);
+            // The cut fell in a gap: a skip record makes the new last sequence a record, as every last sequence is,
+            // so the next block's proof of it (its header's previous last sequence) is true.
+            writer.skipTo(seq);
         }
         index.publish();
         rewriteRemovals();

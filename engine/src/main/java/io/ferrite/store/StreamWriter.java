@@ -179,13 +179,8 @@ final class StreamWriter
         lock.lock();
         try
         {
-            ensureOpen();
             final long seq = index.lastSeq() + 1;
-            final MessageBlock block = blockWithRoomFor(
-                (int)RecordDescriptor.frameLengthForContent(0, null != crypto), seq);
-            final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc, cipher);
-            index.blockIndex().onSkip(index.blockCount() - 1, seq, block.writeOffset(), checksum);
-            index.onSkip(seq);
+            skipTo(seq);
             index.publish();
             return seq;
         }
@@ -230,6 +225,21 @@ final class StreamWriter
     void rollBeforeNextRecord()
     {
         rollBeforeNextAppend = true;
+    }
+
+    /**
+     * Write a skip record at {@code seq}, above the last sequence, which it becomes. Called under the append lock.
+     */
+    void skipTo(final long seq)
+    {
+        ensureOpen();
+        final MessageBlock probe = index.lastBlock();
+        final int frameLength = null == probe ?
+            (int)RecordDescriptor.frameLengthForContent(0, null != crypto) : probe.skipFrameLength();
+        final MessageBlock block = blockWithRoomFor(frameLength, seq);
+        final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc, cipher);
+        index.blockIndex().onSkip(index.blockCount() - 1, seq, block.writeOffset(), checksum);
+        index.onSkip(seq);
     }
 
     /**

@@ -1,0 +1,251 @@
+package io.ferrite.store;
+
+import io.ferrite.block.BlockCrypto;
+import io.ferrite.block.MessageBlock;
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.flush.AsyncFlusher;
+import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.index.Subjects;
+import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.state.FullStateWriter;
+import io.ferrite.state.StreamDirectory;
+import org.agrona.concurrent.OffsetEpochNanoClock;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The removal side of a store — {@code remove}, {@code erase}, the purges, {@code compact}, {@code truncate} and
+ * retention — with the ordering each needs around the append lock, the flusher, the state file and the
+ * {@link Reclaimer}: the removal itself is applied under the append lock ({@link StreamRemover},
+ * {@link StreamTruncation}), forcing and file changes happen outside it.
+ * <p>
+ * Lock order: the reclaimer's maintenance lock, then the state writer's monitor, then the append lock.
+ */
+final class StreamRemovals implements AutoCloseable
+{
+    private final StreamIndex index;
+    private final StreamWriter writer;
+    private final AsyncFlusher durability;
+    private final FullStateWriter stateWriter;
+    private final StreamRemover remover;
+    private final StreamTruncation truncation;
+    private final Reclaimer reclaimer;
+    private final SyncMode syncMode;
+
+    StreamRemovals(
+        final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
+        final StreamReader reader, final BlockFlusher flusher, final AsyncFlusher durability,
+        final FullStateWriter stateWriter, final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        this.index = index;
+        this.writer = writer;
+        this.durability = durability;
+        this.stateWriter = stateWriter;
+        this.syncMode = config.syncMode();
+        this.remover = new StreamRemover(index, writer, reader);
+        this.truncation = new StreamTruncation(index, writer, flusher, metrics, crypto);
+        final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
+        writer.retention(retention);
+        BlockRewriter.deleteLeftovers(directory);
+        this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
+            retention, new BlockRewriter(index, directory, config, metrics, crypto));
+        remover.reclaimer(reclaimer);
+        writer.lock().lock();
+        try
+        {
+            // Limits changed since the last run (or first set) apply now, whatever the discard policy.
+            retention.enforceAll(new OffsetEpochNanoClock().nanoTime());
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+        reclaimer.start();
+    }
+
+    boolean remove(final long seq)
+    {
+        StreamReader.requirePositive(seq, "seq");
+        durability.checkUsable();
+        final int offset;
+        writer.lock().lock();
+        try
+        {
+            writer.ensureOpenForMaintenance();
+            offset = remover.remove(seq, 0);
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+        if (offset > 0 && syncMode == SyncMode.ALWAYS)
+        {
+            durability.flush().join();
+        }
+        return offset > 0;
+    }
+
+    boolean erase(final long seq)
+    {
+        StreamReader.requirePositive(seq, "seq");
+        durability.checkUsable();
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            final MessageBlock block;
+            final int offset;
+            final int frameLength;
+            writer.lock().lock();
+            try
+            {
+                writer.ensureOpenForMaintenance();
+                block = index.blockFor(seq);
+                offset = remover.remove(seq, RecordDescriptor.TOMBSTONE_FLAG_ERASE);
+                frameLength = offset > 0 ? remover.frameLengthAt(seq, offset) : 0;
+            }
+            finally
+            {
+                writer.lock().unlock();
+            }
+            if (offset <= 0)
+            {
+                return false;
+            }
+            // The tombstone reaches the disk before the bytes go: a crash in between must find the message removed,
+            // never a damaged record it cannot explain.
+            durability.flush().join();
+            // And a state that counts the message removed: once its bytes are gone, a replay of the tombstone could
+            // no longer read which subject to uncount.
+            stateWriter.write();
+            MessageEraser.overwrite(block, offset, frameLength);
+            return true;
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    long purge()
+    {
+        return trim(() -> remover.purge(index.lastSeq() + 1));
+    }
+
+    long purge(final String filter, final long upToSeq, final long keep)
+    {
+        Subjects.validateFilter(filter);
+        if (upToSeq < 0)
+        {
+            throw new IllegalArgumentException("upToSeq must be >= 0 (0 for no bound): " + upToSeq);
+        }
+        if (keep < 0)
+        {
+            throw new IllegalArgumentException("keep must be >= 0: " + keep);
+        }
+        return trim(() -> remover.purge(filter, upToSeq, keep));
+    }
+
+    long compact(final long seq)
+    {
+        StreamReader.requirePositive(seq, "seq");
+        return trim(() -> remover.compact(seq));
+    }
+
+    void truncate(final long seq)
+    {
+        durability.checkUsable();
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            writer.lock().lock();
+            try
+            {
+                // Checked before the state file is set aside, so a bad argument costs nothing.
+                truncation.check(seq);
+            }
+            finally
+            {
+                writer.lock().unlock();
+            }
+            // Everything forced first: the flusher must not be in the middle of blocks that are about to go.
+            durability.flush().join();
+            stateWriter.whileReplacingBlocks(() ->
+            {
+                writer.lock().lock();
+                try
+                {
+                    truncation.truncate(seq);
+                }
+                finally
+                {
+                    writer.lock().unlock();
+                }
+                durability.flush().join();
+            });
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    void whileQuiescent(final Runnable action)
+    {
+        Objects.requireNonNull(action, "action");
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            action.run();
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    void reclaimSteps(final java.util.function.Consumer<String> listener)
+    {
+        reclaimer.steps(listener);
+    }
+
+    /**
+     * Run a removal of many messages under the append lock, make it durable, and give the space back before
+     * returning.
+     */
+    private long trim(final LongSupplier removal)
+    {
+        durability.checkUsable();
+        final long removed;
+        writer.lock().lock();
+        try
+        {
+            writer.ensureOpenForMaintenance();
+            removed = removal.getAsLong();
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+        durability.flush().join();
+        if (removed > 0)
+        {
+            reclaimer.reclaim(false);
+        }
+        return removed;
+    }
+
+    /**
+     * Stop reclaiming; called first by {@code close()}.
+     */
+    @Override
+    public void close()
+    {
+        reclaimer.close();
+    }
+}
