@@ -6,7 +6,6 @@ import io.ferrite.crypto.BlockKey;
 import io.ferrite.index.BlockSubjects;
 import io.ferrite.index.DeletedSequences;
 import io.ferrite.index.SequenceTable;
-import io.ferrite.index.SubjectIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -25,7 +24,8 @@ import static io.ferrite.block.RecordDescriptor.*;
  * block files, state writes never do.
  * <p>
  * Threading: {@link #append}/{@link #appendSkip} from the single appending thread only. {@link #buffer()} and
- * {@link #table()} from any thread; the lazy mapping and table build happen once, under this block's monitor, which
+ * {@link #table()} from any thread; the lazy mapping happens once, under this block's monitor (the table build under
+ * its {@link BlockContents}'), which
  * only readers of the same not-yet-mapped block contend for.
  * <p>
  * Mappings are not unmapped explicitly: a reader racing with close or deletion still holds the buffer it uses, so the
@@ -44,7 +44,6 @@ public final class MessageBlock
     private volatile UnsafeBuffer buffer;
     private volatile BlockKey key;
     private volatile MappedByteBuffer mapped;
-    private volatile SequenceTable table;
     /** Volatile: the flusher thread releases it once a sealed block is forced. */
     private volatile FileChannel channel;
 
@@ -60,11 +59,7 @@ public final class MessageBlock
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
     private long knownLastSeq;
-    /** Removed messages; guarded by this block's monitor (see {@link #markDeleted}). */
-    private final DeletedSequences deleted;
-    private volatile BlockSubjects subjects;
-    /** Set when every message was removed and the block awaits deletion: its table is empty from then on. */
-    private volatile boolean emptied;
+    private final BlockContents contents;
     /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
     private volatile boolean retired;
     /**
@@ -81,7 +76,7 @@ public final class MessageBlock
         this.baseSeq = baseSeq;
         this.metrics = metrics;
         this.crypto = crypto;
-        this.deleted = new DeletedSequences(baseSeq);
+        this.contents = new BlockContents(this);
     }
 
     /**
@@ -97,8 +92,8 @@ public final class MessageBlock
             prepared, file, id, baseSeq, createdNanos, prevLastSeq, block.key, crc);
         metrics.onBlockCreated();
         block.attach(mapping);
-        block.table = new SequenceTable(baseSeq);
-        block.subjects = new BlockSubjects(false);
+        block.contents.install(new SequenceTable(baseSeq));
+        block.contents.subjects(new BlockSubjects(false));
         block.holdsTombstones = false;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
         block.forcedOffset = 0;
@@ -213,7 +208,7 @@ public final class MessageBlock
      */
     public void recovered(final SequenceTable table, final int writeOffset)
     {
-        this.table = table;
+        contents.install(table);
         this.writeOffset = writeOffset;
         this.forcedOffset = writeOffset;
     }
@@ -241,8 +236,15 @@ public final class MessageBlock
      */
     public SequenceTable table()
     {
-        final SequenceTable sequenceTable = table;
-        return null != sequenceTable ? sequenceTable : buildTableLazily();
+        return contents.table();
+    }
+
+    /**
+     * @return what the block holds as readers see it: its sequence table, removed sequences and subject summary.
+     */
+    public BlockContents contents()
+    {
+        return contents;
     }
 
     private synchronized UnsafeBuffer mapLazily()
@@ -261,91 +263,18 @@ public final class MessageBlock
         return buffer;
     }
 
-    private synchronized SequenceTable buildTableLazily()
-    {
-        if (null == table)
-        {
-            final UnsafeBuffer data = buffer();
-            final int dataEnd = Math.min(limit, writeOffset);
-            final SequenceTable built = emptied ? new SequenceTable(baseSeq) :
-                SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, key, deleted);
-            deleted.forEachRun((from, to) ->
-            {
-                for (long seq = from; seq <= to; seq++)
-                {
-                    built.clear(seq);
-                }
-            });
-            table = built;
-            metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
-        }
-        return table;
-    }
-
     /**
-     * Record that the message at {@code seq} is removed: from now on no table of this block lists it, and its subject
-     * leaves the summary. Called under the append lock.
-     *
-     * @param entry the message's subject, or null when unknown (then the summary is rebuilt on next use).
+     * Scan the block's records into a new sequence table, leaving out {@code deleted}. Called by {@link BlockContents}
+     * under its monitor, once.
      */
-    public synchronized void markDeleted(final long seq, final SubjectIndex.Entry entry)
+    SequenceTable scanTable(final DeletedSequences deleted)
     {
-        deleted.add(seq);
-        final SequenceTable current = table;
-        if (null != current)
-        {
-            current.clear(seq);
-        }
-        final BlockSubjects summary = subjects;
-        if (null != summary)
-        {
-            if (null == entry)
-            {
-                subjects = null;
-            }
-            else
-            {
-                summary.onRemove(entry);
-            }
-        }
-    }
-
-    /**
-     * Record that every sequence in {@code [fromSeq, toSeq]} is removed (a tombstone's range, replayed): what the
-     * block lists there was uncounted by the caller, and damage found there later is an erasure, not a loss.
-     */
-    public synchronized void markDeletedRange(final long fromSeq, final long toSeq)
-    {
-        deleted.addRange(fromSeq, toSeq);
-        final SequenceTable current = table;
-        if (null != current)
-        {
-            for (long seq = current.nextListed(fromSeq); seq > 0 && seq <= toSeq; seq = current.nextListed(seq + 1))
-            {
-                current.clear(seq);
-            }
-        }
-    }
-
-    /**
-     * Record that every message of the block is removed: it awaits deletion, and reads find nothing in it.
-     *
-     * @param lastSeq the block's last sequence.
-     */
-    public synchronized void markEmptied(final long lastSeq)
-    {
-        if (lastSeq >= baseSeq)
-        {
-            deleted.addRange(baseSeq, lastSeq);
-        }
-        emptied = true;
-        table = new SequenceTable(baseSeq);
-        subjects = new BlockSubjects(false);
-    }
-
-    public boolean isEmptied()
-    {
-        return emptied;
+        final UnsafeBuffer data = buffer();
+        final int dataEnd = Math.min(limit, writeOffset);
+        final SequenceTable built = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, key,
+            deleted);
+        metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
+        return built;
     }
 
     /**
@@ -359,50 +288,6 @@ public final class MessageBlock
     public boolean isRetired()
     {
         return retired;
-    }
-
-    /**
-     * @return the removed sequences; read under the append lock.
-     */
-    public DeletedSequences deleted()
-    {
-        return deleted;
-    }
-
-    /**
-     * Install a subject summary: a complete one for a block created or scanned whole, a partial one for a tail whose
-     * older records recovery did not decode.
-     */
-    public void subjects(final BlockSubjects summary)
-    {
-        this.subjects = summary;
-    }
-
-    /**
-     * @return the subject summary, building it from the block's records (decrypting them in an encrypted block) the
-     * first time a filtered read needs it.
-     */
-    public BlockSubjects subjects(final SubjectIndex index)
-    {
-        final BlockSubjects summary = subjects;
-        return null != summary ? summary : buildSubjectsLazily(index);
-    }
-
-    /**
-     * @return the summary if one is built, else null; never builds.
-     */
-    public BlockSubjects subjectsIfBuilt()
-    {
-        return subjects;
-    }
-
-    private synchronized BlockSubjects buildSubjectsLazily(final SubjectIndex index)
-    {
-        if (null == subjects)
-        {
-            subjects = BlockSubjectsBuilder.build(this, index);
-        }
-        return subjects;
     }
 
     /**
@@ -438,7 +323,7 @@ public final class MessageBlock
         final int offset = writeOffset;
         final int checksum = RecordWriter.writeMessage(
             buffer, mapped, key, offset, seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
-        table.put(seq, offset);
+        contents.table().put(seq, offset);
         writeOffset = offset + frameLength;
         return checksum;
     }

@@ -180,7 +180,7 @@ public final class StreamIndex
         // The subject's bounds move first: a lock-free loadLast that still sees the old last sequence finds its record
         // until the block forgets it just after.
         subjects.onRemove(entry, seq);
-        block.markDeleted(seq, entry);
+        block.contents().markDeleted(seq, entry);
         blockIndex.onRemove(position, messageBytes);
         msgs--;
         bytes -= messageBytes;
@@ -204,7 +204,7 @@ public final class StreamIndex
         msgs -= blockIndex.msgs(position);
         bytes -= blockIndex.bytes(position);
         blockIndex.onEmptied(position);
-        block.markEmptied(blockIndex.lastSeq(position));
+        block.contents().markEmptied(blockIndex.lastSeq(position));
     }
 
     /**

@@ -5,7 +5,6 @@ import io.ferrite.block.BlockCrypto;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
-import io.ferrite.block.MessageFacts;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.RecordScanner;
 import io.ferrite.index.BlockIndex;
@@ -49,11 +48,8 @@ final class Replay implements RecordScanner.Visitor
     private final StreamIndex index = new StreamIndex();
     private final LossLedger lost = new LossLedger();
     private final List<MessageBlock> opened = new ArrayList<>();
-    private final MessageFacts facts = new MessageFacts();
-    /** Removals found in the block being scanned, applied once it is in the index. */
-    private final List<long[]> pendingRemovals = new ArrayList<>();
+    private final RemovalReplay removals = new RemovalReplay(index);
     private BlockSubjects summary;
-    private StateSnapshot snapshot;
     /** Sizes block files had before an abandoned replay extended them: the truncation must still be reported. */
     private final Map<Path, Long> truncatedBefore;
     /** Losses whose last sequence is known only once the next valid record (or the end of the stream) is. */
@@ -98,7 +94,6 @@ final class Replay implements RecordScanner.Visitor
     String fromState(final StateSnapshot snapshot, final long[] ids)
     {
         snapshot.restoreInto(index);
-        this.snapshot = snapshot;
         lastSeq = snapshot.lastSeq();
         countReplays = true;
         final int count = snapshot.blockCount();
@@ -199,9 +194,9 @@ final class Replay implements RecordScanner.Visitor
         lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
         summary = new BlockSubjects(from > BlockDescriptor.DATA_OFFSET);
-        target.subjects(summary);
+        target.contents().subjects(summary);
         target.holdsTombstones(false);
-        pendingRemovals.clear();
+        removals.startBlock();
         if (lost.hasOpen() && target.baseSeq() - 1 >= lastSeq)
         {
             lost.closeOpen(target.baseSeq() - 1);
@@ -233,11 +228,7 @@ final class Replay implements RecordScanner.Visitor
         }
         lastSeq = Math.max(lastSeq, seqBefore);
         index.addBlock(target);
-        for (final long[] removal : pendingRemovals)
-        {
-            applyRemoval(removal[0], removal[1]);
-        }
-        pendingRemovals.clear();
+        removals.applyBlock();
         blocksScanned++;
         bytesScanned += end - BlockDescriptor.DATA_OFFSET;
         metrics.onBlockBytesRead(end - BlockDescriptor.DATA_OFFSET);
@@ -265,7 +256,7 @@ final class Replay implements RecordScanner.Visitor
             return;
         }
         lost.closeOpen(seq - 1);
-        if (type == TYPE_MESSAGE && !block.deleted().contains(seq))
+        if (type == TYPE_MESSAGE && !block.contents().deleted().contains(seq))
         {
             table.put(seq, offset);
         }
@@ -312,8 +303,7 @@ final class Replay implements RecordScanner.Visitor
             return;
         }
         final int body = RecordDescriptor.payloadOffset(at, 0, 0);
-        pendingRemovals.add(new long[]{ source.getLong(body + TOMBSTONE_FROM_OFFSET),
-            source.getLong(body + TOMBSTONE_TO_OFFSET) });
+        removals.onTombstone(source.getLong(body + TOMBSTONE_FROM_OFFSET), source.getLong(body + TOMBSTONE_TO_OFFSET));
         index.blockIndex().onTombstone(slot, end, checksum);
         if (headerSeq > index.lastSeq())
         {
@@ -322,43 +312,6 @@ final class Replay implements RecordScanner.Visitor
             index.onSkip(headerSeq);
         }
         replayedRecords += countReplays ? 1 : 0;
-    }
-
-    /**
-     * Apply a tombstone's removal of {@code [fromSeq, toSeq]} to the blocks indexed so far: uncount the messages
-     * listed there, and mark the whole range removed, so an erased record in it (which no longer verifies, so no table
-     * lists it) is known to be removed, not lost. A tombstone never names a sequence above the stream's last when it
-     * was written, so the range never reaches sequences assigned later.
-     */
-    private void applyRemoval(final long fromSeq, final long toSeq)
-    {
-        final MessageBlock[] blocks = index.blocks();
-        for (int p = Math.max(0, StreamIndex.positionFor(blocks, fromSeq)); p < blocks.length; p++)
-        {
-            final MessageBlock target = blocks[p];
-            if (target.baseSeq() > toSeq)
-            {
-                break;
-            }
-            final long from = Math.max(fromSeq, target.baseSeq());
-            final long to = p + 1 < blocks.length ? Math.min(toSeq, blocks[p + 1].baseSeq() - 1) : toSeq;
-            if (from > to)
-            {
-                continue;
-            }
-            final SequenceTable targetTable = target.table();
-            for (long seq = targetTable.nextListed(from); seq > 0 && seq <= to; seq = targetTable.nextListed(seq + 1))
-            {
-                final int offset = targetTable.get(seq);
-                final SubjectIndex.Entry entry = facts.read(target, offset, seq) ?
-                    index.subjects().get(facts.subject()) : null;
-                if (null != entry)
-                {
-                    index.onRemove(p, seq, entry, facts.messageBytes());
-                }
-            }
-            target.markDeletedRange(from, to);
-        }
     }
 
     private void checkFooter(final MessageBlock target, final int end)
@@ -395,7 +348,7 @@ final class Replay implements RecordScanner.Visitor
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
         damageEnd = Math.max(damageEnd, toOffset);
-        if (knownSeq > 0 && block.deleted().contains(knownSeq))
+        if (knownSeq > 0 && block.contents().deleted().contains(knownSeq))
         {
             // An erased message, removed before the state was written: its bytes were overwritten on purpose.
             lost.closeOpen(knownSeq - 1);
@@ -452,22 +405,12 @@ final class Replay implements RecordScanner.Visitor
         final List<LostRange> real = new ArrayList<>();
         for (final LostRange range : lost.list())
         {
-            if (!isErased(range))
+            if (!removals.isErased(range))
             {
                 real.add(range);
             }
         }
         return real;
-    }
-
-    private boolean isErased(final LostRange range)
-    {
-        if (range.kind() != Kind.DAMAGED_RECORD || range.firstSeq() != range.lastSeq() || range.firstSeq() <= 0)
-        {
-            return false;
-        }
-        final MessageBlock holder = index.blockFor(range.firstSeq());
-        return null != holder && holder.deleted().contains(range.firstSeq());
     }
 
     /**

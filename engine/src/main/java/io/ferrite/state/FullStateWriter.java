@@ -137,7 +137,7 @@ public final class FullStateWriter
         final io.ferrite.block.MessageBlock[] blocks = index.blocks();
         for (final io.ferrite.block.MessageBlock block : blocks)
         {
-            block.deleted().forEachRun((from, to) ->
+            block.contents().deleted().forEachRun((from, to) ->
             {
                 buffer.putLong(position[0], from);
                 buffer.putLong(position[0] + 8, to);

@@ -156,7 +156,7 @@ public final class StateSnapshot
             final long last = Math.min(to, removedRuns[r + 1]);
             if (first <= last)
             {
-                block.deleted().addRange(first, last);
+                block.contents().deleted().addRange(first, last);
             }
         }
     }

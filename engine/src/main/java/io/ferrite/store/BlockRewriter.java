@@ -176,7 +176,7 @@ final class BlockRewriter
     {
         final MessageBlock old = plan.block();
         final int position = index.positionOf(old);
-        if (position < 0 || position == index.blockCount() - 1 || old.isEmptied())
+        if (position < 0 || position == index.blockCount() - 1 || old.contents().isEmptied())
         {
             delete(rewrite.file());
             return null;
@@ -198,9 +198,9 @@ final class BlockRewriter
         replacement.holdsTombstones(false);
         for (final long seq : plan.seqs())
         {
-            if (old.deleted().contains(seq))
+            if (old.contents().deleted().contains(seq))
             {
-                replacement.deleted().add(seq);
+                replacement.contents().deleted().add(seq);
             }
         }
         entries.reset(position, old.id(), entries.firstSeq(position), entries.lastSeq(position),

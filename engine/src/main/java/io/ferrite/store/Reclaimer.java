@@ -3,7 +3,6 @@ package io.ferrite.store;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
-import io.ferrite.index.DeletedSequences;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.state.FullStateWriter;
 import io.ferrite.state.StreamDirectory;
@@ -53,6 +52,7 @@ final class Reclaimer implements AutoCloseable
     private final AsyncFlusher durability;
     private final Retention retention;
     private final BlockRewriter rewriter;
+    private final StreamRemover remover;
     private final ReentrantLock maintenance = new ReentrantLock();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
     private final long ageCheckNanos;
@@ -66,8 +66,9 @@ final class Reclaimer implements AutoCloseable
     Reclaimer(
         final String name, final StreamIndex index, final StreamWriter writer, final StreamDirectory directory,
         final FullStateWriter stateWriter, final BlockFlusher blockFlusher, final AsyncFlusher durability,
-        final Retention retention, final BlockRewriter rewriter)
+        final Retention retention, final BlockRewriter rewriter, final StreamRemover remover)
     {
+        this.remover = remover;
         this.name = name;
         this.index = index;
         this.appendLock = writer.lock();
@@ -122,7 +123,7 @@ final class Reclaimer implements AutoCloseable
     private boolean isSparse(final int position)
     {
         final int live = index.blockIndex().msgs(position);
-        final int removed = index.blocks()[position].deleted().count();
+        final int removed = index.blocks()[position].contents().deleted().count();
         return live > 0 && removed >= REWRITE_MIN_REMOVED && removed >= live;
     }
 
@@ -242,7 +243,7 @@ final class Reclaimer implements AutoCloseable
             {
                 return settled;
             }
-            rehomed = rehomeTombstones(doomed);
+            rehomed = remover.rehomeTombstones(doomed);
         }
         finally
         {
@@ -295,49 +296,6 @@ final class Reclaimer implements AutoCloseable
         directory.sync(directory.blocksDir());
     }
 
-    /**
-     * Before files go, write again at the end of the stream the removals of older blocks whose tombstones they may
-     * hold. Called under the append lock.
-     *
-     * @return whether anything was written (and must be forced before the files go).
-     */
-    private boolean rehomeTombstones(final List<MessageBlock> leaving)
-    {
-        int newestLeaving = -1;
-        for (final MessageBlock block : leaving)
-        {
-            if (block.holdsTombstones())
-            {
-                newestLeaving = Math.max(newestLeaving, index.positionOf(block));
-            }
-        }
-        return newestLeaving >= 0 && rewriteRemovalsBefore(newestLeaving, leaving);
-    }
-
-    /**
-     * Write tombstones for the removed sequences of every block before {@code position} that stays. Called under the
-     * append lock.
-     */
-    boolean rewriteRemovalsBefore(final int position, final List<MessageBlock> leaving)
-    {
-        final MessageBlock[] blocks = index.blocks();
-        final boolean[] wrote = { false };
-        for (int p = 0; p < position; p++)
-        {
-            final DeletedSequences deleted = blocks[p].deleted();
-            if (leaving.contains(blocks[p]) || deleted.isEmpty() || blocks[p].isEmptied())
-            {
-                continue;
-            }
-            deleted.forEachRun((from, to) ->
-            {
-                writer.writeTombstone(from, to, 0);
-                wrote[0] = true;
-            });
-        }
-        return wrote[0];
-    }
-
     private boolean rewriteSparseBlock()
     {
         final BlockRewriter.Plan plan;
@@ -367,7 +325,7 @@ final class Reclaimer implements AutoCloseable
             plan = rewriter.plan(candidate);
             if (block.holdsTombstones())
             {
-                rehomed = rewriteRemovalsBefore(candidate, List.of(block));
+                rehomed = remover.rewriteRemovalsBefore(candidate, List.of(block));
             }
         }
         finally

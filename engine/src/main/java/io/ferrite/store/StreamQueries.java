@@ -173,7 +173,7 @@ final class StreamQueries
                 pending += entries.msgs(b);
                 continue;
             }
-            final BlockSubjects summary = block.subjects(index.subjects());
+            final BlockSubjects summary = block.contents().subjects(index.subjects());
             if (block.baseSeq() >= fromSeq && !summary.isPartial())
             {
                 final BlockSubjects.Columns columns = summary.columns();

@@ -132,7 +132,7 @@ final class StreamReader
             {
                 if (!all)
                 {
-                    final BlockSubjects summary = block.subjects(index.subjects());
+                    final BlockSubjects summary = block.contents().subjects(index.subjects());
                     if (!summary.isPartial())
                     {
                         final long[] range = context.range;
@@ -204,7 +204,7 @@ final class StreamReader
     {
         long start = block.baseSeq();
         long end = to;
-        final BlockSubjects summary = block.subjects(index.subjects());
+        final BlockSubjects summary = block.contents().subjects(index.subjects());
         if (!summary.isPartial())
         {
             final long[] range = context.range;

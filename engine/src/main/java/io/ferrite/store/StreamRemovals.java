@@ -46,12 +46,12 @@ final class StreamRemovals implements AutoCloseable
         this.stateWriter = stateWriter;
         this.syncMode = config.syncMode();
         this.remover = new StreamRemover(index, writer, reader);
-        this.truncation = new StreamTruncation(index, writer, flusher, metrics, crypto);
+        this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto);
         final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
         writer.retention(retention);
         BlockRewriter.deleteLeftovers(directory);
         this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto));
+            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover);
         remover.reclaimer(reclaimer);
         writer.lock().lock();
         try

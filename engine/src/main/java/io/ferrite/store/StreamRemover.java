@@ -3,12 +3,15 @@ package io.ferrite.store;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.MessageFacts;
 import io.ferrite.block.RecordDescriptor;
+import io.ferrite.index.DeletedSequences;
 import io.ferrite.index.BlockIndex;
 import io.ferrite.index.BlockSubjects;
 import io.ferrite.index.SequenceTable;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.SubjectIndex;
 import io.ferrite.index.Subjects;
+
+import java.util.List;
 
 /**
  * Removes messages: one ({@code remove}, {@code erase}), by subject ({@code purge(filter, upToSeq, keep)}), below a
@@ -150,7 +153,7 @@ final class StreamRemover
     private boolean dropWhole(final int position)
     {
         final MessageBlock block = index.blocks()[position];
-        final BlockSubjects summary = block.subjects(index.subjects());
+        final BlockSubjects summary = block.contents().subjects(index.subjects());
         if (summary.isPartial())
         {
             return false;
@@ -192,7 +195,7 @@ final class StreamRemover
         }
         for (int position = 0; position < index.blockCount() - 1; position++)
         {
-            if (index.blockIndex().msgs(position) > 0 || !index.blocks()[position].isEmptied())
+            if (index.blockIndex().msgs(position) > 0 || !index.blocks()[position].contents().isEmptied())
             {
                 index.onEmptied(position);
             }
@@ -259,6 +262,49 @@ final class StreamRemover
             from = seq + 1;
         }
         return removed;
+    }
+
+    /**
+     * Before files go, write again at the end of the stream the removals of older blocks whose tombstones they may
+     * hold. Called under the append lock.
+     *
+     * @return whether anything was written (and must be forced before the files go).
+     */
+    boolean rehomeTombstones(final List<MessageBlock> leaving)
+    {
+        int newestLeaving = -1;
+        for (final MessageBlock block : leaving)
+        {
+            if (block.holdsTombstones())
+            {
+                newestLeaving = Math.max(newestLeaving, index.positionOf(block));
+            }
+        }
+        return newestLeaving >= 0 && rewriteRemovalsBefore(newestLeaving, leaving);
+    }
+
+    /**
+     * Write tombstones for the removed sequences of every block before {@code position} that stays. Called under the
+     * append lock.
+     */
+    boolean rewriteRemovalsBefore(final int position, final List<MessageBlock> leaving)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        final boolean[] wrote = { false };
+        for (int p = 0; p < position; p++)
+        {
+            final DeletedSequences deleted = blocks[p].contents().deleted();
+            if (leaving.contains(blocks[p]) || deleted.isEmpty() || blocks[p].contents().isEmptied())
+            {
+                continue;
+            }
+            deleted.forEachRun((from, to) ->
+            {
+                writer.writeTombstone(from, to, 0);
+                wrote[0] = true;
+            });
+        }
+        return wrote[0];
     }
 
     /**

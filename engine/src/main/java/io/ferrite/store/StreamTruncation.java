@@ -38,6 +38,7 @@ final class StreamTruncation implements RecordScanner.Visitor
 {
     private final StreamIndex index;
     private final StreamWriter writer;
+    private final StreamRemover remover;
     private final BlockFlusher blockFlusher;
     private final StoreMetrics metrics;
     private final BlockCrypto crypto;
@@ -53,9 +54,10 @@ final class StreamTruncation implements RecordScanner.Visitor
     private MessageBlock cutBlock;
 
     StreamTruncation(
-        final StreamIndex index, final StreamWriter writer, final BlockFlusher blockFlusher, final StoreMetrics metrics,
-        final BlockCrypto crypto)
+        final StreamIndex index, final StreamWriter writer, final StreamRemover remover, final BlockFlusher blockFlusher,
+        final StoreMetrics metrics, final BlockCrypto crypto)
     {
+        this.remover = remover;
         this.index = index;
         this.writer = writer;
         this.blockFlusher = blockFlusher;
@@ -106,7 +108,8 @@ final class StreamTruncation implements RecordScanner.Visitor
             writer.skipTo(seq);
         }
         index.publish();
-        rewriteRemovals();
+        // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
+        remover.rewriteRemovalsBefore(index.blockCount(), java.util.List.of());
     }
 
     /**
@@ -163,12 +166,12 @@ final class StreamTruncation implements RecordScanner.Visitor
 
         final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto, crc);
         tail.recovered(keptTable, cutEnd);
-        tail.subjects(new BlockSubjects(true));
-        old.deleted().forEachRun((from, to) ->
+        tail.contents().subjects(new BlockSubjects(true));
+        old.contents().deleted().forEachRun((from, to) ->
         {
             if (from <= seq)
             {
-                tail.deleted().addRange(from, Math.min(to, seq));
+                tail.contents().deleted().addRange(from, Math.min(to, seq));
             }
         });
         final int lastChecksum = cutEnd > BlockDescriptor.DATA_OFFSET ? tail.buffer().getInt(cutEnd - CHECKSUM_LENGTH) : 0;
@@ -202,7 +205,7 @@ final class StreamTruncation implements RecordScanner.Visitor
         if (type == TYPE_MESSAGE)
         {
             keptLastTime = buffer.getLong(offset + TIMESTAMP_OFFSET);
-            if (!cutBlock.deleted().contains(seq))
+            if (!cutBlock.contents().deleted().contains(seq))
             {
                 keptTable.put(seq, offset);
             }
@@ -217,20 +220,6 @@ final class StreamTruncation implements RecordScanner.Visitor
             // An erased (or damaged) record at or below the cut stays as it is.
             cutEnd = toOffset;
             keptLastSeq = Math.max(keptLastSeq, knownSeq);
-        }
-    }
-
-    /**
-     * Write the removals of the remaining blocks again: their tombstones may have been in what was cut.
-     */
-    private void rewriteRemovals()
-    {
-        for (final MessageBlock block : index.blocks())
-        {
-            if (!block.isEmptied())
-            {
-                block.deleted().forEachRun((from, to) -> writer.writeTombstone(from, to, 0));
-            }
         }
     }
 

@@ -275,7 +275,7 @@ final class StreamWriter
         final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
         final int messageBytes = subject.length + headers.length + payload.length;
         // Before the publish: a filtered reader must not skip this block for the subject once it can see seq.
-        block.subjectsIfBuilt().onMessage(slots.entry(slot), seq);
+        block.contents().subjectsIfBuilt().onMessage(slots.entry(slot), seq);
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
         index.onMessage(seq, timestamp, messageBytes);
         index.publish();

@@ -1,0 +1,104 @@
+package io.ferrite.recovery;
+
+import io.ferrite.block.MessageBlock;
+import io.ferrite.block.MessageFacts;
+import io.ferrite.index.SequenceTable;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.index.SubjectIndex;
+import io.ferrite.store.RecoveryReport.Kind;
+import io.ferrite.store.RecoveryReport.LostRange;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The tombstones a replay finds: each names sequences up to the stream's last when it was written, so its removals
+ * are applied once the block holding it is in the index — every block they can name is there by then.
+ * <p>
+ * Not thread-safe: one per replay.
+ */
+final class RemovalReplay
+{
+    private final StreamIndex index;
+    private final MessageFacts facts = new MessageFacts();
+    /** Removals found in the block being scanned, as (first, last) pairs. */
+    private final List<long[]> pending = new ArrayList<>();
+
+    RemovalReplay(final StreamIndex index)
+    {
+        this.index = index;
+    }
+
+    void startBlock()
+    {
+        pending.clear();
+    }
+
+    void onTombstone(final long fromSeq, final long toSeq)
+    {
+        pending.add(new long[]{ fromSeq, toSeq });
+    }
+
+    /**
+     * Apply the removals of the block just added to the index.
+     */
+    void applyBlock()
+    {
+        for (final long[] removal : pending)
+        {
+            apply(removal[0], removal[1]);
+        }
+        pending.clear();
+    }
+
+    /**
+     * Apply a tombstone's removal of {@code [fromSeq, toSeq]} to the blocks indexed so far: uncount the messages
+     * listed there, and mark the whole range removed, so an erased record in it (which no longer verifies, so no table
+     * lists it) is known to be removed, not lost. A tombstone never names a sequence above the stream's last when it
+     * was written, so the range never reaches sequences assigned later.
+     */
+    private void apply(final long fromSeq, final long toSeq)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (int p = Math.max(0, StreamIndex.positionFor(blocks, fromSeq)); p < blocks.length; p++)
+        {
+            final MessageBlock target = blocks[p];
+            if (target.baseSeq() > toSeq)
+            {
+                break;
+            }
+            final long from = Math.max(fromSeq, target.baseSeq());
+            final long to = p + 1 < blocks.length ? Math.min(toSeq, blocks[p + 1].baseSeq() - 1) : toSeq;
+            if (from > to)
+            {
+                continue;
+            }
+            final SequenceTable targetTable = target.table();
+            for (long seq = targetTable.nextListed(from); seq > 0 && seq <= to; seq = targetTable.nextListed(seq + 1))
+            {
+                final int offset = targetTable.get(seq);
+                final SubjectIndex.Entry entry = facts.read(target, offset, seq) ?
+                    index.subjects().get(facts.subject()) : null;
+                if (null != entry)
+                {
+                    index.onRemove(p, seq, entry, facts.messageBytes());
+                }
+            }
+            target.contents().markDeletedRange(from, to);
+        }
+    }
+
+    /**
+     * @return whether {@code range} is a record that no longer verifies because a tombstone erased it: removed on
+     * purpose, not lost.
+     */
+    boolean isErased(final LostRange range)
+    {
+        if (range.kind() != Kind.DAMAGED_RECORD || range.firstSeq() != range.lastSeq() || range.firstSeq() <= 0)
+        {
+            return false;
+        }
+        final MessageBlock holder = index.blockFor(range.firstSeq());
+        return null != holder && holder.contents().deleted().contains(range.firstSeq());
+    }
+}
