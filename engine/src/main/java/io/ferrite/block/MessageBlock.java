@@ -255,7 +255,20 @@ public final class MessageBlock
             {
                 throw new BlockRetiredException(file);
             }
-            final BlockFile.Mapping mapping = BlockFile.open(file, id, false, null != crypto, new Crc32c());
+            final BlockFile.Mapping mapping;
+            try
+            {
+                mapping = BlockFile.open(file, id, false, null != crypto, new Crc32c());
+            }
+            catch (final io.ferrite.store.StoreIOException ex)
+            {
+                if (retired)
+                {
+                    // Deleted by the reclaimer between the check above and the open: the retirement came first.
+                    throw new BlockRetiredException(file);
+                }
+                throw ex;
+            }
             metrics.onBlockFileOpened();
             metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
             attach(mapping);

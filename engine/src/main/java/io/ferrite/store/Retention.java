@@ -141,7 +141,7 @@ final class Retention
         final StreamReader.Context context = reader.context();
         while (!entry.isRemoved() && entry.msgs() > limits.maxMsgsPerSubject())
         {
-            final long first = reader.findNext(entry.subject(), entry.firstSeq(), index.lastSeq(), context);
+            final long first = reader.scan().findNext(entry.subject(), entry.firstSeq(), index.lastSeq(), context);
             if (first < 0)
             {
                 throw new IllegalStateException("subject " + entry.subject() + " counts " + entry.msgs() +

@@ -115,7 +115,7 @@ final class StreamQueries
         final StreamReader.Context context = reader.context();
         if (!entry.firstExact())
         {
-            final long first = reader.findNext(entry.subject(), entry.firstSeq(), index.lastSeq(), context);
+            final long first = reader.scan().findNext(entry.subject(), entry.firstSeq(), index.lastSeq(), context);
             if (first < 0)
             {
                 throw new IllegalStateException("subject " + entry.subject() + " counts " + entry.msgs() +
@@ -125,7 +125,7 @@ final class StreamQueries
         }
         if (!entry.lastExact())
         {
-            final long last = reader.findPrevious(entry.subject(), entry.lastSeq(), context);
+            final long last = reader.scan().findPrevious(entry.subject(), entry.lastSeq(), context);
             if (last < 0)
             {
                 throw new IllegalStateException("subject " + entry.subject() + " counts " + entry.msgs() +
@@ -198,7 +198,7 @@ final class StreamQueries
         long count = 0;
         long seq = from;
         final long end = table.endSeq() - 1;
-        while (seq <= end && (seq = reader.findNextIn(block, filter, all, seq, end, context)) > 0)
+        while (seq <= end && (seq = reader.scan().findNextIn(block, filter, all, seq, end, context)) > 0)
         {
             count++;
             seq++;

@@ -4,8 +4,6 @@ import io.ferrite.block.BlockRetiredException;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
-import io.ferrite.index.BlockSubjects;
-import io.ferrite.index.SequenceTable;
 import io.ferrite.index.SubjectIndex;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.Subjects;
@@ -28,10 +26,20 @@ final class StreamReader
 
     private final StreamIndex index;
     private final ThreadLocal<Context> contexts = ThreadLocal.withInitial(Context::new);
+    private final SubjectScan scan;
 
     StreamReader(final StreamIndex index)
     {
         this.index = index;
+        this.scan = new SubjectScan(index);
+    }
+
+    /**
+     * @return the filtered searches, for removals, retention and queries.
+     */
+    SubjectScan scan()
+    {
+        return scan;
     }
 
     StoredMessage load(final long seq)
@@ -58,7 +66,7 @@ final class StreamReader
         Subjects.validateFilter(filter);
         requirePositive(fromSeq, "fromSeq");
         final Context context = contexts.get();
-        final long seq = findNext(filter, fromSeq, index.publishedLastSeq(), context);
+        final long seq = scan.findNext(filter, fromSeq, index.publishedLastSeq(), context);
         return seq < 0 ? null : context.view.wrap(context.recordBuffer, context.recordOffset).toStoredMessage();
     }
 
@@ -84,7 +92,7 @@ final class StreamReader
             {
                 return null;
             }
-            final long seq = literal && entry.lastExact() ? last : findPrevious(subject, last, contexts.get());
+            final long seq = literal && entry.lastExact() ? last : scan.findPrevious(subject, last, contexts.get());
             final StoredMessage message = seq <= 0 ? null : load(seq);
             if (null != message && Subjects.matches(subject, message.subject()))
             {
@@ -98,212 +106,9 @@ final class StreamReader
         return null;
     }
 
-    /**
-     * Find the first message at or after {@code from} and at or before {@code to} whose subject matches, skipping
-     * blocks whose subject summary holds no matching subject and starting inside a block at the first matching
-     * sequence the summary knows.
-     *
-     * @return its sequence with the context's record on it, or -1.
-     */
-    long findNext(final String filter, final long fromSeq, final long toSeq, final Context context)
-    {
-        long from = fromSeq;
-        long to = toSeq;
-        final boolean literal = Subjects.isLiteral(filter);
-        final SubjectIndex.Entry literalEntry = literal ? index.subjects().get(filter) : null;
-        if (literal)
-        {
-            if (null == literalEntry || literalEntry.lastSeq() < from)
-            {
-                return -1;
-            }
-            from = Math.max(from, literalEntry.firstSeq());
-            to = Math.min(to, literalEntry.lastSeq());
-        }
-        final MessageBlock[] blocks = index.blocks();
-        final boolean all = Subjects.matchesAll(filter);
-        for (int b = Math.max(0, StreamIndex.positionFor(blocks, from)); b < blocks.length && from <= to; b++)
-        {
-            final MessageBlock block = blocks[b];
-            final long blockEnd = b + 1 < blocks.length ? Math.min(to, blocks[b + 1].baseSeq() - 1) : to;
-            long start = Math.max(from, block.baseSeq());
-            long end = blockEnd;
-            try
-            {
-                if (!all)
-                {
-                    final BlockSubjects summary = block.contents().subjects(index.subjects());
-                    if (!summary.isPartial())
-                    {
-                        final long[] range = context.range;
-                        if (!matchingRange(summary, filter, literalEntry, start, end, range))
-                        {
-                            from = blockEnd + 1;
-                            continue;
-                        }
-                        start = range[0];
-                        end = range[1];
-                    }
-                }
-                final long seq = findNextIn(block, filter, all, start, end, context);
-                if (seq > 0)
-                {
-                    return seq;
-                }
-            }
-            catch (final BlockRetiredException ex)
-            {
-                // Reclaimed after we looked it up: everything it held was removed or moved to its rewrite.
-                awaitReplaced(block, block.baseSeq());
-                return findNext(filter, from, to, context);
-            }
-            from = blockEnd + 1;
-        }
-        return -1;
-    }
-
-    /**
-     * @return the last message at or before {@code upTo} whose subject matches {@code filter}, or -1; the context's
-     * record is on it.
-     */
-    long findPrevious(final String filter, final long upTo, final Context context)
-    {
-        final MessageBlock[] blocks = index.blocks();
-        final boolean literal = Subjects.isLiteral(filter);
-        final SubjectIndex.Entry literalEntry = literal ? index.subjects().get(filter) : null;
-        if (literal && null == literalEntry)
-        {
-            return -1;
-        }
-        long to = Math.min(upTo, index.publishedLastSeq());
-        for (int b = StreamIndex.positionFor(blocks, to); b >= 0; b--)
-        {
-            final MessageBlock block = blocks[b];
-            final long found;
-            try
-            {
-                found = findPreviousIn(block, filter, literalEntry, to, context);
-            }
-            catch (final BlockRetiredException ex)
-            {
-                awaitReplaced(block, block.baseSeq());
-                return findPrevious(filter, to, context);
-            }
-            if (found > 0)
-            {
-                return found;
-            }
-            to = block.baseSeq() - 1;
-        }
-        return -1;
-    }
-
-    private long findPreviousIn(
-        final MessageBlock block, final String filter, final SubjectIndex.Entry literalEntry, final long to,
-        final Context context)
-    {
-        long start = block.baseSeq();
-        long end = to;
-        final BlockSubjects summary = block.contents().subjects(index.subjects());
-        if (!summary.isPartial())
-        {
-            final long[] range = context.range;
-            if (!matchingRange(summary, filter, literalEntry, start, end, range))
-            {
-                return -1;
-            }
-            start = range[0];
-            end = range[1];
-        }
-        final SequenceTable table = block.table();
-        final UnsafeBuffer buffer = block.buffer();
-        for (long seq = table.previousListed(end); seq >= start; seq = table.previousListed(seq - 1))
-        {
-            if (verifyListed(block, buffer, table.get(seq), seq, context) &&
-                matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject))
-            {
-                return seq;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * Narrow {@code [start, end]} to where the summary says messages of matching subjects may be.
-     *
-     * @return false when the block holds none.
-     */
-    private static boolean matchingRange(
-        final BlockSubjects summary, final String filter, final SubjectIndex.Entry literalEntry, final long start,
-        final long end, final long[] range)
-    {
-        final int size = summary.size();
-        final BlockSubjects.Columns columns = summary.columns();
-        long first = Long.MAX_VALUE;
-        long last = Long.MIN_VALUE;
-        for (int i = 0; i < size; i++)
-        {
-            final SubjectIndex.Entry entry = columns.entry(i);
-            if (columns.count(i) <= 0 ||
-                (null != literalEntry ? entry != literalEntry : !Subjects.matches(filter, entry.subject())))
-            {
-                continue;
-            }
-            first = Math.min(first, columns.first(i));
-            last = Math.max(last, columns.last(i));
-        }
-        range[0] = Math.max(start, first);
-        range[1] = Math.min(end, last);
-        return first != Long.MAX_VALUE && range[0] <= range[1];
-    }
-
-    /**
-     * @return the first message of {@code block} in {@code [start, end]} whose subject matches, or -1; the context's
-     * record is on it.
-     */
-    long findNextIn(
-        final MessageBlock block, final String filter, final boolean all, final long start, final long end,
-        final Context context)
-    {
-        final SequenceTable table = block.table();
-        final UnsafeBuffer buffer = block.buffer();
-        for (long seq = table.nextListed(start); seq > 0 && seq <= end; seq = table.nextListed(seq + 1))
-        {
-            final int offset = table.get(seq);
-            if (offset == 0)
-            {
-                continue;
-            }
-            // Verify before matching: a damaged subject must not make a matching message look like one to skip.
-            if (verifyListed(block, buffer, offset, seq, context) &&
-                (all || matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject)))
-            {
-                return seq;
-            }
-        }
-        return -1;
-    }
-
     Context context()
     {
         return contexts.get();
-    }
-
-    /**
-     * A retired block leaves the index under the append lock right after it is retired (a rewrite is renamed in and
-     * installed in one step): spin until the index no longer holds it.
-     *
-     * @return the block now covering {@code seq}, or null.
-     */
-    private MessageBlock awaitReplaced(final MessageBlock retired, final long seq)
-    {
-        MessageBlock current = index.blockFor(seq);
-        while (current == retired)
-        {
-            Thread.onSpinWait();
-            current = index.blockFor(seq);
-        }
-        return current;
     }
 
     /**
@@ -339,7 +144,7 @@ final class StreamReader
         catch (final BlockRetiredException ex)
         {
             // Reclaimed after the lookup: its messages were removed, or moved to a rewrite the index holds by now.
-            final MessageBlock current = awaitReplaced(block, seq);
+            final MessageBlock current = SubjectScan.awaitReplaced(index, block, seq);
             return null == current ? null : locate(seq, context);
         }
         context.view.wrap(context.recordBuffer, context.recordOffset);
@@ -353,7 +158,7 @@ final class StreamReader
      * @return false when the message was removed meanwhile.
      * @throws CorruptRecordException when it is still listed and does not verify.
      */
-    private static boolean verifyListed(
+    static boolean verifyListed(
         final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Context context)
     {
         try

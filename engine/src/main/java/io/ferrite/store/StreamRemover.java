@@ -237,7 +237,7 @@ final class StreamRemover
             long kept = 0;
             long seq = index.lastSeq() + 1;
             final StreamReader.Context context = reader.context();
-            while (kept < keep && (seq = reader.findPrevious(filter, seq - 1, context)) > 0)
+            while (kept < keep && (seq = reader.scan().findPrevious(filter, seq - 1, context)) > 0)
             {
                 kept++;
             }
@@ -252,7 +252,7 @@ final class StreamRemover
         long from = index.firstSeq();
         while (from <= bound)
         {
-            final long seq = reader.findNext(filter, from, bound, context);
+            final long seq = reader.scan().findNext(filter, from, bound, context);
             if (seq < 0)
             {
                 break;
