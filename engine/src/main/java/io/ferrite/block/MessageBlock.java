@@ -13,7 +13,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 import static io.ferrite.block.RecordDescriptor.*;
@@ -44,17 +43,12 @@ public final class MessageBlock
     private volatile UnsafeBuffer buffer;
     private volatile BlockKey key;
     private volatile MappedByteBuffer mapped;
-    /** Volatile: the flusher thread releases it once a sealed block is forced. */
-    private volatile FileChannel channel;
 
     /** Writer-only: where the next record goes. */
     private int writeOffset;
-    /** Written by the flusher (one force at a time, see AsyncFlusher), read by the appender. */
-    private volatile int forcedOffset;
-    private volatile boolean newFile;
     /** Set by the appender when the footer is written; the block takes no more records. */
     private volatile boolean sealed;
-    private volatile boolean footerDirty;
+    private final BlockDurability durability;
     private int limit;
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
@@ -77,6 +71,7 @@ public final class MessageBlock
         this.metrics = metrics;
         this.crypto = crypto;
         this.contents = new BlockContents(this);
+        this.durability = new BlockDurability(this);
     }
 
     /**
@@ -96,8 +91,7 @@ public final class MessageBlock
         block.contents.subjects(new BlockSubjects(false));
         block.holdsTombstones = false;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
-        block.forcedOffset = 0;
-        block.newFile = true;
+        block.durability.created();
         return block;
     }
 
@@ -110,7 +104,7 @@ public final class MessageBlock
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.knownLastSeq = lastSeq;
         block.writeOffset = writeOffset;
-        block.forcedOffset = writeOffset;
+        block.durability.forcedUpTo(writeOffset);
         return block;
     }
 
@@ -150,7 +144,7 @@ public final class MessageBlock
         {
             this.limit = capacity;
         }
-        this.channel = mapping.channel();
+        durability.channel(mapping.channel());
         this.truncatedSize = mapping.truncatedSize();
         this.mapped = mapping.mapped();
         this.buffer = mappedBuffer;
@@ -210,7 +204,7 @@ public final class MessageBlock
     {
         contents.install(table);
         this.writeOffset = writeOffset;
-        this.forcedOffset = writeOffset;
+        durability.forcedUpTo(writeOffset);
     }
 
     /**
@@ -411,7 +405,7 @@ public final class MessageBlock
         final ByteBuffer view = mapped.duplicate().clear();
         codec.encode(key, id, footer, view, footerOffset());
         sealed = true;
-        footerDirty = true;
+        durability.footerWritten();
     }
 
     public boolean isSealed()
@@ -449,83 +443,20 @@ public final class MessageBlock
     {
         buffer.setMemory(offset, Math.min(limit, extent) - offset, (byte)0);
         writeOffset = offset;
-        forcedOffset = Math.min(forcedOffset, offset);
+        durability.cutTo(offset);
     }
 
     /**
-     * @return whether there are bytes not yet forced, or the file itself is new.
+     * @return what of this block is forced, and the channel it is forced through.
      */
-    public boolean isDirty()
+    public BlockDurability durability()
     {
-        return newFile || footerDirty || forcedOffset < writeOffset;
+        return durability;
     }
 
-    /**
-     * @return whether the footer was written and not yet forced. Read under the append lock when capturing a force.
-     */
-    public boolean isFooterDirty()
+    MappedByteBuffer mappedOrNull()
     {
-        return footerDirty;
-    }
-
-    /**
-     * @return whether the block still holds an open channel (the tail block, or a sealed one not yet released).
-     */
-    public boolean hasChannel()
-    {
-        return null != channel;
-    }
-
-    /**
-     * Make the bytes written to this block up to {@code upTo} durable through {@code io}: the range not yet forced,
-     * from the header on for a new file (whose size and allocation are forced once too), and the footer when it was
-     * written. Called by the flusher outside the append lock with values it captured under it.
-     *
-     * @param upTo   the write offset captured under the append lock; bytes beyond it are left to the next force.
-     * @param footer the footer was dirty at capture time: force it and mark it clean.
-     */
-    public void force(final int upTo, final boolean footer, final io.ferrite.flush.StorageIO io)
-    {
-        final boolean metadata = newFile;
-        final int from = metadata ? 0 : Math.min(forcedOffset, upTo);
-        final int to = footer ? mapped.capacity() : upTo;
-        try
-        {
-            io.forceBlock(file, channel, mapped, from, to, metadata);
-        }
-        catch (final IOException ex)
-        {
-            throw new StoreIOException("force block file", file, ex);
-        }
-        catch (final java.io.UncheckedIOException ex)
-        {
-            throw new StoreIOException("force block file", file, ex.getCause());
-        }
-        newFile = false;
-        if (footer)
-        {
-            footerDirty = false;
-        }
-        forcedOffset = Math.max(forcedOffset, upTo);
-    }
-
-    /**
-     * Close the channel once the block is sealed and forced; the mapping stays for readers.
-     */
-    public void releaseChannel()
-    {
-        if (null != channel)
-        {
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ex)
-            {
-                throw new StoreIOException("close block file", file, ex);
-            }
-            channel = null;
-        }
+        return mapped;
     }
 
     @Override

@@ -93,11 +93,11 @@ public final class BlockFlusher
                 final MessageBlock block = blocks[i];
                 final boolean sealed = i < last;
                 final boolean recoveredUnforced = i >= recoveredFrom;
-                if (block.isDirty() || recoveredUnforced)
+                if (block.durability().isDirty() || recoveredUnforced)
                 {
-                    batch.add(block, block.writeOffset(), block.isFooterDirty(), sealed, recoveredUnforced);
+                    batch.add(block, block.writeOffset(), block.durability().isFooterDirty(), sealed, recoveredUnforced);
                 }
-                else if (sealed && block.hasChannel())
+                else if (sealed && block.durability().hasChannel())
                 {
                     batch.add(block, -1, false, true, false);
                 }
@@ -161,11 +161,11 @@ public final class BlockFlusher
                 }
                 if (batch.upTo[i] >= 0)
                 {
-                    block.force(batch.upTo[i], batch.footer[i], io);
+                    block.durability().force(batch.upTo[i], batch.footer[i], io);
                 }
                 if (batch.release[i])
                 {
-                    block.releaseChannel();
+                    block.durability().releaseChannel();
                 }
             }
             run.endPhase(StoreMetrics.FLUSH_FORCE);

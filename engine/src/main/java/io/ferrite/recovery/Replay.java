@@ -424,7 +424,7 @@ final class Replay implements RecordScanner.Visitor
         final Map<Path, Long> truncated = new HashMap<>(truncatedBefore);
         for (final MessageBlock opening : opened)
         {
-            opening.releaseChannel();
+            opening.durability().releaseChannel();
             if (opening.truncatedSize() >= 0)
             {
                 truncated.put(opening.file(), opening.truncatedSize());
@@ -448,7 +448,7 @@ final class Replay implements RecordScanner.Visitor
         final MessageBlock[] blocks = index.blocks();
         for (int i = 0; i < blocks.length - 1; i++)
         {
-            blocks[i].releaseChannel();
+            blocks[i].durability().releaseChannel();
         }
         StaleTail.erase(index.lastBlock(), directory.storageIO(), metrics);
         // A last block none of whose records survived (a power cut dropped its pages) still begins at its base

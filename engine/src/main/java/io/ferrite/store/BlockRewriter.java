@@ -127,7 +127,7 @@ final class BlockRewriter
             {
                 LOG.warn("not rewriting {}: the record of seq {} at offset {} does not verify", old.file(), seq,
                     plan.offsets()[i]);
-                copy.releaseChannel();
+                copy.durability().releaseChannel();
                 delete(target);
                 return null;
             }
@@ -161,8 +161,8 @@ final class BlockRewriter
             copy.sealFooter(new BlockFooter(Integer.toUnsignedLong(lastChecksum), count == 0 ? 0 : plan.seqs()[0],
                 plan.lastSeq(), firstTime, lastTime, count, bytes, copy.writeOffset(), count), new BlockFooterCodec());
         }
-        copy.force(copy.writeOffset(), null != crypto, directory.storageIO());
-        copy.releaseChannel();
+        copy.durability().force(copy.writeOffset(), null != crypto, directory.storageIO());
+        copy.durability().releaseChannel();
         return new Rewrite(target, copy.writeOffset(), lastChecksum);
     }
 

@@ -416,7 +416,7 @@ public final class FileStreamStore implements StreamStore
         {
             try
             {
-                block.releaseChannel();
+                block.durability().releaseChannel();
             }
             catch (final RuntimeException ex)
             {

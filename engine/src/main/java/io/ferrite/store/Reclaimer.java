@@ -229,7 +229,7 @@ final class Reclaimer implements AutoCloseable
             {
                 if (index.blockIndex().msgs(p) == 0)
                 {
-                    if (blocks[p].isDirty() || blocks[p].hasChannel())
+                    if (blocks[p].durability().isDirty() || blocks[p].durability().hasChannel())
                     {
                         settled = false;
                     }
@@ -318,7 +318,7 @@ final class Reclaimer implements AutoCloseable
                 return true;
             }
             final MessageBlock block = blocks[candidate];
-            if (block.isDirty() || block.hasChannel())
+            if (block.durability().isDirty() || block.durability().hasChannel())
             {
                 return false;
             }
