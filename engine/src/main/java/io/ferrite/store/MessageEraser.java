@@ -12,7 +12,7 @@ import static io.ferrite.block.RecordDescriptor.HEADER_LENGTH;
 
 /**
  * Overwrites an erased message's subject, headers and payload (or its ciphertext) with zeros in its block file and
- * forces them. The header and checksum stay: the record then fails its checksum, which recovery and the tools accept
+ * forces them (through the store's {@code StorageIO}, like every force). The header and checksum stay: the record then fails its checksum, which recovery and the tools accept
  * because a tombstone with the erase flag covers its sequence.
  */
 final class MessageEraser
@@ -25,7 +25,8 @@ final class MessageEraser
      * Called with the store's maintenance lock held, so no rewrite replaces the file meanwhile; after the tombstone is
      * durable. A block whose file already went (reclaimed) holds nothing to erase.
      */
-    static void overwrite(final MessageBlock block, final int offset, final int frameLength)
+    static void overwrite(
+        final MessageBlock block, final int offset, final int frameLength, final io.ferrite.flush.StorageIO io)
     {
         if (block.isRetired())
         {
@@ -40,7 +41,7 @@ final class MessageEraser
             {
                 at += channel.write(zeros, at);
             }
-            channel.force(false);
+            io.forceFile(block.file(), channel);
         }
         catch (final IOException ex)
         {

@@ -34,6 +34,7 @@ final class StreamRemovals implements AutoCloseable
     private final StreamTruncation truncation;
     private final Reclaimer reclaimer;
     private final SyncMode syncMode;
+    private final io.ferrite.flush.StorageIO io;
 
     StreamRemovals(
         final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
@@ -45,8 +46,9 @@ final class StreamRemovals implements AutoCloseable
         this.durability = durability;
         this.stateWriter = stateWriter;
         this.syncMode = config.syncMode();
+        this.io = directory.storageIO();
         this.remover = new StreamRemover(index, writer, reader);
-        this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto);
+        this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto, directory.storageIO());
         final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
         writer.retention(retention);
         BlockRewriter.deleteLeftovers(directory);
@@ -121,7 +123,7 @@ final class StreamRemovals implements AutoCloseable
             // And a state that counts the message removed: once its bytes are gone, a replay of the tombstone could
             // no longer read which subject to uncount.
             stateWriter.write();
-            MessageEraser.overwrite(block, offset, frameLength);
+            MessageEraser.overwrite(block, offset, frameLength, io);
             return true;
         }
         finally

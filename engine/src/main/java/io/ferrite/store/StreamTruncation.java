@@ -39,6 +39,7 @@ final class StreamTruncation implements RecordScanner.Visitor
     private final StreamIndex index;
     private final StreamWriter writer;
     private final StreamRemover remover;
+    private final io.ferrite.flush.StorageIO io;
     private final BlockFlusher blockFlusher;
     private final StoreMetrics metrics;
     private final BlockCrypto crypto;
@@ -55,8 +56,9 @@ final class StreamTruncation implements RecordScanner.Visitor
 
     StreamTruncation(
         final StreamIndex index, final StreamWriter writer, final StreamRemover remover, final BlockFlusher blockFlusher,
-        final StoreMetrics metrics, final BlockCrypto crypto)
+        final StoreMetrics metrics, final BlockCrypto crypto, final io.ferrite.flush.StorageIO io)
     {
+        this.io = io;
         this.remover = remover;
         this.index = index;
         this.writer = writer;
@@ -162,7 +164,7 @@ final class StreamTruncation implements RecordScanner.Visitor
         final int dataEnd = Math.min(old.limit(), entries.writeOffset(position));
         scanner.wrap(buffer, old.mapped(), dataEnd, old.isEncrypted()).scan(
             BlockDescriptor.DATA_OFFSET, old.baseSeq() - 1, false, this);
-        zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1);
+        zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1, io);
 
         final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto, crc);
         tail.recovered(keptTable, cutEnd);
@@ -226,7 +228,8 @@ final class StreamTruncation implements RecordScanner.Visitor
     /**
      * Zero {@code [from, to)} of the file and, when {@code footerAt >= 0}, the footer there; then force.
      */
-    private static void zero(final Path file, final int from, final int to, final int footerAt)
+    private static void zero(
+        final Path file, final int from, final int to, final int footerAt, final io.ferrite.flush.StorageIO io)
     {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
         {
@@ -238,7 +241,7 @@ final class StreamTruncation implements RecordScanner.Visitor
             {
                 write(channel, ByteBuffer.allocate(BlockFooterCodec.FOOTER_LENGTH), footerAt);
             }
-            channel.force(false);
+            io.forceFile(file, channel);
         }
         catch (final IOException ex)
         {
