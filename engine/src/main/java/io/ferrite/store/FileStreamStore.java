@@ -4,7 +4,6 @@ import io.ferrite.block.BlockCrypto;
 import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
 import io.ferrite.flush.StorageIO;
-import io.ferrite.metrics.HistogramLog;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.recovery.StreamRecovery;
@@ -71,39 +70,11 @@ public final class FileStreamStore implements StreamStore
         this.writer.prepareNextBlock();
         this.stateWriter = new FullStateWriter(
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
-        this.durability = startFlusher(config, flusher, index, recoveryReport, metrics);
+        this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
         this.stateWriter.durableBarrier(durability::awaitDurable);
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
             metrics, crypto);
-    }
-
-    private static AsyncFlusher startFlusher(
-        final StreamConfig config, final BlockFlusher blocks, final StreamIndex index, final RecoveryReport report,
-        final StoreMetrics metrics)
-    {
-        final boolean clean = report.outcome() == RecoveryReport.Outcome.LOADED_STATE ||
-            report.outcome() == RecoveryReport.Outcome.NEW_STREAM;
-        if (!clean)
-        {
-            // After a crash, what recovery scanned may have reached only the page cache of the process that died:
-            // force it before reporting it durable.
-            blocks.forceRecoveredOnce(index.blockCount() - report.blocksScanned());
-        }
-        final HistogramLog histogramLog = null == config.histogramLogFile() ? null :
-            new HistogramLog(config.histogramLogFile(), config.histogramLogInterval().toNanos(), metrics);
-        return new AsyncFlusher(config.name(), blocks, config.syncMode(), config.syncInterval().toNanos(),
-            clean ? index.lastSeq() : 0, metrics, histogramLog).start();
-    }
-
-    private static StoreMetrics newMetrics(final StreamConfig config)
-    {
-        final java.util.Map<String, Long> thresholds = new java.util.HashMap<>();
-        for (final String operation : StreamConfig.TIMED_OPERATIONS)
-        {
-            thresholds.put(operation, config.slowOperationThreshold(operation).toNanos());
-        }
-        return new StoreMetrics(config.slowOperationThreshold().toNanos(), thresholds, LOG);
     }
 
     /**
@@ -133,30 +104,9 @@ public final class FileStreamStore implements StreamStore
         {
             final StreamMetadata existing = StreamMetadata.read(directory.metadataFile());
             final StreamMetadata wanted = StreamMetadata.of(config);
-            if (null != existing)
-            {
-                if (!existing.name().equals(config.name()))
-                {
-                    throw new IllegalArgumentException("directory " + dir + " holds stream '" + existing.name() +
-                        "', not '" + config.name() + "'");
-                }
-                if (existing.encrypted() != config.encrypted())
-                {
-                    throw new StoreException(existing.encrypted() ?
-                        "stream " + existing.name() + " is encrypted: open it with its encryption key" :
-                        "stream " + existing.name() + " is not encrypted: open it without an encryption key",
-                        directory.metadataFile(), StoreException.UNKNOWN, StoreException.UNKNOWN);
-                }
-            }
-            if (null == existing && !config.encrypted() &&
-                java.nio.file.Files.exists(directory.root().resolve(StreamMetadata.KEY_FILE)))
-            {
-                throw new StoreException("stream.json is missing but stream.key is present: the stream is encrypted, " +
-                    "open it with its encryption key", directory.root().resolve(StreamMetadata.KEY_FILE),
-                    StoreException.UNKNOWN, StoreException.UNKNOWN);
-            }
+            StreamOpening.check(directory, existing, config);
             final BlockCrypto crypto = config.encrypted() ? StreamKeys.open(directory, config, null == existing) : null;
-            final StoreMetrics metrics = newMetrics(config);
+            final StoreMetrics metrics = StreamOpening.metrics(config, LOG);
             final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics, crypto).recover();
             // Written only once the stream opened: a failed open must not rewrite what the directory holds.
             if (null == existing || !existing.sameAs(wanted))

@@ -1,0 +1,80 @@
+package io.ferrite.store;
+
+import io.ferrite.flush.AsyncFlusher;
+import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.StreamIndex;
+import io.ferrite.metrics.HistogramLog;
+import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.state.StreamDirectory;
+import io.ferrite.state.StreamMetadata;
+import org.slf4j.Logger;
+
+/**
+ * The checks and parts {@link FileStreamStore#open} needs before the store exists: that the directory holds this
+ * stream (or none), the store's metrics, and its flusher, started knowing whether recovery found a clean close.
+ */
+final class StreamOpening
+{
+    private StreamOpening()
+    {
+    }
+
+    /**
+     * @param existing the directory's {@code stream.json}, or null when it has none.
+     * @throws IllegalArgumentException when the directory holds another stream.
+     * @throws StoreException           when the stream's encryption does not match the configuration's.
+     */
+    static void check(final StreamDirectory directory, final StreamMetadata existing, final StreamConfig config)
+    {
+        if (null != existing)
+        {
+            if (!existing.name().equals(config.name()))
+            {
+                throw new IllegalArgumentException("directory " + directory.root() + " holds stream '" + existing.name() +
+                    "', not '" + config.name() + "'");
+            }
+            if (existing.encrypted() != config.encrypted())
+            {
+                throw new StoreException(existing.encrypted() ?
+                    "stream " + existing.name() + " is encrypted: open it with its encryption key" :
+                    "stream " + existing.name() + " is not encrypted: open it without an encryption key",
+                    directory.metadataFile(), StoreException.UNKNOWN, StoreException.UNKNOWN);
+            }
+        }
+        if (null == existing && !config.encrypted() &&
+            java.nio.file.Files.exists(directory.root().resolve(StreamMetadata.KEY_FILE)))
+        {
+            throw new StoreException("stream.json is missing but stream.key is present: the stream is encrypted, " +
+                "open it with its encryption key", directory.root().resolve(StreamMetadata.KEY_FILE),
+                StoreException.UNKNOWN, StoreException.UNKNOWN);
+        }
+    }
+
+    static AsyncFlusher startFlusher(
+        final StreamConfig config, final BlockFlusher blocks, final StreamIndex index, final RecoveryReport report,
+        final StoreMetrics metrics)
+    {
+        final boolean clean = report.outcome() == RecoveryReport.Outcome.LOADED_STATE ||
+            report.outcome() == RecoveryReport.Outcome.NEW_STREAM;
+        if (!clean)
+        {
+            // After a crash, what recovery scanned may have reached only the page cache of the process that died:
+            // force it before reporting it durable.
+            blocks.forceRecoveredOnce(index.blockCount() - report.blocksScanned());
+        }
+        final HistogramLog histogramLog = null == config.histogramLogFile() ? null :
+            new HistogramLog(config.histogramLogFile(), config.histogramLogInterval().toNanos(), metrics);
+        return new AsyncFlusher(config.name(), blocks, config.syncMode(), config.syncInterval().toNanos(),
+            clean ? index.lastSeq() : 0, metrics, histogramLog).start();
+    }
+
+    static StoreMetrics metrics(final StreamConfig config, final Logger log)
+    {
+        final java.util.Map<String, Long> thresholds = new java.util.HashMap<>();
+        for (final String operation : StreamConfig.TIMED_OPERATIONS)
+        {
+            thresholds.put(operation, config.slowOperationThreshold(operation).toNanos());
+        }
+        return new StoreMetrics(config.slowOperationThreshold().toNanos(), thresholds, log);
+    }
+}
