@@ -50,6 +50,8 @@ public final class MessageBlock
     private volatile boolean sealed;
     private final BlockDurability durability;
     private int limit;
+    /** The file's length when known (created, opened, or rewritten), else -1. */
+    private volatile int fileLength = -1;
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
     private long knownLastSeq;
@@ -131,6 +133,7 @@ public final class MessageBlock
     {
         final UnsafeBuffer mappedBuffer = new UnsafeBuffer(mapping.mapped());
         final int capacity = mapping.mapped().capacity();
+        this.fileLength = capacity;
         if (null != crypto)
         {
             if (null == key)
@@ -182,6 +185,22 @@ public final class MessageBlock
     public int writeOffset()
     {
         return writeOffset;
+    }
+
+    /**
+     * @return the block file's length, or -1 when the file has not been opened since the store opened.
+     */
+    public int fileLength()
+    {
+        return fileLength;
+    }
+
+    /**
+     * Record the length of a file this block was just given (a rewrite).
+     */
+    public void fileLength(final int length)
+    {
+        this.fileLength = length;
     }
 
     public int limit()

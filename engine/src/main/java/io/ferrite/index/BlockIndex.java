@@ -138,6 +138,16 @@ public final class BlockIndex
     }
 
     /**
+     * Raise the last sequence of the block in {@code slot} to {@code seq}: recovery found a record of it there that no
+     * longer verifies (an erased message).
+     */
+    public void raiseLastSeq(final int slot, final long seq)
+    {
+        final int at = slot * ENTRY_LENGTH + LAST_SEQ_OFFSET;
+        entries.putLong(at, Math.max(entries.getLong(at), seq));
+    }
+
+    /**
      * Uncount a removed message of the block in {@code slot}. Its first sequence and time stay as they were: a lower
      * bound of what is left, which is all the time search and state need.
      */

@@ -348,6 +348,12 @@ final class Replay implements RecordScanner.Visitor
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
         damageEnd = Math.max(damageEnd, toOffset);
+        if (knownSeq > 0 && fromOffset >= replayFrom)
+        {
+            // The block held this sequence (an erased or damaged message): its entry must say so, or a rewrite of the
+            // block would no longer prove it and the next block's header would claim it lost.
+            index.blockIndex().raiseLastSeq(slot, knownSeq);
+        }
         if (knownSeq > 0 && block.contents().deleted().contains(knownSeq))
         {
             // An erased message, removed before the state was written: its bytes were overwritten on purpose.

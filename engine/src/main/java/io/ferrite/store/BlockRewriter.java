@@ -196,6 +196,7 @@ final class BlockRewriter
         final MessageBlock replacement = MessageBlock.unmapped(old.file(), old.id(), old.baseSeq(),
             rewrite.writeOffset(), plan.lastSeq(), metrics, crypto);
         replacement.holdsTombstones(false);
+        replacement.fileLength(plan.fileLength());
         for (final long seq : plan.seqs())
         {
             if (old.contents().deleted().contains(seq))
@@ -208,6 +209,11 @@ final class BlockRewriter
             rewrite.writeOffset(), rewrite.lastChecksum());
         index.replaceBlock(position, replacement);
         return old;
+    }
+
+    int blockSize()
+    {
+        return config.blockSize();
     }
 
     static Path rewriteFile(final Path blockFile)

@@ -1,6 +1,11 @@
 package io.ferrite.store;
 
+import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.MessageBlock;
+import io.ferrite.block.RecordCipher;
+import io.ferrite.block.RecordDescriptor;
+import io.ferrite.crypto.BlockFooterCodec;
+import org.agrona.BitUtil;
 import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
 import io.ferrite.index.StreamIndex;
@@ -21,8 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Gives disk space back, on a thread of its own so appenders never wait for it: deletes block files whose messages
- * were all removed, rewrites a sealed block compactly once at least half of its messages are removed
- * ({@link BlockRewriter}), and expires messages past {@code maxAge} on a timer.
+ * were all removed, rewrites a sealed block compactly once doing so at least halves its file ({@link BlockRewriter}),
+ * and expires messages past {@code maxAge} on a timer.
  * <p>
  * Crash safety: a block file goes (or is replaced) only after the tombstones it holds for older blocks were written
  * again at the end of the stream and forced, and with {@code state.db} deleted for the moment the files change, so
@@ -36,8 +41,9 @@ final class Reclaimer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Reclaimer.class);
 
-    /** A sealed block is rewritten once its removed messages are at least as many as its live ones, and this many. */
+    /** A sealed block is rewritten only once this many of its messages were removed (and see {@link #isSparse}). */
     static final int REWRITE_MIN_REMOVED = 16;
+    private static final int PAGE_SIZE = 4096;
     /** How soon to look again when a block could not be reclaimed yet (its last force is still pending). */
     private static final long RETRY_NANOS = 50_000_000L;
     private static final long MAX_AGE_CHECK_NANOS = 250_000_000L;
@@ -53,6 +59,7 @@ final class Reclaimer implements AutoCloseable
     private final Retention retention;
     private final BlockRewriter rewriter;
     private final StreamRemover remover;
+    private final int blockSize;
     private final ReentrantLock maintenance = new ReentrantLock();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
     private final long ageCheckNanos;
@@ -69,6 +76,7 @@ final class Reclaimer implements AutoCloseable
         final Retention retention, final BlockRewriter rewriter, final StreamRemover remover)
     {
         this.remover = remover;
+        this.blockSize = rewriter.blockSize();
         this.name = name;
         this.index = index;
         this.appendLock = writer.lock();
@@ -120,11 +128,24 @@ final class Reclaimer implements AutoCloseable
         }
     }
 
+    /**
+     * @return whether rewriting the block at {@code position} with only its live messages would at least halve its
+     * file: the live bytes plus each record's framing, rounded to whole pages, against the file's length.
+     */
     private boolean isSparse(final int position)
     {
         final int live = index.blockIndex().msgs(position);
-        final int removed = index.blocks()[position].contents().deleted().count();
-        return live > 0 && removed >= REWRITE_MIN_REMOVED && removed >= live;
+        final MessageBlock block = index.blocks()[position];
+        if (live == 0 || block.contents().deleted().count() < REWRITE_MIN_REMOVED)
+        {
+            return false;
+        }
+        final long framing = RecordDescriptor.HEADER_LENGTH + RecordDescriptor.CHECKSUM_LENGTH +
+            RecordDescriptor.ALIGNMENT + (block.isEncrypted() ? RecordCipher.OVERHEAD : 0);
+        final long rewritten = BlockDescriptor.DATA_OFFSET + index.blockIndex().bytes(position) + live * framing +
+            block.skipFrameLength() + (block.isEncrypted() ? BlockFooterCodec.FOOTER_LENGTH : 0);
+        final long length = block.fileLength() > 0 ? block.fileLength() : blockSize;
+        return BitUtil.align(rewritten, PAGE_SIZE) * 2 <= length;
     }
 
     private void signal()
