@@ -146,16 +146,16 @@ final class StreamQueries
         {
             return index.msgs();
         }
+        final SubjectIndex.Entry literal = Subjects.isLiteral(filter) ? index.subjects().get(filter) : null;
         if (Subjects.isLiteral(filter))
         {
-            final SubjectIndex.Entry entry = index.subjects().get(filter);
-            if (null == entry || entry.lastSeq() < fromSeq)
+            if (null == literal || literal.lastSeq() < fromSeq)
             {
                 return 0;
             }
-            if (fromSeq <= entry.firstSeq())
+            if (fromSeq <= literal.firstSeq())
             {
-                return entry.msgs();
+                return literal.msgs();
             }
         }
         final MessageBlock[] blocks = index.blocks();
@@ -173,31 +173,50 @@ final class StreamQueries
                 pending += entries.msgs(b);
                 continue;
             }
-            final BlockSubjects summary = block.contents().subjects(index.subjects());
+            final BlockSubjects summary = all ? null : block.contents().subjects(index.subjects());
             if (block.baseSeq() >= fromSeq && !summary.isPartial())
             {
                 final BlockSubjects.Columns columns = summary.columns();
                 for (int i = 0, size = summary.size(); i < size; i++)
                 {
-                    if (Subjects.matches(filter, columns.entry(i).subject()))
+                    final SubjectIndex.Entry entry = columns.entry(i);
+                    if (null != literal ? entry == literal : Subjects.matches(filter, entry.subject()))
                     {
                         pending += columns.count(i);
                     }
                 }
                 continue;
             }
-            pending += countInBlock(block, Math.max(fromSeq, block.baseSeq()), filter, all);
+            pending += countInBlock(block, summary, literal, Math.max(fromSeq, block.baseSeq()), filter);
         }
         return pending;
     }
 
-    private long countInBlock(final MessageBlock block, final long from, final String filter, final boolean all)
+    /**
+     * Count the matching messages of one block from {@code from} on, walking only the range its summary says matching
+     * subjects occupy.
+     *
+     * @param summary the block's summary, null for a filter that matches every subject.
+     */
+    private long countInBlock(
+        final MessageBlock block, final BlockSubjects summary, final SubjectIndex.Entry literal, final long from,
+        final String filter)
     {
         final StreamReader.Context context = reader.context();
-        final SequenceTable table = block.table();
+        final boolean all = null == summary;
+        long start = from;
+        long end = block.table().endSeq() - 1;
+        if (!all && !summary.isPartial())
+        {
+            if (!SubjectScan.matchingRange(summary, filter, literal, start, end, context.range))
+            {
+                return 0;
+            }
+            start = context.range[0];
+            end = context.range[1];
+        }
         long count = 0;
-        long seq = from;
-        final long end = table.endSeq() - 1;
+        long seq = start;
         while (seq <= end && (seq = reader.scan().findNextIn(block, filter, all, seq, end, context)) > 0)
         {
             count++;
@@ -238,17 +257,55 @@ final class StreamQueries
             {
                 continue;
             }
-            final MessageBlock block = blocks[b];
-            final SequenceTable table = block.table();
-            for (long seq = table.nextListed(block.baseSeq()); seq > 0; seq = table.nextListed(seq + 1))
+            final long seq = firstAtOrAfter(blocks[b], timeNanos);
+            if (seq > 0)
             {
-                if (block.buffer().getLong(table.get(seq) + TIMESTAMP_OFFSET) >= timeNanos)
-                {
-                    return seq;
-                }
+                return seq;
             }
         }
         return index.lastSeq() + 1;
+    }
+
+    /**
+     * Binary search of one block's messages, whose timestamps never decrease with the sequence.
+     *
+     * @return the first message of {@code block} at or after {@code timeNanos}, or -1.
+     */
+    private static long firstAtOrAfter(final MessageBlock block, final long timeNanos)
+    {
+        final SequenceTable table = block.table();
+        final long last = table.previousListed(table.endSeq() - 1);
+        if (last < 0 || timestamp(block, table, last) < timeNanos)
+        {
+            return -1;
+        }
+        long answer = last;
+        long low = block.baseSeq();
+        long high = last;
+        while (low < high)
+        {
+            final long mid = low + (high - low) / 2;
+            final long listed = table.nextListed(mid);
+            if (listed < 0 || listed >= high)
+            {
+                high = mid;
+            }
+            else if (timestamp(block, table, listed) >= timeNanos)
+            {
+                answer = listed;
+                high = mid;
+            }
+            else
+            {
+                low = listed + 1;
+            }
+        }
+        return answer;
+    }
+
+    private static long timestamp(final MessageBlock block, final SequenceTable table, final long seq)
+    {
+        return block.buffer().getLong(table.get(seq) + TIMESTAMP_OFFSET);
     }
 
     /**

@@ -162,7 +162,7 @@ final class SubjectScan
      *
      * @return false when the block holds none.
      */
-    private static boolean matchingRange(
+    static boolean matchingRange(
         final BlockSubjects summary, final String filter, final SubjectIndex.Entry literalEntry, final long start,
         final long end, final long[] range)
     {
