@@ -3,30 +3,39 @@ package io.ferrite.store;
 import io.ferrite.index.Subjects;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * The stream semantics as a plain in-memory model, written for obviousness rather than speed: a sorted map of the
- * stored messages, the last sequence assigned and the retention limits. {@link StreamModelTest} drives it and a
- * {@link FileStreamStore} with the same operations and requires both to agree.
+ * stored messages, the last sequence assigned and the retention limits; and the comparisons that hold a store to it.
+ * {@link StreamModelTest} drives it and a {@link FileStreamStore} with the same operations.
  * <p>
  * Timestamps are not invented here: the test records the one the store gave each append. {@code maxAge} is not
  * modelled (it depends on a timer).
  */
 final class ReferenceStream
 {
+    static final String[] SUBJECTS = {"a.b", "a.c", "b.x.y", "c", "a.b.c.d"};
+    static final String[] FILTERS = {">", "a.*", "a.>", "b.>", "*.x.*", "a.b", "c", "*", "b.*.y", "z.>", "*.*"};
+
     private final TreeMap<Long, StoredMessage> messages = new TreeMap<>();
     private final Map<String, TreeSet<Long>> bySubject = new HashMap<>();
     private long lastSeq;
     private long bytes;
+    private long maxTime;
     private long maxMsgs = StreamLimits.UNLIMITED;
     private long maxBytes = StreamLimits.UNLIMITED;
     private long maxMsgsPerSubject = StreamLimits.UNLIMITED;
@@ -93,6 +102,7 @@ final class ReferenceStream
             throw new IllegalStateException("model: seq " + message.seq() + " <= lastSeq " + lastSeq);
         }
         lastSeq = message.seq();
+        maxTime = Math.max(maxTime, message.timestamp());
         messages.put(message.seq(), message);
         bySubject.computeIfAbsent(message.subject(), (s) -> new TreeSet<>()).add(message.seq());
         bytes += messageBytes(message);
@@ -246,16 +256,6 @@ final class ReferenceStream
         return result;
     }
 
-    long msgs()
-    {
-        return messages.size();
-    }
-
-    long bytes()
-    {
-        return bytes;
-    }
-
     long lastSeq()
     {
         return lastSeq;
@@ -266,19 +266,12 @@ final class ReferenceStream
         return messages.isEmpty() ? lastSeq + 1 : messages.firstKey();
     }
 
-    long firstTime()
+    /**
+     * @return the latest timestamp ever appended, removed or not: an appendAt at or after it is always accepted.
+     */
+    long maxTime()
     {
-        return messages.isEmpty() ? 0 : messages.firstEntry().getValue().timestamp();
-    }
-
-    long numDeleted()
-    {
-        return messages.isEmpty() ? 0 : lastSeq - firstSeq() + 1 - messages.size();
-    }
-
-    long numSubjects()
-    {
-        return bySubject.size();
+        return maxTime;
     }
 
     /**
@@ -287,6 +280,130 @@ final class ReferenceStream
     NavigableMap<Long, StoredMessage> messages()
     {
         return messages;
+    }
+
+    /**
+     * Totals and per-subject state, and {@code lastTime} when the last operation was an append at that time (else -1:
+     * after removals and reopens the contract leaves it loose).
+     */
+    void checkTotals(final StreamStore store, final long expectedLastTime)
+    {
+        final StreamState st = store.state();
+        final boolean empty = messages.isEmpty();
+        expect("state.msgs", (long)messages.size(), st.msgs());
+        expect("state.bytes", bytes, st.bytes());
+        expect("state.firstSeq", firstSeq(), st.firstSeq());
+        expect("state.lastSeq", lastSeq, st.lastSeq());
+        expect("state.firstTime", empty ? 0L : messages.firstEntry().getValue().timestamp(), st.firstTime());
+        expect("state.numDeleted", empty ? 0L : lastSeq - firstSeq() + 1 - messages.size(), st.numDeleted());
+        expect("state.numSubjects", (long)bySubject.size(), st.numSubjects());
+        if (expectedLastTime >= 0)
+        {
+            expect("state.lastTime right after an append", expectedLastTime, st.lastTime());
+        }
+        expect("subjects(>)", subjects(">"), store.subjects(">"));
+    }
+
+    /** One random point read, filtered scan, count, last-by-filter and time lookup. */
+    void checkReads(final StreamStore store, final Random rnd)
+    {
+        final String filter = FILTERS[rnd.nextInt(FILTERS.length)];
+        final long from = 1 + (long)rnd.nextInt((int)lastSeq + 2);
+        final long seq = rnd.nextBoolean() ? existingSeq(rnd) : from;
+        expect("load(" + seq + ")", load(seq), store.load(seq));
+        expect("loadNext(" + filter + ", " + from + ")", loadNext(filter, from), store.loadNext(filter, from));
+        expect("numPending(" + from + ", " + filter + ")", numPending(from, filter), store.numPending(from, filter));
+        expect("loadLast(" + filter + ")", loadLast(filter), store.loadLast(filter));
+        final long t = randomTime(rnd);
+        expect("sequenceAt(" + t + ")", sequenceAt(t), store.sequenceAt(instant(t)));
+    }
+
+    /** Every sequence, a walk of the whole stream, and every filter from a few random points. */
+    void checkEverything(final StreamStore store, final Random rnd)
+    {
+        for (long seq = 1; seq <= lastSeq + 1; seq++)
+        {
+            expect("load(" + seq + ")", load(seq), store.load(seq));
+        }
+        final Iterator<StoredMessage> walk = messages.values().iterator();
+        for (StoredMessage m = store.loadNext(">", 1); null != m; m = store.loadNext(">", m.seq() + 1))
+        {
+            expect("loadNext(>) walk", walk.hasNext() ? walk.next() : null, m);
+        }
+        check("loadNext(>) walk reached every message", !walk.hasNext());
+        for (final String filter : FILTERS)
+        {
+            expect("subjects(" + filter + ")", subjects(filter), store.subjects(filter));
+            expect("loadLast(" + filter + ")", loadLast(filter), store.loadLast(filter));
+            for (int i = 0; i < 5; i++)
+            {
+                final long from = 1 + (long)rnd.nextInt((int)lastSeq + 2);
+                expect("loadNext(" + filter + ", " + from + ")", loadNext(filter, from), store.loadNext(filter, from));
+                expect("numPending(" + from + ", " + filter + ")", numPending(from, filter),
+                    store.numPending(from, filter));
+            }
+        }
+        for (final String subject : SUBJECTS)
+        {
+            expect("loadLast(" + subject + ")", loadLast(subject), store.loadLast(subject));
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            final long t = randomTime(rnd);
+            expect("sequenceAt(" + t + ")", sequenceAt(t), store.sequenceAt(instant(t)));
+        }
+    }
+
+    /** Mostly a stored sequence; a gap or an unassigned one when nothing is stored. */
+    long existingSeq(final Random rnd)
+    {
+        if (messages.isEmpty())
+        {
+            return 1 + rnd.nextInt((int)lastSeq + 1);
+        }
+        final Long seq = messages.ceilingKey(firstSeq() + rnd.nextInt((int)(lastSeq - firstSeq() + 1)));
+        return null == seq ? messages.lastKey() : seq;
+    }
+
+    /** A stored message's time or one off it; now and then before or after everything. */
+    private long randomTime(final Random rnd)
+    {
+        if (messages.isEmpty() || rnd.nextInt(10) == 0)
+        {
+            return rnd.nextBoolean() ? 1 : maxTime + 1 + rnd.nextInt(1000);
+        }
+        return load(existingSeq(rnd)).timestamp() + rnd.nextInt(3) - 1;
+    }
+
+    static void expect(final String what, final Object expected, final Object actual)
+    {
+        if (!Objects.equals(expected, actual))
+        {
+            throw new AssertionError(what + ": expected " + describe(expected) + " but was " + describe(actual));
+        }
+    }
+
+    static void check(final String what, final boolean condition)
+    {
+        if (!condition)
+        {
+            throw new AssertionError("violated: " + what);
+        }
+    }
+
+    private static String describe(final Object value)
+    {
+        if (value instanceof StoredMessage m)
+        {
+            return m + "{headers=" + Arrays.toString(Arrays.copyOf(m.headers(), Math.min(8, m.headers().length))) +
+                ", payload=" + Arrays.toString(Arrays.copyOf(m.payload(), Math.min(8, m.payload().length))) + "}";
+        }
+        return String.valueOf(value);
+    }
+
+    static Instant instant(final long epochNanos)
+    {
+        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
     }
 
     /**
