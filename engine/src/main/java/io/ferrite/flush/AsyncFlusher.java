@@ -64,6 +64,8 @@ public final class AsyncFlusher implements AutoCloseable
     private final List<CompletableFuture<Long>> drainedFlushes = new ArrayList<>();
 
     private volatile long durableSeq;
+    /** Orders a truncation against a force's update of {@link #durableSeq}. */
+    private final Object truncation = new Object();
     private volatile StoreException failure;
     private volatile boolean running = true;
     private volatile boolean nudged;
@@ -98,6 +100,19 @@ public final class AsyncFlusher implements AutoCloseable
     /**
      * @return the highest sequence whose record, and everything before it, a completed force made durable.
      */
+    /**
+     * Called under the append lock once the stream was truncated to {@code seq}: sequences above it will be assigned
+     * again, and nothing about them is durable.
+     */
+    public void onTruncated(final long seq)
+    {
+        synchronized (truncation)
+        {
+            blocks.onTruncated();
+            durableSeq = Math.min(durableSeq, seq);
+        }
+    }
+
     public long durableSeq()
     {
         return durableSeq;
@@ -345,8 +360,13 @@ public final class AsyncFlusher implements AutoCloseable
             fail(new StoreException("flusher failed: " + ex, null, ex), run);
             return;
         }
-        final long durable = Math.max(durableSeq, batch.seq());
-        durableSeq = durable;
+        final long durable;
+        synchronized (truncation)
+        {
+            // A truncation since the capture lowered the durable sequence: this force proves nothing after it.
+            durable = batch.epoch() == blocks.epoch() ? Math.max(durableSeq, batch.seq()) : durableSeq;
+            durableSeq = durable;
+        }
         final int commits = drainedWaiters.size() + drainedFlushes.size();
         final long now = System.nanoTime();
         // Before any waiter is released, so a caller that saw its commit complete also sees it in stats().

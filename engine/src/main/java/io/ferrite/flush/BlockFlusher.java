@@ -34,6 +34,8 @@ public final class BlockFlusher
     private int oldestUnsettledPosition;
     /** Guarded by the append lock: a block file was created or deleted since the last directory sync. */
     private boolean directoryDirty;
+    /** Bumped by every truncation (under the append lock): a force captured before one proves nothing after it. */
+    private volatile long epoch;
 
     public BlockFlusher(final StreamIndex index, final Lock appendLock, final Path blocksDir, final StorageIO io)
     {
@@ -62,6 +64,22 @@ public final class BlockFlusher
     }
 
     /**
+     * Called under the append lock when the stream was truncated: batches captured before are of another timeline.
+     */
+    public void onTruncated()
+    {
+        epoch++;
+    }
+
+    /**
+     * @return how many truncations happened; a batch records the value at its capture.
+     */
+    public long epoch()
+    {
+        return epoch;
+    }
+
+    /**
      * Called under the append lock after a block file was deleted: the deletion must reach the disk too.
      */
     public void onBlockDeleted()
@@ -85,6 +103,7 @@ public final class BlockFlusher
         try
         {
             batch.seq = sealedOnly ? -1 : index.lastSeq();
+            batch.epoch = epoch;
             final MessageBlock[] blocks = index.blocks();
             final int last = blocks.length - 1;
             final int end = sealedOnly ? Math.max(0, last) : blocks.length;
@@ -155,6 +174,12 @@ public final class BlockFlusher
             for (; i < batch.count; i++)
             {
                 final MessageBlock block = batch.blocks[i];
+                if (block.isRetired())
+                {
+                    // Reclaimed since the capture (deleted, rewritten or cut): nothing in it needs forcing any more.
+                    block.durability().releaseChannel();
+                    continue;
+                }
                 if (batch.whole[i])
                 {
                     forceWhole(block);
@@ -227,6 +252,7 @@ public final class BlockFlusher
     public static final class Batch
     {
         long seq;
+        long epoch;
         boolean syncDirectory;
         int count;
         int forced;
@@ -242,6 +268,14 @@ public final class BlockFlusher
         public long seq()
         {
             return seq;
+        }
+
+        /**
+         * @return the truncation epoch at capture.
+         */
+        public long epoch()
+        {
+            return epoch;
         }
 
         /**

@@ -49,6 +49,8 @@ final class Replay implements RecordScanner.Visitor
     private final LossLedger lost = new LossLedger();
     private final List<MessageBlock> opened = new ArrayList<>();
     private final RemovalReplay removals = new RemovalReplay(index);
+    /** The losses as reported, fixed when the replay finishes. */
+    private List<LostRange> reported;
     private BlockSubjects summary;
     /** Sizes block files had before an abandoned replay extended them: the truncation must still be reported. */
     private final Map<Path, Long> truncatedBefore;
@@ -408,6 +410,10 @@ final class Replay implements RecordScanner.Visitor
      */
     List<LostRange> lost()
     {
+        if (null != reported)
+        {
+            return reported;
+        }
         final List<LostRange> real = new ArrayList<>();
         for (final LostRange range : lost.list())
         {
@@ -447,6 +453,9 @@ final class Replay implements RecordScanner.Visitor
      */
     StreamIndex finish()
     {
+        // Taken before the losses are marked removed: afterwards every lost record would look erased.
+        reported = lost();
+        markLossesRemoved();
         if (null != tornTail)
         {
             tornTail.truncateTo(tornFrom, tornTo);
@@ -466,6 +475,38 @@ final class Replay implements RecordScanner.Visitor
         }
         index.publish();
         return index;
+    }
+
+    /**
+     * Sequences reported lost (up to the stream's last) are removed from now on: the report said so once, and a later
+     * open must not find them again as damage that fails reads, purges and compactions.
+     */
+    private void markLossesRemoved()
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (final LostRange range : lost())
+        {
+            final long first = range.firstSeq();
+            final long last = Math.min(range.lastSeq(), index.lastSeq());
+            if (first <= 0 || range.lastSeq() == StoreException.UNKNOWN || first > last)
+            {
+                continue;
+            }
+            for (int p = Math.max(0, StreamIndex.positionFor(blocks, first)); p < blocks.length; p++)
+            {
+                final MessageBlock target = blocks[p];
+                if (target.baseSeq() > last)
+                {
+                    break;
+                }
+                final long to = p + 1 < blocks.length ? Math.min(last, blocks[p + 1].baseSeq() - 1) : last;
+                final long from = Math.max(first, target.baseSeq());
+                if (from <= to)
+                {
+                    target.contents().markDeletedRange(from, to);
+                }
+            }
+        }
     }
 
     BlockIndex blockIndex()

@@ -80,12 +80,17 @@ final class BlockRewriter
     {
         final MessageBlock block = index.blocks()[position];
         final SequenceTable table = block.table();
-        final int live = index.blockIndex().msgs(position);
-        final long[] seqs = new long[live];
-        final int[] offsets = new int[live];
+        // Every message the table lists, whatever the counts say: a rewrite must never drop one.
+        long[] seqs = new long[Math.max(16, index.blockIndex().msgs(position))];
+        int[] offsets = new int[seqs.length];
         int count = 0;
-        for (long seq = table.nextListed(block.baseSeq()); seq > 0 && count < live; seq = table.nextListed(seq + 1))
+        for (long seq = table.nextListed(block.baseSeq()); seq > 0; seq = table.nextListed(seq + 1))
         {
+            if (count == seqs.length)
+            {
+                seqs = java.util.Arrays.copyOf(seqs, count * 2);
+                offsets = java.util.Arrays.copyOf(offsets, count * 2);
+            }
             seqs[count] = seq;
             offsets[count++] = table.get(seq);
         }

@@ -71,7 +71,9 @@ public final class FileStreamStore implements StreamStore
         this.stateWriter = new FullStateWriter(
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
         this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
-        this.stateWriter.durableBarrier(durability::awaitDurable);
+        // Everything written before the state, not only up to its last sequence: tombstones take no sequence, and a
+        // state must never describe a block (even one holding only tombstones) the disk does not hold yet.
+        this.stateWriter.durableBarrier((seq) -> durability.flush().join());
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
             metrics, crypto);

@@ -248,7 +248,8 @@ final class Reclaimer implements AutoCloseable
             final MessageBlock[] blocks = index.blocks();
             for (int p = 0; p < blocks.length - 1; p++)
             {
-                if (index.blockIndex().msgs(p) == 0)
+                // Counted empty and listing nothing: a block file goes only when no message of it can be read.
+                if (index.blockIndex().msgs(p) == 0 && blocks[p].table().nextListed(blocks[p].baseSeq()) < 0)
                 {
                     if (blocks[p].durability().isDirty() || blocks[p].durability().hasChannel())
                     {

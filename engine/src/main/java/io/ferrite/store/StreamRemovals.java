@@ -182,6 +182,7 @@ final class StreamRemovals implements AutoCloseable
                 try
                 {
                     truncation.truncate(seq);
+                    durability.onTruncated(seq);
                 }
                 finally
                 {

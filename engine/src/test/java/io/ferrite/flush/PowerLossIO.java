@@ -92,7 +92,17 @@ public final class PowerLossIO implements StorageIO
     {
         synchronized (lock)
         {
-            final Object key = key(file);
+            final Object key;
+            try
+            {
+                key = key(file);
+            }
+            catch (final NoSuchFileException ex)
+            {
+                // Deleted since the flusher captured it (a reclaimed block): nothing to force; a cut brings it back, if
+                // at all, from its directory's synced entry.
+                return;
+            }
             observe(key, file.getFileName().toString());
             final byte[] old = images.getOrDefault(key, new byte[0]);
             final long size = Files.size(file);
@@ -127,6 +137,11 @@ public final class PowerLossIO implements StorageIO
         synchronized (lock)
         {
             snapshotDirectory(dir, list(dir));
+            // A file in neither directory is gone (a synced entry keeps its own image): forget its image, or a new
+            // file that reuses its inode would inherit that content as if forced.
+            final java.util.Set<Object> present = new java.util.HashSet<>(list(root).values());
+            present.addAll(list(blocks).values());
+            images.keySet().retainAll(present);
         }
     }
 
@@ -301,7 +316,7 @@ public final class PowerLossIO implements StorageIO
     private void observe(final Object key, final String name)
     {
         final int dot = name.indexOf('.');
-        final String kind = name.endsWith(".blk") || name.endsWith(".creating") ? "block" :
+        final String kind = name.contains(".blk") || name.endsWith(".creating") ? "block" :
             dot < 0 ? name : name.substring(0, dot); // state.db.tmp becomes state.db, stream.json.tmp stream.json
         final String previous = kinds.put(key, kind);
         if (null != previous && !previous.equals(kind))
