@@ -96,23 +96,6 @@ public final class DeletedSequences
     }
 
     /**
-     * Forget every sequence above {@code seq} (a truncate).
-     */
-    public void clearAbove(final long seq)
-    {
-        for (long s = Math.max(seq + 1, baseSeq), end = baseSeq + ((long)words.length << 6); s < end; s++)
-        {
-            final long bit = s - baseSeq;
-            final int word = (int)(bit >>> 6);
-            if ((words[word] & (1L << bit)) != 0)
-            {
-                words[word] &= ~(1L << bit);
-                count--;
-            }
-        }
-    }
-
-    /**
      * A run of consecutive removed sequences.
      */
     @FunctionalInterface

@@ -263,18 +263,6 @@ public final class SubjectIndex
         }
 
         /**
-         * Lower the upper bound of the last sequence to {@code seq} (a truncate below it).
-         */
-        public void lastAtMost(final long seq)
-        {
-            if (lastSeq > seq)
-            {
-                LAST_SEQ.setRelease(this, seq);
-                lastExact = false;
-            }
-        }
-
-        /**
          * @return whether the subject emptied and was dropped from the index since this entry was looked up.
          */
         public boolean isRemoved()

@@ -7,6 +7,7 @@ import io.ferrite.index.StreamIndex;
 import io.ferrite.index.SubjectIndex;
 import io.ferrite.store.RecoveryReport.Kind;
 import io.ferrite.store.RecoveryReport.LostRange;
+import io.ferrite.store.StoreException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -100,5 +101,37 @@ final class RemovalReplay
         }
         final MessageBlock holder = index.blockFor(range.firstSeq());
         return null != holder && holder.contents().deleted().contains(range.firstSeq());
+    }
+
+    /**
+     * Sequences reported lost (up to the stream's last) are removed from now on: the report said so once, and a later
+     * open must not find them again as damage that fails reads, purges and compactions.
+     */
+    void markRemoved(final List<LostRange> losses)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (final LostRange range : losses)
+        {
+            final long first = range.firstSeq();
+            final long last = Math.min(range.lastSeq(), index.lastSeq());
+            if (first <= 0 || range.lastSeq() == StoreException.UNKNOWN || first > last)
+            {
+                continue;
+            }
+            for (int p = Math.max(0, StreamIndex.positionFor(blocks, first)); p < blocks.length; p++)
+            {
+                final MessageBlock target = blocks[p];
+                if (target.baseSeq() > last)
+                {
+                    break;
+                }
+                final long to = p + 1 < blocks.length ? Math.min(last, blocks[p + 1].baseSeq() - 1) : last;
+                final long from = Math.max(first, target.baseSeq());
+                if (from <= to)
+                {
+                    target.contents().markDeletedRange(from, to);
+                }
+            }
+        }
     }
 }

@@ -455,7 +455,7 @@ final class Replay implements RecordScanner.Visitor
     {
         // Taken before the losses are marked removed: afterwards every lost record would look erased.
         reported = lost();
-        markLossesRemoved();
+        removals.markRemoved(reported);
         if (null != tornTail)
         {
             tornTail.truncateTo(tornFrom, tornTo);
@@ -475,38 +475,6 @@ final class Replay implements RecordScanner.Visitor
         }
         index.publish();
         return index;
-    }
-
-    /**
-     * Sequences reported lost (up to the stream's last) are removed from now on: the report said so once, and a later
-     * open must not find them again as damage that fails reads, purges and compactions.
-     */
-    private void markLossesRemoved()
-    {
-        final MessageBlock[] blocks = index.blocks();
-        for (final LostRange range : lost())
-        {
-            final long first = range.firstSeq();
-            final long last = Math.min(range.lastSeq(), index.lastSeq());
-            if (first <= 0 || range.lastSeq() == StoreException.UNKNOWN || first > last)
-            {
-                continue;
-            }
-            for (int p = Math.max(0, StreamIndex.positionFor(blocks, first)); p < blocks.length; p++)
-            {
-                final MessageBlock target = blocks[p];
-                if (target.baseSeq() > last)
-                {
-                    break;
-                }
-                final long to = p + 1 < blocks.length ? Math.min(last, blocks[p + 1].baseSeq() - 1) : last;
-                final long from = Math.max(first, target.baseSeq());
-                if (from <= to)
-                {
-                    target.contents().markDeletedRange(from, to);
-                }
-            }
-        }
     }
 
     BlockIndex blockIndex()

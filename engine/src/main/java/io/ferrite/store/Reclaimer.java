@@ -68,7 +68,6 @@ final class Reclaimer implements AutoCloseable
     private java.util.function.Consumer<String> steps = (step) -> {};
     private volatile boolean signalled;
     private volatile boolean running = true;
-    private volatile Throwable failure;
 
     Reclaimer(
         final String name, final StreamIndex index, final StreamWriter writer, final StreamDirectory directory,
@@ -194,9 +193,8 @@ final class Reclaimer implements AutoCloseable
             }
             catch (final RuntimeException | Error ex)
             {
-                failure = ex;
-                LOG.error("stream {}: reclaiming space failed; removed messages stay removed, their space is kept " +
-                    "until the next open", name, ex);
+                LOG.error("stream {}: background reclaiming stopped; removed messages stay removed, their space is " +
+                    "given back by the next purge or compact, or after the next open", name, ex);
                 break;
             }
         }
@@ -402,14 +400,6 @@ final class Reclaimer implements AutoCloseable
         {
             throw new StoreIOException("delete reclaimed block file", file, ex);
         }
-    }
-
-    /**
-     * @return the failure that stopped reclaiming, or null.
-     */
-    Throwable failure()
-    {
-        return failure;
     }
 
     /**
