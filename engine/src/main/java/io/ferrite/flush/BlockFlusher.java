@@ -186,7 +186,18 @@ public final class BlockFlusher
                 }
                 if (batch.upTo[i] >= 0)
                 {
-                    block.durability().force(batch.upTo[i], batch.footer[i], io);
+                    try
+                    {
+                        block.durability().force(batch.upTo[i], batch.footer[i], io);
+                    }
+                    catch (final StoreIOException ex)
+                    {
+                        if (!block.isRetired())
+                        {
+                            throw ex;
+                        }
+                        // Reclaimed between the check above and the force: its file is gone, nothing to make durable.
+                    }
                 }
                 if (batch.release[i])
                 {
