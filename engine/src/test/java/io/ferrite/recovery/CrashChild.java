@@ -6,7 +6,6 @@ import io.ferrite.store.StreamStore;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ public final class CrashChild
         final int stateEvery = Integer.parseInt(args[4]);
         final long maxAppends = Long.parseLong(args[5]);
         final byte[] key = args.length > 6 && !"-".equals(args[6]) ? HexFormat.of().parseHex(args[6]) : null;
-        haltWhenParentGoes();
+        ChildProcess.haltWhenParentGoes();
 
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.US_ASCII);
         final TestMessages messages = new TestMessages(maxPayload);
@@ -80,26 +79,5 @@ public final class CrashChild
         out.println("DONE");
         out.flush();
         Runtime.getRuntime().halt(0);
-    }
-
-    private static void haltWhenParentGoes()
-    {
-        final Thread watchdog = new Thread(() ->
-        {
-            try
-            {
-                while (System.in.read() >= 0)
-                {
-                    // the parent never writes; end of file means it is gone
-                }
-            }
-            catch (final IOException ignored)
-            {
-                // same as end of file
-            }
-            Runtime.getRuntime().halt(2);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
     }
 }

@@ -9,10 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,7 +50,6 @@ class CrashRecoveryTest
     private static final int MAX_PAYLOAD = 700;
     private static final long CHILD_MAX_APPENDS = 5_000_000;
     private static final long CHILD_TIMEOUT_SECONDS = 60;
-    private static final String EOF = "\u0000EOF";
 
     @TempDir
     Path tmp;
@@ -156,20 +152,20 @@ class CrashRecoveryTest
             .redirectError(errors.toFile())
             .start();
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final Thread pump = new Thread(() -> pumpLines(child, lines), "crash-child-stdout");
+        final Thread pump = new Thread(() -> ChildProcess.pumpLines(child, lines), "crash-child-stdout");
         pump.setDaemon(true);
         pump.start();
         try
         {
-            final String opened = next(lines, child, errors, plan);
+            final String opened = ChildProcess.next(lines, child, errors, plan);
             if (!opened.startsWith("OPEN "))
             {
-                fail(plan + ": child did not report its open: " + opened + childErrors(errors));
+                fail(plan + ": child did not report its open: " + opened + ChildProcess.errors(errors));
             }
             long flushed = 0;
             for (int i = 0; i < linesBeforeKill; i++)
             {
-                flushed = Math.max(flushed, parseFlushed(next(lines, child, errors, plan), plan, errors));
+                flushed = Math.max(flushed, parseFlushed(ChildProcess.next(lines, child, errors, plan), plan, errors));
             }
             child.destroyForcibly();
             if (!child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS))
@@ -177,11 +173,11 @@ class CrashRecoveryTest
                 fail(plan + ": child did not die after SIGKILL");
             }
             assertThat(child.exitValue()).as("%s: the child died of SIGKILL, not by itself%s", plan,
-                childErrors(errors)).isEqualTo(128 + 9);
+                ChildProcess.errors(errors)).isEqualTo(128 + 9);
             pump.join(TimeUnit.SECONDS.toMillis(CHILD_TIMEOUT_SECONDS));
             // Lines printed before the kill landed are flushed too. A line cut short by the kill is a prefix of a
             // flushed number, hence itself no larger than a flushed sequence.
-            for (String line = lines.poll(); null != line && !EOF.equals(line); line = lines.poll())
+            for (String line = lines.poll(); null != line && !ChildProcess.EOF.equals(line); line = lines.poll())
             {
                 flushed = Math.max(flushed, parseFlushed(line, plan, errors));
             }
@@ -202,41 +198,6 @@ class CrashRecoveryTest
         }
     }
 
-    private static void pumpLines(final Process child, final BlockingQueue<String> lines)
-    {
-        try (BufferedReader reader = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII)))
-        {
-            for (String line = reader.readLine(); null != line; line = reader.readLine())
-            {
-                lines.add(line);
-            }
-        }
-        catch (final IOException ignored)
-        {
-            // the child is gone; EOF below says so
-        }
-        lines.add(EOF);
-    }
-
-    private static String next(
-        final BlockingQueue<String> lines, final Process child, final Path errors, final String plan)
-        throws InterruptedException
-    {
-        final String line = lines.poll(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (null == line)
-        {
-            fail(plan + ": child printed nothing for " + CHILD_TIMEOUT_SECONDS + " s" + childErrors(errors));
-        }
-        if (EOF.equals(line))
-        {
-            child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            fail(plan + ": child ended before it was killed (exit " +
-                (child.isAlive() ? "?" : Integer.toString(child.exitValue())) + ")" + childErrors(errors));
-        }
-        return line;
-    }
-
     private static long parseFlushed(final String line, final String plan, final Path errors)
     {
         if (line.isEmpty())
@@ -249,19 +210,7 @@ class CrashRecoveryTest
         }
         catch (final NumberFormatException ex)
         {
-            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + childErrors(errors), ex);
-        }
-    }
-
-    private static String childErrors(final Path errors)
-    {
-        try
-        {
-            return Files.exists(errors) ? "\nchild stderr:\n" + Files.readString(errors) : "";
-        }
-        catch (final IOException ex)
-        {
-            return "\n(child stderr unreadable: " + ex + ")";
+            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors), ex);
         }
     }
 

@@ -65,7 +65,7 @@ public final class CrashRemovalChild
         final long maxOps = Long.parseLong(args[6]);
         final SplittableRandom random = new SplittableRandom(Long.parseLong(args[7]));
         final byte[] key = args.length > 8 && !"-".equals(args[8]) ? HexFormat.of().parseHex(args[8]) : null;
-        haltWhenParentGoes();
+        ChildProcess.haltWhenParentGoes();
 
         try (Output out = new Output(log))
         {
@@ -167,26 +167,5 @@ public final class CrashRemovalChild
                 throw new UncheckedIOException(ex);
             }
         }
-    }
-
-    private static void haltWhenParentGoes()
-    {
-        final Thread watchdog = new Thread(() ->
-        {
-            try
-            {
-                while (System.in.read() >= 0)
-                {
-                    // the parent never writes; end of file means it is gone
-                }
-            }
-            catch (final IOException ignored)
-            {
-                // same as end of file
-            }
-            Runtime.getRuntime().halt(2);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
     }
 }

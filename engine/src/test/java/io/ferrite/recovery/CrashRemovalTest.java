@@ -10,9 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,7 +59,6 @@ class CrashRemovalTest
     private static final long CHILD_TIMEOUT_SECONDS = 60;
     /** An erased payload shorter than this could turn up in other bytes by chance: not searched for. */
     private static final int MIN_SEARCHED_PAYLOAD = 24;
-    private static final String EOF = "\u0000EOF";
 
     @TempDir
     Path tmp;
@@ -167,21 +164,21 @@ class CrashRemovalTest
             .redirectError(errors.toFile())
             .start();
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final Thread pump = new Thread(() -> pumpLines(child, lines), "crash-child-stdout");
+        final Thread pump = new Thread(() -> ChildProcess.pumpLines(child, lines), "crash-child-stdout");
         pump.setDaemon(true);
         pump.start();
         try
         {
             // Standard output only times the kill: the JDK may drop what a killed child wrote last to its pipe.
-            final String opened = next(lines, child, errors, plan);
+            final String opened = ChildProcess.next(lines, child, errors, plan);
             if (!opened.startsWith("OPEN "))
             {
-                fail(plan + ": child did not report its open: " + opened + childErrors(errors));
+                fail(plan + ": child did not report its open: " + opened + ChildProcess.errors(errors));
             }
             int acknowledged = 0;
             while (acknowledged < linesBeforeKill)
             {
-                acknowledged += next(lines, child, errors, plan).startsWith("D ") ? 1 : 0;
+                acknowledged += ChildProcess.next(lines, child, errors, plan).startsWith("D ") ? 1 : 0;
             }
             child.destroyForcibly();
             if (!child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS))
@@ -189,7 +186,7 @@ class CrashRemovalTest
                 fail(plan + ": child did not die after SIGKILL");
             }
             assertThat(child.exitValue()).as("%s: the child died of SIGKILL, not by itself%s", plan,
-                childErrors(errors)).isEqualTo(128 + 9);
+                ChildProcess.errors(errors)).isEqualTo(128 + 9);
             pump.join(TimeUnit.SECONDS.toMillis(CHILD_TIMEOUT_SECONDS));
         }
         finally
@@ -200,7 +197,7 @@ class CrashRemovalTest
 
         // The log file is the record: every line in it was written before the child went on.
         final List<String> said = Files.readAllLines(log, StandardCharsets.US_ASCII);
-        assertThat(said).as("%s: the child's log%s", plan, childErrors(errors)).isNotEmpty();
+        assertThat(said).as("%s: the child's log%s", plan, ChildProcess.errors(errors)).isNotEmpty();
         assertThat(said.get(0)).as(plan).startsWith("OPEN ").endsWith(";");
         assertThat(Long.parseLong(said.get(0).substring("OPEN ".length(), said.get(0).length() - 1)))
             .as("%s: the child recovered fewer sequences than were acknowledged durable", plan)
@@ -235,7 +232,7 @@ class CrashRemovalTest
         }
         catch (final RuntimeException ex)
         {
-            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + childErrors(errors), ex);
+            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors), ex);
         }
         switch (line.charAt(0))
         {
@@ -265,7 +262,7 @@ class CrashRemovalTest
                 return true;
             }
             default ->
-                throw new AssertionError(plan + ": unexpected child output '" + line + "'" + childErrors(errors));
+                throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors));
         }
     }
 
@@ -288,53 +285,6 @@ class CrashRemovalTest
             {
                 rewritten.add(name);
             }
-        }
-    }
-
-    private static void pumpLines(final Process child, final BlockingQueue<String> lines)
-    {
-        try (BufferedReader reader = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII)))
-        {
-            for (String line = reader.readLine(); null != line; line = reader.readLine())
-            {
-                lines.add(line);
-            }
-        }
-        catch (final IOException ignored)
-        {
-            // the child is gone; EOF below says so
-        }
-        lines.add(EOF);
-    }
-
-    private static String next(
-        final BlockingQueue<String> lines, final Process child, final Path errors, final String plan)
-        throws InterruptedException
-    {
-        final String line = lines.poll(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (null == line)
-        {
-            fail(plan + ": child printed nothing for " + CHILD_TIMEOUT_SECONDS + " s" + childErrors(errors));
-        }
-        if (EOF.equals(line))
-        {
-            child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            fail(plan + ": child ended before it was killed (exit " +
-                (child.isAlive() ? "?" : Integer.toString(child.exitValue())) + ")" + childErrors(errors));
-        }
-        return line;
-    }
-
-    private static String childErrors(final Path errors)
-    {
-        try
-        {
-            return Files.exists(errors) ? "\nchild stderr:\n" + Files.readString(errors) : "";
-        }
-        catch (final IOException ex)
-        {
-            return "\n(child stderr unreadable: " + ex + ")";
         }
     }
 
