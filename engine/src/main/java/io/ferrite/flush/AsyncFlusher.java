@@ -98,9 +98,6 @@ public final class AsyncFlusher implements AutoCloseable
     }
 
     /**
-     * @return the highest sequence whose record, and everything before it, a completed force made durable.
-     */
-    /**
      * Called under the append lock once the stream was truncated to {@code seq}: sequences above it will be assigned
      * again, and nothing about them is durable.
      */
@@ -113,9 +110,21 @@ public final class AsyncFlusher implements AutoCloseable
         }
     }
 
+    /**
+     * @return the highest sequence whose record, and everything before it, a completed force made durable.
+     */
     public long durableSeq()
     {
         return durableSeq;
+    }
+
+    /**
+     * Called under the append lock: is everything written so far already durable, with no force failed? Then a
+     * state captured now describes only what the disk holds, without waiting for anything.
+     */
+    public boolean isSettled()
+    {
+        return null == failure && blocks.isSettled();
     }
 
     /**
@@ -343,7 +352,7 @@ public final class AsyncFlusher implements AutoCloseable
         final OperationTimer.Run run = timer.start();
         try
         {
-            blocks.capture(batch, sealedOnly);
+            blocks.capture(batch, sealedOnly, !drainedFlushes.isEmpty());
             run.endPhase(StoreMetrics.FLUSH_CAPTURE);
             if (!batch.isEmpty())
             {
@@ -352,21 +361,31 @@ public final class AsyncFlusher implements AutoCloseable
         }
         catch (final StoreException ex)
         {
+            blocks.cycleDone();
             fail(ex, run);
             return;
         }
         catch (final RuntimeException | Error ex)
         {
+            blocks.cycleDone();
             fail(new StoreException("flusher failed: " + ex, null, ex), run);
             return;
         }
         final long durable;
+        final boolean sameTimeline;
         synchronized (truncation)
         {
             // A truncation since the capture lowered the durable sequence: this force proves nothing after it.
-            durable = batch.epoch() == blocks.epoch() ? Math.max(durableSeq, batch.seq()) : durableSeq;
+            sameTimeline = batch.epoch() == blocks.epoch();
+            durable = sameTimeline ? Math.max(durableSeq, batch.seq()) : durableSeq;
             durableSeq = durable;
         }
+        if (!sealedOnly && sameTimeline)
+        {
+            // Before any flush() caller is released: one that waited for this cycle finds its state image published.
+            blocks.captureListener().onDurable();
+        }
+        blocks.cycleDone();
         final int commits = drainedWaiters.size() + drainedFlushes.size();
         final long now = System.nanoTime();
         // Before any waiter is released, so a caller that saw its commit complete also sees it in stats().

@@ -29,6 +29,12 @@ public final class BlockFlusher
     private final Path blocksDir;
     private final StorageIO io;
     private volatile Runnable onDirectoryChange = () -> {};
+    private CaptureListener captureListener = CaptureListener.NONE;
+    /**
+     * Set by every capture under the append lock, cleared once that cycle's forces and directory sync returned (or
+     * failed): while it is set, a block that reads as forced may still wait for its directory entry.
+     */
+    private volatile boolean inFlight;
 
     /** Guarded by the append lock: position of the oldest block that may hold unforced bytes or an open channel. */
     private int oldestUnsettledPosition;
@@ -52,6 +58,53 @@ public final class BlockFlusher
     public void onDirectoryChange(final Runnable hook)
     {
         this.onDirectoryChange = hook;
+    }
+
+    /**
+     * @param listener told, under the append lock, of every capture of the whole stream (see {@link CaptureListener});
+     *                 set before the flusher starts.
+     */
+    public void captureListener(final CaptureListener listener)
+    {
+        this.captureListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * @return the listener told of whole-stream captures.
+     */
+    public CaptureListener captureListener()
+    {
+        return captureListener;
+    }
+
+    /**
+     * Called under the append lock: is everything written so far already durable? True when no cycle is in flight,
+     * no block file was created or deleted since the last directory sync, no block waits for its recovery force, and
+     * no block holds bytes, a footer or a new file not yet forced. A state captured now describes only durable data.
+     */
+    public boolean isSettled()
+    {
+        if (inFlight || directoryDirty || recoveredFrom != Integer.MAX_VALUE)
+        {
+            return false;
+        }
+        final MessageBlock[] blocks = index.blocks();
+        for (int i = Math.min(oldestUnsettledPosition, blocks.length); i < blocks.length; i++)
+        {
+            if (blocks[i].durability().isDirty())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Called by the cycle's thread once the cycle captured last ended, forced or failed.
+     */
+    public void cycleDone()
+    {
+        inFlight = false;
     }
 
     /**
@@ -94,9 +147,10 @@ public final class BlockFlusher
      *
      * @param sealedOnly leave the tail block alone: force and release only sealed blocks and sync the directory (a
      *                   roll woke the flusher; nobody asked for durability). The batch then makes no sequence durable.
+     * @param flushAsked the cycle serves an explicit {@code flush()}, passed on to the {@link CaptureListener}.
      * @return {@code batch}, filled.
      */
-    public Batch capture(final Batch batch, final boolean sealedOnly)
+    public Batch capture(final Batch batch, final boolean sealedOnly, final boolean flushAsked)
     {
         batch.clear();
         appendLock.lock();
@@ -128,6 +182,11 @@ public final class BlockFlusher
             }
             batch.syncDirectory = directoryDirty;
             directoryDirty = false;
+            inFlight = true;
+            if (!sealedOnly)
+            {
+                captureListener.onCapture(flushAsked);
+            }
         }
         finally
         {

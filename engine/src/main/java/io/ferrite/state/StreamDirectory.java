@@ -211,6 +211,24 @@ public final class StreamDirectory implements AutoCloseable
     /**
      * fsync a directory of this stream through its {@link StorageIO}.
      */
+    /**
+     * Make a file that something outside the store wrote and synced (the key file, written by the crypto module)
+     * durable through this directory's {@link StorageIO} as well, with its directory entry: every force of the store
+     * goes through it, so an injected implementation (a power-loss model, an embedder's replication) sees them all.
+     */
+    public void forceWrittenFile(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            storageIO.forceFile(file, channel);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("fsync", file, ex);
+        }
+        sync(file.getParent());
+    }
+
     public void sync(final Path dir)
     {
         try

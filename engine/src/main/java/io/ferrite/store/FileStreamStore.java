@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * A {@link StreamStore} kept in memory-mapped block files under one directory. It wires the pieces together and owns
@@ -70,10 +69,10 @@ public final class FileStreamStore implements StreamStore
         this.writer.prepareNextBlock();
         this.stateWriter = new FullStateWriter(
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
+        // The flusher takes the state images that state writes use, at the moments its forces describe.
+        this.flusher.captureListener(stateWriter);
         this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
-        // Everything written before the state, not only up to its last sequence: tombstones take no sequence, and a
-        // state must never describe a block (even one holding only tombstones) the disk does not hold yet.
-        this.stateWriter.durableBarrier((seq) -> durability.flush().join());
+        this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
             metrics, crypto);
@@ -344,12 +343,8 @@ public final class FileStreamStore implements StreamStore
         RuntimeException failure = null;
         try
         {
-            durability.flush().join();
-            stateWriter.write();
-        }
-        catch (final CompletionException ex)
-        {
-            failure = ex.getCause() instanceof RuntimeException cause ? cause : ex;
+            // Forces everything appended, then writes the state as of then: the next open reads only the tail.
+            stateWriter.writeDurable();
         }
         catch (final RuntimeException ex)
         {

@@ -29,8 +29,15 @@ final class StreamKeys
         byte[] streamKey = null;
         try
         {
-            streamKey = newStream && !Files.exists(file) ?
-                StreamKeyFile.create(file, callerKey, config.name()) : StreamKeyFile.open(file, callerKey, config.name());
+            if (newStream && !Files.exists(file))
+            {
+                streamKey = StreamKeyFile.create(file, callerKey, config.name());
+                directory.forceWrittenFile(file);
+            }
+            else
+            {
+                streamKey = StreamKeyFile.open(file, callerKey, config.name());
+            }
             return new BlockCrypto(streamKey);
         }
         catch (final KeyMismatchException ex)

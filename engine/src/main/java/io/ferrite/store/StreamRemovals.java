@@ -117,12 +117,11 @@ final class StreamRemovals implements AutoCloseable
             {
                 return false;
             }
-            // The tombstone reaches the disk before the bytes go: a crash in between must find the message removed,
-            // never a damaged record it cannot explain.
-            durability.flush().join();
-            // And a state that counts the message removed: once its bytes are gone, a replay of the tombstone could
-            // no longer read which subject to uncount.
-            stateWriter.write();
+            // The tombstone reaches the disk before the bytes go — a crash in between must find the message removed,
+            // never a damaged record it cannot explain — and so does a state that counts the message removed: once
+            // its bytes are gone, a replay of the tombstone could no longer read which subject to uncount. One force
+            // covers both: the state is captured with the tombstone and written once that force returned.
+            stateWriter.writeDurable();
             MessageEraser.overwrite(block, offset, frameLength, io);
             return true;
         }

@@ -142,8 +142,21 @@ public interface StreamStore extends AutoCloseable
 
     /**
      * Write {@code state.db} from memory: a copy of the off-heap block index and per-subject state into one small file
-     * (temp, fsync, rename, directory fsync). Never opens or reads a block file, and holds the append lock only while
-     * copying memory.
+     * (temp, fsync, rename, directory fsync). Never opens, reads or forces a block file, never waits for a block force,
+     * and holds the append lock only while copying memory, so it costs about one small-file write at any load.
+     * <p>
+     * The state written is a recovery point: it describes only data the disk already holds. When everything appended
+     * is already durable (an idle store, or after {@link #flush()} with no append since) that is the stream as it is
+     * now. Otherwise it is the state as of the newest completed force — in {@link SyncMode#INTERVAL} at most about one
+     * interval plus one force behind, in {@link SyncMode#ALWAYS} the last group commit — or, when no force completed
+     * since the last state write, nothing is written and the call asks for a state at the next force. In
+     * {@link SyncMode#NONE} nothing is forced unless asked: the call asks the flusher thread to force in the background
+     * (never on the caller's thread) and writes the newest state that was made durable, so a power cut costs whatever
+     * was never forced, exactly as without a state write. Recovery replays what came after the state.
+     * <p>
+     * Blocks neither appends (beyond the memory copy), readers, {@link #flush()} nor {@link #close()}; concurrent state
+     * writes are serialized by the file write. While space reclaim or {@link #truncate} replaces block files there is
+     * deliberately no {@code state.db} and the call writes nothing; the replacement writes one when it ends.
      */
     void writeFullState();
 

@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link StorageIO} over another that tests can stall and fail: {@link #stallBlockForces()} makes the next block
- * force wait on a latch (and says when it does), {@link #failBlockForces(String)} makes every block force throw.
- * Counts the calls that reach the disk.
+ * force wait on a latch (and says when it does), {@link #stallFileForces()} does the same for small files
+ * ({@code state.db}), {@link #failBlockForces(String)} makes every block force throw. Counts the calls that reach the
+ * disk.
  */
 public final class ControllableStorageIO implements StorageIO
 {
@@ -21,6 +22,8 @@ public final class ControllableStorageIO implements StorageIO
     private volatile CountDownLatch release;
     private volatile CountDownLatch stalled;
     private volatile String failure;
+    private volatile CountDownLatch fileRelease;
+    private volatile CountDownLatch fileStalled;
 
     public ControllableStorageIO(final StorageIO delegate)
     {
@@ -63,6 +66,36 @@ public final class ControllableStorageIO implements StorageIO
     }
 
     /**
+     * From now on, small-file forces ({@code state.db}, {@code stream.json}) wait until {@link #releaseFileStall()}.
+     */
+    public void stallFileForces()
+    {
+        fileStalled = new CountDownLatch(1);
+        fileRelease = new CountDownLatch(1);
+    }
+
+    /**
+     * @return once a small-file force is waiting on the stall.
+     */
+    public void awaitFileStalled() throws InterruptedException
+    {
+        if (!fileStalled.await(30, TimeUnit.SECONDS))
+        {
+            throw new AssertionError("no file force reached the stall within 30 s");
+        }
+    }
+
+    public void releaseFileStall()
+    {
+        final CountDownLatch latch = fileRelease;
+        fileRelease = null;
+        if (null != latch)
+        {
+            latch.countDown();
+        }
+    }
+
+    /**
      * @param message of the IOException every block force throws from now on; null to stop failing.
      */
     public void failBlockForces(final String message)
@@ -85,7 +118,32 @@ public final class ControllableStorageIO implements StorageIO
         final Path file, final FileChannel channel, final MappedByteBuffer mapped, final int from, final int to,
         final boolean metadata) throws IOException
     {
-        final CountDownLatch latch = release;
+        await(release, stalled);
+        final String message = failure;
+        if (null != message)
+        {
+            throw new IOException(message);
+        }
+        blockForces.incrementAndGet();
+        delegate.forceBlock(file, channel, mapped, from, to, metadata);
+    }
+
+    @Override
+    public void forceFile(final Path file, final FileChannel channel) throws IOException
+    {
+        await(fileRelease, fileStalled);
+        delegate.forceFile(file, channel);
+    }
+
+    @Override
+    public void syncDirectory(final Path dir) throws IOException
+    {
+        directorySyncs.incrementAndGet();
+        delegate.syncDirectory(dir);
+    }
+
+    private static void await(final CountDownLatch latch, final CountDownLatch stalled) throws IOException
+    {
         if (null != latch)
         {
             stalled.countDown();
@@ -99,25 +157,5 @@ public final class ControllableStorageIO implements StorageIO
                 throw new IOException("interrupted while stalled", ex);
             }
         }
-        final String message = failure;
-        if (null != message)
-        {
-            throw new IOException(message);
-        }
-        blockForces.incrementAndGet();
-        delegate.forceBlock(file, channel, mapped, from, to, metadata);
-    }
-
-    @Override
-    public void forceFile(final Path file, final FileChannel channel) throws IOException
-    {
-        delegate.forceFile(file, channel);
-    }
-
-    @Override
-    public void syncDirectory(final Path dir) throws IOException
-    {
-        directorySyncs.incrementAndGet();
-        delegate.syncDirectory(dir);
     }
 }

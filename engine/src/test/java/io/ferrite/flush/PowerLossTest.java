@@ -1,12 +1,14 @@
 package io.ferrite.flush;
 
+import io.ferrite.recovery.StreamMode;
 import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -29,9 +32,10 @@ import static org.assertj.core.api.Assertions.fail;
  * <p>
  * Each cycle opens the store on the previous cycle's power-cut image, with the model as its {@link StorageIO}; runs
  * {@code ALWAYS} appenders (several threads, so commits are grouped), or {@code INTERVAL} (1 ms to 200 ms) or
- * {@code NONE} appenders calling {@code flush()}, with {@code writeFullState()} interleaved — a state that describes
- * block data the disk does not hold yet must never survive a cut, or recovery would trust it; cuts the power once a seeded random number of appends
- * went through; and reopens the image. Every message whose durability was acknowledged before the cut must be present
+ * {@code NONE} appenders calling {@code flush()}, with {@code writeFullState()} interleaved by an appender and, in
+ * most cycles, called at random moments by a thread of its own — a state that describes block data the disk does not
+ * hold yet must never survive a cut, or recovery would trust it; cuts the power once a seeded random number of
+ * appends went through; and reopens the image. Plaintext and encrypted streams alike. Every message whose durability was acknowledged before the cut must be present
  * and byte-identical; any sequence up to the recovered last one that is missing must be listed in the recovery report;
  * nothing is ever returned corrupt. Sequences after the recovered last one were never acknowledged, so losing them is
  * allowed (a dropped tail page is indistinguishable from never-written data).
@@ -53,16 +57,23 @@ class PowerLossTest
     Path tmp;
 
 
+    /** Longest pause of the state-writer thread between two state writes: many writes per cycle, at random moments. */
+    private static final long STATE_PAUSE_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
+
+    private StreamMode streamMode;
+
     /** What each appended sequence holds: the subject and payload, recorded when its append returned. */
     private final Map<Long, byte[]> payloads = new ConcurrentHashMap<>();
     private final Map<Long, String> subjects = new ConcurrentHashMap<>();
 
-    @Test
-    void acknowledgedMessagesSurvivePowerCutsAtRandomMoments() throws Exception
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void acknowledgedMessagesSurvivePowerCutsAtRandomMoments(final StreamMode streamMode) throws Exception
     {
+        this.streamMode = streamMode;
         final boolean soak = Boolean.getBoolean("ferrite.soak");
         final int cycles = Integer.getInteger("ferrite.powerloss.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
-        final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED);
+        final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED + streamMode.ordinal());
         final Random random = new Random(seed);
         Path dir = tmp.resolve("cycle-0");
         long durableHigh = 0;
@@ -79,15 +90,19 @@ class PowerLossTest
             final Duration interval = Duration.ofMillis(1 + random.nextInt(random.nextBoolean() ? 2 : 200));
             final int appendsBeforeCut = 1 + random.nextInt(cycle % 10 == 0 ? 1500 : 150);
             final int stateEvery = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(40);
-            final String plan = "seed=" + seed + " (-Dferrite.powerloss.seed), cycle " + cycle + "/" + cycles + ": " +
-                mode + (mode == SyncMode.INTERVAL ? " every " + interval.toMillis() + " ms" : "") + ", cut after " + appendsBeforeCut + " appends, writeFullState every " + stateEvery;
+            final boolean stateThread = random.nextInt(3) != 0;
+            final String plan = streamMode + " seed=" + seed + " (-Dferrite.powerloss.seed), cycle " + cycle + "/" +
+                cycles + ": " + mode + (mode == SyncMode.INTERVAL ? " every " + interval.toMillis() + " ms" : "") +
+                ", cut after " + appendsBeforeCut + " appends, writeFullState every " + stateEvery +
+                (stateThread ? " and from a thread of its own" : "");
             final PowerLossIO io = new PowerLossIO(dir);
             final Path image = tmp.resolve("cycle-" + cycle);
             final AtomicLong acked = new AtomicLong(durableHigh);
             final long high;
             try (FileStreamStore store = FileStreamStore.open(dir, config(mode, interval), io))
             {
-                final Workload workload = new Workload(store, mode, random.nextLong(), cycle, stateEvery, acked);
+                final Workload workload =
+                    new Workload(store, mode, random.nextLong(), cycle, stateEvery, stateThread, acked);
                 workload.start();
                 workload.awaitAppends(appendsBeforeCut, plan);
                 high = acked.get();
@@ -117,7 +132,7 @@ class PowerLossTest
             org.agrona.IoUtil.delete(dir.toFile(), false);
             dir = image;
         }
-        System.out.println("PowerLossTest: seed=" + seed + ", " + cycles + " cycles in " +
+        System.out.println("PowerLossTest " + streamMode + ": seed=" + seed + ", " + cycles + " cycles in " +
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms, " + acknowledged +
             " acknowledgements, " + durableHigh + " messages at the end, " + tornPages + " torn pages, " +
             revertedEntries + " directory entries reverted, " + lostReported + " losses reported, " + rebuilt +
@@ -228,10 +243,10 @@ class PowerLossTest
         }
     }
 
-    private static StreamConfig config(final SyncMode mode, final Duration interval)
+    private StreamConfig config(final SyncMode mode, final Duration interval)
     {
-        return StreamConfig.builder("powerloss").blockSize(BLOCK_SIZE).maxMsgSize(MAX_PAYLOAD + 64)
-            .syncMode(mode).syncInterval(interval).build();
+        return streamMode.config(StreamConfig.builder("powerloss").blockSize(BLOCK_SIZE).maxMsgSize(MAX_PAYLOAD + 64)
+            .syncMode(mode).syncInterval(interval));
     }
 
     /**
@@ -245,6 +260,7 @@ class PowerLossTest
         private final long seed;
         private final int cycle;
         private final int stateEvery;
+        private final boolean stateThread;
         private final AtomicLong acked;
         private final AtomicLong appends = new AtomicLong();
         private final AtomicLong acknowledgements = new AtomicLong();
@@ -253,8 +269,9 @@ class PowerLossTest
         private final List<Throwable> failures = new ArrayList<>();
 
         Workload(final FileStreamStore store, final SyncMode mode, final long seed, final int cycle,
-            final int stateEvery, final AtomicLong acked)
+            final int stateEvery, final boolean stateThread, final AtomicLong acked)
         {
+            this.stateThread = stateThread;
             this.store = store;
             this.mode = mode;
             this.seed = seed;
@@ -272,6 +289,36 @@ class PowerLossTest
                 worker.setDaemon(true);
                 threads.add(worker);
                 worker.start();
+            }
+            if (stateThread)
+            {
+                final Thread writer = new Thread(this::writeStates, "powerloss-state-writer");
+                writer.setDaemon(true);
+                threads.add(writer);
+                writer.start();
+            }
+        }
+
+        /**
+         * State writes at random moments while the appenders run: each must describe only what the disk holds.
+         */
+        private void writeStates()
+        {
+            final Random random = new Random(seed - 1);
+            try
+            {
+                while (running.get())
+                {
+                    store.writeFullState();
+                    LockSupport.parkNanos(1 + (long)(random.nextDouble() * STATE_PAUSE_MAX_NANOS));
+                }
+            }
+            catch (final Throwable ex)
+            {
+                synchronized (failures)
+                {
+                    failures.add(ex);
+                }
             }
         }
 
