@@ -361,14 +361,14 @@ public final class AsyncFlusher implements AutoCloseable
         }
         catch (final StoreException ex)
         {
-            blocks.cycleDone();
             fail(ex, run);
+            blocks.cycleDone();
             return;
         }
         catch (final RuntimeException | Error ex)
         {
-            blocks.cycleDone();
             fail(new StoreException("flusher failed: " + ex, null, ex), run);
+            blocks.cycleDone();
             return;
         }
         final long durable;

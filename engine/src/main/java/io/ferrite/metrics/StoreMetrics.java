@@ -43,7 +43,10 @@ public final class StoreMetrics
     public static final int FLUSH_CAPTURE = 0;
     public static final int FLUSH_FORCE = 1;
     public static final int FLUSH_DIRECTORY = 2;
-    /** Phase of {@code writeFullState}: waiting for the block data the state describes to be durable. */
+    /**
+     * Phase of {@code writeFullState}: the store's own state writes (erase, close, reclaim) waiting for the force that
+     * makes their state image durable. A caller's {@code writeFullState()} never waits: it records 0 here.
+     */
     public static final int STATE_BLOCKS = 4;
 
     /** One append in this many is timed: cheap enough for the hot path, thousands of samples a second under load. */

@@ -39,7 +39,7 @@ final class StreamWriter
      */
     static final long MAX_SEQUENCE_SPAN_PER_BLOCK = 1 << 20;
 
-    private final ReentrantLock lock = new ReentrantLock();
+    private final AppendLock lock = new AppendLock();
     private final StreamDirectory directory;
     private final StreamIndex index;
     private final StreamConfig config;
@@ -120,7 +120,7 @@ final class StreamWriter
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = contentLength(safeHeaders, payload);
-        lock.lock();
+        lock.lockForAppend();
         try
         {
             ensureOpen();
@@ -144,7 +144,7 @@ final class StreamWriter
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = contentLength(safeHeaders, payload);
-        lock.lock();
+        lock.lockForAppend();
         try
         {
             ensureOpen();
@@ -176,7 +176,7 @@ final class StreamWriter
 
     long skip()
     {
-        lock.lock();
+        lock.lockForAppend();
         try
         {
             final long seq = index.lastSeq() + 1;
