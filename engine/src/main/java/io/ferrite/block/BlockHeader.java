@@ -75,6 +75,13 @@ final class BlockHeader
             throw new CorruptFileException("block header says id " + blockId + " but the file name says " +
                 expectedBlockId, file, BlockDescriptor.BLOCK_ID_OFFSET);
         }
+        final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+        if (baseSeq < 0 || baseSeq > RecordDescriptor.MAX_SEQUENCE + 1)
+        {
+            // The sequence before a block's base counts as assigned: a base past the ceiling was never written.
+            throw new CorruptFileException("block header base sequence " + baseSeq + " is above the highest a stream " +
+                "may assign, " + RecordDescriptor.MAX_SEQUENCE + ", plus one", file, BlockDescriptor.BASE_SEQ_OFFSET);
+        }
         final int length = header.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
         if (length < BlockDescriptor.HEADER_LENGTH)
         {

@@ -18,13 +18,15 @@ import static io.ferrite.block.RecordDescriptor.*;
  * Seals and opens the body of one record of an encrypted block. Each record is its own AES-GCM frame, so reading one
  * message authenticates and decrypts exactly that message (a frame is at most one record: maxMsgSize plus its subject).
  * <pre>
- *  sealed body = AES-256-GCM(block key, nonce = prefix | seq, AAD = key id | seq | record offset)
+ *  sealed body = AES-256-GCM(block key, nonce = prefix | frame counter, AAD = key id | frame counter | record offset)
  *                over  [timestamp copy (64)] [subject length copy (32)] [headers length copy (32)]
  *                      [subject] [headers] [payload]                       followed by a 16-byte tag
  * </pre>
- * The record header stays plaintext (recovery and tools need sequence, time and lengths without a key) and is bound to
- * the body: the sequence and offset through the nonce and associated data, the total length through the ciphertext
- * length, and the timestamp and where the subject, headers and payload split through their authenticated copies,
+ * The frame counter is the record's sequence, or for a tombstone its offset in a disjoint domain
+ * ({@link FrameCounters}). The record header stays plaintext (recovery and tools need sequence, time and lengths
+ * without a key) and is bound to the body: the sequence and offset through the nonce and associated data, the total
+ * length through the ciphertext length, and the timestamp and where the subject, headers and payload split through
+ * their authenticated copies,
  * compared after decryption (without the copies, a header whose lengths were shifted and whose checksums were
  * recomputed would hand out authenticated bytes as the wrong fields).
  * <p>
@@ -41,22 +43,6 @@ public final class RecordCipher
     private static final int PREFIX_SUBJECT_LENGTH = Long.BYTES;
     private static final int PREFIX_TYPE = Long.BYTES + Short.BYTES;
     private static final int PREFIX_HEADERS_LENGTH = Long.BYTES + Integer.BYTES;
-
-    /**
-     * Tombstones carry no sequence of their own (their header holds the stream's last sequence, which the record
-     * before them may hold too), so their frame counter is their offset in a domain no sequence reaches: sequences
-     * are below {@link RecordDescriptor#MAX_SEQUENCE} + 1 = 2^62, and an offset is unique within a block, whose key
-     * never seals two records at one offset.
-     */
-    private static final long TOMBSTONE_COUNTER_DOMAIN = RecordDescriptor.MAX_SEQUENCE + 1;
-
-    /**
-     * @return the GCM frame counter of a record: its sequence, or for a tombstone its offset in a disjoint domain.
-     */
-    static long frameCounter(final byte type, final long seq, final int recordOffset)
-    {
-        return type == TYPE_DELETE ? TOMBSTONE_COUNTER_DOMAIN | recordOffset : seq;
-    }
 
     /** Bytes an encrypted body adds to the plaintext one: the authenticated header copies and the tag. */
     public static final int OVERHEAD = PREFIX_LENGTH + FrameCipher.TAG_LENGTH;
@@ -86,7 +72,7 @@ public final class RecordCipher
         stagingView.putBytes(PREFIX_LENGTH, subject);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength, headers);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength + headers.length, payload);
-        cipher.seal(key, frameCounter(type, seq, recordOffset), recordOffset, staging, 0, plainLength, view(mapped),
+        cipher.seal(key, FrameCounters.of(type, seq, recordOffset), recordOffset, staging, 0, plainLength, view(mapped),
             recordOffset + HEADER_LENGTH);
     }
 
@@ -100,6 +86,12 @@ public final class RecordCipher
         final BlockKey key, final ByteBuffer mapped, final DirectBuffer block, final int recordOffset, final long seq,
         final Path file)
     {
+        final byte type = block.getByte(recordOffset + TYPE_OFFSET);
+        if (type != TYPE_DELETE && !isSequence(seq))
+        {
+            throw new CorruptRecordException("record sequence is above the highest a stream may assign, " +
+                MAX_SEQUENCE, file, recordOffset, seq);
+        }
         final int subjectLength = block.getShort(recordOffset + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
         final int headersLength = block.getInt(recordOffset + HEADERS_LENGTH_OFFSET);
         final int payloadLength = block.getInt(recordOffset + PAYLOAD_LENGTH_OFFSET);
@@ -116,7 +108,7 @@ public final class RecordCipher
         ensureStaging(HEADER_LENGTH + contentLength);
         try
         {
-            cipher.open(key, frameCounter(block.getByte(recordOffset + TYPE_OFFSET), seq, recordOffset), recordOffset,
+            cipher.open(key, FrameCounters.of(type, seq, recordOffset), recordOffset,
                 view(mapped), recordOffset + HEADER_LENGTH,
                 plainLength + FrameCipher.TAG_LENGTH, staging, prefix);
         }

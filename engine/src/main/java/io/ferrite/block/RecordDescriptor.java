@@ -78,7 +78,8 @@ public final class RecordDescriptor
 
     /**
      * The highest sequence a stream may assign: 2^62 - 1. The range above is the frame-counter domain of encrypted
-     * tombstones (see {@link RecordCipher}).
+     * tombstones (see {@link FrameCounters}). Enforced where sequences are assigned (the stream's writer), written
+     * ({@code RecordWriter}) and read back ({@link RecordScanner}, {@code state.db}, block headers).
      */
     public static final long MAX_SEQUENCE = (1L << 62) - 1;
 
@@ -132,6 +133,15 @@ public final class RecordDescriptor
     public static int checksumOffset(final int recordOffset, final int frameLength)
     {
         return recordOffset + frameLength - CHECKSUM_LENGTH;
+    }
+
+    /**
+     * @return whether {@code seq} is in [0, {@link #MAX_SEQUENCE}]: a sequence a record header may carry (0 only as a
+     * tombstone's "no sequence yet").
+     */
+    public static boolean isSequence(final long seq)
+    {
+        return (seq & ~MAX_SEQUENCE) == 0;
     }
 
     public static boolean isKnownType(final byte type)

@@ -194,11 +194,12 @@ public final class RecordScanner
         final int payloadLength = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET);
         final byte type = buffer.getByte(offset + TYPE_OFFSET);
         final boolean sealed = (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
-        return isKnownType(type) &&
+        final long seq = buffer.getLong(offset + SEQUENCE_OFFSET);
+        // A sequence above the ceiling was never assigned (and would share nonces with tombstones): damage.
+        return isKnownType(type) && isSequence(seq) &&
             headersLength >= 0 && payloadLength >= 0 &&
             sealed == encrypted &&
             frameLengthForContent((long)subjectLength + headersLength + payloadLength, sealed) == frameLength &&
-            (buffer.getLong(offset + SEQUENCE_OFFSET) > afterSeq ||
-            type == TYPE_DELETE && buffer.getLong(offset + SEQUENCE_OFFSET) == afterSeq);
+            (seq > afterSeq || type == TYPE_DELETE && seq == afterSeq);
     }
 }

@@ -98,6 +98,12 @@ final class RecordWriter
         final UnsafeBuffer out, final int offset, final int frameLength, final byte type, final boolean encrypted,
         final int subjectLength, final long seq, final long timestamp, final int headersLength, final int payloadLength)
     {
+        if (!isSequence(seq))
+        {
+            // The writer refuses such a sequence before it gets here; this is the last line, before a byte is written.
+            throw new IllegalStateException("refusing to write a record with sequence " + seq + ", outside [0, " +
+                MAX_SEQUENCE + "]");
+        }
         out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
         out.putByte(offset + TYPE_OFFSET, type);
         out.putByte(offset + FLAGS_OFFSET, encrypted ? FLAG_ENCRYPTED : 0);

@@ -102,6 +102,13 @@ public final class FullStateReader
             throw new CorruptFileException("state removed-sequence runs do not fit the file: " + runCount, file,
                 blocksEnd);
         }
+        final long lastSeq = buffer.getLong(body + LAST_SEQ_OFFSET);
+        if (!io.ferrite.block.RecordDescriptor.isSequence(lastSeq))
+        {
+            throw new CorruptFileException("state last sequence " + lastSeq + " is outside [0, " +
+                io.ferrite.block.RecordDescriptor.MAX_SEQUENCE + "], the sequences a stream may assign", file,
+                body + LAST_SEQ_OFFSET);
+        }
         final long[] runs = new long[(int)runCount * 2];
         for (int i = 0; i < runs.length; i++)
         {

@@ -2,14 +2,11 @@ package io.ferrite.state;
 
 import io.ferrite.block.BlockDescriptor;
 import io.ferrite.flush.StorageIO;
-import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +16,11 @@ import java.util.Arrays;
 
 /**
  * The files of one stream and the few operations on them that are not block I/O: listing blocks, atomic small-file
- * replacement, directory fsync, and the lock that keeps a second process out.
+ * replacement, directory fsync, and the lock that keeps a second writer out ({@link StreamLock}).
  * <pre>
  * stream.json                      config and format version
  * state.db                         the full state snapshot
- * LOCK                             held while the stream is open
+ * LOCK                             locked, and naming its holder, while the stream is open
  * blocks/NNNNNNNNNNNNNNNNNNNN.blk  message blocks, ascending ids
  * </pre>
  */
@@ -31,7 +28,7 @@ public final class StreamDirectory implements AutoCloseable
 {
     public static final String METADATA_FILE = "stream.json";
     public static final String STATE_FILE = "state.db";
-    public static final String LOCK_FILE = "LOCK";
+    public static final String LOCK_FILE = StreamLock.FILE_NAME;
     public static final String BLOCKS_DIR = "blocks";
     private static final String TEMP_SUFFIX = ".tmp";
 
@@ -39,8 +36,8 @@ public final class StreamDirectory implements AutoCloseable
     private final Path blocks;
     /** Every fsync of a file or directory of this stream goes through it (tests inject power-loss models). */
     private StorageIO storageIO = StorageIO.standard();
-    private FileChannel lockChannel;
-    private FileLock lock;
+    /** Null for a {@link #readOnly} view and once closed. */
+    private StreamLock lock;
 
     private StreamDirectory(final Path root)
     {
@@ -50,6 +47,8 @@ public final class StreamDirectory implements AutoCloseable
 
     /**
      * Create the directory layout if needed and take the stream's lock.
+     *
+     * @throws io.ferrite.store.StreamLockedException when this or another process holds the stream open.
      */
     public static StreamDirectory open(final Path root)
     {
@@ -72,7 +71,7 @@ public final class StreamDirectory implements AutoCloseable
         {
             throw new StoreIOException("create stream directory", root, ex);
         }
-        directory.lock();
+        directory.lock = StreamLock.acquire(root);
         return directory;
     }
 
@@ -82,30 +81,6 @@ public final class StreamDirectory implements AutoCloseable
     public static StreamDirectory readOnly(final Path root)
     {
         return new StreamDirectory(root);
-    }
-
-    private void lock()
-    {
-        final Path lockFile = root.resolve(LOCK_FILE);
-        try
-        {
-            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock = lockChannel.tryLock();
-        }
-        catch (final OverlappingFileLockException ex)
-        {
-            lock = null;
-        }
-        catch (final IOException ex)
-        {
-            throw new StoreIOException("lock stream directory", lockFile, ex);
-        }
-        if (null == lock)
-        {
-            closeLockChannel();
-            throw new StoreException("stream directory is already open (in this or another process)",
-                lockFile, StoreException.UNKNOWN, StoreException.UNKNOWN);
-        }
     }
 
     public Path root()
@@ -249,43 +224,17 @@ public final class StreamDirectory implements AutoCloseable
         }
     }
 
+    /**
+     * Release the stream's lock (see {@link StreamLock#release()}); nothing for a read-only view or a second close.
+     */
     @Override
     public void close()
     {
-        try
+        final StreamLock held = lock;
+        lock = null;
+        if (null != held)
         {
-            if (null != lock)
-            {
-                lock.release();
-                lock = null;
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new StoreIOException("unlock stream directory", root.resolve(LOCK_FILE), ex);
-        }
-        finally
-        {
-            closeLockChannel();
-        }
-    }
-
-    private void closeLockChannel()
-    {
-        if (null != lockChannel)
-        {
-            try
-            {
-                lockChannel.close();
-            }
-            catch (final IOException ex)
-            {
-                throw new StoreIOException("close lock file", root.resolve(LOCK_FILE), ex);
-            }
-            finally
-            {
-                lockChannel = null;
-            }
+            held.release();
         }
     }
 

@@ -1,32 +1,47 @@
 package io.ferrite.state;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import io.ferrite.store.CorruptFileException;
-import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code stream.json}: the stream's name, format version and configuration, human-readable. A flat object of
- * strings, numbers and booleans — small enough that a dependency on a JSON library would cost more than it saves.
+ * strings, integers and booleans, whose fields, types and ranges {@link MetadataField} lists; read strictly by
+ * {@link StreamMetadataReader}, written here, both with Jackson's streaming API.
+ * <pre>
+ * {
+ *   "format": 1,
+ *   "name": "orders",
+ *   "blockSize": 8388608,
+ *   "maxMsgSize": 1048576,
+ *   "encrypted": false,
+ *   "maxMsgs": -1,
+ *   "maxBytes": -1,
+ *   "maxAgeMillis": 0,
+ *   "maxMsgsPerSubject": -1,
+ *   "discard": "OLD"
+ * }
+ * </pre>
  */
 public final class StreamMetadata
 {
     public static final int FORMAT_VERSION = 1;
     public static final String KEY_FILE = "stream.key";
 
-    private static final Pattern FIELD = Pattern.compile(
-        "\"([A-Za-z]+)\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|-?[0-9]+|true|false)");
+    private static final JsonFactory JSON = new JsonFactory();
 
+    /** Canonical text of each field (decimal integers, {@code true}/{@code false}), in {@link MetadataField} order. */
     private final Map<String, String> fields;
 
     private StreamMetadata(final Map<String, String> fields)
@@ -37,89 +52,93 @@ public final class StreamMetadata
     public static StreamMetadata of(final StreamConfig config)
     {
         final Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("format", Integer.toString(FORMAT_VERSION));
-        fields.put("name", config.name());
-        fields.put("blockSize", Integer.toString(config.blockSize()));
-        fields.put("maxMsgSize", Integer.toString(config.maxMsgSize()));
-        fields.put("encrypted", Boolean.toString(config.encrypted()));
+        fields.put(MetadataField.FORMAT.jsonName(), Integer.toString(FORMAT_VERSION));
+        fields.put(MetadataField.NAME.jsonName(), config.name());
+        fields.put(MetadataField.BLOCK_SIZE.jsonName(), Integer.toString(config.blockSize()));
+        fields.put(MetadataField.MAX_MSG_SIZE.jsonName(), Integer.toString(config.maxMsgSize()));
+        fields.put(MetadataField.ENCRYPTED.jsonName(), Boolean.toString(config.encrypted()));
         // The limits the stream was last opened with, for people and tools: the config passed to open() rules.
-        fields.put("maxMsgs", Long.toString(config.limits().maxMsgs()));
-        fields.put("maxBytes", Long.toString(config.limits().maxBytes()));
-        fields.put("maxAgeMillis", Long.toString(config.limits().maxAge().toMillis()));
-        fields.put("maxMsgsPerSubject", Long.toString(config.limits().maxMsgsPerSubject()));
-        fields.put("discard", config.limits().discard().name());
+        fields.put(MetadataField.MAX_MSGS.jsonName(), Long.toString(config.limits().maxMsgs()));
+        fields.put(MetadataField.MAX_BYTES.jsonName(), Long.toString(config.limits().maxBytes()));
+        fields.put(MetadataField.MAX_AGE_MILLIS.jsonName(), Long.toString(config.limits().maxAge().toMillis()));
+        fields.put(MetadataField.MAX_MSGS_PER_SUBJECT.jsonName(), Long.toString(config.limits().maxMsgsPerSubject()));
+        fields.put(MetadataField.DISCARD.jsonName(), config.limits().discard().name());
         return new StreamMetadata(fields);
     }
 
     /**
      * @return the metadata in {@code file}, or null when there is no such file (a new stream).
+     * @throws CorruptFileException when the file is not a valid {@code stream.json}: the message names the field and
+     *                              the offset.
      */
     public static StreamMetadata read(final Path file)
     {
-        final String text;
-        try
+        final Map<String, String> fields = StreamMetadataReader.read(file);
+        return null == fields ? null : new StreamMetadata(fields);
+    }
+
+    /**
+     * Replace {@code file} atomically with this metadata as JSON.
+     */
+    public void write(final StreamDirectory directory, final Path file)
+    {
+        directory.replaceAtomically(file, ByteBuffer.wrap(toJson()), null);
+    }
+
+    /**
+     * @return the UTF-8 JSON text of this metadata, each field written as its {@link MetadataField.Kind}.
+     */
+    byte[] toJson()
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator json = JSON.createGenerator(out))
         {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            return null;
+            json.setPrettyPrinter(new DefaultPrettyPrinter(
+                Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
+            json.writeStartObject();
+            for (final Map.Entry<String, String> field : fields.entrySet())
+            {
+                final String value = field.getValue();
+                json.writeFieldName(field.getKey());
+                switch (MetadataField.named(field.getKey()).kind())
+                {
+                    case STRING -> json.writeString(value);
+                    case BOOLEAN -> json.writeBoolean(Boolean.parseBoolean(value));
+                    default -> json.writeNumber(Long.parseLong(value));
+                }
+            }
+            json.writeEndObject();
+            json.writeRaw('\n');
         }
         catch (final IOException ex)
         {
-            throw new StoreIOException("read stream metadata", file, ex);
+            // Writing into memory does no I/O.
+            throw new UncheckedIOException("encode stream metadata", ex);
         }
-        final Map<String, String> fields = new LinkedHashMap<>();
-        final Matcher matcher = FIELD.matcher(text);
-        while (matcher.find())
-        {
-            final String raw = matcher.group(2);
-            fields.put(matcher.group(1), raw.startsWith("\"") ? unquote(raw) : raw);
-        }
-        final StreamMetadata metadata = new StreamMetadata(fields);
-        final long format = metadata.number(file, "format");
-        if (format != FORMAT_VERSION)
-        {
-            throw new CorruptFileException("unsupported stream format " + format + " (this build reads " +
-                FORMAT_VERSION + ")", file, 0);
-        }
-        metadata.text(file, "name");
-        metadata.number(file, "blockSize");
-        return metadata;
-    }
-
-    public void write(final StreamDirectory directory, final Path file)
-    {
-        final StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (final Map.Entry<String, String> field : fields.entrySet())
-        {
-            final String value = field.getValue();
-            final boolean literal = value.matches("-?[0-9]+|true|false");
-            json.append("  \"").append(field.getKey()).append("\": ")
-                .append(literal ? value : '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"')
-                .append(++i < fields.size() ? ",\n" : "\n");
-        }
-        json.append("}\n");
-        directory.replaceAtomically(file, ByteBuffer.wrap(json.toString().getBytes(StandardCharsets.UTF_8)), null);
+        return out.toByteArray();
     }
 
     public String name()
     {
-        return fields.get("name");
+        return fields.get(MetadataField.NAME.jsonName());
     }
 
     public int blockSize()
     {
-        return Integer.parseInt(fields.get("blockSize"));
+        return Integer.parseInt(fields.get(MetadataField.BLOCK_SIZE.jsonName()));
+    }
+
+    public int maxMsgSize()
+    {
+        return Integer.parseInt(fields.get(MetadataField.MAX_MSG_SIZE.jsonName()));
     }
 
     public boolean encrypted()
     {
-        return Boolean.parseBoolean(fields.getOrDefault("encrypted", "false"));
+        return Boolean.parseBoolean(fields.get(MetadataField.ENCRYPTED.jsonName()));
     }
 
-    /** All fields as text, for tools. */
+    /** All fields as canonical text, for tools. */
     public Map<String, String> fields()
     {
         return Map.copyOf(fields);
@@ -128,30 +147,5 @@ public final class StreamMetadata
     public boolean sameAs(final StreamMetadata other)
     {
         return fields.equals(other.fields);
-    }
-
-    private long number(final Path file, final String key)
-    {
-        final String value = fields.get(key);
-        if (null == value || !value.matches("-?[0-9]+"))
-        {
-            throw new CorruptFileException("stream metadata lacks a numeric \"" + key + "\"", file, 0);
-        }
-        return Long.parseLong(value);
-    }
-
-    private String text(final Path file, final String key)
-    {
-        final String value = fields.get(key);
-        if (null == value || value.isEmpty())
-        {
-            throw new CorruptFileException("stream metadata lacks \"" + key + "\"", file, 0);
-        }
-        return value;
-    }
-
-    private static String unquote(final String quoted)
-    {
-        return quoted.substring(1, quoted.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
     }
 }

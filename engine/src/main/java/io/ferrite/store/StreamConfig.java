@@ -399,18 +399,29 @@ public final class StreamConfig
 
         public StreamConfig build()
         {
-            final boolean encrypted = null != encryptionKey;
-            final long largestFrame =
-                RecordDescriptor.frameLengthForContent((long)maxMsgSize + MAX_SUBJECT_ROOM, encrypted) +
-                (encrypted ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
-            if (BlockDescriptor.DATA_OFFSET + largestFrame > blockSize)
-            {
-                throw new IllegalArgumentException("maxMsgSize " + maxMsgSize + " does not fit a block of " +
-                    blockSize + " bytes: maxMsgSize must be <= " +
-                    (blockSize - BlockDescriptor.DATA_OFFSET - RecordDescriptor.MIN_FRAME_LENGTH - MAX_SUBJECT_ROOM) +
-                    " (or raise blockSize)");
-            }
+            requireMaxMsgSizeFits(maxMsgSize, blockSize, null != encryptionKey);
             return new StreamConfig(this);
+        }
+    }
+
+    /**
+     * The rule {@link Builder#build()} applies, for readers of a stream's recorded configuration.
+     *
+     * @throws IllegalArgumentException when a message of {@code maxMsgSize} bytes with the longest subject, framed
+     *                                  (and for an encrypted stream sealed, with the block's footer), does not fit a
+     *                                  block of {@code blockSize} bytes.
+     */
+    public static void requireMaxMsgSizeFits(final int maxMsgSize, final int blockSize, final boolean encrypted)
+    {
+        final long largestFrame =
+            RecordDescriptor.frameLengthForContent((long)maxMsgSize + MAX_SUBJECT_ROOM, encrypted) +
+            (encrypted ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
+        if (BlockDescriptor.DATA_OFFSET + largestFrame > blockSize)
+        {
+            throw new IllegalArgumentException("maxMsgSize " + maxMsgSize + " does not fit a block of " +
+                blockSize + " bytes: maxMsgSize must be <= " +
+                (blockSize - BlockDescriptor.DATA_OFFSET - RecordDescriptor.MIN_FRAME_LENGTH - MAX_SUBJECT_ROOM) +
+                " (or raise blockSize)");
         }
     }
 

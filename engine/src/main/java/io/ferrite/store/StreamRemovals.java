@@ -153,6 +153,12 @@ final class StreamRemovals implements AutoCloseable
     long compact(final long seq)
     {
         StreamReader.requirePositive(seq, "seq");
+        // compact(seq) past the end makes seq the next sequence: at most the one after the ceiling.
+        if (seq > RecordDescriptor.MAX_SEQUENCE + 1)
+        {
+            throw new IllegalArgumentException("seq must be in [1, " + (RecordDescriptor.MAX_SEQUENCE + 1) +
+                "] (the sequence after RecordDescriptor.MAX_SEQUENCE, the highest a stream may assign): " + seq);
+        }
         return trim(() -> remover.compact(seq));
     }
 

@@ -21,6 +21,7 @@ public interface StreamStore extends AutoCloseable
      * @param headers opaque header bytes, may be empty or null for none.
      * @param payload opaque payload bytes, may be empty.
      * @return the sequence assigned, starting at 1.
+     * @throws SequenceExhaustedException when the last sequence is already the highest a stream may assign, 2^62 - 1.
      */
     long append(String subject, byte[] headers, byte[] payload);
 
@@ -28,7 +29,8 @@ public interface StreamStore extends AutoCloseable
      * Append a message at an explicit sequence and time, as a replica does. Sequences between the last one and
      * {@code seq} become gaps.
      *
-     * @param seq            must be greater than {@link StreamState#lastSeq()}.
+     * @param seq            must be greater than {@link StreamState#lastSeq()} and at most 2^62 - 1
+     *                       ({@code RecordDescriptor.MAX_SEQUENCE}).
      * @param timestampNanos epoch nanos; not earlier than the last message's time.
      */
     void appendAt(long seq, long timestampNanos, String subject, byte[] headers, byte[] payload);
@@ -37,6 +39,7 @@ public interface StreamStore extends AutoCloseable
      * Reserve the next sequence without storing a message. The gap survives close and crash.
      *
      * @return the sequence reserved.
+     * @throws SequenceExhaustedException when the last sequence is already the highest a stream may assign, 2^62 - 1.
      */
     long skip();
 
@@ -106,6 +109,7 @@ public interface StreamStore extends AutoCloseable
      * Remove every message below {@code seq}. A {@code seq} past the last sequence empties the stream and makes
      * {@code seq} the next sequence assigned.
      *
+     * @param seq at least 1 and at most 2^62 ({@code RecordDescriptor.MAX_SEQUENCE + 1}).
      * @return messages removed.
      */
     long compact(long seq);

@@ -126,8 +126,8 @@ final class StreamWriter
             ensureOpen();
             final int slot = slots.slot(subject);
             final int frameLength = frameLength(slot, content);
+            final long seq = nextSequence();
             retention.checkRoom(subject, slots.ascii(slot).length + content);
-            final long seq = index.lastSeq() + 1;
             final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
             write(seq, timestamp, slot, safeHeaders, payload, frameLength);
             retention.afterAppend(slots.entry(slot));
@@ -152,7 +152,8 @@ final class StreamWriter
             final int frameLength = frameLength(slot, content);
             if (seq > RecordDescriptor.MAX_SEQUENCE)
             {
-                throw new IllegalArgumentException("seq must be <= " + RecordDescriptor.MAX_SEQUENCE + ": " + seq);
+                throw new IllegalArgumentException("seq must be <= " + RecordDescriptor.MAX_SEQUENCE +
+                    " (2^62 - 1, RecordDescriptor.MAX_SEQUENCE, the highest a stream may assign): " + seq);
             }
             if (seq <= index.lastSeq())
             {
@@ -179,7 +180,8 @@ final class StreamWriter
         lock.lockForAppend();
         try
         {
-            final long seq = index.lastSeq() + 1;
+            ensureOpen();
+            final long seq = nextSequence();
             skipTo(seq);
             index.publish();
             return seq;
@@ -188,6 +190,20 @@ final class StreamWriter
         {
             lock.unlock();
         }
+    }
+
+    /**
+     * @return the sequence after the last, for {@code append} and {@code skip}. Called under the append lock.
+     * @throws SequenceExhaustedException when the last sequence is {@link RecordDescriptor#MAX_SEQUENCE}.
+     */
+    private long nextSequence()
+    {
+        final long last = index.lastSeq();
+        if (last >= RecordDescriptor.MAX_SEQUENCE)
+        {
+            throw new SequenceExhaustedException(config.name(), last + 1);
+        }
+        return last + 1;
     }
 
     /**

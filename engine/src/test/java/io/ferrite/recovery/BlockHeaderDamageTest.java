@@ -1,6 +1,7 @@
 package io.ferrite.recovery;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.BlockFile;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.FileStreamStore;
@@ -118,6 +119,9 @@ class BlockHeaderDamageTest
             (header) -> header.putInt(BlockDescriptor.BLOCK_LENGTH_OFFSET, 5)), BlockDescriptor.BLOCK_LENGTH_OFFSET));
         damages.put("wrong data offset", new HeaderDamage((file) -> rewriteHeader(file,
             (header) -> header.putInt(BlockDescriptor.DATA_OFFSET_OFFSET, 256)), BlockDescriptor.DATA_OFFSET_OFFSET));
+        damages.put("base sequence past the ceiling", new HeaderDamage((file) -> rewriteHeader(file,
+            (header) -> header.putLong(BlockDescriptor.BASE_SEQ_OFFSET, RecordDescriptor.MAX_SEQUENCE + 2)),
+            BlockDescriptor.BASE_SEQ_OFFSET));
         return damages;
     }
 

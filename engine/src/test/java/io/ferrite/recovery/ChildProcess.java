@@ -6,31 +6,52 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The plumbing between a crash test and the child JVM it kills: the parent reads the child's lines through a queue,
- * and the child halts once the parent is gone, so no orphan outlives a failed test.
+ * The plumbing between a test and the child JVM it runs (and, in the crash tests, kills): the command line, the parent
+ * reading the child's lines through a queue, and the child halting once the parent is gone, so no orphan outlives a
+ * failed test.
  */
-final class ChildProcess
+public final class ChildProcess
 {
     /** Queued after the child's last line. */
-    static final String EOF = "\u0000EOF";
+    public static final String EOF = "\u0000EOF";
 
     /** How long the parent waits for a line, or for the child to end. */
-    static final long TIMEOUT_SECONDS = 60;
+    public static final long TIMEOUT_SECONDS = 60;
 
     private ChildProcess()
     {
     }
 
     /**
+     * @return the command that runs {@code main} with {@code args} in a small JVM with this test's class path and the
+     * flags every JVM running Ferrite needs.
+     */
+    public static List<String> javaCommand(final Class<?> main, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(
+            ProcessHandle.current().info().command().orElseThrow(),
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp", System.getProperty("java.class.path"),
+            main.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
      * Copy the child's stdout into {@code lines}, then {@link #EOF}. Runs on a thread of its own.
      */
-    static void pumpLines(final Process child, final BlockingQueue<String> lines)
+    public static void pumpLines(final Process child, final BlockingQueue<String> lines)
     {
         try (BufferedReader reader = new BufferedReader(
             new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII)))
@@ -50,7 +71,8 @@ final class ChildProcess
     /**
      * @return the child's next line; fails the test when it prints nothing for {@link #TIMEOUT_SECONDS} or ends.
      */
-    static String next(final BlockingQueue<String> lines, final Process child, final Path errors, final String plan)
+    public static String next(
+        final BlockingQueue<String> lines, final Process child, final Path errors, final String plan)
         throws InterruptedException
     {
         final String line = lines.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -70,7 +92,7 @@ final class ChildProcess
     /**
      * @return the child's stderr, for a failure message, or nothing when it wrote none.
      */
-    static String errors(final Path errors)
+    public static String errors(final Path errors)
     {
         try
         {
@@ -85,7 +107,7 @@ final class ChildProcess
     /**
      * In the child: halt when stdin closes — the parent never writes, so end of file means it is gone.
      */
-    static void haltWhenParentGoes()
+    public static void haltWhenParentGoes()
     {
         final Thread watchdog = new Thread(() ->
         {

@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
@@ -137,17 +136,10 @@ class CrashRecoveryTest
         throws IOException, InterruptedException
     {
         final Path errors = tmp.resolve("child.err");
-        final List<String> command = new ArrayList<>(List.of(
-            ProcessHandle.current().info().command().orElseThrow(),
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", System.getProperty("java.class.path"),
-            CrashChild.class.getName(),
+        final List<String> command = ChildProcess.javaCommand(CrashChild.class,
             streamDir.toString(), Integer.toString(BLOCK_SIZE), Integer.toString(MAX_PAYLOAD),
             Integer.toString(flushEvery), Integer.toString(stateEvery), Long.toString(CHILD_MAX_APPENDS),
-            mode.keyArgument()));
+            mode.keyArgument());
         final Process child = new ProcessBuilder(command)
             .redirectError(errors.toFile())
             .start();

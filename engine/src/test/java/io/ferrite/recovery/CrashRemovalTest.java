@@ -149,17 +149,10 @@ class CrashRemovalTest
     {
         final Path errors = tmp.resolve("child.err");
         final Path log = tmp.resolve("child-" + (++children) + ".log");
-        final List<String> command = new ArrayList<>(List.of(
-            ProcessHandle.current().info().command().orElseThrow(),
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", System.getProperty("java.class.path"),
-            CrashRemovalChild.class.getName(),
+        final List<String> command = ChildProcess.javaCommand(CrashRemovalChild.class,
             streamDir.toString(), log.toString(), Integer.toString(BLOCK_SIZE), Integer.toString(MAX_PAYLOAD),
             Integer.toString(batch), Integer.toString(stateEvery), Long.toString(CHILD_MAX_OPS),
-            Long.toString(childSeed), mode.keyArgument()));
+            Long.toString(childSeed), mode.keyArgument());
         final Process child = new ProcessBuilder(command)
             .redirectError(errors.toFile())
             .start();

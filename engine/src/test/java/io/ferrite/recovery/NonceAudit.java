@@ -1,5 +1,7 @@
 package io.ferrite.recovery;
 
+import io.ferrite.block.FrameCounters;
+import io.ferrite.block.RecordDescriptor;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.crypto.FrameCipher;
 import io.ferrite.state.StateDescriptor;
@@ -72,7 +74,8 @@ public final class NonceAudit
             for (final EncryptedBlocks.SealedRecord record : EncryptedBlocks.sealedRecords(block))
             {
                 final byte[] nonce = new byte[FrameCipher.NONCE_LENGTH];
-                FrameCipher.nonce(key, record.seq(), nonce, 0);
+                FrameCipher.nonce(key, FrameCounters.of(RecordDescriptor.TYPE_MESSAGE, record.seq(), record.offset()),
+                    nonce, 0);
                 final String pair = BlockKey.keyIdHex(keyId) + "/" + HexFormat.of().formatHex(nonce);
                 if (!record.complete())
                 {

@@ -4,6 +4,7 @@ import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreFullException;
 import io.ferrite.store.StoreIOException;
+import io.ferrite.store.StreamLockedException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -99,7 +100,7 @@ abstract class ToolCommand implements Callable<Integer>
         {
             return " — run `ferrite verify` on the stream directory to see the extent of the damage";
         }
-        if (ex.getMessage().contains("already open"))
+        if (ex instanceof StreamLockedException)
         {
             return " — close the application that has it open; `ferrite inspect` and `ferrite verify` work without " +
                 "the lock";
