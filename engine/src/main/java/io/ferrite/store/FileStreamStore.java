@@ -71,6 +71,14 @@ public final class FileStreamStore implements StreamStore
         this.stateWriter = new FullStateWriter(
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
         this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
+        if (recovered.sequenceFloor() > 0)
+        {
+            StreamOpening.recordSequenceFloor(writer, durability, recovered.sequenceFloor(), directory.blocksDir());
+        }
+        else if (recovered.damagedTail())
+        {
+            writer.startNewBlockBeforeNextRecord();
+        }
         // Everything written before the state, not only up to its last sequence: tombstones take no sequence, and a
         // state must never describe a block (even one holding only tombstones) the disk does not hold yet.
         this.stateWriter.durableBarrier((seq) -> durability.flush().join());
