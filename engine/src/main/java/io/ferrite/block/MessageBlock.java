@@ -297,8 +297,8 @@ public final class MessageBlock
     {
         final UnsafeBuffer data = buffer();
         final int dataEnd = Math.min(limit, writeOffset);
-        final SequenceTable built = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, knownLastSeq, key,
-            deleted);
+        final SequenceTable built = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, writeOffset,
+            knownLastSeq, key, deleted);
         metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         return built;
     }

@@ -48,18 +48,22 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     }
 
     /**
-     * @param dataEnd      where the block's records end, from state.
+     * @param dataEnd      how far to scan: where the block's records end, from state, or the end of the mapping when
+     *                     the file is shorter.
+     * @param recordedEnd  where the block's records end, from state: a file cut before it lost the records after
+     *                     the cut, and they must fail reads, not read as absent.
      * @param knownLastSeq the block's last sequence, from state.
      * @return the table; bytes scanned are {@code dataEnd - DATA_OFFSET}.
      */
     static SequenceTable build(
         final Path file, final UnsafeBuffer buffer, final MappedByteBuffer mapped, final long baseSeq,
-        final int dataEnd, final long knownLastSeq, final BlockKey key, final io.ferrite.index.DeletedSequences deleted)
+        final int dataEnd, final int recordedEnd, final long knownLastSeq, final BlockKey key,
+        final io.ferrite.index.DeletedSequences deleted)
     {
         final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped, deleted);
         final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
-        if (end < dataEnd && builder.pendingDamageOffset < 0)
+        if (end < Math.max(dataEnd, recordedEnd) && builder.pendingDamageOffset < 0)
         {
             builder.pendingDamageOffset = end;
         }

@@ -52,6 +52,23 @@ final class LossLedger
         open.clear();
     }
 
+    /**
+     * @return the highest last sequence of a range whose last sequence is known, 0 when none is: the stream reached it,
+     * so it must not be assigned again.
+     */
+    long lastKnownSeq()
+    {
+        long last = 0;
+        for (final LostRange range : lost)
+        {
+            if (range.lastSeq() != StoreException.UNKNOWN)
+            {
+                last = Math.max(last, range.lastSeq());
+            }
+        }
+        return last;
+    }
+
     List<LostRange> list()
     {
         return lost;

@@ -53,6 +53,15 @@ final class RemovalReplay
     }
 
     /**
+     * Apply a removal {@code state.db} recorded, once every block is in the index: the tombstone that made it may
+     * have been in what was lost, and a removed message must not come back.
+     */
+    void applyRecorded(final long fromSeq, final long toSeq)
+    {
+        apply(fromSeq, toSeq);
+    }
+
+    /**
      * Apply a tombstone's removal of {@code [fromSeq, toSeq]} to the blocks indexed so far: uncount the messages
      * listed there, and mark the whole range removed, so an erased record in it (which no longer verifies, so no table
      * lists it) is known to be removed, not lost. A tombstone never names a sequence above the stream's last when it
@@ -114,7 +123,9 @@ final class RemovalReplay
         {
             final long first = range.firstSeq();
             final long last = Math.min(range.lastSeq(), index.lastSeq());
-            if (first <= 0 || range.lastSeq() == StoreException.UNKNOWN || first > last)
+            // A lost block's sequences are in no block file: nothing will meet them again.
+            if (first <= 0 || range.lastSeq() == StoreException.UNKNOWN || first > last ||
+                range.kind() == Kind.MISSING_BLOCK)
             {
                 continue;
             }

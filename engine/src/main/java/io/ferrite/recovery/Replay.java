@@ -49,6 +49,19 @@ final class Replay implements RecordScanner.Visitor
     private final LossLedger lost = new LossLedger();
     private final List<MessageBlock> opened = new ArrayList<>();
     private final RemovalReplay removals = new RemovalReplay(index);
+    /** What a readable state.db proves, even when it cannot be restored as a whole. */
+    private final StateEvidence evidence;
+    private final MissingBlocks missing;
+    /**
+     * The last sequence recovery raised the stream to above everything the surviving blocks hold (the state, or lost
+     * blocks, proved it), else 0: only state.db remembers it, so the store must put it in a block header.
+     */
+    private long sequenceFloor;
+    /**
+     * Whether the last block holds damage with valid records after it: it stays on disk, so the block must not stay
+     * the tail — scanned on every open, it would be found and reported again each time.
+     */
+    private boolean damagedTail;
     /** The losses as reported, fixed when the replay finishes. */
     private List<LostRange> reported;
     private BlockSubjects summary;
@@ -69,18 +82,26 @@ final class Replay implements RecordScanner.Visitor
     private boolean lastBlock;
     private long lastSeq;
     private boolean damageBeforeReplayPoint;
+    /**
+     * Set when rebuilding: the last block is scanned past zeros too if the state lists it, since the state proves
+     * records were there and zeros before them are damage, not the end of the data.
+     */
+    private boolean probeListedTail;
     private boolean countReplays;
     private long replayedRecords;
     private int blocksScanned;
     private long bytesScanned;
 
     /**
+     * @param evidence        what state.db proves, {@link StateEvidence#none()} without a readable one.
      * @param truncatedBefore block files found shorter than their header claims by an abandoned replay, with the size
      *                        they had then (opening a block to append extends it, so the file no longer shows it).
      */
     Replay(final StreamDirectory directory, final StoreMetrics metrics, final Crc32c crc, final BlockCrypto crypto,
-        final Map<Path, Long> truncatedBefore)
+        final StateEvidence evidence, final Map<Path, Long> truncatedBefore)
     {
+        this.evidence = evidence;
+        this.missing = new MissingBlocks(directory, evidence);
         this.directory = directory;
         this.metrics = metrics;
         this.crc = crc;
@@ -130,23 +151,94 @@ final class Replay implements RecordScanner.Visitor
             {
                 return "block " + tail.file() + " is damaged inside the range state.db covers";
             }
+            if (tail.writeOffset() < writeOffset && tail.buffer().getLong(tail.writeOffset()) == 0)
+            {
+                // Zeros where the state says records are: the scan stopped there, and the records after them need
+                // a scan that looks past zeros. (An erased last record also ends the scan early, but on its header.)
+                return "block " + tail.file() + " ends at offset " + tail.writeOffset() + ", before the end of data " +
+                    "state.db recorded for it (" + writeOffset + ")";
+            }
         }
         for (int i = count; i < ids.length; i++)
         {
             scanNew(ids[i], i == ids.length - 1);
         }
+        settle();
         return null;
     }
 
     /**
-     * Scan every block file.
+     * Scan every block file, then hold the result to what state.db proves, if one could be read: its removals stay
+     * removed (their tombstones may have been in what was lost), and its last sequence and blocks are accounted for.
      */
     void fromBlocks(final long[] ids)
     {
+        probeListedTail = true;
         for (int i = 0; i < ids.length; i++)
         {
             scanNew(ids[i], i == ids.length - 1);
         }
+        evidence.forEachRemovedRun(removals::applyRecorded);
+        settle();
+    }
+
+    /**
+     * After the last surviving block: blocks the state lists beyond it are lost, and so is everything between the last
+     * sequence the blocks hold and the last the state recorded. Damage at the end of the last block, whose extent was
+     * open, ends at that proven last sequence; without proof of more it runs to the end (nothing after it was
+     * durable, and the sequences are assigned again).
+     */
+    private void settle()
+    {
+        final MessageBlock last = index.lastBlock();
+        // What the records (and tombstone headers, which carry the stream's last sequence when written) made the
+        // stream's last, and what the last block's header proves: appends continue above it without help.
+        final long blocksLast = Math.max(index.lastSeq(), null == last ? 0 : last.baseSeq() - 1);
+        lastSeq = Math.max(lastSeq, index.lastSeq());
+        final long floor = Math.max(lastSeq, evidence.lastSeq());
+        account(missing.between(null == last ? MissingBlocks.NO_BLOCK : last.id(), lastSeq,
+            MissingBlocks.NO_NEXT_BLOCK, floor));
+        if (floor > lastSeq && lost.hasOpen())
+        {
+            lost.closeOpen(floor);
+        }
+        else if (floor > lastSeq)
+        {
+            final int listed = null == last ? -1 : evidence.positionOf(last.id());
+            final int end = null == last ? 0 : last.writeOffset();
+            lost.add(new LostRange(null == last ? directory.blocksDir() : last.file(), end,
+                listed < 0 ? end : Math.max(end, evidence.writeOffset(listed)), lastSeq + 1, floor, Kind.BEHIND_STATE));
+        }
+        lost.closeOpen(StoreException.UNKNOWN);
+        lastSeq = Math.max(lastSeq, floor);
+        // Proven assigned: the state's last sequence, and every sequence reported lost with a known end. (Not the
+        // scan's own high-water mark: a block entry may name a torn record's sequence, which is assigned again.)
+        final long proven = Math.max(evidence.lastSeq(), lost.lastKnownSeq());
+        if (proven > blocksLast)
+        {
+            sequenceFloor = proven;
+        }
+    }
+
+    /**
+     * Report block files proven lost (see {@link MissingBlocks}); damage left open before them ends where they begin.
+     */
+    private void account(final List<LostRange> gone)
+    {
+        if (gone.isEmpty())
+        {
+            return;
+        }
+        final long first = MissingBlocks.firstSeq(gone);
+        if (first != StoreException.UNKNOWN)
+        {
+            lost.closeOpen(first - 1);
+        }
+        for (final LostRange range : gone)
+        {
+            lost.add(range);
+        }
+        lastSeq = MissingBlocks.lastSeq(gone, lastSeq);
     }
 
     private void scanNew(final long id, final boolean isLast)
@@ -160,18 +252,20 @@ final class Replay implements RecordScanner.Visitor
 
     /**
      * A block's header records the stream's last sequence when it was created: if the previous block, as scanned, ends
-     * below that, power loss took that block's unforced tail, and exactly those sequences are reported lost. Only
-     * for consecutive block ids: a gap in the ids is blocks the reclaimer deleted, and the proof was about them.
+     * below that, power loss took that block's unforced tail, and exactly those sequences are reported lost. Block ids
+     * absent before it (a gap, or before the first block) are blocks the reclaimer deleted or blocks lost: the proof
+     * is of theirs, and {@link MissingBlocks} tells which.
      */
     private void checkPreviousTail(final MessageBlock next)
     {
         final MessageBlock previous = index.lastBlock();
-        if (null != previous && next.id() != previous.id() + 1)
+        final long provenLast = next.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
+        if (null == previous || next.id() != previous.id() + 1)
         {
-            // The blocks in between were reclaimed (every message in them removed): the proof is of theirs.
+            account(missing.between(null == previous ? MissingBlocks.NO_BLOCK : previous.id(), lastSeq, next.id(),
+                provenLast));
             return;
         }
-        final long provenLast = next.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
         if (null != previous && provenLast > lastSeq && lost.hasOpen())
         {
             // Damage at the end of the previous block already claims these sequences: now their last one is known.
@@ -206,9 +300,11 @@ final class Replay implements RecordScanner.Visitor
         lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
         final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
         // A block that is not the last was filled and left: zeros inside it followed by records are damage, so its
-        // scan probes past them (only up to its own end). The last block's zero tail is where appends continue.
+        // scan probes past them (only up to its own end). The last block's zero tail is where appends continue,
+        // unless state.db lists it: then zeros followed by records are damage there too.
+        final boolean probe = !isLast || probeListedTail && evidence.positionOf(target.id()) >= 0;
         final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
-            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, !isLast, this);
+            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, probe, this);
         final long truncatedSize = target.truncatedSize() >= 0 ?
             target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
         if (truncatedSize >= 0)
@@ -218,10 +314,6 @@ final class Replay implements RecordScanner.Visitor
             lost.addOpen(new LostRange(target.file(), truncatedSize,
                 Math.max(truncatedSize, target.buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET)), lastSeq + 1,
                 StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
-        }
-        if (isLast)
-        {
-            lost.closeOpen(StoreException.UNKNOWN);
         }
         target.recovered(table, end);
         if (target.isEncrypted() && from == BlockDescriptor.DATA_OFFSET)
@@ -364,6 +456,7 @@ final class Replay implements RecordScanner.Visitor
             return;
         }
         lost.closeOpen(knownSeq > 0 ? knownSeq - 1 : StoreException.UNKNOWN);
+        damagedTail |= lastBlock && !tail;
         if (fromOffset < replayFrom)
         {
             damageBeforeReplayPoint = true;
@@ -371,7 +464,9 @@ final class Replay implements RecordScanner.Visitor
         if (tail && lastBlock)
         {
             final long first = lastSeq + 1;
-            lost.add(new LostRange(block.file(), fromOffset, toOffset, first, StoreException.UNKNOWN, Kind.TORN_TAIL));
+            // Open: state.db may prove how far the stream had got (see settle()).
+            lost.addOpen(new LostRange(block.file(), fromOffset, toOffset, first, StoreException.UNKNOWN,
+                Kind.TORN_TAIL));
             // Zeroed only in finish(): if this replay is abandoned, the one that takes over must find the tail too.
             tornTail = block;
             tornFrom = fromOffset;
@@ -473,8 +568,33 @@ final class Replay implements RecordScanner.Visitor
         {
             index.onSkip(tail.baseSeq() - 1);
         }
+        // What state.db or a lost block proved beyond the surviving blocks: never assigned again. New blocks never
+        // take the id of a block the state lists, even a lost one.
+        if (index.lastSeq() < sequenceFloor)
+        {
+            index.onSkip(sequenceFloor);
+        }
+        index.nextBlockId(Math.max(index.nextBlockId(), evidence.nextBlockId()));
         index.publish();
         return index;
+    }
+
+    /**
+     * @return whether the last block holds damage that valid records follow: appends must go to a new block, so the
+     * damaged one is sealed (read lazily, its lost sequences removed) instead of scanned again on every open.
+     */
+    boolean damagedTail()
+    {
+        return damagedTail;
+    }
+
+    /**
+     * @return the last sequence recovery raised the stream to above everything its blocks hold, else 0: the store must
+     * record it in a block before anything else can forget it.
+     */
+    long sequenceFloor()
+    {
+        return sequenceFloor;
     }
 
     BlockIndex blockIndex()

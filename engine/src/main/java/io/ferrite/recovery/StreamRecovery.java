@@ -67,8 +67,14 @@ public final class StreamRecovery
 
     /**
      * The recovered index, published and ready for appends, and the report of what was found.
+     *
+     * @param sequenceFloor the stream's last sequence when recovery raised it above everything the surviving blocks
+     *                      hold (state.db or lost blocks proved it), else 0. Only state.db remembers it then: the store
+     *                      bases a new block above it (its header records it) before anything can replace the state.
+     * @param damagedTail   whether the last block holds damage that valid records follow: the store appends to a new
+     *                      block, so the damage is not scanned, and reported, again on every open.
      */
-    public record Result(StreamIndex index, RecoveryReport report)
+    public record Result(StreamIndex index, RecoveryReport report, long sequenceFloor, boolean damagedTail)
     {
     }
 
@@ -143,11 +149,22 @@ public final class StreamRecovery
             index.publish();
             run.endPhase(StoreMetrics.RECOVERY_SCAN);
             run.finish(directory.root().toString());
-            return new Result(index, new RecoveryReport(
-                Outcome.NEW_STREAM, null == reason ? "no blocks and no state" : reason, java.util.List.of(), 0, 0,
-                System.nanoTime() - startNanos));
+            // With stream.json there, nothing is left that records how far the sequences had got: say so rather than
+            // look like a new stream. (A stream opened and killed before its first append and close gets here too.)
+            final boolean existed = Files.exists(directory.metadataFile());
+            final String why = (null == reason ? "no blocks and no state" : reason) + (existed ?
+                "; stream.json exists but no block file and no usable state.db do: if the stream held messages they " +
+                "are gone, and nothing records their sequences, so numbering starts again at 1" : "");
+            if (existed)
+            {
+                LOG.warn("stream {}: {}", directory.root(), why);
+            }
+            return new Result(index, new RecoveryReport(Outcome.NEW_STREAM, why, java.util.List.of(), 0, 0,
+                System.nanoTime() - startNanos), 0, false);
         }
 
+        // Used even when the state cannot be restored as a whole: what it proves still holds (StateEvidence).
+        final StateEvidence evidence = StateEvidence.of(snapshot);
         Replay replay = null;
         Map<Path, Long> truncated = Map.of();
         Outcome outcome = Outcome.REBUILT_FROM_BLOCKS;
@@ -156,7 +173,7 @@ public final class StreamRecovery
             final String mismatch = consistency(snapshot, ids);
             if (null == mismatch)
             {
-                replay = track(new Replay(directory, metrics, crc, crypto, java.util.Map.of()));
+                replay = track(new Replay(directory, metrics, crc, crypto, evidence, java.util.Map.of()));
                 final String tailProblem = replay.fromState(snapshot, ids);
                 if (null == tailProblem)
                 {
@@ -180,7 +197,7 @@ public final class StreamRecovery
         if (null == replay)
         {
             LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length, reason);
-            replay = track(new Replay(directory, metrics, crc, crypto, truncated));
+            replay = track(new Replay(directory, metrics, crc, crypto, evidence, truncated));
             replay.fromBlocks(ids);
         }
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
@@ -195,7 +212,7 @@ public final class StreamRecovery
             LOG.warn("stream {}: recovery lost data: {}", directory.root(), range);
         }
         run.finish(directory.root() + " " + outcome + ", " + report.blocksScanned() + " blocks scanned");
-        return new Result(index, report);
+        return new Result(index, report, replay.sequenceFloor(), replay.damagedTail());
     }
 
     /**

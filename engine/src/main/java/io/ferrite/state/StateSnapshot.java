@@ -144,6 +144,18 @@ public final class StateSnapshot
     }
 
     /**
+     * Visit the sequences the state lists as removed, as ascending runs. Recovery re-applies them when it cannot use
+     * the state as a whole: a removal the state recorded stays removed even if the tombstone that made it was lost.
+     */
+    public void forEachRemovedRun(final io.ferrite.index.DeletedSequences.RunConsumer consumer)
+    {
+        for (int r = 0; r < removedRuns.length; r += 2)
+        {
+            consumer.accept(removedRuns[r], removedRuns[r + 1]);
+        }
+    }
+
+    /**
      * Give {@code block}, the state's block {@code i}, the removed sequences in its range.
      */
     public void restoreDeleted(final io.ferrite.block.MessageBlock block, final int i)

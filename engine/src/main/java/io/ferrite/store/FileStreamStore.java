@@ -73,6 +73,14 @@ public final class FileStreamStore implements StreamStore
         this.flusher.captureListener(stateWriter);
         this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
         this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
+        if (recovered.sequenceFloor() > 0)
+        {
+            StreamOpening.recordSequenceFloor(writer, durability, recovered.sequenceFloor(), directory.blocksDir());
+        }
+        else if (recovered.damagedTail())
+        {
+            writer.startNewBlockBeforeNextRecord();
+        }
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
             metrics, crypto);

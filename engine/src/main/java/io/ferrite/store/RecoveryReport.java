@@ -98,6 +98,19 @@ public record RecoveryReport(
          * A block file newer than {@code state.db} whose header never reached the disk (a roll interrupted by power
          * loss): it and the block files after it held nothing acknowledged; they were set aside as {@code *.unwritten}.
          */
-        UNWRITTEN_BLOCK
+        UNWRITTEN_BLOCK,
+        /**
+         * A block file that {@code state.db} lists, or that a newer block proves was created after the state, is gone:
+         * the sequences it held are lost. The offsets are those the state recorded for it (0 to its end of data), or
+         * 0 when the state never saw the block.
+         */
+        MISSING_BLOCK,
+        /**
+         * The last block ends before the last sequence {@code state.db} recorded, with no damage in it to say why
+         * (records zeroed, or a write that never reached the disk): the sequences after its last valid record, up to
+         * the state's last, are lost. The offsets run from the block's valid end to the end of data the state recorded
+         * for it.
+         */
+        BEHIND_STATE
     }
 }

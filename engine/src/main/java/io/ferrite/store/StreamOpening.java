@@ -68,6 +68,47 @@ final class StreamOpening
             clean ? index.lastSeq() : 0, metrics, histogramLog).start();
     }
 
+    /**
+     * Put the last sequence recovery proved beyond the surviving blocks into a block header (a new block based above
+     * it), and force it before the store is handed out: until then only {@code state.db} remembers it, and a reclaim or
+     * truncate may replace the state at any moment after open. A failure fails the open, stopping what was started.
+     */
+    static void recordSequenceFloor(
+        final StreamWriter writer, final AsyncFlusher durability, final long floor, final java.nio.file.Path blocksDir)
+    {
+        try
+        {
+            writer.baseNextBlockAbove(floor);
+            durability.flush().join();
+        }
+        catch (final RuntimeException ex)
+        {
+            final RuntimeException failure = unwrap(ex, floor, blocksDir);
+            try
+            {
+                durability.close();
+                writer.close();
+            }
+            catch (final RuntimeException closeFailure)
+            {
+                failure.addSuppressed(closeFailure);
+            }
+            throw failure;
+        }
+    }
+
+    private static RuntimeException unwrap(final RuntimeException ex, final long floor, final java.nio.file.Path dir)
+    {
+        final Throwable cause = ex instanceof java.util.concurrent.CompletionException && null != ex.getCause() ?
+            ex.getCause() : ex;
+        if (cause instanceof StoreException)
+        {
+            return (StoreException)cause;
+        }
+        return new StoreException("record the recovered last sequence " + floor + " in a new block failed", dir,
+            StoreException.UNKNOWN, floor, cause);
+    }
+
     static StoreMetrics metrics(final StreamConfig config, final Logger log)
     {
         final java.util.Map<String, Long> thresholds = new java.util.HashMap<>();

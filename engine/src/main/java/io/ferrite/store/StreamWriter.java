@@ -236,6 +236,42 @@ final class StreamWriter
     }
 
     /**
+     * Start a block based just above {@code floor}, a last sequence recovery proved beyond everything the surviving
+     * blocks hold: the new block's header records it as the stream's last sequence, so no number up to it is assigned
+     * again even if {@code state.db}, the only other record of it, is lost.
+     */
+    void baseNextBlockAbove(final long floor)
+    {
+        lock.lock();
+        try
+        {
+            ensureOpen();
+            roll(floor + 1);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next record goes to a new block: recovery left damage in the tail block that must not be scanned, and
+     * reported, again on every open. Takes the append lock.
+     */
+    void startNewBlockBeforeNextRecord()
+    {
+        lock.lock();
+        try
+        {
+            rollBeforeNextAppend = true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The next record goes to a new block. Called under the append lock.
      */
     void rollBeforeNextRecord()
