@@ -74,6 +74,12 @@ final class Replay implements RecordScanner.Visitor
     private int tornTo;
     /** Where the damage found in the block being scanned ends, 0 when none: a footer may describe records past it. */
     private int damageEnd;
+    /**
+     * In the last block, where the latest damaged record whose header verified ends (0 when none), and its sequence:
+     * when nothing valid follows it, the block keeps that frame, and its data (and the next append) continue after it.
+     */
+    private int keptEnd;
+    private long keptSeq;
 
     private MessageBlock block;
     private SequenceTable table;
@@ -287,6 +293,8 @@ final class Replay implements RecordScanner.Visitor
         slot = targetSlot;
         replayFrom = from;
         damageEnd = 0;
+        keptEnd = 0;
+        keptSeq = 0;
         lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
         summary = new BlockSubjects(from > BlockDescriptor.DATA_OFFSET);
@@ -315,7 +323,11 @@ final class Replay implements RecordScanner.Visitor
                 Math.max(truncatedSize, target.buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET)), lastSeq + 1,
                 StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
         }
-        target.recovered(table, end);
+        if (keptEnd > end)
+        {
+            keepDamagedLastRecord();
+        }
+        target.recovered(table, Math.max(end, keptEnd));
         if (target.isEncrypted() && from == BlockDescriptor.DATA_OFFSET)
         {
             checkFooter(target, end);
@@ -442,6 +454,12 @@ final class Replay implements RecordScanner.Visitor
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
         damageEnd = Math.max(damageEnd, toOffset);
+        if (lastBlock && knownSeq > 0)
+        {
+            // Kept, whether lost or erased, if nothing valid follows it: see keepDamagedLastRecord().
+            keptEnd = toOffset;
+            keptSeq = knownSeq;
+        }
         if (knownSeq > 0 && fromOffset >= replayFrom)
         {
             // The block held this sequence (an erased or damaged message): its entry must say so, or a rewrite of the
@@ -460,6 +478,11 @@ final class Replay implements RecordScanner.Visitor
         if (fromOffset < replayFrom)
         {
             damageBeforeReplayPoint = true;
+        }
+        if (tail && lastBlock && knownSeq > 0)
+        {
+            onTornRecord(fromOffset, toOffset, knownSeq);
+            return;
         }
         if (tail && lastBlock)
         {
@@ -483,6 +506,43 @@ final class Replay implements RecordScanner.Visitor
             Kind.DAMAGED_REGION));
     }
 
+
+    /**
+     * The last record of the last block, torn, with a header that verified: its sequence was assigned (an append
+     * returned it, though no force covered it), so it is reported lost from the sequence after the last valid one,
+     * and stays taken ({@link #keepDamagedLastRecord()}).
+     */
+    private void onTornRecord(final int fromOffset, final int toOffset, final long knownSeq)
+    {
+        lost.add(new LostRange(block.file(), fromOffset, toOffset, Math.min(lastSeq + 1, knownSeq), knownSeq,
+            Kind.TORN_TAIL));
+        lastSeq = Math.max(lastSeq, knownSeq);
+    }
+
+    /**
+     * The last block's data ends in a damaged record whose header verified (torn by a power cut, or followed only by
+     * bytes the scan does not reach): its sequence was assigned, so it stays taken. The stream's last sequence and the
+     * block entry (and so, in an encrypted stream, the footer written when the block is sealed) reach it, and the
+     * next append gets the sequence after it. Reusing it would give one sequence to two messages, with the block
+     * entry already claiming it for the old one, and in an encrypted block would seal a second plaintext under the
+     * nonce the damaged record used.
+     * <p>
+     * The frame is kept, not zeroed: its verified header is the on-disk proof that the sequence was taken, so a later
+     * rebuild finds it again (a {@code DAMAGED_RECORD}, or an erased record once the state marks it removed) instead
+     * of a gap the next append would fill. Appends continue after it.
+     */
+    private void keepDamagedLastRecord()
+    {
+        if (keptEnd > replayFrom)
+        {
+            index.blockIndex().onSkip(slot, keptSeq, keptEnd, block.buffer().getInt(keptEnd - CHECKSUM_LENGTH));
+        }
+        if (index.lastSeq() < keptSeq)
+        {
+            index.onSkip(keptSeq);
+        }
+        lastSeq = Math.max(lastSeq, keptSeq);
+    }
 
     long replayedRecords()
     {

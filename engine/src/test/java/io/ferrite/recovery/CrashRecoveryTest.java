@@ -233,7 +233,11 @@ class CrashRecoveryTest
             final String context = plan + "\nrecovered " + state + "\nreport " + report;
 
             assertThat(last).as("every flushed sequence is recovered: %s", context).isGreaterThanOrEqualTo(flushedHigh);
-            assertThat(state.msgs()).as("sequences are contiguous: %s", context).isEqualTo(last);
+            // Killed after the record's header checksum was stored but before its record checksum: the header verifies,
+            // so its sequence stays taken (the last one), lost and never handed out again.
+            final boolean tornTaken = report.lost().size() == 1 && report.lost().get(0).firstSeq() == last &&
+                report.lost().get(0).lastSeq() == last;
+            assertThat(state.msgs()).as("sequences are contiguous: %s", context).isEqualTo(tornTaken ? last - 1 : last);
             assertThat(state.numDeleted()).as(context).isZero();
             assertThat(state.firstSeq()).as(context).isEqualTo(1);
 
@@ -242,14 +246,16 @@ class CrashRecoveryTest
             {
                 assertThat(range.kind()).as("SIGKILL can only tear the record in flight: %s", context)
                     .isEqualTo(RecoveryReport.Kind.TORN_TAIL);
-                assertThat(range.firstSeq()).as("a torn tail starts right after the last recovered sequence: %s",
-                    context).isEqualTo(last + 1);
+                assertThat(range.firstSeq()).as("a torn tail starts right after the last recovered sequence, or is " +
+                    "the last one when its header verified: %s", context).isEqualTo(tornTaken ? last : last + 1);
                 assertThat(range.file()).as(context).isEqualTo(lastBlock);
                 tornTail = true;
             }
             assertThat(report.lost()).as("at most the one record in flight is lost: %s", context).hasSizeLessThan(2);
 
-            for (long seq = 1; seq <= last; seq++)
+            final long loadable = tornTaken ? last - 1 : last;
+            assertThat(tornTaken ? store.load(last) : null).as("the torn record is never returned: %s", context).isNull();
+            for (long seq = 1; seq <= loadable; seq++)
             {
                 final String mismatch = messages.mismatch(store.load(seq), seq);
                 if (null != mismatch)
@@ -257,8 +263,8 @@ class CrashRecoveryTest
                     fail(mismatch + ": " + context);
                 }
             }
-            final long probe = Math.max(1, last - 50);
-            for (long seq = probe; seq <= last; seq++)
+            final long probe = Math.max(1, loadable - 50);
+            for (long seq = probe; seq <= loadable; seq++)
             {
                 final long expected = seq;
                 final String[] readMismatch = new String[1];

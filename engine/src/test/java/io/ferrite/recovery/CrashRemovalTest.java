@@ -313,12 +313,16 @@ class CrashRemovalTest
                 .isGreaterThanOrEqualTo(durableHigh);
             assertThat(report.lost()).as("at most the one record in flight is lost: %s", context).hasSizeLessThan(2);
             boolean tornTail = false;
+            // Killed after the record's header checksum was stored but before its record checksum: the header verifies,
+            // so its sequence stays taken (the last one), lost and never handed out again.
+            final boolean tornTaken = report.lost().size() == 1 && report.lost().get(0).firstSeq() == last &&
+                report.lost().get(0).lastSeq() == last;
             for (final RecoveryReport.LostRange range : report.lost())
             {
                 assertThat(range.kind()).as("SIGKILL can only tear the record in flight: %s", context)
                     .isEqualTo(RecoveryReport.Kind.TORN_TAIL);
-                assertThat(range.firstSeq()).as("a torn tail starts right after the last recovered sequence: %s",
-                    context).isEqualTo(last + 1);
+                assertThat(range.firstSeq()).as("a torn tail starts right after the last recovered sequence, or is " +
+                    "the last one when its header verified: %s", context).isEqualTo(tornTaken ? last : last + 1);
                 tornTail = true;
             }
 
@@ -328,6 +332,11 @@ class CrashRemovalTest
             for (long seq = 1; seq <= last; seq++)
             {
                 final StoredMessage message = store.load(seq);
+                if (tornTaken && seq == last)
+                {
+                    assertThat(message).as("the torn record is never returned: %s", context).isNull();
+                    continue;
+                }
                 if (removed.contains(seq))
                 {
                     assertThat(message).as("seq %d was removed, acknowledged: %s", seq, context).isNull();

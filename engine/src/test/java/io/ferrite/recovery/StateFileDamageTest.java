@@ -1,5 +1,6 @@
 package io.ferrite.recovery;
 
+import io.ferrite.block.RecordDescriptor;
 import io.ferrite.state.StateDescriptor;
 import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.RecoveryReport;
@@ -219,8 +220,10 @@ class StateFileDamageTest
             final BlockFiles.Frame lastFrame = BlockFiles.frames(blocks.get(blocks.size() - 1)).get(
                 BlockFiles.frames(blocks.get(blocks.size() - 1)).size() - 1);
             torn = lastFrame.seq();
-            BlockFiles.truncate(lastFrame.file(), lastFrame.offset() + lastFrame.length() / 2);
-            last = torn - 1;
+            final int cut = lastFrame.offset() + lastFrame.length() / 2;
+            BlockFiles.truncate(lastFrame.file(), cut);
+            // A header that survived the cut whole verifies: the sequence it names stays taken, though lost.
+            last = cut >= lastFrame.offset() + RecordDescriptor.HEADER_LENGTH ? torn : torn - 1;
         }
         copy(saved, dir.resolve("state.db"));
 
@@ -245,14 +248,37 @@ class StateFileDamageTest
                 assertThat(report.isClean()).as("%s", report).isTrue();
                 assertThat(store.state()).as("%s", report).isEqualTo(expected);
             }
-            assertAllLoad(store, last, report.toString());
+            assertAllLoad(store, last, torn, report.toString());
             assertThat(store.load(last + 1)).isNull();
+            if (tearTail)
+            {
+                assertThat(store.load(torn)).as("the torn record is never returned").isNull();
+            }
             assertThat(MESSAGES.appendNext(store)).isEqualTo(last + 1);
         }
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             assertThat(store.recoveryReport().outcome()).isEqualTo(Outcome.LOADED_STATE);
-            assertAllLoad(store, last + 1, store.recoveryReport().toString());
+            assertAllLoad(store, last + 1, torn, store.recoveryReport().toString());
+        }
+    }
+
+    /**
+     * Every sequence up to {@code last} loads, but {@code lost} (0: none), which must not.
+     */
+    private static void assertAllLoad(final FileStreamStore store, final long last, final long lost,
+        final String context)
+    {
+        for (long seq = 1; seq <= last; seq++)
+        {
+            if (seq == lost)
+            {
+                assertThat(store.load(seq)).as(context).isNull();
+            }
+            else
+            {
+                assertThat(MESSAGES.mismatch(store.load(seq), seq)).as(context).isNull();
+            }
         }
     }
 
