@@ -133,6 +133,13 @@ record LockOwner(long pid, long startedMillis, String lockFile)
         {
             return false;
         }
+        if (pid == ProcessHandle.current().pid())
+        {
+            // This process: the in-process registry, consulted before the lock file was opened, is authoritative and
+            // found no holder. A record naming us is left by a store of ours that is gone, or was copied with the
+            // directory into a file that reuses the old lock file's inode.
+            return false;
+        }
         final Optional<ProcessHandle> process = ProcessHandle.of(pid);
         if (process.isEmpty() || !process.get().isAlive())
         {
@@ -158,7 +165,7 @@ record LockOwner(long pid, long startedMillis, String lockFile)
         return MAGIC + " pid=" + pid + " started=" + startedMillis + " lock=" + lockFile + "\n";
     }
 
-    private static long startMillis(final ProcessHandle process)
+    static long startMillis(final ProcessHandle process)
     {
         return process.info().startInstant().map(Instant::toEpochMilli).orElse(UNKNOWN_START);
     }

@@ -49,7 +49,8 @@ class SequenceCeilingTest
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
             store.append("low", null, PAYLOAD);
-            store.appendAt(MAX_SEQUENCE - 2, System.currentTimeMillis() * 1_000_000L, "top", null, PAYLOAD);
+            // No earlier than the first append's time, which the store's clock took at nanosecond resolution.
+            store.appendAt(MAX_SEQUENCE - 2, store.state().lastTime(), "top", null, PAYLOAD);
             assertThat(store.append("top", null, PAYLOAD)).isEqualTo(MAX_SEQUENCE - 1);
             assertThat(store.skip()).isEqualTo(MAX_SEQUENCE);
             assertRefusesEverySequence(store);
