@@ -56,6 +56,11 @@ class CrashRecoveryTest
     private final TestMessages messages = new TestMessages(MAX_PAYLOAD);
     private StreamMode mode;
     private StreamConfig config;
+    /**
+     * Sequences a recovery kept as taken because a torn last record's header proved them assigned: reported lost once,
+     * by that recovery (a child's own, or this test's), never acknowledged, and missing from then on.
+     */
+    private final java.util.Set<Long> tornTaken = new java.util.HashSet<>();
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(StreamMode.class)
@@ -93,6 +98,11 @@ class CrashRecoveryTest
             }
             assertThat(run.openedAt).as("%s: the child recovered fewer sequences than were flushed before", plan)
                 .isGreaterThanOrEqualTo(flushedHigh);
+            if (run.openedAt > flushedHigh)
+            {
+                // The child's recovery may have kept an unacknowledged torn record's sequence: it may be missing.
+                tornTaken.add(run.openedAt);
+            }
             flushedHigh = Math.max(flushedHigh, run.flushedHigh);
             if (childRecovers)
             {
@@ -237,8 +247,23 @@ class CrashRecoveryTest
             // so its sequence stays taken (the last one), lost and never handed out again.
             final boolean tornTaken = report.lost().size() == 1 && report.lost().get(0).firstSeq() == last &&
                 report.lost().get(0).lastSeq() == last;
-            assertThat(state.msgs()).as("sequences are contiguous: %s", context).isEqualTo(tornTaken ? last - 1 : last);
-            assertThat(state.numDeleted()).as(context).isZero();
+            if (tornTaken)
+            {
+                this.tornTaken.add(last);
+            }
+            long missing = 0;
+            for (long seq = 1; seq <= last; seq++)
+            {
+                if (null == store.load(seq))
+                {
+                    assertThat(this.tornTaken).as("seq %d is missing but was never a torn record in flight: %s", seq,
+                        context).contains(seq);
+                    missing++;
+                }
+            }
+            assertThat(state.msgs()).as("sequences are contiguous but for torn ones: %s", context)
+                .isEqualTo(last - missing);
+            assertThat(state.numDeleted()).as("only torn sequences are missing: %s", context).isEqualTo(missing);
             assertThat(state.firstSeq()).as(context).isEqualTo(1);
 
             boolean tornTail = false;
@@ -257,6 +282,10 @@ class CrashRecoveryTest
             assertThat(tornTaken ? store.load(last) : null).as("the torn record is never returned: %s", context).isNull();
             for (long seq = 1; seq <= loadable; seq++)
             {
+                if (this.tornTaken.contains(seq) && null == store.load(seq))
+                {
+                    continue;
+                }
                 final String mismatch = messages.mismatch(store.load(seq), seq);
                 if (null != mismatch)
                 {
@@ -266,6 +295,10 @@ class CrashRecoveryTest
             final long probe = Math.max(1, loadable - 50);
             for (long seq = probe; seq <= loadable; seq++)
             {
+                if (this.tornTaken.contains(seq) && null == store.load(seq))
+                {
+                    continue;
+                }
                 final long expected = seq;
                 final String[] readMismatch = new String[1];
                 assertThat(store.read(seq, (view) -> readMismatch[0] = messages.mismatch(view, expected)))
