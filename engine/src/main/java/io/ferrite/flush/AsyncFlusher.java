@@ -3,6 +3,7 @@ package io.ferrite.flush;
 import io.ferrite.metrics.HistogramLog;
 import io.ferrite.metrics.OperationTimer;
 import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.store.CommitOutcomeUnknownException;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.SyncMode;
@@ -13,7 +14,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,7 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * that arrive while a force is in flight wait for the next one, so concurrent {@code ALWAYS} appenders share forces
  * (group commit) and N writers cost about one force per disk round trip.
  * <ul>
- *   <li>{@link SyncMode#ALWAYS}: {@link #afterAppend} parks the appender until its sequence is durable.</li>
+ *   <li>{@link SyncMode#ALWAYS}: {@link #afterAppend} parks the appender until its sequence is durable, and readers
+ *   see nothing beyond {@link #durableSeq()}, so a commit that fails was never shown to anyone.</li>
  *   <li>{@link SyncMode#INTERVAL}: a cycle runs every sync interval; appenders never wait and never signal.</li>
  *   <li>{@link SyncMode#NONE}: cycles run only for {@code flush()}, state writes, close, and block rolls (to release
  *   the sealed block's descriptor).</li>
@@ -35,8 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  * the next {@code fsync} as a success, so retrying could claim durability that was lost): every later durability
  * request and every append fails with the original error, which names the file, until the store is reopened.
  * <p>
- * Threading: {@link #afterAppend}, {@link #flush}, {@link #awaitDurable} and {@link #checkUsable} from any thread; the
- * thread itself is the only one that forces while it runs. The flusher holds no lock that appenders or readers take
+ * Threading: {@link #afterAppend}, {@link #flush}, {@link #flushAndWait}, {@link #awaitDurable} and
+ * {@link #checkUsable} from any thread; the thread itself is the only one that forces while it runs. The flusher holds no lock that appenders or readers take
  * while it waits on the disk.
  */
 public final class AsyncFlusher implements AutoCloseable
@@ -111,7 +115,9 @@ public final class AsyncFlusher implements AutoCloseable
     }
 
     /**
-     * @return the highest sequence whose record, and everything before it, a completed force made durable.
+     * @return the highest sequence whose record, and everything before it, a completed force made durable. Written
+     * (volatile) only after the force returned, so a reader that reads it also sees every record up to it: in
+     * {@code ALWAYS} mode it is the readers' horizon.
      */
     public long durableSeq()
     {
@@ -143,20 +149,26 @@ public final class AsyncFlusher implements AutoCloseable
      * Called by an appender after its append returned {@code seq}, outside the append lock. In {@code ALWAYS} mode it
      * parks until {@code seq} is durable; otherwise it returns at once.
      *
-     * @throws StoreIOException when the force covering {@code seq} failed; the record may or may not survive.
+     * @param operation what was committed, for the error: "append" or "skip".
+     * @throws CommitOutcomeUnknownException when the force covering {@code seq} failed, or the store closed before it
+     *                                       ran: the record was written and may or may not survive a reopen.
      */
-    public void afterAppend(final long seq)
+    public void afterAppend(final long seq, final String operation)
     {
         if (mode == SyncMode.ALWAYS)
         {
-            awaitDurable(seq);
+            awaitDurable(seq, operation);
         }
     }
 
     /**
      * Park until {@code seq} is durable, sharing a force with every other waiter.
+     *
+     * @param operation what was committed, for the error.
+     * @throws CommitOutcomeUnknownException when the force covering {@code seq} failed, or the store closed before it
+     *                                       ran.
      */
-    public void awaitDurable(final long seq)
+    public void awaitDurable(final long seq, final String operation)
     {
         if (durableSeq >= seq)
         {
@@ -179,7 +191,47 @@ public final class AsyncFlusher implements AutoCloseable
         }
         if (waiter.state == CommitWaiter.FAILED)
         {
-            throw refused("append not made durable", waiter.failure);
+            final StoreException cause = waiter.failure;
+            throw new CommitOutcomeUnknownException(operation, seq, cause.file(), cause);
+        }
+    }
+
+    /**
+     * Make everything appended before this call durable and wait for it: {@link #flush()} for the store's own
+     * operations, which must report a failure as a {@link StoreException}, never as the future's
+     * {@link CompletionException}.
+     *
+     * @return the durable sequence.
+     * @throws StoreException when the force failed, or an earlier one had; it names the file.
+     */
+    public long flushAndWait()
+    {
+        return await(flush());
+    }
+
+    /**
+     * Wait for a future of {@link #flush()}, reporting its failure as the {@link StoreException} it carries.
+     *
+     * @throws StoreException the future's failure.
+     */
+    public static long await(final CompletableFuture<Long> flush)
+    {
+        try
+        {
+            return flush.join();
+        }
+        catch (final CompletionException | CancellationException ex)
+        {
+            final Throwable cause = ex instanceof CompletionException && null != ex.getCause() ? ex.getCause() : ex;
+            if (cause instanceof StoreException failure)
+            {
+                // A fresh exception per caller (refused() or failDrained() made it for this future): rethrown as is,
+                // with the caller's own trace added, so its type (StoreIOException) and file survive.
+                failure.addSuppressed(new StoreException("waited for here", null, StoreException.UNKNOWN,
+                    StoreException.UNKNOWN));
+                throw failure;
+            }
+            throw new StoreException("flush failed: " + cause, null, cause);
         }
     }
 

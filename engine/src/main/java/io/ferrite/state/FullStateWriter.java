@@ -11,8 +11,6 @@ import io.ferrite.store.StoreIOException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.zip.CRC32C;
@@ -195,7 +193,7 @@ public final class FullStateWriter implements CaptureListener
         for (int attempt = 1; ; attempt++)
         {
             final long request = requests.incrementAndGet();
-            join(flusher.flush());
+            flusher.flushAndWait();
             synchronized (this)
             {
                 if (replacing && !replacement)
@@ -404,24 +402,5 @@ public final class FullStateWriter implements CaptureListener
         crc.reset();
         crc.update(view);
         return (int)crc.getValue();
-    }
-
-    /**
-     * Wait for a flush, reporting its failure as the store exception that caused it.
-     */
-    private static void join(final CompletableFuture<Long> flush)
-    {
-        try
-        {
-            flush.join();
-        }
-        catch (final CompletionException ex)
-        {
-            if (ex.getCause() instanceof StoreException cause)
-            {
-                throw cause;
-            }
-            throw ex;
-        }
     }
 }

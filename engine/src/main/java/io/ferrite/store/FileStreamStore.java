@@ -63,7 +63,6 @@ public final class FileStreamStore implements StreamStore
         this.index = recovered.index();
         this.recoveryReport = recovered.report();
         this.writer = new StreamWriter(directory, index, config, metrics, crypto);
-        this.reader = new StreamReader(index);
         this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO());
         this.writer.flusher(flusher);
         this.writer.prepareNextBlock();
@@ -72,6 +71,8 @@ public final class FileStreamStore implements StreamStore
         // The flusher takes the state images that state writes use, at the moments its forces describe.
         this.flusher.captureListener(stateWriter);
         this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
+        // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
+        this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
         this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
         if (recovered.sequenceFloor() > 0)
         {
@@ -80,6 +81,12 @@ public final class FileStreamStore implements StreamStore
         else if (recovered.damagedTail())
         {
             writer.startNewBlockBeforeNextRecord();
+        }
+        if (config.syncMode() == SyncMode.ALWAYS)
+        {
+            // After a crash what recovery found is not yet known durable, and ALWAYS readers see only what is: force it
+            // now rather than hide it until the next commit.
+            StreamOpening.forceRecovered(writer, durability, index.lastSeq(), directory.blocksDir());
         }
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
@@ -155,7 +162,7 @@ public final class FileStreamStore implements StreamStore
         final long sampleStart = metrics.appendSampleStart(index.publishedLastSeq() + 1);
         final long seq = writer.append(subject, headers, payload);
         metrics.appendSampleEnd(sampleStart, seq);
-        durability.afterAppend(seq);
+        durability.afterAppend(seq, "append");
         return seq;
     }
 
@@ -167,7 +174,7 @@ public final class FileStreamStore implements StreamStore
         final long sampleStart = metrics.appendSampleStart(seq);
         writer.appendAt(seq, timestampNanos, subject, headers, payload);
         metrics.appendSampleEnd(sampleStart, seq);
-        durability.afterAppend(seq);
+        durability.afterAppend(seq, "append");
     }
 
     @Override
@@ -175,7 +182,7 @@ public final class FileStreamStore implements StreamStore
     {
         durability.checkUsable();
         final long seq = writer.skip();
-        durability.afterAppend(seq);
+        durability.afterAppend(seq, "skip");
         return seq;
     }
 

@@ -271,7 +271,7 @@ final class Reclaimer implements AutoCloseable
         }
         if (rehomed)
         {
-            durability.flush().join();
+            durability.flushAndWait();
         }
         steps.accept("delete:tombstones-rewritten");
         stateWriter.whileReplacingBlocks(() ->
@@ -354,7 +354,7 @@ final class Reclaimer implements AutoCloseable
         }
         if (rehomed)
         {
-            durability.flush().join();
+            durability.flushAndWait();
         }
         final BlockRewriter.Rewrite rewrite = rewriter.write(plan);
         if (null == rewrite)

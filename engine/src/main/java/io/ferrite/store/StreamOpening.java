@@ -79,34 +79,57 @@ final class StreamOpening
         try
         {
             writer.baseNextBlockAbove(floor);
-            durability.flush().join();
+            durability.flushAndWait();
         }
         catch (final RuntimeException ex)
         {
-            final RuntimeException failure = unwrap(ex, floor, blocksDir);
-            try
-            {
-                durability.close();
-                writer.close();
-            }
-            catch (final RuntimeException closeFailure)
-            {
-                failure.addSuppressed(closeFailure);
-            }
-            throw failure;
+            throw stopAfter(ex, writer, durability, floor, blocksDir,
+                "record the recovered last sequence " + floor + " in a new block failed");
         }
     }
 
-    private static RuntimeException unwrap(final RuntimeException ex, final long floor, final java.nio.file.Path dir)
+    /**
+     * In {@code ALWAYS} mode readers see nothing beyond the durable sequence; after a crash what recovery found is
+     * not known durable until forced. Force it before the store is handed out, so the recovered messages are readable
+     * at once (rather than after the next commit) and never shown before they are durable. A failure fails the open,
+     * stopping what was started. Nothing is forced after a clean close: the flusher starts with everything durable.
+     *
+     * @param lastSeq the stream's last sequence after recovery.
+     */
+    static void forceRecovered(
+        final StreamWriter writer, final AsyncFlusher durability, final long lastSeq, final java.nio.file.Path blocksDir)
     {
-        final Throwable cause = ex instanceof java.util.concurrent.CompletionException && null != ex.getCause() ?
-            ex.getCause() : ex;
-        if (cause instanceof StoreException)
+        if (durability.durableSeq() >= lastSeq)
         {
-            return (StoreException)cause;
+            return;
         }
-        return new StoreException("record the recovered last sequence " + floor + " in a new block failed", dir,
-            StoreException.UNKNOWN, floor, cause);
+        try
+        {
+            durability.flushAndWait();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw stopAfter(ex, writer, durability, lastSeq, blocksDir,
+                "force the recovered messages up to sequence " + lastSeq + " before opening in ALWAYS mode failed");
+        }
+    }
+
+    private static RuntimeException stopAfter(
+        final RuntimeException ex, final StreamWriter writer, final AsyncFlusher durability, final long seq,
+        final java.nio.file.Path dir, final String what)
+    {
+        final RuntimeException failure = ex instanceof StoreException ? ex :
+            new StoreException(what, dir, StoreException.UNKNOWN, seq, ex);
+        try
+        {
+            durability.close();
+            writer.close();
+        }
+        catch (final RuntimeException closeFailure)
+        {
+            failure.addSuppressed(closeFailure);
+        }
+        return failure;
     }
 
     static StoreMetrics metrics(final StreamConfig config, final Logger log)

@@ -4,6 +4,7 @@ import io.ferrite.block.BlockRetiredException;
 import io.ferrite.block.Crc32c;
 import io.ferrite.block.RecordCipher;
 import io.ferrite.block.MessageBlock;
+import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.index.SubjectIndex;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.Subjects;
@@ -18,6 +19,12 @@ import static io.ferrite.block.RecordDescriptor.*;
  * copy-on-write block array, the record by its block's sequence table, and verifies both checksums before handing out
  * a byte. Each thread keeps its own flyweights, so {@link #read} allocates nothing while consecutive reads stay within
  * one block.
+ * <p>
+ * In {@link SyncMode#ALWAYS} mode a reader sees nothing beyond the flusher's durable sequence ({@link #horizon()}):
+ * an appender is told its commit succeeded only once it is durable, so a reader must not act on a message that is
+ * not, or that its writer is later told failed (see {@link CommitOutcomeUnknownException}). The other modes promise
+ * no durability to appenders and show every published record, as before. Internal scans (removals, retention,
+ * queries, under the append lock) are not bound by the horizon: they act on what the stream holds.
  */
 final class StreamReader
 {
@@ -27,11 +34,28 @@ final class StreamReader
     private final StreamIndex index;
     private final ThreadLocal<Context> contexts = ThreadLocal.withInitial(Context::new);
     private final SubjectScan scan;
+    /** Null unless the stream is in {@code ALWAYS} mode: then its durable sequence bounds what readers see. */
+    private final AsyncFlusher durableOnly;
 
-    StreamReader(final StreamIndex index)
+    /**
+     * @param durableOnly the store's flusher when readers must see only durable records ({@code ALWAYS}), else null.
+     */
+    StreamReader(final StreamIndex index, final AsyncFlusher durableOnly)
     {
         this.index = index;
         this.scan = new SubjectScan(index);
+        this.durableOnly = durableOnly;
+    }
+
+    /**
+     * @return the highest sequence readers may see: the published last sequence, and in {@code ALWAYS} mode no more
+     * than the durable sequence. The durable sequence is a volatile written by the flusher after its force, which
+     * captured under the append lock what it forced, so every record up to it is visible to a thread that read it.
+     */
+    long horizon()
+    {
+        final long published = index.publishedLastSeq();
+        return null == durableOnly ? published : Math.min(published, durableOnly.durableSeq());
     }
 
     /**
@@ -66,7 +90,7 @@ final class StreamReader
         Subjects.validateFilter(filter);
         requirePositive(fromSeq, "fromSeq");
         final Context context = contexts.get();
-        final long seq = scan.findNext(filter, fromSeq, index.publishedLastSeq(), context);
+        final long seq = scan.findNext(filter, fromSeq, horizon(), context);
         return seq < 0 ? null : context.view.wrap(context.recordBuffer, context.recordOffset).toStoredMessage();
     }
 
@@ -92,13 +116,17 @@ final class StreamReader
             {
                 return null;
             }
-            final long seq = literal && entry.lastExact() ? last : scan.findPrevious(subject, last, contexts.get());
+            // ALWAYS: the subject's last message may not be durable yet; the last one readers may see is found below.
+            final long horizon = horizon();
+            final boolean beyond = last > horizon;
+            final long seq = literal && entry.lastExact() && !beyond ? last :
+                scan.findPrevious(subject, beyond ? horizon : last, contexts.get());
             final StoredMessage message = seq <= 0 ? null : load(seq);
             if (null != message && Subjects.matches(subject, message.subject()))
             {
                 return message;
             }
-            if (!literal && seq <= 0 && index.subjects().lastSeqMatching(subject) == last)
+            if (seq <= 0 && (beyond || !literal && index.subjects().lastSeqMatching(subject) == last))
             {
                 return null;
             }
@@ -119,7 +147,7 @@ final class StreamReader
     private MessageBlock locate(final long seq, final Context context)
     {
         requirePositive(seq, "seq");
-        if (seq > index.publishedLastSeq())
+        if (seq > horizon())
         {
             return null;
         }

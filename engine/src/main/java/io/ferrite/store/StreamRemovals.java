@@ -85,7 +85,15 @@ final class StreamRemovals implements AutoCloseable
         }
         if (offset > 0 && syncMode == SyncMode.ALWAYS)
         {
-            durability.flush().join();
+            try
+            {
+                durability.flushAndWait();
+            }
+            catch (final StoreException ex)
+            {
+                // The tombstone was written (readers no longer see the message) but may not survive a reopen.
+                throw new CommitOutcomeUnknownException("removal", seq, ex.file(), ex);
+            }
         }
         return offset > 0;
     }
@@ -180,7 +188,7 @@ final class StreamRemovals implements AutoCloseable
                 writer.lock().unlock();
             }
             // Everything forced first: the flusher must not be in the middle of blocks that are about to go.
-            durability.flush().join();
+            durability.flushAndWait();
             stateWriter.whileReplacingBlocks(() ->
             {
                 writer.lock().lock();
@@ -193,7 +201,7 @@ final class StreamRemovals implements AutoCloseable
                 {
                     writer.lock().unlock();
                 }
-                durability.flush().join();
+                durability.flushAndWait();
             });
         }
         finally
@@ -240,7 +248,7 @@ final class StreamRemovals implements AutoCloseable
         {
             writer.lock().unlock();
         }
-        durability.flush().join();
+        durability.flushAndWait();
         if (removed > 0)
         {
             reclaimer.reclaim(false);

@@ -7,7 +7,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>
  * Threading: appends ({@link #append}, {@link #appendAt}, {@link #skip}) are serialized by the store and may be called
  * from any thread. Any number of threads may read ({@link #load}, {@link #read}, {@link #loadNext}, {@link #loadLast},
- * {@link #state}) concurrently with appends; a reader only ever sees fully written records. Removals
+ * {@link #state}) concurrently with appends; a reader only ever sees fully written records, and in
+ * {@link SyncMode#ALWAYS} mode only durable ones ({@link #state}, {@link #subjects}, {@link #numPending} and
+ * {@link #sequenceAt} count every record written, including a commit still waiting for its force). Removals
  * ({@link #remove}, {@link #erase}, the purges, {@link #compact}, {@link #truncate}) and retention are serialized with
  * appends. {@link #close()} must not
  * race with calls still in flight on other threads: it waits for none of them.
@@ -20,8 +22,22 @@ public interface StreamStore extends AutoCloseable
      * @param subject a subject of dot-separated tokens without wildcards or white space, e.g. {@code orders.eu.new}.
      * @param headers opaque header bytes, may be empty or null for none.
      * @param payload opaque payload bytes, may be empty.
+     * <p>
+     * In {@link SyncMode#ALWAYS} mode it returns once the message is durable (a force covering it returned), and no
+     * reader of this store sees it before then: {@link #load}, {@link #read}, {@link #loadNext} and {@link #loadLast}
+     * see nothing beyond the durable sequence, so a reader never acts on a message whose writer is then told it
+     * failed. If the force fails, the append throws {@link CommitOutcomeUnknownException}: the record was written, and
+     * whether it survives a reopen is unknown (the page cache may or may not have reached the disk, and a failed
+     * force cannot say which). Its {@link CommitOutcomeUnknownException#seq() seq()} is the sequence it took; after
+     * reopening, {@code load(seq)} answers — compare it with what was appended before retrying, or a retry may store
+     * the message twice. From then on the store refuses every append ({@link StoreIOException} "append refused",
+     * nothing written) until it is reopened. In the other modes it returns as soon as the record is written, and
+     * readers see it at once.
+     *
      * @return the sequence assigned, starting at 1.
      * @throws SequenceExhaustedException when the last sequence is already the highest a stream may assign, 2^62 - 1.
+     * @throws CommitOutcomeUnknownException in {@code ALWAYS} mode, when the record was written but its force failed.
+     * @throws StoreIOException              when an earlier force failed: nothing was written.
      */
     long append(String subject, byte[] headers, byte[] payload);
 
@@ -32,6 +48,8 @@ public interface StreamStore extends AutoCloseable
      * @param seq            must be greater than {@link StreamState#lastSeq()} and at most 2^62 - 1
      *                       ({@code RecordDescriptor.MAX_SEQUENCE}).
      * @param timestampNanos epoch nanos; not earlier than the last message's time.
+     * @throws CommitOutcomeUnknownException in {@code ALWAYS} mode, when the record was written but its force failed
+     *                                       (see {@link #append}).
      */
     void appendAt(long seq, long timestampNanos, String subject, byte[] headers, byte[] payload);
 
@@ -45,7 +63,8 @@ public interface StreamStore extends AutoCloseable
 
     /**
      * @return the message at {@code seq}, or null when no message is stored there (never assigned, skipped, or lost
-     * to damage detected at recovery and listed in {@link #recoveryReport()}).
+     * to damage detected at recovery and listed in {@link #recoveryReport()}) or, in {@link SyncMode#ALWAYS} mode,
+     * when it is not durable yet.
      * @throws CorruptRecordException when the record is present but its checksum no longer verifies.
      */
     StoredMessage load(long seq);
@@ -77,6 +96,9 @@ public interface StreamStore extends AutoCloseable
      * (at once in {@code ALWAYS} mode).
      *
      * @return true when a message was stored at {@code seq} and is now removed; false when none was.
+     * @throws CommitOutcomeUnknownException in {@code ALWAYS} mode, when the tombstone was written (readers no longer
+     *                                       see the message) but its force failed: the removal may or may not
+     *                                       survive a reopen.
      */
     boolean remove(long seq);
 
@@ -183,6 +205,9 @@ public interface StreamStore extends AutoCloseable
 
     /**
      * Force outstanding data, write the full state and release the files. Idempotent.
+     *
+     * @throws StoreException when forcing or writing failed (after a failed force, always); the files are released
+     *                        anyway.
      */
     @Override
     void close();

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A {@link StorageIO} over another that tests can stall and fail: {@link #stallBlockForces()} makes the next block
  * force wait on a latch (and says when it does), {@link #stallFileForces()} does the same for small files
- * ({@code state.db}), {@link #failBlockForces(String)} makes every block force throw. Counts the calls that reach the
- * disk.
+ * ({@code state.db}), {@link #failBlockForces(String)} makes every block force throw, and
+ * {@link #failBlockForcesAfter(int, String)} every one after the next {@code n}. Counts the calls that reach the disk.
  */
 public final class ControllableStorageIO implements StorageIO
 {
@@ -22,6 +22,9 @@ public final class ControllableStorageIO implements StorageIO
     private volatile CountDownLatch release;
     private volatile CountDownLatch stalled;
     private volatile String failure;
+    /** Block forces still allowed before {@link #failureAfter} applies; negative when none is armed. */
+    private final AtomicInteger forcesBeforeFailure = new AtomicInteger(-1);
+    private volatile String failureAfter;
     private volatile CountDownLatch fileRelease;
     private volatile CountDownLatch fileStalled;
 
@@ -103,6 +106,16 @@ public final class ControllableStorageIO implements StorageIO
         failure = message;
     }
 
+    /**
+     * Let the next {@code forces} block forces through, then make every later one throw an IOException with
+     * {@code message} (a disk that fails part-way through a run).
+     */
+    public void failBlockForcesAfter(final int forces, final String message)
+    {
+        failureAfter = message;
+        forcesBeforeFailure.set(forces);
+    }
+
     public int blockForces()
     {
         return blockForces.get();
@@ -123,6 +136,10 @@ public final class ControllableStorageIO implements StorageIO
         if (null != message)
         {
             throw new IOException(message);
+        }
+        if (null != failureAfter && forcesBeforeFailure.getAndUpdate(n -> n > 0 ? n - 1 : n) == 0)
+        {
+            throw new IOException(failureAfter);
         }
         blockForces.incrementAndGet();
         delegate.forceBlock(file, channel, mapped, from, to, metadata);

@@ -43,8 +43,10 @@ class FlusherFaultTest
         final ControllableStorageIO io = new ControllableStorageIO();
         try (FileStreamStore store = FileStreamStore.open(tmp, config(SyncMode.INTERVAL), io))
         {
-            final long first = messages.appendNext(store);
+            // Stalled before the append: with a 1 ms interval a tick could otherwise force it first, leaving the
+            // flush below nothing to force and nothing to stall.
             io.stallBlockForces();
+            final long first = messages.appendNext(store);
             final CompletableFuture<Long> flushed = store.flush();
             io.awaitStalled();
 
