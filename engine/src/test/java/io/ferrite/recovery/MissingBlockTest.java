@@ -54,10 +54,7 @@ class MissingBlockTest
     @BeforeAll
     static void writeGoldenStores()
     {
-        for (final StreamMode mode : StreamMode.values())
-        {
-            GOLDENS.put(mode, RemovalGolden.write(mode, goldenRoot.resolve("golden-" + mode)));
-        }
+        GOLDENS.putAll(RemovalGolden.writeAll(goldenRoot));
     }
 
     @ParameterizedTest(name = "{0}")

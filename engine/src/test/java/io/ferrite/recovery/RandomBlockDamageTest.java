@@ -44,10 +44,7 @@ class RandomBlockDamageTest
     @BeforeAll
     static void writeGoldenStores()
     {
-        for (final StreamMode mode : StreamMode.values())
-        {
-            GOLDENS.put(mode, RemovalGolden.write(mode, goldenRoot.resolve("golden-" + mode)));
-        }
+        GOLDENS.putAll(RemovalGolden.writeAll(goldenRoot));
     }
 
     @TestFactory

@@ -22,6 +22,19 @@ record RemovalGolden(StreamMode mode, StreamConfig config, Path dir, StreamHisto
     static final int MESSAGE_COUNT = 1_500;
     static final int REMOVE_EVERY = 97;
 
+    /**
+     * @return a golden stream per mode, each written under {@code root}: what the damage suites copy for every case.
+     */
+    static java.util.Map<StreamMode, RemovalGolden> writeAll(final Path root)
+    {
+        final java.util.Map<StreamMode, RemovalGolden> goldens = new java.util.EnumMap<>(StreamMode.class);
+        for (final StreamMode mode : StreamMode.values())
+        {
+            goldens.put(mode, write(mode, root.resolve("golden-" + mode)));
+        }
+        return goldens;
+    }
+
     static RemovalGolden write(final StreamMode mode, final Path dir)
     {
         final StreamConfig config = mode.config(StreamConfig.builder("trust").blockSize(8192).maxMsgSize(512));

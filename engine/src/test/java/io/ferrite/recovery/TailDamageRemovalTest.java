@@ -52,10 +52,7 @@ class TailDamageRemovalTest
     @BeforeAll
     static void writeGoldenStores()
     {
-        for (final StreamMode mode : StreamMode.values())
-        {
-            GOLDENS.put(mode, RemovalGolden.write(mode, goldenRoot.resolve("golden-" + mode)));
-        }
+        GOLDENS.putAll(RemovalGolden.writeAll(goldenRoot));
     }
 
     /**
