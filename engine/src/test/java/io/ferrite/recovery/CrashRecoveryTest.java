@@ -245,8 +245,13 @@ class CrashRecoveryTest
             assertThat(last).as("every flushed sequence is recovered: %s", context).isGreaterThanOrEqualTo(flushedHigh);
             // Killed after the record's header checksum was stored but before its record checksum: the header verifies,
             // so its sequence stays taken (the last one), lost and never handed out again.
-            final boolean tornTaken = report.lost().size() == 1 && report.lost().get(0).firstSeq() == last &&
-                report.lost().get(0).lastSeq() == last;
+            // A rebuild from the blocks reads a kept torn frame of an earlier cycle again and names it once more.
+            final List<RecoveryReport.LostRange> fresh = report.lost().stream()
+                .filter((range) -> !(range.kind() == RecoveryReport.Kind.DAMAGED_RECORD &&
+                    range.firstSeq() == range.lastSeq() && this.tornTaken.contains(range.firstSeq())))
+                .toList();
+            final boolean tornTaken = fresh.size() == 1 && fresh.get(0).firstSeq() == last &&
+                fresh.get(0).lastSeq() == last;
             if (tornTaken)
             {
                 this.tornTaken.add(last);
@@ -267,7 +272,7 @@ class CrashRecoveryTest
             assertThat(state.firstSeq()).as(context).isEqualTo(1);
 
             boolean tornTail = false;
-            for (final RecoveryReport.LostRange range : report.lost())
+            for (final RecoveryReport.LostRange range : fresh)
             {
                 assertThat(range.kind()).as("SIGKILL can only tear the record in flight: %s", context)
                     .isEqualTo(RecoveryReport.Kind.TORN_TAIL);
@@ -276,7 +281,7 @@ class CrashRecoveryTest
                 assertThat(range.file()).as(context).isEqualTo(lastBlock);
                 tornTail = true;
             }
-            assertThat(report.lost()).as("at most the one record in flight is lost: %s", context).hasSizeLessThan(2);
+            assertThat(fresh).as("at most the one record in flight is lost: %s", context).hasSizeLessThan(2);
 
             final long loadable = tornTaken ? last - 1 : last;
             assertThat(tornTaken ? store.load(last) : null).as("the torn record is never returned: %s", context).isNull();
