@@ -1,5 +1,12 @@
 package io.ferrite.block;
 
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
 /**
  * Layout of a block file's header. Records follow at {@link #DATA_OFFSET}; the rest of the file is preallocated zeros.
  * <pre>
@@ -31,9 +38,22 @@ package io.ferrite.block;
  *  +---------------------------------------------------------------+
  *  |                     Reserved (zero) ...                       |  80
  *  +---------------------------------------------------------------+
- *  |              Header Checksum, CRC32C of bytes 0..123          | 124
+ *  |  Tombstone Epoch Slot 0: epoch (32), CRC32C(id, epoch) (32)    | 104
+ *  +---------------------------------------------------------------+
+ *  |  Tombstone Epoch Slot 1: epoch (32), CRC32C(id, epoch) (32)    | 112
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero)                           | 120
+ *  +---------------------------------------------------------------+
+ *  |   Header Checksum, CRC32C of bytes 0..123, slots read as zero  | 124
  *  +---------------------------------------------------------------+
  * </pre>
+ * The two <em>tombstone epoch slots</em> are the only header bytes written after the block was created, and only on
+ * a full disk: before an encrypted tombstone goes into a block whose key may have sealed records past its write offset
+ * (a block found on open, or cut by a truncation), the writer records a new epoch, one above the highest valid slot,
+ * in the slot {@code epoch & 1} and forces the header before any tombstone uses it (see {@link FrameCounters}). The
+ * other slot keeps the previous epoch, so a write torn by a power cut costs nothing that was used. The header checksum
+ * reads the slots as zero — a block created before they existed verifies as before — and each slot carries its own
+ * checksum, bound to the block id.
  */
 public final class BlockDescriptor
 {
@@ -57,6 +77,10 @@ public final class BlockDescriptor
      * block's unforced tail, recovery reports exactly those sequences instead of mistaking them for an appendAt gap.
      */
     public static final int PREV_LAST_SEQ_OFFSET = 72;
+    /** Two slots of (epoch, checksum), see the class comment. */
+    public static final int TOMBSTONE_EPOCH_SLOTS_OFFSET = 104;
+    public static final int TOMBSTONE_EPOCH_SLOT_LENGTH = 8;
+    public static final int TOMBSTONE_EPOCH_SLOT_COUNT = 2;
     public static final int HEADER_CHECKSUM_OFFSET = 124;
     public static final int HEADER_LENGTH = 128;
 
@@ -68,8 +92,71 @@ public final class BlockDescriptor
     /** Block files are named by a zero-padded id so a directory listing sorts in id order. */
     public static final String FILE_SUFFIX = ".blk";
 
+    private static final byte[] ZERO_SLOTS = new byte[TOMBSTONE_EPOCH_SLOT_COUNT * TOMBSTONE_EPOCH_SLOT_LENGTH];
+
     private BlockDescriptor()
     {
+    }
+
+    /**
+     * The header checksum, as the engine writes and checks it and {@code ferrite verify} checks it: CRC32C of bytes
+     * {@code [0, HEADER_CHECKSUM_OFFSET)} with the tombstone epoch slots read as zero. Open-time only: it allocates.
+     *
+     * @param header the block's first {@link #HEADER_LENGTH} bytes, from index 0 (position and limit are ignored).
+     */
+    public static int headerChecksum(final ByteBuffer header)
+    {
+        final CRC32C crc = new CRC32C();
+        final int slotsEnd = TOMBSTONE_EPOCH_SLOTS_OFFSET + ZERO_SLOTS.length;
+        crc.update(header.duplicate().limit(TOMBSTONE_EPOCH_SLOTS_OFFSET).position(0));
+        crc.update(ZERO_SLOTS);
+        crc.update(header.duplicate().limit(HEADER_CHECKSUM_OFFSET).position(slotsEnd));
+        return (int)crc.getValue();
+    }
+
+    /**
+     * @param header the block's header, from index 0.
+     * @return the highest tombstone epoch a slot validly records (0 when none was ever recorded), or -1 when neither
+     *         slot is valid: the epochs used before cannot be known.
+     */
+    public static int tombstoneEpoch(final DirectBuffer header, final long blockId)
+    {
+        int highest = -1;
+        for (int slot = 0; slot < TOMBSTONE_EPOCH_SLOT_COUNT; slot++)
+        {
+            final int at = TOMBSTONE_EPOCH_SLOTS_OFFSET + slot * TOMBSTONE_EPOCH_SLOT_LENGTH;
+            final int epoch = header.getInt(at);
+            final int checksum = header.getInt(at + 4);
+            final boolean empty = 0 == epoch && 0 == checksum;
+            if (empty || epoch > 0 && checksum == epochChecksum(blockId, epoch))
+            {
+                highest = Math.max(highest, epoch);
+            }
+        }
+        return highest;
+    }
+
+    /**
+     * Record {@code epoch} (> 0) in its slot, {@code epoch & 1}; the caller forces the header before using it.
+     */
+    public static void putTombstoneEpoch(final MutableDirectBuffer header, final long blockId, final int epoch)
+    {
+        if (epoch <= 0)
+        {
+            throw new IllegalArgumentException("tombstone epoch must be > 0: " + epoch);
+        }
+        final int at = TOMBSTONE_EPOCH_SLOTS_OFFSET + (epoch & 1) * TOMBSTONE_EPOCH_SLOT_LENGTH;
+        header.putInt(at, epoch);
+        header.putInt(at + 4, epochChecksum(blockId, epoch));
+    }
+
+    private static int epochChecksum(final long blockId, final int epoch)
+    {
+        final ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES + Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putLong(blockId).putInt(epoch).flip();
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return (int)crc.getValue();
     }
 
     public static String fileName(final long blockId)

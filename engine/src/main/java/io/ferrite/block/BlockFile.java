@@ -42,10 +42,10 @@ public final class BlockFile
      */
     public static Mapping create(
         final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos,
-        final long prevLastSeq, final BlockKey key, final Crc32c crc)
+        final long prevLastSeq, final BlockKey key)
     {
         return activate(prepare(file.resolveSibling(file.getFileName() + TEMP_SUFFIX), length), file, blockId,
-            baseSeq, createdNanos, prevLastSeq, key, crc);
+            baseSeq, createdNanos, prevLastSeq, key);
     }
 
     /**
@@ -89,14 +89,14 @@ public final class BlockFile
      */
     public static Mapping activate(
         final Prepared prepared, final Path file, final long blockId, final long baseSeq, final long createdNanos,
-        final long prevLastSeq, final BlockKey key, final Crc32c crc)
+        final long prevLastSeq, final BlockKey key)
     {
         if (Files.exists(file))
         {
             throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
         }
         final Mapping mapping = new Mapping(file, prepared.channel(), prepared.mapped(), -1);
-        BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, prevLastSeq, key, crc);
+        BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, prevLastSeq, key);
         try
         {
             Files.move(prepared.temp(), file, StandardCopyOption.ATOMIC_MOVE);
@@ -118,7 +118,7 @@ public final class BlockFile
      * @param encrypted whether the stream is encrypted: a block that says otherwise is refused.
      */
     public static Mapping open(
-        final Path file, final long expectedBlockId, final boolean writable, final boolean encrypted, final Crc32c crc)
+        final Path file, final long expectedBlockId, final boolean writable, final boolean encrypted)
     {
         FileChannel channel = null;
         try
@@ -138,7 +138,7 @@ public final class BlockFile
                     throw new CorruptFileException("block file ended inside its header", file, header.position());
                 }
             }
-            final int declared = BlockHeader.validate(file, header, expectedBlockId, encrypted, crc);
+            final int declared = BlockHeader.validate(file, header, expectedBlockId, encrypted);
             if (size < declared && writable)
             {
                 fill(channel, size, declared);

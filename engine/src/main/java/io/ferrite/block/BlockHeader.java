@@ -23,8 +23,7 @@ final class BlockHeader
         final int length,
         final long createdNanos,
         final long prevLastSeq,
-        final BlockKey key,
-        final Crc32c crc)
+        final BlockKey key)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(mapping.mapped(), 0, BlockDescriptor.HEADER_LENGTH);
         buffer.putLong(BlockDescriptor.MAGIC_OFFSET, BlockDescriptor.MAGIC);
@@ -41,15 +40,14 @@ final class BlockHeader
         buffer.putLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET, prevLastSeq);
         buffer.putInt(BlockDescriptor.BLOCK_LENGTH_OFFSET, length);
         buffer.putInt(BlockDescriptor.DATA_OFFSET_OFFSET, BlockDescriptor.DATA_OFFSET);
-        buffer.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET,
-            crc.compute(mapping.mapped(), 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET));
+        buffer.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, BlockDescriptor.headerChecksum(mapping.mapped()));
     }
 
     /**
      * @return the block length the header declares.
      */
     static int validate(
-        final Path file, final ByteBuffer header, final long expectedBlockId, final boolean encrypted, final Crc32c crc)
+        final Path file, final ByteBuffer header, final long expectedBlockId, final boolean encrypted)
     {
         final long magic = header.getLong(BlockDescriptor.MAGIC_OFFSET);
         if (magic != BlockDescriptor.MAGIC)
@@ -64,7 +62,7 @@ final class BlockHeader
                 BlockDescriptor.VERSION + ")", file, BlockDescriptor.VERSION_OFFSET);
         }
         final int expected = header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-        final int actual = crc.compute(header.array(), 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+        final int actual = BlockDescriptor.headerChecksum(header);
         if (expected != actual)
         {
             throw new CorruptFileException("block header checksum mismatch", file, BlockDescriptor.HEADER_CHECKSUM_OFFSET);

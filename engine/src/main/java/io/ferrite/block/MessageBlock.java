@@ -63,6 +63,14 @@ public final class MessageBlock
      * goes). Unknown, hence true, for a block recovery did not scan.
      */
     private volatile boolean holdsTombstones = true;
+    /**
+     * Writer-only: the epoch of the encrypted tombstones this process writes into the block (see
+     * {@link FrameCounters}): 0 for a block it created, -1 for one it found or cut (its key may have sealed records
+     * past the write offset), then the epoch it recorded in the header.
+     */
+    private int tombstoneEpoch = -1;
+    /** Bytes at the end of the data area only tombstones use; set with {@link #limit}. */
+    private int tombstoneReserve;
 
     private MessageBlock(
         final long id, final Path file, final long baseSeq, final StoreMetrics metrics, final BlockCrypto crypto)
@@ -81,17 +89,18 @@ public final class MessageBlock
      */
     public static MessageBlock create(
         final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
-        final long prevLastSeq, final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
+        final long prevLastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.key = null == crypto ? null : crypto.newKey();
         final BlockFile.Mapping mapping = BlockFile.activate(
-            prepared, file, id, baseSeq, createdNanos, prevLastSeq, block.key, crc);
+            prepared, file, id, baseSeq, createdNanos, prevLastSeq, block.key);
         metrics.onBlockCreated();
         block.attach(mapping);
         block.contents.install(new SequenceTable(baseSeq));
         block.contents.subjects(new BlockSubjects(false));
         block.holdsTombstones = false;
+        block.tombstoneEpoch = 0;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
         block.durability.created();
         return block;
@@ -117,9 +126,9 @@ public final class MessageBlock
      */
     public static MessageBlock open(
         final Path file, final long id, final long baseSeq, final boolean writable, final StoreMetrics metrics,
-        final BlockCrypto crypto, final Crc32c crc)
+        final BlockCrypto crypto)
     {
-        final BlockFile.Mapping mapping = BlockFile.open(file, id, writable, null != crypto, crc);
+        final BlockFile.Mapping mapping = BlockFile.open(file, id, writable, null != crypto);
         metrics.onBlockFileOpened();
         metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
         final UnsafeBuffer header = new UnsafeBuffer(mapping.mapped(), 0, BlockDescriptor.HEADER_LENGTH);
@@ -147,6 +156,7 @@ public final class MessageBlock
         {
             this.limit = capacity;
         }
+        this.tombstoneReserve = RecordDescriptor.tombstoneReserve(limit - BlockDescriptor.DATA_OFFSET, null != crypto);
         durability.channel(mapping.channel());
         this.truncatedSize = mapping.truncatedSize();
         this.mapped = mapping.mapped();
@@ -271,7 +281,7 @@ public final class MessageBlock
             final BlockFile.Mapping mapping;
             try
             {
-                mapping = BlockFile.open(file, id, false, null != crypto, new Crc32c());
+                mapping = BlockFile.open(file, id, false, null != crypto);
             }
             catch (final io.ferrite.store.StoreIOException ex)
             {
@@ -329,11 +339,73 @@ public final class MessageBlock
     }
 
     /**
-     * @return whether a record of {@code frameLength} bytes fits after the current data.
+     * @return whether a message or skip record of {@code frameLength} bytes fits after the current data, short of the
+     * room kept for tombstones ({@link RecordDescriptor#tombstoneReserve}). A record as large as the configuration
+     * allows (which does not count the reserve, so that streams configured before it still open) may use the reserve
+     * as the first record of a block: it fits no block otherwise.
      */
     public boolean hasRoomFor(final int frameLength)
     {
-        return !sealed && writeOffset + frameLength <= limit;
+        return !sealed && (writeOffset + frameLength <= limit - tombstoneReserve ||
+            writeOffset == BlockDescriptor.DATA_OFFSET && writeOffset + frameLength <= limit);
+    }
+
+    /**
+     * @return whether a tombstone fits after the current data: it may use the room messages leave for it.
+     */
+    public boolean hasRoomForTombstone()
+    {
+        return !sealed && writeOffset + tombstoneFrameLength() <= limit;
+    }
+
+    /**
+     * @return the bytes at the end of the block only tombstones may use.
+     */
+    public int tombstoneReserve()
+    {
+        return tombstoneReserve;
+    }
+
+    /**
+     * Before the first tombstone this process writes into a block whose key may have sealed records past its write
+     * offset before (found on open, or cut by a truncation): record, in the header's tombstone epoch slots, an epoch
+     * above every one recorded before ({@link BlockDescriptor}), and return it. The caller forces the header and then
+     * passes it to {@link #useTombstoneEpoch(int)}; until then no tombstone goes in. Writer-only.
+     *
+     * @return the epoch recorded, or -1 when none may be: both slots damaged (the epochs used before are unknown) or
+     *         the epochs exhausted.
+     */
+    public int recordNextTombstoneEpoch()
+    {
+        final int highest = BlockDescriptor.tombstoneEpoch(buffer, id);
+        if (highest < 0 || highest == FrameCounters.MAX_EPOCH)
+        {
+            return -1;
+        }
+        BlockDescriptor.putTombstoneEpoch(buffer, id, highest + 1);
+        return highest + 1;
+    }
+
+    /**
+     * Tombstones written from now on use {@code epoch}, which {@link #recordNextTombstoneEpoch()} recorded and the
+     * caller forced. Writer-only.
+     */
+    public void useTombstoneEpoch(final int epoch)
+    {
+        if (epoch <= 0)
+        {
+            throw new IllegalArgumentException("epoch must be in [1, " + FrameCounters.MAX_EPOCH + "]: " + epoch);
+        }
+        this.tombstoneEpoch = epoch;
+    }
+
+    /**
+     * @return the epoch the next encrypted tombstone uses: 0 in a block this process created, -1 while unknown (a
+     *         block found on open or truncated takes an encrypted tombstone only after a recorded epoch).
+     */
+    public int tombstoneEpoch()
+    {
+        return tombstoneEpoch;
     }
 
     /**
@@ -378,9 +450,14 @@ public final class MessageBlock
         final long lastSeq, final long timestamp, final long fromSeq, final long toSeq, final long flags,
         final Crc32c crc, final RecordCipher cipher, final byte[] scratch)
     {
+        if (null != key && tombstoneEpoch < 0)
+        {
+            throw new IllegalStateException("an encrypted tombstone needs a recorded epoch in " + file +
+                " (found on open or truncated): see recordNextTombstoneEpoch");
+        }
         final int frameLength = tombstoneFrameLength();
         final int checksum = RecordWriter.writeTombstone(buffer, mapped, key, writeOffset, lastSeq, timestamp, fromSeq,
-            toSeq, flags, frameLength, crc, cipher, scratch);
+            toSeq, flags, frameLength, crc, cipher, scratch, Math.max(0, tombstoneEpoch));
         writeOffset += frameLength;
         holdsTombstones = true;
         return checksum;
@@ -462,6 +539,7 @@ public final class MessageBlock
     {
         buffer.setMemory(offset, Math.min(limit, extent) - offset, (byte)0);
         writeOffset = offset;
+        tombstoneEpoch = -1;
         durability.cutTo(offset);
     }
 

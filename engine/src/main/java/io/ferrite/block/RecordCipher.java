@@ -61,6 +61,17 @@ public final class RecordCipher
         final BlockKey key, final ByteBuffer mapped, final int recordOffset, final long seq, final long timestamp,
         final byte type, final byte[] subject, final byte[] headers, final byte[] payload)
     {
+        seal(key, mapped, recordOffset, seq, timestamp, type, subject, headers, payload, 0);
+    }
+
+    /**
+     * As {@link #seal(BlockKey, ByteBuffer, int, long, long, byte, byte[], byte[], byte[])}, for a tombstone of
+     * {@code epoch} (see {@link FrameCounters}).
+     */
+    public void seal(
+        final BlockKey key, final ByteBuffer mapped, final int recordOffset, final long seq, final long timestamp,
+        final byte type, final byte[] subject, final byte[] headers, final byte[] payload, final int epoch)
+    {
         final int subjectLength = subject.length;
         final int plainLength = PREFIX_LENGTH + subjectLength + headers.length + payload.length;
         ensureStaging(plainLength);
@@ -72,7 +83,7 @@ public final class RecordCipher
         stagingView.putBytes(PREFIX_LENGTH, subject);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength, headers);
         stagingView.putBytes(PREFIX_LENGTH + subjectLength + headers.length, payload);
-        cipher.seal(key, FrameCounters.of(type, seq, recordOffset), recordOffset, staging, 0, plainLength, view(mapped),
+        cipher.seal(key, FrameCounters.of(type, seq, recordOffset, epoch), recordOffset, staging, 0, plainLength, view(mapped),
             recordOffset + HEADER_LENGTH);
     }
 
@@ -108,7 +119,13 @@ public final class RecordCipher
         ensureStaging(HEADER_LENGTH + contentLength);
         try
         {
-            cipher.open(key, FrameCounters.of(type, seq, recordOffset), recordOffset,
+            // A tombstone's epoch is in its header (covered by the header checksum; a changed one fails the tag).
+            final int epoch = type == TYPE_DELETE ? block.getInt(recordOffset + TOMBSTONE_EPOCH_OFFSET) : 0;
+            if (epoch < 0)
+            {
+                throw new CorruptRecordException("tombstone epoch " + epoch + " is negative", file, recordOffset, seq);
+            }
+            cipher.open(key, FrameCounters.of(type, seq, recordOffset, epoch), recordOffset,
                 view(mapped), recordOffset + HEADER_LENGTH,
                 plainLength + FrameCipher.TAG_LENGTH, staging, prefix);
         }

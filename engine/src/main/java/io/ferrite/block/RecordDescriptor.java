@@ -72,6 +72,18 @@ public final class RecordDescriptor
     public static final int TOMBSTONE_FLAGS_OFFSET = 16;
     /** Tombstone flag: the message's bytes were also overwritten on disk ({@code erase}). */
     public static final long TOMBSTONE_FLAG_ERASE = 1;
+    /**
+     * In a tombstone's header, the otherwise reserved word holds its <em>epoch</em> (0 to 2^31 - 1), part of an
+     * encrypted tombstone's frame counter (see {@link FrameCounters}): 0 in a block this process created, else the
+     * epoch the block's header recorded and forced before the tombstone went into a block whose key may have sealed
+     * records past its write offset before (found on open, or cut by a truncation) because no new block could be
+     * created (a full disk). Covered by the header checksum, and a changed one fails the tag.
+     */
+    public static final int TOMBSTONE_EPOCH_OFFSET = 32;
+    /** At most this many tombstones fit the room at the end of every block that only tombstones may use. */
+    public static final int MAX_TOMBSTONE_RESERVE = 16;
+    /** At least this many: even a 4 KiB block can take a removal when no block can be created. */
+    public static final int MIN_TOMBSTONE_RESERVE = 2;
 
     /** Flag: the body is sealed by {@link RecordCipher} and {@link RecordCipher#OVERHEAD} bytes longer. */
     public static final byte FLAG_ENCRYPTED = 1;
@@ -91,6 +103,21 @@ public final class RecordDescriptor
 
     private RecordDescriptor()
     {
+    }
+
+    /**
+     * The room at the end of every block that messages and skips may not use, so that a removal — the only way to
+     * free space — still finds room for its tombstone when the disk is too full to create a block: about 1/64 of the
+     * block's data area, between {@link #MIN_TOMBSTONE_RESERVE} and {@link #MAX_TOMBSTONE_RESERVE} tombstones.
+     *
+     * @param dataCapacity the bytes a block holds records in (after its header, before an encrypted block's footer).
+     * @return the reserved bytes.
+     */
+    public static int tombstoneReserve(final int dataCapacity, final boolean encrypted)
+    {
+        final int frame = (int)frameLengthForContent(TOMBSTONE_LENGTH, encrypted);
+        final int count = Math.max(MIN_TOMBSTONE_RESERVE, Math.min(MAX_TOMBSTONE_RESERVE, dataCapacity / 64 / frame));
+        return count * frame;
     }
 
     /**

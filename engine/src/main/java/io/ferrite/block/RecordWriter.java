@@ -73,9 +73,10 @@ final class RecordWriter
     static int writeTombstone(
         final UnsafeBuffer out, final MappedByteBuffer mapped, final BlockKey key, final int offset, final long lastSeq,
         final long timestamp, final long fromSeq, final long toSeq, final long flags, final int frameLength,
-        final Crc32c crc, final RecordCipher cipher, final byte[] scratch)
+        final Crc32c crc, final RecordCipher cipher, final byte[] scratch, final int epoch)
     {
         writeHeader(out, offset, frameLength, TYPE_DELETE, null != key, 0, lastSeq, timestamp, 0, TOMBSTONE_LENGTH);
+        out.putInt(offset + TOMBSTONE_EPOCH_OFFSET, epoch);
         final UnsafeBuffer body = new UnsafeBuffer(scratch);
         body.putLong(TOMBSTONE_FROM_OFFSET, fromSeq);
         body.putLong(TOMBSTONE_TO_OFFSET, toSeq);
@@ -88,7 +89,7 @@ final class RecordWriter
         }
         else
         {
-            cipher.seal(key, mapped, offset, lastSeq, timestamp, TYPE_DELETE, NO_BYTES, NO_BYTES, scratch);
+            cipher.seal(key, mapped, offset, lastSeq, timestamp, TYPE_DELETE, NO_BYTES, NO_BYTES, scratch, epoch);
             bodyEnd += TOMBSTONE_LENGTH + RecordCipher.OVERHEAD;
         }
         return pad(out, mapped, offset, bodyEnd, frameLength, crc);

@@ -14,7 +14,9 @@ import java.nio.file.Path;
  * Contract: a call returns normally only once what it covers is durable; an {@link IOException} means it may not be,
  * and the engine then reports no durability past what earlier calls covered. Calls come from the store's flusher
  * thread, from {@code writeFullState} and from {@code close()}, never from an appender or reader, and never under a
- * lock that appenders or readers take. Implementations must be thread-safe.
+ * lock that appenders or readers take — with one exception: on a full disk, before the first tombstone goes into a
+ * block found on open, the remover forces that block's 128-byte header under the append lock (see
+ * {@code FrameCounters}; appends fail on a full disk anyway). Implementations must be thread-safe.
  */
 public interface StorageIO
 {

@@ -2,6 +2,7 @@ package io.ferrite.recovery;
 
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.MessageFacts;
+import io.ferrite.block.RecordDescriptor;
 import io.ferrite.index.SequenceTable;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.SubjectIndex;
@@ -22,8 +23,10 @@ final class RemovalReplay
 {
     private final StreamIndex index;
     private final MessageFacts facts = new MessageFacts();
-    /** Removals found in the block being scanned, as (first, last) pairs. */
+    /** Removals found in the block being scanned, as (first, last, flags) triples. */
     private final List<long[]> pending = new ArrayList<>();
+    /** Erase tombstones whose message still verifies: the erase was begun and never finished. */
+    private final List<UnfinishedErasure> unfinished = new ArrayList<>();
 
     RemovalReplay(final StreamIndex index)
     {
@@ -35,9 +38,18 @@ final class RemovalReplay
         pending.clear();
     }
 
-    void onTombstone(final long fromSeq, final long toSeq)
+    void onTombstone(final long fromSeq, final long toSeq, final long flags)
     {
-        pending.add(new long[]{ fromSeq, toSeq });
+        pending.add(new long[]{ fromSeq, toSeq, flags });
+    }
+
+    /**
+     * @return the erasures replayed tombstones began whose message bytes are still on disk (a failed or interrupted
+     * {@code erase}): the store finishes them before it is handed out.
+     */
+    List<UnfinishedErasure> unfinishedErasures()
+    {
+        return unfinished;
     }
 
     /**
@@ -47,7 +59,7 @@ final class RemovalReplay
     {
         for (final long[] removal : pending)
         {
-            apply(removal[0], removal[1]);
+            apply(removal[0], removal[1], (removal[2] & RecordDescriptor.TOMBSTONE_FLAG_ERASE) != 0);
         }
         pending.clear();
     }
@@ -58,7 +70,7 @@ final class RemovalReplay
      */
     void applyRecorded(final long fromSeq, final long toSeq)
     {
-        apply(fromSeq, toSeq);
+        apply(fromSeq, toSeq, false);
     }
 
     /**
@@ -67,7 +79,7 @@ final class RemovalReplay
      * lists it) is known to be removed, not lost. A tombstone never names a sequence above the stream's last when it
      * was written, so the range never reaches sequences assigned later.
      */
-    private void apply(final long fromSeq, final long toSeq)
+    private void apply(final long fromSeq, final long toSeq, final boolean erase)
     {
         final MessageBlock[] blocks = index.blocks();
         for (int p = Math.max(0, StreamIndex.positionFor(blocks, fromSeq)); p < blocks.length; p++)
@@ -92,6 +104,10 @@ final class RemovalReplay
                 if (null != entry)
                 {
                     index.onRemove(p, seq, entry, facts.messageBytes());
+                    if (erase)
+                    {
+                        unfinished.add(new UnfinishedErasure(seq, target, offset));
+                    }
                 }
             }
             target.contents().markDeletedRange(from, to);

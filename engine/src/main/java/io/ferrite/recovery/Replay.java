@@ -140,7 +140,7 @@ final class Replay implements RecordScanner.Visitor
             final int last = count - 1;
             final long id = snapshot.blockId(last);
             final MessageBlock tail = StreamRecovery.openForScan(
-                directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crypto, crc);
+                directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crypto);
             opened.add(tail);
             final int writeOffset = snapshot.blockWriteOffset(last);
             if (writeOffset < BlockDescriptor.DATA_OFFSET || writeOffset > tail.limit() ||
@@ -249,7 +249,7 @@ final class Replay implements RecordScanner.Visitor
 
     private void scanNew(final long id, final boolean isLast)
     {
-        final MessageBlock newBlock = StreamRecovery.openForScan(directory, id, -1, isLast, metrics, crypto, crc);
+        final MessageBlock newBlock = StreamRecovery.openForScan(directory, id, -1, isLast, metrics, crypto);
         opened.add(newBlock);
         checkPreviousTail(newBlock);
         final int newSlot = index.blockIndex().add(id, newBlock.baseSeq(), BlockDescriptor.DATA_OFFSET);
@@ -409,7 +409,8 @@ final class Replay implements RecordScanner.Visitor
             return;
         }
         final int body = RecordDescriptor.payloadOffset(at, 0, 0);
-        removals.onTombstone(source.getLong(body + TOMBSTONE_FROM_OFFSET), source.getLong(body + TOMBSTONE_TO_OFFSET));
+        removals.onTombstone(source.getLong(body + TOMBSTONE_FROM_OFFSET), source.getLong(body + TOMBSTONE_TO_OFFSET),
+            source.getLong(body + RecordDescriptor.TOMBSTONE_FLAGS_OFFSET));
         index.blockIndex().onTombstone(slot, end, checksum);
         if (headerSeq > index.lastSeq())
         {
@@ -655,6 +656,14 @@ final class Replay implements RecordScanner.Visitor
     long sequenceFloor()
     {
         return sequenceFloor;
+    }
+
+    /**
+     * @return the erasures begun by replayed tombstones whose message bytes are still there.
+     */
+    List<UnfinishedErasure> unfinishedErasures()
+    {
+        return removals.unfinishedErasures();
     }
 
     BlockIndex blockIndex()

@@ -74,7 +74,11 @@ public final class StreamRecovery
      * @param damagedTail   whether the last block holds damage that valid records follow: the store appends to a new
      *                      block, so the damage is not scanned, and reported, again on every open.
      */
-    public record Result(StreamIndex index, RecoveryReport report, long sequenceFloor, boolean damagedTail)
+    /**
+     * @param unfinishedErasures erase tombstones recovery replayed whose message bytes are still on disk.
+     */
+    public record Result(StreamIndex index, RecoveryReport report, long sequenceFloor, boolean damagedTail,
+        List<UnfinishedErasure> unfinishedErasures)
     {
     }
 
@@ -160,7 +164,7 @@ public final class StreamRecovery
                 LOG.warn("stream {}: {}", directory.root(), why);
             }
             return new Result(index, new RecoveryReport(Outcome.NEW_STREAM, why, java.util.List.of(), 0, 0,
-                System.nanoTime() - startNanos), 0, false);
+                System.nanoTime() - startNanos), 0, false, List.of());
         }
 
         // Used even when the state cannot be restored as a whole: what it proves still holds (StateEvidence).
@@ -212,7 +216,8 @@ public final class StreamRecovery
             LOG.warn("stream {}: recovery lost data: {}", directory.root(), range);
         }
         run.finish(directory.root() + " " + outcome + ", " + report.blocksScanned() + " blocks scanned");
-        return new Result(index, report, replay.sequenceFloor(), replay.damagedTail());
+        return new Result(index, report, replay.sequenceFloor(), replay.damagedTail(),
+            List.copyOf(replay.unfinishedErasures()));
     }
 
     /**
@@ -345,8 +350,8 @@ public final class StreamRecovery
 
     static MessageBlock openForScan(
         final StreamDirectory directory, final long id, final long baseSeq, final boolean writable,
-        final StoreMetrics metrics, final BlockCrypto crypto, final Crc32c crc)
+        final StoreMetrics metrics, final BlockCrypto crypto)
     {
-        return MessageBlock.open(directory.blockFile(id), id, baseSeq, writable, metrics, crypto, crc);
+        return MessageBlock.open(directory.blockFile(id), id, baseSeq, writable, metrics, crypto);
     }
 }

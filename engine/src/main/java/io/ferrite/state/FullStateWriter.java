@@ -11,6 +11,7 @@ import io.ferrite.store.StoreIOException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.zip.CRC32C;
@@ -88,6 +89,10 @@ public final class FullStateWriter implements CaptureListener
     private AsyncFlusher flusher;
     /** A {@code NONE} stream's flusher forces only when asked: a state write asks, and does not wait. */
     private boolean askFlusher;
+    /** Runs before every {@code state.db} write; see {@link #beforeEachWrite(Runnable)}. */
+    private volatile Runnable beforeWrite = () ->
+    {
+    };
 
     public FullStateWriter(
         final StreamDirectory directory, final StreamIndex index, final Lock appendLock, final StoreMetrics metrics,
@@ -109,8 +114,18 @@ public final class FullStateWriter implements CaptureListener
      */
     public void connect(final AsyncFlusher flusher, final boolean askFlusher)
     {
-        this.flusher = java.util.Objects.requireNonNull(flusher, "flusher");
+        this.flusher = Objects.requireNonNull(flusher, "flusher");
         this.askFlusher = askFlusher;
+    }
+
+    /**
+     * @param hook runs before every {@code state.db} write, and a failure it throws fails the write: the store makes
+     *             {@code erasures.pending} list every erasure an image may count removed, since the next open does
+     *             not replay erase tombstones older than the state it reads.
+     */
+    public void beforeEachWrite(final Runnable hook)
+    {
+        this.beforeWrite = Objects.requireNonNull(hook, "hook");
     }
 
     @Override
@@ -345,6 +360,7 @@ public final class FullStateWriter implements CaptureListener
      */
     private void writeOutgoing(final OperationTimer.Run run)
     {
+        beforeWrite.run();
         final int length = null == cipher ? outgoing.length() : encryptSubjects();
         sealHeader(length);
         run.endPhase(StoreMetrics.STATE_SERIALIZE);

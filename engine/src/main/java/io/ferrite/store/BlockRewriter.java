@@ -119,7 +119,7 @@ final class BlockRewriter
         final long prevLastSeq = old.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
         final long created = old.buffer().getLong(BlockDescriptor.CREATED_OFFSET);
         final MessageBlock copy = MessageBlock.create(BlockFile.prepare(temp, plan.fileLength()), target, old.id(),
-            old.baseSeq(), created, prevLastSeq, metrics, crypto, crc);
+            old.baseSeq(), created, prevLastSeq, metrics, crypto);
         int lastChecksum = 0;
         long firstTime = 0;
         long lastTime = 0;

@@ -70,6 +70,8 @@ public final class FileStreamStore implements StreamStore
             directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
         // The flusher takes the state images that state writes use, at the moments its forces describe.
         this.flusher.captureListener(stateWriter);
+        final UnfinishedErasures erasures = UnfinishedErasures.atOpen(directory, index, recovered.unfinishedErasures());
+        this.stateWriter.beforeEachWrite(erasures::makeDurable);
         this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
         // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
         this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
@@ -90,7 +92,11 @@ public final class FileStreamStore implements StreamStore
         }
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
-            metrics, crypto);
+            metrics, crypto, erasures);
+        if (!erasures.isEmpty())
+        {
+            finishRecoveredErasures(erasures.list().size());
+        }
     }
 
     /**
@@ -316,7 +322,33 @@ public final class FileStreamStore implements StreamStore
     public void writeFullState()
     {
         ensureOpen();
-        stateWriter.write();
+        if (removals.hasUnfinishedErasures())
+        {
+            removals.writeDurableAndFinishErasures();
+        }
+        else
+        {
+            stateWriter.write();
+        }
+    }
+
+    /**
+     * Finish the erasures a failed or interrupted process began (recovery replayed their erase tombstones and found
+     * the messages' bytes still there, or {@code erasures.pending} lists them) before the store is handed out. A failure here — typically a disk too full to
+     * write {@code state.db} — does not fail the open, which would leave no way to free space: the erasures stay
+     * unfinished, the messages stay removed, and the next erase, state write or close finishes them.
+     */
+    private void finishRecoveredErasures(final int count)
+    {
+        try
+        {
+            removals.writeDurableAndFinishErasures();
+        }
+        catch (final StoreException ex)
+        {
+            LOG.warn("stream {}: {} erasures begun before this open are not finished yet (retried by the next " +
+                "erase, writeFullState or close): {}", config.name(), count, ex.toString());
+        }
     }
 
     @Override
@@ -358,8 +390,9 @@ public final class FileStreamStore implements StreamStore
         RuntimeException failure = null;
         try
         {
-            // Forces everything appended, then writes the state as of then: the next open reads only the tail.
-            stateWriter.writeDurable();
+            // Forces everything appended, then writes the state as of then: the next open reads only the tail. Then
+            // the bytes of any erase begun and not finished go.
+            removals.writeDurableAndFinishErasures();
         }
         catch (final RuntimeException ex)
         {

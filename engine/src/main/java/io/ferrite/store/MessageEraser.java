@@ -1,6 +1,9 @@
 package io.ferrite.store;
 
+import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.MessageBlock;
+import io.ferrite.flush.StorageIO;
+import org.agrona.DirectBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,7 +11,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
 import static io.ferrite.block.RecordDescriptor.CHECKSUM_LENGTH;
+import static io.ferrite.block.RecordDescriptor.FRAME_LENGTH_OFFSET;
 import static io.ferrite.block.RecordDescriptor.HEADER_LENGTH;
+import static io.ferrite.block.RecordDescriptor.SEQUENCE_OFFSET;
+import static io.ferrite.block.RecordDescriptor.TYPE_MESSAGE;
+import static io.ferrite.block.RecordDescriptor.TYPE_OFFSET;
 
 /**
  * Overwrites an erased message's subject, headers and payload (or its ciphertext) with zeros in its block file and
@@ -26,11 +33,24 @@ final class MessageEraser
      * durable. A block whose file already went (reclaimed) holds nothing to erase.
      */
     static void overwrite(
-        final MessageBlock block, final int offset, final int frameLength, final io.ferrite.flush.StorageIO io)
+        final MessageBlock block, final int offset, final long seq, final StorageIO io)
     {
         if (block.isRetired())
         {
             return;
+        }
+        final DirectBuffer buffer = block.buffer();
+        if (offset < BlockDescriptor.DATA_OFFSET || offset + HEADER_LENGTH > block.limit() ||
+            buffer.getByte(offset + TYPE_OFFSET) != TYPE_MESSAGE || buffer.getLong(offset + SEQUENCE_OFFSET) != seq)
+        {
+            // Not the record any more (cut by a truncation, or recovery set the region aside): nothing of it left.
+            return;
+        }
+        final int frameLength = buffer.getInt(offset + FRAME_LENGTH_OFFSET);
+        if (frameLength < HEADER_LENGTH + CHECKSUM_LENGTH || offset + frameLength > block.limit())
+        {
+            throw new CorruptRecordException("erase: the record's frame length " + frameLength + " does not fit its block",
+                block.file(), offset, seq);
         }
         final int bodyLength = frameLength - HEADER_LENGTH - CHECKSUM_LENGTH;
         try (FileChannel channel = FileChannel.open(block.file(), StandardOpenOption.WRITE))
@@ -45,7 +65,7 @@ final class MessageEraser
         }
         catch (final IOException ex)
         {
-            throw new StoreIOException("erase message bytes", block.file(), ex);
+            throw new StoreIOException("erase message bytes of seq " + seq + " at offset " + offset, block.file(), ex);
         }
     }
 }

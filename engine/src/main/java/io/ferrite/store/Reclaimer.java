@@ -147,6 +147,14 @@ final class Reclaimer implements AutoCloseable
         return BitUtil.align(rewritten, PAGE_SIZE) * 2 <= length;
     }
 
+    /**
+     * Run a pass soon, on the reclaim thread: a purge or compaction's force completed.
+     */
+    void wake()
+    {
+        signal();
+    }
+
     private void signal()
     {
         signalled = true;
@@ -202,7 +210,8 @@ final class Reclaimer implements AutoCloseable
 
     /**
      * One pass: expire, delete emptied blocks, rewrite sparse ones. Also run by {@code purge} and {@code compact} on
-     * the caller's thread, so the space is back when they return.
+     * the caller's thread in {@code ALWAYS} mode, so the space is back when they return (in the other modes the
+     * reclaim thread runs it once their force completed).
      *
      * @return false when something could not be reclaimed yet and the pass should be retried soon.
      */

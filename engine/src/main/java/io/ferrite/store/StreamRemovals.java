@@ -5,15 +5,18 @@ import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
+import io.ferrite.flush.StorageIO;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.Subjects;
 import io.ferrite.metrics.StoreMetrics;
+import io.ferrite.recovery.UnfinishedErasure;
 import io.ferrite.state.FullStateWriter;
 import io.ferrite.state.StreamDirectory;
 import org.agrona.concurrent.OffsetEpochNanoClock;
 
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,13 +37,20 @@ final class StreamRemovals implements AutoCloseable
     private final StreamTruncation truncation;
     private final Reclaimer reclaimer;
     private final SyncMode syncMode;
-    private final io.ferrite.flush.StorageIO io;
+    private final StorageIO io;
+    /**
+     * Erasures begun whose bytes are not yet overwritten: finished by a retried {@code erase(seq)}, the next
+     * {@code writeFullState()} and {@code close()}; the open hands over those a failed or interrupted process left.
+     */
+    private final UnfinishedErasures unfinishedErasures;
 
     StreamRemovals(
         final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
         final StreamReader reader, final BlockFlusher flusher, final AsyncFlusher durability,
-        final FullStateWriter stateWriter, final StoreMetrics metrics, final BlockCrypto crypto)
+        final FullStateWriter stateWriter, final StoreMetrics metrics, final BlockCrypto crypto,
+        final UnfinishedErasures unfinishedErasures)
     {
+        this.unfinishedErasures = unfinishedErasures;
         this.index = index;
         this.writer = writer;
         this.durability = durability;
@@ -106,16 +116,27 @@ final class StreamRemovals implements AutoCloseable
         maintenance.lock();
         try
         {
+            if (unfinishedErasures.contains(seq))
+            {
+                // Begun earlier and not finished (its state write or overwrite failed): finish it now.
+                finishErasures();
+                return true;
+            }
             final MessageBlock block;
             final int offset;
-            final int frameLength;
             writer.lock().lock();
             try
             {
                 writer.ensureOpenForMaintenance();
                 block = index.blockFor(seq);
                 offset = remover.remove(seq, RecordDescriptor.TOMBSTONE_FLAG_ERASE);
-                frameLength = offset > 0 ? remover.frameLengthAt(seq, offset) : 0;
+                if (offset > 0)
+                {
+                    // From here the erase is begun: load(seq) is null. Added before the append lock goes, so every
+                    // state image counting the message removed lists it (see UnfinishedErasures), and a failure below
+                    // leaves it to a retry, the next state write, close, or the next open.
+                    unfinishedErasures.add(new UnfinishedErasure(seq, block, offset));
+                }
             }
             finally
             {
@@ -125,18 +146,77 @@ final class StreamRemovals implements AutoCloseable
             {
                 return false;
             }
-            // The tombstone reaches the disk before the bytes go — a crash in between must find the message removed,
-            // never a damaged record it cannot explain — and so does a state that counts the message removed: once
-            // its bytes are gone, a replay of the tombstone could no longer read which subject to uncount. One force
-            // covers both: the state is captured with the tombstone and written once that force returned.
-            stateWriter.writeDurable();
-            MessageEraser.overwrite(block, offset, frameLength, io);
+            finishErasures();
             return true;
         }
         finally
         {
             maintenance.unlock();
         }
+    }
+
+    /**
+     * @return whether an erase was begun and not finished.
+     */
+    boolean hasUnfinishedErasures()
+    {
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            return !unfinishedErasures.isEmpty();
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    /**
+     * Write a durable state and finish every erase begun: for {@code writeFullState()} while one is unfinished, for
+     * {@code close()}, and at open for those recovery found.
+     *
+     * @throws StoreException when the state write or an overwrite failed; what is left stays to be finished.
+     */
+    void writeDurableAndFinishErasures()
+    {
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            if (unfinishedErasures.isEmpty())
+            {
+                stateWriter.writeDurable();
+            }
+            else
+            {
+                finishErasures();
+            }
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    /**
+     * Under the maintenance lock, so no rewrite replaces a block meanwhile. The erase tombstones reach the disk before
+     * the bytes go — a crash in between must find the messages removed, never damaged records it cannot explain — and
+     * so does a state that counts the messages removed: once their bytes are gone, a replay of a tombstone could no
+     * longer read which subject to uncount. One force covers both: the state is captured with the tombstones and
+     * written once that force returned. Before it, {@code erasures.pending} lists them (the state writer makes sure),
+     * since a state newer than their tombstones means the next open does not replay those.
+     */
+    private void finishErasures()
+    {
+        unfinishedErasures.makeDurable();
+        stateWriter.writeDurable();
+        for (final UnfinishedErasure erasure : unfinishedErasures.list())
+        {
+            MessageEraser.overwrite(erasure.block(), erasure.offset(), erasure.seq(), io);
+            unfinishedErasures.finished(erasure.seq());
+        }
+        unfinishedErasures.makeDurable();
     }
 
     long purge()
@@ -189,6 +269,9 @@ final class StreamRemovals implements AutoCloseable
             }
             // Everything forced first: the flusher must not be in the middle of blocks that are about to go.
             durability.flushAndWait();
+            // An erase begun above the cut has nothing left to erase: the cut zeroes its record, and new records
+            // may take its offset.
+            unfinishedErasures.cutAbove(seq);
             stateWriter.whileReplacingBlocks(() ->
             {
                 writer.lock().lock();
@@ -225,7 +308,7 @@ final class StreamRemovals implements AutoCloseable
         }
     }
 
-    void reclaimSteps(final java.util.function.Consumer<String> listener)
+    void reclaimSteps(final Consumer<String> listener)
     {
         reclaimer.steps(listener);
     }
@@ -248,10 +331,24 @@ final class StreamRemovals implements AutoCloseable
         {
             writer.lock().unlock();
         }
-        durability.flushAndWait();
-        if (removed > 0)
+        if (syncMode == SyncMode.ALWAYS)
         {
-            reclaimer.reclaim(false);
+            // The removal is durable when it returns, like every ALWAYS write; the emptied blocks are forced with it,
+            // so their space is back by then too.
+            durability.flushAndWait();
+            if (removed > 0)
+            {
+                reclaimer.reclaim(false);
+            }
+        }
+        else if (removed > 0)
+        {
+            // INTERVAL and NONE promise no more for a removal than for an append: the caller does not wait for a
+            // force of everything appended (in NONE, possibly gigabytes: over 5 s seen). The emptied blocks can be
+            // deleted only once that force made the tombstone durable and left them clean, so the reclaim thread
+            // does it when the force completes (a failed force is recorded by the flusher and fails the store's later
+            // calls; the pass then finds the blocks dirty and leaves them).
+            durability.flush().whenComplete((forced, failure) -> reclaimer.wake());
         }
         return removed;
     }

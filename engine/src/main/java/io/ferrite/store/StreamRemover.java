@@ -306,12 +306,4 @@ final class StreamRemover
         }
         return wrote[0];
     }
-
-    /**
-     * @return the frame length of the record at {@code offset} of the block holding {@code seq}.
-     */
-    int frameLengthAt(final long seq, final int offset)
-    {
-        return index.blockFor(seq).buffer().getInt(offset + RecordDescriptor.FRAME_LENGTH_OFFSET);
-    }
 }

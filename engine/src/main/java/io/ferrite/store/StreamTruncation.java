@@ -2,7 +2,6 @@ package io.ferrite.store;
 
 import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.BlockCrypto;
-import io.ferrite.block.Crc32c;
 import io.ferrite.block.MessageBlock;
 import io.ferrite.block.MessageFacts;
 import io.ferrite.block.RecordScanner;
@@ -43,7 +42,6 @@ final class StreamTruncation implements RecordScanner.Visitor
     private final BlockFlusher blockFlusher;
     private final StoreMetrics metrics;
     private final BlockCrypto crypto;
-    private final Crc32c crc = new Crc32c();
     private final MessageFacts facts = new MessageFacts();
     private final RecordScanner scanner = new RecordScanner();
 
@@ -168,7 +166,7 @@ final class StreamTruncation implements RecordScanner.Visitor
             BlockDescriptor.DATA_OFFSET, old.baseSeq() - 1, true, this);
         zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1, io);
 
-        final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto, crc);
+        final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto);
         tail.recovered(keptTable, cutEnd);
         tail.contents().subjects(new BlockSubjects(true));
         old.contents().deleted().forEachRun((from, to) ->

@@ -1,16 +1,17 @@
 package io.ferrite.store;
 
-import io.ferrite.block.BlockDescriptor;
 import io.ferrite.block.BlockCrypto;
+import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.BlockFile;
 import io.ferrite.block.BlockPreallocator;
 import io.ferrite.block.Crc32c;
+import io.ferrite.block.MessageBlock;
 import io.ferrite.block.RecordCipher;
+import io.ferrite.block.RecordDescriptor;
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
-import io.ferrite.index.BlockIndex;
-import io.ferrite.block.MessageBlock;
-import io.ferrite.block.RecordDescriptor;
 import io.ferrite.flush.BlockFlusher;
+import io.ferrite.index.BlockIndex;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.SubjectSlots;
 import io.ferrite.metrics.OperationTimer;
@@ -18,7 +19,10 @@ import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.state.StreamDirectory;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -32,6 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class StreamWriter
 {
     private static final byte[] NO_HEADERS = new byte[0];
+    private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
 
     /**
      * A jump in sequence wider than this starts a new block instead of growing the block's sequence table across the
@@ -59,6 +64,12 @@ final class StreamWriter
      * with a fresh key.
      */
     private boolean rollBeforeNextAppend;
+    /**
+     * The tail holds damage recovery reported: nothing, not even a tombstone, may follow it (a scan stops at the
+     * damage and would never see the tombstone). Otherwise {@link #rollBeforeNextAppend} is about nonces only, and a
+     * tombstone may go into the tail under a fresh epoch when no block can be created.
+     */
+    private boolean tailDamaged;
     private final BlockPreallocator preallocator;
     private final SubjectSlots slots;
     private final byte[] tombstoneScratch = new byte[RecordDescriptor.TOMBSTONE_LENGTH];
@@ -215,14 +226,70 @@ final class StreamWriter
     {
         ensureOpen();
         final long lastSeq = index.lastSeq();
-        final MessageBlock probe = index.lastBlock();
-        final int frameLength = null == probe ?
-            (int)RecordDescriptor.frameLengthForContent(RecordDescriptor.TOMBSTONE_LENGTH, null != crypto) :
-            probe.tombstoneFrameLength();
-        final MessageBlock block = blockWithRoomFor(frameLength, lastSeq + 1);
+        final MessageBlock block = blockForTombstone(lastSeq + 1);
         final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq, toSeq,
             flags, crc, cipher, tombstoneScratch);
         index.blockIndex().onTombstone(index.blockCount() - 1, block.writeOffset(), checksum);
+    }
+
+    /**
+     * The block a tombstone goes into. Removals are how a full disk gets space back, so they must not need a new
+     * block: the tail keeps room that only tombstones use ({@code RecordDescriptor.tombstoneReserve}), and when the
+     * tail is to take no more records for nonce safety (an encrypted block found on open or truncated) but no block
+     * can be created, the tombstone goes into the tail under a new epoch its header records (see {@code FrameCounters}).
+     */
+    private MessageBlock blockForTombstone(final long nextSeq)
+    {
+        final MessageBlock last = index.lastBlock();
+        if (null == last || !last.hasRoomForTombstone() || tailDamaged)
+        {
+            return roll(nextSeq);
+        }
+        if (!rollBeforeNextAppend)
+        {
+            return last;
+        }
+        try
+        {
+            return roll(nextSeq);
+        }
+        catch (final StoreFullException full)
+        {
+            if (null != crypto && last.tombstoneEpoch() < 0)
+            {
+                startTombstoneEpoch(last, full);
+            }
+            LOG.warn("no new block can be created ({}): writing a tombstone into {} at offset {} under tombstone " +
+                "epoch {} instead", full.getMessage(), last.file(), last.writeOffset(), last.tombstoneEpoch());
+            return last;
+        }
+    }
+
+    /**
+     * Record a tombstone epoch above every one {@code block}'s header recorded before and force the header, so no
+     * tombstone this or a later process writes there can repeat the GCM counter of one written and lost before (see
+     * {@code FrameCounters}). A 128-byte force under the append lock, on a full disk only, where appends fail anyway.
+     */
+    private void startTombstoneEpoch(final MessageBlock block, final StoreFullException full)
+    {
+        final int epoch = block.recordNextTombstoneEpoch();
+        if (epoch < 0)
+        {
+            throw new StoreFullException("write a tombstone: no new block can be created and the tail's header records " +
+                "no usable tombstone epoch (both slots damaged, or epochs used up)", block.file(),
+                new IOException(full.getMessage(), full));
+        }
+        try
+        {
+            directory.storageIO().forceBlock(block.file(), null, block.mapped(), 0,
+                BlockDescriptor.HEADER_LENGTH, false);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("force the tombstone epoch " + epoch + " recorded in the header", block.file(),
+                ex);
+        }
+        block.useTombstoneEpoch(epoch);
     }
 
     /**
@@ -264,6 +331,7 @@ final class StreamWriter
         try
         {
             rollBeforeNextAppend = true;
+            tailDamaged = true;
         }
         finally
         {
@@ -349,16 +417,19 @@ final class StreamWriter
     private MessageBlock roll(final long baseSeq)
     {
         final OperationTimer.Run run = rollTimer.start();
+        // Taken before anything changes: on a full disk this throws, and the tail must stay as it was — unsealed,
+        // still taking tombstones — or a stream that cannot roll could not free space either.
+        final BlockFile.Prepared prepared = preallocator.take();
         final MessageBlock previous = index.lastBlock();
         if (null != crypto && null != previous && !previous.isSealed())
         {
             sealFooter(previous, index.blockCount() - 1);
         }
         rollBeforeNextAppend = false;
+        tailDamaged = false;
         final long id = index.nextBlockId();
         final MessageBlock block = MessageBlock.create(
-            preallocator.take(), directory.blockFile(id), id, baseSeq, clock.nanoTime(), index.lastSeq(), metrics, crypto,
-            crc);
+            prepared, directory.blockFile(id), id, baseSeq, clock.nanoTime(), index.lastSeq(), metrics, crypto);
         preallocator.prepareNext();
         index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
         index.addBlock(block);

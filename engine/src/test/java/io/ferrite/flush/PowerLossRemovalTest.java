@@ -38,7 +38,8 @@ import static org.assertj.core.api.Assertions.fail;
  * holds it against what that cycle acknowledged, runs a seeded single-threaded workload (appends, remove, erase, both
  * purges, compact, truncate, skip, {@code writeFullState}, {@code flush}) on small blocks that roll and get reclaimed,
  * and cuts the power at a seeded moment between reclaims. A completed {@code flush()} acknowledges the state as of its
- * call; erase, the purges, compact and truncate flush before returning, so their return acknowledges too. After the
+ * call; erase and truncate flush before returning, so their return acknowledges too (the purges and compact do not in
+ * the {@code INTERVAL} and {@code NONE} modes run here: they are durable when an append made then would be). After the
  * cut a sequence untouched since the last acknowledgement holds exactly what was acknowledged (the message byte for
  * byte, or nothing once its removal was acknowledged), one changed since any state it had since; no read fails a
  * checksum; totals and subject counts match what loads; no file of a plaintext image holds an erased payload.
@@ -229,6 +230,7 @@ class PowerLossRemovalTest
                     doomed = new ArrayList<>(live.headMap(seq).keySet());
                     removed = store.compact(seq);
                     lastSeq = Math.max(lastSeq, seq - 1);
+                    highestLastSeq = Math.max(highestLastSeq, lastSeq);
                 }
                 else
                 {
@@ -241,7 +243,12 @@ class PowerLossRemovalTest
                 }
                 assertThat(removed).as("%s: %s", plan, ops.get(ops.size() - 1)).isEqualTo(doomed.size());
                 doomed.forEach((seq) -> set(seq, null));
-                acknowledge();
+                if (op >= 925)
+                {
+                    // Only truncate forces before returning in these modes; a purge or compaction is durable when an
+                    // append made at that moment would be.
+                    acknowledge();
+                }
             }
             else if (op < 987)
             {

@@ -164,6 +164,14 @@ class EncryptedTamperTest
         }
         final byte[] block = pristine.get(file);
         final boolean tail = file.equals(lastBlockName());
+        final int slotsEnd = BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET +
+            BlockDescriptor.TOMBSTONE_EPOCH_SLOT_COUNT * BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH;
+        if (offset >= BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET && offset < slotsEnd)
+        {
+            // Outside the header checksum by design, each slot checked on its own and read only to start a full-disk
+            // tombstone epoch: a damaged slot is ignored (both damaged: that block takes no such tombstone).
+            return "block header tombstone epoch slots";
+        }
         if (offset < BlockDescriptor.HEADER_LENGTH)
         {
             return tail ? "tail block header" : "sealed block header";

@@ -6,7 +6,6 @@ import io.ferrite.store.StreamConfig;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.zip.CRC32C;
 
 /**
  * A block file's header, checked the way the engine's (package-private) {@code BlockHeader} checks it, but reporting
@@ -24,8 +23,6 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
     static BlockHeaderCheck of(final ByteBuffer header, final long expectedId)
     {
         header.order(ByteOrder.LITTLE_ENDIAN);
-        final CRC32C crc = new CRC32C();
-        crc.update(header.array(), header.arrayOffset(), BlockDescriptor.HEADER_CHECKSUM_OFFSET);
         final long magic = header.getLong(BlockDescriptor.MAGIC_OFFSET);
         final int version = header.getInt(BlockDescriptor.VERSION_OFFSET);
         final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
@@ -39,7 +36,7 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
             return untrusted("not a Ferrite block header: magic is " + Long.toHexString(magic),
                 BlockDescriptor.MAGIC_OFFSET);
         }
-        if ((int)crc.getValue() != header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET))
+        if (BlockDescriptor.headerChecksum(header) != header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET))
         {
             return untrusted("header checksum mismatch", BlockDescriptor.HEADER_CHECKSUM_OFFSET);
         }
