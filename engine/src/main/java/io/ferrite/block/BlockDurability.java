@@ -85,8 +85,10 @@ public final class BlockDurability
      *
      * @param upTo   the write offset captured under the append lock; bytes beyond it are left to the next force.
      * @param footer the footer was dirty at capture time: force it and mark it clean.
+     * @return bytes written since the last force that this one covered (for the force rate; the footer and the clean
+     * pages between the data and the footer are left out).
      */
-    public void force(final int upTo, final boolean footer, final StorageIO io)
+    public int force(final int upTo, final boolean footer, final StorageIO io)
     {
         final boolean metadata = newFile;
         final int from = metadata ? 0 : Math.min(forcedOffset, upTo);
@@ -109,6 +111,7 @@ public final class BlockDurability
             footerDirty = false;
         }
         forcedOffset = Math.max(forcedOffset, upTo);
+        return Math.max(0, upTo - from);
     }
 
     /**

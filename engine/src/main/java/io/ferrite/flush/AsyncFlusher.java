@@ -30,7 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>{@link SyncMode#ALWAYS}: {@link #afterAppend} parks the appender until its sequence is durable, and readers
  *   see nothing beyond {@link #durableSeq()}, so a commit that fails was never shown to anyone.</li>
- *   <li>{@link SyncMode#INTERVAL}: a cycle runs every sync interval; appenders never wait and never signal.</li>
+ *   <li>{@link SyncMode#INTERVAL}: a cycle runs every sync interval, and as soon as half of
+ *   {@code maxUnforcedBytes} is written and not yet forced; appenders wait only once the whole bound is
+ *   ({@link UnforcedWindow}).</li>
  *   <li>{@link SyncMode#NONE}: cycles run only for {@code flush()}, state writes, close, and block rolls (to release
  *   the sealed block's descriptor).</li>
  * </ul>
@@ -53,6 +55,7 @@ public final class AsyncFlusher implements AutoCloseable
     private static final long WAITER_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final BlockFlusher blocks;
+    private final UnforcedWindow window;
     private final SyncMode mode;
     private final long intervalNanos;
     private final StoreMetrics metrics;
@@ -83,6 +86,7 @@ public final class AsyncFlusher implements AutoCloseable
         final long durableSeq, final StoreMetrics metrics, final HistogramLog histogramLog)
     {
         this.blocks = blocks;
+        this.window = blocks.window();
         this.mode = mode;
         this.intervalNanos = intervalNanos;
         this.durableSeq = durableSeq;
@@ -93,6 +97,8 @@ public final class AsyncFlusher implements AutoCloseable
         this.thread = new Thread(this::run, "ferrite-flusher-" + streamName);
         this.thread.setDaemon(true);
         blocks.onDirectoryChange(this::nudge);
+        final Thread flusher = thread;
+        window.flusherWakeUp(() -> LockSupport.unpark(flusher));
     }
 
     public AsyncFlusher start()
@@ -316,6 +322,20 @@ public final class AsyncFlusher implements AutoCloseable
 
     private void run()
     {
+        try
+        {
+            serve();
+        }
+        finally
+        {
+            // Normally the store closed the window already; should this thread die any other way, appenders waiting
+            // for room must not wait for a force that will never come.
+            window.close();
+        }
+    }
+
+    private void serve()
+    {
         long nextTick = mode == SyncMode.INTERVAL ? System.nanoTime() + intervalNanos : Long.MAX_VALUE;
         while (true)
         {
@@ -328,7 +348,9 @@ public final class AsyncFlusher implements AutoCloseable
             {
                 nudged = false;
             }
-            final boolean asked = due || !drainedWaiters.isEmpty() || !drainedFlushes.isEmpty();
+            // Appenders found half of maxUnforcedBytes unforced: force now, not at the next tick.
+            final boolean windowAsked = window.takeCycleRequest();
+            final boolean asked = due || windowAsked || !drainedWaiters.isEmpty() || !drainedFlushes.isEmpty();
             if (asked || wasNudged)
             {
                 synchronized (this)
@@ -349,7 +371,7 @@ public final class AsyncFlusher implements AutoCloseable
             {
                 return;
             }
-            if (requests.isEmpty() && !nudged && running)
+            if (requests.isEmpty() && !nudged && !window.isCycleAsked() && running)
             {
                 final long wakeAt = null == histogramLog ? nextTick : Math.min(nextTick, histogramLog.nextWriteNanos());
                 if (wakeAt == Long.MAX_VALUE)
@@ -438,6 +460,12 @@ public final class AsyncFlusher implements AutoCloseable
             blocks.captureListener().onDurable();
         }
         blocks.cycleDone();
+        if (!sealedOnly)
+        {
+            // Whatever the timeline: what was captured is forced now, or was cut away by a truncation.
+            window.onForced(batch.written());
+        }
+        metrics.onForced(batch.bytesForced(), batch.forceNanos());
         final int commits = drainedWaiters.size() + drainedFlushes.size();
         final long now = System.nanoTime();
         // Before any waiter is released, so a caller that saw its commit complete also sees it in stats().
@@ -468,6 +496,7 @@ public final class AsyncFlusher implements AutoCloseable
             ex.getMessage());
         run.finish("failed: " + ex.getMessage());
         failDrained(ex);
+        window.onFailed(ex);
     }
 
     private void failDrained(final StoreException cause)
@@ -487,7 +516,7 @@ public final class AsyncFlusher implements AutoCloseable
     /**
      * A new exception for this caller (its own stack trace) that names the file of the original failure.
      */
-    private static StoreException refused(final String what, final StoreException cause)
+    static StoreException refused(final String what, final StoreException cause)
     {
         final IOException io = cause.getCause() instanceof IOException ioCause ? ioCause : null;
         final StoreException refused = null != io ?

@@ -28,6 +28,7 @@ public final class BlockFlusher
     private final Lock appendLock;
     private final Path blocksDir;
     private final StorageIO io;
+    private final UnforcedWindow window;
     private volatile Runnable onDirectoryChange = () -> {};
     private CaptureListener captureListener = CaptureListener.NONE;
     /**
@@ -43,8 +44,14 @@ public final class BlockFlusher
     /** Bumped by every truncation (under the append lock): a force captured before one proves nothing after it. */
     private volatile long epoch;
 
-    public BlockFlusher(final StreamIndex index, final Lock appendLock, final Path blocksDir, final StorageIO io)
+    /**
+     * @param window the bytes written and not yet forced: each whole-stream capture records how many were written.
+     */
+    public BlockFlusher(
+        final StreamIndex index, final Lock appendLock, final Path blocksDir, final StorageIO io,
+        final UnforcedWindow window)
     {
+        this.window = window;
         this.index = index;
         this.appendLock = appendLock;
         this.blocksDir = blocksDir;
@@ -67,6 +74,14 @@ public final class BlockFlusher
     public void captureListener(final CaptureListener listener)
     {
         this.captureListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * @return the unforced-bytes window whose written count each whole-stream capture records.
+     */
+    public UnforcedWindow window()
+    {
+        return window;
     }
 
     /**
@@ -157,6 +172,7 @@ public final class BlockFlusher
         try
         {
             batch.seq = sealedOnly ? -1 : index.lastSeq();
+            batch.written = sealedOnly ? -1 : window.written();
             batch.epoch = epoch;
             final MessageBlock[] blocks = index.blocks();
             final int last = blocks.length - 1;
@@ -228,6 +244,7 @@ public final class BlockFlusher
     public void force(final Batch batch, final OperationTimer.Run run)
     {
         int i = 0;
+        final long start = System.nanoTime();
         try
         {
             for (; i < batch.count; i++)
@@ -247,7 +264,7 @@ public final class BlockFlusher
                 {
                     try
                     {
-                        block.durability().force(batch.upTo[i], batch.footer[i], io);
+                        batch.bytesForced += block.durability().force(batch.upTo[i], batch.footer[i], io);
                     }
                     catch (final StoreIOException ex)
                     {
@@ -263,6 +280,7 @@ public final class BlockFlusher
                     block.durability().releaseChannel();
                 }
             }
+            batch.forceNanos = System.nanoTime() - start;
             run.endPhase(StoreMetrics.FLUSH_FORCE);
             if (batch.syncDirectory)
             {
@@ -323,6 +341,9 @@ public final class BlockFlusher
     {
         long seq;
         long epoch;
+        long written;
+        long bytesForced;
+        long forceNanos;
         boolean syncDirectory;
         int count;
         int forced;
@@ -338,6 +359,31 @@ public final class BlockFlusher
         public long seq()
         {
             return seq;
+        }
+
+        /**
+         * @return {@link UnforcedWindow#written()} at capture: forced once the batch is; -1 for a sealed-blocks-only
+         * batch, which leaves the tail block unforced.
+         */
+        public long written()
+        {
+            return written;
+        }
+
+        /**
+         * @return bytes of block data the forces of this batch made durable (the written ranges they covered).
+         */
+        public long bytesForced()
+        {
+            return bytesForced;
+        }
+
+        /**
+         * @return how long the batch's block forces took, directory sync excluded.
+         */
+        public long forceNanos()
+        {
+            return forceNanos;
         }
 
         /**
@@ -383,6 +429,9 @@ public final class BlockFlusher
             forced = 0;
             syncDirectory = false;
             seq = 0;
+            written = -1;
+            bytesForced = 0;
+            forceNanos = 0;
         }
 
         void add(final MessageBlock block, final int upToOffset, final boolean footerDirty, final boolean sealed,

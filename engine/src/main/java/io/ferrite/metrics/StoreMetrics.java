@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   count, not nanos;</li>
  *   <li>{@code flush}, {@code flush.capture}, {@code flush.force}, {@code flush.directory}: each force cycle of the
  *   flusher by phase (capture is the time under the append lock);</li>
+ *   <li>{@code backPressure}: how long each append that found {@code maxUnforcedBytes} unforced ({@code INTERVAL}
+ *   mode) waited for the flusher before it could write;</li>
  *   <li>{@code writeFullState.*}, {@code recovery.*}, {@code blockRoll}: the other operations that can stall.</li>
  * </ul>
  */
@@ -56,6 +58,7 @@ public final class StoreMetrics
     public static final String APPEND = "append";
     public static final String APPEND_TO_DURABLE = "appendToDurable";
     public static final String GROUP_COMMIT = "groupCommit";
+    public static final String BACK_PRESSURE = "backPressure";
 
     private final LongAdder blockFileOpens = new LongAdder();
     private final LongAdder blockBytesRead = new LongAdder();
@@ -67,6 +70,8 @@ public final class StoreMetrics
     private final OperationTimer flush;
     private final OperationTimer blockRoll;
     private final LongAdder forceCycles = new LongAdder();
+    private final LongAdder backPressureWaits = new LongAdder();
+    private final ForceRate forceRate = new ForceRate();
     private final List<OperationTimer> timers = new ArrayList<>();
     private final Map<String, Recorder> recorders = new LinkedHashMap<>();
     private final Map<String, Histogram> cumulative = new LinkedHashMap<>();
@@ -75,6 +80,7 @@ public final class StoreMetrics
     private final Recorder appendLatency = new Recorder(3);
     private final Recorder appendToDurable = new Recorder(3);
     private final Recorder groupCommit = new Recorder(3);
+    private final Recorder backPressure = new Recorder(3);
     private final java.util.concurrent.atomic.AtomicLong probeSeq = new java.util.concurrent.atomic.AtomicLong();
     private volatile long probeNanos;
     private volatile long durableSeq;
@@ -102,6 +108,7 @@ public final class StoreMetrics
         register(APPEND, appendLatency);
         register(APPEND_TO_DURABLE, appendToDurable);
         register(GROUP_COMMIT, groupCommit);
+        register(BACK_PRESSURE, backPressure);
     }
 
     private OperationTimer register(final OperationTimer timer)
@@ -184,6 +191,46 @@ public final class StoreMetrics
         groupCommit.recordValue(commits);
     }
 
+    /**
+     * A force cycle made {@code bytes} of block data durable in {@code nanos}: feeds {@link #forceBytesPerSecond()}.
+     */
+    public void onForced(final long bytes, final long nanos)
+    {
+        forceRate.record(bytes, nanos);
+    }
+
+    /**
+     * @return bytes per second the disk took over recent force cycles, or {@link ForceRate#UNKNOWN}.
+     */
+    public long forceBytesPerSecond()
+    {
+        return forceRate.bytesPerSecond();
+    }
+
+    /**
+     * An append found the unforced-bytes bound reached and starts waiting for the flusher.
+     */
+    public void onBackPressureWait()
+    {
+        backPressureWaits.increment();
+    }
+
+    /**
+     * @return appends that waited for the flusher because the unforced-bytes bound was reached.
+     */
+    public long backPressureWaits()
+    {
+        return backPressureWaits.sum();
+    }
+
+    /**
+     * A waiting append was let through (or refused) after {@code nanos}.
+     */
+    public void onBackPressureEnd(final long nanos)
+    {
+        backPressure.recordValue(Math.max(0, nanos));
+    }
+
     public OperationTimer writeFullState()
     {
         return writeFullState;
@@ -251,7 +298,7 @@ public final class StoreMetrics
             interval.reset();
         }
         return new StoreStats(blockFileOpens.sum(), blockBytesRead.sum(), blocksCreated.sum(), fullStateWrites.sum(),
-            totals, intervals, forceCycles.sum(), durableSeq);
+            totals, intervals, forceCycles.sum(), durableSeq, backPressureWaits.sum(), forceRate.bytesPerSecond());
     }
 
     /**

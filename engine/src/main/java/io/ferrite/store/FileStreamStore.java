@@ -4,6 +4,7 @@ import io.ferrite.block.BlockCrypto;
 import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
 import io.ferrite.flush.StorageIO;
+import io.ferrite.flush.UnforcedWindow;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.recovery.StreamRecovery;
@@ -62,8 +63,11 @@ public final class FileStreamStore implements StreamStore
         this.metrics = metrics;
         this.index = recovered.index();
         this.recoveryReport = recovered.report();
-        this.writer = new StreamWriter(directory, index, config, metrics, crypto);
-        this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO());
+        // Only INTERVAL promises a window: ALWAYS appends wait for their own force, NONE promises nothing until flush().
+        final UnforcedWindow window = new UnforcedWindow(config.name(),
+            config.syncMode() == SyncMode.INTERVAL ? config.maxUnforcedBytes() : UnforcedWindow.UNBOUNDED, metrics, LOG);
+        this.writer = new StreamWriter(directory, index, config, metrics, crypto, window);
+        this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO(), window);
         this.writer.flusher(flusher);
         this.writer.prepareNextBlock();
         this.stateWriter = new FullStateWriter(

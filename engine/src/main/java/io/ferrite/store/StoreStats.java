@@ -26,6 +26,8 @@ public final class StoreStats
     private final Map<String, Histogram> intervals;
     private final long forceCycles;
     private final long durableSeq;
+    private final long backPressureWaits;
+    private final long forceBytesPerSecond;
 
     public StoreStats(
         final long blockFileOpens,
@@ -47,6 +49,24 @@ public final class StoreStats
         final long forceCycles,
         final long durableSeq)
     {
+        this(blockFileOpens, blockBytesRead, blocksCreated, fullStateWrites, histograms, intervals, forceCycles,
+            durableSeq, 0, -1);
+    }
+
+    public StoreStats(
+        final long blockFileOpens,
+        final long blockBytesRead,
+        final long blocksCreated,
+        final long fullStateWrites,
+        final Map<String, Histogram> histograms,
+        final Map<String, Histogram> intervals,
+        final long forceCycles,
+        final long durableSeq,
+        final long backPressureWaits,
+        final long forceBytesPerSecond)
+    {
+        this.backPressureWaits = backPressureWaits;
+        this.forceBytesPerSecond = forceBytesPerSecond;
         this.blockFileOpens = blockFileOpens;
         this.blockBytesRead = blockBytesRead;
         this.blocksCreated = blocksCreated;
@@ -63,6 +83,24 @@ public final class StoreStats
     public long forceCycles()
     {
         return forceCycles;
+    }
+
+    /**
+     * @return appends that found {@code maxUnforcedBytes} written and not yet forced ({@code INTERVAL} mode) and
+     * waited for the flusher; histogram {@code backPressure} holds how long each waited.
+     */
+    public long backPressureWaits()
+    {
+        return backPressureWaits;
+    }
+
+    /**
+     * @return bytes per second the disk took over the flusher's recent force cycles (decaying over about a second of
+     * force time), or -1 before any force carried bytes.
+     */
+    public long forceBytesPerSecond()
+    {
+        return forceBytesPerSecond;
     }
 
     /**
@@ -133,6 +171,7 @@ public final class StoreStats
     {
         return "StoreStats{blockFileOpens=" + blockFileOpens + ", blockBytesRead=" + blockBytesRead +
             ", blocksCreated=" + blocksCreated + ", fullStateWrites=" + fullStateWrites +
-            ", forceCycles=" + forceCycles + ", durableSeq=" + durableSeq + '}';
+            ", forceCycles=" + forceCycles + ", durableSeq=" + durableSeq + ", backPressureWaits=" + backPressureWaits +
+            ", forceBytesPerSecond=" + forceBytesPerSecond + '}';
     }
 }

@@ -38,6 +38,22 @@ public final class StreamConfig
     public static final Duration SYNC_INTERVAL_DEFAULT = Duration.ofMillis(100);
     /** Longest sync interval accepted: beyond an hour "interval" means "never", which is {@link SyncMode#NONE}. */
     public static final Duration SYNC_INTERVAL_MAX = Duration.ofHours(1);
+    /**
+     * 64 MiB: in {@link SyncMode#INTERVAL} appends wait for the flusher once this many bytes are written and not yet
+     * forced. The interval alone bounds the window only while the disk keeps up: appending 2 MiB blocks flat out
+     * (~200 MB/s into the page cache) one force carried 798 blocks and took 8.6 s, so a power cut could have taken
+     * 8 s of appends instead of 100 ms. 64 MiB is about 150 ms of appends at the design's target rate (3 M messages
+     * of 128 B a second, ~400 MB/s), so the byte bound and the default interval promise about the same window;
+     * a force of it takes 0.1-0.35 s on disks that write back 200-600 MB/s (the issue's force ran at ~195 MB/s). It is
+     * eight default blocks: a burst of tens of megabytes still lands at page-cache speed, and only a sustained rate
+     * above the disk's meets back-pressure. Smaller bounds tighten the promise and cost throughput in bursts
+     * (docs/BENCHMARKS.md, {@code IntervalBoundBenchmark}).
+     */
+    public static final long MAX_UNFORCED_BYTES_DEFAULT = 64L << 20;
+    /** Smallest bound: one page, the unit the kernel writes back. A smaller one would not bound anything finer. */
+    public static final long MAX_UNFORCED_BYTES_MIN = 4096;
+    /** For {@link Builder#maxUnforcedBytes(long)}: no bound (before issue 12); the window grows with the backlog. */
+    public static final long UNBOUNDED = -1;
     /** 10 s: HdrHistogram's own tools plot intervals of this order; one interval is a few KiB of log. */
     /**
      * The conventional name of the histogram log in the stream directory: {@code ferrite doctor} reads it from there
@@ -57,6 +73,7 @@ public final class StreamConfig
     private final Duration slowOperationThreshold;
     private final SyncMode syncMode;
     private final Duration syncInterval;
+    private final long maxUnforcedBytes;
     private final java.util.Map<String, Duration> slowOperationThresholds;
     private final java.nio.file.Path histogramLogFile;
     private final Duration histogramLogInterval;
@@ -74,6 +91,7 @@ public final class StreamConfig
         this.slowOperationThreshold = builder.slowOperationThreshold;
         this.syncMode = builder.syncMode;
         this.syncInterval = builder.syncInterval;
+        this.maxUnforcedBytes = builder.maxUnforcedBytes;
         this.slowOperationThresholds = java.util.Map.copyOf(builder.slowOperationThresholds);
         this.histogramLogFile = builder.histogramLogFile;
         this.histogramLogInterval = builder.histogramLogInterval;
@@ -89,7 +107,8 @@ public final class StreamConfig
     {
         final Builder builder = new Builder(name).blockSize(blockSize).maxMsgSize(maxMsgSize)
             .slowOperationThreshold(slowOperationThreshold)
-            .syncMode(syncMode).syncInterval(syncInterval).histogramLog(histogramLogFile, histogramLogInterval)
+            .syncMode(syncMode).syncInterval(syncInterval).maxUnforcedBytes(maxUnforcedBytes)
+            .histogramLog(histogramLogFile, histogramLogInterval)
             .maxMsgs(limits.maxMsgs()).maxBytes(limits.maxBytes()).maxAge(limits.maxAge())
             .maxMsgsPerSubject(limits.maxMsgsPerSubject()).discard(limits.discard());
         slowOperationThresholds.forEach(builder::slowOperationThreshold);
@@ -175,6 +194,15 @@ public final class StreamConfig
     }
 
     /**
+     * @return in {@link SyncMode#INTERVAL}, how many bytes written into blocks may wait for a force before appends
+     * wait for the flusher; {@link #UNBOUNDED} for no bound. {@link #MAX_UNFORCED_BYTES_DEFAULT} unless set.
+     */
+    public long maxUnforcedBytes()
+    {
+        return maxUnforcedBytes;
+    }
+
+    /**
      * @return the HdrHistogram log file written by the flusher, or null when none is.
      */
     public java.nio.file.Path histogramLogFile()
@@ -192,7 +220,8 @@ public final class StreamConfig
     {
         return "StreamConfig{name=" + name + ", blockSize=" + blockSize + ", maxMsgSize=" + maxMsgSize +
             ", slowOperationThreshold=" + slowOperationThreshold + ", syncMode=" + syncMode +
-            ", syncInterval=" + syncInterval + ", encrypted=" + encrypted() + ", " + limits + '}';
+            ", syncInterval=" + syncInterval + ", maxUnforcedBytes=" + maxUnforcedBytes + ", encrypted=" + encrypted() +
+            ", " + limits + '}';
     }
 
     public static final class Builder
@@ -203,6 +232,7 @@ public final class StreamConfig
         private Duration slowOperationThreshold = SLOW_OPERATION_THRESHOLD_DEFAULT;
         private SyncMode syncMode = SYNC_MODE_DEFAULT;
         private Duration syncInterval = SYNC_INTERVAL_DEFAULT;
+        private long maxUnforcedBytes = MAX_UNFORCED_BYTES_DEFAULT;
         private final java.util.Map<String, Duration> slowOperationThresholds = new java.util.HashMap<>();
         private java.nio.file.Path histogramLogFile;
         private Duration histogramLogInterval = HISTOGRAM_LOG_INTERVAL_DEFAULT;
@@ -305,6 +335,27 @@ public final class StreamConfig
                 throw new IllegalArgumentException("syncInterval must be in (0, 1 h]: " + interval);
             }
             this.syncInterval = interval;
+            return this;
+        }
+
+        /**
+         * Bound the {@link SyncMode#INTERVAL} window in bytes as well as in time: once this many bytes written into
+         * blocks (records, skips, tombstones) are not covered by a completed force, appends ({@code append},
+         * {@code appendAt}, {@code skip}) wait for the flusher, which starts a force as soon as half the bound is
+         * unforced rather than at the next interval. So a power cut loses at most this many bytes of appended
+         * records plus one record, however far appends outrun the disk. Ignored in {@code ALWAYS} (every append
+         * already waits for its force) and {@code NONE} (which promises nothing until {@code flush()}).
+         *
+         * @param maxUnforcedBytes at least {@value #MAX_UNFORCED_BYTES_MIN}, or {@link #UNBOUNDED} (-1) for no bound.
+         */
+        public Builder maxUnforcedBytes(final long maxUnforcedBytes)
+        {
+            if (maxUnforcedBytes != UNBOUNDED && maxUnforcedBytes < MAX_UNFORCED_BYTES_MIN)
+            {
+                throw new IllegalArgumentException("maxUnforcedBytes must be >= " + MAX_UNFORCED_BYTES_MIN +
+                    " (one page), or -1 for no bound: " + maxUnforcedBytes);
+            }
+            this.maxUnforcedBytes = maxUnforcedBytes;
             return this;
         }
 

@@ -11,6 +11,7 @@ import io.ferrite.block.RecordDescriptor;
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.flush.BlockFlusher;
+import io.ferrite.flush.UnforcedWindow;
 import io.ferrite.index.BlockIndex;
 import io.ferrite.index.StreamIndex;
 import io.ferrite.index.SubjectSlots;
@@ -31,6 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * block, the off-heap block entry, totals and subject state are updated in place, and the new last sequence is
  * published with a release store. Nothing here allocates unless a block rolls or a subject is new.
  * <p>
+ * Every frame written is counted into the {@link UnforcedWindow}; an append, {@code appendAt} or {@code skip} that
+ * finds its bound reached waits for the flusher with the lock released, then takes the lock and checks again.
+ * <p>
  * Threading: appends from any thread, serialized by {@link #lock()}.
  */
 final class StreamWriter
@@ -49,6 +53,7 @@ final class StreamWriter
     private final StreamIndex index;
     private final StreamConfig config;
     private final StoreMetrics metrics;
+    private final UnforcedWindow window;
     private final OperationTimer rollTimer;
     private final Crc32c crc = new Crc32c();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
@@ -78,8 +83,9 @@ final class StreamWriter
 
     StreamWriter(
         final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
-        final BlockCrypto crypto)
+        final BlockCrypto crypto, final UnforcedWindow window)
     {
+        this.window = window;
         this.crypto = crypto;
         this.slots = new SubjectSlots(index.subjects());
         this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.name());
@@ -131,7 +137,7 @@ final class StreamWriter
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = contentLength(safeHeaders, payload);
-        lock.lockForAppend();
+        lockWithRoom();
         try
         {
             ensureOpen();
@@ -155,7 +161,7 @@ final class StreamWriter
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = contentLength(safeHeaders, payload);
-        lock.lockForAppend();
+        lockWithRoom();
         try
         {
             ensureOpen();
@@ -188,7 +194,7 @@ final class StreamWriter
 
     long skip()
     {
-        lock.lockForAppend();
+        lockWithRoom();
         try
         {
             ensureOpen();
@@ -200,6 +206,24 @@ final class StreamWriter
         finally
         {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Take the append lock with room under the unforced-bytes bound for one more record. Waiting happens with the
+     * lock released: the flusher's capture needs it to make the room.
+     *
+     * @throws StoreException when the store closed or a force failed while this waited; the lock is not held then.
+     */
+    private void lockWithRoom()
+    {
+        lock.lockForAppend();
+        while (!window.hasRoom())
+        {
+            final long writtenSeen = window.written();
+            lock.unlock();
+            window.awaitRoom(writtenSeen);
+            lock.lockForAppend();
         }
     }
 
@@ -229,6 +253,7 @@ final class StreamWriter
         final MessageBlock block = blockForTombstone(lastSeq + 1);
         final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq, toSeq,
             flags, crc, cipher, tombstoneScratch);
+        window.onWritten(frameLength);
         index.blockIndex().onTombstone(index.blockCount() - 1, block.writeOffset(), checksum);
     }
 
@@ -358,6 +383,7 @@ final class StreamWriter
             (int)RecordDescriptor.frameLengthForContent(0, null != crypto) : probe.skipFrameLength();
         final MessageBlock block = blockWithRoomFor(frameLength, seq);
         final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc, cipher);
+        window.onWritten(frameLength);
         index.blockIndex().onSkip(index.blockCount() - 1, seq, block.writeOffset(), checksum);
         index.onSkip(seq);
     }
@@ -378,6 +404,8 @@ final class StreamWriter
                 preallocator.close();
             }
             closed = true;
+            // Appenders waiting for room fail now, not after the force close() is about to wait for.
+            window.close();
             return wasOpen;
         }
         finally
@@ -393,6 +421,7 @@ final class StreamWriter
         final MessageBlock block = blockWithRoomFor(frameLength, seq);
         final byte[] subject = slots.ascii(slot);
         final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
+        window.onWritten(frameLength);
         final int messageBytes = subject.length + headers.length + payload.length;
         // Before the publish: a filtered reader must not skip this block for the subject once it can see seq.
         block.contents().subjectsIfBuilt().onMessage(slots.entry(slot), seq);

@@ -13,8 +13,11 @@ public enum SyncMode
     ALWAYS,
 
     /**
-     * The store's flusher thread forces what was appended every {@link StreamConfig#syncInterval()}; {@code append}
-     * never waits on the disk. A power cut loses at most about one interval of acknowledged appends.
+     * The store's flusher thread forces what was appended every {@link StreamConfig#syncInterval()}, and sooner when
+     * half of {@link StreamConfig#maxUnforcedBytes()} is written and not yet forced. {@code append} does not wait on
+     * the disk until the whole bound is unforced; then it waits for the flusher (back-pressure). A power cut loses at
+     * most about one interval of returned appends, and never more than {@code maxUnforcedBytes} of them plus one
+     * record, however far appends outrun the disk.
      */
     INTERVAL,
 

@@ -48,6 +48,9 @@ class FlusherStatsTest
             assertThat(first.histogram("appendToDurable").getTotalCount()).isPositive();
             assertThat(first.histogram("groupCommit").getTotalCount()).isEqualTo(first.forceCycles());
             assertThat(first.durableSeq()).isEqualTo(6_400);
+            assertThat(first.forceBytesPerSecond()).as("bytes over time of the forces that ran").isPositive();
+            assertThat(first.backPressureWaits()).as("800 KB is far under the default maxUnforcedBytes").isZero();
+            assertThat(first.histogram("backPressure").getTotalCount()).isZero();
 
             final StoreStats second = store.stats();
             assertThat(second.intervalHistogram("append").getTotalCount()).as("nothing appended since").isZero();

@@ -1,5 +1,6 @@
 package io.ferrite.flush;
 
+import io.ferrite.block.RecordDescriptor;
 import io.ferrite.recovery.StreamMode;
 import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.RecoveryReport;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -40,6 +42,12 @@ import static org.assertj.core.api.Assertions.fail;
  * nothing is ever returned corrupt. Sequences after the recovered last one were never acknowledged, so losing them is
  * allowed (a dropped tail page is indistinguishable from never-written data).
  * <p>
+ * The {@code INTERVAL} window is a promise too ({@code StreamConfig.maxUnforcedBytes}, issue 12): each cycle runs
+ * under a bound drawn from {@link #BOUNDS}, and of the appends that had returned when the power was cut, those the
+ * reopened store lacks must hold at most the bound plus the largest record the cycle's appends can write, counted in
+ * record frames (the bytes an append writes into its block). That is exactly what the engine guarantees: before a
+ * frame is written, under the append lock, at most the bound is written and not covered by a completed force.
+ * <p>
  * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true} ({@code -Psoak});
  * replay a failure with {@code -Dferrite.powerloss.seed=<seed>}.
  */
@@ -52,6 +60,11 @@ class PowerLossTest
     private static final int MAX_PAYLOAD = 900;
     private static final int THREADS = 3;
     private static final long TIMEOUT_SECONDS = 60;
+    /**
+     * {@code maxUnforcedBytes} per cycle: from one page, which most cycles' appends outrun many times over, to the
+     * default, which none reaches. Drawn from a random of its own so the other draws of a seed stay as they were.
+     */
+    private static final long[] BOUNDS = { 4096, 16 * 1024, 64 * 1024, StreamConfig.MAX_UNFORCED_BYTES_DEFAULT };
 
     @TempDir
     Path tmp;
@@ -75,6 +88,7 @@ class PowerLossTest
         final int cycles = Integer.getInteger("ferrite.powerloss.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
         final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED + streamMode.ordinal());
         final Random random = new Random(seed);
+        final Random boundRandom = new Random(~seed);
         Path dir = tmp.resolve("cycle-0");
         long durableHigh = 0;
         long lostReported = 0;
@@ -82,6 +96,10 @@ class PowerLossTest
         long tornPages = 0;
         long revertedEntries = 0;
         long acknowledged = 0;
+        long intervalCuts = 0;
+        long backPressureWaits = 0;
+        long closestLoss = 0;
+        long closestPromise = 1;
         final long started = System.nanoTime();
 
         for (int cycle = 1; cycle <= cycles; cycle++)
@@ -91,24 +109,31 @@ class PowerLossTest
             final int appendsBeforeCut = 1 + random.nextInt(cycle % 10 == 0 ? 1500 : 150);
             final int stateEvery = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(40);
             final boolean stateThread = random.nextInt(3) != 0;
+            final long bound = BOUNDS[boundRandom.nextInt(BOUNDS.length)];
             final String plan = streamMode + " seed=" + seed + " (-Dferrite.powerloss.seed), cycle " + cycle + "/" +
-                cycles + ": " + mode + (mode == SyncMode.INTERVAL ? " every " + interval.toMillis() + " ms" : "") +
+                cycles + ": " + mode + (mode == SyncMode.INTERVAL ?
+                " every " + interval.toMillis() + " ms, maxUnforcedBytes " + bound : "") +
                 ", cut after " + appendsBeforeCut + " appends, writeFullState every " + stateEvery +
                 (stateThread ? " and from a thread of its own" : "");
             final PowerLossIO io = new PowerLossIO(dir);
             final Path image = tmp.resolve("cycle-" + cycle);
             final AtomicLong acked = new AtomicLong(durableHigh);
             final long high;
-            try (FileStreamStore store = FileStreamStore.open(dir, config(mode, interval), io))
+            final Map<Long, Integer> appendedBeforeCut;
+            try (FileStreamStore store = FileStreamStore.open(dir, config(mode, interval, bound), io))
             {
                 final Workload workload =
                     new Workload(store, mode, random.nextLong(), cycle, stateEvery, stateThread, acked);
                 workload.start();
                 workload.awaitAppends(appendsBeforeCut, plan);
                 high = acked.get();
+                // Every append in the copy returned before the cut began; one returning meanwhile may be left out,
+                // which only leaves less to count against the bound.
+                appendedBeforeCut = new HashMap<>(workload.frames);
                 io.cut(random, image);
                 workload.stop(plan);
                 acknowledged += workload.acknowledgedCount();
+                backPressureWaits += store.stats().backPressureWaits();
             }
             tornPages += io.pagesTorn();
             revertedEntries += io.entriesReverted();
@@ -123,6 +148,21 @@ class PowerLossTest
                 keepForInspection(dir, image);
                 throw ex;
             }
+            if (mode == SyncMode.INTERVAL)
+            {
+                // The promise: the appends the cut took hold at most the bound plus one frame, the largest this
+                // cycle's appends can write (the one written when exactly the bound was unforced).
+                final long lost = lostFrameBytes(appendedBeforeCut, verified);
+                final long promised = bound + largestFrame(cycle);
+                assertThat(lost).as("%s: bytes of appended records lost at the cut, against maxUnforcedBytes %d " +
+                    "plus one frame of at most %d", plan, bound, promised - bound).isLessThanOrEqualTo(promised);
+                intervalCuts++;
+                if (lost * closestPromise > closestLoss * promised)
+                {
+                    closestLoss = lost;
+                    closestPromise = promised;
+                }
+            }
             lostReported += verified.lostReported;
             rebuilt += verified.rebuilt ? 1 : 0;
             durableHigh = verified.lastSeq;
@@ -136,7 +176,9 @@ class PowerLossTest
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms, " + acknowledged +
             " acknowledgements, " + durableHigh + " messages at the end, " + tornPages + " torn pages, " +
             revertedEntries + " directory entries reverted, " + lostReported + " losses reported, " + rebuilt +
-            " rebuilds from blocks");
+            " rebuilds from blocks; " + intervalCuts + " INTERVAL cuts, the closest to its promise lost " + closestLoss +
+            " of at most " + closestPromise + " bytes of appended frames; " + backPressureWaits +
+            " appends waited for the flusher");
         assertThat(durableHigh).as("the workload made progress").isPositive();
     }
 
@@ -153,8 +195,46 @@ class PowerLossTest
         }
     }
 
-    private record Verified(long lastSeq, long lostReported, boolean rebuilt)
+    /**
+     * @param absent sequences up to {@code lastSeq} the reopened store does not hold.
+     */
+    private record Verified(long lastSeq, long lostReported, boolean rebuilt, java.util.Set<Long> absent)
     {
+    }
+
+    /**
+     * @return bytes of the frames of {@code appended} (sequence to frame length) the reopened store does not hold.
+     */
+    private static long lostFrameBytes(final Map<Long, Integer> appended, final Verified verified)
+    {
+        long lost = 0;
+        for (final Map.Entry<Long, Integer> entry : appended.entrySet())
+        {
+            final long seq = entry.getKey();
+            if (seq > verified.lastSeq() || verified.absent().contains(seq))
+            {
+                lost += entry.getValue();
+            }
+        }
+        return lost;
+    }
+
+    /**
+     * @return the largest frame an append of cycle {@code cycle} can write: the longest subject and payload.
+     */
+    private long largestFrame(final int cycle)
+    {
+        return frameLength(subject(cycle, THREADS - 1), MAX_PAYLOAD);
+    }
+
+    private long frameLength(final String subject, final int payloadLength)
+    {
+        return RecordDescriptor.frameLengthForContent(subject.length() + payloadLength, streamMode.encrypted());
+    }
+
+    private static String subject(final int cycle, final int thread)
+    {
+        return "c" + cycle + ".t" + thread;
     }
 
     /**
@@ -173,6 +253,7 @@ class PowerLossTest
         }
         try (store)
         {
+            final java.util.Set<Long> absent = new java.util.HashSet<>();
             final RecoveryReport report = store.recoveryReport();
             final long last = store.state().lastSeq();
             final String context = plan + ", acknowledged up to " + acknowledgedHigh + "\nrecovered " +
@@ -227,6 +308,7 @@ class PowerLossTest
                         fail("sequence " + seq + " was silently dropped (not in the recovery report): " + context);
                     }
                     payloads.remove(seq);
+                    absent.add(seq);
                     continue;
                 }
                 final byte[] expected = payloads.get(seq);
@@ -239,14 +321,19 @@ class PowerLossTest
                 }
             }
             return new Verified(last, report.lost().size(),
-                report.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS);
+                report.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS, absent);
         }
     }
 
     private StreamConfig config(final SyncMode mode, final Duration interval)
     {
+        return config(mode, interval, StreamConfig.MAX_UNFORCED_BYTES_DEFAULT);
+    }
+
+    private StreamConfig config(final SyncMode mode, final Duration interval, final long maxUnforcedBytes)
+    {
         return streamMode.config(StreamConfig.builder("powerloss").blockSize(BLOCK_SIZE).maxMsgSize(MAX_PAYLOAD + 64)
-            .syncMode(mode).syncInterval(interval));
+            .syncMode(mode).syncInterval(interval).maxUnforcedBytes(maxUnforcedBytes));
     }
 
     /**
@@ -267,6 +354,8 @@ class PowerLossTest
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final List<Thread> threads = new ArrayList<>();
         private final List<Throwable> failures = new ArrayList<>();
+        /** Every append that returned: its sequence and the bytes of its frame. */
+        final Map<Long, Integer> frames = new ConcurrentHashMap<>();
 
         Workload(final FileStreamStore store, final SyncMode mode, final long seed, final int cycle,
             final int stateEvery, final boolean stateThread, final AtomicLong acked)
@@ -325,7 +414,7 @@ class PowerLossTest
         private void run(final int thread)
         {
             final Random random = new Random(seed + thread);
-            final String subject = "c" + cycle + ".t" + thread;
+            final String subject = subject(cycle, thread);
             try
             {
                 for (int i = 1; running.get(); i++)
@@ -333,6 +422,7 @@ class PowerLossTest
                     final byte[] payload = new byte[random.nextInt(MAX_PAYLOAD + 1)];
                     random.nextBytes(payload);
                     final long seq = store.append(subject, null, payload);
+                    frames.put(seq, (int)frameLength(subject, payload.length));
                     payloads.put(seq, payload);
                     subjects.put(seq, subject);
                     appends.incrementAndGet();
