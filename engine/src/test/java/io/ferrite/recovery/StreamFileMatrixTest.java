@@ -162,6 +162,52 @@ class StreamFileMatrixTest
         FileDamageOracle.check(golden, dir, FileDamageOracle.trust(golden, SCANS.get(mode), dir), name, is(first));
     }
 
+    /**
+     * Found by {@code StreamFilesFuzzTest#stateFile}: a plaintext {@code state.db} whose numbers were changed and its
+     * CRC32C recomputed (CRC is no MAC). Its last sequence and a removed run both raised to the top of the sequence
+     * range, or a block entry's base sequence moved 2^31 below the block's.
+     */
+    @org.junit.jupiter.api.Disabled("issue 12: a plaintext state.db with forged but checksum-valid numbers is used to "
+        + "size memory: a removed run up to 2^62 - 2 under a last sequence of 2^62 - 1 has restoreDeleted build a "
+        + "bitmap that large (OutOfMemoryError, or ArrayIndexOutOfBoundsException once the word index overflows int), "
+        + "and a block entry's base sequence 2^31 below the block's overflows SequenceTable.put. Closing it needs "
+        + "recovery to bound each block's sequence span by its header and the records it can hold")
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"removed run to 2^62", "block base 2^31 lower"})
+    void aForgedStateNeverSizesMemory(final String forgery)
+    {
+        final FuzzGolden golden = GOLDENS.get(StreamMode.PLAINTEXT);
+        final Path dir = golden.copyTo(work.resolve("forged"));
+        final Path state = dir.resolve(StreamDirectory.STATE_FILE);
+        final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(BlockFiles.readAll(state))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final int body = io.ferrite.state.StateDescriptor.HEADER_LENGTH;
+        final int blocks = bytes.getInt(body + io.ferrite.state.StateDescriptor.BLOCK_COUNT_OFFSET);
+        final int entries = body + io.ferrite.state.StateDescriptor.BLOCKS_OFFSET;
+        final int runs = entries + blocks * io.ferrite.index.BlockIndex.ENTRY_LENGTH;
+        if (forgery.startsWith("removed"))
+        {
+            final long runCount = bytes.getLong(runs);
+            bytes.putLong(body + io.ferrite.state.StateDescriptor.LAST_SEQ_OFFSET,
+                io.ferrite.block.RecordDescriptor.MAX_SEQUENCE);
+            bytes.putLong(runs + 8 + (int)(runCount - 1) * 16 + 8, io.ferrite.block.RecordDescriptor.MAX_SEQUENCE - 1);
+        }
+        else
+        {
+            final int base = entries + io.ferrite.index.BlockIndex.BASE_SEQ_OFFSET;
+            bytes.putLong(base, bytes.getLong(base) - (1L << 31));
+        }
+        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes.array(), body, bytes.capacity() - body);
+        bytes.putInt(io.ferrite.state.StateDescriptor.BODY_CHECKSUM_OFFSET, (int)crc.getValue());
+        crc.reset();
+        crc.update(bytes.array(), 0, io.ferrite.state.StateDescriptor.HEADER_CHECKSUM_OFFSET);
+        bytes.putInt(io.ferrite.state.StateDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
+        write(state, bytes.array());
+        FileDamageOracle.check(golden, dir, FileDamageOracle.Trust.DATA_ONLY, "plaintext: state.db forged: " + forgery,
+            is(state));
+    }
+
     private static List<Case> casesFor(final StreamMode mode)
     {
         final List<Case> cases = new ArrayList<>();
