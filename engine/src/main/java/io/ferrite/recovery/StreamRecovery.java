@@ -207,7 +207,7 @@ public final class StreamRecovery
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
 
         final StreamIndex index = replay.finish();
-        final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAside);
+        final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAsideFrom(index.lastSeq() + 1));
         lost.addAll(replay.lost());
         final RecoveryReport report = new RecoveryReport(outcome, reason, lost, replay.blocksScanned(),
             replay.bytesScanned(), System.nanoTime() - startNanos);
@@ -280,6 +280,24 @@ public final class StreamRecovery
             }
         }
         return true;
+    }
+
+    /**
+     * The files set aside, each reported with the sequences from {@code firstLost} on, open-ended. Nothing records
+     * which sequences a set-aside file held (its header may be all a roll never wrote, or it is set aside only because
+     * it came after one), but every sequence it held came after everything that survived: without a first sequence
+     * the report would leave them silently absent, and a file with written records after the unwritten one (damage
+     * rather than a lost roll, or a roll whose header page happened to reach the disk) did hold some.
+     */
+    private List<RecoveryReport.LostRange> setAsideFrom(final long firstLost)
+    {
+        final List<RecoveryReport.LostRange> ranges = new ArrayList<>(setAside.size());
+        for (final RecoveryReport.LostRange range : setAside)
+        {
+            ranges.add(new RecoveryReport.LostRange(range.file(), range.fromOffset(), range.toOffset(), firstLost,
+                StoreException.UNKNOWN, range.kind()));
+        }
+        return ranges;
     }
 
     private int stateBlockCount()

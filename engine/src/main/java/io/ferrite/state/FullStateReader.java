@@ -96,8 +96,14 @@ public final class FullStateReader
             throw new CorruptFileException("state ends before its removed-sequence section", file, blocksEnd);
         }
         final long runCount = buffer.getLong((int)blocksEnd);
+        // Compared by division: runCount * RUN_LENGTH overflows for a count near 2^60 and would pass as small.
+        if (runCount < 0 || runCount > (bytes.length - blocksEnd - 8) / RUN_LENGTH)
+        {
+            throw new CorruptFileException("state removed-sequence runs do not fit the file: " + runCount, file,
+                blocksEnd);
+        }
         final long runsEnd = blocksEnd + 8 + runCount * RUN_LENGTH;
-        if (runCount < 0 || runsEnd > bytes.length)
+        if (runsEnd > bytes.length)
         {
             throw new CorruptFileException("state removed-sequence runs do not fit the file: " + runCount, file,
                 blocksEnd);
@@ -110,9 +116,20 @@ public final class FullStateReader
                 body + LAST_SEQ_OFFSET);
         }
         final long[] runs = new long[(int)runCount * 2];
-        for (int i = 0; i < runs.length; i++)
+        long previousLast = 0;
+        for (int i = 0; i < runs.length; i += 2)
         {
-            runs[i] = buffer.getLong((int)blocksEnd + 8 + i * 8);
+            final int at = (int)blocksEnd + 8 + i * 8;
+            runs[i] = buffer.getLong(at);
+            runs[i + 1] = buffer.getLong(at + 8);
+            // Runs are written ascending, disjoint and within the stream: anything else would have recovery build
+            // removed-sequence bitmaps over spans no block holds (a run up to 2^62 ran the JVM out of memory).
+            if (runs[i] <= previousLast || runs[i + 1] < runs[i] || runs[i + 1] > lastSeq)
+            {
+                throw new CorruptFileException("state removed-sequence run " + (i / 2) + " [" + runs[i] + ", " +
+                    runs[i + 1] + "] is not ascending within [1, " + lastSeq + "]", file, at);
+            }
+            previousLast = runs[i + 1];
         }
         final boolean encrypted = (buffer.getInt(FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
         if (encrypted && null == cipher)

@@ -160,8 +160,11 @@ public final class StateSnapshot
      */
     public void restoreDeleted(final io.ferrite.block.MessageBlock block, final int i)
     {
-        final long from = blockBaseSeq(i);
-        final long to = i + 1 < blockCount ? blockBaseSeq(i + 1) - 1 : Long.MAX_VALUE;
+        // The block's own base (from its header when recovery opened it) bounds what it can hold, whatever the
+        // state's entry claims: a removed set cannot start below it.
+        final long from = Math.max(blockBaseSeq(i), block.baseSeq());
+        // The last block's range ends at the state's last sequence: nothing after it was ever removed.
+        final long to = i + 1 < blockCount ? blockBaseSeq(i + 1) - 1 : lastSeq();
         for (int r = 0; r < removedRuns.length; r += 2)
         {
             final long first = Math.max(from, removedRuns[r]);

@@ -69,7 +69,10 @@ public final class StreamDirectory implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new StoreIOException("create stream directory", root, ex);
+            // Name what could not be created — often blocks/, when something that is no directory took its name.
+            final Path failed = ex instanceof java.nio.file.FileSystemException fs && null != fs.getFile() ?
+                Path.of(fs.getFile()) : directory.blocks;
+            throw new StoreIOException("create stream directory", failed, ex);
         }
         directory.lock = StreamLock.acquire(root);
         return directory;

@@ -97,6 +97,8 @@ public record RecoveryReport(
         /**
          * A block file newer than {@code state.db} whose header never reached the disk (a roll interrupted by power
          * loss): it and the block files after it held nothing acknowledged; they were set aside as {@code *.unwritten}.
+         * Which sequences they held is not recorded anywhere, so each is reported with every sequence after what
+         * survived, open-ended (like a torn tail); the next append takes the first of them again.
          */
         UNWRITTEN_BLOCK,
         /**
