@@ -253,7 +253,7 @@ final class StreamWriter
         final MessageBlock block = blockForTombstone(lastSeq + 1);
         final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq, toSeq,
             flags, crc, cipher, tombstoneScratch);
-        window.onWritten(frameLength);
+        window.onWritten(block.tombstoneFrameLength());
         index.blockIndex().onTombstone(index.blockCount() - 1, block.writeOffset(), checksum);
     }
 
