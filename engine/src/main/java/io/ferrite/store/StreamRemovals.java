@@ -213,10 +213,25 @@ final class StreamRemovals implements AutoCloseable
         stateWriter.writeDurable();
         for (final UnfinishedErasure erasure : unfinishedErasures.list())
         {
-            MessageEraser.overwrite(erasure.block(), erasure.offset(), erasure.seq(), io);
+            MessageEraser.overwrite(currentBlock(erasure), erasure.offset(), erasure.seq(), io);
             unfinishedErasures.finished(erasure.seq());
         }
         unfinishedErasures.makeDurable();
+    }
+
+    /**
+     * The block object holding the erasure's record now: a truncation reopens a cut tail as a new object over the same
+     * file and retires the old one, which the eraser would skip as gone.
+     */
+    private MessageBlock currentBlock(final UnfinishedErasure erasure)
+    {
+        final int position = index.positionFor(erasure.seq());
+        final MessageBlock[] blocks = index.blocks();
+        if (position >= 0 && blocks[position].id() == erasure.block().id())
+        {
+            return blocks[position];
+        }
+        return erasure.block();
     }
 
     long purge()
