@@ -99,19 +99,7 @@ class FullDiskTest
         FileStreamStore store = open(dir, config);
         final Path filler = fill("filler-1");
         final SplittableRandom random = new SplittableRandom(7);
-        long last = 0;
-        try
-        {
-            while (true)
-            {
-                last = store.append("orders.eu", null, payload(random, 1000));
-            }
-        }
-        catch (final StoreFullException expected)
-        {
-            assertThat(expected).hasMessageContaining("allocate block file");
-        }
-        assertThat(last).as("messages appended before the disk filled").isGreaterThan(30);
+        final long last = appendUntilFull(store, random, 0);
 
         assertThat(store.remove(1)).isTrue();
         assertThat(store.load(1)).isNull();
@@ -164,20 +152,9 @@ class FullDiskTest
         final SplittableRandom random = new SplittableRandom(11);
         // The first block is created by the first append, from a file prepared in the background at open: append
         // before filling the disk, so the filler cannot take its pages first.
-        long last = store.append("orders.eu", null, payload(random, 1000));
+        final long firstAppended = store.append("orders.eu", null, payload(random, 1000));
         final Path filler = fill("filler-1");
-        try
-        {
-            while (true)
-            {
-                last = store.append("orders.eu", null, payload(random, 1000));
-            }
-        }
-        catch (final StoreFullException expected)
-        {
-            assertThat(expected).hasMessageContaining("allocate block file");
-        }
-        assertThat(last).as("messages appended before the disk filled").isGreaterThan(30);
+        final long last = appendUntilFull(store, random, firstAppended);
         Files.delete(filler);
         close(store);
         final Path tail = lastBlock(dir);
@@ -380,6 +357,29 @@ class FullDiskTest
         final FileStreamStore store = FileStreamStore.open(dir, config);
         open.add(store);
         return store;
+    }
+
+    /**
+     * Append 1000-byte messages until no block can be created.
+     *
+     * @return the last sequence appended ({@code last} when none was).
+     */
+    private static long appendUntilFull(final FileStreamStore store, final SplittableRandom random, final long last)
+    {
+        long appended = last;
+        try
+        {
+            while (true)
+            {
+                appended = store.append("orders.eu", null, payload(random, 1000));
+            }
+        }
+        catch (final StoreFullException expected)
+        {
+            assertThat(expected).hasMessageContaining("allocate block file");
+        }
+        assertThat(appended).as("messages appended before the disk filled").isGreaterThan(30);
+        return appended;
     }
 
     private void close(final FileStreamStore store)
