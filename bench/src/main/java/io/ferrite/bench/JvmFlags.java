@@ -27,10 +27,7 @@ public final class JvmFlags
     /** Agrona 2.x reaches {@code jdk.internal.misc.Unsafe}; without it {@code UnsafeBuffer} fails to load. */
     public static final String OPEN_JDK_INTERNAL_MISC = "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED";
 
-    /**
-     * The project-wide companion of the flag above (root pom {@code ferrite.jvm.opens}): Agrona and Chronicle
-     * read {@code ByteBuffer} internals.
-     */
+    /** Chronicle Bytes reads {@code ByteBuffer} internals; Ferrite itself needs only the flag above. */
     public static final String OPEN_JAVA_NIO = "--add-opens=java.base/java.nio=ALL-UNNAMED";
 
     /** Chronicle releases mapped and native memory through {@code jdk.internal.ref.Cleaner}; without it, a warning. */

@@ -39,7 +39,6 @@ public final class ChildProcess
         final List<String> command = new ArrayList<>(List.of(
             ProcessHandle.current().info().command().orElseThrow(),
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
             "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-cp", System.getProperty("java.class.path"),

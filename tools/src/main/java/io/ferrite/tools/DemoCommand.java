@@ -164,7 +164,7 @@ public final class DemoCommand extends ToolCommand
         final FileStreamStore store = FileStreamStore.open(streamDir, config);
         try
         {
-            final ProgressBar progress = new ProgressBar(err(), "append", messages, Units::count);
+            final ProgressBar progress = ProgressBar.onStderr(err(), "append", messages, Units::count);
             final long start = System.nanoTime();
             appendLatency = workload.run(store, messages, progress);
             appendNanos = System.nanoTime() - start;

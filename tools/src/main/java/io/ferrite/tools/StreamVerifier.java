@@ -57,7 +57,7 @@ final class StreamVerifier
             sizes[i] = Files.size(folder.blockFile(ids[i]));
             totalBytes += sizes[i];
         }
-        final ProgressBar progress = new ProgressBar(err, "verify", totalBytes, Units::bytes);
+        final ProgressBar progress = ProgressBar.onStderr(err, "verify", totalBytes, Units::bytes);
         final Removals removals = new Removals();
         final BlockVerifier verifier = new BlockVerifier(log, removals, folder.encrypted(), key);
         final List<BlockCheck> checks = new ArrayList<>(ids.length);

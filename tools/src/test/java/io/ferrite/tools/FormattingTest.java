@@ -67,7 +67,7 @@ class FormattingTest
     void progressBarRedrawsOncePerPercentAndEndsTheLine()
     {
         final StringWriter text = new StringWriter();
-        final ProgressBar bar = new ProgressBar(new PrintWriter(text), "job", 1000, Units::count);
+        final ProgressBar bar = new ProgressBar(new PrintWriter(text), "job", 1000, Units::count, true);
         for (int i = 1; i <= 1000; i++)
         {
             bar.update(i);
@@ -77,6 +77,22 @@ class FormattingTest
         assertThat(text.toString().split("\r", -1)).hasSize(1 + 101);
         assertThat(text.toString()).endsWith("job [##############################] 100%  1,000 / 1,000" +
             System.lineSeparator());
+    }
+
+    @Test
+    void progressBarWritesOneLineAndNoCarriageReturnToALog()
+    {
+        final StringWriter text = new StringWriter();
+        final ProgressBar bar = new ProgressBar(new PrintWriter(text), "job", 1000, Units::count, false);
+        for (int i = 1; i <= 1000; i++)
+        {
+            bar.update(i);
+        }
+        bar.finish();
+        bar.finish();
+
+        assertThat(text.toString()).doesNotContain("\r")
+            .isEqualTo("job [##############################] 100%  1,000 / 1,000" + System.lineSeparator());
     }
 
     @Test
