@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.concurrent.locks.Lock;
 
 /**
- * One force cycle, in two halves. {@link #capture(Batch)} runs under the append lock and only reads fields: the last
+ * One force cycle, in two halves. {@link #capture(Batch, boolean, boolean)} runs under the append lock and only reads fields: the last
  * sequence, and for every block that may hold unforced bytes its write offset. {@link #force(Batch, OperationTimer.Run)}
  * runs after the lock is released and does the I/O through {@link StorageIO}: each captured range, then the blocks
  * directory when a block file was created or deleted since the last cycle. Sealed blocks are released (their channel
