@@ -3,7 +3,7 @@ package io.ferrite.bench;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.crypto.BlockKeys;
 import io.ferrite.crypto.FrameCipher;
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.SyncMode;

@@ -1,6 +1,6 @@
 package io.ferrite.bench;
 
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import org.openjdk.jmh.annotations.Benchmark;

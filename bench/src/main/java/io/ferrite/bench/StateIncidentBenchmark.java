@@ -1,12 +1,12 @@
 package io.ferrite.bench;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.block.RecordDescriptor;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.crypto.BlockKeys;
 import io.ferrite.crypto.FrameCipher;
 import io.ferrite.crypto.StreamKeyFile;
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -202,6 +202,6 @@ public class StateIncidentBenchmark extends BenchmarkDefaults
         final int content = (block.getShort(offset + RecordDescriptor.SUBJECT_LENGTH_OFFSET) & 0xFFFF) +
             block.getInt(offset + RecordDescriptor.HEADERS_LENGTH_OFFSET) +
             block.getInt(offset + RecordDescriptor.PAYLOAD_LENGTH_OFFSET);
-        return content + io.ferrite.block.RecordCipher.OVERHEAD;
+        return content + io.ferrite.engine.block.RecordCipher.OVERHEAD;
     }
 }

@@ -1,8 +1,7 @@
 package io.ferrite.store;
 
-import io.ferrite.block.RecordDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import org.agrona.DirectBuffer;
-
 
 /**
  * A flyweight over one verified record in mapped memory, re-pointed for every read. Nothing here allocates except the

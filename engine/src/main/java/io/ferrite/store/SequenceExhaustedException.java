@@ -1,6 +1,6 @@
 package io.ferrite.store;
 
-import io.ferrite.block.RecordDescriptor;
+import io.ferrite.format.RecordDescriptor;
 
 /**
  * The stream has assigned its highest possible sequence, {@link RecordDescriptor#MAX_SEQUENCE} (2^62 - 1): an

@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * A snapshot of a store's counters and latency histograms (nanoseconds), cumulative since open, and the same
  * histograms over the interval since the previous {@code stats()} call ({@link #intervalHistogram(String)}). Names and
- * units are listed in {@code io.ferrite.metrics.StoreMetrics}.
+ * units are listed in {@code io.ferrite.engine.metrics.StoreMetrics}.
  * <p>
  * {@link #blockFileOpens()} and {@link #blockBytesRead()} exist so tests and operators can prove what touched the
  * disk: a block file open is any open of a block file (for mapping or reading); block bytes read are bytes of block

@@ -1,7 +1,7 @@
 package io.ferrite.store;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.block.RecordDescriptor;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
 
 import java.time.Duration;
 import java.util.Objects;

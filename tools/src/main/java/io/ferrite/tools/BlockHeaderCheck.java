@@ -1,7 +1,7 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StreamConfig;
 
 import java.nio.ByteBuffer;

@@ -1,8 +1,9 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.index.BlockIndex;
-import io.ferrite.state.StateSnapshot;
+import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.BlockEntryDescriptor;
 import org.agrona.DirectBuffer;
 
 import java.util.Map;
@@ -26,16 +27,16 @@ record BlockSummary(
         final DirectBuffer buffer = snapshot.buffer();
         final int at = snapshot.blockEntryOffset(i);
         return new BlockSummary(
-            buffer.getLong(at + BlockIndex.BLOCK_ID_OFFSET),
-            buffer.getLong(at + BlockIndex.BASE_SEQ_OFFSET),
-            buffer.getLong(at + BlockIndex.FIRST_SEQ_OFFSET),
-            buffer.getLong(at + BlockIndex.LAST_SEQ_OFFSET),
-            buffer.getLong(at + BlockIndex.FIRST_TIME_OFFSET),
-            buffer.getLong(at + BlockIndex.LAST_TIME_OFFSET),
-            buffer.getInt(at + BlockIndex.MSGS_OFFSET),
-            buffer.getInt(at + BlockIndex.BYTES_OFFSET),
-            buffer.getInt(at + BlockIndex.WRITE_OFFSET_OFFSET),
-            buffer.getInt(at + BlockIndex.LAST_CHECKSUM_OFFSET),
+            buffer.getLong(at + BlockEntryDescriptor.BLOCK_ID_OFFSET),
+            buffer.getLong(at + BlockEntryDescriptor.BASE_SEQ_OFFSET),
+            buffer.getLong(at + BlockEntryDescriptor.FIRST_SEQ_OFFSET),
+            buffer.getLong(at + BlockEntryDescriptor.LAST_SEQ_OFFSET),
+            buffer.getLong(at + BlockEntryDescriptor.FIRST_TIME_OFFSET),
+            buffer.getLong(at + BlockEntryDescriptor.LAST_TIME_OFFSET),
+            buffer.getInt(at + BlockEntryDescriptor.MSGS_OFFSET),
+            buffer.getInt(at + BlockEntryDescriptor.BYTES_OFFSET),
+            buffer.getInt(at + BlockEntryDescriptor.WRITE_OFFSET_OFFSET),
+            buffer.getInt(at + BlockEntryDescriptor.LAST_CHECKSUM_OFFSET),
             i == snapshot.blockCount() - 1);
     }
 

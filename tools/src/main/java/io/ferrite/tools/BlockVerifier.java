@@ -1,12 +1,12 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.block.Crc32c;
-import io.ferrite.block.RecordCipher;
-import io.ferrite.block.RecordDescriptor;
-import io.ferrite.block.RecordScanner;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
+import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.Crc32c;
+import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.RecordScanner;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.StreamConfig;
 import org.agrona.DirectBuffer;

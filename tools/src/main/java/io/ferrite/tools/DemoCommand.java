@@ -1,6 +1,6 @@
 package io.ferrite.tools;
 
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoreStats;
 import io.ferrite.store.StreamConfig;

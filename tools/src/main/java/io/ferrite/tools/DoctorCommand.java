@@ -1,6 +1,6 @@
 package io.ferrite.tools;
 
-import io.ferrite.state.StreamDirectory;
+import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.store.StreamConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,8 +1,8 @@
 package io.ferrite.tools;
 
-import io.ferrite.state.StreamMetadata;
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.state.StreamMetadata;
 import io.ferrite.store.CorruptRecordException;
-import io.ferrite.store.FileStreamStore;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoredMessage;

@@ -1,10 +1,10 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
-import io.ferrite.state.FullStateReader;
-import io.ferrite.state.StateSnapshot;
+import io.ferrite.engine.state.FullStateReader;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.CorruptFileException;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.state.StreamDirectory;
-import io.ferrite.state.StreamMetadata;
+import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.engine.state.StreamMetadata;
+import io.ferrite.format.BlockDescriptor;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -1,13 +1,13 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockCrypto;
 import io.ferrite.crypto.AuthenticationFailedException;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.crypto.CryptoException;
 import io.ferrite.crypto.KeyFileException;
 import io.ferrite.crypto.KeyMismatchException;
 import io.ferrite.crypto.StreamKeyFile;
-import io.ferrite.state.StateCipher;
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.state.StateCipher;
 import io.ferrite.store.StreamConfig;
 
 import java.io.IOException;

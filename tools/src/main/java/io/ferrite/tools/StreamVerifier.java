@@ -1,7 +1,7 @@
 package io.ferrite.tools;
 
-import io.ferrite.state.FullStateReader;
-import io.ferrite.state.StateSnapshot;
+import io.ferrite.engine.state.FullStateReader;
+import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.store.CorruptFileException;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.ferrite.tools;
 
-import io.ferrite.index.StreamIndex;
-import io.ferrite.state.StateSnapshot;
+import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.state.StateSnapshot;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.RecordDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import org.agrona.DirectBuffer;
 
 import java.nio.file.Path;

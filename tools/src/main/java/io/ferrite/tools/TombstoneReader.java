@@ -1,10 +1,10 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.block.RecordCipher;
-import io.ferrite.block.RecordDescriptor;
-import io.ferrite.block.RecordScanner;
 import io.ferrite.crypto.BlockKey;
+import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.RecordScanner;
 import io.ferrite.store.CorruptRecordException;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;

@@ -45,7 +45,7 @@ class DoctorCommandTest
             .histogramLog(stream.resolve(io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME),
                 java.time.Duration.ofMillis(1))
             .build();
-        try (io.ferrite.store.StreamStore store = io.ferrite.store.FileStreamStore.open(stream, config))
+        try (io.ferrite.store.StreamStore store = io.ferrite.engine.FileStreamStore.open(stream, config))
         {
             Streams.append(store, 1, 500);
             store.flush().join();

@@ -1,8 +1,8 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.RecordDescriptor;
-import io.ferrite.state.StateSnapshot;
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

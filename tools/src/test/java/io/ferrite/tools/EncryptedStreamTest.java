@@ -1,8 +1,8 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.RecordDescriptor;
 import io.ferrite.crypto.BlockFooterCodec;
-import io.ferrite.state.StateSnapshot;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.RecordDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package io.ferrite.tools;
 
-import io.ferrite.state.StateSnapshot;
+import io.ferrite.engine.state.StateSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

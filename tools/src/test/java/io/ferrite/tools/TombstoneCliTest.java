@@ -1,8 +1,8 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.RecordDescriptor;
-import io.ferrite.state.StateSnapshot;
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamStore;

@@ -1,9 +1,9 @@
 package io.ferrite.tools;
 
-import io.ferrite.block.BlockDescriptor;
-import io.ferrite.block.RecordDescriptor;
-import io.ferrite.state.StateSnapshot;
-import io.ferrite.store.FileStreamStore;
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

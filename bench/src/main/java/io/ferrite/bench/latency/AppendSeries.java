@@ -1,10 +1,10 @@
 package io.ferrite.bench.latency;
 
 import io.ferrite.bench.AgronaFloorAppender;
-import io.ferrite.bench.FerriteAppender;
 import io.ferrite.bench.AppendTargetFactory;
 import io.ferrite.bench.ChronicleBytesAppender;
 import io.ferrite.bench.ChronicleQueueAppender;
+import io.ferrite.bench.FerriteAppender;
 
 /**
  * The stores the {@link LatencyHarness} can record, each a series on the percentile plot. A new store is

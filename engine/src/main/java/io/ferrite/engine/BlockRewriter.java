@@ -1,0 +1,261 @@
+package io.ferrite.engine;
+
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.BlockFile;
+import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.index.SequenceTable;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.Crc32c;
+import io.ferrite.store.StoreIOException;
+import io.ferrite.store.StreamConfig;
+import org.agrona.DirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import static io.ferrite.format.RecordDescriptor.*;
+
+/**
+ * Rewrites a sealed block with only its live messages: into a new file beside it (in an encrypted stream under a new
+ * block key: records are opened with the old key and sealed again, never re-encrypted under a key that sealed
+ * something else at that position), forced, then renamed over the old file. A crash before the rename leaves the old
+ * file and a {@code *.rewrite} leftover that the next open deletes; after it, the new file, complete.
+ * <p>
+ * Threading: {@link #plan} and {@link #install} under the append lock; {@link #write} outside it, on the reclaim
+ * thread only.
+ */
+final class BlockRewriter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(BlockRewriter.class);
+
+    private static final int PAGE_SIZE = 4096;
+
+    /** Suffix of a rewrite in progress; never a block file name. */
+    static final String REWRITE_SUFFIX = ".rewrite";
+
+    private final StreamIndex index;
+    private final StreamDirectory directory;
+    private final StreamConfig config;
+    private final StoreMetrics metrics;
+    private final BlockCrypto crypto;
+    private final Crc32c crc = new Crc32c();
+    private final RecordCipher opener = new RecordCipher();
+    private final RecordCipher sealer = new RecordCipher();
+
+    BlockRewriter(
+        final StreamIndex index, final StreamDirectory directory, final StreamConfig config,
+        final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        this.index = index;
+        this.directory = directory;
+        this.config = config;
+        this.metrics = metrics;
+        this.crypto = crypto;
+    }
+
+    /**
+     * What to copy, captured under the append lock.
+     */
+    record Plan(MessageBlock block, long[] seqs, int[] offsets, long lastSeq, long lastTime, int fileLength)
+    {
+    }
+
+    /**
+     * The written file.
+     */
+    record Rewrite(Path file, int writeOffset, int lastChecksum)
+    {
+    }
+
+    Plan plan(final int position)
+    {
+        final MessageBlock block = index.blocks()[position];
+        final SequenceTable table = block.table();
+        // Every message the table lists, whatever the counts say: a rewrite must never drop one.
+        long[] seqs = new long[Math.max(16, index.blockIndex().msgs(position))];
+        int[] offsets = new int[seqs.length];
+        int count = 0;
+        for (long seq = table.nextListed(block.baseSeq()); seq > 0; seq = table.nextListed(seq + 1))
+        {
+            if (count == seqs.length)
+            {
+                seqs = java.util.Arrays.copyOf(seqs, count * 2);
+                offsets = java.util.Arrays.copyOf(offsets, count * 2);
+            }
+            seqs[count] = seq;
+            offsets[count++] = table.get(seq);
+        }
+        long length = BlockDescriptor.DATA_OFFSET + block.skipFrameLength() +
+            (null == crypto ? 0 : BlockFooterCodec.FOOTER_LENGTH);
+        final org.agrona.concurrent.UnsafeBuffer buffer = block.buffer();
+        for (int i = 0; i < count; i++)
+        {
+            length += buffer.getInt(offsets[i] + FRAME_LENGTH_OFFSET);
+        }
+        // Sized to what it holds, so the space of the removed messages is given back to the filesystem.
+        final int fileLength = (int)Math.min(config.blockSize(), org.agrona.BitUtil.align(length, PAGE_SIZE));
+        return new Plan(block, java.util.Arrays.copyOf(seqs, count), java.util.Arrays.copyOf(offsets, count),
+            index.blockIndex().lastSeq(position), index.blockIndex().lastTime(position), fileLength);
+    }
+
+    /**
+     * @return the rewrite, or null when a record did not verify (the block is left as it is: a rewrite must never
+     * drop data it could not read).
+     */
+    Rewrite write(final Plan plan)
+    {
+        final MessageBlock old = plan.block();
+        final Path target = rewriteFile(old.file());
+        final Path temp = target.resolveSibling(target.getFileName() + BlockFile.TEMP_SUFFIX);
+        final long prevLastSeq = old.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
+        final long created = old.buffer().getLong(BlockDescriptor.CREATED_OFFSET);
+        final MessageBlock copy = MessageBlock.create(BlockFile.prepare(temp, plan.fileLength()), target, old.id(),
+            old.baseSeq(), created, prevLastSeq, metrics, crypto);
+        int lastChecksum = 0;
+        long firstTime = 0;
+        long lastTime = 0;
+        long bytes = 0;
+        for (int i = 0; i < plan.seqs().length; i++)
+        {
+            final long seq = plan.seqs()[i];
+            final DirectBuffer record = old.verifiedRecord(plan.offsets()[i], seq, crc, opener);
+            if (null == record)
+            {
+                LOG.warn("not rewriting {}: the record of seq {} at offset {} does not verify", old.file(), seq,
+                    plan.offsets()[i]);
+                copy.durability().releaseChannel();
+                delete(target);
+                return null;
+            }
+            final int at = old.isEncrypted() ? 0 : plan.offsets()[i];
+            final int subjectLength = record.getShort(at + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
+            final int headersLength = record.getInt(at + HEADERS_LENGTH_OFFSET);
+            final int payloadLength = record.getInt(at + PAYLOAD_LENGTH_OFFSET);
+            final byte[] subject = new byte[subjectLength];
+            final byte[] headers = new byte[headersLength];
+            final byte[] payload = new byte[payloadLength];
+            record.getBytes(subjectOffset(at), subject);
+            record.getBytes(headersOffset(at, subjectLength), headers);
+            record.getBytes(payloadOffset(at, subjectLength, headersLength), payload);
+            final long timestamp = record.getLong(at + TIMESTAMP_OFFSET);
+            final int frameLength = (int)frameLengthForContent(
+                (long)subjectLength + headersLength + payloadLength, null != crypto);
+            lastChecksum = copy.append(seq, timestamp, subject, headers, payload, frameLength, crc, sealer);
+            firstTime = i == 0 ? timestamp : firstTime;
+            lastTime = timestamp;
+            bytes += subjectLength + headersLength + payloadLength;
+        }
+        final int count = plan.seqs().length;
+        if (count == 0 || plan.seqs()[count - 1] < plan.lastSeq())
+        {
+            // The block's last sequence must survive: the next block's header proves it, and recovery reports any
+            // sequence below that proof it cannot find as lost.
+            lastChecksum = copy.appendSkip(plan.lastSeq(), Math.max(lastTime, plan.lastTime()), crc, sealer);
+        }
+        if (null != crypto)
+        {
+            copy.sealFooter(new BlockFooter(Integer.toUnsignedLong(lastChecksum), count == 0 ? 0 : plan.seqs()[0],
+                plan.lastSeq(), firstTime, lastTime, count, bytes, copy.writeOffset(), count), new BlockFooterCodec());
+        }
+        copy.durability().force(copy.writeOffset(), null != crypto, directory.storageIO());
+        copy.durability().releaseChannel();
+        return new Rewrite(target, copy.writeOffset(), lastChecksum);
+    }
+
+    /**
+     * Rename the rewrite over the block and put it in the index, with the removals made since the plan. Called under
+     * the append lock.
+     *
+     * @return the block replaced (to retire), or null when it changed meanwhile and the rewrite was dropped.
+     */
+    MessageBlock install(final Plan plan, final Rewrite rewrite)
+    {
+        final MessageBlock old = plan.block();
+        final int position = index.positionOf(old);
+        if (position < 0 || position == index.blockCount() - 1 || old.contents().isEmptied())
+        {
+            delete(rewrite.file());
+            return null;
+        }
+        // Retired before the rename: from here a reader holding the old block must not map its path (which is about
+        // to name the rewrite); it waits for the index to hold the replacement instead (see StreamReader).
+        old.retire();
+        try
+        {
+            Files.move(rewrite.file(), old.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("rename block rewrite", rewrite.file(), ex);
+        }
+        final BlockIndex entries = index.blockIndex();
+        final MessageBlock replacement = MessageBlock.unmapped(old.file(), old.id(), old.baseSeq(),
+            rewrite.writeOffset(), plan.lastSeq(), metrics, crypto);
+        replacement.holdsTombstones(false);
+        replacement.fileLength(plan.fileLength());
+        for (final long seq : plan.seqs())
+        {
+            if (old.contents().deleted().contains(seq))
+            {
+                replacement.contents().deleted().add(seq);
+            }
+        }
+        entries.reset(position, old.id(), entries.firstSeq(position), entries.lastSeq(position),
+            entries.firstTime(position), entries.lastTime(position), entries.msgs(position), entries.bytes(position),
+            rewrite.writeOffset(), rewrite.lastChecksum());
+        index.replaceBlock(position, replacement);
+        return old;
+    }
+
+    int blockSize()
+    {
+        return config.blockSize();
+    }
+
+    static Path rewriteFile(final Path blockFile)
+    {
+        return blockFile.resolveSibling(blockFile.getFileName() + REWRITE_SUFFIX);
+    }
+
+    /**
+     * Delete what a rewrite interrupted by a crash left behind.
+     */
+    static void deleteLeftovers(final StreamDirectory directory)
+    {
+        try (java.nio.file.DirectoryStream<Path> stream =
+            Files.newDirectoryStream(directory.blocksDir(), "*" + REWRITE_SUFFIX + "*"))
+        {
+            for (final Path leftover : stream)
+            {
+                delete(leftover);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("list block rewrite leftovers", directory.blocksDir(), ex);
+        }
+    }
+
+    private static void delete(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("delete block rewrite", file, ex);
+        }
+    }
+}

@@ -1,0 +1,383 @@
+package io.ferrite.engine;
+
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.flush.AsyncFlusher;
+import io.ferrite.engine.flush.BlockFlusher;
+import io.ferrite.engine.index.Subjects;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.engine.recovery.UnfinishedErasure;
+import io.ferrite.engine.state.FullStateWriter;
+import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.CommitOutcomeUnknownException;
+import io.ferrite.store.StorageIO;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.SyncMode;
+import org.agrona.concurrent.OffsetEpochNanoClock;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The removal side of a store — {@code remove}, {@code erase}, the purges, {@code compact}, {@code truncate} and
+ * retention — with the ordering each needs around the append lock, the flusher, the state file and the
+ * {@link Reclaimer}: the removal itself is applied under the append lock ({@link StreamRemover},
+ * {@link StreamTruncation}), forcing and file changes happen outside it.
+ * <p>
+ * Lock order: the reclaimer's maintenance lock, then the state writer's monitor, then the append lock.
+ */
+final class StreamRemovals implements AutoCloseable
+{
+    private final StreamIndex index;
+    private final StreamWriter writer;
+    private final AsyncFlusher durability;
+    private final FullStateWriter stateWriter;
+    private final StreamRemover remover;
+    private final StreamTruncation truncation;
+    private final Reclaimer reclaimer;
+    private final SyncMode syncMode;
+    private final StorageIO io;
+    /**
+     * Erasures begun whose bytes are not yet overwritten: finished by a retried {@code erase(seq)}, the next
+     * {@code writeFullState()} and {@code close()}; the open hands over those a failed or interrupted process left.
+     */
+    private final UnfinishedErasures unfinishedErasures;
+
+    StreamRemovals(
+        final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
+        final StreamReader reader, final BlockFlusher flusher, final AsyncFlusher durability,
+        final FullStateWriter stateWriter, final StoreMetrics metrics, final BlockCrypto crypto,
+        final UnfinishedErasures unfinishedErasures)
+    {
+        this.unfinishedErasures = unfinishedErasures;
+        this.index = index;
+        this.writer = writer;
+        this.durability = durability;
+        this.stateWriter = stateWriter;
+        this.syncMode = config.syncMode();
+        this.io = directory.storageIO();
+        this.remover = new StreamRemover(index, writer, reader);
+        this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto, directory.storageIO());
+        final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
+        writer.retention(retention);
+        BlockRewriter.deleteLeftovers(directory);
+        this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
+            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover);
+        remover.reclaimer(reclaimer);
+        writer.lock().lock();
+        try
+        {
+            // Limits changed since the last run (or first set) apply now, whatever the discard policy.
+            retention.enforceAll(new OffsetEpochNanoClock().nanoTime());
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+        reclaimer.start();
+    }
+
+    boolean remove(final long seq)
+    {
+        StreamReader.requirePositive(seq, "seq");
+        durability.checkUsable();
+        final int offset;
+        writer.lock().lock();
+        try
+        {
+            writer.ensureOpenForMaintenance();
+            offset = remover.remove(seq, 0);
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+        if (offset > 0 && syncMode == SyncMode.ALWAYS)
+        {
+            try
+            {
+                durability.flushAndWait();
+            }
+            catch (final StoreException ex)
+            {
+                // The tombstone was written (readers no longer see the message) but may not survive a reopen.
+                throw new CommitOutcomeUnknownException("removal", seq, ex.file(), ex);
+            }
+        }
+        return offset > 0;
+    }
+
+    boolean erase(final long seq)
+    {
+        StreamReader.requirePositive(seq, "seq");
+        durability.checkUsable();
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            if (unfinishedErasures.contains(seq))
+            {
+                // Begun earlier and not finished (its state write or overwrite failed): finish it now.
+                finishErasures();
+                return true;
+            }
+            final MessageBlock block;
+            final int offset;
+            writer.lock().lock();
+            try
+            {
+                writer.ensureOpenForMaintenance();
+                block = index.blockFor(seq);
+                offset = remover.remove(seq, RecordDescriptor.TOMBSTONE_FLAG_ERASE);
+                if (offset > 0)
+                {
+                    // From here the erase is begun: load(seq) is null. Added before the append lock goes, so every
+                    // state image counting the message removed lists it (see UnfinishedErasures), and a failure below
+                    // leaves it to a retry, the next state write, close, or the next open.
+                    unfinishedErasures.add(new UnfinishedErasure(seq, block, offset));
+                }
+            }
+            finally
+            {
+                writer.lock().unlock();
+            }
+            if (offset <= 0)
+            {
+                return false;
+            }
+            finishErasures();
+            return true;
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    /**
+     * @return whether an erase was begun and not finished.
+     */
+    boolean hasUnfinishedErasures()
+    {
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            return !unfinishedErasures.isEmpty();
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    /**
+     * Write a durable state and finish every erase begun: for {@code writeFullState()} while one is unfinished, for
+     * {@code close()}, and at open for those recovery found.
+     *
+     * @throws StoreException when the state write or an overwrite failed; what is left stays to be finished.
+     */
+    void writeDurableAndFinishErasures()
+    {
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            if (unfinishedErasures.isEmpty())
+            {
+                stateWriter.writeDurable();
+            }
+            else
+            {
+                finishErasures();
+            }
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    /**
+     * Under the maintenance lock, so no rewrite replaces a block meanwhile. The erase tombstones reach the disk before
+     * the bytes go — a crash in between must find the messages removed, never damaged records it cannot explain — and
+     * so does a state that counts the messages removed: once their bytes are gone, a replay of a tombstone could no
+     * longer read which subject to uncount. One force covers both: the state is captured with the tombstones and
+     * written once that force returned. Before it, {@code erasures.pending} lists them (the state writer makes sure),
+     * since a state newer than their tombstones means the next open does not replay those.
+     */
+    private void finishErasures()
+    {
+        unfinishedErasures.makeDurable();
+        stateWriter.writeDurable();
+        for (final UnfinishedErasure erasure : unfinishedErasures.list())
+        {
+            MessageEraser.overwrite(currentBlock(erasure), erasure.offset(), erasure.seq(), io);
+            unfinishedErasures.finished(erasure.seq());
+        }
+        unfinishedErasures.makeDurable();
+    }
+
+    /**
+     * The block object holding the erasure's record now: a truncation reopens a cut tail as a new object over the same
+     * file and retires the old one, which the eraser would skip as gone.
+     */
+    private MessageBlock currentBlock(final UnfinishedErasure erasure)
+    {
+        final int position = index.positionFor(erasure.seq());
+        final MessageBlock[] blocks = index.blocks();
+        if (position >= 0 && blocks[position].id() == erasure.block().id())
+        {
+            return blocks[position];
+        }
+        return erasure.block();
+    }
+
+    long purge()
+    {
+        return trim(() -> remover.purge(index.lastSeq() + 1));
+    }
+
+    long purge(final String filter, final long upToSeq, final long keep)
+    {
+        Subjects.validateFilter(filter);
+        if (upToSeq < 0)
+        {
+            throw new IllegalArgumentException("upToSeq must be >= 0 (0 for no bound): " + upToSeq);
+        }
+        if (keep < 0)
+        {
+            throw new IllegalArgumentException("keep must be >= 0: " + keep);
+        }
+        return trim(() -> remover.purge(filter, upToSeq, keep));
+    }
+
+    long compact(final long seq)
+    {
+        StreamReader.requirePositive(seq, "seq");
+        // compact(seq) past the end makes seq the next sequence: at most the one after the ceiling.
+        if (seq > RecordDescriptor.MAX_SEQUENCE + 1)
+        {
+            throw new IllegalArgumentException("seq must be in [1, " + (RecordDescriptor.MAX_SEQUENCE + 1) +
+                "] (the sequence after RecordDescriptor.MAX_SEQUENCE, the highest a stream may assign): " + seq);
+        }
+        return trim(() -> remover.compact(seq));
+    }
+
+    void truncate(final long seq)
+    {
+        durability.checkUsable();
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            writer.lock().lock();
+            try
+            {
+                // Checked before the state file is set aside, so a bad argument costs nothing.
+                truncation.check(seq);
+            }
+            finally
+            {
+                writer.lock().unlock();
+            }
+            // Everything forced first: the flusher must not be in the middle of blocks that are about to go.
+            durability.flushAndWait();
+            // An erase begun above the cut has nothing left to erase: the cut zeroes its record, and new records
+            // may take its offset.
+            unfinishedErasures.cutAbove(seq);
+            stateWriter.whileReplacingBlocks(() ->
+            {
+                writer.lock().lock();
+                try
+                {
+                    truncation.truncate(seq);
+                    durability.onTruncated(seq);
+                }
+                finally
+                {
+                    writer.lock().unlock();
+                }
+                durability.flushAndWait();
+            });
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    void whileQuiescent(final Runnable action)
+    {
+        Objects.requireNonNull(action, "action");
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        try
+        {
+            action.run();
+        }
+        finally
+        {
+            maintenance.unlock();
+        }
+    }
+
+    void reclaimSteps(final Consumer<String> listener)
+    {
+        reclaimer.steps(listener);
+    }
+
+    /**
+     * Run a removal of many messages under the append lock, make it durable, and give the space back before
+     * returning.
+     */
+    private long trim(final LongSupplier removal)
+    {
+        durability.checkUsable();
+        final long removed;
+        writer.lock().lock();
+        try
+        {
+            writer.ensureOpenForMaintenance();
+            removed = removal.getAsLong();
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
+        if (syncMode == SyncMode.ALWAYS)
+        {
+            // The removal is durable when it returns, like every ALWAYS write; the emptied blocks are forced with it,
+            // so their space is back by then too.
+            durability.flushAndWait();
+            if (removed > 0)
+            {
+                reclaimer.reclaim(false);
+            }
+        }
+        else if (removed > 0)
+        {
+            // INTERVAL and NONE promise no more for a removal than for an append: the caller does not wait for a
+            // force of everything appended (in NONE, possibly gigabytes: over 5 s seen). The emptied blocks can be
+            // deleted only once that force made the tombstone durable and left them clean, so the reclaim thread
+            // does it when the force completes (a failed force is recorded by the flusher and fails the store's later
+            // calls; the pass then finds the blocks dirty and leaves them).
+            durability.flush().whenComplete((forced, failure) -> reclaimer.wake());
+        }
+        return removed;
+    }
+
+    /**
+     * Stop reclaiming; called first by {@code close()}.
+     */
+    @Override
+    public void close()
+    {
+        reclaimer.close();
+    }
+}

@@ -1,0 +1,275 @@
+package io.ferrite.engine;
+
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.MessageFacts;
+import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.flush.BlockFlusher;
+import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.index.BlockSubjects;
+import io.ferrite.engine.index.SequenceTable;
+import io.ferrite.engine.index.SubjectIndex;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordScanner;
+import io.ferrite.store.CorruptRecordException;
+import io.ferrite.store.StoreIOException;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static io.ferrite.format.RecordDescriptor.*;
+
+/**
+ * {@code truncate(seq)}: every message above {@code seq} goes and the stream's last sequence becomes {@code seq}, as a
+ * replica rolling back to its leader needs. Blocks wholly above go; the block holding {@code seq} is cut after its last
+ * record at or below it (the bytes after are zeroed and forced) and becomes the tail again — in an encrypted stream
+ * only until the next record, which starts a block under a fresh key, since the cut sequences' nonces were used under
+ * its key. Tombstones that lay in the cut region are written again from the blocks' removed sets.
+ * <p>
+ * Threading: {@link #truncate} under the append lock, within {@code FullStateWriter.whileReplacingBlocks}.
+ */
+final class StreamTruncation implements RecordScanner.Visitor
+{
+    private final StreamIndex index;
+    private final StreamWriter writer;
+    private final StreamRemover remover;
+    private final io.ferrite.store.StorageIO io;
+    private final BlockFlusher blockFlusher;
+    private final StoreMetrics metrics;
+    private final BlockCrypto crypto;
+    private final MessageFacts facts = new MessageFacts();
+    private final RecordScanner scanner = new RecordScanner();
+
+    private long cutSeq;
+    private int cutEnd;
+    private long keptLastSeq;
+    private long keptLastTime;
+    private SequenceTable keptTable;
+    private MessageBlock cutBlock;
+
+    StreamTruncation(
+        final StreamIndex index, final StreamWriter writer, final StreamRemover remover, final BlockFlusher blockFlusher,
+        final StoreMetrics metrics, final BlockCrypto crypto, final io.ferrite.store.StorageIO io)
+    {
+        this.io = io;
+        this.remover = remover;
+        this.index = index;
+        this.writer = writer;
+        this.blockFlusher = blockFlusher;
+        this.metrics = metrics;
+        this.crypto = crypto;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code seq} is outside {@code [0, lastSeq]}.
+     */
+    void check(final long seq)
+    {
+        writer.ensureOpenForMaintenance();
+        if (seq < 0 || seq > index.lastSeq())
+        {
+            throw new IllegalArgumentException("seq must be in [0, lastSeq " + index.lastSeq() + "]: " + seq);
+        }
+    }
+
+    void truncate(final long seq)
+    {
+        check(seq);
+        if (seq == index.lastSeq())
+        {
+            return;
+        }
+        uncountAbove(seq);
+        long lastTime = 0;
+        long recorded = 0;
+        while (index.blockCount() > 0 && index.lastBlock().baseSeq() > seq)
+        {
+            final MessageBlock gone = index.lastBlock();
+            index.removeBlock(index.blockCount() - 1);
+            gone.retire();
+            delete(gone.file());
+        }
+        if (index.blockCount() > 0)
+        {
+            lastTime = cut(index.blockCount() - 1, seq);
+            recorded = keptLastSeq;
+        }
+        blockFlusher.onBlockDeleted();
+        index.recount(index.msgs(), index.bytes(), recorded, lastTime);
+        if (seq > recorded)
+        {
+            // The cut fell in a gap: a skip record makes the new last sequence a record, as every last sequence is,
+            // so the next block's proof of it (its header's previous last sequence) is true.
+            writer.skipTo(seq);
+        }
+        index.publish();
+        // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
+        remover.rewriteRemovalsBefore(index.blockCount(), java.util.List.of());
+    }
+
+    /**
+     * Uncount every message above {@code seq}, newest first (so the first message is found again only once).
+     */
+    private void uncountAbove(final long seq)
+    {
+        final MessageBlock[] blocks = index.blocks();
+        for (int p = blocks.length - 1; p >= 0; p--)
+        {
+            final MessageBlock block = blocks[p];
+            final SequenceTable table = block.table();
+            for (long s = table.previousListed(table.endSeq() - 1); s > seq; s = table.previousListed(s - 1))
+            {
+                final int offset = table.get(s);
+                if (!facts.read(block, offset, s))
+                {
+                    throw new CorruptRecordException("cannot truncate over a message whose record does not verify",
+                        block.file(), offset, s);
+                }
+                final SubjectIndex.Entry entry = index.subjects().get(facts.subject());
+                if (null != entry)
+                {
+                    index.onRemove(p, s, entry, facts.messageBytes());
+                }
+            }
+            if (block.baseSeq() <= seq)
+            {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Cut the block at {@code position} after its last record at or below {@code seq}, and make it the tail.
+     *
+     * @return the time of the last message kept in it, or the block entry's when none.
+     */
+    private long cut(final int position, final long seq)
+    {
+        final MessageBlock old = index.blocks()[position];
+        final BlockIndex entries = index.blockIndex();
+        cutSeq = seq;
+        cutEnd = BlockDescriptor.DATA_OFFSET;
+        keptLastSeq = old.baseSeq() - 1;
+        keptLastTime = 0;
+        keptTable = new SequenceTable(old.baseSeq());
+        cutBlock = old;
+        final UnsafeBuffer buffer = old.buffer();
+        final int dataEnd = Math.min(old.limit(), entries.writeOffset(position));
+        // Probing past zeros (bounded by the block's end of data): a page a power cut dropped inside a sealed block
+        // is damage with valid records after it, which the cut must keep.
+        scanner.wrap(buffer, old.mapped(), dataEnd, old.isEncrypted()).scan(
+            BlockDescriptor.DATA_OFFSET, old.baseSeq() - 1, true, this);
+        zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1, io);
+
+        final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto);
+        tail.recovered(keptTable, cutEnd);
+        tail.contents().subjects(new BlockSubjects(true));
+        old.contents().deleted().forEachRun((from, to) ->
+        {
+            if (from <= seq)
+            {
+                tail.contents().deleted().addRange(from, Math.min(to, seq));
+            }
+        });
+        final int lastChecksum = cutEnd > BlockDescriptor.DATA_OFFSET ? tail.buffer().getInt(cutEnd - CHECKSUM_LENGTH) : 0;
+        final long lastTime = keptLastTime == 0 ? entries.firstTime(position) : keptLastTime;
+        entries.reset(position, old.id(), entries.firstSeq(position), keptLastSeq, entries.firstTime(position),
+            keptLastTime, entries.msgs(position), entries.bytes(position), cutEnd, lastChecksum);
+        index.replaceBlock(position, tail);
+        old.retire();
+        if (null != crypto)
+        {
+            writer.rollBeforeNextRecord();
+        }
+        return lastTime;
+    }
+
+    @Override
+    public void onRecord(
+        final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
+        final int checksum)
+    {
+        if (seq > cutSeq)
+        {
+            return;
+        }
+        cutEnd = offset + frameLength;
+        if (type == TYPE_DELETE)
+        {
+            return;
+        }
+        keptLastSeq = Math.max(keptLastSeq, seq);
+        if (type == TYPE_MESSAGE)
+        {
+            keptLastTime = buffer.getLong(offset + TIMESTAMP_OFFSET);
+            if (!cutBlock.contents().deleted().contains(seq))
+            {
+                keptTable.put(seq, offset);
+            }
+        }
+    }
+
+    @Override
+    public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
+    {
+        if (knownSeq > 0 && knownSeq <= cutSeq)
+        {
+            // An erased (or damaged) record at or below the cut stays as it is.
+            cutEnd = toOffset;
+            keptLastSeq = Math.max(keptLastSeq, knownSeq);
+        }
+    }
+
+    /**
+     * Zero {@code [from, to)} of the file and, when {@code footerAt >= 0}, the footer there; then force.
+     */
+    private static void zero(
+        final Path file, final int from, final int to, final int footerAt, final io.ferrite.store.StorageIO io)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            if (to > from)
+            {
+                write(channel, ByteBuffer.allocate(to - from), from);
+            }
+            if (footerAt >= 0)
+            {
+                write(channel, ByteBuffer.allocate(BlockFooterCodec.FOOTER_LENGTH), footerAt);
+            }
+            io.forceFile(file, channel);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("zero truncated records", file, ex);
+        }
+    }
+
+    private static void write(final FileChannel channel, final ByteBuffer zeros, final long position)
+        throws IOException
+    {
+        long at = position;
+        while (zeros.hasRemaining())
+        {
+            at += channel.write(zeros, at);
+        }
+    }
+
+    private static void delete(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("delete truncated block file", file, ex);
+        }
+    }
+}

@@ -1,0 +1,525 @@
+package io.ferrite.engine;
+
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.BlockFile;
+import io.ferrite.engine.block.BlockPreallocator;
+import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.flush.BlockFlusher;
+import io.ferrite.engine.flush.UnforcedWindow;
+import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.index.SubjectSlots;
+import io.ferrite.engine.metrics.OperationTimer;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.Crc32c;
+import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.SequenceExhaustedException;
+import io.ferrite.store.StoreClosedException;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreFullException;
+import io.ferrite.store.StoreIOException;
+import io.ferrite.store.StreamConfig;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The append path. Arguments are validated before the lock is taken; under it, a record is written into the mapped
+ * block, the off-heap block entry, totals and subject state are updated in place, and the new last sequence is
+ * published with a release store. Nothing here allocates unless a block rolls or a subject is new.
+ * <p>
+ * Every frame written is counted into the {@link UnforcedWindow}; an append, {@code appendAt} or {@code skip} that
+ * finds its bound reached waits for the flusher with the lock released, then takes the lock and checks again.
+ * <p>
+ * Threading: appends from any thread, serialized by {@link #lock()}.
+ */
+final class StreamWriter
+{
+    private static final byte[] NO_HEADERS = new byte[0];
+    private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
+
+    /**
+     * A jump in sequence wider than this starts a new block instead of growing the block's sequence table across the
+     * gap: replicas that {@code appendAt} far ahead cost one block, not a huge table.
+     */
+    static final long MAX_SEQUENCE_SPAN_PER_BLOCK = 1 << 20;
+
+    private final AppendLock lock = new AppendLock();
+    private final StreamDirectory directory;
+    private final StreamIndex index;
+    private final StreamConfig config;
+    private final StoreMetrics metrics;
+    private final UnforcedWindow window;
+    private final OperationTimer rollTimer;
+    private final Crc32c crc = new Crc32c();
+    private final EpochNanoClock clock = new OffsetEpochNanoClock();
+    private BlockFlusher flusher;
+    private boolean closed;
+    /** Null for a plaintext stream. */
+    private final BlockCrypto crypto;
+    private final RecordCipher cipher = new RecordCipher();
+    private final BlockFooterCodec footerCodec = new BlockFooterCodec();
+    /**
+     * An encrypted stream never appends to a block it found on open: a crash may have left a torn record whose
+     * ciphertext used the next sequence's nonce under that block's key. The first append seals it and starts a block
+     * with a fresh key.
+     */
+    private boolean rollBeforeNextAppend;
+    /**
+     * The tail holds damage recovery reported: nothing, not even a tombstone, may follow it (a scan stops at the
+     * damage and would never see the tombstone). Otherwise {@link #rollBeforeNextAppend} is about nonces only, and a
+     * tombstone may go into the tail under a fresh epoch when no block can be created.
+     */
+    private boolean tailDamaged;
+    private final BlockPreallocator preallocator;
+    private final SubjectSlots slots;
+    private final byte[] tombstoneScratch = new byte[RecordDescriptor.TOMBSTONE_LENGTH];
+    /** Applies the limits around each append; set once the store is wired. */
+    private Retention retention;
+
+    StreamWriter(
+        final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
+        final BlockCrypto crypto, final UnforcedWindow window)
+    {
+        this.window = window;
+        this.crypto = crypto;
+        this.slots = new SubjectSlots(index.subjects());
+        this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.name());
+        this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
+        this.directory = directory;
+        this.index = index;
+        this.config = config;
+        this.metrics = metrics;
+        this.rollTimer = metrics.blockRoll();
+    }
+
+    void flusher(final BlockFlusher flusher)
+    {
+        this.flusher = flusher;
+    }
+
+    void retention(final Retention retention)
+    {
+        this.retention = retention;
+    }
+
+    SubjectSlots slots()
+    {
+        return slots;
+    }
+
+    /**
+     * Start preparing the next block file in the background, so the first roll does not allocate on the append path.
+     */
+    void prepareNextBlock()
+    {
+        lock.lock();
+        try
+        {
+            preallocator.prepareNext();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    ReentrantLock lock()
+    {
+        return lock;
+    }
+
+    long append(final String subject, final byte[] headers, final byte[] payload)
+    {
+        final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
+        final long content = contentLength(safeHeaders, payload);
+        lockWithRoom();
+        try
+        {
+            ensureOpen();
+            final int slot = slots.slot(subject);
+            final int frameLength = frameLength(slot, content);
+            final long seq = nextSequence();
+            retention.checkRoom(subject, slots.ascii(slot).length + content);
+            final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
+            write(seq, timestamp, slot, safeHeaders, payload, frameLength);
+            retention.afterAppend(slots.entry(slot));
+            return seq;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    void appendAt(
+        final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload)
+    {
+        final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
+        final long content = contentLength(safeHeaders, payload);
+        lockWithRoom();
+        try
+        {
+            ensureOpen();
+            final int slot = slots.slot(subject);
+            final int frameLength = frameLength(slot, content);
+            if (seq > RecordDescriptor.MAX_SEQUENCE)
+            {
+                throw new IllegalArgumentException("seq must be <= " + RecordDescriptor.MAX_SEQUENCE +
+                    " (2^62 - 1, RecordDescriptor.MAX_SEQUENCE, the highest a stream may assign): " + seq);
+            }
+            if (seq <= index.lastSeq())
+            {
+                throw new IllegalArgumentException(
+                    "seq must be greater than the last sequence " + index.lastSeq() + ": " + seq);
+            }
+            if (timestamp < index.lastTime())
+            {
+                throw new IllegalArgumentException("timestampNanos must not be earlier than the last message's " +
+                    index.lastTime() + ": " + timestamp);
+            }
+            retention.checkRoom(subject, slots.ascii(slot).length + content);
+            write(seq, timestamp, slot, safeHeaders, payload, frameLength);
+            retention.afterAppend(slots.entry(slot));
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    long skip()
+    {
+        lockWithRoom();
+        try
+        {
+            ensureOpen();
+            final long seq = nextSequence();
+            skipTo(seq);
+            index.publish();
+            return seq;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Take the append lock with room under the unforced-bytes bound for one more record. Waiting happens with the
+     * lock released: the flusher's capture needs it to make the room.
+     *
+     * @throws StoreException when the store closed or a force failed while this waited; the lock is not held then.
+     */
+    private void lockWithRoom()
+    {
+        lock.lockForAppend();
+        while (!window.hasRoom())
+        {
+            final long writtenSeen = window.written();
+            lock.unlock();
+            window.awaitRoom(writtenSeen);
+            lock.lockForAppend();
+        }
+    }
+
+    /**
+     * @return the sequence after the last, for {@code append} and {@code skip}. Called under the append lock.
+     * @throws SequenceExhaustedException when the last sequence is {@link RecordDescriptor#MAX_SEQUENCE}.
+     */
+    private long nextSequence()
+    {
+        final long last = index.lastSeq();
+        if (last >= RecordDescriptor.MAX_SEQUENCE)
+        {
+            throw new SequenceExhaustedException(config.name(), last + 1);
+        }
+        return last + 1;
+    }
+
+    /**
+     * Write a tombstone for {@code [fromSeq, toSeq]} at the end of the stream. Called under the append lock; the
+     * caller applies the removal to the index. The tombstone goes through the same forcing as appends, so the removal
+     * is durable when an append made now would be.
+     */
+    void writeTombstone(final long fromSeq, final long toSeq, final long flags)
+    {
+        ensureOpen();
+        final long lastSeq = index.lastSeq();
+        final MessageBlock block = blockForTombstone(lastSeq + 1);
+        final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq, toSeq,
+            flags, crc, cipher, tombstoneScratch);
+        window.onWritten(block.tombstoneFrameLength());
+        index.blockIndex().onTombstone(index.blockCount() - 1, block.writeOffset(), checksum);
+    }
+
+    /**
+     * The block a tombstone goes into. Removals are how a full disk gets space back, so they must not need a new
+     * block: the tail keeps room that only tombstones use ({@code RecordDescriptor.tombstoneReserve}), and when the
+     * tail is to take no more records for nonce safety (an encrypted block found on open or truncated) but no block
+     * can be created, the tombstone goes into the tail under a new epoch its header records (see {@code FrameCounters}).
+     */
+    private MessageBlock blockForTombstone(final long nextSeq)
+    {
+        final MessageBlock last = index.lastBlock();
+        if (null == last || !last.hasRoomForTombstone() || tailDamaged)
+        {
+            return roll(nextSeq);
+        }
+        if (!rollBeforeNextAppend)
+        {
+            return last;
+        }
+        try
+        {
+            return roll(nextSeq);
+        }
+        catch (final StoreFullException full)
+        {
+            if (null != crypto && last.tombstoneEpoch() < 0)
+            {
+                startTombstoneEpoch(last, full);
+            }
+            LOG.warn("no new block can be created ({}): writing a tombstone into {} at offset {} under tombstone " +
+                "epoch {} instead", full.getMessage(), last.file(), last.writeOffset(), last.tombstoneEpoch());
+            return last;
+        }
+    }
+
+    /**
+     * Record a tombstone epoch above every one {@code block}'s header recorded before and force the header, so no
+     * tombstone this or a later process writes there can repeat the GCM counter of one written and lost before (see
+     * {@code FrameCounters}). A 128-byte force under the append lock, on a full disk only, where appends fail anyway.
+     */
+    private void startTombstoneEpoch(final MessageBlock block, final StoreFullException full)
+    {
+        final int epoch = block.recordNextTombstoneEpoch();
+        if (epoch < 0)
+        {
+            throw new StoreFullException("write a tombstone: no new block can be created and the tail's header records " +
+                "no usable tombstone epoch (both slots damaged, or epochs used up)", block.file(),
+                new IOException(full.getMessage(), full));
+        }
+        try
+        {
+            directory.storageIO().forceBlock(block.file(), null, block.mapped(), 0,
+                BlockDescriptor.HEADER_LENGTH, false);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("force the tombstone epoch " + epoch + " recorded in the header", block.file(),
+                ex);
+        }
+        block.useTombstoneEpoch(epoch);
+    }
+
+    /**
+     * Start a new block at {@code baseSeq} before the next record (a purge, so the old tail can be reclaimed, or a
+     * truncated encrypted block, which must never take another record under its key). Called under the append lock.
+     */
+    void rollAt(final long baseSeq)
+    {
+        ensureOpen();
+        roll(baseSeq);
+    }
+
+    /**
+     * Start a block based just above {@code floor}, a last sequence recovery proved beyond everything the surviving
+     * blocks hold: the new block's header records it as the stream's last sequence, so no number up to it is assigned
+     * again even if {@code state.db}, the only other record of it, is lost.
+     */
+    void baseNextBlockAbove(final long floor)
+    {
+        lock.lock();
+        try
+        {
+            ensureOpen();
+            roll(floor + 1);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next record goes to a new block: recovery left damage in the tail block that must not be scanned, and
+     * reported, again on every open. Takes the append lock.
+     */
+    void startNewBlockBeforeNextRecord()
+    {
+        lock.lock();
+        try
+        {
+            rollBeforeNextAppend = true;
+            tailDamaged = true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next record goes to a new block. Called under the append lock.
+     */
+    void rollBeforeNextRecord()
+    {
+        rollBeforeNextAppend = true;
+    }
+
+    /**
+     * Write a skip record at {@code seq}, above the last sequence, which it becomes. Called under the append lock.
+     */
+    void skipTo(final long seq)
+    {
+        ensureOpen();
+        final MessageBlock probe = index.lastBlock();
+        final int frameLength = null == probe ?
+            (int)RecordDescriptor.frameLengthForContent(0, null != crypto) : probe.skipFrameLength();
+        final MessageBlock block = blockWithRoomFor(frameLength, seq);
+        final int checksum = block.appendSkip(seq, Math.max(clock.nanoTime(), index.lastTime()), crc, cipher);
+        window.onWritten(frameLength);
+        index.blockIndex().onSkip(index.blockCount() - 1, seq, block.writeOffset(), checksum);
+        index.onSkip(seq);
+    }
+
+    /**
+     * Stop accepting appends. Called under no lock; waits for an append in progress.
+     *
+     * @return false when already closed.
+     */
+    boolean close()
+    {
+        lock.lock();
+        try
+        {
+            final boolean wasOpen = !closed;
+            if (wasOpen)
+            {
+                preallocator.close();
+            }
+            closed = true;
+            // Appenders waiting for room fail now, not after the force close() is about to wait for.
+            window.close();
+            return wasOpen;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void write(
+        final long seq, final long timestamp, final int slot, final byte[] headers, final byte[] payload,
+        final int frameLength)
+    {
+        final MessageBlock block = blockWithRoomFor(frameLength, seq);
+        final byte[] subject = slots.ascii(slot);
+        final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
+        window.onWritten(frameLength);
+        final int messageBytes = subject.length + headers.length + payload.length;
+        // Before the publish: a filtered reader must not skip this block for the subject once it can see seq.
+        block.contents().subjectsIfBuilt().onMessage(slots.entry(slot), seq);
+        index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
+        index.onMessage(seq, timestamp, messageBytes);
+        index.publish();
+        // After the publish: a reader that finds seq as a subject's last message must be able to load it.
+        slots.onMessage(slot, seq);
+    }
+
+    private MessageBlock blockWithRoomFor(final int frameLength, final long seq)
+    {
+        final MessageBlock last = index.lastBlock();
+        if (null != last && !rollBeforeNextAppend && last.hasRoomFor(frameLength) &&
+            seq - last.baseSeq() < MAX_SEQUENCE_SPAN_PER_BLOCK)
+        {
+            return last;
+        }
+        return roll(seq);
+    }
+
+    private MessageBlock roll(final long baseSeq)
+    {
+        final OperationTimer.Run run = rollTimer.start();
+        // Taken before anything changes: on a full disk this throws, and the tail must stay as it was — unsealed,
+        // still taking tombstones — or a stream that cannot roll could not free space either.
+        final BlockFile.Prepared prepared = preallocator.take();
+        final MessageBlock previous = index.lastBlock();
+        if (null != crypto && null != previous && !previous.isSealed())
+        {
+            sealFooter(previous, index.blockCount() - 1);
+        }
+        rollBeforeNextAppend = false;
+        tailDamaged = false;
+        final long id = index.nextBlockId();
+        final MessageBlock block = MessageBlock.create(
+            prepared, directory.blockFile(id), id, baseSeq, clock.nanoTime(), index.lastSeq(), metrics, crypto);
+        preallocator.prepareNext();
+        index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
+        index.addBlock(block);
+        flusher.onBlockCreated();
+        run.endPhase(0);
+        run.finish(block.file().toString());
+        return block;
+    }
+
+    private void sealFooter(final MessageBlock block, final int slot)
+    {
+        final BlockIndex entries = index.blockIndex();
+        block.sealFooter(new BlockFooter(
+            Integer.toUnsignedLong(entries.lastChecksum(slot)), entries.firstSeq(slot), Math.max(0, entries.lastSeq(slot)),
+            entries.firstTime(slot), entries.lastTime(slot), entries.msgs(slot), entries.bytes(slot),
+            entries.writeOffset(slot), entries.msgs(slot)), footerCodec);
+    }
+
+    private long contentLength(final byte[] headers, final byte[] payload)
+    {
+        Objects.requireNonNull(payload, "payload");
+        final long content = (long)headers.length + payload.length;
+        if (content > config.maxMsgSize())
+        {
+            throw new IllegalArgumentException("headers + payload is " + content + " bytes, above maxMsgSize " +
+                config.maxMsgSize() + " of stream " + config.name());
+        }
+        return content;
+    }
+
+    private int frameLength(final int slot, final long content)
+    {
+        final int subjectLength = slots.ascii(slot).length;
+        final long frameLength = RecordDescriptor.frameLengthForContent(subjectLength + content, null != crypto);
+        if (BlockDescriptor.DATA_OFFSET + frameLength > config.blockCapacity())
+        {
+            throw new IllegalArgumentException("a record of " + frameLength + " bytes (subject " + subjectLength +
+                " + headers + payload) does not fit a block of " + config.blockSize() + " bytes: shorten the subject");
+        }
+        return (int)frameLength;
+    }
+
+    /**
+     * For maintenance under the append lock: fail once the store closed.
+     */
+    void ensureOpenForMaintenance()
+    {
+        ensureOpen();
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new StoreClosedException(config.name());
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.engine.index.BlockSubjects;
+import io.ferrite.engine.index.DeletedSequences;
+import io.ferrite.engine.index.SequenceTable;
+import io.ferrite.engine.index.SubjectIndex;
+
+/**
+ * What one block holds as readers see it: its sequence table, the sequences removed from it, and its subject summary.
+ * The table and summary of a block recovered from state are built from its records on first use, leaving the removed
+ * sequences out; a removal marks the set and clears the table and summary in one step under this object's monitor,
+ * so a build racing with it can never bring a removed message back.
+ * <p>
+ * Threading: {@link #table()} and {@link #subjects(SubjectIndex)} from any thread; the marks under the append lock.
+ */
+public final class BlockContents
+{
+    private final MessageBlock block;
+    private final DeletedSequences deleted;
+    private volatile SequenceTable table;
+    private volatile BlockSubjects subjects;
+    /** Every message was removed and the block awaits deletion: its table is empty from then on. */
+    private volatile boolean emptied;
+
+    BlockContents(final MessageBlock block)
+    {
+        this.block = block;
+        this.deleted = new DeletedSequences(block.baseSeq());
+    }
+
+    /**
+     * @return the sequence table, building it by scanning the block if no read has needed it yet.
+     */
+    public SequenceTable table()
+    {
+        final SequenceTable current = table;
+        return null != current ? current : buildTable();
+    }
+
+    /**
+     * Install a table built by the appender or by a recovery scan.
+     */
+    void install(final SequenceTable built)
+    {
+        this.table = built;
+    }
+
+    private synchronized SequenceTable buildTable()
+    {
+        if (null == table)
+        {
+            final SequenceTable built = emptied ? new SequenceTable(block.baseSeq()) : block.scanTable(deleted);
+            deleted.forEachRun((from, to) ->
+            {
+                for (long seq = from; seq <= to; seq++)
+                {
+                    built.clear(seq);
+                }
+            });
+            table = built;
+        }
+        return table;
+    }
+
+    /**
+     * Record that the message at {@code seq} is removed: from now on no table of this block lists it, and its subject
+     * leaves the summary. Called under the append lock.
+     */
+    public synchronized void markDeleted(final long seq, final SubjectIndex.Entry entry)
+    {
+        deleted.add(seq);
+        final SequenceTable current = table;
+        if (null != current)
+        {
+            current.clear(seq);
+        }
+        final BlockSubjects summary = subjects;
+        if (null != summary)
+        {
+            summary.onRemove(entry);
+        }
+    }
+
+    /**
+     * Record that every sequence in {@code [fromSeq, toSeq]} is removed (a tombstone's range, replayed): what the
+     * block lists there was uncounted by the caller, and damage found there later is an erasure, not a loss.
+     */
+    public synchronized void markDeletedRange(final long fromSeq, final long toSeq)
+    {
+        deleted.addRange(fromSeq, toSeq);
+        final SequenceTable current = table;
+        if (null != current)
+        {
+            for (long seq = current.nextListed(fromSeq); seq > 0 && seq <= toSeq; seq = current.nextListed(seq + 1))
+            {
+                current.clear(seq);
+            }
+        }
+    }
+
+    /**
+     * Record that every message of the block is removed: it awaits deletion, and reads find nothing in it.
+     *
+     * @param lastSeq the block's last sequence.
+     */
+    public synchronized void markEmptied(final long lastSeq)
+    {
+        if (lastSeq >= block.baseSeq())
+        {
+            deleted.addRange(block.baseSeq(), lastSeq);
+        }
+        emptied = true;
+        table = new SequenceTable(block.baseSeq());
+        subjects = new BlockSubjects(false);
+    }
+
+    public boolean isEmptied()
+    {
+        return emptied;
+    }
+
+    /**
+     * @return the removed sequences; read under the append lock.
+     */
+    public DeletedSequences deleted()
+    {
+        return deleted;
+    }
+
+    /**
+     * Install a subject summary: a complete one for a block created or scanned whole, a partial one for a tail whose
+     * older records recovery did not decode.
+     */
+    public void subjects(final BlockSubjects summary)
+    {
+        this.subjects = summary;
+    }
+
+    /**
+     * @return the subject summary, building it from the block's records (decrypting them in an encrypted block) the
+     * first time a filtered read needs it.
+     */
+    public BlockSubjects subjects(final SubjectIndex index)
+    {
+        final BlockSubjects summary = subjects;
+        return null != summary ? summary : buildSubjects(index);
+    }
+
+    /**
+     * @return the summary if one is built, else null; never builds.
+     */
+    public BlockSubjects subjectsIfBuilt()
+    {
+        return subjects;
+    }
+
+    private synchronized BlockSubjects buildSubjects(final SubjectIndex index)
+    {
+        if (null == subjects)
+        {
+            subjects = BlockSubjectsBuilder.build(block, index);
+        }
+        return subjects;
+    }
+}

@@ -1,0 +1,136 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.store.StorageIO;
+import io.ferrite.store.StoreIOException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+
+/**
+ * What of one block is forced: up to which offset, whether the file itself (size, allocation) and its footer still
+ * need forcing, and the channel it is forced through until the flusher releases it.
+ * <p>
+ * Threading: the flusher forces (one force at a time, see {@code AsyncFlusher}) with offsets it captured under the
+ * append lock; the appender reads {@link #isDirty()} under that lock. Fields are volatile for that hand-over.
+ */
+public final class BlockDurability
+{
+    private final MessageBlock block;
+    /** Volatile: the flusher thread releases it once a sealed block is forced. */
+    private volatile FileChannel channel;
+    private volatile int forcedOffset;
+    private volatile boolean newFile;
+    private volatile boolean footerDirty;
+
+    BlockDurability(final MessageBlock block)
+    {
+        this.block = block;
+    }
+
+    void created()
+    {
+        forcedOffset = 0;
+        newFile = true;
+    }
+
+    void forcedUpTo(final int offset)
+    {
+        forcedOffset = offset;
+    }
+
+    void channel(final FileChannel channel)
+    {
+        this.channel = channel;
+    }
+
+    void footerWritten()
+    {
+        footerDirty = true;
+    }
+
+    void cutTo(final int offset)
+    {
+        forcedOffset = Math.min(forcedOffset, offset);
+    }
+
+    /**
+     * @return whether there are bytes not yet forced, or the file itself is new.
+     */
+    public boolean isDirty()
+    {
+        return newFile || footerDirty || forcedOffset < block.writeOffset();
+    }
+
+    /**
+     * @return whether the footer was written and not yet forced. Read under the append lock when capturing a force.
+     */
+    public boolean isFooterDirty()
+    {
+        return footerDirty;
+    }
+
+    /**
+     * @return whether the block still holds an open channel (the tail block, or a sealed one not yet released).
+     */
+    public boolean hasChannel()
+    {
+        return null != channel;
+    }
+
+    /**
+     * Make the bytes written to the block up to {@code upTo} durable through {@code io}: the range not yet forced,
+     * from the header on for a new file (whose size and allocation are forced once too), and the footer when it was
+     * written. Called by the flusher outside the append lock with values it captured under it.
+     *
+     * @param upTo   the write offset captured under the append lock; bytes beyond it are left to the next force.
+     * @param footer the footer was dirty at capture time: force it and mark it clean.
+     * @return bytes written since the last force that this one covered (for the force rate; the footer and the clean
+     * pages between the data and the footer are left out).
+     */
+    public int force(final int upTo, final boolean footer, final StorageIO io)
+    {
+        final boolean metadata = newFile;
+        final int from = metadata ? 0 : Math.min(forcedOffset, upTo);
+        final int to = footer ? block.mappedOrNull().capacity() : upTo;
+        try
+        {
+            io.forceBlock(block.file(), channel, block.mappedOrNull(), from, to, metadata);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("force block file", block.file(), ex);
+        }
+        catch (final UncheckedIOException ex)
+        {
+            throw new StoreIOException("force block file", block.file(), ex.getCause());
+        }
+        newFile = false;
+        if (footer)
+        {
+            footerDirty = false;
+        }
+        forcedOffset = Math.max(forcedOffset, upTo);
+        return Math.max(0, upTo - from);
+    }
+
+    /**
+     * Close the channel once the block is sealed and forced; the mapping stays for readers.
+     */
+    public void releaseChannel()
+    {
+        final FileChannel open = channel;
+        if (null != open)
+        {
+            try
+            {
+                open.close();
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("close block file", block.file(), ex);
+            }
+            channel = null;
+        }
+    }
+}

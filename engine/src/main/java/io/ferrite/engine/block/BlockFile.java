@@ -1,0 +1,246 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.crypto.BlockKey;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.StoreFullException;
+import io.ferrite.store.StoreIOException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Creating and mapping block files, with the two rules that keep the JVM alive: every page of a new file is allocated
+ * (written) before it is mapped, so a full disk is an exception at creation and never a SIGBUS on a later append; and
+ * an existing file is mapped only after its size has been checked against its header, never past its end.
+ */
+public final class BlockFile
+{
+    /** Zero-fill in chunks: large enough to be fast, small enough to keep the buffer cheap. */
+    private static final int FILL_CHUNK = 1 << 20;
+    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(FILL_CHUNK);
+    /** Touching one byte per page faults the whole page in. */
+    private static final int PAGE_SIZE = 4096;
+    /** A block file being created; not a block file name, so listing and recovery never see it. */
+    public static final String TEMP_SUFFIX = ".creating";
+
+    private BlockFile()
+    {
+    }
+
+    /**
+     * Create a block file of {@code length} bytes on the calling thread: {@link #prepare} then {@link #activate}.
+     *
+     * @return the open channel and mapping.
+     */
+    public static Mapping create(
+        final Path file, final long blockId, final long baseSeq, final int length, final long createdNanos,
+        final long prevLastSeq, final BlockKey key)
+    {
+        return activate(prepare(file.resolveSibling(file.getFileName() + TEMP_SUFFIX), length), file, blockId,
+            baseSeq, createdNanos, prevLastSeq, key);
+    }
+
+    /**
+     * Allocate a file of {@code length} bytes under a temporary name: write every page (so a full disk is an
+     * exception here, never a SIGBUS on a later append), map it, and touch every page through the mapping so the
+     * appender does not fault on them. A leftover file of that name, from a crash, is overwritten.
+     */
+    public static Prepared prepare(final Path temp, final int length)
+    {
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+            fill(channel, 0, length);
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+            mapped.order(ByteOrder.LITTLE_ENDIAN);
+            for (int page = 0; page < length; page += PAGE_SIZE)
+            {
+                mapped.put(page, (byte)0);
+            }
+            return new Prepared(temp, channel, mapped);
+        }
+        catch (final IOException ex)
+        {
+            closeQuietlyAfterFailure(channel, ex);
+            deleteQuietlyAfterFailure(temp, ex);
+            if (isOutOfSpace(ex))
+            {
+                throw new StoreFullException("allocate block file", temp, ex);
+            }
+            throw new StoreIOException("allocate block file", temp, ex);
+        }
+    }
+
+    /**
+     * Turn a prepared file into block {@code blockId}: write its header, then rename it into place. A block file
+     * therefore never exists without a header written to it; if power fails before the header page reaches the disk,
+     * recovery finds a last block whose header is all zeros — a roll that never became durable, holding nothing that
+     * was acknowledged (a flush forces the whole file) — and removes it.
+     */
+    public static Mapping activate(
+        final Prepared prepared, final Path file, final long blockId, final long baseSeq, final long createdNanos,
+        final long prevLastSeq, final BlockKey key)
+    {
+        if (Files.exists(file))
+        {
+            throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
+        }
+        final Mapping mapping = new Mapping(file, prepared.channel(), prepared.mapped(), -1);
+        BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, prevLastSeq, key);
+        try
+        {
+            Files.move(prepared.temp(), file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            closeQuietlyAfterFailure(prepared.channel(), ex);
+            throw new StoreIOException("rename prepared block file", file, ex);
+        }
+        return mapping;
+    }
+
+    /**
+     * Open an existing block file, check its header, and map it — never past the file's end. A file shorter than its
+     * header claims (truncated behind our back, or by a crash on a filesystem that lost its tail) is mapped as far as
+     * it goes; when it is to be appended to, it is first extended back to its full, allocated length.
+     *
+     * @param writable  keep the channel open (the block will be appended to and forced).
+     * @param encrypted whether the stream is encrypted: a block that says otherwise is refused.
+     */
+    public static Mapping open(
+        final Path file, final long expectedBlockId, final boolean writable, final boolean encrypted)
+    {
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            final long size = channel.size();
+            if (size < BlockDescriptor.HEADER_LENGTH)
+            {
+                throw new CorruptFileException("block file is shorter (" + size + " bytes) than a block header (" +
+                    BlockDescriptor.HEADER_LENGTH + " bytes)", file, size);
+            }
+            final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining())
+            {
+                if (channel.read(header, header.position()) < 0)
+                {
+                    throw new CorruptFileException("block file ended inside its header", file, header.position());
+                }
+            }
+            final int declared = BlockHeader.validate(file, header, expectedBlockId, encrypted);
+            if (size < declared && writable)
+            {
+                fill(channel, size, declared);
+            }
+            final long mappable = writable ? declared : Math.min(size, declared);
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, mappable);
+            mapped.order(ByteOrder.LITTLE_ENDIAN);
+            final Mapping mapping = new Mapping(file, writable ? channel : null, mapped, size < declared ? size : -1);
+            if (!writable)
+            {
+                channel.close();
+            }
+            return mapping;
+        }
+        catch (final IOException ex)
+        {
+            closeQuietlyAfterFailure(channel, ex);
+            throw new StoreIOException("open block file", file, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietlyAfterFailure(channel, ex);
+            throw ex;
+        }
+    }
+
+    private static void fill(final FileChannel channel, final long from, final long to) throws IOException
+    {
+        long position = from;
+        while (position < to)
+        {
+            final ByteBuffer chunk = ZEROES.duplicate();
+            chunk.limit((int)Math.min(FILL_CHUNK, to - position));
+            while (chunk.hasRemaining())
+            {
+                position += channel.write(chunk, position);
+            }
+        }
+    }
+
+    static boolean isOutOfSpace(final IOException ex)
+    {
+        final String message = ex.getMessage();
+        return null != message && (message.contains("No space left") || message.contains("Disk quota exceeded"));
+    }
+
+    private static void deleteQuietlyAfterFailure(final Path file, final Exception failure)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException deleteFailure)
+        {
+            failure.addSuppressed(deleteFailure);
+        }
+    }
+
+    private static void closeQuietlyAfterFailure(final FileChannel channel, final Exception failure)
+    {
+        if (null != channel)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException closeFailure)
+            {
+                failure.addSuppressed(closeFailure);
+            }
+        }
+    }
+
+    /**
+     * An allocated, mapped file waiting under a temporary name to become a block.
+     */
+    public record Prepared(Path temp, FileChannel channel, MappedByteBuffer mapped)
+    {
+        /**
+         * Close and delete a prepared file nobody will use.
+         */
+        public void discard()
+        {
+            try
+            {
+                channel.close();
+                Files.deleteIfExists(temp);
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("discard prepared block file", temp, ex);
+            }
+        }
+    }
+
+    /**
+     * A mapped block file and, while it is writable, its channel (used for fsync).
+     *
+     * @param truncatedSize the file's size when it was found shorter than its header claims, else -1.
+     */
+    public record Mapping(Path file, FileChannel channel, MappedByteBuffer mapped, long truncatedSize)
+    {
+    }
+}

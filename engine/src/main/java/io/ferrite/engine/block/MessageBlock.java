@@ -1,0 +1,567 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.crypto.BlockFooter;
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.crypto.BlockKey;
+import io.ferrite.engine.index.BlockSubjects;
+import io.ferrite.engine.index.DeletedSequences;
+import io.ferrite.engine.index.SequenceTable;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.Crc32c;
+import io.ferrite.format.FrameCounters;
+import io.ferrite.format.RecordDescriptor;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Path;
+
+import static io.ferrite.format.RecordDescriptor.*;
+
+/**
+ * One block file: its mapping, its sequence table, and the append mechanics. Blocks recovered from {@code state.db}
+ * start unmapped; they are mapped, and their sequence table built, on the first read that needs them — reads may touch
+ * block files, state writes never do.
+ * <p>
+ * Threading: {@link #append}/{@link #appendSkip} from the single appending thread only. {@link #buffer()} and
+ * {@link #table()} from any thread; the lazy mapping happens once, under this block's monitor (the table build under
+ * its {@link BlockContents}'), which
+ * only readers of the same not-yet-mapped block contend for.
+ * <p>
+ * Mappings are not unmapped explicitly: a reader racing with close or deletion still holds the buffer it uses, so the
+ * mapping stays valid until the garbage collector proves nobody does. That trades prompt release of address space for
+ * never faulting on unmapped memory.
+ */
+public final class MessageBlock
+{
+    private final long id;
+    private final Path file;
+    private final long baseSeq;
+    private final StoreMetrics metrics;
+    /** Null for a plaintext stream. */
+    private final BlockCrypto crypto;
+
+    private volatile UnsafeBuffer buffer;
+    private volatile BlockKey key;
+    private volatile MappedByteBuffer mapped;
+
+    /** Writer-only: where the next record goes. */
+    private int writeOffset;
+    /** Set by the appender when the footer is written; the block takes no more records. */
+    private volatile boolean sealed;
+    private final BlockDurability durability;
+    private int limit;
+    /** The file's length when known (created, opened, or rewritten), else -1. */
+    private volatile int fileLength = -1;
+    private long truncatedSize = -1;
+    /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
+    private long knownLastSeq;
+    private final BlockContents contents;
+    /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
+    private volatile boolean retired;
+    /**
+     * Whether the file may hold tombstones (of removals in older blocks, which must be written again before this file
+     * goes). Unknown, hence true, for a block recovery did not scan.
+     */
+    private volatile boolean holdsTombstones = true;
+    /**
+     * Writer-only: the epoch of the encrypted tombstones this process writes into the block (see
+     * {@link FrameCounters}): 0 for a block it created, -1 for one it found or cut (its key may have sealed records
+     * past the write offset), then the epoch it recorded in the header.
+     */
+    private int tombstoneEpoch = -1;
+    /** Bytes at the end of the data area only tombstones use; set with {@link #limit}. */
+    private int tombstoneReserve;
+
+    private MessageBlock(
+        final long id, final Path file, final long baseSeq, final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        this.id = id;
+        this.file = file;
+        this.baseSeq = baseSeq;
+        this.metrics = metrics;
+        this.crypto = crypto;
+        this.contents = new BlockContents(this);
+        this.durability = new BlockDurability(this);
+    }
+
+    /**
+     * Turn a prepared (allocated, mapped) file into a new block: write its header and rename it into place.
+     */
+    public static MessageBlock create(
+        final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
+        final long prevLastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
+        block.key = null == crypto ? null : crypto.newKey();
+        final BlockFile.Mapping mapping = BlockFile.activate(
+            prepared, file, id, baseSeq, createdNanos, prevLastSeq, block.key);
+        metrics.onBlockCreated();
+        block.attach(mapping);
+        block.contents.install(new SequenceTable(baseSeq));
+        block.contents.subjects(new BlockSubjects(false));
+        block.holdsTombstones = false;
+        block.tombstoneEpoch = 0;
+        block.writeOffset = BlockDescriptor.DATA_OFFSET;
+        block.durability.created();
+        return block;
+    }
+
+    /**
+     * A block known from state whose file is not opened until a read needs it.
+     */
+    public static MessageBlock unmapped(final Path file, final long id, final long baseSeq, final int writeOffset,
+        final long lastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
+        block.knownLastSeq = lastSeq;
+        block.writeOffset = writeOffset;
+        block.durability.forcedUpTo(writeOffset);
+        return block;
+    }
+
+    /**
+     * Open and map an existing block file now, to scan it or to append to it.
+     *
+     * @param baseSeq the base sequence from state, or -1 to take it from the header.
+     */
+    public static MessageBlock open(
+        final Path file, final long id, final long baseSeq, final boolean writable, final StoreMetrics metrics,
+        final BlockCrypto crypto)
+    {
+        final BlockFile.Mapping mapping = BlockFile.open(file, id, writable, null != crypto);
+        metrics.onBlockFileOpened();
+        metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
+        final UnsafeBuffer header = new UnsafeBuffer(mapping.mapped(), 0, BlockDescriptor.HEADER_LENGTH);
+        final long headerBaseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+        final MessageBlock block = new MessageBlock(id, file, baseSeq < 0 ? headerBaseSeq : baseSeq, metrics, crypto);
+        block.attach(mapping);
+        return block;
+    }
+
+    private void attach(final BlockFile.Mapping mapping)
+    {
+        final UnsafeBuffer mappedBuffer = new UnsafeBuffer(mapping.mapped());
+        final int capacity = mapping.mapped().capacity();
+        this.fileLength = capacity;
+        if (null != crypto)
+        {
+            if (null == key)
+            {
+                key = crypto.keyFor(mappedBuffer, file);
+            }
+            final int declared = mappedBuffer.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
+            this.limit = Math.min(capacity, declared - BlockFooterCodec.FOOTER_LENGTH);
+        }
+        else
+        {
+            this.limit = capacity;
+        }
+        this.tombstoneReserve = RecordDescriptor.tombstoneReserve(limit - BlockDescriptor.DATA_OFFSET, null != crypto);
+        durability.channel(mapping.channel());
+        this.truncatedSize = mapping.truncatedSize();
+        this.mapped = mapping.mapped();
+        this.buffer = mappedBuffer;
+    }
+
+    /**
+     * @return the block's key, null for a plaintext block. Maps the block first if needed.
+     */
+    public BlockKey key()
+    {
+        buffer();
+        return key;
+    }
+
+    public boolean isEncrypted()
+    {
+        return null != crypto;
+    }
+
+    public long id()
+    {
+        return id;
+    }
+
+    public Path file()
+    {
+        return file;
+    }
+
+    public long baseSeq()
+    {
+        return baseSeq;
+    }
+
+    public int writeOffset()
+    {
+        return writeOffset;
+    }
+
+    /**
+     * @return the block file's length, or -1 when the file has not been opened since the store opened.
+     */
+    public int fileLength()
+    {
+        return fileLength;
+    }
+
+    /**
+     * Record the length of a file this block was just given (a rewrite).
+     */
+    public void fileLength(final int length)
+    {
+        this.fileLength = length;
+    }
+
+    public int limit()
+    {
+        return limit;
+    }
+
+    /**
+     * @return the size the file had when it was opened shorter than its header claims, else -1.
+     */
+    public long truncatedSize()
+    {
+        return truncatedSize;
+    }
+
+    /**
+     * Install the result of a recovery scan: the table of what was found and where appends continue.
+     */
+    public void recovered(final SequenceTable table, final int writeOffset)
+    {
+        contents.install(table);
+        this.writeOffset = writeOffset;
+        durability.forcedUpTo(writeOffset);
+    }
+
+    /**
+     * @return the mapped buffer, mapping the file first if no read has needed it yet.
+     */
+    public UnsafeBuffer buffer()
+    {
+        final UnsafeBuffer mappedBuffer = buffer;
+        return null != mappedBuffer ? mappedBuffer : mapLazily();
+    }
+
+    /**
+     * @return the mapping behind {@link #buffer()}, for checksums.
+     */
+    public MappedByteBuffer mapped()
+    {
+        buffer();
+        return mapped;
+    }
+
+    /**
+     * @return the sequence table, building it by scanning the mapped block if no read has needed it yet.
+     */
+    public SequenceTable table()
+    {
+        return contents.table();
+    }
+
+    /**
+     * @return what the block holds as readers see it: its sequence table, removed sequences and subject summary.
+     */
+    public BlockContents contents()
+    {
+        return contents;
+    }
+
+    private synchronized UnsafeBuffer mapLazily()
+    {
+        if (null == buffer)
+        {
+            if (retired)
+            {
+                throw new BlockRetiredException(file);
+            }
+            final BlockFile.Mapping mapping;
+            try
+            {
+                mapping = BlockFile.open(file, id, false, null != crypto);
+            }
+            catch (final io.ferrite.store.StoreIOException ex)
+            {
+                if (retired)
+                {
+                    // Deleted by the reclaimer between the check above and the open: the retirement came first.
+                    throw new BlockRetiredException(file);
+                }
+                throw ex;
+            }
+            metrics.onBlockFileOpened();
+            metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
+            attach(mapping);
+        }
+        return buffer;
+    }
+
+    /**
+     * Scan the block's records into a new sequence table, leaving out {@code deleted}. Called by {@link BlockContents}
+     * under its monitor, once.
+     */
+    SequenceTable scanTable(final DeletedSequences deleted)
+    {
+        final UnsafeBuffer data = buffer();
+        final int dataEnd = Math.min(limit, writeOffset);
+        final SequenceTable built = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, writeOffset,
+            knownLastSeq, key, deleted);
+        metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
+        return built;
+    }
+
+    /**
+     * Mark the file gone (deleted or replaced by a rewrite); mappings already made stay valid for their readers.
+     */
+    public void retire()
+    {
+        retired = true;
+    }
+
+    public boolean isRetired()
+    {
+        return retired;
+    }
+
+    /**
+     * Verify the message record at {@code offset} (and in an encrypted block authenticate and decrypt it).
+     *
+     * @return the plaintext record: this block's buffer with the record at {@code offset}, or for an encrypted block
+     * the cipher's buffer with the record at index 0; null when it does not verify.
+     */
+    public org.agrona.DirectBuffer verifiedRecord(
+        final int offset, final long seq, final Crc32c crc, final RecordCipher cipher)
+    {
+        return BlockSubjectsBuilder.verified(this, buffer(), offset, seq, crc, null == crypto ? null : cipher);
+    }
+
+    /**
+     * @return whether a message or skip record of {@code frameLength} bytes fits after the current data, short of the
+     * room kept for tombstones ({@link RecordDescriptor#tombstoneReserve}). A record as large as the configuration
+     * allows (which does not count the reserve, so that streams configured before it still open) may use the reserve
+     * as the first record of a block: it fits no block otherwise.
+     */
+    public boolean hasRoomFor(final int frameLength)
+    {
+        return !sealed && (writeOffset + frameLength <= limit - tombstoneReserve ||
+            writeOffset == BlockDescriptor.DATA_OFFSET && writeOffset + frameLength <= limit);
+    }
+
+    /**
+     * @return whether a tombstone fits after the current data: it may use the room messages leave for it.
+     */
+    public boolean hasRoomForTombstone()
+    {
+        return !sealed && writeOffset + tombstoneFrameLength() <= limit;
+    }
+
+    /**
+     * @return the bytes at the end of the block only tombstones may use.
+     */
+    public int tombstoneReserve()
+    {
+        return tombstoneReserve;
+    }
+
+    /**
+     * Before the first tombstone this process writes into a block whose key may have sealed records past its write
+     * offset before (found on open, or cut by a truncation): record, in the header's tombstone epoch slots, an epoch
+     * above every one recorded before ({@link BlockDescriptor}), and return it. The caller forces the header and then
+     * passes it to {@link #useTombstoneEpoch(int)}; until then no tombstone goes in. Writer-only.
+     *
+     * @return the epoch recorded, or -1 when none may be: both slots damaged (the epochs used before are unknown) or
+     *         the epochs exhausted.
+     */
+    public int recordNextTombstoneEpoch()
+    {
+        final int highest = BlockDescriptor.tombstoneEpoch(buffer, id);
+        if (highest < 0 || highest == FrameCounters.MAX_EPOCH)
+        {
+            return -1;
+        }
+        BlockDescriptor.putTombstoneEpoch(buffer, id, highest + 1);
+        return highest + 1;
+    }
+
+    /**
+     * Tombstones written from now on use {@code epoch}, which {@link #recordNextTombstoneEpoch()} recorded and the
+     * caller forced. Writer-only.
+     */
+    public void useTombstoneEpoch(final int epoch)
+    {
+        if (epoch <= 0)
+        {
+            throw new IllegalArgumentException("epoch must be in [1, " + FrameCounters.MAX_EPOCH + "]: " + epoch);
+        }
+        this.tombstoneEpoch = epoch;
+    }
+
+    /**
+     * @return the epoch the next encrypted tombstone uses: 0 in a block this process created, -1 while unknown (a
+     *         block found on open or truncated takes an encrypted tombstone only after a recorded epoch).
+     */
+    public int tombstoneEpoch()
+    {
+        return tombstoneEpoch;
+    }
+
+    /**
+     * Write a message record at the write offset. The caller has checked {@link #hasRoomFor(int)} and passes the
+     * subject as its validated ASCII bytes. Readers learn about it only when the caller publishes {@code seq}.
+     *
+     * @return the record checksum.
+     */
+    public int append(
+        final long seq, final long timestamp, final byte[] subject, final byte[] headers, final byte[] payload,
+        final int frameLength, final Crc32c crc, final RecordCipher cipher)
+    {
+        final int offset = writeOffset;
+        final int checksum = RecordWriter.writeMessage(
+            buffer, mapped, key, offset, seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
+        contents.table().put(seq, offset);
+        writeOffset = offset + frameLength;
+        return checksum;
+    }
+
+    /**
+     * Write a skip record: {@code seq} is assigned and holds no message.
+     *
+     * @return the record checksum.
+     */
+    public int appendSkip(final long seq, final long timestamp, final Crc32c crc, final RecordCipher cipher)
+    {
+        final int frameLength = skipFrameLength();
+        final int checksum = RecordWriter.writeSkip(
+            buffer, mapped, key, writeOffset, seq, timestamp, frameLength, crc, cipher);
+        writeOffset += frameLength;
+        return checksum;
+    }
+
+    /**
+     * Write a tombstone: the messages in {@code [fromSeq, toSeq]} are removed.
+     *
+     * @param lastSeq the stream's last sequence, stamped in the header.
+     * @return the record checksum.
+     */
+    public int appendTombstone(
+        final long lastSeq, final long timestamp, final long fromSeq, final long toSeq, final long flags,
+        final Crc32c crc, final RecordCipher cipher, final byte[] scratch)
+    {
+        if (null != key && tombstoneEpoch < 0)
+        {
+            throw new IllegalStateException("an encrypted tombstone needs a recorded epoch in " + file +
+                " (found on open or truncated): see recordNextTombstoneEpoch");
+        }
+        final int frameLength = tombstoneFrameLength();
+        final int checksum = RecordWriter.writeTombstone(buffer, mapped, key, writeOffset, lastSeq, timestamp, fromSeq,
+            toSeq, flags, frameLength, crc, cipher, scratch, Math.max(0, tombstoneEpoch));
+        writeOffset += frameLength;
+        holdsTombstones = true;
+        return checksum;
+    }
+
+    public boolean holdsTombstones()
+    {
+        return holdsTombstones;
+    }
+
+    /**
+     * Set by a scan that read every record of the block.
+     */
+    public void holdsTombstones(final boolean holds)
+    {
+        this.holdsTombstones = holds;
+    }
+
+    /**
+     * @return the frame length of a tombstone in this block.
+     */
+    public int tombstoneFrameLength()
+    {
+        return (int)frameLengthForContent(TOMBSTONE_LENGTH, null != crypto);
+    }
+
+    /**
+     * @return the frame length of a skip record in this block: an encrypted block authenticates skips too.
+     */
+    public int skipFrameLength()
+    {
+        return (int)frameLengthForContent(0, null != crypto);
+    }
+
+    /**
+     * Write the authenticated plaintext footer of an encrypted block that will take no more records, so state writes,
+     * recovery and inspection learn its last checksum, sequence range and counts without decrypting anything.
+     */
+    public void sealFooter(final BlockFooter footer, final BlockFooterCodec codec)
+    {
+        final ByteBuffer view = mapped.duplicate().clear();
+        codec.encode(key, id, footer, view, footerOffset());
+        sealed = true;
+        durability.footerWritten();
+    }
+
+    public boolean isSealed()
+    {
+        return sealed;
+    }
+
+    /**
+     * @return the footer of a sealed encrypted block, or null when the block has none (it was never sealed).
+     * @throws io.ferrite.crypto.AuthenticationFailedException when a footer is there but does not authenticate.
+     */
+    public BlockFooter readFooter(final BlockFooterCodec codec)
+    {
+        final int at = footerOffset();
+        if (null == key || at < BlockDescriptor.DATA_OFFSET || at + BlockFooterCodec.FOOTER_LENGTH > mapped.capacity())
+        {
+            return null;
+        }
+        final ByteBuffer view = mapped.duplicate().clear();
+        return BlockFooterCodec.looksLikeFooter(view, at) ? codec.decode(key, id, view, at, at) : null;
+    }
+
+    /**
+     * @return where an encrypted block's footer sits: the last {@link BlockFooterCodec#FOOTER_LENGTH} bytes.
+     */
+    public int footerOffset()
+    {
+        return buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET) - BlockFooterCodec.FOOTER_LENGTH;
+    }
+
+    /**
+     * Zero a torn tail found by recovery so later scans do not mistake it for damage before new records.
+     */
+    public void truncateTo(final int offset, final int extent)
+    {
+        buffer.setMemory(offset, Math.min(limit, extent) - offset, (byte)0);
+        writeOffset = offset;
+        tombstoneEpoch = -1;
+        durability.cutTo(offset);
+    }
+
+    /**
+     * @return what of this block is forced, and the channel it is forced through.
+     */
+    public BlockDurability durability()
+    {
+        return durability;
+    }
+
+    MappedByteBuffer mappedOrNull()
+    {
+        return mapped;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "MessageBlock{id=" + id + ", file=" + file + ", baseSeq=" + baseSeq + '}';
+    }
+}

@@ -1,0 +1,135 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.crypto.BlockKey;
+import io.ferrite.format.Crc32c;
+import io.ferrite.format.RecordDescriptor;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.MappedByteBuffer;
+
+import static io.ferrite.format.RecordDescriptor.*;
+
+/**
+ * Writes one record in the layout of {@link RecordDescriptor}: header, body (plaintext, or sealed by
+ * {@link RecordCipher} when the block has a key), zero padding, then the header and record checksums — the record
+ * checksum continues the header's CRC pass rather than reading the header again.
+ * <p>
+ * Stateless; called by the appending thread for the block it owns.
+ */
+final class RecordWriter
+{
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private RecordWriter()
+    {
+    }
+
+    /**
+     * @return the record checksum.
+     */
+    static int writeMessage(
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final BlockKey key, final int offset, final long seq,
+        final long timestamp, final byte[] subject, final byte[] headers, final byte[] payload, final int frameLength,
+        final Crc32c crc, final RecordCipher cipher)
+    {
+        writeHeader(out, offset, frameLength, TYPE_MESSAGE, null != key, subject.length, seq, timestamp,
+            headers.length, payload.length);
+        final int bodyEnd;
+        if (null == key)
+        {
+            out.putBytes(subjectOffset(offset), subject);
+            final int headersOffset = headersOffset(offset, subject.length);
+            out.putBytes(headersOffset, headers);
+            out.putBytes(headersOffset + headers.length, payload);
+            bodyEnd = headersOffset + headers.length + payload.length;
+        }
+        else
+        {
+            cipher.seal(key, mapped, offset, seq, timestamp, TYPE_MESSAGE, subject, headers, payload);
+            bodyEnd = subjectOffset(offset) + subject.length + headers.length + payload.length + RecordCipher.OVERHEAD;
+        }
+        return pad(out, mapped, offset, bodyEnd, frameLength, crc);
+    }
+
+    /**
+     * @return the record checksum.
+     */
+    static int writeSkip(
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final BlockKey key, final int offset, final long seq,
+        final long timestamp, final int frameLength, final Crc32c crc, final RecordCipher cipher)
+    {
+        writeHeader(out, offset, frameLength, TYPE_SKIP, null != key, 0, seq, timestamp, 0, 0);
+        int bodyEnd = subjectOffset(offset);
+        if (null != key)
+        {
+            cipher.seal(key, mapped, offset, seq, timestamp, TYPE_SKIP, NO_BYTES, NO_BYTES, NO_BYTES);
+            bodyEnd += RecordCipher.OVERHEAD;
+        }
+        return pad(out, mapped, offset, bodyEnd, frameLength, crc);
+    }
+
+    /**
+     * @param lastSeq the stream's last sequence, stamped in the header: a tombstone takes no sequence of its own.
+     * @return the record checksum.
+     */
+    static int writeTombstone(
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final BlockKey key, final int offset, final long lastSeq,
+        final long timestamp, final long fromSeq, final long toSeq, final long flags, final int frameLength,
+        final Crc32c crc, final RecordCipher cipher, final byte[] scratch, final int epoch)
+    {
+        writeHeader(out, offset, frameLength, TYPE_DELETE, null != key, 0, lastSeq, timestamp, 0, TOMBSTONE_LENGTH);
+        out.putInt(offset + TOMBSTONE_EPOCH_OFFSET, epoch);
+        final UnsafeBuffer body = new UnsafeBuffer(scratch);
+        body.putLong(TOMBSTONE_FROM_OFFSET, fromSeq);
+        body.putLong(TOMBSTONE_TO_OFFSET, toSeq);
+        body.putLong(TOMBSTONE_FLAGS_OFFSET, flags);
+        int bodyEnd = subjectOffset(offset);
+        if (null == key)
+        {
+            out.putBytes(bodyEnd, scratch, 0, TOMBSTONE_LENGTH);
+            bodyEnd += TOMBSTONE_LENGTH;
+        }
+        else
+        {
+            cipher.seal(key, mapped, offset, lastSeq, timestamp, TYPE_DELETE, NO_BYTES, NO_BYTES, scratch, epoch);
+            bodyEnd += TOMBSTONE_LENGTH + RecordCipher.OVERHEAD;
+        }
+        return pad(out, mapped, offset, bodyEnd, frameLength, crc);
+    }
+
+    private static void writeHeader(
+        final UnsafeBuffer out, final int offset, final int frameLength, final byte type, final boolean encrypted,
+        final int subjectLength, final long seq, final long timestamp, final int headersLength, final int payloadLength)
+    {
+        if (!isSequence(seq))
+        {
+            // The writer refuses such a sequence before it gets here; this is the last line, before a byte is written.
+            throw new IllegalStateException("refusing to write a record with sequence " + seq + ", outside [0, " +
+                MAX_SEQUENCE + "]");
+        }
+        out.putInt(offset + FRAME_LENGTH_OFFSET, frameLength);
+        out.putByte(offset + TYPE_OFFSET, type);
+        out.putByte(offset + FLAGS_OFFSET, encrypted ? FLAG_ENCRYPTED : 0);
+        out.putShort(offset + SUBJECT_LENGTH_OFFSET, (short)subjectLength);
+        out.putLong(offset + SEQUENCE_OFFSET, seq);
+        out.putLong(offset + TIMESTAMP_OFFSET, timestamp);
+        out.putInt(offset + HEADERS_LENGTH_OFFSET, headersLength);
+        out.putInt(offset + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        out.putInt(offset + RESERVED_OFFSET, 0);
+    }
+
+    private static int pad(
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final int offset, final int bodyEnd, final int frameLength,
+        final Crc32c crc)
+    {
+        final int checksumOffset = checksumOffset(offset, frameLength);
+        if (bodyEnd < checksumOffset)
+        {
+            out.setMemory(bodyEnd, checksumOffset - bodyEnd, (byte)0);
+        }
+        out.putInt(offset + HEADER_CHECKSUM_OFFSET, crc.compute(mapped, offset, HEADER_CHECKSUM_OFFSET));
+        final int checksum = crc.extend(offset + HEADER_CHECKSUM_OFFSET, checksumOffset - offset - HEADER_CHECKSUM_OFFSET);
+        out.putInt(checksumOffset, checksum);
+        return checksum;
+    }
+}

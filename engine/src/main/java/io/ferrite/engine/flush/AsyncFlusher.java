@@ -1,0 +1,532 @@
+package io.ferrite.engine.flush;
+
+import io.ferrite.engine.metrics.HistogramLog;
+import io.ferrite.engine.metrics.OperationTimer;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.store.CommitOutcomeUnknownException;
+import io.ferrite.store.StorageIO;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreIOException;
+import io.ferrite.store.SyncMode;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The store's one flusher thread ({@code ferrite-flusher-<stream>}): every force of block data goes through it.
+ * Appenders and {@code flush()} callers hand it requests through a JCTools MPSC queue; it drains them all, captures
+ * what to force under the append lock (a few field reads, see {@link BlockFlusher}), releases the lock, forces through
+ * {@link StorageIO}, and only then publishes the new durable sequence and resolves every request it drained. Requests
+ * that arrive while a force is in flight wait for the next one, so concurrent {@code ALWAYS} appenders share forces
+ * (group commit) and N writers cost about one force per disk round trip.
+ * <ul>
+ *   <li>{@link SyncMode#ALWAYS}: {@link #afterAppend} parks the appender until its sequence is durable, and readers
+ *   see nothing beyond {@link #durableSeq()}, so a commit that fails was never shown to anyone.</li>
+ *   <li>{@link SyncMode#INTERVAL}: a cycle runs every sync interval, and as soon as half of
+ *   {@code maxUnforcedBytes} is written and not yet forced; appenders wait only once the whole bound is
+ *   ({@link UnforcedWindow}).</li>
+ *   <li>{@link SyncMode#NONE}: cycles run only for {@code flush()}, state writes, close, and block rolls (to release
+ *   the sealed block's descriptor).</li>
+ * </ul>
+ * Never report durability we do not have: {@link #durableSeq()} only moves after a force returned normally. After a
+ * force fails the flusher is failed for good (after a failed {@code fsync} Linux may drop the dirty pages and report
+ * the next {@code fsync} as a success, so retrying could claim durability that was lost): every later durability
+ * request and every append fails with the original error, which names the file, until the store is reopened.
+ * <p>
+ * Threading: {@link #afterAppend}, {@link #flush}, {@link #flushAndWait}, {@link #awaitDurable} and
+ * {@link #checkUsable} from any thread; the thread itself is the only one that forces while it runs. The flusher holds no lock that appenders or readers take
+ * while it waits on the disk.
+ */
+public final class AsyncFlusher implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncFlusher.class);
+
+    /** Queue chunk: 256 requests, so a burst of that many commits costs no allocation in the queue. */
+    private static final int QUEUE_CHUNK_SIZE = 256;
+    /** How long a committing appender parks before it re-checks that the flusher is still alive. */
+    private static final long WAITER_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final BlockFlusher blocks;
+    private final UnforcedWindow window;
+    private final SyncMode mode;
+    private final long intervalNanos;
+    private final StoreMetrics metrics;
+    private final OperationTimer timer;
+    private final HistogramLog histogramLog;
+    private final MpscUnboundedXaddArrayQueue<Object> requests = new MpscUnboundedXaddArrayQueue<>(QUEUE_CHUNK_SIZE);
+    private final ThreadLocal<CommitWaiter> waiters = ThreadLocal.withInitial(CommitWaiter::new);
+    private final Thread thread;
+
+    // Flusher-thread only.
+    private final BlockFlusher.Batch batch = new BlockFlusher.Batch();
+    private final List<CommitWaiter> drainedWaiters = new ArrayList<>();
+    private final List<CompletableFuture<Long>> drainedFlushes = new ArrayList<>();
+
+    private volatile long durableSeq;
+    /** Orders a truncation against a force's update of {@link #durableSeq}. */
+    private final Object truncation = new Object();
+    private volatile StoreException failure;
+    private volatile boolean running = true;
+    private volatile boolean nudged;
+
+    /**
+     * @param durableSeq   the sequence known durable at start (what recovery found after a clean close).
+     * @param histogramLog written every period on this thread, or null.
+     */
+    public AsyncFlusher(
+        final String streamName, final BlockFlusher blocks, final SyncMode mode, final long intervalNanos,
+        final long durableSeq, final StoreMetrics metrics, final HistogramLog histogramLog)
+    {
+        this.blocks = blocks;
+        this.window = blocks.window();
+        this.mode = mode;
+        this.intervalNanos = intervalNanos;
+        this.durableSeq = durableSeq;
+        this.metrics = metrics;
+        this.timer = metrics.flush();
+        this.histogramLog = histogramLog;
+        metrics.onDurable(durableSeq, System.nanoTime(), false);
+        this.thread = new Thread(this::run, "ferrite-flusher-" + streamName);
+        this.thread.setDaemon(true);
+        blocks.onDirectoryChange(this::nudge);
+        final Thread flusher = thread;
+        window.flusherWakeUp(() -> LockSupport.unpark(flusher));
+    }
+
+    public AsyncFlusher start()
+    {
+        thread.start();
+        return this;
+    }
+
+    /**
+     * Called under the append lock once the stream was truncated to {@code seq}: sequences above it will be assigned
+     * again, and nothing about them is durable.
+     */
+    public void onTruncated(final long seq)
+    {
+        synchronized (truncation)
+        {
+            blocks.onTruncated();
+            durableSeq = Math.min(durableSeq, seq);
+        }
+    }
+
+    /**
+     * @return the highest sequence whose record, and everything before it, a completed force made durable. Written
+     * (volatile) only after the force returned, so a reader that reads it also sees every record up to it: in
+     * {@code ALWAYS} mode it is the readers' horizon.
+     */
+    public long durableSeq()
+    {
+        return durableSeq;
+    }
+
+    /**
+     * Called under the append lock: is everything written so far already durable, with no force failed? Then a
+     * state captured now describes only what the disk holds, without waiting for anything.
+     */
+    public boolean isSettled()
+    {
+        return null == failure && blocks.isSettled();
+    }
+
+    /**
+     * @throws StoreIOException when an earlier force failed: nothing appended from now on could be made durable.
+     */
+    public void checkUsable()
+    {
+        final StoreException failed = failure;
+        if (null != failed)
+        {
+            throw refused("append refused: an earlier force failed, reopen the store", failed);
+        }
+    }
+
+    /**
+     * Called by an appender after its append returned {@code seq}, outside the append lock. In {@code ALWAYS} mode it
+     * parks until {@code seq} is durable; otherwise it returns at once.
+     *
+     * @param operation what was committed, for the error: "append" or "skip".
+     * @throws CommitOutcomeUnknownException when the force covering {@code seq} failed, or the store closed before it
+     *                                       ran: the record was written and may or may not survive a reopen.
+     */
+    public void afterAppend(final long seq, final String operation)
+    {
+        if (mode == SyncMode.ALWAYS)
+        {
+            awaitDurable(seq, operation);
+        }
+    }
+
+    /**
+     * Park until {@code seq} is durable, sharing a force with every other waiter.
+     *
+     * @param operation what was committed, for the error.
+     * @throws CommitOutcomeUnknownException when the force covering {@code seq} failed, or the store closed before it
+     *                                       ran.
+     */
+    public void awaitDurable(final long seq, final String operation)
+    {
+        if (durableSeq >= seq)
+        {
+            return;
+        }
+        final CommitWaiter waiter = waiters.get();
+        waiter.arm(seq, System.nanoTime());
+        requests.offer(waiter);
+        LockSupport.unpark(thread);
+        while (waiter.state == CommitWaiter.WAITING)
+        {
+            if (!thread.isAlive() && waiter.state == CommitWaiter.WAITING)
+            {
+                // The flusher stopped before it drained this waiter (an append that raced with close()): close()
+                // forced everything appended before it, so the durable sequence answers.
+                resolveAfterStop(waiter);
+                break;
+            }
+            LockSupport.parkNanos(this, WAITER_RECHECK_NANOS);
+        }
+        if (waiter.state == CommitWaiter.FAILED)
+        {
+            final StoreException cause = waiter.failure;
+            throw new CommitOutcomeUnknownException(operation, seq, cause.file(), cause);
+        }
+    }
+
+    /**
+     * Make everything appended before this call durable and wait for it: {@link #flush()} for the store's own
+     * operations, which must report a failure as a {@link StoreException}, never as the future's
+     * {@link CompletionException}.
+     *
+     * @return the durable sequence.
+     * @throws StoreException when the force failed, or an earlier one had; it names the file.
+     */
+    public long flushAndWait()
+    {
+        return await(flush());
+    }
+
+    /**
+     * Wait for a future of {@link #flush()}, reporting its failure as the {@link StoreException} it carries.
+     *
+     * @throws StoreException the future's failure.
+     */
+    public static long await(final CompletableFuture<Long> flush)
+    {
+        try
+        {
+            return flush.join();
+        }
+        catch (final CompletionException | CancellationException ex)
+        {
+            final Throwable cause = ex instanceof CompletionException && null != ex.getCause() ? ex.getCause() : ex;
+            if (cause instanceof StoreException failure)
+            {
+                // A fresh exception per caller (refused() or failDrained() made it for this future): rethrown as is,
+                // with the caller's own trace added, so its type (StoreIOException) and file survive.
+                failure.addSuppressed(new StoreException("waited for here", null, StoreException.UNKNOWN,
+                    StoreException.UNKNOWN));
+                throw failure;
+            }
+            throw new StoreException("flush failed: " + cause, null, cause);
+        }
+    }
+
+    private void resolveAfterStop(final CommitWaiter waiter)
+    {
+        if (durableSeq >= waiter.seq)
+        {
+            waiter.state = CommitWaiter.DURABLE;
+        }
+        else
+        {
+            waiter.failure = null != failure ? failure :
+                new StoreException("store closed before the append was made durable", null, StoreException.UNKNOWN,
+                waiter.seq);
+            waiter.state = CommitWaiter.FAILED;
+        }
+    }
+
+    /**
+     * Make everything appended before this call durable.
+     *
+     * @return a future completed with the durable sequence after a force, or failed with the force's error.
+     */
+    public CompletableFuture<Long> flush()
+    {
+        final StoreException failed = failure;
+        if (null != failed)
+        {
+            return CompletableFuture.failedFuture(refused("flush failed: an earlier force failed", failed));
+        }
+        final CompletableFuture<Long> future = new CompletableFuture<>();
+        if (!thread.isAlive())
+        {
+            // Not started, or stopped by close(): force on the caller's thread.
+            synchronized (this)
+            {
+                drainedFlushes.add(future);
+                cycle(false);
+            }
+            return future;
+        }
+        requests.offer(future);
+        LockSupport.unpark(thread);
+        return future;
+    }
+
+    private void nudge()
+    {
+        nudged = true;
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * Stop the thread once it has served every request already queued. Does not force: {@code close()} flushes first.
+     */
+    @Override
+    public void close()
+    {
+        running = false;
+        LockSupport.unpark(thread);
+        boolean interrupted = false;
+        while (thread.isAlive())
+        {
+            try
+            {
+                thread.join();
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (null != histogramLog)
+        {
+            histogramLog.close();
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run()
+    {
+        try
+        {
+            serve();
+        }
+        finally
+        {
+            // Normally the store closed the window already; should this thread die any other way, appenders waiting
+            // for room must not wait for a force that will never come.
+            window.close();
+        }
+    }
+
+    private void serve()
+    {
+        long nextTick = mode == SyncMode.INTERVAL ? System.nanoTime() + intervalNanos : Long.MAX_VALUE;
+        while (true)
+        {
+            final boolean stopping = !running;
+            drain();
+            long now = System.nanoTime();
+            final boolean due = now - nextTick >= 0;
+            final boolean wasNudged = nudged;
+            if (wasNudged)
+            {
+                nudged = false;
+            }
+            // Appenders found half of maxUnforcedBytes unforced: force now, not at the next tick.
+            final boolean windowAsked = window.takeCycleRequest();
+            final boolean asked = due || windowAsked || !drainedWaiters.isEmpty() || !drainedFlushes.isEmpty();
+            if (asked || wasNudged)
+            {
+                synchronized (this)
+                {
+                    cycle(!asked);
+                }
+                now = System.nanoTime();
+                if (due)
+                {
+                    nextTick = now + intervalNanos;
+                }
+            }
+            if (null != histogramLog)
+            {
+                histogramLog.maybeWrite(now);
+            }
+            if (stopping && requests.isEmpty())
+            {
+                return;
+            }
+            if (requests.isEmpty() && !nudged && !window.isCycleAsked() && running)
+            {
+                final long wakeAt = null == histogramLog ? nextTick : Math.min(nextTick, histogramLog.nextWriteNanos());
+                if (wakeAt == Long.MAX_VALUE)
+                {
+                    LockSupport.park(this);
+                }
+                else if (wakeAt - now > 0)
+                {
+                    LockSupport.parkNanos(this, wakeAt - now);
+                }
+            }
+        }
+    }
+
+    private void drain()
+    {
+        for (Object request = requests.relaxedPoll(); null != request; request = requests.relaxedPoll())
+        {
+            if (request instanceof CommitWaiter waiter)
+            {
+                if (durableSeq >= waiter.seq)
+                {
+                    metrics.onAppendDurable(System.nanoTime() - waiter.appendedNanos);
+                    waiter.complete();
+                }
+                else
+                {
+                    drainedWaiters.add(waiter);
+                }
+            }
+            else
+            {
+                @SuppressWarnings("unchecked")
+                final CompletableFuture<Long> future = (CompletableFuture<Long>)request;
+                drainedFlushes.add(future);
+            }
+        }
+    }
+
+    /**
+     * One force: capture under the append lock, force outside it, then publish and resolve what was drained.
+     * Serialized by this object's monitor (the thread, or a caller after the thread stopped).
+     */
+    private void cycle(final boolean sealedOnly)
+    {
+        final StoreException failed = failure;
+        if (null != failed)
+        {
+            failDrained(failed);
+            return;
+        }
+        final OperationTimer.Run run = timer.start();
+        try
+        {
+            blocks.capture(batch, sealedOnly, !drainedFlushes.isEmpty());
+            run.endPhase(StoreMetrics.FLUSH_CAPTURE);
+            if (!batch.isEmpty())
+            {
+                blocks.force(batch, run);
+            }
+        }
+        catch (final StoreException ex)
+        {
+            fail(ex, run);
+            blocks.cycleDone();
+            return;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            fail(new StoreException("flusher failed: " + ex, null, ex), run);
+            blocks.cycleDone();
+            return;
+        }
+        final long durable;
+        final boolean sameTimeline;
+        synchronized (truncation)
+        {
+            // A truncation since the capture lowered the durable sequence: this force proves nothing after it.
+            sameTimeline = batch.epoch() == blocks.epoch();
+            durable = sameTimeline ? Math.max(durableSeq, batch.seq()) : durableSeq;
+            durableSeq = durable;
+        }
+        if (!sealedOnly && sameTimeline)
+        {
+            // Before any flush() caller is released: one that waited for this cycle finds its state image published.
+            blocks.captureListener().onDurable();
+        }
+        blocks.cycleDone();
+        if (!sealedOnly)
+        {
+            // Whatever the timeline: what was captured is forced now, or was cut away by a truncation.
+            window.onForced(batch.written());
+        }
+        metrics.onForced(batch.bytesForced(), batch.forceNanos());
+        final int commits = drainedWaiters.size() + drainedFlushes.size();
+        final long now = System.nanoTime();
+        // Before any waiter is released, so a caller that saw its commit complete also sees it in stats().
+        metrics.onDurable(durable, now, mode != SyncMode.ALWAYS);
+        for (int i = 0; i < drainedWaiters.size(); i++)
+        {
+            final CommitWaiter waiter = drainedWaiters.get(i);
+            metrics.onAppendDurable(now - waiter.appendedNanos);
+            waiter.complete();
+        }
+        drainedWaiters.clear();
+        for (int i = 0; i < drainedFlushes.size(); i++)
+        {
+            drainedFlushes.get(i).complete(durable);
+        }
+        drainedFlushes.clear();
+        if (!batch.isEmpty())
+        {
+            metrics.onForceCycle(commits);
+            run.finish(batch.blocksForced() + " blocks, " + commits + " commits, durable seq " + durable);
+        }
+    }
+
+    private void fail(final StoreException ex, final OperationTimer.Run run)
+    {
+        failure = ex;
+        LOG.error("flusher: a force failed; no further append can be made durable until the store is reopened: {}",
+            ex.getMessage());
+        run.finish("failed: " + ex.getMessage());
+        failDrained(ex);
+        window.onFailed(ex);
+    }
+
+    private void failDrained(final StoreException cause)
+    {
+        for (int i = 0; i < drainedWaiters.size(); i++)
+        {
+            drainedWaiters.get(i).fail(cause);
+        }
+        drainedWaiters.clear();
+        for (int i = 0; i < drainedFlushes.size(); i++)
+        {
+            drainedFlushes.get(i).completeExceptionally(refused("flush failed", cause));
+        }
+        drainedFlushes.clear();
+    }
+
+    /**
+     * A new exception for this caller (its own stack trace) that names the file of the original failure.
+     */
+    static StoreException refused(final String what, final StoreException cause)
+    {
+        final IOException io = cause.getCause() instanceof IOException ioCause ? ioCause : null;
+        final StoreException refused = null != io ?
+            new StoreIOException(what, cause.file(), io) :
+            new StoreException(what + ": " + cause.getMessage(), cause.file(), cause);
+        if (null != io)
+        {
+            refused.addSuppressed(cause);
+        }
+        return refused;
+    }
+}

@@ -1,0 +1,106 @@
+package io.ferrite.engine.index;
+
+import java.util.Arrays;
+
+/**
+ * Where each sequence of one block lives: record offset by {@code seq - baseSeq}, 0 for a sequence with no message.
+ * Makes {@code load(seq)} a lookup instead of a scan.
+ * <p>
+ * Threading: one writer. Readers first acquire the store's published last sequence and only look up sequences at or
+ * below it; every entry up to that sequence was written before the release that published it, and the array reference
+ * is volatile so a reader never sees a grown array that lacks those entries.
+ */
+public final class SequenceTable
+{
+    private static final int INITIAL_CAPACITY = 1024;
+
+    private final long baseSeq;
+    private volatile int[] offsets;
+
+    public SequenceTable(final long baseSeq)
+    {
+        this.baseSeq = baseSeq;
+        this.offsets = new int[INITIAL_CAPACITY];
+    }
+
+    public long baseSeq()
+    {
+        return baseSeq;
+    }
+
+    public void put(final long seq, final int recordOffset)
+    {
+        final int index = (int)(seq - baseSeq);
+        int[] table = offsets;
+        if (index >= table.length)
+        {
+            table = Arrays.copyOf(table, Math.max(index + 1, table.length * 2));
+            table[index] = recordOffset;
+            offsets = table;
+        }
+        else
+        {
+            table[index] = recordOffset;
+        }
+    }
+
+    public void clear(final long seq)
+    {
+        final long index = seq - baseSeq;
+        final int[] table = offsets;
+        if (index >= 0 && index < table.length)
+        {
+            table[(int)index] = 0;
+        }
+    }
+
+    /**
+     * @return one past the highest sequence this table can hold now: every listed sequence is below it.
+     */
+    public long endSeq()
+    {
+        return baseSeq + offsets.length;
+    }
+
+    /**
+     * @return the first sequence at or after {@code seq} (and below {@link #endSeq()}) that the table lists, or -1.
+     */
+    public long nextListed(final long seq)
+    {
+        final int[] table = offsets;
+        for (long index = Math.max(0, seq - baseSeq); index < table.length; index++)
+        {
+            if (table[(int)index] != 0)
+            {
+                return baseSeq + index;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return the last sequence at or before {@code seq} that the table lists, or -1.
+     */
+    public long previousListed(final long seq)
+    {
+        final int[] table = offsets;
+        for (long index = Math.min(table.length - 1, seq - baseSeq); index >= 0; index--)
+        {
+            if (table[(int)index] != 0)
+            {
+                return baseSeq + index;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return the record offset of {@code seq}, or 0 when the block holds no message there.
+     */
+    public int get(final long seq)
+    {
+        final long index = seq - baseSeq;
+        final int[] table = offsets;
+        return index >= 0 && index < table.length ? table[(int)index] : 0;
+    }
+}

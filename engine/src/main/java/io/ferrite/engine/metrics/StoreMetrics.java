@@ -1,0 +1,338 @@
+package io.ferrite.engine.metrics;
+
+import io.ferrite.store.StoreStats;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.slf4j.Logger;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters and latency recorders for one store. Recording never blocks (LongAdder, HdrHistogram Recorder);
+ * {@link #snapshot()} and {@link #writeIntervals} harvest each recorder's interval under this object's monitor, which
+ * only other harvesters contend for, and fold it into the cumulative histogram, the interval pending for the next
+ * {@link #snapshot()} and the interval pending for the histogram log, so neither consumer steals from the other.
+ * <p>
+ * Histograms (values in nanoseconds unless said otherwise):
+ * <ul>
+ *   <li>{@code append}: one append in {@value #APPEND_SAMPLE_PERIOD} (sequence multiple of that), timed around the
+ *   whole append; sampling keeps the hot path to one masked compare for the rest;</li>
+ *   <li>{@code appendToDurable}: from an append returning to the force that covered it completing: every
+ *   {@code ALWAYS} append, and the sampled appends in the other modes;</li>
+ *   <li>{@code groupCommit}: commits ({@code ALWAYS} appends and {@code flush()} calls) resolved per force — a
+ *   count, not nanos;</li>
+ *   <li>{@code flush}, {@code flush.capture}, {@code flush.force}, {@code flush.directory}: each force cycle of the
+ *   flusher by phase (capture is the time under the append lock);</li>
+ *   <li>{@code backPressure}: how long each append that found {@code maxUnforcedBytes} unforced ({@code INTERVAL}
+ *   mode) waited for the flusher before it could write;</li>
+ *   <li>{@code writeFullState.*}, {@code recovery.*}, {@code blockRoll}: the other operations that can stall.</li>
+ * </ul>
+ */
+public final class StoreMetrics
+{
+    public static final int STATE_SERIALIZE = 0;
+    public static final int STATE_WRITE = 1;
+    public static final int STATE_FSYNC = 2;
+    public static final int STATE_RENAME = 3;
+
+    public static final int RECOVERY_STATE = 0;
+    public static final int RECOVERY_SCAN = 1;
+
+    public static final int FLUSH_CAPTURE = 0;
+    public static final int FLUSH_FORCE = 1;
+    public static final int FLUSH_DIRECTORY = 2;
+    /**
+     * Phase of {@code writeFullState}: the store's own state writes (erase, close, reclaim) waiting for the force that
+     * makes their state image durable. A caller's {@code writeFullState()} never waits: it records 0 here.
+     */
+    public static final int STATE_BLOCKS = 4;
+
+    /** One append in this many is timed: cheap enough for the hot path, thousands of samples a second under load. */
+    public static final int APPEND_SAMPLE_PERIOD = 64;
+    private static final long APPEND_SAMPLE_MASK = APPEND_SAMPLE_PERIOD - 1;
+
+    public static final String APPEND = "append";
+    public static final String APPEND_TO_DURABLE = "appendToDurable";
+    public static final String GROUP_COMMIT = "groupCommit";
+    public static final String BACK_PRESSURE = "backPressure";
+
+    private final LongAdder blockFileOpens = new LongAdder();
+    private final LongAdder blockBytesRead = new LongAdder();
+    private final LongAdder blocksCreated = new LongAdder();
+    private final LongAdder fullStateWrites = new LongAdder();
+
+    private final OperationTimer writeFullState;
+    private final OperationTimer recovery;
+    private final OperationTimer flush;
+    private final OperationTimer blockRoll;
+    private final LongAdder forceCycles = new LongAdder();
+    private final LongAdder backPressureWaits = new LongAdder();
+    private final ForceRate forceRate = new ForceRate();
+    private final List<OperationTimer> timers = new ArrayList<>();
+    private final Map<String, Recorder> recorders = new LinkedHashMap<>();
+    private final Map<String, Histogram> cumulative = new LinkedHashMap<>();
+    private final Map<String, Histogram> pendingSnapshot = new LinkedHashMap<>();
+    private final Map<String, Histogram> pendingLog = new LinkedHashMap<>();
+    private final Recorder appendLatency = new Recorder(3);
+    private final Recorder appendToDurable = new Recorder(3);
+    private final Recorder groupCommit = new Recorder(3);
+    private final Recorder backPressure = new Recorder(3);
+    private final java.util.concurrent.atomic.AtomicLong probeSeq = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long probeNanos;
+    private volatile long durableSeq;
+
+    public StoreMetrics(final long slowThresholdNanos, final Logger log)
+    {
+        this(slowThresholdNanos, Map.of(), log);
+    }
+
+    /**
+     * @param thresholds slow-operation thresholds in nanos by operation name ({@code writeFullState},
+     *                   {@code recovery}, {@code flush}, {@code blockRoll}); the others use {@code slowThresholdNanos}.
+     */
+    public StoreMetrics(final long slowThresholdNanos, final Map<String, Long> thresholds, final Logger log)
+    {
+        writeFullState = register(new OperationTimer("writeFullState",
+            thresholds.getOrDefault("writeFullState", slowThresholdNanos), log,
+            "serialize", "write", "fsync", "rename", "blocks"));
+        recovery = register(new OperationTimer("recovery",
+            thresholds.getOrDefault("recovery", slowThresholdNanos), log, "state", "scan"));
+        flush = register(new OperationTimer("flush",
+            thresholds.getOrDefault("flush", slowThresholdNanos), log, "capture", "force", "directory"));
+        blockRoll = register(new OperationTimer("blockRoll",
+            thresholds.getOrDefault("blockRoll", slowThresholdNanos), log, "create"));
+        register(APPEND, appendLatency);
+        register(APPEND_TO_DURABLE, appendToDurable);
+        register(GROUP_COMMIT, groupCommit);
+        register(BACK_PRESSURE, backPressure);
+    }
+
+    private OperationTimer register(final OperationTimer timer)
+    {
+        timers.add(timer);
+        register(timer.operation(), timer.totalRecorder());
+        for (int i = 0; i < timer.phaseCount(); i++)
+        {
+            register(timer.operation() + '.' + timer.phaseName(i), timer.phaseRecorder(i));
+        }
+        return timer;
+    }
+
+    private void register(final String name, final Recorder recorder)
+    {
+        recorders.put(name, recorder);
+        cumulative.put(name, newHistogram());
+        pendingSnapshot.put(name, newHistogram());
+        pendingLog.put(name, newHistogram());
+    }
+
+    /**
+     * Start timing an append when it is one of the sampled ones.
+     *
+     * @param nextSeq the sequence the append will probably get (a racy read is fine: it only picks the sample).
+     * @return the start time, or 0 when this append is not sampled.
+     */
+    public long appendSampleStart(final long nextSeq)
+    {
+        return (nextSeq & APPEND_SAMPLE_MASK) == 0 ? System.nanoTime() : 0;
+    }
+
+    /**
+     * Finish timing a sampled append; it also becomes the probe for {@code appendToDurable} when none is pending.
+     */
+    public void appendSampleEnd(final long startNanos, final long seq)
+    {
+        if (0 != startNanos)
+        {
+            final long end = System.nanoTime();
+            appendLatency.recordValue(Math.max(0, end - startNanos));
+            if (0 == probeSeq.get() && probeSeq.compareAndSet(0, -1))
+            {
+                probeNanos = end;
+                probeSeq.set(seq);
+            }
+        }
+    }
+
+    /**
+     * The flusher made everything up to {@code durable} durable.
+     *
+     * @param probe whether to resolve the sampled append probe ({@code ALWAYS} records every append instead).
+     */
+    public void onDurable(final long durable, final long nowNanos, final boolean probe)
+    {
+        durableSeq = durable;
+        final long pending = probeSeq.get();
+        if (pending > 0 && pending <= durable)
+        {
+            if (probe)
+            {
+                appendToDurable.recordValue(Math.max(0, nowNanos - probeNanos));
+            }
+            probeSeq.set(0);
+        }
+    }
+
+    public void onAppendDurable(final long nanos)
+    {
+        appendToDurable.recordValue(Math.max(0, nanos));
+    }
+
+    /**
+     * A force cycle that did I/O resolved {@code commits} waiting appends and {@code flush()} calls.
+     */
+    public void onForceCycle(final int commits)
+    {
+        forceCycles.increment();
+        groupCommit.recordValue(commits);
+    }
+
+    /**
+     * A force cycle made {@code bytes} of block data durable in {@code nanos}: feeds {@link #forceBytesPerSecond()}.
+     */
+    public void onForced(final long bytes, final long nanos)
+    {
+        forceRate.record(bytes, nanos);
+    }
+
+    /**
+     * @return bytes per second the disk took over recent force cycles, or {@link ForceRate#UNKNOWN}.
+     */
+    public long forceBytesPerSecond()
+    {
+        return forceRate.bytesPerSecond();
+    }
+
+    /**
+     * An append found the unforced-bytes bound reached and starts waiting for the flusher.
+     */
+    public void onBackPressureWait()
+    {
+        backPressureWaits.increment();
+    }
+
+    /**
+     * @return appends that waited for the flusher because the unforced-bytes bound was reached.
+     */
+    public long backPressureWaits()
+    {
+        return backPressureWaits.sum();
+    }
+
+    /**
+     * A waiting append was let through (or refused) after {@code nanos}.
+     */
+    public void onBackPressureEnd(final long nanos)
+    {
+        backPressure.recordValue(Math.max(0, nanos));
+    }
+
+    public OperationTimer writeFullState()
+    {
+        return writeFullState;
+    }
+
+    public OperationTimer recovery()
+    {
+        return recovery;
+    }
+
+    public OperationTimer flush()
+    {
+        return flush;
+    }
+
+    public OperationTimer blockRoll()
+    {
+        return blockRoll;
+    }
+
+    public void onBlockFileOpened()
+    {
+        blockFileOpens.increment();
+    }
+
+    public void onBlockBytesRead(final long bytes)
+    {
+        blockBytesRead.add(bytes);
+    }
+
+    public void onBlockCreated()
+    {
+        blocksCreated.increment();
+    }
+
+    public void onFullStateWritten()
+    {
+        fullStateWrites.increment();
+    }
+
+    public long blockFileOpens()
+    {
+        return blockFileOpens.sum();
+    }
+
+    public long blockBytesRead()
+    {
+        return blockBytesRead.sum();
+    }
+
+    /**
+     * @return cumulative histograms, and interval histograms covering what was recorded since the previous snapshot.
+     * Writers are never blocked: each recorder swaps its interval histogram (HdrHistogram's phaser).
+     */
+    public synchronized StoreStats snapshot()
+    {
+        harvest();
+        final Map<String, Histogram> totals = new LinkedHashMap<>();
+        final Map<String, Histogram> intervals = new LinkedHashMap<>();
+        for (final String name : recorders.keySet())
+        {
+            totals.put(name, cumulative.get(name).copy());
+            final Histogram interval = pendingSnapshot.get(name);
+            intervals.put(name, interval.copy());
+            interval.reset();
+        }
+        return new StoreStats(blockFileOpens.sum(), blockBytesRead.sum(), blocksCreated.sum(), fullStateWrites.sum(),
+            totals, intervals, forceCycles.sum(), durableSeq, backPressureWaits.sum(), forceRate.bytesPerSecond());
+    }
+
+    /**
+     * Write every metric's interval since the previous call, tagged with its name, then reset it.
+     */
+    public synchronized void writeIntervals(
+        final org.HdrHistogram.HistogramLogWriter writer, final long startMillis, final long endMillis)
+    {
+        harvest();
+        for (final Map.Entry<String, Histogram> entry : pendingLog.entrySet())
+        {
+            final Histogram interval = entry.getValue();
+            interval.setTag(entry.getKey());
+            interval.setStartTimeStamp(startMillis);
+            interval.setEndTimeStamp(endMillis);
+            writer.outputIntervalHistogram(interval);
+            interval.reset();
+        }
+    }
+
+    private void harvest()
+    {
+        for (final Map.Entry<String, Recorder> entry : recorders.entrySet())
+        {
+            final Histogram interval = entry.getValue().getIntervalHistogram();
+            final String name = entry.getKey();
+            cumulative.get(name).add(interval);
+            pendingSnapshot.get(name).add(interval);
+            pendingLog.get(name).add(interval);
+        }
+    }
+
+    private static Histogram newHistogram()
+    {
+        return new Histogram(3);
+    }
+}

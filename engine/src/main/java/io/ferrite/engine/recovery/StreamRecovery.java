@@ -1,0 +1,375 @@
+package io.ferrite.engine.recovery;
+
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.metrics.OperationTimer;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.engine.state.FullStateReader;
+import io.ferrite.engine.state.StateCipher;
+import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.Crc32c;
+import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.RecoveryReport.Outcome;
+import io.ferrite.store.RecoveryReport;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreIOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rebuilds the in-memory {@link StreamIndex} when a stream is opened, doing as little block I/O as the files allow:
+ * <ol>
+ *   <li>a valid {@code state.db} whose last checksum matches the last block's tail: restore it and scan only that
+ *   tail block (its sequence table is needed for reads, and records written after the state are replayed);</li>
+ *   <li>a valid but older {@code state.db}: the same, plus every block created after it;</li>
+ *   <li>a missing, corrupt or inconsistent {@code state.db}: scan every block, and say why in the log.</li>
+ * </ol>
+ * Sealed blocks known from state are not opened at all; they are mapped when a read first needs them.
+ */
+public final class StreamRecovery
+{
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRecovery.class);
+
+    private final StreamDirectory directory;
+    private final StoreMetrics metrics;
+    private final Crc32c crc = new Crc32c();
+    private final BlockCrypto crypto;
+    /** Block files set aside as unwritten rolls, reported with whatever recovery finds next. */
+    private final List<RecoveryReport.LostRange> setAside = new ArrayList<>();
+    private final List<Replay> replays = new ArrayList<>();
+
+    /** Suffix of a block file set aside because its roll never became durable; not a block file name. */
+    public static final String UNWRITTEN_SUFFIX = ".unwritten";
+
+    /**
+     * @param crypto the stream's block keys, null for a plaintext stream.
+     */
+    public StreamRecovery(final StreamDirectory directory, final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        this.directory = directory;
+        this.metrics = metrics;
+        this.crypto = crypto;
+    }
+
+    /**
+     * The recovered index, published and ready for appends, and the report of what was found.
+     *
+     * @param sequenceFloor the stream's last sequence when recovery raised it above everything the surviving blocks
+     *                      hold (state.db or lost blocks proved it), else 0. Only state.db remembers it then: the store
+     *                      bases a new block above it (its header records it) before anything can replace the state.
+     * @param damagedTail   whether the last block holds damage that valid records follow: the store appends to a new
+     *                      block, so the damage is not scanned, and reported, again on every open.
+     */
+    /**
+     * @param unfinishedErasures erase tombstones recovery replayed whose message bytes are still on disk.
+     */
+    public record Result(StreamIndex index, RecoveryReport report, long sequenceFloor, boolean damagedTail,
+        List<UnfinishedErasure> unfinishedErasures)
+    {
+    }
+
+    public Result recover()
+    {
+        try
+        {
+            try
+            {
+                return recoverOnce();
+            }
+            catch (final CorruptFileException ex)
+            {
+                if (setAsideUnwrittenBlocks(ex))
+                {
+                    return recoverOnce();
+                }
+                throw ex;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A failed open must not leave block files open behind it.
+            for (final Replay replay : replays)
+            {
+                try
+                {
+                    replay.abandon();
+                }
+                catch (final RuntimeException closeFailure)
+                {
+                    ex.addSuppressed(closeFailure);
+                }
+            }
+            throw ex;
+        }
+    }
+
+    private Replay track(final Replay replay)
+    {
+        replays.add(replay);
+        return replay;
+    }
+
+    private Result recoverOnce()
+    {
+        final long startNanos = System.nanoTime();
+        final OperationTimer.Run run = metrics.recovery().start();
+        final long[] ids = directory.listBlockIds();
+        StateSnapshot snapshot = null;
+        String reason;
+        try
+        {
+            snapshot = FullStateReader.read(directory.stateFile(), null == crypto ? null : new StateCipher(crypto));
+            reason = null == snapshot ? "state.db is missing" : null;
+            if (null != snapshot && snapshot.isEncrypted() != (null != crypto))
+            {
+                reason = snapshot.isEncrypted() ? "state.db is encrypted but the stream is not" :
+                    "state.db is plaintext but the stream is encrypted";
+                snapshot = null;
+            }
+        }
+        catch (final CorruptFileException ex)
+        {
+            reason = "state.db is unusable: " + ex.getMessage();
+        }
+        run.endPhase(StoreMetrics.RECOVERY_STATE);
+
+        if (null == snapshot && ids.length == 0)
+        {
+            final StreamIndex index = new StreamIndex();
+            index.publish();
+            run.endPhase(StoreMetrics.RECOVERY_SCAN);
+            run.finish(directory.root().toString());
+            // With stream.json there, nothing is left that records how far the sequences had got: say so rather than
+            // look like a new stream. (A stream opened and killed before its first append and close gets here too.)
+            final boolean existed = Files.exists(directory.metadataFile());
+            final String why = (null == reason ? "no blocks and no state" : reason) + (existed ?
+                "; stream.json exists but no block file and no usable state.db do: if the stream held messages they " +
+                "are gone, and nothing records their sequences, so numbering starts again at 1" : "");
+            if (existed)
+            {
+                LOG.warn("stream {}: {}", directory.root(), why);
+            }
+            return new Result(index, new RecoveryReport(Outcome.NEW_STREAM, why, java.util.List.of(), 0, 0,
+                System.nanoTime() - startNanos), 0, false, List.of());
+        }
+
+        // Used even when the state cannot be restored as a whole: what it proves still holds (StateEvidence).
+        final StateEvidence evidence = StateEvidence.of(snapshot);
+        Replay replay = null;
+        Map<Path, Long> truncated = Map.of();
+        Outcome outcome = Outcome.REBUILT_FROM_BLOCKS;
+        if (null != snapshot)
+        {
+            final String mismatch = consistency(snapshot, ids);
+            if (null == mismatch)
+            {
+                replay = track(new Replay(directory, metrics, crc, crypto, evidence, java.util.Map.of()));
+                final String tailProblem = replay.fromState(snapshot, ids);
+                if (null == tailProblem)
+                {
+                    outcome = ids.length > snapshot.blockCount() || replay.replayedRecords() > 0 ?
+                        Outcome.REPLAYED_AFTER_STATE : Outcome.LOADED_STATE;
+                    reason = outcome == Outcome.LOADED_STATE ? "state.db matches the last block's tail" :
+                        "state.db is older than the blocks: replayed " + replay.replayedRecords() + " records";
+                }
+                else
+                {
+                    reason = tailProblem;
+                    truncated = replay.abandon();
+                    replay = null;
+                }
+            }
+            else
+            {
+                reason = mismatch;
+            }
+        }
+        if (null == replay)
+        {
+            LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length, reason);
+            replay = track(new Replay(directory, metrics, crc, crypto, evidence, truncated));
+            replay.fromBlocks(ids);
+        }
+        run.endPhase(StoreMetrics.RECOVERY_SCAN);
+
+        final StreamIndex index = replay.finish();
+        final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAsideFrom(index.lastSeq() + 1));
+        lost.addAll(replay.lost());
+        final RecoveryReport report = new RecoveryReport(outcome, reason, lost, replay.blocksScanned(),
+            replay.bytesScanned(), System.nanoTime() - startNanos);
+        for (final RecoveryReport.LostRange range : report.lost())
+        {
+            LOG.warn("stream {}: recovery lost data: {}", directory.root(), range);
+        }
+        run.finish(directory.root() + " " + outcome + ", " + report.blocksScanned() + " blocks scanned");
+        return new Result(index, report, replay.sequenceFloor(), replay.damagedTail(),
+            List.copyOf(replay.unfinishedErasures()));
+    }
+
+    /**
+     * A block file newer than {@code state.db} (without a state: at the end of the listing) whose header is all zeros
+     * (or that is shorter than a header) is a roll that never became durable: the header is written before the rename, but power failed before that page reached
+     * the disk. Nothing in it was acknowledged — the flusher acknowledges nothing in a block before forcing it from
+     * offset 0 — and nothing after it was either, so it and every later block file are set aside (renamed
+     * {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block that {@code state.db} lists
+     * is never set aside: damage to it fails the open, naming the file.
+     *
+     * @return whether anything was set aside, so recovery can run again.
+     */
+    private boolean setAsideUnwrittenBlocks(final CorruptFileException failure)
+    {
+        final long[] ids = directory.listBlockIds();
+        final int stateBlocks = stateBlockCount();
+        int first = stateBlocks;
+        if (stateBlocks > 0)
+        {
+            while (first < ids.length && !headerUnwritten(directory.blockFile(ids[first])))
+            {
+                first++;
+            }
+        }
+        else
+        {
+            // Without a state to say which blocks are newer, only a trailing run of unwritten files is a roll that
+            // never became durable; an unwritten file with written ones after it is damage and fails the open.
+            first = ids.length;
+            while (first > 0 && headerUnwritten(directory.blockFile(ids[first - 1])))
+            {
+                first--;
+            }
+        }
+        boolean failedInRun = false;
+        for (int i = first; i < ids.length; i++)
+        {
+            failedInRun |= directory.blockFile(ids[i]).equals(failure.file());
+        }
+        if (!failedInRun)
+        {
+            return false;
+        }
+        for (int i = first; i < ids.length; i++)
+        {
+            final Path file = directory.blockFile(ids[i]);
+            final Path aside = file.resolveSibling(file.getFileName() + UNWRITTEN_SUFFIX);
+            try
+            {
+                final long size = Files.size(file);
+                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN, StoreException.UNKNOWN,
+                    RecoveryReport.Kind.UNWRITTEN_BLOCK));
+                LOG.warn("stream {}: set aside {} as {}: its header never reached the disk (a block roll interrupted " +
+                    "by power loss); nothing in it was acknowledged", directory.root(), file, aside.getFileName());
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("set aside unwritten block file", file, ex);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The files set aside, each reported with the sequences from {@code firstLost} on, open-ended. Nothing records
+     * which sequences a set-aside file held (its header may be all a roll never wrote, or it is set aside only because
+     * it came after one), but every sequence it held came after everything that survived: without a first sequence
+     * the report would leave them silently absent, and a file with written records after the unwritten one (damage
+     * rather than a lost roll, or a roll whose header page happened to reach the disk) did hold some.
+     */
+    private List<RecoveryReport.LostRange> setAsideFrom(final long firstLost)
+    {
+        final List<RecoveryReport.LostRange> ranges = new ArrayList<>(setAside.size());
+        for (final RecoveryReport.LostRange range : setAside)
+        {
+            ranges.add(new RecoveryReport.LostRange(range.file(), range.fromOffset(), range.toOffset(), firstLost,
+                StoreException.UNKNOWN, range.kind()));
+        }
+        return ranges;
+    }
+
+    private int stateBlockCount()
+    {
+        try
+        {
+            final StateSnapshot snapshot = FullStateReader.read(directory.stateFile(),
+                null == crypto ? null : new StateCipher(crypto));
+            return null == snapshot ? 0 : snapshot.blockCount();
+        }
+        catch (final CorruptFileException ex)
+        {
+            return 0;
+        }
+    }
+
+    private static boolean headerUnwritten(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH);
+            while (header.hasRemaining())
+            {
+                if (channel.read(header) < 0)
+                {
+                    break;
+                }
+            }
+            for (int i = 0; i < header.position(); i++)
+            {
+                if (header.get(i) != 0)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("read block header", file, ex);
+        }
+    }
+
+    /**
+     * @return why the state cannot describe these block files, or null when its blocks are exactly the oldest files.
+     */
+    private static String consistency(final StateSnapshot snapshot, final long[] ids)
+    {
+        final int count = snapshot.blockCount();
+        if (count > ids.length)
+        {
+            return "state.db lists " + count + " blocks but only " + ids.length + " block files exist";
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (snapshot.blockId(i) != ids[i])
+            {
+                return "state.db lists block " + snapshot.blockId(i) + " where the directory holds " +
+                    BlockDescriptor.fileName(ids[i]);
+            }
+        }
+        if (count == 0 && snapshot.lastSeq() > 0)
+        {
+            return "state.db has sequences but lists no blocks";
+        }
+        return null;
+    }
+
+    static MessageBlock openForScan(
+        final StreamDirectory directory, final long id, final long baseSeq, final boolean writable,
+        final StoreMetrics metrics, final BlockCrypto crypto)
+    {
+        return MessageBlock.open(directory.blockFile(id), id, baseSeq, writable, metrics, crypto);
+    }
+}

@@ -1,0 +1,188 @@
+package io.ferrite.format;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/**
+ * Layout of a block file's header. Records follow at {@link #DATA_OFFSET}; the rest of the file is preallocated zeros.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 Magic "FERBLK01" (64)                         |   0
+ *  +---------------------------------------------------------------+
+ *  |                         Version                               |   8
+ *  +---------------------------------------------------------------+
+ *  |                  Flags (bit 0: encrypted)                     |  12
+ *  +---------------------------------------------------------------+
+ *  |                        Block Id (64)                          |  16
+ *  +---------------------------------------------------------------+
+ *  |        Base Sequence: the first sequence it may hold (64)     |  24
+ *  +---------------------------------------------------------------+
+ *  |                Created, epoch nanos (64)                      |  32
+ *  +---------------------------------------------------------------+
+ *  |                  Block Length (file size)                     |  40
+ *  +---------------------------------------------------------------+
+ *  |                        Data Offset                            |  44
+ *  +---------------------------------------------------------------+
+ *  |          Key Salt (128), zero for plaintext blocks            |  48
+ *  +---------------------------------------------------------------+
+ *  |          Key Id (64), zero for plaintext blocks               |  64
+ *  +---------------------------------------------------------------+
+ *  |   Previous Last Sequence: the stream's last sequence when     |  72
+ *  |   this block was created (64)                                 |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  80
+ *  +---------------------------------------------------------------+
+ *  |  Tombstone Epoch Slot 0: epoch (32), CRC32C(id, epoch) (32)    | 104
+ *  +---------------------------------------------------------------+
+ *  |  Tombstone Epoch Slot 1: epoch (32), CRC32C(id, epoch) (32)    | 112
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero)                           | 120
+ *  +---------------------------------------------------------------+
+ *  |   Header Checksum, CRC32C of bytes 0..123, slots read as zero  | 124
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * The two <em>tombstone epoch slots</em> are the only header bytes written after the block was created, and only on
+ * a full disk: before an encrypted tombstone goes into a block whose key may have sealed records past its write offset
+ * (a block found on open, or cut by a truncation), the writer records a new epoch, one above the highest valid slot,
+ * in the slot {@code epoch & 1} and forces the header before any tombstone uses it (see {@link FrameCounters}). The
+ * other slot keeps the previous epoch, so a write torn by a power cut costs nothing that was used. The header checksum
+ * reads the slots as zero — a block created before they existed verifies as before — and each slot carries its own
+ * checksum, bound to the block id.
+ */
+public final class BlockDescriptor
+{
+    /** "FERBLK01" little-endian. */
+    public static final long MAGIC = 0x31304B4C42524546L;
+    public static final int VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 8;
+    public static final int FLAGS_OFFSET = 12;
+    public static final int BLOCK_ID_OFFSET = 16;
+    public static final int BASE_SEQ_OFFSET = 24;
+    public static final int CREATED_OFFSET = 32;
+    public static final int BLOCK_LENGTH_OFFSET = 40;
+    public static final int DATA_OFFSET_OFFSET = 44;
+    public static final int SALT_OFFSET = 48;
+    public static final int SALT_LENGTH = 16;
+    public static final int KEY_ID_OFFSET = 64;
+    /**
+     * A newer block proves that the older one held every sequence up to this value: if power loss took the older
+     * block's unforced tail, recovery reports exactly those sequences instead of mistaking them for an appendAt gap.
+     */
+    public static final int PREV_LAST_SEQ_OFFSET = 72;
+    /** Two slots of (epoch, checksum), see the class comment. */
+    public static final int TOMBSTONE_EPOCH_SLOTS_OFFSET = 104;
+    public static final int TOMBSTONE_EPOCH_SLOT_LENGTH = 8;
+    public static final int TOMBSTONE_EPOCH_SLOT_COUNT = 2;
+    public static final int HEADER_CHECKSUM_OFFSET = 124;
+    public static final int HEADER_LENGTH = 128;
+
+    /** Records start right after the header. */
+    public static final int DATA_OFFSET = HEADER_LENGTH;
+
+    public static final int FLAG_ENCRYPTED = 1;
+
+    /** Block files are named by a zero-padded id so a directory listing sorts in id order. */
+    public static final String FILE_SUFFIX = ".blk";
+
+    private static final byte[] ZERO_SLOTS = new byte[TOMBSTONE_EPOCH_SLOT_COUNT * TOMBSTONE_EPOCH_SLOT_LENGTH];
+
+    private BlockDescriptor()
+    {
+    }
+
+    /**
+     * The header checksum, as the engine writes and checks it and {@code ferrite verify} checks it: CRC32C of bytes
+     * {@code [0, HEADER_CHECKSUM_OFFSET)} with the tombstone epoch slots read as zero. Open-time only: it allocates.
+     *
+     * @param header the block's first {@link #HEADER_LENGTH} bytes, from index 0 (position and limit are ignored).
+     */
+    public static int headerChecksum(final ByteBuffer header)
+    {
+        final CRC32C crc = new CRC32C();
+        final int slotsEnd = TOMBSTONE_EPOCH_SLOTS_OFFSET + ZERO_SLOTS.length;
+        crc.update(header.duplicate().limit(TOMBSTONE_EPOCH_SLOTS_OFFSET).position(0));
+        crc.update(ZERO_SLOTS);
+        crc.update(header.duplicate().limit(HEADER_CHECKSUM_OFFSET).position(slotsEnd));
+        return (int)crc.getValue();
+    }
+
+    /**
+     * @param header the block's header, from index 0.
+     * @return the highest tombstone epoch a slot validly records (0 when none was ever recorded), or -1 when neither
+     *         slot is valid: the epochs used before cannot be known.
+     */
+    public static int tombstoneEpoch(final DirectBuffer header, final long blockId)
+    {
+        int highest = -1;
+        for (int slot = 0; slot < TOMBSTONE_EPOCH_SLOT_COUNT; slot++)
+        {
+            final int at = TOMBSTONE_EPOCH_SLOTS_OFFSET + slot * TOMBSTONE_EPOCH_SLOT_LENGTH;
+            final int epoch = header.getInt(at);
+            final int checksum = header.getInt(at + 4);
+            final boolean empty = 0 == epoch && 0 == checksum;
+            if (empty || epoch > 0 && checksum == epochChecksum(blockId, epoch))
+            {
+                highest = Math.max(highest, epoch);
+            }
+        }
+        return highest;
+    }
+
+    /**
+     * Record {@code epoch} (> 0) in its slot, {@code epoch & 1}; the caller forces the header before using it.
+     */
+    public static void putTombstoneEpoch(final MutableDirectBuffer header, final long blockId, final int epoch)
+    {
+        if (epoch <= 0)
+        {
+            throw new IllegalArgumentException("tombstone epoch must be > 0: " + epoch);
+        }
+        final int at = TOMBSTONE_EPOCH_SLOTS_OFFSET + (epoch & 1) * TOMBSTONE_EPOCH_SLOT_LENGTH;
+        header.putInt(at, epoch);
+        header.putInt(at + 4, epochChecksum(blockId, epoch));
+    }
+
+    private static int epochChecksum(final long blockId, final int epoch)
+    {
+        final ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES + Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putLong(blockId).putInt(epoch).flip();
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return (int)crc.getValue();
+    }
+
+    public static String fileName(final long blockId)
+    {
+        return String.format("%020d%s", blockId, FILE_SUFFIX);
+    }
+
+    /**
+     * @return the id in a block file name, or -1 when the name is not a block file's.
+     */
+    public static long parseFileName(final String name)
+    {
+        if (!name.endsWith(FILE_SUFFIX) || name.length() != 20 + FILE_SUFFIX.length())
+        {
+            return -1;
+        }
+        long id = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            final char c = name.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            id = id * 10 + (c - '0');
+        }
+        return id;
+    }
+}

@@ -1,0 +1,154 @@
+package io.ferrite.engine.flush;
+
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.StoredMessage;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.SyncMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What removals promise under power loss and after damage, each found by {@code PowerLossRemovalTest} and pinned
+ * here: a truncate rewinds what counts as durable; a state write makes even tombstone-only blocks durable first; and
+ * sequences a recovery reported lost never come back as damage that fails reads, purges and compactions.
+ */
+class RemovalDurabilityTest
+{
+    @TempDir
+    Path tmp;
+
+    @Test
+    void appendsAfterATruncateAreDurableOnlyOnceForcedAgain() throws IOException
+    {
+        final Path dir = tmp.resolve("s");
+        final StreamConfig config = StreamConfig.builder("t").syncMode(SyncMode.ALWAYS).blockSize(4096)
+            .maxMsgSize(1500).build();
+        FileStreamStore.open(dir, config).close();
+        final PowerLossIO io = new PowerLossIO(dir);
+        try (FileStreamStore store = FileStreamStore.open(dir, config, io))
+        {
+            for (int i = 1; i <= 10; i++)
+            {
+                store.append("a", null, payload("old-" + i));
+            }
+            store.truncate(5);
+            for (int i = 6; i <= 8; i++)
+            {
+                // ALWAYS: each returns only once durable; before the fix the durable sequence still said 10.
+                store.append("a", null, payload("new-" + i));
+            }
+            io.cut(PowerLossIO.worstCase(), tmp.resolve("image"));
+        }
+        try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image"), config))
+        {
+            assertThat(store.state().lastSeq()).isEqualTo(8);
+            for (int i = 6; i <= 8; i++)
+            {
+                final StoredMessage message = store.load(i);
+                assertThat(message).as("acknowledged append %d after the truncate", i).isNotNull();
+                assertThat(message.payload()).isEqualTo(payload("new-" + i));
+            }
+        }
+    }
+
+    /**
+     * Near a block's end a tombstone rolls a new block that holds only tombstones. A state write must never describe
+     * that block before the disk holds it (the store would not open): it describes the removal once a force made it
+     * durable, and before that the state as of the last force, in which the message is still there.
+     */
+    @Test
+    void aStateWriteNeverDescribesATombstoneOnlyBlockTheDiskDoesNotHold() throws IOException
+    {
+        final StreamConfig config = StreamConfig.builder("t").syncMode(SyncMode.NONE).blockSize(4096)
+            .maxMsgSize(1000).build();
+        for (int appends = 24; appends <= 28; appends++)
+        {
+            for (final boolean flushedFirst : new boolean[] { true, false })
+            {
+                final Path dir = tmp.resolve("s" + appends + flushedFirst);
+                FileStreamStore.open(dir, config).close();
+                final PowerLossIO io = new PowerLossIO(dir);
+                try (FileStreamStore store = FileStreamStore.open(dir, config, io))
+                {
+                    for (int i = 1; i <= appends; i++)
+                    {
+                        store.append("a", null, new byte[100]);
+                    }
+                    store.flush().join();
+                    assertThat(store.remove(1)).isTrue();
+                    if (flushedFirst)
+                    {
+                        store.flush().join();
+                    }
+                    store.writeFullState();
+                    io.cut(PowerLossIO.worstCase(), tmp.resolve("image" + appends + flushedFirst));
+                }
+                try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image" + appends + flushedFirst), config))
+                {
+                    final String context = appends + " appends, flushed " + flushedFirst + ": " + store.recoveryReport();
+                    if (flushedFirst)
+                    {
+                        assertThat(store.load(1)).as("the removal the state describes, %s", context).isNull();
+                    }
+                    // Unflushed, the state write's background force may or may not have made the removal durable.
+                    final long expected = null == store.load(1) ? appends - 1 : appends;
+                    assertThat(store.state().msgs()).as(context).isEqualTo(expected);
+                    assertThat(store.state().lastSeq()).as(context).isEqualTo(appends);
+                    assertThat(store.recoveryReport().lost()).as(context).isEmpty();
+                }
+            }
+        }
+    }
+
+    @Test
+    void sequencesReportedLostStayGoneWithoutFailingLaterOpens() throws IOException
+    {
+        final Path dir = tmp.resolve("s");
+        final StreamConfig config = StreamConfig.builder("t").blockSize(4096).maxMsgSize(1000).build();
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            for (int i = 1; i <= 30; i++)
+            {
+                store.append("a.b", null, new byte[300]);
+            }
+        }
+        final Path block = dir.resolve("blocks/00000000000000000001.blk");
+        try (FileChannel channel = FileChannel.open(block, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer length = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(length, 128);
+            channel.write(ByteBuffer.allocate(64), 128 + 2L * length.getInt(0));   // the third record's header
+        }
+        Files.delete(dir.resolve("state.db"));
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            assertThat(store.recoveryReport().lost()).hasSize(1);
+            assertThat(store.load(3)).isNull();
+        }
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            assertThat(store.recoveryReport().lost()).as("reported once").isEmpty();
+            assertThat(store.load(3)).isNull();
+            assertThat(store.loadNext(">", 3).seq()).isEqualTo(4);
+            assertThat(store.compact(10)).isEqualTo(8);
+            assertThat(store.purge("a.*", 0, 0)).isEqualTo(21);
+        }
+    }
+
+    private static byte[] payload(final String text)
+    {
+        return Arrays.copyOf(text.getBytes(StandardCharsets.US_ASCII), 40);
+    }
+}
