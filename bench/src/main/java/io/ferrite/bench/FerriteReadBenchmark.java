@@ -1,6 +1,7 @@
 package io.ferrite.bench;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.MessageHandler;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
@@ -44,7 +45,7 @@ public class FerriteReadBenchmark extends BenchmarkDefaults
     private long next;
     private int messages;
     private Blackhole blackhole;
-    private final io.ferrite.store.MessageHandler handler = this::consume;
+    private final MessageHandler handler = this::consume;
 
     /**
      * Writes the messages once per trial.

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -86,7 +87,7 @@ public class FilteredReadBenchmark extends BenchmarkDefaults
     @Param({ "even", "clustered" })
     public String layout;
 
-    private java.nio.file.Path directory;
+    private Path directory;
     private StreamStore store;
     private long count;
     private long[] rareSeqs;

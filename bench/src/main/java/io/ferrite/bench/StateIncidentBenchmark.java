@@ -5,6 +5,7 @@ import io.ferrite.crypto.BlockKeys;
 import io.ferrite.crypto.FrameCipher;
 import io.ferrite.crypto.StreamKeyFile;
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StreamConfig;
@@ -184,7 +185,8 @@ public class StateIncidentBenchmark extends BenchmarkDefaults
             {
                 final int frameLength = block.getInt(offset + RecordDescriptor.FRAME_LENGTH_OFFSET);
                 final long seq = block.getLong(offset + RecordDescriptor.SEQUENCE_OFFSET);
-                cipher.open(key, seq, offset, block, offset + RecordDescriptor.HEADER_LENGTH, sealedLengthOf(block, offset),
+                cipher.open(key, seq, offset, block, offset + RecordDescriptor.HEADER_LENGTH, sealedLengthOf(block,
+                    offset),
                     plainText, 0);
                 lastChecksum = block.getInt(offset + frameLength - RecordDescriptor.CHECKSUM_LENGTH) & 0xFFFFFFFFL;
                 offset += frameLength;
@@ -202,6 +204,6 @@ public class StateIncidentBenchmark extends BenchmarkDefaults
         final int content = (block.getShort(offset + RecordDescriptor.SUBJECT_LENGTH_OFFSET) & 0xFFFF) +
             block.getInt(offset + RecordDescriptor.HEADERS_LENGTH_OFFSET) +
             block.getInt(offset + RecordDescriptor.PAYLOAD_LENGTH_OFFSET);
-        return content + io.ferrite.engine.block.RecordCipher.OVERHEAD;
+        return content + RecordCipher.OVERHEAD;
     }
 }

@@ -61,7 +61,8 @@ final class AgronaFloorAppenderTest
     {
         final int recordLength = AgronaFloorAppender.recordLength(PAYLOAD_LENGTH);
         final int recordsPerFile = FILE_LENGTH / recordLength;
-        try (AgronaFloorAppender appender = new AgronaFloorAppender(directory, Payloads.random(PAYLOAD_LENGTH), FILE_LENGTH))
+        try (AgronaFloorAppender appender = new AgronaFloorAppender(directory, Payloads.random(PAYLOAD_LENGTH),
+            FILE_LENGTH))
         {
             for (int i = 0; i < recordsPerFile; i++)
             {

@@ -124,7 +124,8 @@ public final class BlockFooterCodec
      * @param dst     destination buffer, heap or direct; position and limit are not used or changed.
      * @param index   absolute index in {@code dst} of the footer's first byte.
      */
-    public void encode(final BlockKey key, final long blockId, final BlockFooter values, final ByteBuffer dst, final int index)
+    public void encode(final BlockKey key, final long blockId, final BlockFooter values, final ByteBuffer dst,
+        final int index)
     {
         Objects.requireNonNull(values, "values");
         Objects.checkFromIndexSize(index, FOOTER_LENGTH, dst.limit());
@@ -161,7 +162,8 @@ public final class BlockFooterCodec
      * @throws CryptoException               if an authenticated footer is of a format this codec
      *                                       does not read (a newer version).
      */
-    public BlockFooter decode(final BlockKey key, final long blockId, final ByteBuffer src, final int index, final long fileOffset)
+    public BlockFooter decode(final BlockKey key, final long blockId, final ByteBuffer src, final int index,
+        final long fileOffset)
     {
         Objects.checkFromIndexSize(index, FOOTER_LENGTH, src.limit());
         src.get(index, footer, 0, FOOTER_LENGTH);
@@ -214,10 +216,10 @@ public final class BlockFooterCodec
     public static boolean looksLikeFooter(final ByteBuffer src, final int index)
     {
         Objects.checkFromIndexSize(index, FOOTER_LENGTH, src.limit());
-        final int magic = src.get(index) & 0xFF
-            | (src.get(index + 1) & 0xFF) << 8
-            | (src.get(index + 2) & 0xFF) << 16
-            | (src.get(index + 3) & 0xFF) << 24;
+        final int magic = src.get(index) & 0xFF |
+            (src.get(index + 1) & 0xFF) << 8 |
+            (src.get(index + 2) & 0xFF) << 16 |
+            (src.get(index + 3) & 0xFF) << 24;
         final int version = src.get(index + VERSION_OFFSET) & 0xFF | (src.get(index + VERSION_OFFSET + 1) & 0xFF) << 8;
         return MAGIC == magic && VERSION == version;
     }

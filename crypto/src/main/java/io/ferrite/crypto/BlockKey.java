@@ -22,7 +22,8 @@ public final class BlockKey
     private final long keyId;
     private final int noncePrefix;
 
-    BlockKey(final byte[] salt, final SecretKey dataKey, final SecretKey macKey, final long keyId, final int noncePrefix)
+    BlockKey(final byte[] salt, final SecretKey dataKey, final SecretKey macKey, final long keyId,
+        final int noncePrefix)
     {
         this.salt = salt.clone();
         this.dataKey = dataKey;

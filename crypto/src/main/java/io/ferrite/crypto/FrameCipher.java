@@ -331,7 +331,8 @@ public final class FrameCipher
                 // nonce as this instance's previous encryption.
                 throw new IllegalStateException(
                     "refusing to reuse a GCM nonce: " + frameName(key, frameCounter) +
-                    " was already sealed by this FrameCipher; frame counters must never repeat under one block key", ex);
+                    " was already sealed by this FrameCipher; frame counters must never repeat under one block key",
+                        ex);
             }
             throw new CryptoException("AES-GCM rejected the parameters of " + frameName(key, frameCounter), ex);
         }

@@ -114,7 +114,8 @@ public final class StreamKeyFile
     /**
      * Bytes of a key file besides the stream name.
      */
-    static final int FIXED_LENGTH = NAME_OFFSET + SALT_LENGTH + CHECK_LENGTH + NONCE_LENGTH + KEY_LENGTH + TAG_LENGTH + CRC_LENGTH;
+    static final int FIXED_LENGTH = NAME_OFFSET + SALT_LENGTH + CHECK_LENGTH + NONCE_LENGTH + KEY_LENGTH + TAG_LENGTH +
+        CRC_LENGTH;
 
     static final byte[] CHECK_INFO = "ferrite/v1/keyfile-check".getBytes(StandardCharsets.US_ASCII);
     static final byte[] WRAP_INFO = "ferrite/v1/keyfile-wrap".getBytes(StandardCharsets.US_ASCII);
@@ -270,7 +271,8 @@ public final class StreamKeyFile
         {
             Hkdf.expand(prk, CHECK_INFO, image, checkOffset(n), CHECK_LENGTH);
             final Cipher cipher = FrameCipher.newAesGcm();
-            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(wrappingKey, "AES"), new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(wrappingKey, "AES"), new GCMParameterSpec(TAG_BITS,
+                nonce));
             cipher.updateAAD(image, 0, wrappedKeyOffset(n));
             final int written = cipher.doFinal(streamKey, 0, KEY_LENGTH, image, wrappedKeyOffset(n));
             if (KEY_LENGTH + TAG_LENGTH != written)
@@ -304,17 +306,20 @@ public final class StreamKeyFile
         final int magic = LittleEndian.getInt(image, MAGIC_OFFSET);
         if (MAGIC != magic)
         {
-            throw new KeyFileException(file, MAGIC_OFFSET, "not a Ferrite stream key file (magic " + Integer.toHexString(magic) + ")");
+            throw new KeyFileException(file, MAGIC_OFFSET,
+                "not a Ferrite stream key file (magic " + Integer.toHexString(magic) + ")");
         }
         final int version = LittleEndian.getUnsignedShort(image, VERSION_OFFSET);
         if (VERSION != version)
         {
-            throw new KeyFileException(file, VERSION_OFFSET, "unsupported format version " + version + ", this reader knows " + VERSION);
+            throw new KeyFileException(file, VERSION_OFFSET,
+                "unsupported format version " + version + ", this reader knows " + VERSION);
         }
         final int n = LittleEndian.getUnsignedShort(image, NAME_LENGTH_OFFSET);
         if (n == 0 || n > MAX_STREAM_NAME_BYTES)
         {
-            throw new KeyFileException(file, NAME_LENGTH_OFFSET, "stream name length " + n + " outside 1.." + MAX_STREAM_NAME_BYTES);
+            throw new KeyFileException(file, NAME_LENGTH_OFFSET,
+                "stream name length " + n + " outside 1.." + MAX_STREAM_NAME_BYTES);
         }
         if (image.length != fileLength(n))
         {
@@ -363,7 +368,8 @@ public final class StreamKeyFile
             final byte[] streamKey = cipher.doFinal(image, wrappedKeyOffset(n), KEY_LENGTH + TAG_LENGTH);
             if (KEY_LENGTH != streamKey.length)
             {
-                throw new CryptoException("AES-GCM unwrapped " + streamKey.length + " bytes from " + file + ", expected " + KEY_LENGTH);
+                throw new CryptoException("AES-GCM unwrapped " + streamKey.length + " bytes from " + file +
+                    ", expected " + KEY_LENGTH);
             }
             return streamKey;
         }

@@ -1,13 +1,16 @@
 package io.ferrite.crypto;
 
-import static io.ferrite.crypto.BlockKeysTest.bytes;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import javax.crypto.Mac;
+
+import static io.ferrite.crypto.BlockKeysTest.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The footer is readable plaintext at fixed offsets, and trusting it is safe: any altered byte, or
@@ -23,7 +26,8 @@ class BlockFooterCodecTest
     private final BlockKey key = BlockKeys.derive(streamKey, bytes(random, 16));
     private final BlockFooterCodec codec = new BlockFooterCodec();
     private final BlockFooter values = new BlockFooter(
-        0xCAFEBABE_DEADBEEFL, 1_001, 2_000, 1_700_000_000_000_000_000L, 1_700_000_001_000_000_000L, 990, 262_144, 8_388_000, 33);
+        0xCAFEBABE_DEADBEEFL, 1_001, 2_000, 1_700_000_000_000_000_000L, 1_700_000_001_000_000_000L, 990, 262_144,
+            8_388_000, 33);
 
     @Test
     void footerIsOneHundredAndTwentyBytes()
@@ -83,7 +87,7 @@ class BlockFooterCodecTest
 
         codec.encode(key, BLOCK_ID, values, buffer, 0);
 
-        assertThat(new String(buffer.array(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("FRFT");
+        assertThat(new String(buffer.array(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("FRFT");
         assertThat(buffer.getInt(0)).isEqualTo(BlockFooterCodec.MAGIC);
         assertThat(buffer.getShort(4)).isEqualTo((short)1);
         assertThat(buffer.getShort(6)).isZero();
@@ -177,7 +181,7 @@ class BlockFooterCodecTest
         final ByteBuffer buffer = ByteBuffer.allocate(BlockFooterCodec.FOOTER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         codec.encode(key, BLOCK_ID, values, buffer, 0);
         buffer.putShort(BlockFooterCodec.VERSION_OFFSET, (short)2);
-        final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        final Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(key.macKey());
         mac.update(buffer.array(), 0, BlockFooterCodec.MAC_OFFSET);
         mac.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, BLOCK_ID).array());

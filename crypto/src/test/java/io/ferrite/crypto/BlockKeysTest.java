@@ -1,20 +1,22 @@
 package io.ferrite.crypto;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.SplittableRandom;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A block's keys are HKDF-SHA256 outputs of the stream key and the block salt under fixed,
@@ -217,6 +219,6 @@ class BlockKeysTest
             t = mac.doFinal();
             okm.write(t, 0, t.length);
         }
-        return java.util.Arrays.copyOf(okm.toByteArray(), length);
+        return Arrays.copyOf(okm.toByteArray(), length);
     }
 }

@@ -137,7 +137,8 @@ class FrameCipherTest
                 final ByteBuffer dst = filled(ByteBuffer.allocate(length));
 
                 assertThatThrownBy(() -> cipher.open(key, COUNTER, OFFSET, sealed, 0, sealed.capacity(), dst, 0))
-                    .as("byte %d of %d (%s) flipped with %02x", i, sealed.capacity(), i < length ? "ciphertext" : "tag", mask)
+                    .as("byte %d of %d (%s) flipped with %02x", i, sealed.capacity(), i < length ? "ciphertext" : "tag",
+                        mask)
                     .isInstanceOfSatisfying(AuthenticationFailedException.class, ex ->
                     {
                         assertThat(ex.offset()).isEqualTo(OFFSET);
@@ -185,7 +186,8 @@ class FrameCipherTest
     {
         final ByteBuffer sealed = sealRandom(300);
 
-        assertThatThrownBy(() -> cipher.open(key, COUNTER + 1, OFFSET, sealed, 0, sealed.capacity(), ByteBuffer.allocate(300), 0))
+        assertThatThrownBy(() -> cipher.open(key, COUNTER + 1, OFFSET, sealed, 0, sealed.capacity(),
+            ByteBuffer.allocate(300), 0))
             .isInstanceOf(AuthenticationFailedException.class)
             .hasMessageContaining("frame 8 ");
     }
@@ -195,8 +197,10 @@ class FrameCipherTest
     {
         final ByteBuffer sealed = sealRandom(300);
 
-        assertThatThrownBy(() -> cipher.open(key, COUNTER, OFFSET + 316, sealed, 0, sealed.capacity(), ByteBuffer.allocate(300), 0))
-            .isInstanceOfSatisfying(AuthenticationFailedException.class, ex -> assertThat(ex.offset()).isEqualTo(OFFSET + 316));
+        assertThatThrownBy(() -> cipher.open(key, COUNTER, OFFSET + 316, sealed, 0, sealed.capacity(),
+            ByteBuffer.allocate(300), 0))
+            .isInstanceOfSatisfying(AuthenticationFailedException.class,
+                ex -> assertThat(ex.offset()).isEqualTo(OFFSET + 316));
     }
 
     @Test
@@ -205,7 +209,8 @@ class FrameCipherTest
         final ByteBuffer sealed = sealRandom(300);
         final BlockKey otherBlock = BlockKeys.derive(bytes(random, 32), bytes(random, 16));
 
-        assertThatThrownBy(() -> cipher.open(otherBlock, COUNTER, OFFSET, sealed, 0, sealed.capacity(), ByteBuffer.allocate(300), 0))
+        assertThatThrownBy(() -> cipher.open(otherBlock, COUNTER, OFFSET, sealed, 0, sealed.capacity(),
+            ByteBuffer.allocate(300), 0))
             .isInstanceOf(AuthenticationFailedException.class)
             .hasMessageContaining(BlockKey.keyIdHex(otherBlock.keyId()));
     }
@@ -214,9 +219,11 @@ class FrameCipherTest
     void truncatedOrExtendedFramesFail()
     {
         final ByteBuffer sealed = ByteBuffer.allocate(400);
-        final int sealedLength = cipher.seal(key, COUNTER, OFFSET, ByteBuffer.wrap(bytes(random, 300)), 0, 300, sealed, 0);
+        final int sealedLength = cipher.seal(key, COUNTER, OFFSET, ByteBuffer.wrap(bytes(random, 300)), 0, 300, sealed,
+            0);
 
-        for (final int length : new int[] {0, 1, FrameCipher.TAG_LENGTH - 1, FrameCipher.TAG_LENGTH, sealedLength - 1, sealedLength + 1})
+        for (final int length : new int[] {0, 1, FrameCipher.TAG_LENGTH - 1, FrameCipher.TAG_LENGTH, sealedLength - 1,
+            sealedLength + 1})
         {
             assertThatThrownBy(() -> cipher.open(key, COUNTER, OFFSET, sealed, 0, length, ByteBuffer.allocate(400), 0))
                 .as("sealed length %d", length)
@@ -252,9 +259,11 @@ class FrameCipherTest
     {
         cipher.seal(key, COUNTER, OFFSET, ByteBuffer.allocate(10), 0, 10, ByteBuffer.allocate(26), 0);
 
-        assertThatThrownBy(() -> cipher.seal(key, COUNTER, OFFSET + 26, ByteBuffer.allocate(10), 0, 10, ByteBuffer.allocate(26), 0))
+        assertThatThrownBy(() -> cipher.seal(key, COUNTER, OFFSET + 26, ByteBuffer.allocate(10), 0, 10,
+            ByteBuffer.allocate(26), 0))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("refusing to reuse a GCM nonce: frame 7 of block key " + BlockKey.keyIdHex(key.keyId()));
+            .hasMessageContaining("refusing to reuse a GCM nonce: frame 7 of block key " +
+                BlockKey.keyIdHex(key.keyId()));
     }
 
     @Test
@@ -267,7 +276,8 @@ class FrameCipherTest
         {
             plaintexts[i] = bytes(random, 1 + random.nextInt(2000));
             sealed[i] = ByteBuffer.allocateDirect(FrameCipher.sealedLength(plaintexts[i].length));
-            cipher.seal(keys[i & 1], i, i * 3000L, ByteBuffer.wrap(plaintexts[i]), 0, plaintexts[i].length, sealed[i], 0);
+            cipher.seal(keys[i & 1], i, i * 3000L, ByteBuffer.wrap(plaintexts[i]), 0, plaintexts[i].length, sealed[i],
+                0);
         }
 
         for (int i = 63; i >= 0; i--)
@@ -309,7 +319,8 @@ class FrameCipherTest
             .isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> cipher.seal(key, COUNTER, OFFSET, buffer, 0, 10, ByteBuffer.allocate(25), 0))
             .isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> cipher.seal(key, COUNTER, OFFSET, buffer, 0, 10, ByteBuffer.allocate(26).asReadOnlyBuffer(), 0))
+        assertThatThrownBy(() -> cipher.seal(key, COUNTER, OFFSET, buffer, 0, 10,
+            ByteBuffer.allocate(26).asReadOnlyBuffer(), 0))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("dst must be writable, was a read-only buffer");
         assertThatThrownBy(() -> cipher.open(key, COUNTER, OFFSET, buffer, 0, 50, ByteBuffer.allocate(33), 0))

@@ -1,9 +1,11 @@
 package io.ferrite.crypto;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The HKDF wiring over BouncyCastle reproduces RFC 5869's SHA-256 test vectors, so every key
@@ -48,12 +50,12 @@ class HkdfTest
     {
         final byte[] prk = Hkdf.extract(new byte[16], new byte[32]);
         final byte[] out = new byte[20];
-        java.util.Arrays.fill(out, (byte)0x77);
+        Arrays.fill(out, (byte)0x77);
 
         Hkdf.expand(prk, new byte[] {1}, out, 4, 8);
 
-        assertThat(java.util.Arrays.copyOfRange(out, 4, 12)).isEqualTo(Hkdf.expand(prk, new byte[] {1}, 8));
-        assertThat(java.util.Arrays.copyOfRange(out, 0, 4)).containsOnly(0x77);
-        assertThat(java.util.Arrays.copyOfRange(out, 12, 20)).containsOnly(0x77);
+        assertThat(Arrays.copyOfRange(out, 4, 12)).isEqualTo(Hkdf.expand(prk, new byte[] {1}, 8));
+        assertThat(Arrays.copyOfRange(out, 0, 4)).containsOnly(0x77);
+        assertThat(Arrays.copyOfRange(out, 12, 20)).containsOnly(0x77);
     }
 }

@@ -188,7 +188,8 @@ class StreamKeyFileTest
             forged[i] ^= 0x01;
             final CRC32C crc = new CRC32C();
             crc.update(forged, 0, StreamKeyFile.crcOffset(n));
-            ByteBuffer.wrap(forged).order(ByteOrder.LITTLE_ENDIAN).putInt(StreamKeyFile.crcOffset(n), (int)crc.getValue());
+            ByteBuffer.wrap(forged).order(ByteOrder.LITTLE_ENDIAN).putInt(StreamKeyFile.crcOffset(n),
+                (int)crc.getValue());
             Files.write(file, forged);
 
             final Class<? extends CryptoException> expected =
@@ -235,7 +236,8 @@ class StreamKeyFileTest
 
         assertThatThrownBy(() -> StreamKeyFile.open(file, callerKey, STREAM))
             .isExactlyInstanceOf(AuthenticationFailedException.class)
-            .hasMessage("authentication failed for wrapped stream key in " + file + " at offset " + StreamKeyFile.wrappedKeyOffset(n));
+            .hasMessage("authentication failed for wrapped stream key in " + file + " at offset " +
+                StreamKeyFile.wrappedKeyOffset(n));
     }
 
     @Test
@@ -285,7 +287,8 @@ class StreamKeyFileTest
     void otherFilesAreNotMistakenForKeyFiles() throws IOException
     {
         final Path file = dir.resolve("stream.key");
-        Files.writeString(file, "{\"name\":\"orders\",\"format\":1,\"padding\":\"................................................................................................\"}");
+        Files.writeString(file, "{\"name\":\"orders\",\"format\":1,\"padding\":\"" +
+            "................................................................................................\"}");
 
         assertThatThrownBy(() -> StreamKeyFile.open(file, callerKey, STREAM))
             .isExactlyInstanceOf(KeyFileException.class)

@@ -15,14 +15,18 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
+import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 
 import static io.ferrite.format.RecordDescriptor.*;
 
@@ -90,22 +94,22 @@ final class BlockRewriter
         {
             if (count == seqs.length)
             {
-                seqs = java.util.Arrays.copyOf(seqs, count * 2);
-                offsets = java.util.Arrays.copyOf(offsets, count * 2);
+                seqs = Arrays.copyOf(seqs, count * 2);
+                offsets = Arrays.copyOf(offsets, count * 2);
             }
             seqs[count] = seq;
             offsets[count++] = table.get(seq);
         }
         long length = BlockDescriptor.DATA_OFFSET + block.skipFrameLength() +
             (null == crypto ? 0 : BlockFooterCodec.FOOTER_LENGTH);
-        final org.agrona.concurrent.UnsafeBuffer buffer = block.buffer();
+        final UnsafeBuffer buffer = block.buffer();
         for (int i = 0; i < count; i++)
         {
             length += buffer.getInt(offsets[i] + FRAME_LENGTH_OFFSET);
         }
         // Sized to what it holds, so the space of the removed messages is given back to the filesystem.
-        final int fileLength = (int)Math.min(config.blockSize(), org.agrona.BitUtil.align(length, PAGE_SIZE));
-        return new Plan(block, java.util.Arrays.copyOf(seqs, count), java.util.Arrays.copyOf(offsets, count),
+        final int fileLength = (int)Math.min(config.blockSize(), BitUtil.align(length, PAGE_SIZE));
+        return new Plan(block, Arrays.copyOf(seqs, count), Arrays.copyOf(offsets, count),
             index.blockIndex().lastSeq(position), index.blockIndex().lastTime(position), fileLength);
     }
 
@@ -233,7 +237,7 @@ final class BlockRewriter
      */
     static void deleteLeftovers(final StreamDirectory directory)
     {
-        try (java.nio.file.DirectoryStream<Path> stream =
+        try (DirectoryStream<Path> stream =
             Files.newDirectoryStream(directory.blocksDir(), "*" + REWRITE_SUFFIX + "*"))
         {
             for (final Path leftover : stream)

@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.engine.flush.BlockFlusher;
@@ -27,8 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A {@link StreamStore} kept in memory-mapped block files under one directory. It wires the pieces together and owns
@@ -74,9 +78,11 @@ public final class FileStreamStore implements StreamStore
         this.metrics = metrics;
         this.index = recovered.index();
         this.recoveryReport = recovered.report();
-        // Only INTERVAL promises a window: ALWAYS appends wait for their own force, NONE promises nothing until flush().
+        // Only INTERVAL promises a window: ALWAYS appends wait for their own force, NONE promises nothing until
+        // flush().
         final UnforcedWindow window = new UnforcedWindow(config.name(),
-            config.syncMode() == SyncMode.INTERVAL ? config.maxUnforcedBytes() : UnforcedWindow.UNBOUNDED, metrics, LOG);
+            config.syncMode() == SyncMode.INTERVAL ? config.maxUnforcedBytes() : UnforcedWindow.UNBOUNDED, metrics,
+                LOG);
         this.writer = new StreamWriter(directory, index, config, metrics, crypto, window);
         this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO(), window);
         this.writer.flusher(flusher);
@@ -287,13 +293,13 @@ public final class FileStreamStore implements StreamStore
      * Test seam: {@code listener} is told each step of a space reclaim (block deletion, block rewrite) as it
      * completes, on the thread doing it, with the store's files as a crash at that point would leave them.
      */
-    void reclaimSteps(final java.util.function.Consumer<String> listener)
+    void reclaimSteps(final Consumer<String> listener)
     {
         removals.reclaimSteps(listener);
     }
 
     @Override
-    public java.util.Map<String, SubjectState> subjects(final String filter)
+    public Map<String, SubjectState> subjects(final String filter)
     {
         ensureOpen();
         return queries.subjects(filter);
@@ -307,7 +313,7 @@ public final class FileStreamStore implements StreamStore
     }
 
     @Override
-    public long sequenceAt(final java.time.Instant time)
+    public long sequenceAt(final Instant time)
     {
         ensureOpen();
         return queries.sequenceAt(time);
@@ -348,10 +354,11 @@ public final class FileStreamStore implements StreamStore
     }
 
     /**
-     * Finish the erasures a failed or interrupted process began (recovery replayed their erase tombstones and found
-     * the messages' bytes still there, or {@code erasures.pending} lists them) before the store is handed out. A failure here — typically a disk too full to
-     * write {@code state.db} — does not fail the open, which would leave no way to free space: the erasures stay
-     * unfinished, the messages stay removed, and the next erase, state write or close finishes them.
+     * Finish the erasures a failed or interrupted process began (recovery replayed their erase tombstones and found the
+     * messages' bytes still there, or {@code erasures.pending} lists them) before the store is handed out. A failure
+     * here — typically a disk too full to write {@code state.db} — does not fail the open, which would leave no way to
+     * free space: the erasures stay unfinished, the messages stay removed, and the next erase, state write or close
+     * finishes them.
      */
     private void finishRecoveredErasures(final int count)
     {
@@ -422,7 +429,7 @@ public final class FileStreamStore implements StreamStore
             failure = addFailure(failure, ex);
         }
         closed = true;
-        for (final io.ferrite.engine.block.MessageBlock block : index.blocks())
+        for (final MessageBlock block : index.blocks())
         {
             try
             {

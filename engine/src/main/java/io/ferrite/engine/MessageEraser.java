@@ -21,8 +21,8 @@ import static io.ferrite.format.RecordDescriptor.TYPE_OFFSET;
 
 /**
  * Overwrites an erased message's subject, headers and payload (or its ciphertext) with zeros in its block file and
- * forces them (through the store's {@code StorageIO}, like every force). The header and checksum stay: the record then fails its checksum, which recovery and the tools accept
- * because a tombstone with the erase flag covers its sequence.
+ * forces them (through the store's {@code StorageIO}, like every force). The header and checksum stay: the record then
+ * fails its checksum, which recovery and the tools accept because a tombstone with the erase flag covers its sequence.
  */
 final class MessageEraser
 {
@@ -51,7 +51,8 @@ final class MessageEraser
         final int frameLength = buffer.getInt(offset + FRAME_LENGTH_OFFSET);
         if (frameLength < HEADER_LENGTH + CHECKSUM_LENGTH || offset + frameLength > block.limit())
         {
-            throw new CorruptRecordException("erase: the record's frame length " + frameLength + " does not fit its block",
+            throw new CorruptRecordException("erase: the record's frame length " + frameLength +
+                " does not fit its block",
                 block.file(), offset, seq);
         }
         final int bodyLength = frameLength - HEADER_LENGTH - CHECKSUM_LENGTH;

@@ -23,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * Gives disk space back, on a thread of its own so appenders never wait for it: deletes block files whose messages
@@ -67,7 +69,7 @@ final class Reclaimer implements AutoCloseable
     private final long ageCheckNanos;
     private final Thread thread;
     /** Test seam: told each step of a reclaim as it completes, so a test can image the disk at every point. */
-    private java.util.function.Consumer<String> steps = (step) -> {};
+    private Consumer<String> steps = (step) -> {};
     private volatile boolean signalled;
     private volatile boolean running = true;
 
@@ -105,9 +107,9 @@ final class Reclaimer implements AutoCloseable
         return maintenance;
     }
 
-    void steps(final java.util.function.Consumer<String> listener)
+    void steps(final Consumer<String> listener)
     {
-        this.steps = java.util.Objects.requireNonNull(listener, "listener");
+        this.steps = Objects.requireNonNull(listener, "listener");
     }
 
     /**

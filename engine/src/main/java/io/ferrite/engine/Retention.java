@@ -6,6 +6,9 @@ import io.ferrite.store.Discard;
 import io.ferrite.store.LimitExceededException;
 import io.ferrite.store.StreamLimits;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Applies a stream's {@link StreamLimits}: before an append, {@link Discard#NEW} refuses one that would exceed a
  * limit; after it, {@link Discard#OLD} removes the oldest messages (of the stream, or of the subject) until the stream
@@ -99,7 +102,7 @@ final class Retention
         enforceTotals();
         if (limits.maxMsgsPerSubject() != StreamLimits.UNLIMITED)
         {
-            final java.util.List<SubjectIndex.Entry> entries = new java.util.ArrayList<>();
+            final List<SubjectIndex.Entry> entries = new ArrayList<>();
             index.subjects().forEach((subject, entry) -> entries.add(entry));
             for (final SubjectIndex.Entry entry : entries)
             {

@@ -12,6 +12,11 @@ import io.ferrite.store.StoreException;
 import io.ferrite.store.StreamConfig;
 import org.slf4j.Logger;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The checks and parts {@link FileStreamStore#open} needs before the store exists: that the directory holds this
  * stream (or none), the store's metrics, and its flusher, started knowing whether recovery found a clean close.
@@ -33,7 +38,8 @@ final class StreamOpening
         {
             if (!existing.name().equals(config.name()))
             {
-                throw new IllegalArgumentException("directory " + directory.root() + " holds stream '" + existing.name() +
+                throw new IllegalArgumentException("directory " + directory.root() + " holds stream '" +
+                    existing.name() +
                     "', not '" + config.name() + "'");
             }
             if (existing.encrypted() != config.encrypted())
@@ -45,7 +51,7 @@ final class StreamOpening
             }
         }
         if (null == existing && !config.encrypted() &&
-            java.nio.file.Files.exists(directory.root().resolve(StreamMetadata.KEY_FILE)))
+            Files.exists(directory.root().resolve(StreamMetadata.KEY_FILE)))
         {
             throw new StoreException("stream.json is missing but stream.key is present: the stream is encrypted, " +
                 "open it with its encryption key", directory.root().resolve(StreamMetadata.KEY_FILE),
@@ -77,7 +83,7 @@ final class StreamOpening
      * truncate may replace the state at any moment after open. A failure fails the open, stopping what was started.
      */
     static void recordSequenceFloor(
-        final StreamWriter writer, final AsyncFlusher durability, final long floor, final java.nio.file.Path blocksDir)
+        final StreamWriter writer, final AsyncFlusher durability, final long floor, final Path blocksDir)
     {
         try
         {
@@ -100,7 +106,7 @@ final class StreamOpening
      * @param lastSeq the stream's last sequence after recovery.
      */
     static void forceRecovered(
-        final StreamWriter writer, final AsyncFlusher durability, final long lastSeq, final java.nio.file.Path blocksDir)
+        final StreamWriter writer, final AsyncFlusher durability, final long lastSeq, final Path blocksDir)
     {
         if (durability.durableSeq() >= lastSeq)
         {
@@ -119,7 +125,7 @@ final class StreamOpening
 
     private static RuntimeException stopAfter(
         final RuntimeException ex, final StreamWriter writer, final AsyncFlusher durability, final long seq,
-        final java.nio.file.Path dir, final String what)
+        final Path dir, final String what)
     {
         final RuntimeException failure = ex instanceof StoreException ? ex :
             new StoreException(what, dir, StoreException.UNKNOWN, seq, ex);
@@ -137,7 +143,7 @@ final class StreamOpening
 
     static StoreMetrics metrics(final StreamConfig config, final Logger log)
     {
-        final java.util.Map<String, Long> thresholds = new java.util.HashMap<>();
+        final Map<String, Long> thresholds = new HashMap<>();
         for (final String operation : StreamConfig.TIMED_OPERATIONS)
         {
             thresholds.put(operation, config.slowOperationThreshold(operation).toNanos());

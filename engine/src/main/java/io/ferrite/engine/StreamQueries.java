@@ -9,10 +9,13 @@ import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.Subjects;
 import io.ferrite.store.SubjectState;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET;
 
@@ -27,9 +30,9 @@ final class StreamQueries
 {
     private final StreamIndex index;
     private final StreamReader reader;
-    private final java.util.concurrent.locks.ReentrantLock appendLock;
+    private final ReentrantLock appendLock;
 
-    StreamQueries(final StreamIndex index, final StreamReader reader, final java.util.concurrent.locks.ReentrantLock lock)
+    StreamQueries(final StreamIndex index, final StreamReader reader, final ReentrantLock lock)
     {
         this.index = index;
         this.reader = reader;
@@ -68,9 +71,9 @@ final class StreamQueries
         }
     }
 
-    long sequenceAt(final java.time.Instant time)
+    long sequenceAt(final Instant time)
     {
-        java.util.Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(time, "time");
         final long nanos = time.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE :
             time.getEpochSecond() <= Long.MIN_VALUE / 1_000_000_000L ? Long.MIN_VALUE :
             time.getEpochSecond() * 1_000_000_000L + time.getNano();

@@ -236,7 +236,8 @@ final class StreamReader
         }
         final int frameLength = buffer.getInt(offset + FRAME_LENGTH_OFFSET);
         if (frameLength < MIN_FRAME_LENGTH || frameLength > buffer.capacity() - offset ||
-            crc.compute(block.mapped(), offset, HEADER_CHECKSUM_OFFSET) != buffer.getInt(offset + HEADER_CHECKSUM_OFFSET))
+            crc.compute(block.mapped(), offset,
+                HEADER_CHECKSUM_OFFSET) != buffer.getInt(offset + HEADER_CHECKSUM_OFFSET))
         {
             throw new CorruptRecordException("record header does not verify", block.file(), offset, seq);
         }

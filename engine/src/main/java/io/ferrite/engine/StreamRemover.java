@@ -136,7 +136,8 @@ final class StreamRemover
                 continue;
             }
             final SequenceTable table = block.table();
-            for (long s = table.nextListed(Math.max(first, block.baseSeq())); s > 0 && s < seq; s = table.nextListed(s + 1))
+            for (long s = table.nextListed(Math.max(first,
+                block.baseSeq())); s > 0 && s < seq; s = table.nextListed(s + 1))
             {
                 uncount(position, s, table.get(s));
             }

@@ -14,6 +14,7 @@ import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordScanner;
 import io.ferrite.store.CorruptRecordException;
+import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -23,6 +24,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 import static io.ferrite.format.RecordDescriptor.*;
 
@@ -40,7 +42,7 @@ final class StreamTruncation implements RecordScanner.Visitor
     private final StreamIndex index;
     private final StreamWriter writer;
     private final StreamRemover remover;
-    private final io.ferrite.store.StorageIO io;
+    private final StorageIO io;
     private final BlockFlusher blockFlusher;
     private final StoreMetrics metrics;
     private final BlockCrypto crypto;
@@ -55,8 +57,9 @@ final class StreamTruncation implements RecordScanner.Visitor
     private MessageBlock cutBlock;
 
     StreamTruncation(
-        final StreamIndex index, final StreamWriter writer, final StreamRemover remover, final BlockFlusher blockFlusher,
-        final StoreMetrics metrics, final BlockCrypto crypto, final io.ferrite.store.StorageIO io)
+        final StreamIndex index, final StreamWriter writer, final StreamRemover remover,
+            final BlockFlusher blockFlusher,
+        final StoreMetrics metrics, final BlockCrypto crypto, final StorageIO io)
     {
         this.io = io;
         this.remover = remover;
@@ -111,7 +114,7 @@ final class StreamTruncation implements RecordScanner.Visitor
         }
         index.publish();
         // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
-        remover.rewriteRemovalsBefore(index.blockCount(), java.util.List.of());
+        remover.rewriteRemovalsBefore(index.blockCount(), List.of());
     }
 
     /**
@@ -178,7 +181,8 @@ final class StreamTruncation implements RecordScanner.Visitor
                 tail.contents().deleted().addRange(from, Math.min(to, seq));
             }
         });
-        final int lastChecksum = cutEnd > BlockDescriptor.DATA_OFFSET ? tail.buffer().getInt(cutEnd - CHECKSUM_LENGTH) : 0;
+        final int lastChecksum = cutEnd > BlockDescriptor.DATA_OFFSET ? tail.buffer().getInt(cutEnd - CHECKSUM_LENGTH) :
+            0;
         final long lastTime = keptLastTime == 0 ? entries.firstTime(position) : keptLastTime;
         entries.reset(position, old.id(), entries.firstSeq(position), keptLastSeq, entries.firstTime(position),
             keptLastTime, entries.msgs(position), entries.bytes(position), cutEnd, lastChecksum);
@@ -231,7 +235,7 @@ final class StreamTruncation implements RecordScanner.Visitor
      * Zero {@code [from, to)} of the file and, when {@code footerAt >= 0}, the footer there; then force.
      */
     private static void zero(
-        final Path file, final int from, final int to, final int footerAt, final io.ferrite.store.StorageIO io)
+        final Path file, final int from, final int to, final int footerAt, final StorageIO io)
     {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
         {

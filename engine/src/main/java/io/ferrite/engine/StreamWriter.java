@@ -257,17 +257,18 @@ final class StreamWriter
         ensureOpen();
         final long lastSeq = index.lastSeq();
         final MessageBlock block = blockForTombstone(lastSeq + 1);
-        final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq, toSeq,
+        final int checksum = block.appendTombstone(lastSeq, Math.max(clock.nanoTime(), index.lastTime()), fromSeq,
+            toSeq,
             flags, crc, cipher, tombstoneScratch);
         window.onWritten(block.tombstoneFrameLength());
         index.blockIndex().onTombstone(index.blockCount() - 1, block.writeOffset(), checksum);
     }
 
     /**
-     * The block a tombstone goes into. Removals are how a full disk gets space back, so they must not need a new
-     * block: the tail keeps room that only tombstones use ({@code RecordDescriptor.tombstoneReserve}), and when the
-     * tail is to take no more records for nonce safety (an encrypted block found on open or truncated) but no block
-     * can be created, the tombstone goes into the tail under a new epoch its header records (see {@code FrameCounters}).
+     * The block a tombstone goes into. Removals are how a full disk gets space back, so they must not need a new block:
+     * the tail keeps room that only tombstones use ({@code RecordDescriptor.tombstoneReserve}), and when the tail is to
+     * take no more records for nonce safety (an encrypted block found on open or truncated) but no block can be
+     * created, the tombstone goes into the tail under a new epoch its header records (see {@code FrameCounters}).
      */
     private MessageBlock blockForTombstone(final long nextSeq)
     {
@@ -306,8 +307,8 @@ final class StreamWriter
         final int epoch = block.recordNextTombstoneEpoch();
         if (epoch < 0)
         {
-            throw new StoreFullException("write a tombstone: no new block can be created and the tail's header records " +
-                "no usable tombstone epoch (both slots damaged, or epochs used up)", block.file(),
+            throw new StoreFullException("write a tombstone: no new block can be created and the tail's header " +
+                "records no usable tombstone epoch (both slots damaged, or epochs used up)", block.file(),
                 new IOException(full.getMessage(), full));
         }
         try
@@ -431,7 +432,8 @@ final class StreamWriter
         final int messageBytes = subject.length + headers.length + payload.length;
         // Before the publish: a filtered reader must not skip this block for the subject once it can see seq.
         block.contents().subjectsIfBuilt().onMessage(slots.entry(slot), seq);
-        index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(), checksum);
+        index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(),
+            checksum);
         index.onMessage(seq, timestamp, messageBytes);
         index.publish();
         // After the publish: a reader that finds seq as a subject's last message must be able to load it.
@@ -478,7 +480,8 @@ final class StreamWriter
     {
         final BlockIndex entries = index.blockIndex();
         block.sealFooter(new BlockFooter(
-            Integer.toUnsignedLong(entries.lastChecksum(slot)), entries.firstSeq(slot), Math.max(0, entries.lastSeq(slot)),
+            Integer.toUnsignedLong(entries.lastChecksum(slot)), entries.firstSeq(slot), Math.max(0,
+                entries.lastSeq(slot)),
             entries.firstTime(slot), entries.lastTime(slot), entries.msgs(slot), entries.bytes(slot),
             entries.writeOffset(slot), entries.msgs(slot)), footerCodec);
     }

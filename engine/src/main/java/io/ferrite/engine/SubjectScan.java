@@ -205,7 +205,8 @@ final class SubjectScan
             }
             // Verify before matching: a damaged subject must not make a matching message look like one to skip.
             if (StreamReader.verifyListed(block, buffer, offset, seq, context) &&
-                (all || StreamReader.matchesSubject(filter, context.recordBuffer, context.recordOffset, context.subject)))
+                (all || StreamReader.matchesSubject(filter, context.recordBuffer, context.recordOffset,
+                    context.subject)))
             {
                 return seq;
             }

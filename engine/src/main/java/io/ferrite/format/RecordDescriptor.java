@@ -85,7 +85,10 @@ public final class RecordDescriptor
     /** At least this many: even a 4 KiB block can take a removal when no block can be created. */
     public static final int MIN_TOMBSTONE_RESERVE = 2;
 
-    /** Flag: the body is sealed by AES-GCM ({@link SealedBodyDescriptor}) and {@link SealedBodyDescriptor#OVERHEAD} bytes longer. */
+    /**
+     * Flag: the body is sealed by AES-GCM ({@link SealedBodyDescriptor}) and {@link SealedBodyDescriptor#OVERHEAD}
+     * bytes longer.
+     */
     public static final byte FLAG_ENCRYPTED = 1;
 
     /**
@@ -125,7 +128,8 @@ public final class RecordDescriptor
      */
     public static int frameLength(final int subjectLength, final int headersLength, final int payloadLength)
     {
-        return BitUtil.align(HEADER_LENGTH + subjectLength + headersLength + payloadLength + CHECKSUM_LENGTH, ALIGNMENT);
+        return BitUtil.align(HEADER_LENGTH + subjectLength + headersLength + payloadLength + CHECKSUM_LENGTH,
+            ALIGNMENT);
     }
 
     /**

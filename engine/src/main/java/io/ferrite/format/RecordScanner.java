@@ -14,7 +14,8 @@ import static io.ferrite.format.RecordDescriptor.*;
  * <p>
  * A zero first word where a record would start marks the end of the data: appends are sequential, so only damage can
  * put zeros before a later record, and a zero run exactly on a record boundary is not worth an 8 MiB probe on every
- * open. {@code verify} in the CLI probes anyway ({@link #scan(int, long, boolean, Visitor)} with {@code probeZeroTail}).
+ * open. {@code verify} in the CLI probes anyway ({@link #scan(int, long, boolean, Visitor)} with {@code
+ * probeZeroTail}).
  * <p>
  * Not thread-safe; allocation-free.
  */
@@ -58,7 +59,8 @@ public final class RecordScanner
      * @param encrypted whether the block is encrypted: only records flagged alike are valid in it, so a plaintext
      *                  record forged into an encrypted block is damage, never data.
      */
-    public RecordScanner wrap(final UnsafeBuffer buffer, final ByteBuffer mapped, final int limit, final boolean encrypted)
+    public RecordScanner wrap(final UnsafeBuffer buffer, final ByteBuffer mapped, final int limit,
+        final boolean encrypted)
     {
         this.encrypted = encrypted;
         this.buffer = buffer;

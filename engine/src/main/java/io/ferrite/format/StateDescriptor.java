@@ -1,6 +1,5 @@
 package io.ferrite.format;
 
-
 /**
  * Layout of {@code state.db}: a header that checksums the body, stream totals, the block index copied verbatim, and
  * per-subject state. Everything is little-endian.
@@ -15,7 +14,8 @@ package io.ferrite.format;
  *   0  msgs (64)        8  bytes (64)       16 first seq (64)     24 last seq (64)
  *  32  first time (64) 40  last time (64)   48 next block id (64)
  *  56  block count (32) 60 subject count (32)
- *  64  block entries: block count x {@link BlockEntryDescriptor#ENTRY_LENGTH} bytes, the last one holding the tail's lchk
+ *  64  block entries: block count x {@link BlockEntryDescriptor#ENTRY_LENGTH} bytes,
+     the last one holding the tail's lchk
  *  ..  removed sequences: run count (64), then per run first (64) and last (64) sequence, ascending
  *  ..  subjects: subject length (16), ASCII subject, msgs (64), first seq (64), last seq (64), flags (8: bit 0 first
  *      exact, bit 1 last exact — a removal may leave a bound, see the engine's {@code SubjectIndex})

@@ -1,6 +1,7 @@
 package io.ferrite.store;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class FileStorageIO implements StorageIO
                 channel.force(true);
             }
         }
-        catch (final java.io.UncheckedIOException ex)
+        catch (final UncheckedIOException ex)
         {
             throw ex.getCause();
         }

@@ -15,7 +15,8 @@ public class StoreException extends RuntimeException
     private final long offset;
     private final long seq;
 
-    public StoreException(final String message, final Path file, final long offset, final long seq, final Throwable cause)
+    public StoreException(final String message, final Path file, final long offset, final long seq,
+        final Throwable cause)
     {
         super(describe(message, file, offset, seq), cause);
         this.file = file;

@@ -1,10 +1,16 @@
 package io.ferrite.store;
 
+import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -15,7 +21,8 @@ import java.util.regex.Pattern;
  */
 public final class StreamConfig
 {
-    /** 8 MiB: a block is one mapping and one file; large enough that rolls are rare, small enough to preallocate fast. */
+    /** 8 MiB: a block is one mapping and one file; large enough that rolls are rare,
+        small enough to preallocate fast. */
     public static final int BLOCK_SIZE_DEFAULT = 8 << 20;
     /** Smallest block: one page. Tests use it to make thousands of blocks cheaply. */
     public static final int BLOCK_SIZE_MIN = 4096;
@@ -54,16 +61,16 @@ public final class StreamConfig
     public static final long MAX_UNFORCED_BYTES_MIN = 4096;
     /** For {@link Builder#maxUnforcedBytes(long)}: no bound (before issue 12); the window grows with the backlog. */
     public static final long UNBOUNDED = -1;
-    /** 10 s: HdrHistogram's own tools plot intervals of this order; one interval is a few KiB of log. */
     /**
      * The conventional name of the histogram log in the stream directory: {@code ferrite doctor} reads it from there
      * ({@code histogramLog(dir.resolve(HISTOGRAM_LOG_FILE_NAME), period)}).
      */
     public static final String HISTOGRAM_LOG_FILE_NAME = "histograms.hlog";
+    /** 10 s: HdrHistogram's own tools plot intervals of this order; one interval is a few KiB of log. */
     public static final Duration HISTOGRAM_LOG_INTERVAL_DEFAULT = Duration.ofSeconds(10);
     /** Operations whose slow-operation threshold can be set on its own. */
-    public static final java.util.Set<String> TIMED_OPERATIONS =
-        java.util.Set.of("writeFullState", "recovery", "flush", "blockRoll");
+    public static final Set<String> TIMED_OPERATIONS =
+        Set.of("writeFullState", "recovery", "flush", "blockRoll");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
@@ -74,8 +81,8 @@ public final class StreamConfig
     private final SyncMode syncMode;
     private final Duration syncInterval;
     private final long maxUnforcedBytes;
-    private final java.util.Map<String, Duration> slowOperationThresholds;
-    private final java.nio.file.Path histogramLogFile;
+    private final Map<String, Duration> slowOperationThresholds;
+    private final Path histogramLogFile;
     private final Duration histogramLogInterval;
     private final byte[] encryptionKey;
     private final StreamLimits limits;
@@ -92,7 +99,7 @@ public final class StreamConfig
         this.syncMode = builder.syncMode;
         this.syncInterval = builder.syncInterval;
         this.maxUnforcedBytes = builder.maxUnforcedBytes;
-        this.slowOperationThresholds = java.util.Map.copyOf(builder.slowOperationThresholds);
+        this.slowOperationThresholds = Map.copyOf(builder.slowOperationThresholds);
         this.histogramLogFile = builder.histogramLogFile;
         this.histogramLogInterval = builder.histogramLogInterval;
     }
@@ -136,7 +143,7 @@ public final class StreamConfig
      */
     public int blockCapacity()
     {
-        return blockSize - (encrypted() ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
+        return blockSize - (encrypted() ? BlockFooterCodec.FOOTER_LENGTH : 0);
     }
 
     /**
@@ -205,7 +212,7 @@ public final class StreamConfig
     /**
      * @return the HdrHistogram log file written by the flusher, or null when none is.
      */
-    public java.nio.file.Path histogramLogFile()
+    public Path histogramLogFile()
     {
         return histogramLogFile;
     }
@@ -233,8 +240,8 @@ public final class StreamConfig
         private SyncMode syncMode = SYNC_MODE_DEFAULT;
         private Duration syncInterval = SYNC_INTERVAL_DEFAULT;
         private long maxUnforcedBytes = MAX_UNFORCED_BYTES_DEFAULT;
-        private final java.util.Map<String, Duration> slowOperationThresholds = new java.util.HashMap<>();
-        private java.nio.file.Path histogramLogFile;
+        private final Map<String, Duration> slowOperationThresholds = new HashMap<>();
+        private Path histogramLogFile;
         private Duration histogramLogInterval = HISTOGRAM_LOG_INTERVAL_DEFAULT;
         private byte[] encryptionKey;
         private long maxMsgs = StreamLimits.UNLIMITED;
@@ -303,12 +310,13 @@ public final class StreamConfig
             Objects.requireNonNull(threshold, "threshold");
             if (!TIMED_OPERATIONS.contains(operation))
             {
-                throw new IllegalArgumentException("operation must be one of " + new java.util.TreeSet<>(TIMED_OPERATIONS) +
+                throw new IllegalArgumentException("operation must be one of " + new TreeSet<>(TIMED_OPERATIONS) +
                     ": '" + operation + "'");
             }
             if (threshold.isNegative())
             {
-                throw new IllegalArgumentException("slowOperationThreshold(" + operation + ") must be >= 0: " + threshold);
+                throw new IllegalArgumentException("slowOperationThreshold(" + operation + ") must be >= 0: " +
+                    threshold);
             }
             slowOperationThresholds.put(operation, threshold);
             return this;
@@ -365,7 +373,7 @@ public final class StreamConfig
          * @param file     the log file, replaced on open; null for no log.
          * @param interval in [1 ms, 1 h].
          */
-        public Builder histogramLog(final java.nio.file.Path file, final Duration interval)
+        public Builder histogramLog(final Path file, final Duration interval)
         {
             Objects.requireNonNull(interval, "histogramLogInterval");
             if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0)
@@ -466,7 +474,7 @@ public final class StreamConfig
     {
         final long largestFrame =
             RecordDescriptor.frameLengthForContent((long)maxMsgSize + MAX_SUBJECT_ROOM, encrypted) +
-            (encrypted ? io.ferrite.crypto.BlockFooterCodec.FOOTER_LENGTH : 0);
+            (encrypted ? BlockFooterCodec.FOOTER_LENGTH : 0);
         if (BlockDescriptor.DATA_OFFSET + largestFrame > blockSize)
         {
             throw new IllegalArgumentException("maxMsgSize " + maxMsgSize + " does not fit a block of " +

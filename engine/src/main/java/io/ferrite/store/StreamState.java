@@ -13,6 +13,7 @@ package io.ferrite.store;
  * @param numSubjects distinct subjects currently stored.
  */
 public record StreamState(
-    long msgs, long bytes, long firstSeq, long lastSeq, long firstTime, long lastTime, long numDeleted, long numSubjects)
+    long msgs, long bytes, long firstSeq, long lastSeq, long firstTime, long lastTime, long numDeleted,
+        long numSubjects)
 {
 }

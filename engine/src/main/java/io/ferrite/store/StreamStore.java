@@ -1,5 +1,7 @@
 package io.ferrite.store;
 
+import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -148,7 +150,7 @@ public interface StreamStore extends AutoCloseable
      * @param filter a subject filter.
      * @return for each subject matching {@code filter} that holds messages, its count and first and last sequence.
      */
-    java.util.Map<String, SubjectState> subjects(String filter);
+    Map<String, SubjectState> subjects(String filter);
 
     /**
      * @return how many messages at or after {@code fromSeq} have a subject matching {@code filter}.
@@ -159,7 +161,7 @@ public interface StreamStore extends AutoCloseable
      * @return the first sequence holding a message whose timestamp is at or after {@code time}, found from the blocks'
      * time ranges; {@code lastSeq + 1} when there is none.
      */
-    long sequenceAt(java.time.Instant time);
+    long sequenceAt(Instant time);
 
     /**
      * @return a consistent snapshot of the stream's totals.

@@ -48,7 +48,8 @@ class AppendLockTest
         assertThat(appending.await(30, TimeUnit.SECONDS)).isTrue();
         for (int i = 0; i < CHECKS; i++)
         {
-            assertThat(lock.hasQueuedThread(appender)).as("the appender queued ahead of the announced waiter").isFalse();
+            assertThat(lock.hasQueuedThread(appender))
+                .as("the appender queued ahead of the announced waiter").isFalse();
         }
 
         lock.unlock();

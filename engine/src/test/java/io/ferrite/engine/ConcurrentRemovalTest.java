@@ -19,12 +19,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -147,7 +150,7 @@ class ConcurrentRemovalTest
         final LongAdder deletes = new LongAdder();
         final LongAdder rewrites = new LongAdder();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         final List<String> bulkLog = new ArrayList<>();
         /** Bit per sequence: a removal of it has started. */
         final AtomicLongArray targeted = new AtomicLongArray(SEQ_CAPACITY / 64 + 1);
@@ -279,7 +282,7 @@ class ConcurrentRemovalTest
         String summary(final FileStreamStore store)
         {
             return ops + " writer ops up to seq " + lastSeq + ", " + removed + " removed (" + erased + " erased, " +
-                bulk + " purges/compactions), " + live.size() + " live; reads " + java.util.Arrays.toString(reads) +
+                bulk + " purges/compactions), " + live.size() + " live; reads " + Arrays.toString(reads) +
                 "; " + deletesWhileRacing + " block deletions and " + rewritesWhileRacing +
                 " rewrites under the readers; " + store.stats().blocksCreated() + " blocks created";
         }

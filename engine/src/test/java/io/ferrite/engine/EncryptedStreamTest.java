@@ -2,6 +2,7 @@ package io.ferrite.engine;
 
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.KeyMismatchException;
+import io.ferrite.engine.index.Subjects;
 import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.EncryptedBlocks;
 import io.ferrite.engine.recovery.StreamMode;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,7 +167,7 @@ class EncryptedStreamTest
         for (final String filter : List.of(">", "orders.>", "orders.*.new", "orders.eu.fill", "a", "*", "none.such"))
         {
             final List<StoredMessage> expected = model.values().stream()
-                .filter((message) -> io.ferrite.engine.index.Subjects.matches(filter, message.subject())).toList();
+                .filter((message) -> Subjects.matches(filter, message.subject())).toList();
             final List<StoredMessage> actual = new ArrayList<>();
             for (StoredMessage next = store.loadNext(filter, 1); null != next;
                 next = store.loadNext(filter, next.seq() + 1))
@@ -252,7 +254,7 @@ class EncryptedStreamTest
         assertThat(catchThrowableOfType(CorruptFileException.class, () -> FileStreamStore.open(dir, CONFIG)))
             .as("the right key gets as far as the damaged block").isNotNull();
 
-        BlockFiles.write(tail, 0, java.util.Arrays.copyOf(before.get(dir.relativize(tail).toString()), 64));
+        BlockFiles.write(tail, 0, Arrays.copyOf(before.get(dir.relativize(tail).toString()), 64));
         try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))
         {
             verifyAll(store, "the right key after failed opens");

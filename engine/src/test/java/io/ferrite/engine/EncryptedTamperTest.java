@@ -7,6 +7,7 @@ import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.EncryptedBlocks;
 import io.ferrite.engine.recovery.StreamMode;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.BlockEntryDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.StateDescriptor;
 import io.ferrite.store.CorruptFileException;
@@ -39,6 +40,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -508,7 +510,7 @@ class EncryptedTamperTest
                         }
                         for (long seq = 1; seq <= lastSeq; seq++)
                         {
-                            if (!java.util.Objects.equals(store.load(seq), EXPECTED.get(seq)))
+                            if (!Objects.equals(store.load(seq), EXPECTED.get(seq)))
                             {
                                 failures.add("footer byte " + i + " of " + file + ": seq " + seq + " differs");
                             }
@@ -719,7 +721,7 @@ class EncryptedTamperTest
         forgeries.put("last seq", (b) -> b.putLong(body + StateDescriptor.LAST_SEQ_OFFSET,
             b.getLong(body + StateDescriptor.LAST_SEQ_OFFSET) - 1));
         forgeries.put("a block entry's last sequence", (b) -> b.putLong(body + StateDescriptor.BLOCKS_OFFSET +
-            io.ferrite.format.BlockEntryDescriptor.LAST_SEQ_OFFSET, 2));
+            BlockEntryDescriptor.LAST_SEQ_OFFSET, 2));
         forgeries.put("sealed subject section", (b) -> b.put(state.length - 20, (byte)(b.get(state.length - 20) ^ 1)));
         forgeries.put("salt", (b) -> b.put(StateDescriptor.SALT_OFFSET, (byte)~b.get(StateDescriptor.SALT_OFFSET)));
         forgeries.put("encrypted flag cleared", (b) -> b.putInt(StateDescriptor.FLAGS_OFFSET, 0));

@@ -83,7 +83,8 @@ class FullDiskTest
         {
             // Lazy: closed stores leave their block mappings to the garbage collector, which keeps the mount busy; the
             // filesystem goes once they are collected.
-            final Process umount = new ProcessBuilder("umount", "-l", disk.toString()).redirectErrorStream(true).start();
+            final Process umount = new ProcessBuilder("umount", "-l",
+                disk.toString()).redirectErrorStream(true).start();
             final String output = new String(umount.getInputStream().readAllBytes());
             assertThat(umount.waitFor()).as("umount %s: %s", disk, output).isZero();
         }
@@ -283,8 +284,9 @@ class FullDiskTest
     }
 
     /**
-     * On a full disk {@code erase(6)} writes and forces its tombstone, then fails to write {@code erasures.pending} (which goes before any state counting it removed): the
-     * message is removed, its bytes still there. However the erase is finished, the record's body must be all zeros.
+     * On a full disk {@code erase(6)} writes and forces its tombstone, then fails to write {@code erasures.pending}
+     * (which goes before any state counting it removed): the message is removed, its bytes still there. However the
+     * erase is finished, the record's body must be all zeros.
      */
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("erasures")

@@ -112,7 +112,8 @@ class LazyTableDamageTest
     {
         try (FileChannel channel = FileChannel.open(block(blockId), StandardOpenOption.READ))
         {
-            final ByteBuffer header = ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            final ByteBuffer header =
+                ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
             long offset = BlockDescriptor.DATA_OFFSET;
             while (true)
             {

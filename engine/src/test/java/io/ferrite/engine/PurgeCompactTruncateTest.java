@@ -180,14 +180,16 @@ class PurgeCompactTruncateTest
             assertThat(store.purge("trades.eu", 0, 3)).as("nothing beyond the kept").isZero();
             assertThat(store.purge("trades.eu", 0, 5)).as("keep more than there are").isZero();
 
-            // Left: fill 22, 26, 30, 34, 38 and trades 32, 36, 40. The newest 4 of them are 34..40; below 40 the rest go.
+            // Left: fill 22, 26, 30, 34, 38 and trades 32, 36, 40. The newest 4 of them are 34..40; below 40 the rest
+            // go.
             assertThat(store.purge(">", 40, 4)).as("upToSeq and keep together").isEqualTo(4);
             removeWhere((seq, m) -> seq < 34);
             verify(store, "upToSeq and keep");
             assertThat(store.purge("orders.eu.fill", 39, 1)).as("fill 34 and 38, keep 38").isEqualTo(1);
             removeWhere((seq, m) -> seq == 34);
             verify(store, "literal with upToSeq and keep");
-            assertThat(store.state()).isEqualTo(new StreamState(3, 9 + 14 + 9 + 3 * 100, 36, 40, store.load(36).timestamp(),
+            assertThat(store.state()).isEqualTo(new StreamState(3, 9 + 14 + 9 + 3 * 100, 36, 40,
+                store.load(36).timestamp(),
                 store.load(40).timestamp(), 2, 2));
 
             assertThat(store.purge("no.such", 0, 0)).isZero();

@@ -211,7 +211,8 @@ class SubjectQueryTest
                 assertThat(store.numPending(57, filter)).as("numPending(57, %s) after %s", filter, restart)
                     .isEqualTo(pending.get(filter));
             }
-            assertThat(RemoveEraseTest.withoutLastTime(store.state())).isEqualTo(RemoveEraseTest.withoutLastTime(state));
+            assertThat(RemoveEraseTest.withoutLastTime(store.state()))
+                .isEqualTo(RemoveEraseTest.withoutLastTime(state));
             verifyQueries(store, "after " + restart);
         }
         finally
@@ -225,7 +226,8 @@ class SubjectQueryTest
         final SplittableRandom random = new SplittableRandom(0x5B_1EC7L);
         for (int i = 0; i < count; i++)
         {
-            final long seq = store.append(SUBJECTS[random.nextInt(SUBJECTS.length)], null, new byte[random.nextInt(64)]);
+            final long seq = store.append(SUBJECTS[random.nextInt(SUBJECTS.length)], null,
+                new byte[random.nextInt(64)]);
             model.put(seq, store.load(seq));
         }
     }

@@ -53,7 +53,8 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
         if (id != expectedId)
         {
             return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId,
-                "header says block id " + id + " but the file name says " + expectedId, BlockDescriptor.BLOCK_ID_OFFSET);
+                "header says block id " + id + " but the file name says " + expectedId,
+                    BlockDescriptor.BLOCK_ID_OFFSET);
         }
         return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId, null, 0);
     }

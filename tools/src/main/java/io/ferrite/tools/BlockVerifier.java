@@ -153,7 +153,8 @@ final class BlockVerifier implements RecordScanner.Visitor
                 "the file is " + size + " bytes, shorter than a block header"));
             return;
         }
-        final ByteBuffer headerBytes = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer headerBytes =
+            ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, headerBytes);
         final BlockHeaderCheck header = BlockHeaderCheck.of(headerBytes, id);
         if (header.trusted() && !header.supportedVersion())
@@ -183,7 +184,8 @@ final class BlockVerifier implements RecordScanner.Visitor
             blockKey = key.blockKey(header.salt());
             if (blockKey.keyId() != header.keyId())
             {
-                log.add(new DamagedRange(file, BlockDescriptor.KEY_ID_OFFSET, BlockDescriptor.KEY_ID_OFFSET + Long.BYTES,
+                log.add(new DamagedRange(file, BlockDescriptor.KEY_ID_OFFSET,
+                    BlockDescriptor.KEY_ID_OFFSET + Long.BYTES,
                     DamagedRange.UNKNOWN, DamagedRange.UNKNOWN, DamageKind.BAD_HEADER, "the header names block key " +
                     BlockKey.keyIdHex(header.keyId()) + " but its salt under this stream's key gives " +
                     BlockKey.keyIdHex(blockKey.keyId()) + ": the header was altered or the block belongs to another " +

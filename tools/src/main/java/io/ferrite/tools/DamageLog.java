@@ -115,7 +115,8 @@ final class DamageLog
         if (lastLost != DamagedRange.UNKNOWN)
         {
             ranges.set(open, lastLost < range.firstSeq() ?
-                range.withSequences(DamagedRange.NONE, DamagedRange.NONE) : range.withSequences(range.firstSeq(), lastLost));
+                range.withSequences(DamagedRange.NONE, DamagedRange.NONE) : range.withSequences(range.firstSeq(),
+                    lastLost));
         }
         open = -1;
     }

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param lastSeq  {@link #UNKNOWN} when the damage runs to the end of what was written.
  * @param detail   specifics beyond {@link DamageKind#description()}, may be empty.
  */
-record DamagedRange(Path file, long fromOffset, long toOffset, long firstSeq, long lastSeq, DamageKind kind, String detail)
+record DamagedRange(Path file, long fromOffset, long toOffset, long firstSeq, long lastSeq, DamageKind kind,
+    String detail)
 {
     static final long UNKNOWN = -1;
     static final long NONE = 0;

@@ -209,7 +209,8 @@ public final class DemoCommand extends ToolCommand
         if (!complete)
         {
             err().println("ferrite demo: after reopening, " + streamDir + " holds " + reopened.msgs() + " of " +
-                messages + " messages" + (recovery.isClean() ? "" : " and recovery reported losses: " + recovery.lost()));
+                messages + " messages" + (recovery.isClean() ? "" : " and recovery reported losses: " +
+                    recovery.lost()));
         }
         return new StreamRun(appendNanos, appendLatency, reopenNanos, complete);
     }

@@ -19,7 +19,8 @@ final class DemoWorkload
 
     private static final byte[] PREFIX = "demo message ".getBytes(StandardCharsets.US_ASCII);
     private static final int DIGITS = 10;
-    private static final byte[] FILLER = " the quick brown fox jumps over the lazy dog;".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FILLER =
+        " the quick brown fox jumps over the lazy dog;".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] payload;
 

@@ -37,7 +37,7 @@ public final class DoctorCommand extends ToolCommand
     static final Duration DURATION_MAX = Duration.ofMinutes(5);
     /** Said when the stream directory has no histogram log. */
     static final String NO_STORE_HISTOGRAMS = "none recorded: the application did not log them; configure " +
-        "StreamConfig.histogramLog(dir.resolve(\"" + io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME +
+        "StreamConfig.histogramLog(dir.resolve(\"" + StreamConfig.HISTOGRAM_LOG_FILE_NAME +
         "\"), period) and doctor shows flush, fsync and writeFullState latency from it";
 
     @Parameters(index = "0", paramLabel = "DIR",
@@ -130,7 +130,7 @@ public final class DoctorCommand extends ToolCommand
         }
         else
         {
-            out.println("  store histograms  from " + io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME +
+            out.println("  store histograms  from " + StreamConfig.HISTOGRAM_LOG_FILE_NAME +
                 " (the application's own measurements, all intervals):");
             final Table recorded = LatencySummary.table();
             for (final String name : StoreHistogramLog.SHOWN)

@@ -127,7 +127,8 @@ public final class InspectCommand extends ToolCommand
             " of subjects, headers and payloads)");
         out.println("  sequences   " + (state.lastSeq() == 0 ? "none yet" : state.firstSeq() + ".." + state.lastSeq() +
             ", " + Units.count(inspection.deleted()) + " without a message (skipped, removed or lost)"));
-        out.println("  removed     " + Units.count(state.removedCount()) + " sequence(s) listed as removed (tombstones " +
+        out.println("  removed     " + Units.count(state.removedCount()) +
+            " sequence(s) listed as removed (tombstones " +
             "applied; in blocks still on disk)");
         out.println("  times       " + (state.msgs() == 0 ? "-" :
             Units.instant(state.firstTime()) + " .. " + Units.instant(state.lastTime())));

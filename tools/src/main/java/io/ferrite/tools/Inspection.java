@@ -109,7 +109,8 @@ final class Inspection
     {
         try
         {
-            final StateSnapshot state = FullStateReader.read(folder.stateFile(), null == key ? null : key.stateCipher());
+            final StateSnapshot state = FullStateReader.read(folder.stateFile(),
+                null == key ? null : key.stateCipher());
             return new Inspection(folder, key, state, null);
         }
         catch (final CorruptFileException ex)

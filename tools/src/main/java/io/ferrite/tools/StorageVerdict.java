@@ -38,7 +38,8 @@ final class StorageVerdict
         if (filesystem.network())
         {
             findings.add(Finding.problem(dir + " is on " + filesystem.type() + ", a network filesystem: every fsync " +
-                "is a round trip to a server and mmap coherence is best-effort. Keep Ferrite streams on local storage."));
+                "is a round trip to a server and mmap coherence is best-effort. Keep Ferrite streams on local " +
+                "storage."));
         }
         final long fsyncP99 = probe.writeSync().getValueAtPercentile(99);
         if (fsyncP99 > FSYNC_P99_SLOW_NANOS)

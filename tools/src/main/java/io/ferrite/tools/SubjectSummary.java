@@ -32,7 +32,8 @@ record SubjectSummary(String subject, long msgs, long firstSeq, long lastSeq, bo
         snapshot.restoreInto(scratch);
         final List<SubjectSummary> subjects = new ArrayList<>(snapshot.subjectCount());
         scratch.subjects().forEach((subject, entry) ->
-            subjects.add(new SubjectSummary(subject, entry.msgs(), entry.firstSeq(), entry.lastSeq(), entry.firstExact(),
+            subjects.add(new SubjectSummary(subject, entry.msgs(), entry.firstSeq(), entry.lastSeq(),
+                entry.firstExact(),
                 entry.lastExact())));
         subjects.sort(BUSIEST_FIRST);
         return subjects;

@@ -75,7 +75,8 @@ final class Units
         {
             return "-";
         }
-        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L))
+        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos,
+            1_000_000_000L))
             .toString();
     }
 

@@ -138,7 +138,8 @@ public final class VerifyCommand extends ToolCommand
         {
             out.println();
             final Table table = encrypted ?
-                new Table("FILE", "BYTES", "RECORDS", "SEQUENCES", "VALID END", "FOOTER", "RESULT").alignRight(1, 2, 4) :
+                new Table("FILE", "BYTES", "RECORDS", "SEQUENCES", "VALID END", "FOOTER", "RESULT").alignRight(1, 2,
+                    4) :
                 new Table("FILE", "BYTES", "RECORDS", "SEQUENCES", "VALID END", "RESULT").alignRight(1, 2, 4);
             report.blocks().forEach((block) -> table.row(encrypted ?
                 new Object[] { block.file().getFileName(), block.fileBytes(), Units.count(block.records()),

@@ -26,7 +26,8 @@ class DemoCommandTest
 
         assertThat(demo.exitCode()).as(demo.toString()).isZero();
         assertThat(demo.out())
-            .contains("demo     20,000 messages of 128 B over 5 subjects into each of " + plaintext + " and " + encrypted)
+            .contains("demo     20,000 messages of 128 B over 5 subjects into each of " + plaintext + " and " +
+                encrypted)
             .contains("key      " + key + ": the encrypted stream's key, 32 random bytes as hex, owner-only")
             .contains("== plaintext stream  " + plaintext, "== encrypted stream  " + encrypted)
             .containsPattern("append   20,000 in .*: [0-9,]+ msgs/s")
@@ -61,7 +62,8 @@ class DemoCommandTest
         final Cli.Run dumpEncrypted = Cli.run("dump", encrypted, "--seq", 20000, "--key-file", key);
         assertThat(inspectEncrypted.exitCode()).as(inspectEncrypted.toString()).isZero();
         assertThat(inspectEncrypted.out())
-            .contains("messages    20,000", "subjects  encrypted (use --key-file)", " sealed ", " active ", "unverified")
+            .contains("messages    20,000", "subjects  encrypted (use --key-file)", " sealed ", " active ",
+                "unverified")
             .doesNotContain("demo.orders.eu");
         assertThat(inspectWithKey.exitCode()).as(inspectWithKey.toString()).isZero();
         assertThat(inspectWithKey.out()).contains("subjects  5", "demo.orders.eu", "verified")

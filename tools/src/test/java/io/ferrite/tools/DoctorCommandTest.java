@@ -1,11 +1,15 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,11 +45,11 @@ class DoctorCommandTest
     void showsTheStoresOwnHistogramsWhenTheApplicationLoggedThem()
     {
         final Path stream = dir.resolve("logged");
-        final io.ferrite.store.StreamConfig config = Streams.config().toBuilder()
-            .histogramLog(stream.resolve(io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME),
-                java.time.Duration.ofMillis(1))
+        final StreamConfig config = Streams.config().toBuilder()
+            .histogramLog(stream.resolve(StreamConfig.HISTOGRAM_LOG_FILE_NAME),
+                Duration.ofMillis(1))
             .build();
-        try (io.ferrite.store.StreamStore store = io.ferrite.engine.FileStreamStore.open(stream, config))
+        try (StreamStore store = FileStreamStore.open(stream, config))
         {
             Streams.append(store, 1, 500);
             store.flush().join();
@@ -58,7 +62,7 @@ class DoctorCommandTest
         final Cli.Run json = Cli.run("doctor", stream, "--duration", "50ms", "--json");
 
         assertThat(run.out()).as(run.toString())
-            .contains("store histograms  from " + io.ferrite.store.StreamConfig.HISTOGRAM_LOG_FILE_NAME)
+            .contains("store histograms  from " + StreamConfig.HISTOGRAM_LOG_FILE_NAME)
             .contains("flush", "writeFullState")
             .doesNotContain("none recorded");
         assertThat(json.out()).contains("\"storeHistograms\": {", "\"writeFullState\"");

@@ -143,7 +143,8 @@ class DumpCommandTest
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
         assertThat(run.err()).contains("opening the stream found damage", "DAMAGED_RECORD",
             Streams.blockFile(stream, state.blockId(last)).toString(), "sequences " + seq + ".." + seq);
-        assertThat(run.out()).contains("seq " + (seq - 1) + " ", "seq " + (seq + 1) + " ").doesNotContain("seq " + seq + " ");
+        assertThat(run.out()).contains("seq " + (seq - 1) + " ",
+            "seq " + (seq + 1) + " ").doesNotContain("seq " + seq + " ");
     }
 
     @Test

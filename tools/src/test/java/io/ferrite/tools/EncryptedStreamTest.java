@@ -56,7 +56,8 @@ class EncryptedStreamTest
             .contains("subjects  encrypted (use --key-file): state.db holds 3 subject(s)")
             .contains("blocks  " + state.blockCount() + " (" + (state.blockCount() - 1) + " sealed, 1 active)")
             .containsPattern("\\n\\s+1\\s+1\\.\\.\\d+\\s+[0-9,]+\\s+.*sealed\\s+yes\\s+[0-9a-f]{8}\\s+unverified\\n")
-            .containsPattern("\\n\\s+" + state.blockCount() + "\\s+\\d+\\.\\.2000\\s+.*active\\s+yes\\s+[0-9a-f]{8}\\s+-\\n")
+            .containsPattern("\\n\\s+" + state.blockCount() +
+                "\\s+\\d+\\.\\.2000\\s+.*active\\s+yes\\s+[0-9a-f]{8}\\s+-\\n")
             .contains("footers  " + (state.blockCount() - 1) + " sealed block(s)", "UNVERIFIED")
             .contains("" + (Streams.BLOCK_SIZE - BlockFooterCodec.FOOTER_LENGTH))
             .doesNotContain("o.a", "o.b", "o.c", "PROBLEMS");

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +110,7 @@ class FormattingTest
     @Test
     void printableTextIsShownAsTextAndEverythingElseIsNot()
     {
-        assertThat(MessagePrinter.printableText("héllo \"x\"\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        assertThat(MessagePrinter.printableText("héllo \"x\"\n".getBytes(StandardCharsets.UTF_8)))
             .isEqualTo("héllo \\\"x\\\"\\n");
         assertThat(MessagePrinter.printableText(new byte[] { 0, 1 })).isNull();
         assertThat(MessagePrinter.printableText(new byte[] { (byte)0xC3 })).isNull();

@@ -107,7 +107,8 @@ class InspectCommandTest
         final Cli.Run run = Cli.run("inspect", stream);
 
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
-        assertThat(run.out()).contains("state.db is unusable", "checksum mismatch", "00000000000000000001.blk", "PROBLEMS");
+        assertThat(run.out()).contains("state.db is unusable", "checksum mismatch", "00000000000000000001.blk",
+            "PROBLEMS");
     }
 
     @Test

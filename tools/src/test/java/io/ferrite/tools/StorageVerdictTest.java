@@ -15,7 +15,8 @@ class StorageVerdictTest
 {
     private static final Path DIR = Path.of("/var/lib/ferrite/orders");
     private static final long GIB = 1L << 30;
-    private static final FilesystemInfo LOCAL = new FilesystemInfo("ext4", "/dev/nvme0n1p2", 100 * GIB, 200 * GIB, false);
+    private static final FilesystemInfo LOCAL = new FilesystemInfo("ext4", "/dev/nvme0n1p2", 100 * GIB, 200 * GIB,
+        false);
     private static final InodeCount INODES = new InodeCount(1_000_000, 900_000);
 
     @Test

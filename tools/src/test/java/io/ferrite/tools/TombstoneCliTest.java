@@ -200,7 +200,8 @@ class TombstoneCliTest
         final Cli.Run run = Cli.run("verify", stream);
 
         assertThat(run.exitCode()).as("only erase overwrites a body on purpose: " + run).isEqualTo(1);
-        assertThat(run.out()).containsPattern(offset + "\\s+" + Streams.FRAME + "\\s+" + REMOVED_A + "\\s+damaged record");
+        assertThat(run.out()).containsPattern(offset + "\\s+" + Streams.FRAME + "\\s+" + REMOVED_A +
+            "\\s+damaged record");
     }
 
     @Test
@@ -292,7 +293,8 @@ class TombstoneCliTest
         final Cli.Run run = Cli.run("dump", stream, "--seq", 4);
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
-        assertThat(run.err()).contains("no message at sequence 4 (skipped, removed or damaged").doesNotContain("at sequence 5");
+        assertThat(run.err()).contains("no message at sequence 4 (skipped, removed or damaged")
+            .doesNotContain("at sequence 5");
         assertThat(run.out()).startsWith("delete 5  ").contains("seq 6 ");
     }
 

@@ -51,7 +51,8 @@ class VerifyCommandTest
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
         assertThat(run.out())
             .contains("DAMAGED  1 range(s); 1 of " + state.blockCount() + " block file(s) affected")
-            .containsPattern(block + "\\s+" + recordOffset + "\\s+" + Streams.FRAME + "\\s+" + seq + "\\s+damaged record")
+            .containsPattern(block + "\\s+" + recordOffset + "\\s+" + Streams.FRAME + "\\s+" + seq +
+                "\\s+damaged record")
             .contains("checked  1,999 records")
             .contains("result   DAMAGED");
     }

@@ -157,7 +157,8 @@ public final class LatencyHarness
             Files.createDirectories(file.toAbsolutePath().getParent());
             try (PrintStream stream = new PrintStream(Files.newOutputStream(file), false, StandardCharsets.UTF_8))
             {
-                histogram.outputPercentileDistribution(stream, PERCENTILE_TICKS_PER_HALF_DISTANCE, NANOS_PER_OUTPUT_UNIT);
+                histogram.outputPercentileDistribution(stream, PERCENTILE_TICKS_PER_HALF_DISTANCE,
+                    NANOS_PER_OUTPUT_UNIT);
             }
 
             return file;

@@ -39,7 +39,8 @@ public final class PercentileDistribution
     private final double[] values;
     private final double max;
 
-    private PercentileDistribution(final String name, final double[] percentiles, final double[] values, final double max)
+    private PercentileDistribution(final String name, final double[] percentiles, final double[] values,
+        final double max)
     {
         this.name = name;
         this.percentiles = percentiles;
@@ -103,7 +104,8 @@ public final class PercentileDistribution
             values[i] = rows.get(i)[1];
         }
 
-        return new PercentileDistribution(name, percentiles, values, Double.isNaN(max) ? values[values.length - 1] : max);
+        return new PercentileDistribution(name, percentiles, values,
+            Double.isNaN(max) ? values[values.length - 1] : max);
     }
 
     /**

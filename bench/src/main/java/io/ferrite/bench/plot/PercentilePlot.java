@@ -109,7 +109,8 @@ public final class PercentilePlot
      * @param title  chart title.
      * @param unit   unit of the series' values, for the axis label.
      */
-    public static void plot(final List<PercentileDistribution> series, final Path png, final String title, final String unit)
+    public static void plot(final List<PercentileDistribution> series, final Path png, final String title,
+        final String unit)
     {
         plot(series, png, title, unit, false);
     }

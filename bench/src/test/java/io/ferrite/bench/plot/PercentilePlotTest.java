@@ -29,7 +29,8 @@ final class PercentilePlotTest
         final Path slow = write(directory.resolve("slow.hgrm"), histogram(300, 7));
         final Path png = directory.resolve("plots").resolve("latency.png");
 
-        PercentilePlot.main(new String[]{ "--out", png.toString(), "--title", "test", fast.toString(), slow.toString() });
+        PercentilePlot.main(new String[]{ "--out", png.toString(), "--title", "test", fast.toString(),
+            slow.toString() });
 
         assertThat(png).exists();
         assertThat(Files.size(png)).isPositive();

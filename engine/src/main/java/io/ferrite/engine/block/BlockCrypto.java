@@ -40,7 +40,8 @@ public final class BlockCrypto
 
     /**
      * @return the key of the block whose header is in {@code header}, checked against the key id the header records.
-     * @throws CorruptFileException when they differ: the header was altered, or the block belongs to another stream key.
+     * @throws CorruptFileException when they differ: the header was altered, or the block belongs to another stream
+     * key.
      */
     public BlockKey keyFor(final DirectBuffer header, final Path file)
     {

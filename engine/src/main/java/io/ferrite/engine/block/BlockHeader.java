@@ -67,7 +67,8 @@ final class BlockHeader
         final int actual = BlockDescriptor.headerChecksum(header);
         if (expected != actual)
         {
-            throw new CorruptFileException("block header checksum mismatch", file, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+            throw new CorruptFileException("block header checksum mismatch", file,
+                BlockDescriptor.HEADER_CHECKSUM_OFFSET);
         }
         final long blockId = header.getLong(BlockDescriptor.BLOCK_ID_OFFSET);
         if (blockId != expectedBlockId)
@@ -94,7 +95,8 @@ final class BlockHeader
             throw new CorruptFileException("unexpected data offset " + dataOffset, file,
                 BlockDescriptor.DATA_OFFSET_OFFSET);
         }
-        final boolean blockEncrypted = (header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0;
+        final boolean blockEncrypted =
+            (header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0;
         if (blockEncrypted != encrypted)
         {
             throw new CorruptFileException(blockEncrypted ? "block is encrypted but the stream is not" :

@@ -5,6 +5,9 @@ import io.ferrite.store.StoreIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -55,15 +58,15 @@ public final class BlockPreallocator implements AutoCloseable
      */
     private static void removeLeftovers(final Path blocksDir)
     {
-        try (java.nio.file.DirectoryStream<Path> leftovers =
-            java.nio.file.Files.newDirectoryStream(blocksDir, "*" + BlockFile.TEMP_SUFFIX))
+        try (DirectoryStream<Path> leftovers =
+            Files.newDirectoryStream(blocksDir, "*" + BlockFile.TEMP_SUFFIX))
         {
             for (final Path leftover : leftovers)
             {
-                java.nio.file.Files.delete(leftover);
+                Files.delete(leftover);
             }
         }
-        catch (final java.io.IOException ex)
+        catch (final IOException ex)
         {
             throw new StoreIOException("remove leftover prepared block files", blocksDir, ex);
         }
@@ -127,7 +130,7 @@ public final class BlockPreallocator implements AutoCloseable
             {
                 if (!(ex.getCause() instanceof StoreException))
                 {
-                    throw new StoreIOException("prepare block file", file, new java.io.IOException(ex.getCause()));
+                    throw new StoreIOException("prepare block file", file, new IOException(ex.getCause()));
                 }
             }
         }

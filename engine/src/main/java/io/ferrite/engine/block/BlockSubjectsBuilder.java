@@ -5,6 +5,7 @@ import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
+import io.ferrite.store.CorruptRecordException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -43,7 +44,8 @@ final class BlockSubjectsBuilder
             }
             final int at = null == cipher ? offset : 0;
             final int subjectLength = record.getShort(at + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
-            final SubjectIndex.Entry entry = index.get(record.getStringWithoutLengthAscii(subjectOffset(at), subjectLength));
+            final SubjectIndex.Entry entry = index.get(record.getStringWithoutLengthAscii(subjectOffset(at),
+                subjectLength));
             if (null != entry)
             {
                 summary.onScanned(entry, seq, positions);
@@ -80,7 +82,7 @@ final class BlockSubjectsBuilder
         {
             return cipher.open(block.key(), block.mapped(), buffer, offset, seq, block.file());
         }
-        catch (final io.ferrite.store.CorruptRecordException ex)
+        catch (final CorruptRecordException ex)
         {
             return null;
         }

@@ -11,9 +11,10 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
 import io.ferrite.format.FrameCounters;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.StoreIOException;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
@@ -286,7 +287,7 @@ public final class MessageBlock
             {
                 mapping = BlockFile.open(file, id, false, null != crypto);
             }
-            catch (final io.ferrite.store.StoreIOException ex)
+            catch (final StoreIOException ex)
             {
                 if (retired)
                 {
@@ -335,7 +336,7 @@ public final class MessageBlock
      * @return the plaintext record: this block's buffer with the record at {@code offset}, or for an encrypted block
      * the cipher's buffer with the record at index 0; null when it does not verify.
      */
-    public org.agrona.DirectBuffer verifiedRecord(
+    public DirectBuffer verifiedRecord(
         final int offset, final long seq, final Crc32c crc, final RecordCipher cipher)
     {
         return BlockSubjectsBuilder.verified(this, buffer(), offset, seq, crc, null == crypto ? null : cipher);

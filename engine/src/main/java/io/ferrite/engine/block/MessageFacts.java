@@ -32,7 +32,8 @@ public final class MessageFacts
         final int at = block.isEncrypted() ? 0 : offset;
         final int subjectLength = record.getShort(at + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
         subject = record.getStringWithoutLengthAscii(subjectOffset(at), subjectLength);
-        messageBytes = subjectLength + record.getInt(at + HEADERS_LENGTH_OFFSET) + record.getInt(at + PAYLOAD_LENGTH_OFFSET);
+        messageBytes = subjectLength + record.getInt(at + HEADERS_LENGTH_OFFSET) + record.getInt(at +
+            PAYLOAD_LENGTH_OFFSET);
         timestamp = record.getLong(at + TIMESTAMP_OFFSET);
         return true;
     }

@@ -62,7 +62,8 @@ public final class RecordCipher
         stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH, subject);
         stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH + subjectLength, headers);
         stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH + subjectLength + headers.length, payload);
-        cipher.seal(key, FrameCounters.of(type, seq, recordOffset, epoch), recordOffset, staging, 0, plainLength, view(mapped),
+        cipher.seal(key, FrameCounters.of(type, seq, recordOffset, epoch), recordOffset, staging, 0, plainLength,
+            view(mapped),
             recordOffset + HEADER_LENGTH);
     }
 
@@ -113,7 +114,8 @@ public final class RecordCipher
             throw new CorruptRecordException("record body does not authenticate (tampered, moved or wrong key)",
                 file, recordOffset, seq);
         }
-        if (stagingView.getLong(prefix + SealedBodyDescriptor.TIMESTAMP_OFFSET) != block.getLong(recordOffset + TIMESTAMP_OFFSET))
+        if (stagingView.getLong(prefix + SealedBodyDescriptor.TIMESTAMP_OFFSET) != block.getLong(recordOffset +
+            TIMESTAMP_OFFSET))
         {
             throw new CorruptRecordException("record timestamp does not match its authenticated copy", file,
                 recordOffset, seq);

@@ -119,7 +119,8 @@ final class RecordWriter
     }
 
     private static int pad(
-        final UnsafeBuffer out, final MappedByteBuffer mapped, final int offset, final int bodyEnd, final int frameLength,
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final int offset, final int bodyEnd,
+            final int frameLength,
         final Crc32c crc)
     {
         final int checksumOffset = checksumOffset(offset, frameLength);
@@ -128,7 +129,8 @@ final class RecordWriter
             out.setMemory(bodyEnd, checksumOffset - bodyEnd, (byte)0);
         }
         out.putInt(offset + HEADER_CHECKSUM_OFFSET, crc.compute(mapped, offset, HEADER_CHECKSUM_OFFSET));
-        final int checksum = crc.extend(offset + HEADER_CHECKSUM_OFFSET, checksumOffset - offset - HEADER_CHECKSUM_OFFSET);
+        final int checksum = crc.extend(offset + HEADER_CHECKSUM_OFFSET,
+            checksumOffset - offset - HEADER_CHECKSUM_OFFSET);
         out.putInt(checksumOffset, checksum);
         return checksum;
     }

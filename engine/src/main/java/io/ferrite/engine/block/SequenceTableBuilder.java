@@ -1,9 +1,11 @@
 package io.ferrite.engine.block;
 
 import io.ferrite.crypto.BlockKey;
+import io.ferrite.engine.index.DeletedSequences;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordScanner;
+import io.ferrite.store.CorruptRecordException;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,10 +38,10 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     private long lastSeq;
     private int pendingDamageOffset = -1;
 
-    private final io.ferrite.engine.index.DeletedSequences deleted;
+    private final DeletedSequences deleted;
 
     private SequenceTableBuilder(final Path file, final long baseSeq, final BlockKey key, final MappedByteBuffer mapped,
-        final io.ferrite.engine.index.DeletedSequences deleted)
+        final DeletedSequences deleted)
     {
         this.deleted = deleted;
         this.key = key;
@@ -60,7 +62,7 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     static SequenceTable build(
         final Path file, final UnsafeBuffer buffer, final MappedByteBuffer mapped, final long baseSeq,
         final int dataEnd, final int recordedEnd, final long knownLastSeq, final BlockKey key,
-        final io.ferrite.engine.index.DeletedSequences deleted)
+        final DeletedSequences deleted)
     {
         final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped, deleted);
         final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key)
@@ -128,7 +130,7 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
             cipher.open(key, mapped, buffer, offset, seq, file);
             return true;
         }
-        catch (final io.ferrite.store.CorruptRecordException ex)
+        catch (final CorruptRecordException ex)
         {
             LOG.warn("{}", ex.getMessage());
             return false;

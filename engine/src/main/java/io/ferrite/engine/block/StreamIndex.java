@@ -3,6 +3,7 @@ package io.ferrite.engine.block;
 import io.ferrite.engine.index.BlockIndex;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
+import io.ferrite.format.RecordDescriptor;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -224,8 +225,8 @@ public final class StreamIndex
     }
 
     /**
-     * Find the first stored message at or after {@code fromSeq}, starting at block {@code position}: the blocks' message
-     * counts skip empty blocks, their tables the gaps. May map and scan a block recovered from state.
+     * Find the first stored message at or after {@code fromSeq}, starting at block {@code position}: the blocks'
+     * message counts skip empty blocks, their tables the gaps. May map and scan a block recovered from state.
      */
     private void advanceFirst(final int position, final long fromSeq)
     {
@@ -241,7 +242,7 @@ public final class StreamIndex
             if (seq > 0)
             {
                 firstSeq = seq;
-                firstTime = current[i].buffer().getLong(table.get(seq) + io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET);
+                firstTime = current[i].buffer().getLong(table.get(seq) + RecordDescriptor.TIMESTAMP_OFFSET);
                 return;
             }
         }
@@ -351,7 +352,8 @@ public final class StreamIndex
     {
         try
         {
-            PUBLISHED_LAST_SEQ = MethodHandles.lookup().findVarHandle(StreamIndex.class, "publishedLastSeq", long.class);
+            PUBLISHED_LAST_SEQ = MethodHandles.lookup().findVarHandle(StreamIndex.class, "publishedLastSeq",
+                long.class);
         }
         catch (final ReflectiveOperationException ex)
         {

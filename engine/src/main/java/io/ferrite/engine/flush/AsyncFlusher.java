@@ -42,9 +42,9 @@ import java.util.concurrent.locks.LockSupport;
  * the next {@code fsync} as a success, so retrying could claim durability that was lost): every later durability
  * request and every append fails with the original error, which names the file, until the store is reopened.
  * <p>
- * Threading: {@link #afterAppend}, {@link #flush}, {@link #flushAndWait}, {@link #awaitDurable} and
- * {@link #checkUsable} from any thread; the thread itself is the only one that forces while it runs. The flusher holds no lock that appenders or readers take
- * while it waits on the disk.
+ * Threading: {@link #afterAppend}, {@link #flush}, {@link #flushAndWait}, {@link #awaitDurable} and {@link
+ * #checkUsable} from any thread; the thread itself is the only one that forces while it runs. The flusher holds no lock
+ * that appenders or readers take while it waits on the disk.
  */
 public final class AsyncFlusher implements AutoCloseable
 {

@@ -8,16 +8,21 @@ import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreIOException;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 
 /**
- * One force cycle, in two halves. {@link #capture(Batch, boolean, boolean)} runs under the append lock and only reads fields: the last
- * sequence, and for every block that may hold unforced bytes its write offset. {@link #force(Batch, OperationTimer.Run)}
- * runs after the lock is released and does the I/O through {@link StorageIO}: each captured range, then the blocks
- * directory when a block file was created or deleted since the last cycle. Sealed blocks are released (their channel
- * closed) once forced, so file descriptors do not accumulate however long a store runs without {@code flush()}.
+ * One force cycle, in two halves. {@link #capture(Batch, boolean, boolean)} runs under the append lock and only reads
+ * fields: the last sequence, and for every block that may hold unforced bytes its write offset. {@link #force(Batch,
+ * OperationTimer.Run)} runs after the lock is released and does the I/O through {@link StorageIO}: each captured range,
+ * then the blocks directory when a block file was created or deleted since the last cycle. Sealed blocks are released
+ * (their channel closed) once forced, so file descriptors do not accumulate however long a store runs without {@code
+ * flush()}.
  * <p>
  * Threading: {@link #onBlockCreated()} and {@link #onBlockDeleted()} are called by the appender under the append lock;
  * {@link #capture} and {@link #force} by one thread at a time (the store's flusher thread, or {@code close()} after
@@ -74,7 +79,7 @@ public final class BlockFlusher
      */
     public void captureListener(final CaptureListener listener)
     {
-        this.captureListener = java.util.Objects.requireNonNull(listener, "listener");
+        this.captureListener = Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -185,7 +190,8 @@ public final class BlockFlusher
                 final boolean recoveredUnforced = i >= recoveredFrom;
                 if (block.durability().isDirty() || recoveredUnforced)
                 {
-                    batch.add(block, block.writeOffset(), block.durability().isFooterDirty(), sealed, recoveredUnforced);
+                    batch.add(block, block.writeOffset(), block.durability().isFooterDirty(), sealed,
+                        recoveredUnforced);
                 }
                 else if (sealed && block.durability().hasChannel())
                 {
@@ -316,12 +322,12 @@ public final class BlockFlusher
     {
         // Through a descriptor of its own: recovery released the channels of the blocks it scanned but the last, and
         // fsync works through a read-only descriptor.
-        try (java.nio.channels.FileChannel channel =
-            java.nio.channels.FileChannel.open(block.file(), java.nio.file.StandardOpenOption.READ))
+        try (FileChannel channel =
+            FileChannel.open(block.file(), StandardOpenOption.READ))
         {
             io.forceFile(block.file(), channel);
         }
-        catch (final java.nio.file.NoSuchFileException ex)
+        catch (final NoSuchFileException ex)
         {
             if (!block.isRetired())
             {

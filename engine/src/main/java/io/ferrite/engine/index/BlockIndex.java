@@ -67,7 +67,8 @@ public final class BlockIndex
      * Record one message appended to the block in {@code slot}.
      */
     public void onMessage(
-        final int slot, final long seq, final long timestamp, final int messageBytes, final int writeOffset, final int checksum)
+        final int slot, final long seq, final long timestamp, final int messageBytes, final int writeOffset,
+            final int checksum)
     {
         final int at = slot * ENTRY_LENGTH;
         if (entries.getInt(at + MSGS_OFFSET) == 0)

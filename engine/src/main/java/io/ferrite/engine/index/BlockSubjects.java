@@ -1,6 +1,7 @@
 package io.ferrite.engine.index;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * One block's subject summary: for each subject it holds, the first and last sequence and the message count. A
@@ -57,7 +58,7 @@ public final class BlockSubjects
      * @param positions the builder's own map from entry to position in this summary.
      */
     public void onScanned(
-        final SubjectIndex.Entry entry, final long seq, final java.util.Map<SubjectIndex.Entry, Integer> positions)
+        final SubjectIndex.Entry entry, final long seq, final Map<SubjectIndex.Entry, Integer> positions)
     {
         final Integer position = positions.get(entry);
         if (null == position)

@@ -1,5 +1,7 @@
 package io.ferrite.engine.index;
 
+import io.ferrite.format.RecordDescriptor;
+
 /**
  * NATS subject rules. A subject is dot-separated, non-empty tokens of printable ASCII without white space; a filter
  * may also use {@code *} as a whole token (exactly one token) and {@code >} as the last token (one or more tokens).
@@ -94,7 +96,7 @@ public final class Subjects
             throw new IllegalArgumentException(what + " must not be null");
         }
         final int length = value.length();
-        if (length == 0 || length > io.ferrite.format.RecordDescriptor.MAX_SUBJECT_LENGTH)
+        if (length == 0 || length > RecordDescriptor.MAX_SUBJECT_LENGTH)
         {
             throw new IllegalArgumentException(what + " length must be in [1, 65535]: " + length);
         }
@@ -105,7 +107,8 @@ public final class Subjects
             {
                 if (i == tokenStart)
                 {
-                    throw new IllegalArgumentException(what + " has an empty token at index " + i + ": '" + value + "'");
+                    throw new IllegalArgumentException(what + " has an empty token at index " + i + ": '" + value +
+                        "'");
                 }
                 final int tokenLength = i - tokenStart;
                 final char first = value.charAt(tokenStart);

@@ -1,10 +1,13 @@
 package io.ferrite.engine.metrics;
 
+import io.ferrite.store.StoreIOException;
 import org.HdrHistogram.HistogramLogWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -34,11 +37,11 @@ public final class HistogramLog implements AutoCloseable
         this.metrics = metrics;
         try
         {
-            out = new PrintStream(file.toFile(), java.nio.charset.StandardCharsets.US_ASCII);
+            out = new PrintStream(file.toFile(), StandardCharsets.US_ASCII);
         }
-        catch (final java.io.IOException ex)
+        catch (final IOException ex)
         {
-            throw new io.ferrite.store.StoreIOException("open histogram log", file, ex);
+            throw new StoreIOException("open histogram log", file, ex);
         }
         writer = new HistogramLogWriter(out);
         intervalStartMillis = System.currentTimeMillis();

@@ -24,7 +24,8 @@ public final class OperationTimer
     private final long slowThresholdNanos;
     private final Logger log;
 
-    public OperationTimer(final String operation, final long slowThresholdNanos, final Logger log, final String... phases)
+    public OperationTimer(final String operation, final long slowThresholdNanos, final Logger log,
+        final String... phases)
     {
         this.operation = operation;
         this.phases = phases.clone();
@@ -104,7 +105,8 @@ public final class OperationTimer
 
         String describe(final long totalNanos, final String detail)
         {
-            final StringBuilder sb = new StringBuilder(operation).append(" took ").append(millis(totalNanos)).append(" ms (");
+            final StringBuilder sb =
+                new StringBuilder(operation).append(" took ").append(millis(totalNanos)).append(" ms (");
             for (int i = 0; i < phases.length; i++)
             {
                 sb.append(i == 0 ? "" : ", ").append(phases[i]).append(' ').append(millis(phaseNanos[i]));

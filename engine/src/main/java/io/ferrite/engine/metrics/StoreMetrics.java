@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -81,7 +82,7 @@ public final class StoreMetrics
     private final Recorder appendToDurable = new Recorder(3);
     private final Recorder groupCommit = new Recorder(3);
     private final Recorder backPressure = new Recorder(3);
-    private final java.util.concurrent.atomic.AtomicLong probeSeq = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong probeSeq = new AtomicLong();
     private volatile long probeNanos;
     private volatile long durableSeq;
 

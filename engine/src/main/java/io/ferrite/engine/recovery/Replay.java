@@ -430,7 +430,6 @@ final class Replay implements RecordScanner.Visitor
         }
     }
 
-
     /**
      * @return where the record's subject can be read: the block itself, or for an encrypted block the authenticated
      * plaintext (subject at {@link RecordDescriptor#HEADER_LENGTH}); null when the body does not authenticate.
@@ -506,7 +505,6 @@ final class Replay implements RecordScanner.Visitor
         lost.addOpen(new LostRange(block.file(), fromOffset, toOffset, lastSeq + 1, StoreException.UNKNOWN,
             Kind.DAMAGED_REGION));
     }
-
 
     /**
      * The last record of the last block, torn, with a header that verified: its sequence was assigned (an append

@@ -73,8 +73,6 @@ public final class StreamRecovery
      *                      bases a new block above it (its header records it) before anything can replace the state.
      * @param damagedTail   whether the last block holds damage that valid records follow: the store appends to a new
      *                      block, so the damage is not scanned, and reported, again on every open.
-     */
-    /**
      * @param unfinishedErasures erase tombstones recovery replayed whose message bytes are still on disk.
      */
     public record Result(StreamIndex index, RecoveryReport report, long sequenceFloor, boolean damagedTail,
@@ -163,7 +161,7 @@ public final class StreamRecovery
             {
                 LOG.warn("stream {}: {}", directory.root(), why);
             }
-            return new Result(index, new RecoveryReport(Outcome.NEW_STREAM, why, java.util.List.of(), 0, 0,
+            return new Result(index, new RecoveryReport(Outcome.NEW_STREAM, why, List.of(), 0, 0,
                 System.nanoTime() - startNanos), 0, false, List.of());
         }
 
@@ -177,7 +175,7 @@ public final class StreamRecovery
             final String mismatch = consistency(snapshot, ids);
             if (null == mismatch)
             {
-                replay = track(new Replay(directory, metrics, crc, crypto, evidence, java.util.Map.of()));
+                replay = track(new Replay(directory, metrics, crc, crypto, evidence, Map.of()));
                 final String tailProblem = replay.fromState(snapshot, ids);
                 if (null == tailProblem)
                 {
@@ -200,7 +198,8 @@ public final class StreamRecovery
         }
         if (null == replay)
         {
-            LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length, reason);
+            LOG.warn("stream {}: rebuilding state from {} block files because {}", directory.root(), ids.length,
+                reason);
             replay = track(new Replay(directory, metrics, crc, crypto, evidence, truncated));
             replay.fromBlocks(ids);
         }
@@ -222,11 +221,11 @@ public final class StreamRecovery
 
     /**
      * A block file newer than {@code state.db} (without a state: at the end of the listing) whose header is all zeros
-     * (or that is shorter than a header) is a roll that never became durable: the header is written before the rename, but power failed before that page reached
-     * the disk. Nothing in it was acknowledged — the flusher acknowledges nothing in a block before forcing it from
-     * offset 0 — and nothing after it was either, so it and every later block file are set aside (renamed
-     * {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block that {@code state.db} lists
-     * is never set aside: damage to it fails the open, naming the file.
+     * (or that is shorter than a header) is a roll that never became durable: the header is written before the rename,
+     * but power failed before that page reached the disk. Nothing in it was acknowledged — the flusher acknowledges
+     * nothing in a block before forcing it from offset 0 — and nothing after it was either, so it and every later block
+     * file are set aside (renamed {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block
+     * that {@code state.db} lists is never set aside: damage to it fails the open, naming the file.
      *
      * @return whether anything was set aside, so recovery can run again.
      */
@@ -269,7 +268,8 @@ public final class StreamRecovery
             {
                 final long size = Files.size(file);
                 Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-                setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN, StoreException.UNKNOWN,
+                setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN,
+                    StoreException.UNKNOWN,
                     RecoveryReport.Kind.UNWRITTEN_BLOCK));
                 LOG.warn("stream {}: set aside {} as {}: its header never reached the disk (a block roll interrupted " +
                     "by power loss); nothing in it was acknowledged", directory.root(), file, aside.getFileName());

@@ -1,6 +1,8 @@
 package io.ferrite.engine.state;
 
+import io.ferrite.crypto.BlockKeys;
 import io.ferrite.format.BlockEntryDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -109,10 +111,10 @@ public final class FullStateReader
                 blocksEnd);
         }
         final long lastSeq = buffer.getLong(body + LAST_SEQ_OFFSET);
-        if (!io.ferrite.format.RecordDescriptor.isSequence(lastSeq))
+        if (!RecordDescriptor.isSequence(lastSeq))
         {
             throw new CorruptFileException("state last sequence " + lastSeq + " is outside [0, " +
-                io.ferrite.format.RecordDescriptor.MAX_SEQUENCE + "], the sequences a stream may assign", file,
+                RecordDescriptor.MAX_SEQUENCE + "], the sequences a stream may assign", file,
                 body + LAST_SEQ_OFFSET);
         }
         final long[] runs = new long[(int)runCount * 2];
@@ -140,7 +142,7 @@ public final class FullStateReader
         int at;
         if (encrypted)
         {
-            final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
+            final byte[] salt = new byte[BlockKeys.SALT_LENGTH];
             buffer.getBytes(SALT_OFFSET, salt);
             section = cipher.open(file, bytes, HEADER_LENGTH, (int)runsEnd, bytes.length - (int)runsEnd, salt);
             at = 0;

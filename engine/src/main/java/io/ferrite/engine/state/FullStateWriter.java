@@ -1,5 +1,7 @@
 package io.ferrite.engine.state;
 
+import io.ferrite.crypto.BlockKeys;
+import io.ferrite.crypto.FrameCipher;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.engine.flush.CaptureListener;
@@ -7,6 +9,7 @@ import io.ferrite.engine.metrics.OperationTimer;
 import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
+import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,7 +60,7 @@ public final class FullStateWriter implements CaptureListener
     private final CRC32C crc = new CRC32C();
     /** Null for a plaintext stream. */
     private final StateCipher cipher;
-    private final byte[] salt = new byte[io.ferrite.crypto.BlockKeys.SALT_LENGTH];
+    private final byte[] salt = new byte[BlockKeys.SALT_LENGTH];
     /** Serializes block replacements (reclaim, truncate) against each other. */
     private final Object replacement = new Object();
     /** Guards {@link #durable}, the image handed from the flusher to writers. */
@@ -322,8 +325,8 @@ public final class FullStateWriter implements CaptureListener
      * Under this monitor: copy the newest durable image into the outgoing one if it answers {@code request}, belongs
      * to the current block files and is newer than {@code state.db}.
      *
-     * @return {@link #IMAGE_TAKEN}; {@link #IMAGE_ALREADY_WRITTEN} when it qualifies but {@code state.db} already holds it or a
-     *         newer one; {@link #IMAGE_NONE} when no durable image answers {@code request} yet.
+     * @return {@link #IMAGE_TAKEN}; {@link #IMAGE_ALREADY_WRITTEN} when it qualifies but {@code state.db} already holds
+     * it or a newer one; {@link #IMAGE_NONE} when no durable image answers {@code request} yet.
      */
     private int takeDurableImage(final long request)
     {
@@ -389,14 +392,14 @@ public final class FullStateWriter implements CaptureListener
     {
         final int plainLength = outgoing.length();
         final int subjectsAt = outgoing.subjectsAt();
-        outgoing.buffer().checkLimit(plainLength + io.ferrite.crypto.FrameCipher.TAG_LENGTH);
+        outgoing.buffer().checkLimit(plainLength + FrameCipher.TAG_LENGTH);
         return subjectsAt +
             cipher.seal(outgoing.buffer().byteBuffer(), HEADER_LENGTH, subjectsAt, plainLength - subjectsAt, salt);
     }
 
     private void sealHeader(final int length)
     {
-        final org.agrona.MutableDirectBuffer buffer = outgoing.buffer();
+        final MutableDirectBuffer buffer = outgoing.buffer();
         final int bodyLength = length - HEADER_LENGTH;
         buffer.putLong(MAGIC_OFFSET, MAGIC);
         buffer.putInt(VERSION_OFFSET, VERSION);

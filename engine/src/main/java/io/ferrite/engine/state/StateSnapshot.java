@@ -1,6 +1,8 @@
 package io.ferrite.engine.state;
 
+import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.index.DeletedSequences;
 import io.ferrite.format.BlockEntryDescriptor;
 import org.agrona.DirectBuffer;
 
@@ -147,7 +149,7 @@ public final class StateSnapshot
      * Visit the sequences the state lists as removed, as ascending runs. Recovery re-applies them when it cannot use
      * the state as a whole: a removal the state recorded stays removed even if the tombstone that made it was lost.
      */
-    public void forEachRemovedRun(final io.ferrite.engine.index.DeletedSequences.RunConsumer consumer)
+    public void forEachRemovedRun(final DeletedSequences.RunConsumer consumer)
     {
         for (int r = 0; r < removedRuns.length; r += 2)
         {
@@ -158,7 +160,7 @@ public final class StateSnapshot
     /**
      * Give {@code block}, the state's block {@code i}, the removed sequences in its range.
      */
-    public void restoreDeleted(final io.ferrite.engine.block.MessageBlock block, final int i)
+    public void restoreDeleted(final MessageBlock block, final int i)
     {
         // The block's own base (from its header when recovery opened it) bounds what it can hold, whatever the
         // state's entry claims: a removed set cannot start below it.

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The files of one stream and the few operations on them that are not block I/O: listing blocks, atomic small-file
@@ -62,7 +64,7 @@ public final class StreamDirectory implements AutoCloseable
     public static StreamDirectory open(final Path root, final StorageIO io)
     {
         final StreamDirectory directory = new StreamDirectory(root);
-        directory.storageIO = java.util.Objects.requireNonNull(io, "io");
+        directory.storageIO = Objects.requireNonNull(io, "io");
         try
         {
             Files.createDirectories(directory.blocks);
@@ -70,7 +72,7 @@ public final class StreamDirectory implements AutoCloseable
         catch (final IOException ex)
         {
             // Name what could not be created — often blocks/, when something that is no directory took its name.
-            final Path failed = ex instanceof java.nio.file.FileSystemException fs && null != fs.getFile() ?
+            final Path failed = ex instanceof FileSystemException fs && null != fs.getFile() ?
                 Path.of(fs.getFile()) : directory.blocks;
             throw new StoreIOException("create stream directory", failed, ex);
         }
@@ -186,9 +188,6 @@ public final class StreamDirectory implements AutoCloseable
         return storageIO;
     }
 
-    /**
-     * fsync a directory of this stream through its {@link StorageIO}.
-     */
     /**
      * Make a file that something outside the store wrote and synced (the key file, written by the crypto module)
      * durable through this directory's {@link StorageIO} as well, with its directory entry: every force of the store

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * Reads {@code stream.json} with a real JSON parser (Jackson's streaming {@link JsonParser}; no data binding) and
@@ -215,7 +217,7 @@ final class StreamMetadataReader
 
     private void checkLimit(
         final Map<MetadataField, Parsed> parsed, final MetadataField field,
-        final java.util.function.LongFunction<StreamConfig.Builder> rule)
+        final LongFunction<StreamConfig.Builder> rule)
     {
         if (parsed.containsKey(field))
         {
@@ -291,7 +293,7 @@ final class StreamMetadataReader
      * Apply a {@link StreamConfig.Builder} rule to a field's value; its complaint becomes the field's corruption.
      */
     private <T> T inRange(final Map<MetadataField, Parsed> parsed, final MetadataField field,
-        final java.util.function.Supplier<T> rule)
+        final Supplier<T> rule)
     {
         try
         {

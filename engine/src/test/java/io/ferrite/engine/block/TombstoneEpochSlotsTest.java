@@ -62,9 +62,11 @@ class TombstoneEpochSlotsTest
         final UnsafeBuffer buffer = new UnsafeBuffer(randomHeader(4));
         BlockDescriptor.putTombstoneEpoch(buffer, BLOCK_ID, 1);
         BlockDescriptor.putTombstoneEpoch(buffer, BLOCK_ID, 2);
-        assertThat(BlockDescriptor.tombstoneEpoch(buffer, BLOCK_ID + 1)).as("checksums bind the block id").isEqualTo(-1);
+        assertThat(BlockDescriptor.tombstoneEpoch(buffer,
+            BLOCK_ID + 1)).as("checksums bind the block id").isEqualTo(-1);
         buffer.putInt(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + 4, 0x5a5a5a5a);
-        buffer.putInt(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH + 4, 7);
+        buffer.putInt(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH + 4,
+            7);
         assertThat(BlockDescriptor.tombstoneEpoch(buffer, BLOCK_ID)).isEqualTo(-1);
     }
 

@@ -2,6 +2,7 @@ package io.ferrite.engine.flush;
 
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
+import org.slf4j.helpers.MessageFormatter;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ class BackPressureWarningTest
         {
             if (method.getName().equals("warn") && null != args && args.length == 2 && args[1] instanceof Object[] all)
             {
-                warnings.add(org.slf4j.helpers.MessageFormatter.arrayFormat((String)args[0], all).getMessage());
+                warnings.add(MessageFormatter.arrayFormat((String)args[0], all).getMessage());
             }
             return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
         });

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -150,7 +151,7 @@ class FlusherStatsTest
         assertThat(flusherThreads()).doesNotContain("ferrite-flusher-stats");
     }
 
-    private static java.util.List<String> flusherThreads()
+    private static List<String> flusherThreads()
     {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
             .filter((name) -> name.startsWith("ferrite-flusher-")).toList();

@@ -1,5 +1,6 @@
 package io.ferrite.engine.flush;
 
+import com.sun.management.ThreadMXBean;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StoreClosedException;
@@ -10,6 +11,7 @@ import io.ferrite.store.SyncMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -164,8 +166,8 @@ class IntervalBoundTest
     @Test
     void anAppendUnderTheBoundAllocatesNothing()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final ThreadMXBean threads =
+            (ThreadMXBean)ManagementFactory.getThreadMXBean();
         final StreamConfig config = StreamConfig.builder("bound").blockSize(16 << 20).maxMsgSize(PAYLOAD)
             .syncMode(SyncMode.INTERVAL).syncInterval(Duration.ofHours(1)).maxUnforcedBytes(1L << 40).build();
         try (FileStreamStore store = FileStreamStore.open(tmp, config))

@@ -15,8 +15,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -141,7 +143,7 @@ public final class PowerLossIO implements StorageIO
             snapshotDirectory(dir, list(dir));
             // A file in neither directory is gone (a synced entry keeps its own image): forget its image, or a new
             // file that reuses its inode would inherit that content as if forced.
-            final java.util.Set<Object> present = new java.util.HashSet<>(list(root).values());
+            final Set<Object> present = new HashSet<>(list(root).values());
             present.addAll(list(blocks).values());
             images.keySet().retainAll(present);
         }
@@ -153,7 +155,8 @@ public final class PowerLossIO implements StorageIO
         for (final Map.Entry<String, Object> entry : listing.entrySet())
         {
             observe(entry.getValue(), entry.getKey());
-            entries.put(entry.getKey(), new Entry(entry.getValue(), images.getOrDefault(entry.getValue(), new byte[0])));
+            entries.put(entry.getKey(), new Entry(entry.getValue(), images.getOrDefault(entry.getValue(),
+                new byte[0])));
         }
         synced.put(dir.toAbsolutePath().normalize(), entries);
     }

@@ -9,10 +9,12 @@ import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.SubjectState;
 import io.ferrite.store.SyncMode;
+import org.agrona.IoUtil;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,7 +101,7 @@ class PowerLossRemovalTest
         final int cycles = Integer.getInteger("ferrite.powerloss.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
         final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED);
         final Random random = new Random(seed);
-        final byte[] key = encrypted ? java.nio.ByteBuffer.allocate(32).putLong(seed).array() : null;
+        final byte[] key = encrypted ? ByteBuffer.allocate(32).putLong(seed).array() : null;
         final long started = System.nanoTime();
         String plan = "the stream as created";
         Path dir = tmp.resolve("cycle-0");
@@ -128,7 +131,7 @@ class PowerLossRemovalTest
                     ops.clear();
                     run(store, work, opsBeforeCut, plan);
                 }
-                catch (final RuntimeException | java.util.concurrent.ExecutionException ex)
+                catch (final RuntimeException | ExecutionException ex)
                 {
                     throw new AssertionError(plan + ": " + ex + "\noperations " + recentOps(), ex);
                 }
@@ -138,7 +141,7 @@ class PowerLossRemovalTest
             {
                 assertNoErasedBytes(image, plan);
             }
-            org.agrona.IoUtil.delete(dir.toFile(), false);
+            IoUtil.delete(dir.toFile(), false);
             dir = image;
         }
         System.out.println("PowerLossRemovalTest: seed=" + seed + ", encrypted=" + encrypted + ", " + cycles +

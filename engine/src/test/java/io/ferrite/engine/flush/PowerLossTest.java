@@ -1,13 +1,16 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.StreamMode;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
+import org.agrona.IoUtil;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -17,9 +20,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,14 +39,15 @@ import static org.assertj.core.api.Assertions.fail;
  * disk can show that {@code ALWAYS} appends and {@code flush()} really made data durable.
  * <p>
  * Each cycle opens the store on the previous cycle's power-cut image, with the model as its {@link StorageIO}; runs
- * {@code ALWAYS} appenders (several threads, so commits are grouped), or {@code INTERVAL} (1 ms to 200 ms) or
- * {@code NONE} appenders calling {@code flush()}, with {@code writeFullState()} interleaved by an appender and, in
- * most cycles, called at random moments by a thread of its own — a state that describes block data the disk does not
- * hold yet must never survive a cut, or recovery would trust it; cuts the power once a seeded random number of
- * appends went through; and reopens the image. Plaintext and encrypted streams alike. Every message whose durability was acknowledged before the cut must be present
- * and byte-identical; any sequence up to the recovered last one that is missing must be listed in the recovery report;
- * nothing is ever returned corrupt. Sequences after the recovered last one were never acknowledged, so losing them is
- * allowed (a dropped tail page is indistinguishable from never-written data).
+ * {@code ALWAYS} appenders (several threads, so commits are grouped), or {@code INTERVAL} (1 ms to 200 ms) or {@code
+ * NONE} appenders calling {@code flush()}, with {@code writeFullState()} interleaved by an appender and, in most
+ * cycles, called at random moments by a thread of its own — a state that describes block data the disk does not hold
+ * yet must never survive a cut, or recovery would trust it; cuts the power once a seeded random number of appends went
+ * through; and reopens the image. Plaintext and encrypted streams alike. Every message whose durability was
+ * acknowledged before the cut must be present and byte-identical; any sequence up to the recovered last one that is
+ * missing must be listed in the recovery report; nothing is ever returned corrupt. Sequences after the recovered last
+ * one were never acknowledged, so losing them is allowed (a dropped tail page is indistinguishable from never-written
+ * data).
  * <p>
  * The {@code INTERVAL} window is a promise too ({@code StreamConfig.maxUnforcedBytes}, issue 12): each cycle runs
  * under a bound drawn from {@link #BOUNDS}, and of the appends that had returned when the power was cut, those the
@@ -170,14 +176,15 @@ class PowerLossTest
             payloads.keySet().removeIf((seq) -> seq > verified.lastSeq);
             // The verified image is the next cycle's store; the one it was cut from is no longer needed, and a soak
             // of thousands of cycles would otherwise fill the disk with them.
-            org.agrona.IoUtil.delete(dir.toFile(), false);
+            IoUtil.delete(dir.toFile(), false);
             dir = image;
         }
         System.out.println("PowerLossTest " + streamMode + ": seed=" + seed + ", " + cycles + " cycles in " +
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms, " + acknowledged +
             " acknowledgements, " + durableHigh + " messages at the end, " + tornPages + " torn pages, " +
             revertedEntries + " directory entries reverted, " + lostReported + " losses reported, " + rebuilt +
-            " rebuilds from blocks; " + intervalCuts + " INTERVAL cuts, the closest to its promise lost " + closestLoss +
+            " rebuilds from blocks; " + intervalCuts + " INTERVAL cuts, the closest to its promise lost " +
+                closestLoss +
             " of at most " + closestPromise + " bytes of appended frames; " + backPressureWaits +
             " appends waited for the flusher");
         assertThat(durableHigh).as("the workload made progress").isPositive();
@@ -191,15 +198,15 @@ class PowerLossTest
         final String keep = System.getProperty("ferrite.powerloss.keep");
         if (null != keep)
         {
-            io.ferrite.engine.recovery.BlockFiles.copyTree(before, Path.of(keep, "before"));
-            io.ferrite.engine.recovery.BlockFiles.copyTree(image, Path.of(keep, "image"));
+            BlockFiles.copyTree(before, Path.of(keep, "before"));
+            BlockFiles.copyTree(image, Path.of(keep, "image"));
         }
     }
 
     /**
      * @param absent sequences up to {@code lastSeq} the reopened store does not hold.
      */
-    private record Verified(long lastSeq, long lostReported, boolean rebuilt, java.util.Set<Long> absent)
+    private record Verified(long lastSeq, long lostReported, boolean rebuilt, Set<Long> absent)
     {
     }
 
@@ -246,7 +253,8 @@ class PowerLossTest
         final FileStreamStore store;
         try
         {
-            store = FileStreamStore.open(image, config(SyncMode.INTERVAL, Duration.ofMillis(1)), new PowerLossIO(image));
+            store = FileStreamStore.open(image, config(SyncMode.INTERVAL, Duration.ofMillis(1)),
+                new PowerLossIO(image));
         }
         catch (final RuntimeException ex)
         {
@@ -254,7 +262,7 @@ class PowerLossTest
         }
         try (store)
         {
-            final java.util.Set<Long> absent = new java.util.HashSet<>();
+            final Set<Long> absent = new HashSet<>();
             final RecoveryReport report = store.recoveryReport();
             final long last = store.state().lastSeq();
             final String context = plan + ", acknowledged up to " + acknowledgedHigh + "\nrecovered " +
@@ -280,7 +288,7 @@ class PowerLossTest
                 {
                     message = store.load(seq);
                 }
-                catch (final io.ferrite.store.CorruptRecordException ex)
+                catch (final CorruptRecordException ex)
                 {
                     if (payloads.containsKey(seq))
                     {

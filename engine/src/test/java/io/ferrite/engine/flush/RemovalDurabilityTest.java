@@ -95,9 +95,11 @@ class RemovalDurabilityTest
                     store.writeFullState();
                     io.cut(PowerLossIO.worstCase(), tmp.resolve("image" + appends + flushedFirst));
                 }
-                try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image" + appends + flushedFirst), config))
+                try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image" + appends + flushedFirst),
+                    config))
                 {
-                    final String context = appends + " appends, flushed " + flushedFirst + ": " + store.recoveryReport();
+                    final String context = appends + " appends, flushed " + flushedFirst + ": " +
+                        store.recoveryReport();
                     if (flushedFirst)
                     {
                         assertThat(store.load(1)).as("the removal the state describes, %s", context).isNull();

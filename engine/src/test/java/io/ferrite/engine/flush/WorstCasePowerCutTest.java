@@ -124,7 +124,8 @@ class WorstCasePowerCutTest
             messages.appendNext(store);
             io.cut(PowerLossIO.worstCase(), tmp.resolve("image"));
         }
-        try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image"), config(SyncMode.NONE, Duration.ofHours(1))))
+        try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image"), config(SyncMode.NONE,
+            Duration.ofHours(1))))
         {
             // NONE forces a block when it rolls (to release it), so seq 1 may or may not have been made durable.
             assertThat(store.state().lastSeq()).isBetween(0L, 1L);

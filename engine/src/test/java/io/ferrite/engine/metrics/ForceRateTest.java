@@ -17,7 +17,8 @@ class ForceRateTest
         final ForceRate rate = new ForceRate();
         assertThat(rate.bytesPerSecond()).isEqualTo(ForceRate.UNKNOWN);
         rate.record(0, 5 * MS);
-        assertThat(rate.bytesPerSecond()).as("a directory sync says nothing about the rate").isEqualTo(ForceRate.UNKNOWN);
+        assertThat(rate.bytesPerSecond()).as("a directory sync says nothing about the rate")
+            .isEqualTo(ForceRate.UNKNOWN);
         assertThat(ForceRate.describe(rate.bytesPerSecond())).startsWith("unknown");
     }
 

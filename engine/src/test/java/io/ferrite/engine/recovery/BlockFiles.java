@@ -40,7 +40,8 @@ public final class BlockFiles
     {
         try (Stream<Path> files = Files.list(streamDir.resolve("blocks")))
         {
-            return files.filter((p) -> BlockDescriptor.parseFileName(p.getFileName().toString()) >= 0).sorted().toList();
+            return files.filter((p) ->
+                BlockDescriptor.parseFileName(p.getFileName().toString()) >= 0).sorted().toList();
         }
         catch (final IOException ex)
         {

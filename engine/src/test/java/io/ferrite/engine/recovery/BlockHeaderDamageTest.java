@@ -6,6 +6,7 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.RecoveryReport.Outcome;
+import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StreamConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,11 +20,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +54,7 @@ class BlockHeaderDamageTest
 
     @TempDir
     static Path goldenRoot;
-    private static final Map<StreamMode, Golden> GOLDENS = new java.util.EnumMap<>(StreamMode.class);
+    private static final Map<StreamMode, Golden> GOLDENS = new EnumMap<>(StreamMode.class);
 
     /**
      * The pristine store every case of one stream mode starts from.
@@ -173,7 +176,7 @@ class BlockHeaderDamageTest
         try (FileStreamStore store = FileStreamStore.open(dir, golden.config()))
         {
             assertThat(store.recoveryReport().lost()).anySatisfy((lost) ->
-                assertThat(lost.kind()).isEqualTo(io.ferrite.store.RecoveryReport.Kind.UNWRITTEN_BLOCK));
+                assertThat(lost.kind()).isEqualTo(RecoveryReport.Kind.UNWRITTEN_BLOCK));
             assertThat(block).doesNotExist();
             final long first = baseSeq(golden.blocks().get(position));
             for (long seq = 1; seq < first; seq++)
@@ -185,16 +188,16 @@ class BlockHeaderDamageTest
 
     private static long baseSeq(final Path goldenBlock)
     {
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(goldenBlock))
+        try (FileChannel channel = FileChannel.open(goldenBlock))
         {
             final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                .order(ByteOrder.LITTLE_ENDIAN);
             channel.read(header, 0);
             return header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
         }
         catch (final IOException ex)
         {
-            throw new java.io.UncheckedIOException(ex);
+            throw new UncheckedIOException(ex);
         }
     }
 

@@ -3,6 +3,7 @@ package io.ferrite.engine.recovery;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -40,7 +41,7 @@ final class CaseDirectories
      */
     static void delete(final Path root)
     {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS))
         {
             return;
         }

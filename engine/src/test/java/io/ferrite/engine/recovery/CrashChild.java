@@ -57,7 +57,8 @@ public final class CrashChild
         final byte[] key = args.length > 6 && !"-".equals(args[6]) ? HexFormat.of().parseHex(args[6]) : null;
         ChildProcess.haltWhenParentGoes();
 
-        final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.US_ASCII);
+        final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false,
+            StandardCharsets.US_ASCII);
         final TestMessages messages = new TestMessages(maxPayload);
         final StreamStore store = FileStreamStore.open(dir, config(blockSize, maxPayload, key));
         out.println("OPEN " + store.state().lastSeq());

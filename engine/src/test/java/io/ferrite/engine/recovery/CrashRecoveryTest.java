@@ -12,8 +12,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +62,7 @@ class CrashRecoveryTest
      * Sequences a recovery kept as taken because a torn last record's header proved them assigned: reported lost once,
      * by that recovery (a child's own, or this test's), never acknowledged, and missing from then on.
      */
-    private final java.util.Set<Long> tornTaken = new java.util.HashSet<>();
+    private final Set<Long> tornTaken = new HashSet<>();
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(StreamMode.class)
@@ -117,7 +119,8 @@ class CrashRecoveryTest
         }
         assertThat(flushedHigh).as("seed=%d: the children flushed something", seed).isPositive();
         System.out.println("CrashRecoveryTest (" + mode + "): seed=" + seed + ", " + cycles + " cycles, " +
-            flushedHigh + " messages flushed, " + BlockFiles.blocks(streamDir).size() + " blocks, " + tornTails + " torn tails, " +
+            flushedHigh + " messages flushed, " + BlockFiles.blocks(streamDir).size() + " blocks, " + tornTails +
+                " torn tails, " +
             interruptedRolls + " kills inside a block roll" + (null == audit ? "" : ", nonce audit: " + audit.pairs() +
             " (key id, nonce) pairs under " + audit.blockKeys() + " block keys, " + audit.tornRecords() +
             " torn records, " + audit.stateKeys() + " state.db keys"));
@@ -212,7 +215,8 @@ class CrashRecoveryTest
         }
         catch (final NumberFormatException ex)
         {
-            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors), ex);
+            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors),
+                ex);
         }
     }
 
@@ -284,7 +288,8 @@ class CrashRecoveryTest
             assertThat(fresh).as("at most the one record in flight is lost: %s", context).hasSizeLessThan(2);
 
             final long loadable = tornTaken ? last - 1 : last;
-            assertThat(tornTaken ? store.load(last) : null).as("the torn record is never returned: %s", context).isNull();
+            assertThat(tornTaken ? store.load(last) : null).as("the torn record is never returned: %s",
+                context).isNull();
             for (long seq = 1; seq <= loadable; seq++)
             {
                 if (this.tornTaken.contains(seq) && null == store.load(seq))

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
@@ -76,7 +77,7 @@ class CrashRemovalTest
     /** Every block file seen after a kill, with the size it had when first seen. */
     private final Map<String, Long> blockSizes = new TreeMap<>();
     /** Block files seen again smaller than first seen: rewritten without their removed messages. */
-    private final java.util.Set<String> rewritten = new java.util.TreeSet<>();
+    private final Set<String> rewritten = new TreeSet<>();
     private long durableHigh;
     private int children;
     private long removalsAcked;
@@ -225,7 +226,8 @@ class CrashRemovalTest
         }
         catch (final RuntimeException ex)
         {
-            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors), ex);
+            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors),
+                ex);
         }
         switch (line.charAt(0))
         {
@@ -255,7 +257,8 @@ class CrashRemovalTest
                 return true;
             }
             default ->
-                throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors));
+                throw new AssertionError(plan + ": unexpected child output '" + line + "'" +
+                    ChildProcess.errors(errors));
         }
     }
 
@@ -313,7 +316,7 @@ class CrashRemovalTest
                 .isGreaterThanOrEqualTo(durableHigh);
             // A rebuild from the blocks reads the kept frame of an earlier cycle's torn record again and names it once
             // more; it was never acknowledged, and the content checks below still catch any acknowledged loss.
-            final java.util.List<RecoveryReport.LostRange> fresh = report.lost().stream()
+            final List<RecoveryReport.LostRange> fresh = report.lost().stream()
                 .filter((range) -> !(stateDeleted && range.kind() == RecoveryReport.Kind.DAMAGED_RECORD &&
                     range.firstSeq() == range.lastSeq() && range.firstSeq() < last))
                 .toList();

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * Test-side view of an encrypted stream's files with the caller's key in hand: the stream key, each block's key
@@ -111,7 +112,7 @@ public final class EncryptedBlocks
         final ByteBuffer bytes = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
         final long keyId = headerKeyId(block);
         final int limit = Math.min(block.length, footerOffset(block));
-        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        final CRC32C crc = new CRC32C();
         int offset = BlockDescriptor.DATA_OFFSET;
         while (offset + RecordDescriptor.HEADER_LENGTH <= limit)
         {

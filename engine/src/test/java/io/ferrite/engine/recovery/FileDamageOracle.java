@@ -1,6 +1,7 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport.LostRange;
@@ -73,7 +74,8 @@ final class FileDamageOracle
     private final List<LostRange> reported = new ArrayList<>();
 
     private FileDamageOracle(
-        final FuzzGolden golden, final Path dir, final Trust trust, final String context, final Predicate<Path> blamable)
+        final FuzzGolden golden, final Path dir, final Trust trust, final String context,
+            final Predicate<Path> blamable)
     {
         this.golden = golden;
         this.dir = dir;
@@ -123,7 +125,8 @@ final class FileDamageOracle
      * the file that was damaged, when the case knows which.
      */
     static Verdict check(
-        final FuzzGolden golden, final Path dir, final Trust trust, final String context, final Predicate<Path> blamable)
+        final FuzzGolden golden, final Path dir, final Trust trust, final String context,
+            final Predicate<Path> blamable)
     {
         return new FileDamageOracle(golden, dir, trust, context, blamable).run();
     }
@@ -303,7 +306,8 @@ final class FileDamageOracle
             {
                 // A forged state's block entries (base sequences) can misplace a search; its bytes are still checked.
                 require(message.seq() >= from, "loadNext(" + from + ") returned seq " + message.seq() + ": " + where);
-                require(!removedForGood(message.seq()), "loadNext returned removed seq " + message.seq() + ": " + where);
+                require(!removedForGood(message.seq()),
+                    "loadNext returned removed seq " + message.seq() + ": " + where);
             }
             from = Math.max(from, message.seq()) + 1;
         }
@@ -406,8 +410,8 @@ final class FileDamageOracle
     {
         final byte[] want = BlockFiles.readAll(expected);
         final byte[] got = BlockFiles.readAll(actual);
-        return got.length >= io.ferrite.format.BlockDescriptor.HEADER_LENGTH && Arrays.equals(want, 0,
-            io.ferrite.format.BlockDescriptor.HEADER_LENGTH, got, 0, io.ferrite.format.BlockDescriptor.HEADER_LENGTH);
+        return got.length >= BlockDescriptor.HEADER_LENGTH && Arrays.equals(want, 0,
+            BlockDescriptor.HEADER_LENGTH, got, 0, BlockDescriptor.HEADER_LENGTH);
     }
 
     static boolean sameBytes(final Path expected, final Path actual)

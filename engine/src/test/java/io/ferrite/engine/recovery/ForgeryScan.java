@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -198,11 +199,11 @@ final class ForgeryScan
         return (int)crc.getValue() == buffer.getInt(StateDescriptor.BODY_CHECKSUM_OFFSET);
     }
 
-    private static java.util.List<Path> regularFiles(final Path dir)
+    private static List<Path> regularFiles(final Path dir)
     {
         if (!Files.isDirectory(dir))
         {
-            return java.util.List.of();
+            return List.of();
         }
         try (Stream<Path> files = Files.list(dir))
         {

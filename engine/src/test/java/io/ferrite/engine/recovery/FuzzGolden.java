@@ -2,12 +2,16 @@ package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StreamConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -121,8 +125,8 @@ record FuzzGolden(
 
     private static long previousLastSeq(final Path block)
     {
-        return java.nio.ByteBuffer.wrap(BlockFiles.readAll(block)).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-            .getLong(io.ferrite.format.BlockDescriptor.PREV_LAST_SEQ_OFFSET);
+        return ByteBuffer.wrap(BlockFiles.readAll(block)).order(ByteOrder.LITTLE_ENDIAN)
+            .getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
     }
 
     Path stateFile()
@@ -169,7 +173,7 @@ record FuzzGolden(
     {
         try
         {
-            Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
         catch (final IOException ex)
         {

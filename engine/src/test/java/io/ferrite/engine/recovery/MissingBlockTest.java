@@ -24,16 +24,17 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
- * A block file that is gone — deleted by an operator, lost with a disk, or the whole {@code blocks/} directory with it —
- * is a loss the recovery report names ({@link Kind#MISSING_BLOCK}, with the file and its sequences), never a silent gap,
- * and never a reason to assign a number twice (issue 12, item 2). {@code state.db} proves which blocks existed and how
- * far the stream had got; a newer block's header proves how far it had got when that block was created. A removed
+ * A block file that is gone — deleted by an operator, lost with a disk, or the whole {@code blocks/} directory with it
+ * — is a loss the recovery report names ({@link Kind#MISSING_BLOCK}, with the file and its sequences), never a silent
+ * gap, and never a reason to assign a number twice (issue 12, item 2). {@code state.db} proves which blocks existed and
+ * how far the stream had got; a newer block's header proves how far it had got when that block was created. A removed
  * message stays removed, and the loss is reported once: the next open loads the state it left, clean.
  * <p>
  * Without {@code state.db} a block missing from the middle cannot be told from one the reclaimer deleted once all its
@@ -97,7 +98,8 @@ class MissingBlockTest
                 {1, count / 2, count - 2}};
             for (final int[] positions : cases)
             {
-                tests.add(dynamicTest(golden.mode() + ": delete blocks at " + Arrays.toString(positions) + " of " + count,
+                tests.add(dynamicTest(golden.mode() + ": delete blocks at " + Arrays.toString(positions) + " of " +
+                    count,
                     () -> deleteAndRecover(golden, positions)));
             }
         }
@@ -162,7 +164,7 @@ class MissingBlockTest
         final Path victim = blocks.get(golden.blocks().size() + 1);
         final long victimLast = RemovalGolden.baseSeq(blocks.get(golden.blocks().size() + 2)) - 1;
         final List<Long> victimSequences =
-            java.util.stream.LongStream.rangeClosed(RemovalGolden.baseSeq(victim), victimLast).boxed().toList();
+            LongStream.rangeClosed(RemovalGolden.baseSeq(victim), victimLast).boxed().toList();
         Files.delete(victim);
         Files.copy(olderState, dir.resolve("state.db"), StandardCopyOption.REPLACE_EXISTING);
         try (FileStreamStore store = FileStreamStore.open(dir, golden.config()))

@@ -1,7 +1,9 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.crypto.BlockKey;
+import io.ferrite.crypto.BlockKeys;
 import io.ferrite.crypto.FrameCipher;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.FrameCounters;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.StateDescriptor;
@@ -11,9 +13,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Collects every (block key id, GCM nonce) pair an encrypted stream's files show, snapshot after snapshot (take one
@@ -33,7 +37,7 @@ public final class NonceAudit
     private final Map<Long, String> blockOfKey = new HashMap<>();
     private final Map<String, byte[]> stateBySalt = new HashMap<>();
     private final List<String> violations = new ArrayList<>();
-    private final java.util.Set<String> tornPairs = new java.util.HashSet<>();
+    private final Set<String> tornPairs = new HashSet<>();
     private int snapshots;
 
     private record Sighting(String file, int offset, byte[] bytes, int snapshot)
@@ -54,7 +58,7 @@ public final class NonceAudit
         for (final Path block : BlockFiles.blocks(streamDir))
         {
             final byte[] bytes = BlockFiles.readAll(block);
-            if (bytes.length < io.ferrite.format.BlockDescriptor.HEADER_LENGTH)
+            if (bytes.length < BlockDescriptor.HEADER_LENGTH)
             {
                 continue;
             }
@@ -87,7 +91,8 @@ public final class NonceAudit
                     !Arrays.equals(seen.bytes, record.bytes())))
                 {
                     violations.add("(key " + pair + ") sealed twice: seq " + record.seq() + " in " + seen.file +
-                        " at " + seen.offset + " (snapshot " + seen.snapshot + ") and in " + file + " at " + record.offset() +
+                        " at " + seen.offset + " (snapshot " + seen.snapshot + ") and in " + file + " at " +
+                            record.offset() +
                         " (snapshot " + snapshots + ")" + (record.complete() ? "" : ", torn"));
                 }
             }
@@ -99,7 +104,7 @@ public final class NonceAudit
             if (bytes.length >= StateDescriptor.HEADER_LENGTH)
             {
                 final String salt = HexFormat.of().formatHex(bytes, StateDescriptor.SALT_OFFSET,
-                    StateDescriptor.SALT_OFFSET + io.ferrite.crypto.BlockKeys.SALT_LENGTH);
+                    StateDescriptor.SALT_OFFSET + BlockKeys.SALT_LENGTH);
                 final byte[] before = stateBySalt.putIfAbsent(salt, bytes);
                 if (null != before && !Arrays.equals(before, bytes))
                 {

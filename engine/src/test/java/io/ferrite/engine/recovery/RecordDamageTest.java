@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ class RecordDamageTest
 
     @TempDir
     static Path goldenRoot;
-    private static final Map<StreamMode, Golden> GOLDENS = new java.util.EnumMap<>(StreamMode.class);
+    private static final Map<StreamMode, Golden> GOLDENS = new EnumMap<>(StreamMode.class);
 
     /**
      * The pristine store every case of one stream mode starts from.
@@ -272,7 +273,8 @@ class RecordDamageTest
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
             final RecoveryReport report = store.recoveryReport();
-            context = golden.streamMode() + ", " + mode.description + ", damaged " + damaged + " in " + block.getFileName() + "\nreport " + report;
+            context = golden.streamMode() + ", " + mode.description + ", damaged " + damaged + " in " +
+                block.getFileName() + "\nreport " + report;
             assertThat(store.state().lastSeq()).as(context).isEqualTo(goldenLast);
             assertEveryRecordButTheDamagedLoads(store, goldenLast, damaged, context);
 

@@ -1,10 +1,16 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StreamConfig;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,9 +31,9 @@ record RemovalGolden(StreamMode mode, StreamConfig config, Path dir, StreamHisto
     /**
      * @return a golden stream per mode, each written under {@code root}: what the damage suites copy for every case.
      */
-    static java.util.Map<StreamMode, RemovalGolden> writeAll(final Path root)
+    static Map<StreamMode, RemovalGolden> writeAll(final Path root)
     {
-        final java.util.Map<StreamMode, RemovalGolden> goldens = new java.util.EnumMap<>(StreamMode.class);
+        final Map<StreamMode, RemovalGolden> goldens = new EnumMap<>(StreamMode.class);
         for (final StreamMode mode : StreamMode.values())
         {
             goldens.put(mode, write(mode, root.resolve("golden-" + mode)));
@@ -80,13 +86,13 @@ record RemovalGolden(StreamMode mode, StreamConfig config, Path dir, StreamHisto
     {
         final long first = baseSeq(blocks.get(position));
         final long last = position + 1 < blocks.size() ? baseSeq(blocks.get(position + 1)) - 1 : last();
-        return java.util.stream.LongStream.rangeClosed(first, last).boxed().toList();
+        return LongStream.rangeClosed(first, last).boxed().toList();
     }
 
     static long baseSeq(final Path block)
     {
-        return java.nio.ByteBuffer.wrap(BlockFiles.readAll(block)).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-            .getLong(io.ferrite.format.BlockDescriptor.BASE_SEQ_OFFSET);
+        return ByteBuffer.wrap(BlockFiles.readAll(block)).order(ByteOrder.LITTLE_ENDIAN)
+            .getLong(BlockDescriptor.BASE_SEQ_OFFSET);
     }
 
     long last()

@@ -21,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -45,7 +47,7 @@ class StateFileDamageTest
 
     @TempDir
     static Path goldenRoot;
-    private static final java.util.Map<StreamMode, Golden> GOLDENS = new java.util.EnumMap<>(StreamMode.class);
+    private static final Map<StreamMode, Golden> GOLDENS = new EnumMap<>(StreamMode.class);
 
     /**
      * The pristine store every case of one stream mode starts from.
@@ -99,7 +101,8 @@ class StateFileDamageTest
         final String mode = golden.streamMode() + ": ";
         final int body = StateDescriptor.HEADER_LENGTH;
         final int[] flips = {StateDescriptor.MAGIC_OFFSET, StateDescriptor.VERSION_OFFSET,
-            StateDescriptor.BODY_LENGTH_OFFSET, StateDescriptor.BODY_CHECKSUM_OFFSET, StateDescriptor.HEADER_CHECKSUM_OFFSET,
+            StateDescriptor.BODY_LENGTH_OFFSET, StateDescriptor.BODY_CHECKSUM_OFFSET,
+                StateDescriptor.HEADER_CHECKSUM_OFFSET,
             body + StateDescriptor.MSGS_OFFSET, body + StateDescriptor.LAST_SEQ_OFFSET,
             body + StateDescriptor.BLOCK_COUNT_OFFSET, body + StateDescriptor.BLOCKS_OFFSET + 60, stateLength - 1};
         for (final int offset : flips)

@@ -2,15 +2,23 @@ package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.BlockEntryDescriptor;
+import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.StateDescriptor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +31,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -138,13 +147,13 @@ class StreamFileMatrixTest
      * plaintext): two whole records cut out of the middle of a sealed block, so the records after them, still 8-byte
      * aligned, verify where they now sit.
      */
-    @org.junit.jupiter.api.Disabled("issue 12: whole records cut out of the middle of a sealed block (the file shorter, "
-        + "the records after the cut intact and aligned) leave only a sequence gap, which the lazy table build "
-        + "(SequenceTableBuilder) takes for an appendAt jump: the cut sequences read as absent and no report or "
-        + "CorruptRecordException names them. Telling a cut from a gap needs the block entry's message count in the "
-        + "build; marking every gap of a short block as damage broke rewritten blocks and skips (StreamModelTest)")
+    @Disabled("issue 12: whole records cut out of the middle of a sealed block (the file shorter, " +
+        "the records after the cut intact and aligned) leave only a sequence gap, which the lazy table build " +
+        "(SequenceTableBuilder) takes for an appendAt jump: the cut sequences read as absent and no report or " +
+        "CorruptRecordException names them. Telling a cut from a gap needs the block entry's message count in the " +
+        "build; marking every gap of a short block as damage broke rewritten blocks and skips (StreamModelTest)")
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.EnumSource(StreamMode.class)
+    @EnumSource(StreamMode.class)
     void wholeRecordsCutFromASealedBlockAreNeverSilentlyAbsent(final StreamMode mode)
     {
         final FuzzGolden golden = GOLDENS.get(mode);
@@ -167,42 +176,42 @@ class StreamFileMatrixTest
      * CRC32C recomputed (CRC is no MAC). Its last sequence and a removed run both raised to the top of the sequence
      * range, or a block entry's base sequence moved 2^31 below the block's.
      */
-    @org.junit.jupiter.api.Disabled("issue 12: a plaintext state.db with forged but checksum-valid numbers is used to "
-        + "size memory: a removed run up to 2^62 - 2 under a last sequence of 2^62 - 1 has restoreDeleted build a "
-        + "bitmap that large (OutOfMemoryError, or ArrayIndexOutOfBoundsException once the word index overflows int), "
-        + "and a block entry's base sequence 2^31 below the block's overflows SequenceTable.put. Closing it needs "
-        + "recovery to bound each block's sequence span by its header and the records it can hold")
+    @Disabled("issue 12: a plaintext state.db with forged but checksum-valid numbers is used to " +
+        "size memory: a removed run up to 2^62 - 2 under a last sequence of 2^62 - 1 has restoreDeleted build a " +
+        "bitmap that large (OutOfMemoryError, or ArrayIndexOutOfBoundsException once the word index overflows int), " +
+        "and a block entry's base sequence 2^31 below the block's overflows SequenceTable.put. Closing it needs " +
+        "recovery to bound each block's sequence span by its header and the records it can hold")
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"removed run to 2^62", "block base 2^31 lower"})
+    @ValueSource(strings = {"removed run to 2^62", "block base 2^31 lower"})
     void aForgedStateNeverSizesMemory(final String forgery)
     {
         final FuzzGolden golden = GOLDENS.get(StreamMode.PLAINTEXT);
         final Path dir = golden.copyTo(work.resolve("forged"));
         final Path state = dir.resolve(StreamDirectory.STATE_FILE);
-        final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(BlockFiles.readAll(state))
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        final int body = io.ferrite.format.StateDescriptor.HEADER_LENGTH;
-        final int blocks = bytes.getInt(body + io.ferrite.format.StateDescriptor.BLOCK_COUNT_OFFSET);
-        final int entries = body + io.ferrite.format.StateDescriptor.BLOCKS_OFFSET;
-        final int runs = entries + blocks * io.ferrite.format.BlockEntryDescriptor.ENTRY_LENGTH;
+        final ByteBuffer bytes = ByteBuffer.wrap(BlockFiles.readAll(state))
+            .order(ByteOrder.LITTLE_ENDIAN);
+        final int body = StateDescriptor.HEADER_LENGTH;
+        final int blocks = bytes.getInt(body + StateDescriptor.BLOCK_COUNT_OFFSET);
+        final int entries = body + StateDescriptor.BLOCKS_OFFSET;
+        final int runs = entries + blocks * BlockEntryDescriptor.ENTRY_LENGTH;
         if (forgery.startsWith("removed"))
         {
             final long runCount = bytes.getLong(runs);
-            bytes.putLong(body + io.ferrite.format.StateDescriptor.LAST_SEQ_OFFSET,
-                io.ferrite.format.RecordDescriptor.MAX_SEQUENCE);
-            bytes.putLong(runs + 8 + (int)(runCount - 1) * 16 + 8, io.ferrite.format.RecordDescriptor.MAX_SEQUENCE - 1);
+            bytes.putLong(body + StateDescriptor.LAST_SEQ_OFFSET,
+                RecordDescriptor.MAX_SEQUENCE);
+            bytes.putLong(runs + 8 + (int)(runCount - 1) * 16 + 8, RecordDescriptor.MAX_SEQUENCE - 1);
         }
         else
         {
-            final int base = entries + io.ferrite.format.BlockEntryDescriptor.BASE_SEQ_OFFSET;
+            final int base = entries + BlockEntryDescriptor.BASE_SEQ_OFFSET;
             bytes.putLong(base, bytes.getLong(base) - (1L << 31));
         }
-        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        final CRC32C crc = new CRC32C();
         crc.update(bytes.array(), body, bytes.capacity() - body);
-        bytes.putInt(io.ferrite.format.StateDescriptor.BODY_CHECKSUM_OFFSET, (int)crc.getValue());
+        bytes.putInt(StateDescriptor.BODY_CHECKSUM_OFFSET, (int)crc.getValue());
         crc.reset();
-        crc.update(bytes.array(), 0, io.ferrite.format.StateDescriptor.HEADER_CHECKSUM_OFFSET);
-        bytes.putInt(io.ferrite.format.StateDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
+        crc.update(bytes.array(), 0, StateDescriptor.HEADER_CHECKSUM_OFFSET);
+        bytes.putInt(StateDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
         write(state, bytes.array());
         FileDamageOracle.check(golden, dir, FileDamageOracle.Trust.DATA_ONLY, "plaintext: state.db forged: " + forgery,
             is(state));

@@ -3,6 +3,7 @@ package io.ferrite.engine.recovery;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.BlockEntryDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.StateDescriptor;
 
@@ -10,10 +11,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -221,7 +224,7 @@ final class StreamFileMutator
             case 8 ->
             {
                 bytes = kind == FileKind.JSON ? data.consumeAsciiString(data.consumeInt(0, 600))
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII) : data.consumeBytes(data.consumeInt(0, 8192));
+                    .getBytes(StandardCharsets.US_ASCII) : data.consumeBytes(data.consumeInt(0, 8192));
                 step("replace " + name + " with " + bytes.length + " bytes " + hex(bytes));
             }
             case 9 ->
@@ -234,7 +237,7 @@ final class StreamFileMutator
             {
                 final int at = Math.min(locate(bytes, kind, position), bytes.length);
                 final byte[] inserted = kind == FileKind.JSON ? data.consumeAsciiString(data.consumeInt(1, 40))
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII) : data.consumeBytes(data.consumeInt(1, 64));
+                    .getBytes(StandardCharsets.US_ASCII) : data.consumeBytes(data.consumeInt(1, 64));
                 final byte[] grown = new byte[bytes.length + inserted.length];
                 System.arraycopy(bytes, 0, grown, 0, at);
                 System.arraycopy(inserted, 0, grown, at, inserted.length);
@@ -288,8 +291,8 @@ final class StreamFileMutator
         {
             final int entry = data.consumeInt(0, golden.blocks().size() - 1);
             return StateDescriptor.HEADER_LENGTH + StateDescriptor.BLOCKS_OFFSET +
-                entry * io.ferrite.format.BlockEntryDescriptor.ENTRY_LENGTH +
-                data.consumeInt(0, io.ferrite.format.BlockEntryDescriptor.ENTRY_LENGTH - 1);
+                entry * BlockEntryDescriptor.ENTRY_LENGTH +
+                data.consumeInt(0, BlockEntryDescriptor.ENTRY_LENGTH - 1);
         }
         final List<BlockFiles.Frame> frames = goldenFrames(position);
         if (frames.isEmpty())
@@ -376,7 +379,7 @@ final class StreamFileMutator
     private static String hex(final byte[] bytes)
     {
         final int shown = Math.min(bytes.length, 24);
-        return java.util.HexFormat.of().formatHex(bytes, 0, shown) + (shown < bytes.length ? "…" : "");
+        return HexFormat.of().formatHex(bytes, 0, shown) + (shown < bytes.length ? "…" : "");
     }
 
     private static void write(final Path file, final byte[] bytes)

@@ -1,6 +1,7 @@
 package io.ferrite.engine.state;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.ChildProcess;
 import io.ferrite.store.StreamLockedException;
 import io.ferrite.store.StreamState;
@@ -182,7 +183,7 @@ class SingleWriterTest
         {
             store.append("parent", null, PAYLOAD);
             store.flush().join();
-            store.whileQuiescent(() -> io.ferrite.engine.recovery.BlockFiles.copyTree(dir, copy));
+            store.whileQuiescent(() -> BlockFiles.copyTree(dir, copy));
             try (FileStreamStore copied = FileStreamStore.open(copy, OpenAttemptChild.config()))
             {
                 assertThat(copied.load(1).payload()).isEqualTo(PAYLOAD);
