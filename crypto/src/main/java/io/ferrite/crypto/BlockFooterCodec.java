@@ -1,6 +1,7 @@
 package io.ferrite.crypto;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Objects;
@@ -222,6 +223,42 @@ public final class BlockFooterCodec
             (src.get(index + 3) & 0xFF) << 24;
         final int version = src.get(index + VERSION_OFFSET) & 0xFF | (src.get(index + VERSION_OFFSET + 1) & 0xFF) << 8;
         return MAGIC == magic && VERSION == version;
+    }
+
+    /**
+     * Reads a footer's fields as they stand, without its key: for tools reporting on a block they cannot
+     * authenticate. Never a reason to trust the values — use {@link #decode} for that.
+     *
+     * @param src   buffer holding the footer, heap or direct; position, limit and byte order are not used.
+     * @param index absolute index in {@code src} of the footer's first byte.
+     * @return the fields, unauthenticated.
+     * @throws IllegalArgumentException when a count or offset is negative, as no writer of this format writes one.
+     */
+    public static BlockFooter peekUnverified(final ByteBuffer src, final int index)
+    {
+        Objects.checkFromIndexSize(index, FOOTER_LENGTH, src.limit());
+        final ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        return new BlockFooter(
+            le.getLong(index + LAST_CHECKSUM_OFFSET),
+            le.getLong(index + FIRST_SEQ_OFFSET),
+            le.getLong(index + LAST_SEQ_OFFSET),
+            le.getLong(index + FIRST_TIME_OFFSET),
+            le.getLong(index + LAST_TIME_OFFSET),
+            le.getLong(index + MESSAGE_COUNT_OFFSET),
+            le.getLong(index + BYTE_COUNT_OFFSET),
+            le.getLong(index + DATA_END_OFFSET_OFFSET),
+            le.getLong(index + FRAME_COUNT_OFFSET));
+    }
+
+    /**
+     * @param src   buffer holding the footer.
+     * @param index absolute index in {@code src} of the footer's first byte.
+     * @return the block key id the footer names, unauthenticated.
+     */
+    public static long peekKeyId(final ByteBuffer src, final int index)
+    {
+        Objects.checkFromIndexSize(index, FOOTER_LENGTH, src.limit());
+        return src.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(index + KEY_ID_OFFSET);
     }
 
     /**

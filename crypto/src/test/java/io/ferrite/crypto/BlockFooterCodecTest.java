@@ -50,6 +50,19 @@ class BlockFooterCodecTest
     }
 
     @Test
+    void aToolWithoutTheKeyReadsTheSameFieldsUnverified()
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(200).order(ByteOrder.BIG_ENDIAN);
+        codec.encode(key, BLOCK_ID, values, buffer, 41);
+
+        assertThat(BlockFooterCodec.peekUnverified(buffer, 41)).isEqualTo(values);
+        assertThat(BlockFooterCodec.peekKeyId(buffer, 41)).isEqualTo(key.keyId());
+        assertThat(buffer.order()).as("the caller's byte order is left alone").isEqualTo(ByteOrder.BIG_ENDIAN);
+        assertThatThrownBy(() -> BlockFooterCodec.peekUnverified(buffer, 100))
+            .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void aFreshCodecAndARederivedKeyDecodeWhatAnotherWrote()
     {
         final ByteBuffer buffer = ByteBuffer.allocate(BlockFooterCodec.FOOTER_LENGTH);

@@ -9,7 +9,6 @@ import io.ferrite.crypto.CryptoException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +22,7 @@ import java.util.Map;
  * block's key. Read without decrypting anything.
  * <p>
  * With the block's key the MAC is verified ({@link BlockFooterCodec#decode}); without it the fields are read as they
- * stand and reported as unverified — the layout is the one {@link BlockFooterCodec} documents, whose offsets the
- * crypto module keeps package-private, so {@link #peek} mirrors them.
+ * stand ({@link BlockFooterCodec#peekUnverified}) and reported as unverified.
  *
  * @param offset  where the footer sits in the block file.
  * @param fields  the footer's values (authenticated only when {@code status} is {@link Status#VERIFIED}), or null.
@@ -57,18 +55,6 @@ record FooterCheck(FooterCheck.Status status, long offset, BlockFooter fields, S
             return label;
         }
     }
-
-    // BlockFooterCodec's layout (package-private there): little-endian longs after magic, version and reserved.
-    private static final int KEY_ID_OFFSET = 8;
-    private static final int LAST_CHECKSUM_OFFSET = 16;
-    private static final int FIRST_SEQ_OFFSET = 24;
-    private static final int LAST_SEQ_OFFSET = 32;
-    private static final int FIRST_TIME_OFFSET = 40;
-    private static final int LAST_TIME_OFFSET = 48;
-    private static final int MESSAGE_COUNT_OFFSET = 56;
-    private static final int BYTE_COUNT_OFFSET = 64;
-    private static final int DATA_END_OFFSET_OFFSET = 72;
-    private static final int FRAME_COUNT_OFFSET = 80;
 
     /**
      * Read the footer of a block file whose header was checked.
@@ -134,8 +120,7 @@ record FooterCheck(FooterCheck.Status status, long offset, BlockFooter fields, S
                 return new FooterCheck(Status.DAMAGED, fileOffset, null, ex.getMessage());
             }
         }
-        final ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        final long keyId = le.getLong(index + KEY_ID_OFFSET);
+        final long keyId = BlockFooterCodec.peekKeyId(src, index);
         if (header.trusted() && keyId != header.keyId())
         {
             return new FooterCheck(Status.DAMAGED, fileOffset, null, "the footer names block key " +
@@ -143,31 +128,13 @@ record FooterCheck(FooterCheck.Status status, long offset, BlockFooter fields, S
         }
         try
         {
-            return new FooterCheck(Status.UNVERIFIED, fileOffset, peek(le, index), null);
+            return new FooterCheck(Status.UNVERIFIED, fileOffset, BlockFooterCodec.peekUnverified(src, index), null);
         }
         catch (final IllegalArgumentException ex)
         {
             return new FooterCheck(Status.DAMAGED, fileOffset, null, "the footer holds impossible values: " +
                 ex.getMessage());
         }
-    }
-
-    /**
-     * @return the footer's fields as they stand, not authenticated.
-     * @throws IllegalArgumentException when a count or offset is negative.
-     */
-    private static BlockFooter peek(final ByteBuffer le, final int index)
-    {
-        return new BlockFooter(
-            le.getLong(index + LAST_CHECKSUM_OFFSET),
-            le.getLong(index + FIRST_SEQ_OFFSET),
-            le.getLong(index + LAST_SEQ_OFFSET),
-            le.getLong(index + FIRST_TIME_OFFSET),
-            le.getLong(index + LAST_TIME_OFFSET),
-            le.getLong(index + MESSAGE_COUNT_OFFSET),
-            le.getLong(index + BYTE_COUNT_OFFSET),
-            le.getLong(index + DATA_END_OFFSET_OFFSET),
-            le.getLong(index + FRAME_COUNT_OFFSET));
     }
 
     private static boolean allZero(final ByteBuffer src, final int index)
