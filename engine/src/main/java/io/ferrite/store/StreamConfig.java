@@ -6,6 +6,7 @@ import io.ferrite.format.RecordDescriptor;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -68,9 +69,9 @@ public final class StreamConfig
     public static final String HISTOGRAM_LOG_FILE_NAME = "histograms.hlog";
     /** 10 s: HdrHistogram's own tools plot intervals of this order; one interval is a few KiB of log. */
     public static final Duration HISTOGRAM_LOG_INTERVAL_DEFAULT = Duration.ofSeconds(10);
-    /** Operations whose slow-operation threshold can be set on its own. */
+    /** Operations whose slow-operation threshold can be set on its own: the names of {@link StoreOperation}. */
     public static final Set<String> TIMED_OPERATIONS =
-        Set.of("writeFullState", "recovery", "flush", "blockRoll");
+        Set.copyOf(Arrays.stream(StoreOperation.values()).map(StoreOperation::metricName).toList());
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
@@ -297,6 +298,14 @@ public final class StreamConfig
             }
             this.slowOperationThreshold = threshold;
             return this;
+        }
+
+        /**
+         * A slow-operation threshold for one operation, overriding {@link #slowOperationThreshold(Duration)} for it.
+         */
+        public Builder slowOperationThreshold(final StoreOperation operation, final Duration threshold)
+        {
+            return slowOperationThreshold(Objects.requireNonNull(operation, "operation").metricName(), threshold);
         }
 
         /**

@@ -1,6 +1,8 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.store.RecoveryReport;
+import io.ferrite.store.StoreOperation;
 import io.ferrite.store.StoreStats;
 import io.ferrite.store.StreamState;
 import org.HdrHistogram.Histogram;
@@ -13,9 +15,10 @@ import java.io.PrintWriter;
  */
 final class DemoReport
 {
-    private static final String[] STATE_PHASES = { "serialize", "write", "fsync", "rename" };
-    private static final String[] FLUSH_PHASES = { "force", "directory" };
-    private static final String[] RECOVERY_PHASES = { "state", "scan" };
+    private static final int[] STATE_PHASES =
+        { StoreMetrics.STATE_SERIALIZE, StoreMetrics.STATE_WRITE, StoreMetrics.STATE_FSYNC, StoreMetrics.STATE_RENAME };
+    private static final int[] FLUSH_PHASES = { StoreMetrics.FLUSH_FORCE, StoreMetrics.FLUSH_DIRECTORY };
+    private static final int[] RECOVERY_PHASES = { StoreMetrics.RECOVERY_STATE, StoreMetrics.RECOVERY_SCAN };
 
     private final PrintWriter out;
     private final long messages;
@@ -43,19 +46,20 @@ final class DemoReport
     void flush(final long flushNanos, final StoreStats stats)
     {
         out.println("flush    " + Units.nanos(flushNanos) + " to make " + Units.count(messages) + " messages durable");
-        printPhases(stats, "flush", FLUSH_PHASES);
+        printPhases(stats, StoreOperation.FLUSH, FLUSH_PHASES);
     }
 
     void stateWrites(final StoreStats stats)
     {
-        out.println("writeFullState  x" + stats.histogram("writeFullState").getTotalCount() + " (state.db from " +
-            "memory: no block file read), per phase from store.stats():");
-        printPhases(stats, "writeFullState", STATE_PHASES);
+        final long writes = stats.histogram(StoreOperation.WRITE_FULL_STATE.metricName()).getTotalCount();
+        out.println("writeFullState  x" + writes + " (state.db from memory: no block file read), per phase from " +
+            "store.stats():");
+        printPhases(stats, StoreOperation.WRITE_FULL_STATE, STATE_PHASES);
     }
 
     void blockRolls(final StoreStats stats)
     {
-        final Histogram rolls = stats.histogram("blockRoll");
+        final Histogram rolls = stats.histogram(StoreOperation.BLOCK_ROLL.metricName());
         out.println("blocks   " + stats.blocksCreated() + " created" + (rolls.getTotalCount() == 0 ? "" :
             ", each roll (create + preallocate) p50 " + Units.nanos(rolls.getValueAtPercentile(50)) + ", max " +
             Units.nanos(rolls.getMaxValue())));
@@ -69,21 +73,22 @@ final class DemoReport
         out.println("reopen   " + Units.nanos(reopenNanos) + ": " + recovery.outcome() + " — " + recovery.reason() +
             "; " + recovery.blocksScanned() + " block(s) scanned (" + Units.bytes(recovery.bytesScanned()) + "), " +
             reopenStats.blockFileOpens() + " block file(s) opened");
-        printPhases(reopenStats, "recovery", RECOVERY_PHASES);
+        printPhases(reopenStats, StoreOperation.RECOVERY, RECOVERY_PHASES);
         out.println("recovered " + Units.count(reopened.msgs()) + " messages, sequences " +
             (reopened.msgs() == 0 ? "none" : reopened.firstSeq() + ".." + reopened.lastSeq()) + ", " +
             reopened.numSubjects() + " subjects; " + (recovery.isClean() ? "nothing lost" :
             recovery.lost().size() + " range(s) LOST: " + recovery.lost()));
     }
 
-    private void printPhases(final StoreStats stats, final String operation, final String[] phases)
+    private void printPhases(final StoreStats stats, final StoreOperation operation, final int[] phases)
     {
         final Table table = LatencySummary.phaseTable();
-        for (final String phase : phases)
+        for (final int phase : phases)
         {
-            table.row(LatencySummary.of(stats.histogram(operation + "." + phase)).phaseCells(phase));
+            table.row(LatencySummary.of(stats.histogram(operation.phaseMetricName(phase)))
+                .phaseCells(operation.phases().get(phase)));
         }
-        table.row(LatencySummary.of(stats.histogram(operation)).phaseCells("total"));
+        table.row(LatencySummary.of(stats.histogram(operation.metricName())).phaseCells("total"));
         table.print(out, "    ");
     }
 }

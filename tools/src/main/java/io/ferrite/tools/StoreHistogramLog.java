@@ -1,5 +1,8 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.store.StoreMetricNames;
+import io.ferrite.store.StoreOperation;
 import io.ferrite.store.StreamConfig;
 import org.HdrHistogram.EncodableHistogram;
 import org.HdrHistogram.Histogram;
@@ -20,8 +23,14 @@ final class StoreHistogramLog
 {
     /** The metrics doctor shows, in this order, when the log holds them: the ones that bound durability. */
     static final List<String> SHOWN = List.of(
-        "flush", "flush.force", "flush.directory", "appendToDurable", "writeFullState", "writeFullState.fsync",
-        "blockRoll", "recovery");
+        StoreOperation.FLUSH.metricName(),
+        StoreOperation.FLUSH.phaseMetricName(StoreMetrics.FLUSH_FORCE),
+        StoreOperation.FLUSH.phaseMetricName(StoreMetrics.FLUSH_DIRECTORY),
+        StoreMetricNames.APPEND_TO_DURABLE,
+        StoreOperation.WRITE_FULL_STATE.metricName(),
+        StoreOperation.WRITE_FULL_STATE.phaseMetricName(StoreMetrics.STATE_FSYNC),
+        StoreOperation.BLOCK_ROLL.metricName(),
+        StoreOperation.RECOVERY.metricName());
 
     private StoreHistogramLog()
     {

@@ -1,5 +1,7 @@
 package io.ferrite.engine.metrics;
 
+import io.ferrite.store.StoreMetricNames;
+import io.ferrite.store.StoreOperation;
 import io.ferrite.store.StoreStats;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -56,10 +58,6 @@ public final class StoreMetrics
     public static final int APPEND_SAMPLE_PERIOD = 64;
     private static final long APPEND_SAMPLE_MASK = APPEND_SAMPLE_PERIOD - 1;
 
-    public static final String APPEND = "append";
-    public static final String APPEND_TO_DURABLE = "appendToDurable";
-    public static final String GROUP_COMMIT = "groupCommit";
-    public static final String BACK_PRESSURE = "backPressure";
 
     private final LongAdder blockFileOpens = new LongAdder();
     private final LongAdder blockBytesRead = new LongAdder();
@@ -97,19 +95,23 @@ public final class StoreMetrics
      */
     public StoreMetrics(final long slowThresholdNanos, final Map<String, Long> thresholds, final Logger log)
     {
-        writeFullState = register(new OperationTimer("writeFullState",
-            thresholds.getOrDefault("writeFullState", slowThresholdNanos), log,
-            "serialize", "write", "fsync", "rename", "blocks"));
-        recovery = register(new OperationTimer("recovery",
-            thresholds.getOrDefault("recovery", slowThresholdNanos), log, "state", "scan"));
-        flush = register(new OperationTimer("flush",
-            thresholds.getOrDefault("flush", slowThresholdNanos), log, "capture", "force", "directory"));
-        blockRoll = register(new OperationTimer("blockRoll",
-            thresholds.getOrDefault("blockRoll", slowThresholdNanos), log, "create"));
-        register(APPEND, appendLatency);
-        register(APPEND_TO_DURABLE, appendToDurable);
-        register(GROUP_COMMIT, groupCommit);
-        register(BACK_PRESSURE, backPressure);
+        writeFullState = register(timer(StoreOperation.WRITE_FULL_STATE, thresholds, slowThresholdNanos, log));
+        recovery = register(timer(StoreOperation.RECOVERY, thresholds, slowThresholdNanos, log));
+        flush = register(timer(StoreOperation.FLUSH, thresholds, slowThresholdNanos, log));
+        blockRoll = register(timer(StoreOperation.BLOCK_ROLL, thresholds, slowThresholdNanos, log));
+        register(StoreMetricNames.APPEND, appendLatency);
+        register(StoreMetricNames.APPEND_TO_DURABLE, appendToDurable);
+        register(StoreMetricNames.GROUP_COMMIT, groupCommit);
+        register(StoreMetricNames.BACK_PRESSURE, backPressure);
+    }
+
+    private static OperationTimer timer(
+        final StoreOperation operation, final Map<String, Long> thresholds, final long slowThresholdNanos,
+        final Logger log)
+    {
+        return new OperationTimer(operation.metricName(),
+            thresholds.getOrDefault(operation.metricName(), slowThresholdNanos), log,
+            operation.phases().toArray(new String[0]));
     }
 
     private OperationTimer register(final OperationTimer timer)
