@@ -3,6 +3,7 @@ package io.ferrite.engine.flush;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.CampaignSeeds;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport;
@@ -13,7 +14,8 @@ import io.ferrite.store.SyncMode;
 import org.agrona.IoUtil;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -55,13 +58,13 @@ import static org.assertj.core.api.Assertions.fail;
  * record frames (the bytes an append writes into its block). That is exactly what the engine guarantees: before a
  * frame is written, under the append lock, at most the bound is written and not covered by a completed force.
  * <p>
- * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true} ({@code -Psoak});
- * replay a failure with {@code -Dferrite.powerloss.seed=<seed>}.
+ * {@value #CYCLES_DEFAULT} cycles on one seed per mode by default; with {@code -Psoak}, {@value #CYCLES_SOAK} cycles
+ * on each of {@link CampaignSeeds}' seeds; replay a failure with {@code -Dferrite.powerloss.seed=<seed>}.
  */
 class PowerLossTest
 {
     static final int CYCLES_DEFAULT = 60;
-    static final int CYCLES_SOAK = 3000;
+    static final int CYCLES_SOAK = 300;
     private static final long DEFAULT_SEED = 0x0FF_5EEDL;
     private static final int BLOCK_SIZE = 16 * 1024;
     private static final int MAX_PAYLOAD = 900;
@@ -76,7 +79,6 @@ class PowerLossTest
     @TempDir
     Path tmp;
 
-
     /** Longest pause of the state-writer thread between two state writes: many writes per cycle, at random moments. */
     private static final long STATE_PAUSE_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
 
@@ -86,14 +88,21 @@ class PowerLossTest
     private final Map<Long, byte[]> payloads = new ConcurrentHashMap<>();
     private final Map<Long, String> subjects = new ConcurrentHashMap<>();
 
-    @ParameterizedTest
-    @EnumSource(StreamMode.class)
-    void acknowledgedMessagesSurvivePowerCutsAtRandomMoments(final StreamMode streamMode) throws Exception
+    static Stream<Arguments> campaigns()
+    {
+        return Arrays.stream(StreamMode.values()).flatMap((mode) -> CampaignSeeds
+            .seeds("ferrite.powerloss.seed", DEFAULT_SEED + mode.ordinal())
+            .mapToObj((seed) -> Arguments.of(mode, seed)));
+    }
+
+    @ParameterizedTest(name = "{0} seed={1}")
+    @MethodSource("campaigns")
+    void acknowledgedMessagesSurvivePowerCutsAtRandomMoments(final StreamMode streamMode, final long seed)
+        throws Exception
     {
         this.streamMode = streamMode;
-        final boolean soak = Boolean.getBoolean("ferrite.soak");
-        final int cycles = Integer.getInteger("ferrite.powerloss.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
-        final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED + streamMode.ordinal());
+        final int cycles =
+            Integer.getInteger("ferrite.powerloss.cycles", CampaignSeeds.soak() ? CYCLES_SOAK : CYCLES_DEFAULT);
         final Random random = new Random(seed);
         final Random boundRandom = new Random(~seed);
         Path dir = tmp.resolve("cycle-0");

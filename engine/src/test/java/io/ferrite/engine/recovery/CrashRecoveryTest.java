@@ -2,16 +2,19 @@ package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.block.BlockFile;
+import io.ferrite.engine.testing.CampaignSeeds;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -34,7 +37,8 @@ import static org.assertj.core.api.Assertions.fail;
  * SIGKILL leaves the page cache intact, so at most the record being written when the child died can be torn; it must
  * show up as a {@code TORN_TAIL} starting right after the last recovered sequence.
  * <p>
- * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true} ({@code -Psoak});
+ * {@value #CYCLES_DEFAULT} cycles on one seed by default; with {@code -Psoak}, {@value #CYCLES_SOAK} cycles on each of
+ * {@link CampaignSeeds}' seeds;
  * replay a failure with {@code -Dferrite.crash.seed=<seed>} from its message.
  * <p>
  * Runs for a plaintext and for an encrypted stream. Encrypted, it is also the nonce-uniqueness test: after every kill,
@@ -45,7 +49,7 @@ import static org.assertj.core.api.Assertions.fail;
 class CrashRecoveryTest
 {
     static final int CYCLES_DEFAULT = 20;
-    static final int CYCLES_SOAK = 500;
+    static final int CYCLES_SOAK = 50;
     private static final long DEFAULT_SEED = 0x5EED_F3771EL;
     private static final int BLOCK_SIZE = 64 * 1024;
     private static final int MAX_PAYLOAD = 700;
@@ -64,15 +68,20 @@ class CrashRecoveryTest
      */
     private final Set<Long> tornTaken = new HashSet<>();
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void flushedMessagesSurviveSigkillAtRandomMoments(final StreamMode streamMode) throws Exception
+    static Stream<Arguments> campaigns()
+    {
+        return Arrays.stream(StreamMode.values()).flatMap((mode) -> CampaignSeeds
+            .seeds("ferrite.crash.seed", DEFAULT_SEED).mapToObj((seed) -> Arguments.of(mode, seed)));
+    }
+
+    @ParameterizedTest(name = "{0} seed={1}")
+    @MethodSource("campaigns")
+    void flushedMessagesSurviveSigkillAtRandomMoments(final StreamMode streamMode, final long seed) throws Exception
     {
         mode = streamMode;
         config = CrashChild.config(BLOCK_SIZE, MAX_PAYLOAD, mode.encrypted() ? StreamMode.KEY : null);
-        final boolean soak = Boolean.getBoolean("ferrite.soak");
-        final int cycles = Integer.getInteger("ferrite.crash.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
-        final long seed = Long.getLong("ferrite.crash.seed", DEFAULT_SEED);
+        final int cycles =
+            Integer.getInteger("ferrite.crash.cycles", CampaignSeeds.soak() ? CYCLES_SOAK : CYCLES_DEFAULT);
         final Random random = new Random(seed);
         final Path streamDir = tmp.resolve("stream");
         NonceAudit audit = null;

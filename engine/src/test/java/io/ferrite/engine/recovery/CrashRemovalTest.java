@@ -1,6 +1,7 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.CampaignSeeds;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
@@ -8,7 +9,8 @@ import io.ferrite.store.StreamState;
 import io.ferrite.store.SubjectState;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -46,13 +49,13 @@ import static org.assertj.core.api.Assertions.fail;
  * also land inside reclaims. The next child continues the same store, so every cycle recovers what the cycles before
  * left behind.
  * <p>
- * {@value #CYCLES_DEFAULT} cycles per mode by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true}
- * ({@code -Psoak}); replay a failure with {@code -Dferrite.crash.seed=<seed>} from its message.
+ * {@value #CYCLES_DEFAULT} cycles per mode on one seed by default; with {@code -Psoak}, {@value #CYCLES_SOAK} cycles on
+ * each of {@link CampaignSeeds}' seeds; replay a failure with {@code -Dferrite.crash.seed=<seed>} from its message.
  */
 class CrashRemovalTest
 {
     static final int CYCLES_DEFAULT = 10;
-    static final int CYCLES_SOAK = 200;
+    static final int CYCLES_SOAK = 20;
     private static final long DEFAULT_SEED = 0x4E40_C4A5_4L;
     private static final int BLOCK_SIZE = 8 * 1024;
     private static final int MAX_PAYLOAD = 300;
@@ -83,15 +86,20 @@ class CrashRemovalTest
     private long removalsAcked;
     private long erasuresAcked;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void acknowledgedRemovalsAndAppendsSurviveSigkill(final StreamMode streamMode) throws Exception
+    static Stream<Arguments> campaigns()
+    {
+        return Arrays.stream(StreamMode.values()).flatMap((mode) -> CampaignSeeds
+            .seeds("ferrite.crash.seed", DEFAULT_SEED).mapToObj((seed) -> Arguments.of(mode, seed)));
+    }
+
+    @ParameterizedTest(name = "{0} seed={1}")
+    @MethodSource("campaigns")
+    void acknowledgedRemovalsAndAppendsSurviveSigkill(final StreamMode streamMode, final long seed) throws Exception
     {
         mode = streamMode;
         config = CrashRemovalChild.config(BLOCK_SIZE, MAX_PAYLOAD, mode.encrypted() ? StreamMode.KEY : null);
-        final boolean soak = Boolean.getBoolean("ferrite.soak");
-        final int cycles = Integer.getInteger("ferrite.crash.cycles", soak ? CYCLES_SOAK : CYCLES_DEFAULT);
-        final long seed = Long.getLong("ferrite.crash.seed", DEFAULT_SEED);
+        final int cycles =
+            Integer.getInteger("ferrite.crash.cycles", CampaignSeeds.soak() ? CYCLES_SOAK : CYCLES_DEFAULT);
         final Random random = new Random(seed);
         final Path streamDir = tmp.resolve("stream");
 
