@@ -90,9 +90,8 @@ class PowerLossTest
 
     static Stream<Arguments> campaigns()
     {
-        return Arrays.stream(StreamMode.values()).flatMap((mode) -> CampaignSeeds
-            .seeds("ferrite.powerloss.seed", DEFAULT_SEED + mode.ordinal())
-            .mapToObj((seed) -> Arguments.of(mode, seed)));
+        return CampaignSeeds.perValue(
+            StreamMode.values(), "ferrite.powerloss.seed", (mode) -> DEFAULT_SEED + mode.ordinal());
     }
 
     @ParameterizedTest(name = "{0} seed={1}")

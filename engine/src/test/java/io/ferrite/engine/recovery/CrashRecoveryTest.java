@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -70,8 +69,7 @@ class CrashRecoveryTest
 
     static Stream<Arguments> campaigns()
     {
-        return Arrays.stream(StreamMode.values()).flatMap((mode) -> CampaignSeeds
-            .seeds("ferrite.crash.seed", DEFAULT_SEED).mapToObj((seed) -> Arguments.of(mode, seed)));
+        return CampaignSeeds.perValue(StreamMode.values(), "ferrite.crash.seed", (mode) -> DEFAULT_SEED);
     }
 
     @ParameterizedTest(name = "{0} seed={1}")

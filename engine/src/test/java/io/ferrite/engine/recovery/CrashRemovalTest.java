@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -88,8 +87,7 @@ class CrashRemovalTest
 
     static Stream<Arguments> campaigns()
     {
-        return Arrays.stream(StreamMode.values()).flatMap((mode) -> CampaignSeeds
-            .seeds("ferrite.crash.seed", DEFAULT_SEED).mapToObj((seed) -> Arguments.of(mode, seed)));
+        return CampaignSeeds.perValue(StreamMode.values(), "ferrite.crash.seed", (mode) -> DEFAULT_SEED);
     }
 
     @ParameterizedTest(name = "{0} seed={1}")

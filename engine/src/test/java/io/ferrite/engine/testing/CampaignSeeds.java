@@ -1,6 +1,11 @@
 package io.ferrite.engine.testing;
 
+import org.junit.jupiter.params.provider.Arguments;
+
+import java.util.Arrays;
+import java.util.function.ToLongFunction;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
 /**
  * The seeds a randomized campaign (crash, power loss) runs with. A campaign tuned on one seed can pass on it for good
@@ -27,6 +32,17 @@ public final class CampaignSeeds
     public static boolean soak()
     {
         return Boolean.getBoolean("ferrite.soak");
+    }
+
+    /**
+     * @return one JUnit argument pair (value, seed) for each of {@code values} and each of its {@link #seeds}: the
+     * parameters of a campaign run per stream mode.
+     */
+    public static <T> Stream<Arguments> perValue(
+        final T[] values, final String property, final ToLongFunction<T> base)
+    {
+        return Arrays.stream(values).flatMap(
+            (value) -> seeds(property, base.applyAsLong(value)).mapToObj((seed) -> Arguments.of(value, seed)));
     }
 
     /**
