@@ -6,6 +6,7 @@ import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.BlockFile;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.block.RecordVerifier;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.index.BlockIndex;
 import io.ferrite.engine.index.SequenceTable;
@@ -54,7 +55,7 @@ final class BlockRewriter
     private final StoreMetrics metrics;
     private final BlockCrypto crypto;
     private final Crc32c crc = new Crc32c();
-    private final RecordCipher opener = new RecordCipher();
+    private final RecordVerifier verifier = new RecordVerifier();
     private final RecordCipher sealer = new RecordCipher();
 
     BlockRewriter(
@@ -133,7 +134,7 @@ final class BlockRewriter
         for (int i = 0; i < plan.seqs().length; i++)
         {
             final long seq = plan.seqs()[i];
-            final DirectBuffer record = old.verifiedRecord(plan.offsets()[i], seq, crc, opener);
+            final DirectBuffer record = old.verifiedRecord(plan.offsets()[i], seq, verifier);
             if (null == record)
             {
                 LOG.warn("not rewriting {}: the record of seq {} at offset {} does not verify", old.file(), seq,

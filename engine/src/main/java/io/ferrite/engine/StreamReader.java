@@ -2,12 +2,11 @@ package io.ferrite.engine;
 
 import io.ferrite.engine.block.BlockRetiredException;
 import io.ferrite.engine.block.MessageBlock;
-import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.block.RecordVerifier;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.Subjects;
-import io.ferrite.format.Crc32c;
 import io.ferrite.store.CommitOutcomeUnknownException;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.MessageHandler;
@@ -228,45 +227,15 @@ final class StreamReader
     static void verify(
         final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Context context)
     {
-        final Crc32c crc = context.crc;
-        if (offset < 0 || offset > buffer.capacity() - HEADER_LENGTH)
+        final int problem = context.verifier.check(block, buffer, offset, seq);
+        if (problem != RecordVerifier.OK)
         {
-            throw new CorruptRecordException("record lies past the end of the block file (" + buffer.capacity() +
-                " bytes mapped)", block.file(), offset, seq);
+            throw new CorruptRecordException(problem == RecordVerifier.OTHER_SEQUENCE ?
+                "record at this offset holds sequence " + buffer.getLong(offset + SEQUENCE_OFFSET) :
+                RecordVerifier.describe(problem), block.file(), offset, seq);
         }
-        final int frameLength = buffer.getInt(offset + FRAME_LENGTH_OFFSET);
-        if (frameLength < MIN_FRAME_LENGTH || frameLength > buffer.capacity() - offset ||
-            crc.compute(block.mapped(), offset,
-                HEADER_CHECKSUM_OFFSET) != buffer.getInt(offset + HEADER_CHECKSUM_OFFSET))
-        {
-            throw new CorruptRecordException("record header does not verify", block.file(), offset, seq);
-        }
-        if (crc.compute(block.mapped(), offset, frameLength - CHECKSUM_LENGTH) !=
-            buffer.getInt(checksumOffset(offset, frameLength)))
-        {
-            throw new CorruptRecordException("record checksum does not verify", block.file(), offset, seq);
-        }
-        if (buffer.getLong(offset + SEQUENCE_OFFSET) != seq || buffer.getByte(offset + TYPE_OFFSET) != TYPE_MESSAGE)
-        {
-            throw new CorruptRecordException("record at this offset holds sequence " +
-                buffer.getLong(offset + SEQUENCE_OFFSET), block.file(), offset, seq);
-        }
-        final boolean sealed = (buffer.getByte(offset + FLAGS_OFFSET) & FLAG_ENCRYPTED) != 0;
-        if (sealed != block.isEncrypted())
-        {
-            throw new CorruptRecordException(sealed ? "encrypted record in a plaintext block" :
-                "plaintext record in an encrypted block", block.file(), offset, seq);
-        }
-        if (sealed)
-        {
-            context.recordBuffer = context.cipher.open(block.key(), block.mapped(), buffer, offset, seq, block.file());
-            context.recordOffset = 0;
-        }
-        else
-        {
-            context.recordBuffer = buffer;
-            context.recordOffset = offset;
-        }
+        context.recordBuffer = context.verifier.open(block, buffer, offset, seq);
+        context.recordOffset = block.isEncrypted() ? 0 : offset;
     }
 
     static void requirePositive(final long seq, final String name)
@@ -280,10 +249,9 @@ final class StreamReader
     static final class Context
     {
         final long[] range = new long[2];
-        final Crc32c crc = new Crc32c();
+        final RecordVerifier verifier = new RecordVerifier();
         final MessageView view = new MessageView();
         final AsciiSequenceView subject = new AsciiSequenceView();
-        final RecordCipher cipher = new RecordCipher();
         DirectBuffer recordBuffer;
         int recordOffset;
     }

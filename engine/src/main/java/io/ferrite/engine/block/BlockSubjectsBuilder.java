@@ -3,9 +3,6 @@ package io.ferrite.engine.block;
 import io.ferrite.engine.index.BlockSubjects;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
-import io.ferrite.format.BlockDescriptor;
-import io.ferrite.format.Crc32c;
-import io.ferrite.store.CorruptRecordException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -32,17 +29,16 @@ final class BlockSubjectsBuilder
         final Map<SubjectIndex.Entry, Integer> positions = new IdentityHashMap<>();
         final SequenceTable table = block.table();
         final UnsafeBuffer buffer = block.buffer();
-        final Crc32c crc = new Crc32c();
-        final RecordCipher cipher = block.isEncrypted() ? new RecordCipher() : null;
+        final RecordVerifier verifier = new RecordVerifier();
         for (long seq = table.nextListed(table.baseSeq()); seq >= 0; seq = table.nextListed(seq + 1))
         {
             final int offset = table.get(seq);
-            final DirectBuffer record = verified(block, buffer, offset, seq, crc, cipher);
+            final DirectBuffer record = verifier.verifiedOrNull(block, buffer, offset, seq);
             if (null == record)
             {
                 continue;
             }
-            final int at = null == cipher ? offset : 0;
+            final int at = block.isEncrypted() ? 0 : offset;
             final int subjectLength = record.getShort(at + SUBJECT_LENGTH_OFFSET) & 0xFFFF;
             final SubjectIndex.Entry entry = index.get(record.getStringWithoutLengthAscii(subjectOffset(at),
                 subjectLength));
@@ -52,39 +48,5 @@ final class BlockSubjectsBuilder
             }
         }
         return summary;
-    }
-
-    /**
-     * @return the record as plaintext (the block itself, or the decrypted copy at index 0), or null when it does not
-     * verify.
-     */
-    static DirectBuffer verified(
-        final MessageBlock block, final UnsafeBuffer buffer, final int offset, final long seq, final Crc32c crc,
-        final RecordCipher cipher)
-    {
-        if (offset < BlockDescriptor.DATA_OFFSET || offset > buffer.capacity() - HEADER_LENGTH)
-        {
-            return null;
-        }
-        final int frameLength = buffer.getInt(offset + FRAME_LENGTH_OFFSET);
-        if (frameLength < MIN_FRAME_LENGTH || frameLength > buffer.capacity() - offset ||
-            crc.compute(block.mapped(), offset, frameLength - CHECKSUM_LENGTH) !=
-                buffer.getInt(checksumOffset(offset, frameLength)) ||
-            buffer.getLong(offset + SEQUENCE_OFFSET) != seq || buffer.getByte(offset + TYPE_OFFSET) != TYPE_MESSAGE)
-        {
-            return null;
-        }
-        if (null == cipher)
-        {
-            return buffer;
-        }
-        try
-        {
-            return cipher.open(block.key(), block.mapped(), buffer, offset, seq, block.file());
-        }
-        catch (final CorruptRecordException ex)
-        {
-            return null;
-        }
     }
 }

@@ -336,10 +336,9 @@ public final class MessageBlock
      * @return the plaintext record: this block's buffer with the record at {@code offset}, or for an encrypted block
      * the cipher's buffer with the record at index 0; null when it does not verify.
      */
-    public DirectBuffer verifiedRecord(
-        final int offset, final long seq, final Crc32c crc, final RecordCipher cipher)
+    public DirectBuffer verifiedRecord(final int offset, final long seq, final RecordVerifier verifier)
     {
-        return BlockSubjectsBuilder.verified(this, buffer(), offset, seq, crc, null == crypto ? null : cipher);
+        return verifier.verifiedOrNull(this, buffer(), offset, seq);
     }
 
     /**

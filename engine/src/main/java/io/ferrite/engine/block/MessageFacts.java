@@ -1,6 +1,5 @@
 package io.ferrite.engine.block;
 
-import io.ferrite.format.Crc32c;
 import org.agrona.DirectBuffer;
 
 import static io.ferrite.format.RecordDescriptor.*;
@@ -13,8 +12,7 @@ import static io.ferrite.format.RecordDescriptor.*;
  */
 public final class MessageFacts
 {
-    private final Crc32c crc = new Crc32c();
-    private final RecordCipher cipher = new RecordCipher();
+    private final RecordVerifier verifier = new RecordVerifier();
     private String subject;
     private int messageBytes;
     private long timestamp;
@@ -24,7 +22,7 @@ public final class MessageFacts
      */
     public boolean read(final MessageBlock block, final int offset, final long seq)
     {
-        final DirectBuffer record = block.verifiedRecord(offset, seq, crc, cipher);
+        final DirectBuffer record = block.verifiedRecord(offset, seq, verifier);
         if (null == record)
         {
             return false;
