@@ -118,9 +118,20 @@ final class StreamTruncation implements RecordScanner.Visitor
     }
 
     /**
-     * Uncount every message above {@code seq}, newest first (so the first message is found again only once).
+     * Uncount every message above {@code seq}, newest first (so the first message is found again only once). Every
+     * record is verified before the first is uncounted: a truncation refused for damage leaves the index as it was,
+     * rather than with messages it no longer lists and no tombstone removing them.
      */
     private void uncountAbove(final long seq)
+    {
+        forEachAbove(seq, false);
+        forEachAbove(seq, true);
+    }
+
+    /**
+     * Read every message above {@code seq}, newest first, and when {@code uncount}, uncount it.
+     */
+    private void forEachAbove(final long seq, final boolean uncount)
     {
         final MessageBlock[] blocks = index.blocks();
         for (int p = blocks.length - 1; p >= 0; p--)
@@ -135,7 +146,7 @@ final class StreamTruncation implements RecordScanner.Visitor
                     throw new CorruptRecordException("cannot truncate over a message whose record does not verify",
                         block.file(), offset, s);
                 }
-                final SubjectIndex.Entry entry = index.subjects().get(facts.subject());
+                final SubjectIndex.Entry entry = uncount ? index.subjects().get(facts.subject()) : null;
                 if (null != entry)
                 {
                     index.onRemove(p, s, entry, facts.messageBytes());

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
+import static io.ferrite.engine.testing.ReferenceSubjects.matches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -670,27 +671,6 @@ class ConcurrentRemovalTest
             assertThat(null == last ? -1 : last.seq()).as("loadLast(%s): %s", expected.getKey(), context)
                 .isEqualTo(s[2]);
         }
-    }
-
-    /**
-     * Subject filter matching for the test's own model: {@code *} matches one token, a final {@code >} the rest.
-     */
-    static boolean matches(final String filter, final String subject)
-    {
-        final String[] f = filter.split("\\.");
-        final String[] s = subject.split("\\.");
-        for (int i = 0; i < f.length; i++)
-        {
-            if (">".equals(f[i]))
-            {
-                return s.length > i;
-            }
-            if (i >= s.length || !("*".equals(f[i]) || f[i].equals(s[i])))
-            {
-                return false;
-            }
-        }
-        return f.length == s.length;
     }
 
     private static long blockFiles(final Path dir)

@@ -22,6 +22,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
+import static io.ferrite.engine.testing.ReferenceSubjects.matches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -293,24 +294,5 @@ class SubjectQueryTest
     private static Instant at(final long epochNanos)
     {
         return Instant.ofEpochSecond(epochNanos / 1_000_000_000L, epochNanos % 1_000_000_000L);
-    }
-
-    /** The documented matching: '*' one token, a final '>' one or more tokens. */
-    static boolean matches(final String filter, final String subject)
-    {
-        final String[] f = filter.split("\\.", -1);
-        final String[] s = subject.split("\\.", -1);
-        for (int i = 0; i < f.length; i++)
-        {
-            if (f[i].equals(">"))
-            {
-                return s.length > i;
-            }
-            if (i >= s.length || !(f[i].equals("*") || f[i].equals(s[i])))
-            {
-                return false;
-            }
-        }
-        return f.length == s.length;
     }
 }

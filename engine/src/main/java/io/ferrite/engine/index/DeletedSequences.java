@@ -28,11 +28,7 @@ public final class DeletedSequences
      */
     public boolean add(final long seq)
     {
-        final long bit = seq - baseSeq;
-        if (bit < 0)
-        {
-            throw new IllegalArgumentException("seq " + seq + " is below the block's base sequence " + baseSeq);
-        }
+        final long bit = bitOf(seq);
         final int word = (int)(bit >>> 6);
         if (word >= words.length)
         {
@@ -53,6 +49,12 @@ public final class DeletedSequences
      */
     public void addRange(final long fromSeq, final long toSeq)
     {
+        if (fromSeq <= toSeq)
+        {
+            // Both ends checked first: the whole-word path below indexes by the bit without add's check.
+            bitOf(fromSeq);
+            bitOf(toSeq);
+        }
         for (long seq = fromSeq; seq <= toSeq; seq++)
         {
             final long bit = seq - baseSeq;
@@ -81,8 +83,9 @@ public final class DeletedSequences
         {
             return false;
         }
-        final int word = (int)(bit >>> 6);
-        return word < words.length && (words[word] & (1L << bit)) != 0;
+        // Compared as a long: a word index past 2^31 must not wrap onto a word that exists.
+        final long word = bit >>> 6;
+        return word < words.length && (words[(int)word] & (1L << bit)) != 0;
     }
 
     public int count()
@@ -93,6 +96,26 @@ public final class DeletedSequences
     public boolean isEmpty()
     {
         return count == 0;
+    }
+
+    /**
+     * @return the bit of {@code seq} in the bitmap.
+     * @throws IllegalArgumentException when {@code seq} is below the base sequence, or so far above it that its word
+     *                                  index would not fit an int (and would otherwise wrap onto another sequence's).
+     */
+    private long bitOf(final long seq)
+    {
+        final long bit = seq - baseSeq;
+        if (bit < 0)
+        {
+            throw new IllegalArgumentException("seq " + seq + " is below the block's base sequence " + baseSeq);
+        }
+        if (bit >>> 6 >= Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("seq " + seq + " is too far above the block's base sequence " +
+                baseSeq + " for its removed set");
+        }
+        return bit;
     }
 
     /**

@@ -33,6 +33,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static io.ferrite.engine.testing.ReferenceSubjects.matches;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -401,10 +402,5 @@ class PowerLossRemovalTest
     private String recentOps()
     {
         return "(last 120 of " + ops.size() + "): " + ops.subList(Math.max(0, ops.size() - 120), ops.size());
-    }
-
-    private static boolean matches(final String filter, final String subject)
-    {
-        return subject.matches(filter.replace(".", "\\.").replace("*", "[^.]+").replace(">", ".+"));
     }
 }
