@@ -1,6 +1,7 @@
 package io.ferrite.store;
 
 import io.ferrite.block.BlockDescriptor;
+import io.ferrite.block.BlockPreallocator;
 import io.ferrite.block.RecordDescriptor;
 import io.ferrite.block.TombstoneEpochSlots;
 import io.ferrite.flush.ControllableStorageIO;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,8 +103,11 @@ class FullDiskTest
         final StreamConfig config = config(mode);
         final Path dir = disk.resolve(NAME);
         FileStreamStore store = open(dir, config);
-        final Path filler = fill("filler-1");
         final SplittableRandom random = new SplittableRandom(7);
+        // The first block's file, prepared in the background at open, takes its pages before the filler does; the
+        // second's preparation, started by the first append, then fails: the stream is one block when it fills.
+        awaitPreparedBlockFile(dir);
+        final Path filler = fill("filler-1");
         final long last = appendUntilFull(store, random, 0);
 
         assertThat(store.remove(1)).isTrue();
@@ -117,19 +122,12 @@ class FullDiskTest
         close(store);
 
         // Full again before the open: the tail is a block found on open, which an encrypted stream never appends to.
-        // Opening writes the LOCK file, so two pages are left for it; the next block cannot be prepared in them.
-        final Path again = fill("filler-2");
-        Files.delete(again);
-        Files.write(again, new byte[(int)Files.getFileStore(disk).getUsableSpace() - 8192]);
-        store = open(dir, config);
-        final Path slack = fill("filler-3");
+        store = openOnFullDisk(dir, config);
         assertThat(store.remove(last - 1)).isTrue();
         assertThat(store.compact(last)).isEqualTo(4);
         assertThat(store.load(last - 1)).isNull();
         assertThat(store.load(last)).isNotNull();
-        Files.delete(again);
-        Files.delete(slack);
-        close(store);
+        freeSpaceAndClose(store);
 
         // Rebuilt from the blocks alone: the tombstones written into the found tail must read back.
         Files.delete(dir.resolve("state.db"));
@@ -349,12 +347,14 @@ class FullDiskTest
      * @return the last sequence appended.
      */
     private long fillAndClose(final Path dir, final StreamConfig config, final SplittableRandom random)
-        throws IOException
+        throws IOException, InterruptedException
     {
         final FileStreamStore store = open(dir, config);
-        // The first block is created by the first append, from a file prepared in the background at open: append
-        // before filling the disk, so the filler cannot take its pages first.
+        // Blocks are prepared in the background, one ahead: the first at open, the second once the first append takes
+        // the first. Both are allocated before the filler runs, so neither loses pages to it nor gives any back after.
+        awaitPreparedBlockFile(dir);
         final long firstAppended = store.append("orders.eu", null, payload(random, 1000));
+        awaitPreparedBlockFile(dir);
         final Path filler = fill("filler-1");
         final long last = appendUntilFull(store, random, firstAppended);
         Files.delete(filler);
@@ -378,8 +378,29 @@ class FullDiskTest
         fillers.add(filler);
         final FileStreamStore store = FileStreamStore.open(dir, config, io);
         open.add(store);
+        // Opening starts preparing a block file in the background, which takes pages until the disk is full and gives
+        // them back when it fails. An append waits for that attempt, tries once more itself and fails (the tail takes
+        // no message: an encrypted found tail, or a full one), and no other attempt starts until a roll succeeds, so
+        // the slack filled next stays filled.
+        assertThatThrownBy(() -> store.append("orders.eu", null, new byte[1000]))
+            .isInstanceOf(StoreFullException.class).hasMessageContaining("allocate block file");
         fillers.add(fill("filler-slack-" + fillers.size()));
         return store;
+    }
+
+    /**
+     * Wait until the block file the store prepares in the background is allocated in full: from then on it neither
+     * takes nor gives back space.
+     */
+    private static void awaitPreparedBlockFile(final Path dir) throws IOException, InterruptedException
+    {
+        final Path prepared = dir.resolve("blocks").resolve(BlockPreallocator.PREPARED_FILE);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(prepared) || Files.size(prepared) < BLOCK_SIZE)
+        {
+            assertThat(System.nanoTime()).as("%s allocated within 30 s", prepared).isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 
     private static byte[] flipped(final byte[] bytes, final int offset)
@@ -513,6 +534,7 @@ class FullDiskTest
             store.append("orders.eu", null, payload(random, 200));
         }
         store.flush().join();
+        awaitPreparedBlockFile(dir);
         final Path filler = fill("filler");
         // The first file the erase needs room for is erasures.pending, written before any state counting it removed.
         assertThatThrownBy(() -> first.erase(6)).isInstanceOf(StoreException.class)
