@@ -8,6 +8,7 @@ import io.ferrite.engine.block.BlockPreallocator;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.block.TombstoneEpochSlots;
 import io.ferrite.engine.flush.BlockFlusher;
 import io.ferrite.engine.flush.UnforcedWindow;
 import io.ferrite.engine.index.BlockIndex;
@@ -298,30 +299,35 @@ final class StreamWriter
     }
 
     /**
-     * Record a tombstone epoch above every one {@code block}'s header recorded before and force the header, so no
-     * tombstone this or a later process writes there can repeat the GCM counter of one written and lost before (see
-     * {@code FrameCounters}). A 128-byte force under the append lock, on a full disk only, where appends fail anyway.
+     * Start a tombstone epoch above every one {@code block}'s tombstones used, durable in its header before any
+     * tombstone uses it, so no tombstone this or a later process writes there can repeat the GCM counter of one
+     * written and lost before (see {@code TombstoneEpochSlots}). One 128-byte force under the append lock (two when a
+     * damaged slot is repaired first), on a full disk only, where appends fail anyway.
      */
     private void startTombstoneEpoch(final MessageBlock block, final StoreFullException full)
     {
-        final int epoch = block.recordNextTombstoneEpoch();
-        if (epoch < 0)
+        while (block.tombstoneEpoch() < 0)
         {
-            throw new StoreFullException("write a tombstone: no new block can be created and the tail's header " +
-                "records no usable tombstone epoch (both slots damaged, or epochs used up)", block.file(),
-                new IOException(full.getMessage(), full));
+            final TombstoneEpochSlots.Write write = block.writeTombstoneEpochSlot();
+            if (write.isRefused())
+            {
+                throw new StoreFullException("write a tombstone into the tail under a new tombstone epoch",
+                    block.file(), write.offset(), new IOException(write.refusal() + "; and no new block can be " +
+                    "created: " + full.getMessage(), full));
+            }
+            try
+            {
+                directory.storageIO().forceBlock(block.file(), null, block.mapped(), 0,
+                    BlockDescriptor.HEADER_LENGTH, false);
+            }
+            catch (final IOException ex)
+            {
+                // The write stays pending in the block: a retry writes and forces the same slot and epoch again.
+                throw new StoreIOException("force tombstone epoch " + write.epoch() + " written to the block header" +
+                    (write.usable() ? "" : " (repairing a damaged slot)"), block.file(), write.offset(), ex);
+            }
+            block.tombstoneEpochSlotForced(write);
         }
-        try
-        {
-            directory.storageIO().forceBlock(block.file(), null, block.mapped(), 0,
-                BlockDescriptor.HEADER_LENGTH, false);
-        }
-        catch (final IOException ex)
-        {
-            throw new StoreIOException("force the tombstone epoch " + epoch + " recorded in the header", block.file(),
-                ex);
-        }
-        block.useTombstoneEpoch(epoch);
     }
 
     /**

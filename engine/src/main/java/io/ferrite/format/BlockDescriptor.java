@@ -1,10 +1,6 @@
 package io.ferrite.format;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -15,7 +11,7 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |                 Magic "FERBLK01" (64)                         |   0
  *  +---------------------------------------------------------------+
- *  |                         Version                               |   8
+ *  |        Version: 2 (1: bytes 104..119 reserved, zero)          |   8
  *  +---------------------------------------------------------------+
  *  |                  Flags (bit 0: encrypted)                     |  12
  *  +---------------------------------------------------------------+
@@ -47,19 +43,21 @@ import java.util.zip.CRC32C;
  *  |   Header Checksum, CRC32C of bytes 0..123, slots read as zero  | 124
  *  +---------------------------------------------------------------+
  * </pre>
- * The two <em>tombstone epoch slots</em> are the only header bytes written after the block was created, and only on
- * a full disk: before an encrypted tombstone goes into a block whose key may have sealed records past its write offset
- * (a block found on open, or cut by a truncation), the writer records a new epoch, one above the highest valid slot,
- * in the slot {@code epoch & 1} and forces the header before any tombstone uses it (see {@link FrameCounters}). The
- * other slot keeps the previous epoch, so a write torn by a power cut costs nothing that was used. The header checksum
- * reads the slots as zero — a block created before they existed verifies as before — and each slot carries its own
- * checksum, bound to the block id.
+ * The two <em>tombstone epoch slots</em> (version 2) are the only header bytes written after the block was created,
+ * and only on a full disk, before an encrypted tombstone goes into a block found on open or cut by a truncation; how
+ * they are written and read is {@link TombstoneEpochSlots}. A block is created with both holding epoch 0. The header
+ * checksum reads them as zero, so it stays valid as they change, and each slot carries its own checksum, bound to the
+ * block id. Version 1 is the same layout without the slots: the engine and the tools read it, and a block of it takes
+ * no tombstone under a new epoch (it records none).
  */
 public final class BlockDescriptor
 {
     /** "FERBLK01" little-endian. */
     public static final long MAGIC = 0x31304B4C42524546L;
-    public static final int VERSION = 1;
+    /** The version this build writes. */
+    public static final int VERSION = 2;
+    /** The version before the tombstone epoch slots, still read. */
+    public static final int VERSION_WITHOUT_EPOCH_SLOTS = 1;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -77,7 +75,7 @@ public final class BlockDescriptor
      * block's unforced tail, recovery reports exactly those sequences instead of mistaking them for an appendAt gap.
      */
     public static final int PREV_LAST_SEQ_OFFSET = 72;
-    /** Two slots of (epoch, checksum), see the class comment. */
+    /** Two slots of (epoch, checksum), version 2: {@link TombstoneEpochSlots}. */
     public static final int TOMBSTONE_EPOCH_SLOTS_OFFSET = 104;
     public static final int TOMBSTONE_EPOCH_SLOT_LENGTH = 8;
     public static final int TOMBSTONE_EPOCH_SLOT_COUNT = 2;
@@ -100,7 +98,8 @@ public final class BlockDescriptor
 
     /**
      * The header checksum, as the engine writes and checks it and {@code ferrite verify} checks it: CRC32C of bytes
-     * {@code [0, HEADER_CHECKSUM_OFFSET)} with the tombstone epoch slots read as zero. Open-time only: it allocates.
+     * {@code [0, HEADER_CHECKSUM_OFFSET)} with the tombstone epoch slots read as zero, in both versions (version 1
+     * wrote zeros there, so its checksum is the CRC32C of all 124 bytes). Open-time only: it allocates.
      *
      * @param header the block's first {@link #HEADER_LENGTH} bytes, from index 0 (position and limit are ignored).
      */
@@ -115,48 +114,19 @@ public final class BlockDescriptor
     }
 
     /**
-     * @param header the block's header, from index 0.
-     * @return the highest tombstone epoch a slot validly records (0 when none was ever recorded), or -1 when neither
-     *         slot is valid: the epochs used before cannot be known.
+     * @return whether this build reads block headers of {@code version}.
      */
-    public static int tombstoneEpoch(final DirectBuffer header, final long blockId)
+    public static boolean isReadable(final int version)
     {
-        int highest = -1;
-        for (int slot = 0; slot < TOMBSTONE_EPOCH_SLOT_COUNT; slot++)
-        {
-            final int at = TOMBSTONE_EPOCH_SLOTS_OFFSET + slot * TOMBSTONE_EPOCH_SLOT_LENGTH;
-            final int epoch = header.getInt(at);
-            final int checksum = header.getInt(at + 4);
-            final boolean empty = 0 == epoch && 0 == checksum;
-            if (empty || epoch > 0 && checksum == epochChecksum(blockId, epoch))
-            {
-                highest = Math.max(highest, epoch);
-            }
-        }
-        return highest;
+        return version == VERSION || version == VERSION_WITHOUT_EPOCH_SLOTS;
     }
 
     /**
-     * Record {@code epoch} (> 0) in its slot, {@code epoch & 1}; the caller forces the header before using it.
+     * @return whether a header of {@code version} has tombstone epoch slots.
      */
-    public static void putTombstoneEpoch(final MutableDirectBuffer header, final long blockId, final int epoch)
+    public static boolean hasTombstoneEpochSlots(final int version)
     {
-        if (epoch <= 0)
-        {
-            throw new IllegalArgumentException("tombstone epoch must be > 0: " + epoch);
-        }
-        final int at = TOMBSTONE_EPOCH_SLOTS_OFFSET + (epoch & 1) * TOMBSTONE_EPOCH_SLOT_LENGTH;
-        header.putInt(at, epoch);
-        header.putInt(at + 4, epochChecksum(blockId, epoch));
-    }
-
-    private static int epochChecksum(final long blockId, final int epoch)
-    {
-        final ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES + Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.putLong(blockId).putInt(epoch).flip();
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        return (int)crc.getValue();
+        return version == VERSION;
     }
 
     public static String fileName(final long blockId)

@@ -26,11 +26,12 @@ import static io.ferrite.format.RecordDescriptor.TYPE_DELETE;
  * cut by a truncation) may have had records sealed past its write offset that a crash tore or a cut removed — a
  * tombstone at offset X among them used counter {@code 2^62 | epoch << 31 | X}. Such a block normally takes no more
  * records; when a tombstone must go into it anyway (no block can be created on a full disk), the writer first records
- * in the block's header an epoch one above every epoch the header recorded before, forces the header, and only then
- * seals tombstones under it ({@link BlockDescriptor}, tombstone epoch slots). Every epoch a tombstone was ever sealed
- * under is durable in the header before that tombstone was written, so a later process's epoch is above it: the new
- * counters differ from every earlier one by construction. Messages never go into such a block: their counter is
- * their sequence, which a torn record may have used.
+ * in the block's header an epoch above every epoch a tombstone there used, forces the header, and only then seals
+ * tombstones under it ({@link TombstoneEpochSlots}). Every epoch a tombstone was ever sealed under is durable in the
+ * header before that tombstone was written, so a later process's epoch is above it: the new counters differ from
+ * every earlier one by construction. When the header cannot say which epochs were used (both slots damaged, or a
+ * block of format version 1), no tombstone goes in. Messages never go into such a block: their counter is their
+ * sequence, which a torn record may have used.
  */
 public final class FrameCounters
 {

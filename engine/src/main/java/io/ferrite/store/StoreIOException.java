@@ -16,6 +16,15 @@ public class StoreIOException extends StoreException
         this.operation = operation;
     }
 
+    /**
+     * @param offset the byte offset in {@code file} the operation concerned.
+     */
+    public StoreIOException(final String operation, final Path file, final long offset, final IOException cause)
+    {
+        super(operation + " failed: " + cause.getMessage(), file, offset, UNKNOWN, cause);
+        this.operation = operation;
+    }
+
     public String operation()
     {
         return operation;

@@ -177,7 +177,7 @@ class EncryptedTamperTest
         if (offset >= BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET && offset < slotsEnd)
         {
             // Outside the header checksum by design, each slot checked on its own and read only to start a full-disk
-            // tombstone epoch: a damaged slot is ignored (both damaged: that block takes no such tombstone).
+            // tombstone epoch: a damaged slot is repaired first (both damaged: that block takes no such tombstone).
             return "block header tombstone epoch slots";
         }
         if (offset < BlockDescriptor.HEADER_LENGTH)
@@ -770,8 +770,7 @@ class EncryptedTamperTest
                 final byte[] block = pristine.get(file).clone();
                 final ByteBuffer bytes = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
                 forgery.accept(bytes);
-                bytes.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET,
-                    crc(block, 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET));
+                bytes.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, BlockDescriptor.headerChecksum(bytes));
                 final Map<String, byte[]> files = new LinkedHashMap<>(pristine);
                 files.put(file, block);
                 final List<String> failures = new ArrayList<>();

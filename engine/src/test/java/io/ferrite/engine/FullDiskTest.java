@@ -1,10 +1,16 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.block.BlockPreallocator;
+import io.ferrite.engine.block.TombstoneEpochSlots;
+import io.ferrite.engine.flush.ControllableStorageIO;
+import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.StreamMode;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreFullException;
+import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -29,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,8 +109,11 @@ class FullDiskTest
         final StreamConfig config = config(mode);
         final Path dir = disk.resolve(NAME);
         FileStreamStore store = open(dir, config);
-        final Path filler = fill("filler-1");
         final SplittableRandom random = new SplittableRandom(7);
+        // The first block's file, prepared in the background at open, takes its pages before the filler does; the
+        // second's preparation, started by the first append, then fails: the stream is one block when it fills.
+        awaitPreparedBlockFile(dir);
+        final Path filler = fill("filler-1");
         final long last = appendUntilFull(store, random, 0);
 
         assertThat(store.remove(1)).isTrue();
@@ -118,19 +128,12 @@ class FullDiskTest
         close(store);
 
         // Full again before the open: the tail is a block found on open, which an encrypted stream never appends to.
-        // Opening writes the LOCK file, so two pages are left for it; the next block cannot be prepared in them.
-        final Path again = fill("filler-2");
-        Files.delete(again);
-        Files.write(again, new byte[(int)Files.getFileStore(disk).getUsableSpace() - 8192]);
-        store = open(dir, config);
-        final Path slack = fill("filler-3");
+        store = openOnFullDisk(dir, config);
         assertThat(store.remove(last - 1)).isTrue();
         assertThat(store.compact(last)).isEqualTo(4);
         assertThat(store.load(last - 1)).isNull();
         assertThat(store.load(last)).isNotNull();
-        Files.delete(again);
-        Files.delete(slack);
-        close(store);
+        freeSpaceAndClose(store);
 
         // Rebuilt from the blocks alone: the tombstones written into the found tail must read back.
         Files.delete(dir.resolve("state.db"));
@@ -153,19 +156,12 @@ class FullDiskTest
     {
         final StreamConfig config = config(StreamMode.ENCRYPTED);
         final Path dir = disk.resolve(NAME);
-        FileStreamStore store = open(dir, config);
         final SplittableRandom random = new SplittableRandom(11);
-        // The first block is created by the first append, from a file prepared in the background at open: append
-        // before filling the disk, so the filler cannot take its pages first.
-        final long firstAppended = store.append("orders.eu", null, payload(random, 1000));
-        final Path filler = fill("filler-1");
-        final long last = appendUntilFull(store, random, firstAppended);
-        Files.delete(filler);
-        close(store);
+        final long last = fillAndClose(dir, config, random);
         final Path tail = lastBlock(dir);
-        assertThat(headerEpoch(tail)).as("a block the process created records no epoch").isZero();
+        assertThat(headerEpoch(tail)).as("a block the process created records epoch 0, its own").isZero();
 
-        store = openOnFullDisk(dir, config);
+        FileStreamStore store = openOnFullDisk(dir, config);
         assertThat(store.remove(2)).isTrue();
         final int[] first = lastTombstone(tail);
         assertThat(first[1]).as("epoch of the tombstone written into the found tail").isEqualTo(1);
@@ -196,16 +192,241 @@ class FullDiskTest
     }
 
     /**
+     * Review finding D4: the force of the header that makes a new epoch durable fails. The removal fails with it,
+     * naming the file and the slot, and nothing is written; the retry writes and forces the same epoch into the same
+     * slot again — it does not move on to the next epoch over the other slot, which holds the epoch last used.
+     */
+    @Test
+    void aRetryAfterTheEpochForceFailedForcesTheSameEpochAgain() throws Exception
+    {
+        final StreamConfig config = config(StreamMode.ENCRYPTED);
+        final Path dir = disk.resolve(NAME);
+        final SplittableRandom random = new SplittableRandom(13);
+        final long last = fillAndClose(dir, config, random);
+        final Path tail = lastBlock(dir);
+
+        final ControllableStorageIO io = new ControllableStorageIO();
+        io.failHeaderForces(1, "injected: the header force failed");
+        final FileStreamStore store = openOnFullDisk(dir, config, io);
+        final int tailEnd = dataEnd(tail);
+        final int slot = TombstoneEpochSlots.offset(0);
+        assertThatThrownBy(() -> store.remove(2))
+            .isInstanceOfSatisfying(StoreIOException.class, (ex) ->
+            {
+                assertThat(ex.file()).isEqualTo(tail);
+                assertThat(ex.offset()).isEqualTo(slot);
+            })
+            .hasMessageContaining("force tombstone epoch 1 written to the block header failed: injected");
+        assertThat(store.load(2)).as("nothing was removed").isNotNull();
+        assertThat(slotEpochs(tail)).as("epoch 1 written over slot 0, not known durable").containsExactly(1, 0);
+
+        assertThat(store.remove(2)).isTrue();
+        assertThat(io.headerForces()).as("the failed force and its retry").isEqualTo(2);
+        final int[] tombstone = lastTombstone(tail);
+        assertThat(tombstone[0]).isEqualTo(tailEnd);
+        assertThat(tombstone[1]).as("the retry's epoch: the one that failed, forced again").isEqualTo(1);
+        assertThat(slotEpochs(tail)).as("slot 1 still holds 0 until epoch 1 is durable, and after").containsExactly(1,
+            0);
+        freeSpaceAndClose(store);
+
+        Files.delete(dir.resolve("state.db"));
+        final FileStreamStore rebuilt = open(dir, config);
+        assertThat(rebuilt.recoveryReport().lost()).isEmpty();
+        assertThat(rebuilt.load(2)).isNull();
+        assertThat(rebuilt.load(3)).isNotNull();
+        assertThat(rebuilt.state().lastSeq()).isEqualTo(last);
+    }
+
+    /**
+     * Review finding D5: epoch 1 is used in the found tail, the tombstone is lost with the state that knew it (a power
+     * cut), and then the slot recording epoch 1 is damaged. The other slot verifies with the block's epoch 0, but the
+     * damaged one is not taken for "nothing recorded": it may have held 1 and had it used, so it is repaired with 1
+     * and the tombstone written in the lost one's place uses epoch 2, a new GCM counter at the same offset.
+     */
+    @Test
+    void aDamagedEpochSlotIsNeverTakenForALowerEpoch() throws Exception
+    {
+        final StreamConfig config = config(StreamMode.ENCRYPTED);
+        final Path dir = disk.resolve(NAME);
+        final SplittableRandom random = new SplittableRandom(17);
+        fillAndClose(dir, config, random);
+        final Path tail = lastBlock(dir);
+
+        FileStreamStore store = openOnFullDisk(dir, config);
+        assertThat(store.remove(2)).isTrue();
+        final int[] first = lastTombstone(tail);
+        assertThat(first[1]).isEqualTo(1);
+        assertThat(slotEpochs(tail)).containsExactly(1, 0);
+        freeSpaceAndClose(store);
+
+        try (FileChannel channel = FileChannel.open(tail, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(first[2]), first[0]);
+        }
+        Files.delete(dir.resolve("state.db"));
+        final int damaged = TombstoneEpochSlots.offset(0) + 5;
+        Files.write(tail, flipped(Files.readAllBytes(tail), damaged));
+        assertThat(slotEpochs(tail)).containsExactly(TombstoneEpochSlots.DAMAGED, 0);
+
+        store = openOnFullDisk(dir, config);
+        assertThat(store.remove(3)).isTrue();
+        final int[] second = lastTombstone(tail);
+        assertThat(second[0]).as("the new tombstone takes the lost one's offset").isEqualTo(first[0]);
+        assertThat(second[1]).as("and an epoch above the one the damaged slot may have held").isEqualTo(2);
+        assertThat(slotEpochs(tail)).as("slot 0 repaired with 1, then 2 over slot 1").containsExactly(1, 2);
+        freeSpaceAndClose(store);
+
+        Files.delete(dir.resolve("state.db"));
+        store = open(dir, config);
+        assertThat(store.recoveryReport().lost()).isEmpty();
+        assertThat(store.load(2)).as("its tombstone was lost: the message is back, as the power cut left it")
+            .isNotNull();
+        assertThat(store.load(3)).isNull();
+    }
+
+    enum UnknownEpochs
+    {
+        /** Neither slot verifies: the epochs used before are unknown. */
+        BOTH_SLOTS_DAMAGED,
+        /** The tail is a block of format version 1, which records no epoch. */
+        VERSION_1_TAIL
+    }
+
+    /**
+     * When the tail's header cannot say which epochs its tombstones used, a removal on a full disk is refused with a
+     * {@link StoreFullException} naming the tail and the header offset that decided it, and nothing is written; once
+     * space is freed the removal goes into a new block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(UnknownEpochs.class)
+    void aTailWhoseEpochsCannotBeKnownTakesNoTombstone(final UnknownEpochs unknown) throws Exception
+    {
+        final StreamConfig config = config(StreamMode.ENCRYPTED);
+        final Path dir = disk.resolve(NAME);
+        final SplittableRandom random = new SplittableRandom(19);
+        final long last = fillAndClose(dir, config, random);
+        final Path tail = lastBlock(dir);
+        final int offset;
+        if (unknown == UnknownEpochs.BOTH_SLOTS_DAMAGED)
+        {
+            final byte[] bytes = Files.readAllBytes(tail);
+            Files.write(tail, flipped(flipped(bytes, TombstoneEpochSlots.offset(0) + 4),
+                TombstoneEpochSlots.offset(1) + 4));
+            offset = TombstoneEpochSlots.offset(0);
+        }
+        else
+        {
+            BlockFiles.downgradeToVersion1(tail);
+            offset = BlockDescriptor.VERSION_OFFSET;
+        }
+        final byte[] before = Files.readAllBytes(tail);
+
+        final FileStreamStore store = openOnFullDisk(dir, config);
+        assertThatThrownBy(() -> store.remove(2))
+            .isInstanceOfSatisfying(StoreFullException.class, (ex) ->
+            {
+                assertThat(ex.file()).isEqualTo(tail);
+                assertThat(ex.offset()).isEqualTo(offset);
+            })
+            .hasMessageContaining(unknown == UnknownEpochs.BOTH_SLOTS_DAMAGED ? "neither tombstone epoch slot" :
+                "format version 1")
+            .hasMessageContaining("no new block can be created");
+        assertThat(store.load(2)).isNotNull();
+        assertThat(Files.readAllBytes(tail)).as("the tail is untouched").isEqualTo(before);
+
+        for (final Path filler : fillers)
+        {
+            Files.delete(filler);
+        }
+        fillers.clear();
+        assertThat(store.remove(2)).as("with space, the tombstone goes into a new block").isTrue();
+        assertThat(lastBlock(dir)).isNotEqualTo(tail);
+        close(store);
+        final FileStreamStore reopened = open(dir, config);
+        assertThat(reopened.load(2)).isNull();
+        assertThat(reopened.state().lastSeq()).isEqualTo(last);
+    }
+
+    /**
+     * Append until no block can be created, then close with the space given back: the tail is a block the next open
+     * finds, which an encrypted stream never appends to.
+     *
+     * @return the last sequence appended.
+     */
+    private long fillAndClose(final Path dir, final StreamConfig config, final SplittableRandom random)
+        throws IOException, InterruptedException
+    {
+        final FileStreamStore store = open(dir, config);
+        // Blocks are prepared in the background, one ahead: the first at open, the second once the first append takes
+        // the first. Both are allocated before the filler runs, so neither loses pages to it nor gives any back after.
+        awaitPreparedBlockFile(dir);
+        final long firstAppended = store.append("orders.eu", null, payload(random, 1000));
+        awaitPreparedBlockFile(dir);
+        final Path filler = fill("filler-1");
+        final long last = appendUntilFull(store, random, firstAppended);
+        Files.delete(filler);
+        close(store);
+        return last;
+    }
+
+    /**
      * Open with the disk full to all but the two pages opening needs (the LOCK file): no block can be prepared.
      */
     private FileStreamStore openOnFullDisk(final Path dir, final StreamConfig config) throws IOException
     {
+        return openOnFullDisk(dir, config, StorageIO.standard());
+    }
+
+    private FileStreamStore openOnFullDisk(final Path dir, final StreamConfig config, final StorageIO io)
+        throws IOException
+    {
         final Path filler = disk.resolve("filler-open-" + fillers.size());
         Files.write(filler, new byte[(int)Files.getFileStore(disk).getUsableSpace() - 8192]);
         fillers.add(filler);
-        final FileStreamStore store = open(dir, config);
+        final FileStreamStore store = FileStreamStore.open(dir, config, io);
+        open.add(store);
+        // Opening starts preparing a block file in the background, which takes pages until the disk is full and gives
+        // them back when it fails. An append waits for that attempt, tries once more itself and fails (the tail takes
+        // no message: an encrypted found tail, or a full one), and no other attempt starts until a roll succeeds, so
+        // the slack filled next stays filled.
+        assertThatThrownBy(() -> store.append("orders.eu", null, new byte[1000]))
+            .isInstanceOf(StoreFullException.class).hasMessageContaining("allocate block file");
         fillers.add(fill("filler-slack-" + fillers.size()));
         return store;
+    }
+
+    /**
+     * Wait until the block file the store prepares in the background is allocated in full: from then on it neither
+     * takes nor gives back space.
+     */
+    private static void awaitPreparedBlockFile(final Path dir) throws IOException, InterruptedException
+    {
+        final Path prepared = dir.resolve("blocks").resolve(BlockPreallocator.PREPARED_FILE);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(prepared) || Files.size(prepared) < BLOCK_SIZE)
+        {
+            assertThat(System.nanoTime()).as("%s allocated within 30 s", prepared).isLessThan(deadline);
+            Thread.sleep(1);
+        }
+    }
+
+    private static byte[] flipped(final byte[] bytes, final int offset)
+    {
+        final byte[] copy = bytes.clone();
+        copy[offset] ^= 0x10;
+        return copy;
+    }
+
+    /**
+     * @return the epoch each tombstone epoch slot of {@code block}'s header records ({@link
+     * TombstoneEpochSlots#DAMAGED} for one that does not verify), slot 0 first.
+     */
+    private static int[] slotEpochs(final Path block) throws IOException
+    {
+        final UnsafeBuffer header = new UnsafeBuffer(Arrays.copyOf(Files.readAllBytes(block),
+            BlockDescriptor.HEADER_LENGTH));
+        final long id = BlockDescriptor.parseFileName(block.getFileName().toString());
+        return new int[] { TombstoneEpochSlots.epoch(header, id, 0), TombstoneEpochSlots.epoch(header, id, 1) };
     }
 
     private void freeSpaceAndClose(final FileStreamStore store) throws IOException
@@ -234,8 +455,27 @@ class FullDiskTest
     private static int headerEpoch(final Path block) throws IOException
     {
         final byte[] header = Arrays.copyOf(Files.readAllBytes(block), BlockDescriptor.HEADER_LENGTH);
-        return BlockDescriptor.tombstoneEpoch(new UnsafeBuffer(header),
+        return TombstoneEpochSlots.highest(new UnsafeBuffer(header),
             BlockDescriptor.parseFileName(block.getFileName().toString()));
+    }
+
+    /**
+     * @return where the frames of {@code block} end.
+     */
+    private static int dataEnd(final Path block) throws IOException
+    {
+        final ByteBuffer data = ByteBuffer.wrap(Files.readAllBytes(block)).order(ByteOrder.LITTLE_ENDIAN);
+        int offset = BlockDescriptor.DATA_OFFSET;
+        while (offset + RecordDescriptor.HEADER_LENGTH <= data.capacity())
+        {
+            final int frameLength = data.getInt(offset + RecordDescriptor.FRAME_LENGTH_OFFSET);
+            if (frameLength <= 0 || offset + frameLength > data.capacity())
+            {
+                break;
+            }
+            offset += frameLength;
+        }
+        return offset;
     }
 
     /**
@@ -302,6 +542,7 @@ class FullDiskTest
             store.append("orders.eu", null, payload(random, 200));
         }
         store.flush().join();
+        awaitPreparedBlockFile(dir);
         final Path filler = fill("filler");
         // The first file the erase needs room for is erasures.pending, written before any state counting it removed.
         assertThatThrownBy(() -> first.erase(6)).isInstanceOf(StoreException.class)

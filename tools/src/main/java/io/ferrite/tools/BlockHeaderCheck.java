@@ -1,24 +1,33 @@
 package io.ferrite.tools;
 
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.block.TombstoneEpochSlots;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StreamConfig;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A block file's header, checked the way the engine's (package-private) {@code BlockHeader} checks it, but reporting
  * instead of throwing, so {@code verify} can go on to scan the records of a block whose header is damaged.
  *
  * @param trusted  the header checksum verified and its fields are plausible: base sequence and length can be used.
+ * @param version  the block format version: {@link BlockDescriptor#VERSION}, or
+ *                 {@link BlockDescriptor#VERSION_WITHOUT_EPOCH_SLOTS} for a block written before the tombstone epoch
+ *                 slots (same layout, those bytes zero); another is refused by {@link #supportedVersion()}.
  * @param salt     the block key's salt (all zeros for a plaintext block); meaningful only when trusted.
  * @param keyId    the block key's id (zero for a plaintext block); meaningful only when trusted.
  * @param problem  what is wrong, or null.
  * @param offset   where in the header the problem is.
+ * @param damagedEpochSlots the tombstone epoch slots (0, 1) of a trusted version-2 header whose checksum does not
+ *                 verify: outside the header checksum, each checked on its own ({@link TombstoneEpochSlots}).
  */
 record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boolean encrypted, int version,
-    byte[] salt, long keyId, String problem, int offset)
+    byte[] salt, long keyId, String problem, int offset, List<Integer> damagedEpochSlots)
 {
     static BlockHeaderCheck of(final ByteBuffer header, final long expectedId)
     {
@@ -50,18 +59,39 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
                 BlockDescriptor.DATA_OFFSET_OFFSET);
         }
         final long id = header.getLong(BlockDescriptor.BLOCK_ID_OFFSET);
+        // Bound to the id the header was written with: a renamed file is reported once, below, not as slot damage.
+        final List<Integer> damagedSlots = damagedEpochSlots(header, version, id);
         if (id != expectedId)
         {
             return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId,
-                "header says block id " + id + " but the file name says " + expectedId,
-                    BlockDescriptor.BLOCK_ID_OFFSET);
+                "header says block id " + id + " but the file name says " + expectedId, BlockDescriptor.BLOCK_ID_OFFSET,
+                damagedSlots);
         }
-        return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId, null, 0);
+        return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId, null, 0, damagedSlots);
+    }
+
+    private static List<Integer> damagedEpochSlots(final ByteBuffer header, final int version, final long blockId)
+    {
+        if (!BlockDescriptor.hasTombstoneEpochSlots(version))
+        {
+            return List.of();
+        }
+        final UnsafeBuffer buffer = new UnsafeBuffer(header, 0, BlockDescriptor.HEADER_LENGTH);
+        final List<Integer> damaged = new ArrayList<>();
+        for (int slot = 0; slot < BlockDescriptor.TOMBSTONE_EPOCH_SLOT_COUNT; slot++)
+        {
+            if (TombstoneEpochSlots.epoch(buffer, blockId, slot) == TombstoneEpochSlots.DAMAGED)
+            {
+                damaged.add(slot);
+            }
+        }
+        return List.copyOf(damaged);
     }
 
     private static BlockHeaderCheck untrusted(final String problem, final int offset)
     {
-        return new BlockHeaderCheck(false, 0, 0, false, 0, new byte[BlockDescriptor.SALT_LENGTH], 0, problem, offset);
+        return new BlockHeaderCheck(false, 0, 0, false, 0, new byte[BlockDescriptor.SALT_LENGTH], 0, problem, offset,
+            List.of());
     }
 
     /**
@@ -76,6 +106,6 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
 
     boolean supportedVersion()
     {
-        return version == BlockDescriptor.VERSION;
+        return BlockDescriptor.isReadable(version);
     }
 }

@@ -3,6 +3,7 @@ package io.ferrite.tools;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.block.TombstoneEpochSlots;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
 import io.ferrite.format.RecordDescriptor;
@@ -160,7 +161,17 @@ final class BlockVerifier implements RecordScanner.Visitor
         if (header.trusted() && !header.supportedVersion())
         {
             throw ToolException.error(file + " has block format version " + header.version() + " but this build " +
-                "reads version " + BlockDescriptor.VERSION + " — use the ferrite build that wrote the stream");
+                "reads versions " + BlockDescriptor.VERSION_WITHOUT_EPOCH_SLOTS + " and " + BlockDescriptor.VERSION +
+                " — use the ferrite build that wrote the stream");
+        }
+        for (final int slot : header.damagedEpochSlots())
+        {
+            final int at = TombstoneEpochSlots.offset(slot);
+            log.add(new DamagedRange(file, at, at + BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH, DamagedRange.NONE,
+                DamagedRange.NONE, DamageKind.BAD_EPOCH_SLOT, "slot " + slot + (header.damagedEpochSlots().size() ==
+                BlockDescriptor.TOMBSTONE_EPOCH_SLOT_COUNT ? "; with both slots damaged, the engine refuses a " +
+                "removal that would have to go into this block under a new tombstone epoch (an encrypted tail on a " +
+                "full disk)" : "; the engine rewrites it before it next starts a tombstone epoch in this block")));
         }
         if (null != header.problem())
         {

@@ -16,6 +16,7 @@ enum DamageKind
     TORN_TAIL("torn tail: the last record(s) were partly written, nothing valid follows"),
     TRUNCATED_FILE("truncated file: shorter than its header declares"),
     BAD_HEADER("block header does not verify"),
+    BAD_EPOCH_SLOT("a tombstone epoch slot of the block header does not verify; no record is affected"),
     TAMPERED_FOOTER("block footer does not authenticate (altered, moved from another block, or another key)"),
     BAD_FOOTER("block footer is damaged or disagrees with the block's records"),
     MISSING_FILE("missing block file: state.db lists it"),

@@ -174,11 +174,19 @@ public final class VerifyCommand extends ToolCommand
                 "moved, or sealed under another key: treat it as possible tampering, not disk damage.");
         }
         if (report.damaged().stream().allMatch((range) -> range.kind() == DamageKind.TAMPERED_FOOTER ||
-            range.kind() == DamageKind.BAD_FOOTER))
+            range.kind() == DamageKind.BAD_FOOTER || range.kind() == DamageKind.BAD_EPOCH_SLOT))
         {
-            out.println("result   DAMAGED: only block footers are affected; every record was checked on its own and " +
-                "reads normally. The engine does not trust such a footer (recovery reports it when it scans the " +
-                "block); find out how it changed, and keep a copy of the directory before repairing anything.");
+            final boolean footers = report.damaged().stream()
+                .anyMatch((range) -> range.kind() != DamageKind.BAD_EPOCH_SLOT);
+            final boolean slots = report.damaged().stream()
+                .anyMatch((range) -> range.kind() == DamageKind.BAD_EPOCH_SLOT);
+            out.println("result   DAMAGED: only " + (footers && slots ? "block footers and block headers' tombstone " +
+                "epoch slots are" : footers ? "block footers are" : "block headers' tombstone epoch slots are") +
+                " affected; every record was checked on its own and reads normally." + (footers ? " The engine does " +
+                "not trust such a footer (recovery reports it when it scans the block)." : "") + (slots ? " An epoch " +
+                "slot is read only when a removal on a full disk must go into an encrypted tail found on open; a " +
+                "damaged one is never taken for an epoch." : "") + " Find out how it changed, and keep a copy of the " +
+                "directory before repairing anything.");
             return;
         }
         out.println("result   DAMAGED: the sequences listed cannot be read back. Opening the stream cuts a torn tail " +

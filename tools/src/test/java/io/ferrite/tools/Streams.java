@@ -204,6 +204,38 @@ final class Streams
         return FullStateReader.read(dir.resolve("state.db"));
     }
 
+    /**
+     * Rewrite every block header of the stream in {@code dir} as block format version 1 wrote it (version 1, bytes
+     * 104..119 zero, the CRC32C of bytes 0..123 as checksum): the versions differ in nothing else. The engine's tests
+     * build the same fixture (BlockFiles.downgradeToVersion1).
+     */
+    static void downgradeBlocksToVersion1(final Path dir)
+    {
+        try (Stream<Path> blocks = Files.list(dir.resolve("blocks")))
+        {
+            for (final Path block : (Iterable<Path>)blocks.filter((p) -> p.toString().endsWith(".blk"))::iterator)
+            {
+                try (FileChannel channel = FileChannel.open(block, StandardOpenOption.READ, StandardOpenOption.WRITE))
+                {
+                    final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                    channel.read(header, 0);
+                    header.putInt(BlockDescriptor.VERSION_OFFSET, BlockDescriptor.VERSION_WITHOUT_EPOCH_SLOTS);
+                    header.putLong(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET, 0);
+                    header.putLong(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + Long.BYTES, 0);
+                    final CRC32C crc = new CRC32C();
+                    crc.update(header.array(), 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+                    header.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
+                    channel.write(header.clear(), 0);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     /** Invert every bit of the byte at {@code offset}. */
     static void flipByte(final Path file, final long offset)
     {

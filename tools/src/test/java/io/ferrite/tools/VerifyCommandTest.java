@@ -8,10 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -116,6 +118,70 @@ class VerifyCommandTest
         assertThat(run.out())
             .contains("block header does not verify (header checksum mismatch)")
             .contains("checked  2,000 records");
+    }
+
+    @Test
+    void blocksOfFormatVersion1VerifyAndDump()
+    {
+        final Path plain = Streams.healthy(dir.resolve("plain"), 2000);
+        final Path sealed = Streams.encrypted(dir.resolve("sealed"), 500);
+        Streams.downgradeBlocksToVersion1(plain);
+        Streams.downgradeBlocksToVersion1(sealed);
+        final Path keyFile = Streams.hexKeyFile(dir.resolve("key"), Streams.KEY);
+
+        final Cli.Run plainRun = Cli.run("verify", plain);
+        final Cli.Run sealedRun = Cli.run("verify", sealed, "--key-file", keyFile);
+        final Cli.Run dump = Cli.run("dump", plain, "--seq", 1234);
+
+        assertThat(plainRun.exitCode()).as(plainRun.toString()).isZero();
+        assertThat(plainRun.out()).contains("checked  2,000 records", "result   OK");
+        assertThat(sealedRun.exitCode()).as(sealedRun.toString()).isZero();
+        assertThat(sealedRun.out()).contains("checked  500 records", "result   OK");
+        assertThat(dump.exitCode()).as(dump.toString()).isZero();
+        assertThat(dump.out()).contains("payload  100 B  \"message 1234 ");
+    }
+
+    @Test
+    void anUnknownBlockFormatVersionIsAnErrorNamingTheVersionsThisBuildReads() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 2000);
+        final Path block = Streams.blockFile(stream, 2);
+        Streams.writeByte(block, BlockDescriptor.VERSION_OFFSET, (byte)3);
+        rewriteHeaderChecksum(block);
+
+        final Cli.Run run = Cli.run("verify", stream);
+
+        assertThat(run.exitCode()).as(run.toString()).isNotZero();
+        assertThat(run.err()).contains(block + " has block format version 3 but this build reads versions 1 and 2");
+    }
+
+    @Test
+    void aDamagedTombstoneEpochSlotIsReportedWithFileAndOffsetAndCostsNoRecord()
+    {
+        final Path stream = Streams.encrypted(dir.resolve("s"), 500);
+        final Path block = Streams.blockFile(stream, 1);
+        final int slot1 = BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH;
+        Streams.flipByte(block, slot1 + 6);
+
+        final Cli.Run run = Cli.run("verify", stream, "--key-file", Streams.hexKeyFile(dir.resolve("key"),
+            Streams.KEY));
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out())
+            .contains("checked  500 records")
+            .containsPattern(block + "\\s+" + slot1 + "\\s+8\\s+none\\s+a tombstone epoch slot of the block header " +
+                "does not verify; no record is affected \\(slot 1; the engine rewrites it")
+            .contains("result   DAMAGED: only block headers' tombstone epoch slots are affected");
+    }
+
+    private static void rewriteHeaderChecksum(final Path block) throws IOException
+    {
+        final byte[] header = Arrays.copyOf(Files.readAllBytes(block), BlockDescriptor.HEADER_LENGTH);
+        final int checksum = BlockDescriptor.headerChecksum(ByteBuffer.wrap(header));
+        for (int i = 0; i < Integer.BYTES; i++)
+        {
+            Streams.writeByte(block, BlockDescriptor.HEADER_CHECKSUM_OFFSET + i, (byte)(checksum >>> (8 * i)));
+        }
     }
 
     @Test

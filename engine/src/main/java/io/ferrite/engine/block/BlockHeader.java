@@ -42,6 +42,7 @@ final class BlockHeader
         buffer.putLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET, prevLastSeq);
         buffer.putInt(BlockDescriptor.BLOCK_LENGTH_OFFSET, length);
         buffer.putInt(BlockDescriptor.DATA_OFFSET_OFFSET, BlockDescriptor.DATA_OFFSET);
+        TombstoneEpochSlots.initialise(buffer, blockId);
         buffer.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, BlockDescriptor.headerChecksum(mapping.mapped()));
     }
 
@@ -58,10 +59,11 @@ final class BlockHeader
                 "not a Ferrite block file: magic is " + Long.toHexString(magic), file, BlockDescriptor.MAGIC_OFFSET);
         }
         final int version = header.getInt(BlockDescriptor.VERSION_OFFSET);
-        if (version != BlockDescriptor.VERSION)
+        if (!BlockDescriptor.isReadable(version))
         {
             throw new CorruptFileException("unsupported block format version " + version + " (this build reads " +
-                BlockDescriptor.VERSION + ")", file, BlockDescriptor.VERSION_OFFSET);
+                BlockDescriptor.VERSION_WITHOUT_EPOCH_SLOTS + " and " + BlockDescriptor.VERSION + ")", file,
+                BlockDescriptor.VERSION_OFFSET);
         }
         final int expected = header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET);
         final int actual = BlockDescriptor.headerChecksum(header);

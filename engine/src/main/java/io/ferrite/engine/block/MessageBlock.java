@@ -73,6 +73,11 @@ public final class MessageBlock
      * past the write offset), then the epoch it recorded in the header.
      */
     private int tombstoneEpoch = -1;
+    /**
+     * Writer-only: the epoch slot write in the header that no force has yet covered, or null. It stays until a force
+     * returns, whatever else happens to the block, so a retry writes it again rather than advancing.
+     */
+    private TombstoneEpochSlots.Write unforcedEpochSlot;
     /** Bytes at the end of the data area only tombstones use; set with {@link #limit}. */
     private int tombstoneReserve;
 
@@ -371,35 +376,46 @@ public final class MessageBlock
 
     /**
      * Before the first tombstone this process writes into a block whose key may have sealed records past its write
-     * offset before (found on open, or cut by a truncation): record, in the header's tombstone epoch slots, an epoch
-     * above every one recorded before ({@link BlockDescriptor}), and return it. The caller forces the header and then
-     * passes it to {@link #useTombstoneEpoch(int)}; until then no tombstone goes in. Writer-only.
+     * offset before (found on open, or cut by a truncation): write the next tombstone epoch slot toward an epoch above
+     * every one its tombstones used ({@link TombstoneEpochSlots}) into the mapped header and return it. The caller
+     * forces the header and then reports it with {@link #tombstoneEpochSlotForced}, and asks again until
+     * {@link #tombstoneEpoch()} is set (at most twice: a damaged slot is repaired first). Writer-only.
+     * <p>
+     * A write no force has covered yet is written again, unchanged, not advanced: until a force returns nothing says
+     * its bytes reached the disk (a failed force may even have left the page marked clean, and writing the bytes
+     * again dirties it for the next force), and advancing would write over the slot holding the highest epoch known
+     * durable before its successor is — the one thing the slots' order relies on — and burn an epoch per failure.
      *
-     * @return the epoch recorded, or -1 when none may be: both slots damaged (the epochs used before are unknown) or
-     *         the epochs exhausted.
+     * @return the write, or a refusal when no epoch can be started safely (see {@link TombstoneEpochSlots#next}).
      */
-    public int recordNextTombstoneEpoch()
+    public TombstoneEpochSlots.Write writeTombstoneEpochSlot()
     {
-        final int highest = BlockDescriptor.tombstoneEpoch(buffer, id);
-        if (highest < 0 || highest == FrameCounters.MAX_EPOCH)
+        final TombstoneEpochSlots.Write write =
+            null != unforcedEpochSlot ? unforcedEpochSlot : TombstoneEpochSlots.next(buffer, id);
+        if (!write.isRefused())
         {
-            return -1;
+            TombstoneEpochSlots.put(buffer, id, write.slot(), write.epoch());
+            unforcedEpochSlot = write;
         }
-        BlockDescriptor.putTombstoneEpoch(buffer, id, highest + 1);
-        return highest + 1;
+        return write;
     }
 
     /**
-     * Tombstones written from now on use {@code epoch}, which {@link #recordNextTombstoneEpoch()} recorded and the
-     * caller forced. Writer-only.
+     * The header force that followed {@code write} (from {@link #writeTombstoneEpochSlot()}) returned normally: the
+     * write is durable, and when it starts an epoch, tombstones written from now on use it. Writer-only.
      */
-    public void useTombstoneEpoch(final int epoch)
+    public void tombstoneEpochSlotForced(final TombstoneEpochSlots.Write write)
     {
-        if (epoch <= 0)
+        if (write != unforcedEpochSlot)
         {
-            throw new IllegalArgumentException("epoch must be in [1, " + FrameCounters.MAX_EPOCH + "]: " + epoch);
+            throw new IllegalStateException("tombstone epoch slot write " + write + " of " + file + " is not the " +
+                "one waiting for its force: " + unforcedEpochSlot);
         }
-        this.tombstoneEpoch = epoch;
+        unforcedEpochSlot = null;
+        if (write.usable())
+        {
+            tombstoneEpoch = write.epoch();
+        }
     }
 
     /**
@@ -456,7 +472,7 @@ public final class MessageBlock
         if (null != key && tombstoneEpoch < 0)
         {
             throw new IllegalStateException("an encrypted tombstone needs a recorded epoch in " + file +
-                " (found on open or truncated): see recordNextTombstoneEpoch");
+                " (found on open or truncated): see writeTombstoneEpochSlot");
         }
         final int frameLength = tombstoneFrameLength();
         final int checksum = RecordWriter.writeTombstone(buffer, mapped, key, writeOffset, lastSeq, timestamp, fromSeq,

@@ -1,5 +1,6 @@
 package io.ferrite.engine.flush;
 
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StorageIO;
 
 import java.io.IOException;
@@ -14,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A {@link StorageIO} over another that tests can stall and fail: {@link #stallBlockForces()} makes the next block
  * force wait on a latch (and says when it does), {@link #stallFileForces()} does the same for small files
  * ({@code state.db}), {@link #failBlockForces(String)} makes every block force throw, and
- * {@link #failBlockForcesAfter(int, String)} every one after the next {@code n}. Counts the calls that reach the disk.
+ * {@link #failBlockForcesAfter(int, String)} every one after the next {@code n}, {@link #failHeaderForces(int, String)}
+ * only forces of a block header. Counts the calls that reach the disk.
  */
 public final class ControllableStorageIO implements StorageIO
 {
@@ -27,6 +29,9 @@ public final class ControllableStorageIO implements StorageIO
     /** Block forces still allowed before {@link #failureAfter} applies; negative when none is armed. */
     private final AtomicInteger forcesBeforeFailure = new AtomicInteger(-1);
     private volatile String failureAfter;
+    private final AtomicInteger headerForces = new AtomicInteger();
+    private final AtomicInteger headerForcesToFail = new AtomicInteger();
+    private volatile String headerFailure;
     private volatile CountDownLatch fileRelease;
     private volatile CountDownLatch fileStalled;
 
@@ -118,6 +123,24 @@ public final class ControllableStorageIO implements StorageIO
         forcesBeforeFailure.set(forces);
     }
 
+    /**
+     * Make the next {@code forces} forces of a range inside a block header (the tombstone epoch slots' force) throw
+     * an IOException with {@code message}; other forces go through.
+     */
+    public void failHeaderForces(final int forces, final String message)
+    {
+        headerFailure = message;
+        headerForcesToFail.set(forces);
+    }
+
+    /**
+     * @return the forces of a range inside a block header that were attempted, failed or not.
+     */
+    public int headerForces()
+    {
+        return headerForces.get();
+    }
+
     public int blockForces()
     {
         return blockForces.get();
@@ -134,6 +157,14 @@ public final class ControllableStorageIO implements StorageIO
         final boolean metadata) throws IOException
     {
         await(release, stalled);
+        if (to <= BlockDescriptor.HEADER_LENGTH)
+        {
+            headerForces.incrementAndGet();
+            if (headerForcesToFail.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0)
+            {
+                throw new IOException(headerFailure);
+            }
+        }
         final String message = failure;
         if (null != message)
         {

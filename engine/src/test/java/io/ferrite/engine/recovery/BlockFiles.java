@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * Test-side access to a stream's files: listing blocks, walking record frames with {@link RecordDescriptor} over the
@@ -142,6 +144,27 @@ public final class BlockFiles
         final byte original = readByte(file, offset);
         write(file, offset, new byte[] {(byte)~original});
         return original;
+    }
+
+    /**
+     * Rewrite the header of {@code file} as block format version 1 wrote it: the same fields, version 1, bytes
+     * 104..119 (the epoch slots of version 2) zero, and the CRC32C of bytes 0..123 as its checksum. Everything after
+     * the header is the same in both versions, so this makes a version-1 block out of any block.
+     */
+    public static void downgradeToVersion1(final Path file)
+    {
+        final ByteBuffer header = ByteBuffer.wrap(Arrays.copyOf(readAll(file), BlockDescriptor.HEADER_LENGTH))
+            .order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(BlockDescriptor.VERSION_OFFSET, BlockDescriptor.VERSION_WITHOUT_EPOCH_SLOTS);
+        for (int at = BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET; at < BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET +
+            BlockDescriptor.TOMBSTONE_EPOCH_SLOT_COUNT * BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH; at++)
+        {
+            header.put(at, (byte)0);
+        }
+        final CRC32C crc = new CRC32C();
+        crc.update(header.array(), 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+        header.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
+        write(file, 0, header.array());
     }
 
     /**

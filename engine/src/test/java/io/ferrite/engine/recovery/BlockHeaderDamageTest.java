@@ -34,7 +34,6 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -302,9 +301,7 @@ class BlockHeaderDamageTest
         final ByteBuffer header = ByteBuffer.wrap(BlockFiles.readAll(file), 0, BlockDescriptor.HEADER_LENGTH)
             .slice().order(ByteOrder.LITTLE_ENDIAN);
         change.accept(header);
-        final CRC32C crc = new CRC32C();
-        crc.update(header.array(), 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-        header.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
+        header.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, BlockDescriptor.headerChecksum(header));
         BlockFiles.write(file, 0, Arrays.copyOf(header.array(), BlockDescriptor.HEADER_LENGTH));
     }
 

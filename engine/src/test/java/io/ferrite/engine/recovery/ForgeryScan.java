@@ -175,10 +175,8 @@ final class ForgeryScan
 
     static boolean headerVerifies(final byte[] bytes)
     {
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-        return (int)crc.getValue() == ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
-            .getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+        final ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return BlockDescriptor.headerChecksum(header) == header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET);
     }
 
     private static boolean stateVerifies(final byte[] bytes)

@@ -335,9 +335,7 @@ final class StreamFileMutator
                     buffer.putInt(frame + length - RecordDescriptor.CHECKSUM_LENGTH, (int)crc.getValue());
                 }
             }
-            crc.reset();
-            crc.update(bytes, 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-            buffer.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
+            buffer.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, BlockDescriptor.headerChecksum(buffer));
         }
         return bytes;
     }
