@@ -294,6 +294,15 @@ public final class MessageBlock
             }
             metrics.onBlockFileOpened();
             metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
+            final long headerBaseSeq = mapping.mapped().getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+            if (headerBaseSeq != baseSeq)
+            {
+                // The table, removed set and reads would all be placed by the state's number, which only a damaged or
+                // forged state.db gets wrong (a plaintext one's CRC can be recomputed).
+                throw new io.ferrite.store.CorruptFileException("block header base sequence " + headerBaseSeq +
+                    " does not match " + baseSeq + ", the base state.db recorded for it", file,
+                    BlockDescriptor.BASE_SEQ_OFFSET);
+            }
             attach(mapping);
         }
         return buffer;

@@ -61,7 +61,7 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
         final io.ferrite.index.DeletedSequences deleted)
     {
         final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped, deleted);
-        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key)
+        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key).blockBase(baseSeq)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
         if (end < Math.max(dataEnd, recordedEnd) && builder.pendingDamageOffset < 0)
         {

@@ -7,12 +7,19 @@ import java.util.Arrays;
  * block (loaded or not) so a sequence table built later from the block's records leaves removed messages out, and
  * persisted in {@code state.db} as runs.
  * <p>
+ * The span never exceeds {@link io.ferrite.block.BlockDescriptor#MAX_SEQUENCE_SPAN}, the sequences the block's records
+ * can carry: a range reaching past them (a tombstone or a {@code state.db} run across a gap between blocks, or one a
+ * forged state raised to 2^62) records only the part the block can hold, so no number read from a file sizes the
+ * bitmap beyond 128 KiB. What lies past it is in no block, and nothing asks whether it was removed.
+ * <p>
  * Threading: mutated under the append lock; read under it (state writes) or under the owning block's monitor (table
  * builds), which the remover also takes.
  */
 public final class DeletedSequences
 {
     private static final long[] EMPTY = new long[0];
+
+    private static final long SPAN = io.ferrite.block.BlockDescriptor.MAX_SEQUENCE_SPAN;
 
     private final long baseSeq;
     private long[] words = EMPTY;
@@ -29,15 +36,13 @@ public final class DeletedSequences
     public boolean add(final long seq)
     {
         final long bit = seq - baseSeq;
-        if (bit < 0)
+        if (bit < 0 || bit >= SPAN)
         {
-            throw new IllegalArgumentException("seq " + seq + " is below the block's base sequence " + baseSeq);
+            throw new IllegalArgumentException("seq " + seq + " is outside the block's sequences [" + baseSeq + ", " +
+                (baseSeq + SPAN - 1) + "]");
         }
         final int word = (int)(bit >>> 6);
-        if (word >= words.length)
-        {
-            words = Arrays.copyOf(words, Math.max(word + 1, words.length * 2));
-        }
+        grow(word);
         final long mask = 1L << bit;
         if ((words[word] & mask) != 0)
         {
@@ -49,20 +54,18 @@ public final class DeletedSequences
     }
 
     /**
-     * Add every sequence in {@code [fromSeq, toSeq]}.
+     * Add every sequence in {@code [fromSeq, toSeq]} the block can hold; the rest of the range is in no block.
      */
     public void addRange(final long fromSeq, final long toSeq)
     {
-        for (long seq = fromSeq; seq <= toSeq; seq++)
+        final long last = Math.min(toSeq, baseSeq + SPAN - 1);
+        for (long seq = Math.max(fromSeq, baseSeq); seq <= last; seq++)
         {
             final long bit = seq - baseSeq;
-            if ((bit & 63) == 0 && seq + 63 <= toSeq)
+            if ((bit & 63) == 0 && seq + 63 <= last)
             {
                 final int word = (int)(bit >>> 6);
-                if (word >= words.length)
-                {
-                    words = Arrays.copyOf(words, Math.max(word + 1, words.length * 2));
-                }
+                grow(word);
                 count += 64 - Long.bitCount(words[word]);
                 words[word] = -1L;
                 seq += 63;
@@ -74,10 +77,18 @@ public final class DeletedSequences
         }
     }
 
+    private void grow(final int word)
+    {
+        if (word >= words.length)
+        {
+            words = Arrays.copyOf(words, (int)Math.min(SPAN >>> 6, Math.max(word + 1, words.length * 2L)));
+        }
+    }
+
     public boolean contains(final long seq)
     {
         final long bit = seq - baseSeq;
-        if (bit < 0)
+        if (bit < 0 || bit >= SPAN)
         {
             return false;
         }

@@ -142,6 +142,14 @@ final class Replay implements RecordScanner.Visitor
             final MessageBlock tail = StreamRecovery.openForScan(
                 directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crypto);
             opened.add(tail);
+            final long headerBaseSeq = tail.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+            if (headerBaseSeq != tail.baseSeq())
+            {
+                // The tail's table and removed set would be placed by a number only a damaged or forged state.db gets
+                // wrong: the header's is the one its records were written under.
+                return "state.db gives " + tail.file() + " base sequence " + tail.baseSeq() + " where its header " +
+                    "says " + headerBaseSeq;
+            }
             final int writeOffset = snapshot.blockWriteOffset(last);
             if (writeOffset < BlockDescriptor.DATA_OFFSET || writeOffset > tail.limit() ||
                 (writeOffset > BlockDescriptor.DATA_OFFSET &&
@@ -312,7 +320,7 @@ final class Replay implements RecordScanner.Visitor
         // unless state.db lists it: then zeros followed by records are damage there too.
         final boolean probe = !isLast || probeListedTail && evidence.positionOf(target.id()) >= 0;
         final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
-            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, probe, this);
+            .blockBase(target.baseSeq()).scan(BlockDescriptor.DATA_OFFSET, scanAfter, probe, this);
         final long truncatedSize = target.truncatedSize() >= 0 ?
             target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
         if (truncatedSize >= 0)

@@ -44,9 +44,9 @@ final class StreamWriter
 
     /**
      * A jump in sequence wider than this starts a new block instead of growing the block's sequence table across the
-     * gap: replicas that {@code appendAt} far ahead cost one block, not a huge table.
+     * gap: replicas that {@code appendAt} far ahead cost one block, not a huge table. Recovery relies on it too.
      */
-    static final long MAX_SEQUENCE_SPAN_PER_BLOCK = 1 << 20;
+    static final long MAX_SEQUENCE_SPAN_PER_BLOCK = BlockDescriptor.MAX_SEQUENCE_SPAN;
 
     private final AppendLock lock = new AppendLock();
     private final StreamDirectory directory;

@@ -167,11 +167,6 @@ class StreamFileMatrixTest
      * CRC32C recomputed (CRC is no MAC). Its last sequence and a removed run both raised to the top of the sequence
      * range, or a block entry's base sequence moved 2^31 below the block's.
      */
-    @org.junit.jupiter.api.Disabled("issue 12: a plaintext state.db with forged but checksum-valid numbers is used to "
-        + "size memory: a removed run up to 2^62 - 2 under a last sequence of 2^62 - 1 has restoreDeleted build a "
-        + "bitmap that large (OutOfMemoryError, or ArrayIndexOutOfBoundsException once the word index overflows int), "
-        + "and a block entry's base sequence 2^31 below the block's overflows SequenceTable.put. Closing it needs "
-        + "recovery to bound each block's sequence span by its header and the records it can hold")
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"removed run to 2^62", "block base 2^31 lower"})
     void aForgedStateNeverSizesMemory(final String forgery)
