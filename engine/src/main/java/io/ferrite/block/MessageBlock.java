@@ -55,6 +55,11 @@ public final class MessageBlock
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
     private long knownLastSeq;
+    /**
+     * For a block known from state: its live messages then, or -1. Records cut out of the block's middle leave only a
+     * sequence gap, like an {@code appendAt} jump; a table build that finds fewer messages than this tells them apart.
+     */
+    private int knownMsgs = -1;
     private final BlockContents contents;
     /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
     private volatile boolean retired;
@@ -108,12 +113,15 @@ public final class MessageBlock
 
     /**
      * A block known from state whose file is not opened until a read needs it.
+     *
+     * @param msgs its live messages (those its removed set, given next, leaves), from the block entry.
      */
     public static MessageBlock unmapped(final Path file, final long id, final long baseSeq, final int writeOffset,
-        final long lastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
+        final long lastSeq, final int msgs, final StoreMetrics metrics, final BlockCrypto crypto)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.knownLastSeq = lastSeq;
+        block.knownMsgs = msgs;
         block.writeOffset = writeOffset;
         block.durability.forcedUpTo(writeOffset);
         return block;
@@ -311,13 +319,15 @@ public final class MessageBlock
     /**
      * Scan the block's records into a new sequence table, leaving out {@code deleted}. Called by {@link BlockContents}
      * under its monitor, once.
+     *
+     * @param removedSinceKnown messages removed since the block entry's count was taken (they are in {@code deleted}).
      */
-    SequenceTable scanTable(final DeletedSequences deleted)
+    SequenceTable scanTable(final DeletedSequences deleted, final int removedSinceKnown)
     {
         final UnsafeBuffer data = buffer();
         final int dataEnd = Math.min(limit, writeOffset);
         final SequenceTable built = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, writeOffset,
-            knownLastSeq, key, deleted);
+            knownLastSeq, knownMsgs < 0 ? -1 : knownMsgs - removedSinceKnown, key, deleted);
         metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         return built;
     }

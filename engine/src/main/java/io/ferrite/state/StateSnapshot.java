@@ -125,6 +125,14 @@ public final class StateSnapshot
         return buffer.getInt(blockEntryOffset(i) + BlockIndex.LAST_CHECKSUM_OFFSET);
     }
 
+    /**
+     * @return the live messages of block {@code i} when the state was written.
+     */
+    public int blockMsgs(final int i)
+    {
+        return buffer.getInt(blockEntryOffset(i) + BlockIndex.MSGS_OFFSET);
+    }
+
     public long blockLastSeq(final int i)
     {
         return buffer.getLong(blockEntryOffset(i) + BlockIndex.LAST_SEQ_OFFSET);
@@ -153,6 +161,15 @@ public final class StateSnapshot
         {
             consumer.accept(removedRuns[r], removedRuns[r + 1]);
         }
+    }
+
+    /**
+     * @return whether the state lists {@code seq} as removed.
+     */
+    public boolean isRemoved(final long seq)
+    {
+        final int r = firstRunEndingAtOrAfter(seq);
+        return r < removedRuns.length && removedRuns[r] <= seq;
     }
 
     /**

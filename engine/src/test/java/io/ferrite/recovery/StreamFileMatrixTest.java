@@ -138,11 +138,6 @@ class StreamFileMatrixTest
      * plaintext): two whole records cut out of the middle of a sealed block, so the records after them, still 8-byte
      * aligned, verify where they now sit.
      */
-    @org.junit.jupiter.api.Disabled("issue 12: whole records cut out of the middle of a sealed block (the file shorter, "
-        + "the records after the cut intact and aligned) leave only a sequence gap, which the lazy table build "
-        + "(SequenceTableBuilder) takes for an appendAt jump: the cut sequences read as absent and no report or "
-        + "CorruptRecordException names them. Telling a cut from a gap needs the block entry's message count in the "
-        + "build; marking every gap of a short block as damage broke rewritten blocks and skips (StreamModelTest)")
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.EnumSource(StreamMode.class)
     void wholeRecordsCutFromASealedBlockAreNeverSilentlyAbsent(final StreamMode mode)
