@@ -206,7 +206,7 @@ final class BlockRewriter
         }
         final BlockIndex entries = index.blockIndex();
         final MessageBlock replacement = MessageBlock.unmapped(old.file(), old.id(), old.baseSeq(),
-            rewrite.writeOffset(), plan.lastSeq(), metrics, crypto);
+            rewrite.writeOffset(), plan.lastSeq(), entries.msgs(position), metrics, crypto);
         replacement.holdsTombstones(false);
         replacement.fileLength(plan.fileLength());
         for (final long seq : plan.seqs())

@@ -178,7 +178,7 @@ final class StreamTruncation implements RecordScanner.Visitor
         final int dataEnd = Math.min(old.limit(), entries.writeOffset(position));
         // Probing past zeros (bounded by the block's end of data): a page a power cut dropped inside a sealed block
         // is damage with valid records after it, which the cut must keep.
-        scanner.wrap(buffer, old.mapped(), dataEnd, old.isEncrypted()).scan(
+        scanner.wrap(buffer, old.mapped(), dataEnd, old.isEncrypted()).blockBase(old.baseSeq()).scan(
             BlockDescriptor.DATA_OFFSET, old.baseSeq() - 1, true, this);
         zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1, io);
 

@@ -8,7 +8,6 @@ import io.ferrite.engine.block.BlockPreallocator;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.block.StreamIndex;
-import io.ferrite.engine.block.TombstoneEpochSlots;
 import io.ferrite.engine.flush.BlockFlusher;
 import io.ferrite.engine.flush.UnforcedWindow;
 import io.ferrite.engine.index.BlockIndex;
@@ -19,6 +18,7 @@ import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.SequenceExhaustedException;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StoreException;
@@ -51,9 +51,9 @@ final class StreamWriter
 
     /**
      * A jump in sequence wider than this starts a new block instead of growing the block's sequence table across the
-     * gap: replicas that {@code appendAt} far ahead cost one block, not a huge table.
+     * gap: replicas that {@code appendAt} far ahead cost one block, not a huge table. Recovery relies on it too.
      */
-    static final long MAX_SEQUENCE_SPAN_PER_BLOCK = 1 << 20;
+    static final long MAX_SEQUENCE_SPAN_PER_BLOCK = BlockDescriptor.MAX_SEQUENCE_SPAN;
 
     private final AppendLock lock = new AppendLock();
     private final StreamDirectory directory;

@@ -75,6 +75,14 @@ public final class BlockDescriptor
      * block's unforced tail, recovery reports exactly those sequences instead of mistaking them for an appendAt gap.
      */
     public static final int PREV_LAST_SEQ_OFFSET = 72;
+    /**
+     * A block's message and skip records carry sequences in {@code [base, base + MAX_SEQUENCE_SPAN)}: the writer starts
+     * a new block rather than let a jump ({@code appendAt} far ahead) widen one. Every per-block structure indexed by
+     * sequence (the sequence table, the removed set) is sized by it, so recovery holds what a file or {@code state.db}
+     * claims to it instead of letting a forged or damaged number size memory. Tombstones are not bound by it: their
+     * header carries the stream's last sequence when written, which may lie beyond the block.
+     */
+    public static final long MAX_SEQUENCE_SPAN = 1 << 20;
     /** Two slots of (epoch, checksum), version 2: {@link TombstoneEpochSlots}. */
     public static final int TOMBSTONE_EPOCH_SLOTS_OFFSET = 104;
     public static final int TOMBSTONE_EPOCH_SLOT_LENGTH = 8;

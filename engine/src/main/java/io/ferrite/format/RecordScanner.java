@@ -45,6 +45,8 @@ public final class RecordScanner
     private ByteBuffer byteBuffer;
     private int limit;
     private boolean encrypted;
+    private long minSeq;
+    private long maxSeq;
 
     /**
      * @param mapped the block's mapping.
@@ -66,6 +68,20 @@ public final class RecordScanner
         this.buffer = buffer;
         this.byteBuffer = mapped;
         this.limit = limit;
+        this.minSeq = 0;
+        this.maxSeq = Long.MAX_VALUE;
+        return this;
+    }
+
+    /**
+     * Hold messages and skips to the sequences a block based at {@code baseSeq} can carry
+     * ({@link BlockDescriptor#MAX_SEQUENCE_SPAN}): a record claiming another verifies only by forgery or chance, and
+     * taking it would have its number size the block's sequence table. Such a record is damage. Until the next wrap.
+     */
+    public RecordScanner blockBase(final long baseSeq)
+    {
+        this.minSeq = baseSeq;
+        this.maxSeq = baseSeq + BlockDescriptor.MAX_SEQUENCE_SPAN - 1;
         return this;
     }
 
@@ -202,6 +218,7 @@ public final class RecordScanner
             headersLength >= 0 && payloadLength >= 0 &&
             sealed == encrypted &&
             frameLengthForContent((long)subjectLength + headersLength + payloadLength, sealed) == frameLength &&
-            (seq > afterSeq || type == TYPE_DELETE && seq == afterSeq);
+            (seq > afterSeq || type == TYPE_DELETE && seq == afterSeq) &&
+            (type == TYPE_DELETE || seq >= minSeq && seq <= maxSeq);
     }
 }

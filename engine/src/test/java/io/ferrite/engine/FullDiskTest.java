@@ -1,12 +1,12 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.block.BlockPreallocator;
-import io.ferrite.engine.block.TombstoneEpochSlots;
 import io.ferrite.engine.flush.ControllableStorageIO;
 import io.ferrite.engine.recovery.BlockFiles;
 import io.ferrite.engine.recovery.StreamMode;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreFullException;

@@ -1,8 +1,8 @@
 package io.ferrite.tools;
 
 import io.ferrite.crypto.BlockFooterCodec;
-import io.ferrite.engine.block.TombstoneEpochSlots;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StreamConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -21,6 +21,11 @@ public final class BlockContents
     private volatile BlockSubjects subjects;
     /** Every message was removed and the block awaits deletion: its table is empty from then on. */
     private volatile boolean emptied;
+    /**
+     * Messages removed before the table was built: the count the block entry gave at restore included them, and the
+     * build compares what it finds with that count less these.
+     */
+    private int removedBeforeBuild;
 
     BlockContents(final MessageBlock block)
     {
@@ -49,7 +54,8 @@ public final class BlockContents
     {
         if (null == table)
         {
-            final SequenceTable built = emptied ? new SequenceTable(block.baseSeq()) : block.scanTable(deleted);
+            final SequenceTable built = emptied ? new SequenceTable(block.baseSeq()) :
+                block.scanTable(deleted, removedBeforeBuild);
             deleted.forEachRun((from, to) ->
             {
                 for (long seq = from; seq <= to; seq++)
@@ -68,11 +74,15 @@ public final class BlockContents
      */
     public synchronized void markDeleted(final long seq, final SubjectIndex.Entry entry)
     {
-        deleted.add(seq);
+        final boolean added = deleted.add(seq);
         final SequenceTable current = table;
         if (null != current)
         {
             current.clear(seq);
+        }
+        else if (added)
+        {
+            removedBeforeBuild++;
         }
         final BlockSubjects summary = subjects;
         if (null != summary)

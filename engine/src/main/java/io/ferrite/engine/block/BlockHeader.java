@@ -3,6 +3,7 @@ package io.ferrite.engine.block;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.CorruptFileException;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -1,5 +1,6 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.store.CorruptFileException;
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
@@ -11,6 +12,7 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
 import io.ferrite.format.FrameCounters;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StoreIOException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -59,6 +61,11 @@ public final class MessageBlock
     private long truncatedSize = -1;
     /** For a block known from state: its last sequence, so damage found later covers the right sequences. */
     private long knownLastSeq;
+    /**
+     * For a block known from state: its live messages then, or -1. Records cut out of the block's middle leave only a
+     * sequence gap, like an {@code appendAt} jump; a table build that finds fewer messages than this tells them apart.
+     */
+    private int knownMsgs = -1;
     private final BlockContents contents;
     /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
     private volatile boolean retired;
@@ -117,12 +124,15 @@ public final class MessageBlock
 
     /**
      * A block known from state whose file is not opened until a read needs it.
+     *
+     * @param msgs its live messages (those its removed set, given next, leaves), from the block entry.
      */
     public static MessageBlock unmapped(final Path file, final long id, final long baseSeq, final int writeOffset,
-        final long lastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
+        final long lastSeq, final int msgs, final StoreMetrics metrics, final BlockCrypto crypto)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.knownLastSeq = lastSeq;
+        block.knownMsgs = msgs;
         block.writeOffset = writeOffset;
         block.durability.forcedUpTo(writeOffset);
         return block;
@@ -303,6 +313,15 @@ public final class MessageBlock
             }
             metrics.onBlockFileOpened();
             metrics.onBlockBytesRead(BlockDescriptor.HEADER_LENGTH);
+            final long headerBaseSeq = mapping.mapped().getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+            if (headerBaseSeq != baseSeq)
+            {
+                // The table, removed set and reads would all be placed by the state's number, which only a damaged or
+                // forged state.db gets wrong (a plaintext one's CRC can be recomputed).
+                throw new CorruptFileException("block header base sequence " + headerBaseSeq +
+                    " does not match " + baseSeq + ", the base state.db recorded for it", file,
+                    BlockDescriptor.BASE_SEQ_OFFSET);
+            }
             attach(mapping);
         }
         return buffer;
@@ -311,13 +330,15 @@ public final class MessageBlock
     /**
      * Scan the block's records into a new sequence table, leaving out {@code deleted}. Called by {@link BlockContents}
      * under its monitor, once.
+     *
+     * @param removedSinceKnown messages removed since the block entry's count was taken (they are in {@code deleted}).
      */
-    SequenceTable scanTable(final DeletedSequences deleted)
+    SequenceTable scanTable(final DeletedSequences deleted, final int removedSinceKnown)
     {
         final UnsafeBuffer data = buffer();
         final int dataEnd = Math.min(limit, writeOffset);
         final SequenceTable built = SequenceTableBuilder.build(file, data, mapped, baseSeq, dataEnd, writeOffset,
-            knownLastSeq, key, deleted);
+            knownLastSeq, knownMsgs < 0 ? -1 : knownMsgs - removedSinceKnown, key, deleted);
         metrics.onBlockBytesRead(dataEnd - BlockDescriptor.DATA_OFFSET);
         return built;
     }

@@ -24,6 +24,10 @@ import static io.ferrite.format.RecordDescriptor.TYPE_MESSAGE;
  * points at the damaged bytes, so reading it fails checksum verification and raises {@code CorruptRecordException}
  * naming the file, offset and sequence. Zeros before the state's end of data count as damage too (the scan probes
  * past them, bounded by that end).
+ * <p>
+ * Whole records cut out of the block leave no damage, only a sequence gap: when the block entry's message count says
+ * messages are missing, every gap its removed set does not explain points at the offset where the cut was
+ * ({@link SequenceGaps}), so those reads fail too.
  */
 final class SequenceTableBuilder implements RecordScanner.Visitor
 {
@@ -37,13 +41,15 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
     private final SequenceTable table;
     private long lastSeq;
     private int pendingDamageOffset = -1;
+    private final SequenceGaps gaps;
 
     private final DeletedSequences deleted;
 
-    private SequenceTableBuilder(final Path file, final long baseSeq, final BlockKey key, final MappedByteBuffer mapped,
-        final DeletedSequences deleted)
+    private SequenceTableBuilder(final Path file, final long baseSeq, final long knownLastSeq, final BlockKey key,
+        final MappedByteBuffer mapped, final DeletedSequences deleted)
     {
         this.deleted = deleted;
+        this.gaps = new SequenceGaps(baseSeq, knownLastSeq, deleted::contains);
         this.key = key;
         this.mapped = mapped;
         this.file = file;
@@ -57,21 +63,29 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
      * @param recordedEnd  where the block's records end, from state: a file cut before it lost the records after
      *                     the cut, and they must fail reads, not read as absent.
      * @param knownLastSeq the block's last sequence, from state.
+     * @param expectedMsgs the live messages the block entry counts, less those removed since; -1 when unknown.
      * @return the table; bytes scanned are {@code dataEnd - DATA_OFFSET}.
      */
     static SequenceTable build(
         final Path file, final UnsafeBuffer buffer, final MappedByteBuffer mapped, final long baseSeq,
-        final int dataEnd, final int recordedEnd, final long knownLastSeq, final BlockKey key,
+        final int dataEnd, final int recordedEnd, final long knownLastSeq, final int expectedMsgs, final BlockKey key,
         final DeletedSequences deleted)
     {
-        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, key, mapped, deleted);
-        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key)
+        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, knownLastSeq, key, mapped,
+            deleted);
+        final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key).blockBase(baseSeq)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
-        if (end < Math.max(dataEnd, recordedEnd) && builder.pendingDamageOffset < 0)
+        final boolean bytesMissing = end < Math.max(dataEnd, recordedEnd);
+        if (bytesMissing && builder.pendingDamageOffset < 0)
         {
             builder.pendingDamageOffset = end;
         }
         builder.markPendingUpTo(knownLastSeq);
+        builder.gaps.onEnd(end, bytesMissing);
+        if (builder.gaps.messagesMissing(expectedMsgs))
+        {
+            builder.markCut(expectedMsgs);
+        }
         return builder.table;
     }
 
@@ -86,17 +100,27 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
             return;
         }
         markPendingUpTo(seq - 1);
-        if (type == TYPE_MESSAGE || !isAuthentic(buffer, offset, seq))
+        final boolean listed = type == TYPE_MESSAGE || !isAuthentic(buffer, offset, seq);
+        if (listed)
         {
             // A skip that does not authenticate may be a message forged into a skip: reading it must fail, not vanish.
             table.put(seq, offset);
         }
+        gaps.onRecord(seq, offset, listed);
         lastSeq = seq;
     }
 
     @Override
     public void onDamage(final int from, final int to, final long knownSeq, final boolean tail)
     {
+        if (knownSeq > 0)
+        {
+            gaps.onRecord(knownSeq, from, true);
+        }
+        else
+        {
+            gaps.onDamage();
+        }
         if (knownSeq > 0 && deleted.contains(knownSeq))
         {
             // An erased message: its bytes were overwritten on purpose, and it is removed.
@@ -135,6 +159,28 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
             LOG.warn("{}", ex.getMessage());
             return false;
         }
+    }
+
+    /**
+     * Messages the block entry counts are missing with no damage to hold them: records were cut out, and reads of the
+     * sequences in any gap no removal explains fail naming the offset of the cut.
+     */
+    private void markCut(final int expectedMsgs)
+    {
+        final long[] marked = {0, 0};
+        gaps.forEachUnexplained((first, last, offset) ->
+        {
+            for (long seq = first; seq <= last; seq++)
+            {
+                table.put(seq, offset);
+            }
+            marked[0] += last - first + 1;
+            marked[1]++;
+        });
+        LOG.warn("block {} accounts for {} of the {} live messages state.db counted, and no damage holds the rest: " +
+            "records were cut out of it; reads of the {} sequences in its {} gaps no removal explains raise " +
+            "CorruptRecordException naming the offset of the cut", file, gaps.accounted(), expectedMsgs, marked[0],
+            marked[1]);
     }
 
     private void markPendingUpTo(final long seq)

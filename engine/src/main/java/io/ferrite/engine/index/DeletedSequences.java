@@ -1,5 +1,6 @@
 package io.ferrite.engine.index;
 
+import io.ferrite.format.BlockDescriptor;
 import java.util.Arrays;
 
 /**
@@ -7,12 +8,19 @@ import java.util.Arrays;
  * block (loaded or not) so a sequence table built later from the block's records leaves removed messages out, and
  * persisted in {@code state.db} as runs.
  * <p>
+ * The span never exceeds {@link io.ferrite.format.BlockDescriptor#MAX_SEQUENCE_SPAN}, the sequences the block's records
+ * can carry: a range reaching past them (a tombstone or a {@code state.db} run across a gap between blocks, or one a
+ * forged state raised to 2^62) records only the part the block can hold, so no number read from a file sizes the
+ * bitmap beyond 128 KiB. What lies past it is in no block, and nothing asks whether it was removed.
+ * <p>
  * Threading: mutated under the append lock; read under it (state writes) or under the owning block's monitor (table
  * builds), which the remover also takes.
  */
 public final class DeletedSequences
 {
     private static final long[] EMPTY = new long[0];
+
+    private static final long SPAN = BlockDescriptor.MAX_SEQUENCE_SPAN;
 
     private final long baseSeq;
     private long[] words = EMPTY;
@@ -28,12 +36,14 @@ public final class DeletedSequences
      */
     public boolean add(final long seq)
     {
-        final long bit = bitOf(seq);
-        final int word = (int)(bit >>> 6);
-        if (word >= words.length)
+        final long bit = seq - baseSeq;
+        if (bit < 0 || bit >= SPAN)
         {
-            words = Arrays.copyOf(words, Math.max(word + 1, words.length * 2));
+            throw new IllegalArgumentException("seq " + seq + " is outside the block's sequences [" + baseSeq + ", " +
+                (baseSeq + SPAN - 1) + "]");
         }
+        final int word = (int)(bit >>> 6);
+        grow(word);
         final long mask = 1L << bit;
         if ((words[word] & mask) != 0)
         {
@@ -45,26 +55,18 @@ public final class DeletedSequences
     }
 
     /**
-     * Add every sequence in {@code [fromSeq, toSeq]}.
+     * Add every sequence in {@code [fromSeq, toSeq]} the block can hold; the rest of the range is in no block.
      */
     public void addRange(final long fromSeq, final long toSeq)
     {
-        if (fromSeq <= toSeq)
-        {
-            // Both ends checked first: the whole-word path below indexes by the bit without add's check.
-            bitOf(fromSeq);
-            bitOf(toSeq);
-        }
-        for (long seq = fromSeq; seq <= toSeq; seq++)
+        final long last = Math.min(toSeq, baseSeq + SPAN - 1);
+        for (long seq = Math.max(fromSeq, baseSeq); seq <= last; seq++)
         {
             final long bit = seq - baseSeq;
-            if ((bit & 63) == 0 && seq + 63 <= toSeq)
+            if ((bit & 63) == 0 && seq + 63 <= last)
             {
                 final int word = (int)(bit >>> 6);
-                if (word >= words.length)
-                {
-                    words = Arrays.copyOf(words, Math.max(word + 1, words.length * 2));
-                }
+                grow(word);
                 count += 64 - Long.bitCount(words[word]);
                 words[word] = -1L;
                 seq += 63;
@@ -76,16 +78,23 @@ public final class DeletedSequences
         }
     }
 
+    private void grow(final int word)
+    {
+        if (word >= words.length)
+        {
+            words = Arrays.copyOf(words, (int)Math.min(SPAN >>> 6, Math.max(word + 1, words.length * 2L)));
+        }
+    }
+
     public boolean contains(final long seq)
     {
         final long bit = seq - baseSeq;
-        if (bit < 0)
+        if (bit < 0 || bit >= SPAN)
         {
             return false;
         }
-        // Compared as a long: a word index past 2^31 must not wrap onto a word that exists.
-        final long word = bit >>> 6;
-        return word < words.length && (words[(int)word] & (1L << bit)) != 0;
+        final int word = (int)(bit >>> 6);
+        return word < words.length && (words[word] & (1L << bit)) != 0;
     }
 
     public int count()
@@ -96,26 +105,6 @@ public final class DeletedSequences
     public boolean isEmpty()
     {
         return count == 0;
-    }
-
-    /**
-     * @return the bit of {@code seq} in the bitmap.
-     * @throws IllegalArgumentException when {@code seq} is below the base sequence, or so far above it that its word
-     *                                  index would not fit an int (and would otherwise wrap onto another sequence's).
-     */
-    private long bitOf(final long seq)
-    {
-        final long bit = seq - baseSeq;
-        if (bit < 0)
-        {
-            throw new IllegalArgumentException("seq " + seq + " is below the block's base sequence " + baseSeq);
-        }
-        if (bit >>> 6 >= Integer.MAX_VALUE)
-        {
-            throw new IllegalArgumentException("seq " + seq + " is too far above the block's base sequence " +
-                baseSeq + " for its removed set");
-        }
-        return bit;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.ferrite.engine.recovery;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.block.SequenceGaps;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.index.BlockIndex;
 import io.ferrite.engine.index.BlockSubjects;
@@ -81,6 +82,11 @@ final class Replay implements RecordScanner.Visitor
     private int keptEnd;
     private long keptSeq;
 
+    /**
+     * For a block state.db lists, what the scan accounts for against the message count the state recorded: records
+     * cut out of its middle leave only a sequence gap, which nothing else tells from an appendAt jump. Else null.
+     */
+    private SequenceGaps gaps;
     private MessageBlock block;
     private SequenceTable table;
     private int slot;
@@ -131,7 +137,7 @@ final class Replay implements RecordScanner.Visitor
             index.blockIndex().add(snapshot.buffer(), snapshot.blockEntryOffset(i));
             final MessageBlock sealed = MessageBlock.unmapped(directory.blockFile(snapshot.blockId(i)),
                 snapshot.blockId(i), snapshot.blockBaseSeq(i), snapshot.blockWriteOffset(i), snapshot.blockLastSeq(i),
-                metrics, crypto);
+                snapshot.blockMsgs(i), metrics, crypto);
             snapshot.restoreDeleted(sealed, i);
             index.addBlock(sealed);
         }
@@ -142,6 +148,14 @@ final class Replay implements RecordScanner.Visitor
             final MessageBlock tail = StreamRecovery.openForScan(
                 directory, id, snapshot.blockBaseSeq(last), ids.length == count, metrics, crypto);
             opened.add(tail);
+            final long headerBaseSeq = tail.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+            if (headerBaseSeq != tail.baseSeq())
+            {
+                // The tail's table and removed set would be placed by a number only a damaged or forged state.db gets
+                // wrong: the header's is the one its records were written under.
+                return "state.db gives " + tail.file() + " base sequence " + tail.baseSeq() + " where its header " +
+                    "says " + headerBaseSeq;
+            }
             final int writeOffset = snapshot.blockWriteOffset(last);
             if (writeOffset < BlockDescriptor.DATA_OFFSET || writeOffset > tail.limit() ||
                 (writeOffset > BlockDescriptor.DATA_OFFSET &&
@@ -306,13 +320,16 @@ final class Replay implements RecordScanner.Visitor
             lost.closeOpen(target.baseSeq() - 1);
         }
         lastSeq = Math.max(lastSeq, target.baseSeq() - 1);
+        final int listed = evidence.positionOf(target.id());
+        gaps = listed >= 0 && evidence.baseSeq(listed) == target.baseSeq() ?
+            new SequenceGaps(target.baseSeq(), evidence.blockLastSeq(listed), evidence::removed) : null;
         final long scanAfter = from == BlockDescriptor.DATA_OFFSET ? lastSeq : target.baseSeq() - 1;
         // A block that is not the last was filled and left: zeros inside it followed by records are damage, so its
         // scan probes past them (only up to its own end). The last block's zero tail is where appends continue,
         // unless state.db lists it: then zeros followed by records are damage there too.
-        final boolean probe = !isLast || probeListedTail && evidence.positionOf(target.id()) >= 0;
+        final boolean probe = !isLast || probeListedTail && listed >= 0;
         final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
-            .scan(BlockDescriptor.DATA_OFFSET, scanAfter, probe, this);
+            .blockBase(target.baseSeq()).scan(BlockDescriptor.DATA_OFFSET, scanAfter, probe, this);
         final long truncatedSize = target.truncatedSize() >= 0 ?
             target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
         if (truncatedSize >= 0)
@@ -322,6 +339,15 @@ final class Replay implements RecordScanner.Visitor
             lost.addOpen(new LostRange(target.file(), truncatedSize,
                 Math.max(truncatedSize, target.buffer().getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET)), lastSeq + 1,
                 StoreException.UNKNOWN, Kind.TRUNCATED_FILE));
+        }
+        if (null != gaps)
+        {
+            gaps.onEnd(end, truncatedSize >= 0 || end < evidence.writeOffset(listed));
+            if (gaps.messagesMissing(evidence.msgs(listed)))
+            {
+                reportCut(target);
+            }
+            gaps = null;
         }
         if (keptEnd > end)
         {
@@ -350,9 +376,18 @@ final class Replay implements RecordScanner.Visitor
         // a message forged into a skip would otherwise vanish without a trace.
         final DirectBuffer subjectSource = replaying && (type == TYPE_MESSAGE || type == TYPE_DELETE) ||
             type == TYPE_SKIP ? subjectSource(buffer, offset, seq) : buffer;
+        if (null != gaps && type == TYPE_DELETE && null == subjectSource)
+        {
+            // A tombstone's header sequence is the stream's last when it was written, not one it held.
+            gaps.onDamage();
+        }
+        else if (null != gaps && type != TYPE_DELETE)
+        {
+            gaps.onRecord(seq, offset, type == TYPE_MESSAGE || null == subjectSource);
+        }
         if (null == subjectSource)
         {
-            onDamage(offset, offset + frameLength, seq, false);
+            damage(offset, offset + frameLength, seq, false);
             return;
         }
         if (type == TYPE_DELETE)
@@ -453,6 +488,22 @@ final class Replay implements RecordScanner.Visitor
     @Override
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
+        if (null != gaps && knownSeq > 0)
+        {
+            gaps.onRecord(knownSeq, fromOffset, true);
+        }
+        else if (null != gaps)
+        {
+            gaps.onDamage();
+        }
+        damage(fromOffset, toOffset, knownSeq, tail);
+    }
+
+    /**
+     * Bytes that held no verifiable record, found by the scanner or by authentication.
+     */
+    private void damage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
+    {
         damageEnd = Math.max(damageEnd, toOffset);
         if (lastBlock && knownSeq > 0)
         {
@@ -504,6 +555,18 @@ final class Replay implements RecordScanner.Visitor
         }
         lost.addOpen(new LostRange(block.file(), fromOffset, toOffset, lastSeq + 1, StoreException.UNKNOWN,
             Kind.DAMAGED_REGION));
+    }
+
+    /**
+     * The scan of a block state.db lists accounts for fewer live messages than the state counted, and no damage holds
+     * the rest: whole records were cut out, and the records after the cut moved up to where it began. Each gap the
+     * state's removals do not explain may be the cut, so each is reported lost, at the offset of the record after it
+     * (an appendAt gap reported with it held no message; it is marked removed like the rest).
+     */
+    private void reportCut(final MessageBlock target)
+    {
+        gaps.forEachUnexplained((first, last, offset) ->
+            lost.add(new LostRange(target.file(), offset, offset, first, last, Kind.DAMAGED_REGION)));
     }
 
     /**

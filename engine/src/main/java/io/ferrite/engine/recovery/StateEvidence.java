@@ -126,6 +126,30 @@ final class StateEvidence
     }
 
     /**
+     * @return the listed block's last sequence when the state was written.
+     */
+    long blockLastSeq(final int position)
+    {
+        return snapshot.blockLastSeq(position);
+    }
+
+    /**
+     * @return the listed block's live messages when the state was written.
+     */
+    int msgs(final int position)
+    {
+        return snapshot.blockMsgs(position);
+    }
+
+    /**
+     * @return whether the state lists {@code seq} as removed (false without a state).
+     */
+    boolean removed(final long seq)
+    {
+        return null != snapshot && snapshot.isRemoved(seq);
+    }
+
+    /**
      * @return where the listed block's data ended when the state was written.
      */
     int writeOffset(final int position)

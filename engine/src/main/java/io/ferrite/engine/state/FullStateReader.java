@@ -117,6 +117,7 @@ public final class FullStateReader
                 RecordDescriptor.MAX_SEQUENCE + "], the sequences a stream may assign", file,
                 body + LAST_SEQ_OFFSET);
         }
+        BlockEntryCheck.check(buffer, body + BLOCKS_OFFSET, blockCount, lastSeq, file);
         final long[] runs = new long[(int)runCount * 2];
         long previousLast = 0;
         for (int i = 0; i < runs.length; i += 2)

@@ -127,6 +127,14 @@ public final class StateSnapshot
         return buffer.getInt(blockEntryOffset(i) + BlockEntryDescriptor.LAST_CHECKSUM_OFFSET);
     }
 
+    /**
+     * @return the live messages of block {@code i} when the state was written.
+     */
+    public int blockMsgs(final int i)
+    {
+        return buffer.getInt(blockEntryOffset(i) + BlockEntryDescriptor.MSGS_OFFSET);
+    }
+
     public long blockLastSeq(final int i)
     {
         return buffer.getLong(blockEntryOffset(i) + BlockEntryDescriptor.LAST_SEQ_OFFSET);
@@ -158,6 +166,15 @@ public final class StateSnapshot
     }
 
     /**
+     * @return whether the state lists {@code seq} as removed.
+     */
+    public boolean isRemoved(final long seq)
+    {
+        final int r = firstRunEndingAtOrAfter(seq);
+        return r < removedRuns.length && removedRuns[r] <= seq;
+    }
+
+    /**
      * Give {@code block}, the state's block {@code i}, the removed sequences in its range.
      */
     public void restoreDeleted(final MessageBlock block, final int i)
@@ -165,17 +182,37 @@ public final class StateSnapshot
         // The block's own base (from its header when recovery opened it) bounds what it can hold, whatever the
         // state's entry claims: a removed set cannot start below it.
         final long from = Math.max(blockBaseSeq(i), block.baseSeq());
-        // The last block's range ends at the state's last sequence: nothing after it was ever removed.
+        // The last block's range ends at the state's last sequence: nothing after it was ever removed. The removed set
+        // keeps only what the block can hold (DeletedSequences), however far a run reaches.
         final long to = i + 1 < blockCount ? blockBaseSeq(i + 1) - 1 : lastSeq();
-        for (int r = 0; r < removedRuns.length; r += 2)
+        // Runs are ascending and disjoint (FullStateReader): starting at the first that reaches the block makes
+        // restoring every block cost a search per block plus the runs once, not blocks times runs.
+        for (int r = firstRunEndingAtOrAfter(from); r < removedRuns.length && removedRuns[r] <= to; r += 2)
         {
-            final long first = Math.max(from, removedRuns[r]);
-            final long last = Math.min(to, removedRuns[r + 1]);
-            if (first <= last)
+            block.contents().deleted().addRange(Math.max(from, removedRuns[r]), Math.min(to, removedRuns[r + 1]));
+        }
+    }
+
+    /**
+     * @return the index in {@link #removedRuns} of the first run whose last sequence is at or above {@code seq}.
+     */
+    private int firstRunEndingAtOrAfter(final long seq)
+    {
+        int low = 0;
+        int high = removedRuns.length / 2;
+        while (low < high)
+        {
+            final int mid = (low + high) >>> 1;
+            if (removedRuns[mid * 2 + 1] < seq)
             {
-                block.contents().deleted().addRange(first, last);
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
             }
         }
+        return low * 2;
     }
 
     public String subject(final int i)

@@ -7,7 +7,6 @@ import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.StateDescriptor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -147,11 +146,6 @@ class StreamFileMatrixTest
      * plaintext): two whole records cut out of the middle of a sealed block, so the records after them, still 8-byte
      * aligned, verify where they now sit.
      */
-    @Disabled("issue 12: whole records cut out of the middle of a sealed block (the file shorter, " +
-        "the records after the cut intact and aligned) leave only a sequence gap, which the lazy table build " +
-        "(SequenceTableBuilder) takes for an appendAt jump: the cut sequences read as absent and no report or " +
-        "CorruptRecordException names them. Telling a cut from a gap needs the block entry's message count in the " +
-        "build; marking every gap of a short block as damage broke rewritten blocks and skips (StreamModelTest)")
     @ParameterizedTest(name = "{0}")
     @EnumSource(StreamMode.class)
     void wholeRecordsCutFromASealedBlockAreNeverSilentlyAbsent(final StreamMode mode)
@@ -176,11 +170,6 @@ class StreamFileMatrixTest
      * CRC32C recomputed (CRC is no MAC). Its last sequence and a removed run both raised to the top of the sequence
      * range, or a block entry's base sequence moved 2^31 below the block's.
      */
-    @Disabled("issue 12: a plaintext state.db with forged but checksum-valid numbers is used to " +
-        "size memory: a removed run up to 2^62 - 2 under a last sequence of 2^62 - 1 has restoreDeleted build a " +
-        "bitmap that large (OutOfMemoryError, or ArrayIndexOutOfBoundsException once the word index overflows int), " +
-        "and a block entry's base sequence 2^31 below the block's overflows SequenceTable.put. Closing it needs " +
-        "recovery to bound each block's sequence span by its header and the records it can hold")
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"removed run to 2^62", "block base 2^31 lower"})
     void aForgedStateNeverSizesMemory(final String forgery)

@@ -1,15 +1,16 @@
-package io.ferrite.engine.block;
+package io.ferrite.format;
 
-import java.io.UncheckedIOException;
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.BlockFile;
+import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.metrics.StoreMetrics;
-import io.ferrite.format.BlockDescriptor;
-import io.ferrite.format.FrameCounters;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;

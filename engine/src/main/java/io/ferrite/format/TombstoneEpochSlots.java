@@ -1,7 +1,6 @@
-package io.ferrite.engine.block;
+package io.ferrite.format;
 
-import io.ferrite.format.BlockDescriptor;
-import io.ferrite.format.FrameCounters;
+import io.ferrite.engine.block.MessageBlock;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -102,7 +101,7 @@ public final class TombstoneEpochSlots
     /**
      * The slots of a new block: both hold epoch 0, the epoch its creating process seals tombstones under.
      */
-    static void initialise(final MutableDirectBuffer header, final long blockId)
+    public static void initialise(final MutableDirectBuffer header, final long blockId)
     {
         for (int slot = 0; slot < BlockDescriptor.TOMBSTONE_EPOCH_SLOT_COUNT; slot++)
         {
@@ -110,7 +109,7 @@ public final class TombstoneEpochSlots
         }
     }
 
-    static void put(final MutableDirectBuffer header, final long blockId, final int slot, final int epoch)
+    public static void put(final MutableDirectBuffer header, final long blockId, final int slot, final int epoch)
     {
         if (epoch < 0)
         {
