@@ -89,6 +89,8 @@ public final class BlockDescriptor
     public static final int TOMBSTONE_EPOCH_SLOT_COUNT = 2;
     public static final int HEADER_CHECKSUM_OFFSET = 124;
     public static final int HEADER_LENGTH = 128;
+    /** The longest block a header may declare: 1 GiB, the largest block size a stream may be configured with. */
+    public static final int MAX_BLOCK_LENGTH = 1 << 30;
 
     /** Records start right after the header. */
     public static final int DATA_OFFSET = HEADER_LENGTH;

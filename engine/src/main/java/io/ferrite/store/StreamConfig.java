@@ -28,7 +28,7 @@ public final class StreamConfig
     /** Smallest block: one page. Tests use it to make thousands of blocks cheaply. */
     public static final int BLOCK_SIZE_MIN = 4096;
     /** A block is one mapping indexed by int offsets. */
-    public static final int BLOCK_SIZE_MAX = 1 << 30;
+    public static final int BLOCK_SIZE_MAX = BlockDescriptor.MAX_BLOCK_LENGTH;
     /** 1 MiB of headers plus payload, as JetStream's default max payload order of magnitude. */
     public static final int MAX_MSG_SIZE_DEFAULT = 1 << 20;
     /** An operation slower than this logs one warning with its phase breakdown. */

@@ -157,7 +157,7 @@ final class BlockVerifier implements RecordScanner.Visitor
         final ByteBuffer headerBytes =
             ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, headerBytes);
-        final BlockHeaderCheck header = BlockHeaderCheck.of(headerBytes, id);
+        final BlockHeaderReport header = BlockHeaderReport.of(headerBytes, id);
         if (header.trusted() && !header.supportedVersion())
         {
             throw ToolException.error(file + " has block format version " + header.version() + " but this build " +
@@ -257,7 +257,8 @@ final class BlockVerifier implements RecordScanner.Visitor
      * scan found — unless the scan found damage, which explains any disagreement already.
      */
     private void checkFooter(
-        final BlockHeaderCheck header, final long id, final long size, final boolean sealed, final boolean recordsClean)
+        final BlockHeaderReport header, final long id, final long size, final boolean sealed,
+            final boolean recordsClean)
     {
         final long at = header.footerOffset();
         if (at < 0 || size < at + BlockFooterCodec.FOOTER_LENGTH)

@@ -63,7 +63,7 @@ record FooterCheck(FooterCheck.Status status, long offset, BlockFooter fields, S
      * @return null when the header cannot be trusted to say where the footer is.
      */
     static FooterCheck read(
-        final FileChannel channel, final long fileSize, final BlockHeaderCheck header, final long blockId,
+        final FileChannel channel, final long fileSize, final BlockHeaderReport header, final long blockId,
         final BlockKey key, final BlockFooterCodec codec) throws IOException
     {
         final long at = header.footerOffset();
@@ -91,7 +91,8 @@ record FooterCheck(FooterCheck.Status status, long offset, BlockFooter fields, S
      * Examine the footer held at {@code index} of {@code src}, which sits at {@code fileOffset} in its block file.
      */
     static FooterCheck of(
-        final ByteBuffer src, final int index, final long fileOffset, final BlockHeaderCheck header, final long blockId,
+        final ByteBuffer src, final int index, final long fileOffset, final BlockHeaderReport header,
+            final long blockId,
         final BlockKey key, final BlockFooterCodec codec)
     {
         if (allZero(src, index))

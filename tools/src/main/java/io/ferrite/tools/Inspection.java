@@ -189,7 +189,7 @@ final class Inspection
                         "shorter than a block header, so its footer cannot be located");
                 }
             }
-            final BlockHeaderCheck header = BlockHeaderCheck.of(headerBytes, block.id());
+            final BlockHeaderReport header = BlockHeaderReport.of(headerBytes, block.id());
             if (!header.trusted())
             {
                 return new FooterCheck(FooterCheck.Status.DAMAGED, header.offset(), null, "its block header does " +

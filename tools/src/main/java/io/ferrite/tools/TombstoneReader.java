@@ -86,7 +86,7 @@ final class TombstoneReader implements RecordScanner.Visitor
                     return;
                 }
             }
-            final BlockHeaderCheck header = BlockHeaderCheck.of(headerBytes, id);
+            final BlockHeaderReport header = BlockHeaderReport.of(headerBytes, id);
             if (!header.trusted() || header.encrypted() != folder.encrypted())
             {
                 return;

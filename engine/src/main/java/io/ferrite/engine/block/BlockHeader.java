@@ -2,7 +2,7 @@ package io.ferrite.engine.block;
 
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.format.BlockDescriptor;
-import io.ferrite.format.RecordDescriptor;
+import io.ferrite.format.BlockHeaderCheck;
 import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.CorruptFileException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -53,58 +53,22 @@ final class BlockHeader
     static int validate(
         final Path file, final ByteBuffer header, final long expectedBlockId, final boolean encrypted)
     {
-        final long magic = header.getLong(BlockDescriptor.MAGIC_OFFSET);
-        if (magic != BlockDescriptor.MAGIC)
+        require(file, BlockHeaderCheck.magic(header), BlockDescriptor.MAGIC_OFFSET);
+        require(file, BlockHeaderCheck.version(header), BlockDescriptor.VERSION_OFFSET);
+        require(file, BlockHeaderCheck.checksum(header), BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+        require(file, BlockHeaderCheck.blockId(header, expectedBlockId), BlockDescriptor.BLOCK_ID_OFFSET);
+        require(file, BlockHeaderCheck.baseSeq(header), BlockDescriptor.BASE_SEQ_OFFSET);
+        require(file, BlockHeaderCheck.length(header), BlockDescriptor.BLOCK_LENGTH_OFFSET);
+        require(file, BlockHeaderCheck.dataOffset(header), BlockDescriptor.DATA_OFFSET_OFFSET);
+        require(file, BlockHeaderCheck.encryption(header, encrypted), BlockDescriptor.FLAGS_OFFSET);
+        return header.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
+    }
+
+    private static void require(final Path file, final String problem, final int offset)
+    {
+        if (null != problem)
         {
-            throw new CorruptFileException(
-                "not a Ferrite block file: magic is " + Long.toHexString(magic), file, BlockDescriptor.MAGIC_OFFSET);
+            throw new CorruptFileException(problem, file, offset);
         }
-        final int version = header.getInt(BlockDescriptor.VERSION_OFFSET);
-        if (!BlockDescriptor.isReadable(version))
-        {
-            throw new CorruptFileException("unsupported block format version " + version + " (this build reads " +
-                BlockDescriptor.VERSION_WITHOUT_EPOCH_SLOTS + " and " + BlockDescriptor.VERSION + ")", file,
-                BlockDescriptor.VERSION_OFFSET);
-        }
-        final int expected = header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-        final int actual = BlockDescriptor.headerChecksum(header);
-        if (expected != actual)
-        {
-            throw new CorruptFileException("block header checksum mismatch", file,
-                BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-        }
-        final long blockId = header.getLong(BlockDescriptor.BLOCK_ID_OFFSET);
-        if (blockId != expectedBlockId)
-        {
-            throw new CorruptFileException("block header says id " + blockId + " but the file name says " +
-                expectedBlockId, file, BlockDescriptor.BLOCK_ID_OFFSET);
-        }
-        final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
-        if (baseSeq < 0 || baseSeq > RecordDescriptor.MAX_SEQUENCE + 1)
-        {
-            // The sequence before a block's base counts as assigned: a base past the ceiling was never written.
-            throw new CorruptFileException("block header base sequence " + baseSeq + " is above the highest a stream " +
-                "may assign, " + RecordDescriptor.MAX_SEQUENCE + ", plus one", file, BlockDescriptor.BASE_SEQ_OFFSET);
-        }
-        final int length = header.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
-        if (length < BlockDescriptor.HEADER_LENGTH)
-        {
-            throw new CorruptFileException("block header claims an impossible length " + length, file,
-                BlockDescriptor.BLOCK_LENGTH_OFFSET);
-        }
-        final int dataOffset = header.getInt(BlockDescriptor.DATA_OFFSET_OFFSET);
-        if (dataOffset != BlockDescriptor.DATA_OFFSET)
-        {
-            throw new CorruptFileException("unexpected data offset " + dataOffset, file,
-                BlockDescriptor.DATA_OFFSET_OFFSET);
-        }
-        final boolean blockEncrypted =
-            (header.getInt(BlockDescriptor.FLAGS_OFFSET) & BlockDescriptor.FLAG_ENCRYPTED) != 0;
-        if (blockEncrypted != encrypted)
-        {
-            throw new CorruptFileException(blockEncrypted ? "block is encrypted but the stream is not" :
-                "block is plaintext but the stream is encrypted", file, BlockDescriptor.FLAGS_OFFSET);
-        }
-        return length;
     }
 }

@@ -2,8 +2,8 @@ package io.ferrite.tools;
 
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.BlockHeaderCheck;
 import io.ferrite.format.TombstoneEpochSlots;
-import io.ferrite.store.StreamConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A block file's header, checked the way the engine's (package-private) {@code BlockHeader} checks it, but reporting
- * instead of throwing, so {@code verify} can go on to scan the records of a block whose header is damaged.
+ * A block file's header, checked field by field with the engine's own checks ({@link BlockHeaderCheck}), reported
+ * instead of thrown, so {@code verify} can go on to scan the records of a block whose header is damaged.
  *
  * @param trusted  the header checksum verified and its fields are plausible: base sequence and length can be used.
  * @param version  the block format version: {@link BlockDescriptor#VERSION}, or
@@ -26,13 +26,12 @@ import java.util.List;
  * @param damagedEpochSlots the tombstone epoch slots (0, 1) of a trusted version-2 header whose checksum does not
  *                 verify: outside the header checksum, each checked on its own ({@link TombstoneEpochSlots}).
  */
-record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boolean encrypted, int version,
+record BlockHeaderReport(boolean trusted, long baseSeq, int declaredLength, boolean encrypted, int version,
     byte[] salt, long keyId, String problem, int offset, List<Integer> damagedEpochSlots)
 {
-    static BlockHeaderCheck of(final ByteBuffer header, final long expectedId)
+    static BlockHeaderReport of(final ByteBuffer header, final long expectedId)
     {
         header.order(ByteOrder.LITTLE_ENDIAN);
-        final long magic = header.getLong(BlockDescriptor.MAGIC_OFFSET);
         final int version = header.getInt(BlockDescriptor.VERSION_OFFSET);
         final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
         final int length = header.getInt(BlockDescriptor.BLOCK_LENGTH_OFFSET);
@@ -40,34 +39,34 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
         final byte[] salt = new byte[BlockDescriptor.SALT_LENGTH];
         header.get(BlockDescriptor.SALT_OFFSET, salt);
         final long keyId = header.getLong(BlockDescriptor.KEY_ID_OFFSET);
-        if (magic != BlockDescriptor.MAGIC)
+        // Fields are usable once these hold; the version is reported apart ({@link #supportedVersion()}), and a
+        // wrong id only means the file was renamed.
+        if (null != BlockHeaderCheck.magic(header))
         {
-            return untrusted("not a Ferrite block header: magic is " + Long.toHexString(magic),
-                BlockDescriptor.MAGIC_OFFSET);
+            return untrusted(BlockHeaderCheck.magic(header), BlockDescriptor.MAGIC_OFFSET);
         }
-        if (BlockDescriptor.headerChecksum(header) != header.getInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET))
+        if (null != BlockHeaderCheck.checksum(header))
         {
-            return untrusted("header checksum mismatch", BlockDescriptor.HEADER_CHECKSUM_OFFSET);
+            return untrusted(BlockHeaderCheck.checksum(header), BlockDescriptor.HEADER_CHECKSUM_OFFSET);
         }
-        if (length < BlockDescriptor.HEADER_LENGTH || length > StreamConfig.BLOCK_SIZE_MAX)
+        if (null != BlockHeaderCheck.length(header))
         {
-            return untrusted("header declares an impossible length " + length, BlockDescriptor.BLOCK_LENGTH_OFFSET);
+            return untrusted(BlockHeaderCheck.length(header), BlockDescriptor.BLOCK_LENGTH_OFFSET);
         }
-        if (header.getInt(BlockDescriptor.DATA_OFFSET_OFFSET) != BlockDescriptor.DATA_OFFSET)
+        if (null != BlockHeaderCheck.dataOffset(header))
         {
-            return untrusted("unexpected data offset " + header.getInt(BlockDescriptor.DATA_OFFSET_OFFSET),
-                BlockDescriptor.DATA_OFFSET_OFFSET);
+            return untrusted(BlockHeaderCheck.dataOffset(header), BlockDescriptor.DATA_OFFSET_OFFSET);
         }
         final long id = header.getLong(BlockDescriptor.BLOCK_ID_OFFSET);
         // Bound to the id the header was written with: a renamed file is reported once, below, not as slot damage.
         final List<Integer> damagedSlots = damagedEpochSlots(header, version, id);
-        if (id != expectedId)
+        final String idProblem = BlockHeaderCheck.blockId(header, expectedId);
+        if (null != idProblem)
         {
-            return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId,
-                "header says block id " + id + " but the file name says " + expectedId, BlockDescriptor.BLOCK_ID_OFFSET,
-                damagedSlots);
+            return new BlockHeaderReport(true, baseSeq, length, encrypted, version, salt, keyId, idProblem,
+                BlockDescriptor.BLOCK_ID_OFFSET, damagedSlots);
         }
-        return new BlockHeaderCheck(true, baseSeq, length, encrypted, version, salt, keyId, null, 0, damagedSlots);
+        return new BlockHeaderReport(true, baseSeq, length, encrypted, version, salt, keyId, null, 0, damagedSlots);
     }
 
     private static List<Integer> damagedEpochSlots(final ByteBuffer header, final int version, final long blockId)
@@ -88,9 +87,9 @@ record BlockHeaderCheck(boolean trusted, long baseSeq, int declaredLength, boole
         return List.copyOf(damaged);
     }
 
-    private static BlockHeaderCheck untrusted(final String problem, final int offset)
+    private static BlockHeaderReport untrusted(final String problem, final int offset)
     {
-        return new BlockHeaderCheck(false, 0, 0, false, 0, new byte[BlockDescriptor.SALT_LENGTH], 0, problem, offset,
+        return new BlockHeaderReport(false, 0, 0, false, 0, new byte[BlockDescriptor.SALT_LENGTH], 0, problem, offset,
             List.of());
     }
 
