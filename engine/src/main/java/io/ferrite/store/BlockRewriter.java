@@ -202,6 +202,8 @@ final class BlockRewriter
             rewrite.writeOffset(), plan.lastSeq(), metrics, crypto);
         replacement.holdsTombstones(false);
         replacement.fileLength(plan.fileLength());
+        // Removals made since the plan are kept as records in the rewrite; their tombstones still bind its deletion.
+        replacement.contents().removedUpTo(old.contents().removalWritten());
         for (final long seq : plan.seqs())
         {
             if (old.contents().deleted().contains(seq))

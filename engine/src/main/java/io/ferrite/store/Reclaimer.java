@@ -32,7 +32,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * Crash safety: a block file goes (or is replaced) only after the tombstones it holds for older blocks were written
  * again at the end of the stream and forced, and with {@code state.db} deleted for the moment the files change, so
  * recovery never trusts a state that describes files that are gone (see
- * {@link FullStateWriter#whileReplacingBlocks}).
+ * {@link FullStateWriter#whileReplacingBlocks}). With {@code state.db} gone, recovery knows of a removal only from its
+ * tombstone, so a block also goes (or loses removed records to a rewrite) only once the tombstones that removed its
+ * messages are forced ({@link io.ferrite.block.BlockContents#removalWritten()} against
+ * {@link AsyncFlusher#forcedWritten()}): in {@code INTERVAL} and {@code NONE} a purge returns before its tombstone is
+ * forced, and deleting its blocks first let a power cut apply it in part — blocks gone, the rest of its range back,
+ * unreported.
  * <p>
  * Threading: the reclaim thread, plus callers of {@link #onBlockEmptied()} and {@link #onRemoval(int)} under the
  * append lock. {@link #maintenanceLock()} serializes it with truncation and erasure, which also change files.
@@ -248,6 +253,8 @@ final class Reclaimer implements AutoCloseable
         final List<MessageBlock> doomed = new ArrayList<>();
         boolean settled = true;
         boolean rehomed = false;
+        long removalsWritten = 0;
+        boolean unforcedFile = false;
         appendLock.lock();
         try
         {
@@ -265,6 +272,7 @@ final class Reclaimer implements AutoCloseable
                     else
                     {
                         doomed.add(blocks[p]);
+                        removalsWritten = Math.max(removalsWritten, blocks[p].contents().removalWritten());
                     }
                 }
             }
@@ -272,16 +280,24 @@ final class Reclaimer implements AutoCloseable
             {
                 return settled;
             }
+            // A block created and not yet forced (the one a purge or a compaction past the end rolled, whether or not
+            // a tombstone went into it) may come back unwritten, and then the doomed blocks may be what proves the
+            // stream's last sequence: without them, and with state.db set aside, it would go backwards.
+            for (final MessageBlock block : blocks)
+            {
+                if (block.durability().isNewFile())
+                {
+                    unforcedFile = true;
+                    break;
+                }
+            }
             rehomed = remover.rehomeTombstones(doomed);
         }
         finally
         {
             appendLock.unlock();
         }
-        if (rehomed)
-        {
-            durability.flushAndWait();
-        }
+        awaitForced(rehomed, removalsWritten, unforcedFile, "delete:awaiting-removals");
         steps.accept("delete:tombstones-rewritten");
         stateWriter.whileReplacingBlocks(() ->
         {
@@ -329,6 +345,7 @@ final class Reclaimer implements AutoCloseable
     {
         final BlockRewriter.Plan plan;
         boolean rehomed = false;
+        final long removalsWritten;
         appendLock.lock();
         try
         {
@@ -352,6 +369,7 @@ final class Reclaimer implements AutoCloseable
                 return false;
             }
             plan = rewriter.plan(candidate);
+            removalsWritten = block.contents().removalWritten();
             if (block.holdsTombstones())
             {
                 rehomed = remover.rewriteRemovalsBefore(candidate, List.of(block));
@@ -361,10 +379,7 @@ final class Reclaimer implements AutoCloseable
         {
             appendLock.unlock();
         }
-        if (rehomed)
-        {
-            durability.flushAndWait();
-        }
+        awaitForced(rehomed, removalsWritten, false, "rewrite:awaiting-removals");
         final BlockRewriter.Rewrite rewrite = rewriter.write(plan);
         if (null == rewrite)
         {
@@ -397,6 +412,27 @@ final class Reclaimer implements AutoCloseable
         });
         steps.accept("rewrite:state-written");
         return true;
+    }
+
+    /**
+     * Before block files change: wait for a force when tombstones were just rehomed, when the tombstones that removed
+     * the leaving records ({@code removalsWritten}, read under the append lock with them) are not forced yet, or when
+     * a block file that stays is not yet forced ({@code unforcedFile}). A force asked for now covers them all. In
+     * {@code INTERVAL} and {@code NONE} the purge's own force usually has by the time the pass runs, and nothing waits
+     * here.
+     */
+    private void awaitForced(
+        final boolean rehomed, final long removalsWritten, final boolean unforcedFile, final String step)
+    {
+        if (durability.forcedWritten() < removalsWritten || unforcedFile)
+        {
+            steps.accept(step);
+            durability.flushAndWait();
+        }
+        else if (rehomed)
+        {
+            durability.flushAndWait();
+        }
     }
 
     private static void delete(final Path file)

@@ -84,6 +84,7 @@ final class StreamRemover
                 " is not counted");
         }
         index.onRemove(position, seq, entry, facts.messageBytes());
+        block.contents().removedUpTo(writer.written());
         if (index.blockIndex().msgs(position) == 0 && position < index.blockCount() - 1)
         {
             reclaimer.onBlockEmptied();
@@ -170,6 +171,7 @@ final class StreamRemover
             }
         }
         index.onEmptied(position);
+        block.contents().removedUpTo(writer.written());
         reclaimer.onBlockEmptied();
         return true;
     }
@@ -198,6 +200,7 @@ final class StreamRemover
             if (index.blockIndex().msgs(position) > 0 || !index.blocks()[position].contents().isEmptied())
             {
                 index.onEmptied(position);
+                index.blocks()[position].contents().removedUpTo(writer.written());
             }
         }
         index.subjects().clear();

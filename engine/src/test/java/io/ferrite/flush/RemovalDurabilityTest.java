@@ -1,6 +1,7 @@
 package io.ferrite.flush;
 
 import io.ferrite.store.FileStreamStore;
+import io.ferrite.store.ReclaimSeam;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
@@ -145,6 +146,84 @@ class RemovalDurabilityTest
             assertThat(store.compact(10)).isEqualTo(8);
             assertThat(store.purge("a.*", 0, 0)).isEqualTo(21);
         }
+    }
+
+    /**
+     * A purge of an empty stream writes no tombstone, but rolls a new block and empties the old tail. Deleting that
+     * tail before the new block's file was forced left a power cut nothing that proved the last sequence (the state
+     * set aside, the new block back without its header): the stream reopened empty, numbering from 1 again. Block
+     * forces are held from the purge on and the disk is cut after every step of the reclaim.
+     */
+    @Test
+    void aPurgeThatRemovesNothingNeverLetsTheLastSequenceGoBack() throws Exception
+    {
+        final Path dir = tmp.resolve("s");
+        final StreamConfig config = StreamConfig.builder("t").syncMode(SyncMode.NONE).blockSize(4096)
+            .maxMsgSize(1000).build();
+        FileStreamStore.open(dir, config).close();
+        final PowerLossIO disk = new PowerLossIO(dir);
+        final ControllableStorageIO forces = new ControllableStorageIO(disk);
+        final java.util.List<Path> images = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch firstPurgeReclaimed = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch secondPurgeReclaimed = new java.util.concurrent.CountDownLatch(1);
+        try (FileStreamStore store = FileStreamStore.open(dir, config, forces))
+        {
+            for (int i = 1; i <= 20; i++)
+            {
+                store.append("a", null, payload("m-" + i, 300));
+            }
+            ReclaimSeam.steps(store, (step) ->
+            {
+                if (step.equals("delete:state-written"))
+                {
+                    firstPurgeReclaimed.countDown();
+                }
+            });
+            assertThat(store.purge()).isEqualTo(20);
+            assertThat(firstPurgeReclaimed.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            store.flush().join();
+            ReclaimSeam.steps(store, (step) ->
+            {
+                final Path image = tmp.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                disk.cut(PowerLossIO.worstCase(), image);
+                images.add(image);
+                if (step.equals("delete:awaiting-removals") || step.equals("delete:files-deleted"))
+                {
+                    forces.releaseStall();
+                }
+                if (step.equals("delete:state-written"))
+                {
+                    secondPurgeReclaimed.countDown();
+                }
+            });
+            forces.stallBlockForces();
+            try
+            {
+                assertThat(store.purge()).isZero();
+                assertThat(secondPurgeReclaimed.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+            finally
+            {
+                ReclaimSeam.steps(store, (step) -> {});
+                forces.releaseStall();
+            }
+        }
+        assertThat(images).isNotEmpty();
+        for (final Path image : images)
+        {
+            try (FileStreamStore store = FileStreamStore.open(image, config))
+            {
+                final String context = image.getFileName() + ": " + store.recoveryReport();
+                assertThat(store.state().lastSeq()).as(context).isEqualTo(20);
+                assertThat(store.state().msgs()).as(context).isZero();
+                assertThat(store.append("a", null, payload("next", 10))).as(context).isEqualTo(21);
+            }
+        }
+    }
+
+    private static byte[] payload(final String text, final int length)
+    {
+        return Arrays.copyOf(text.getBytes(StandardCharsets.US_ASCII), length);
     }
 
     private static byte[] payload(final String text)
