@@ -424,13 +424,9 @@ final class Reclaimer implements AutoCloseable
     private void awaitForced(
         final boolean rehomed, final long removalsWritten, final boolean unforcedFile, final String step)
     {
-        if (durability.forcedWritten() < removalsWritten || unforcedFile)
+        if (rehomed || unforcedFile || durability.forcedWritten() < removalsWritten)
         {
             steps.accept(step);
-            durability.flushAndWait();
-        }
-        else if (rehomed)
-        {
             durability.flushAndWait();
         }
     }

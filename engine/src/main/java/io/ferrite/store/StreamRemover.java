@@ -289,6 +289,11 @@ final class StreamRemover
     /**
      * Write tombstones for the removed sequences of every block before {@code position} that stays. Called under the
      * append lock.
+     * <p>
+     * An emptied block that is not leaving now stays too: it awaits deletion, but a later pass deletes it (and
+     * {@code state.db} first), so until then its removals must be in a block that survives. Skipping it, as this did,
+     * let a pass delete (or a truncation cut) the tombstones of an emptied block still unforced or open, and a crash
+     * in a later pass, with {@code state.db} set aside, brought its removed messages back.
      */
     boolean rewriteRemovalsBefore(final int position, final List<MessageBlock> leaving)
     {
@@ -297,7 +302,7 @@ final class StreamRemover
         for (int p = 0; p < position; p++)
         {
             final DeletedSequences deleted = blocks[p].contents().deleted();
-            if (leaving.contains(blocks[p]) || deleted.isEmpty() || blocks[p].contents().isEmptied())
+            if (leaving.contains(blocks[p]) || deleted.isEmpty())
             {
                 continue;
             }
