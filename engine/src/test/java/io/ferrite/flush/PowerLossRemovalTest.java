@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,12 +44,15 @@ import static org.assertj.core.api.Assertions.fail;
  * Removals under simulated power loss ({@link PowerLossIO}). Each cycle opens the previous cycle's power-cut image,
  * holds it against what that cycle acknowledged, runs a seeded single-threaded workload (appends, remove, erase, both
  * purges, compact, truncate, skip, {@code writeFullState}, {@code flush}) on small blocks that roll and get reclaimed,
- * and cuts the power at a seeded moment between reclaims. A completed {@code flush()} acknowledges the state as of its
- * call; erase and truncate flush before returning, so their return acknowledges too (the purges and compact do not in
- * the {@code INTERVAL} and {@code NONE} modes run here: they are durable when an append made then would be). After the
- * cut a sequence untouched since the last acknowledgement holds exactly what was acknowledged (the message byte for
- * byte, or nothing once its removal was acknowledged), one changed since any state it had since; no read fails a
- * checksum; totals and subject counts match what loads; no file of a plaintext image holds an erased payload.
+ * and cuts the power at a seeded moment: between reclaims, or (one cycle in three) on the reclaim thread right after a
+ * seeded step of a reclaim pass, while the workload carries on. A completed {@code flush()} acknowledges the state as
+ * of its call; erase and truncate flush before returning, so their return acknowledges too (the purges and compact do
+ * not in the {@code INTERVAL} and {@code NONE} modes run here: they are durable when an append made then would be).
+ * An operation counts only if it returned before the cut began. After the cut a sequence untouched since the last
+ * acknowledgement holds exactly what was acknowledged (the message byte for byte, or nothing once its removal was
+ * acknowledged), one changed since any state it had since; a {@code purge()} or {@code compact} (one tombstone each)
+ * is applied whole or not at all to the messages acknowledged before it; no read fails a checksum; totals and subject
+ * counts match what loads; no file of a plaintext image holds an erased payload.
  * <p>
  * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true}; replay with
  * {@code -Dferrite.powerloss.seed=<seed>}.
@@ -78,6 +82,10 @@ class PowerLossRemovalTest
         }
     }
 
+    private record RangeRemoval(String op, List<Long> acknowledged)
+    {
+    }
+
     /** What the store holds now. */
     private final TreeMap<Long, Msg> live = new TreeMap<>();
     /** Sequences changed since the last acknowledgement, with every state each held since (null: no message). */
@@ -87,6 +95,17 @@ class PowerLossRemovalTest
     /** What earlier recoveries reported lost. */
     private final List<RecoveryReport.LostRange> lost = new ArrayList<>();
     private final List<String> ops = new ArrayList<>();
+    /**
+     * Each {@code purge()} and {@code compact} since the last acknowledgement, with the acknowledged messages it
+     * removed: after the cut they are all there or all gone (a reclaim that deleted blocks before the tombstone was
+     * forced left the rest of the range to come back, unreported).
+     */
+    private final List<RangeRemoval> rangeRemovals = new ArrayList<>();
+    /**
+     * Set when the power cut begins, before the image is taken: an operation that finds it set when it returns may
+     * have returned after the cut, so it acknowledges nothing.
+     */
+    private volatile boolean cutTaken;
     private long lastSeq;
     private long ackedLastSeq;
     private long highestLastSeq;
@@ -94,6 +113,7 @@ class PowerLossRemovalTest
     private long erasures;
     private long acknowledgements;
     private long lostRaising;
+    private final AtomicInteger reclaimStepCuts = new AtomicInteger();
 
     @ParameterizedTest(name = "encrypted={0}")
     @ValueSource(booleans = { false, true })
@@ -116,6 +136,7 @@ class PowerLossRemovalTest
             final int opsBeforeCut = 1 + random.nextInt(cycle % 10 == 0 ? 1500 : 250);
             final Random work = new Random(random.nextLong());
             final Random cut = new Random(random.nextLong());
+            final int cutAtReclaimStep = random.nextInt(3) == 0 ? 1 + random.nextInt(12) : 0;
             final PowerLossIO io = new PowerLossIO(dir);
             final Path image = tmp.resolve("cycle-" + cycle);
             try (FileStreamStore store = open(dir, mode, interval, key, io, plan))
@@ -129,15 +150,36 @@ class PowerLossRemovalTest
                     }
                     plan = "seed=" + seed + " (-Dferrite.powerloss.seed), encrypted=" + encrypted + ", cycle " +
                         cycle + "/" + cycles + ": " + mode + (mode == SyncMode.INTERVAL ? " every " +
-                        interval.toMillis() + " ms" : "") + ", cut after " + opsBeforeCut + " operations";
+                        interval.toMillis() + " ms" : "") + ", cut after " + opsBeforeCut + " operations" +
+                        (cutAtReclaimStep > 0 ? " or at reclaim step " + cutAtReclaimStep + " if sooner" : "");
                     ops.clear();
+                    cutTaken = false;
+                    final AtomicInteger steps = new AtomicInteger();
+                    // On the reclaim thread, under the maintenance lock, as whileQuiescent below: one cut per cycle.
+                    ReclaimSeam.steps(store, (step) ->
+                    {
+                        if (cutAtReclaimStep > 0 && !cutTaken && steps.incrementAndGet() == cutAtReclaimStep)
+                        {
+                            cutTaken = true;
+                            io.cut(cut, image);
+                            reclaimStepCuts.incrementAndGet();
+                        }
+                    });
                     run(store, work, opsBeforeCut, plan);
                 }
                 catch (final RuntimeException | java.util.concurrent.ExecutionException ex)
                 {
                     throw new AssertionError(plan + ": " + ex + "\noperations " + recentOps(), ex);
                 }
-                store.whileQuiescent(() -> io.cut(cut, image));
+                store.whileQuiescent(() ->
+                {
+                    ReclaimSeam.steps(store, (step) -> {});
+                    if (!cutTaken)
+                    {
+                        cutTaken = true;
+                        io.cut(cut, image);
+                    }
+                });
             }
             if (!encrypted)
             {
@@ -149,7 +191,8 @@ class PowerLossRemovalTest
         System.out.println("PowerLossRemovalTest: seed=" + seed + ", encrypted=" + encrypted + ", " + cycles +
             " cycles in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms, " + tokens +
             " appends, " + erasures + " erasures, " + acknowledgements + " acknowledgements, last sequence " +
-            lastSeq + ", " + lost.size() + " losses reported, " + lostRaising + " reads of them raised");
+            lastSeq + ", " + lost.size() + " losses reported, " + lostRaising + " reads of them raised, " +
+            reclaimStepCuts + " cuts at a reclaim step");
         assertThat(acknowledgements).as("the workload acknowledged something").isPositive();
     }
 
@@ -316,7 +359,7 @@ class PowerLossRemovalTest
     private void run(final FileStreamStore store, final Random random, final int count, final String plan)
         throws Exception
     {
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count && !cutTaken; i++)
         {
             final int op = random.nextInt(1000);
             final long first = live.isEmpty() ? lastSeq + 1 : live.firstKey();
@@ -339,11 +382,11 @@ class PowerLossRemovalTest
                 if (null != msg)
                 {
                     set(seq, null);
-                    if (erase)
+                    // Returned before the cut began, the overwrite it forced is in the image.
+                    if (erase && acknowledge())
                     {
                         erased.add(msg.payload().substring(0, TOKEN));
                         erasures++;
-                        acknowledge();
                     }
                 }
             }
@@ -391,12 +434,17 @@ class PowerLossRemovalTest
                     lastSeq = seq;
                 }
                 assertThat(removed).as("%s: %s", plan, ops.get(ops.size() - 1)).isEqualTo(doomed.size());
-                doomed.forEach((seq) -> set(seq, null));
-                if (op >= 925)
+                if (op >= 895 && op < 925)
                 {
-                    // Only truncate forces before returning in these modes; a purge or compaction is durable when an
-                    // append made at that moment would be.
-                    acknowledge();
+                    rangeRemovals.add(new RangeRemoval(ops.get(ops.size() - 1),
+                        doomed.stream().filter((seq) -> !uncertain.containsKey(seq)).toList()));
+                }
+                doomed.forEach((seq) -> set(seq, null));
+                if (op >= 925 && !acknowledge())
+                {
+                    // Only truncate forces before returning in these modes (a purge or compaction is durable when an
+                    // append made at that moment would be); one that returned after the cut began may be in it.
+                    ackedLastSeq = Math.min(ackedLastSeq, lastSeq);
                 }
             }
             else if (op < 987)
@@ -447,12 +495,22 @@ class PowerLossRemovalTest
         live.compute(seq, (s, was) -> msg); // null removes
     }
 
-    private void acknowledge()
+    /**
+     * @return false when the operation returned once the cut had begun: then it acknowledges nothing.
+     */
+    private boolean acknowledge()
     {
+        if (cutTaken)
+        {
+            ops.add("  -- returned once the cut had begun: acknowledges nothing");
+            return false;
+        }
         uncertain.clear();
+        rangeRemovals.clear();
         ackedLastSeq = highestLastSeq = lastSeq;
         acknowledgements++;
         ops.add("  -- acknowledged");
+        return true;
     }
 
     /** Hold the reopened image against the model, then take what it holds as the model of the next cycle. */
@@ -486,6 +544,19 @@ class PowerLossRemovalTest
                     (was, now) -> new SubjectState(was.msgs() + 1, was.firstSeq(), now.lastSeq()));
             }
         }
+        for (final RangeRemoval removal : rangeRemovals)
+        {
+            final List<Long> back = removal.acknowledged().stream().filter(found::containsKey).toList();
+            if (!back.isEmpty() && back.size() < removal.acknowledged().size())
+            {
+                final List<Long> gone = removal.acknowledged().stream().filter((seq) -> !found.containsKey(seq))
+                    .toList();
+                fail(removal.op() + " is half applied: " + back.size() + " of the " + removal.acknowledged().size() +
+                    " acknowledged messages it removed are back (first " + back.subList(0, Math.min(5, back.size())) +
+                    "), the others gone (first " + gone.subList(0, Math.min(5, gone.size())) + "): " + where);
+            }
+        }
+        rangeRemovals.clear();
         assertThat(state.msgs()).as("msgs counts what loads: %s", where).isEqualTo(found.size());
         assertThat(state.firstSeq()).as("first sequence: %s", where)
             .isEqualTo(found.isEmpty() ? state.lastSeq() + 1 : found.firstKey());
