@@ -9,12 +9,11 @@ import org.agrona.BitUtil;
 import io.ferrite.flush.AsyncFlusher;
 import io.ferrite.flush.BlockFlusher;
 import io.ferrite.index.StreamIndex;
+import io.ferrite.metrics.StoreMetrics;
 import io.ferrite.state.FullStateWriter;
 import io.ferrite.state.StreamDirectory;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,13 +38,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * forced, and deleting its blocks first let a power cut apply it in part — blocks gone, the rest of its range back,
  * unreported.
  * <p>
+ * A failed pass never stops reclaiming: it is recorded ({@link ReclaimFailures}, {@code stats()}) and retried after a
+ * growing delay.
+ * <p>
  * Threading: the reclaim thread, plus callers of {@link #onBlockEmptied()} and {@link #onRemoval(int)} under the
  * append lock. {@link #maintenanceLock()} serializes it with truncation and erasure, which also change files.
  */
 final class Reclaimer implements AutoCloseable
 {
-    private static final Logger LOG = LoggerFactory.getLogger(Reclaimer.class);
-
     /** A sealed block is rewritten only once this many of its messages were removed (and see {@link #isSparse}). */
     static final int REWRITE_MIN_REMOVED = 16;
     private static final int PAGE_SIZE = 4096;
@@ -65,6 +65,7 @@ final class Reclaimer implements AutoCloseable
     private final BlockRewriter rewriter;
     private final StreamRemover remover;
     private final int blockSize;
+    private final ReclaimFailures failures;
     private final ReentrantLock maintenance = new ReentrantLock();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
     private final long ageCheckNanos;
@@ -77,8 +78,10 @@ final class Reclaimer implements AutoCloseable
     Reclaimer(
         final String name, final StreamIndex index, final StreamWriter writer, final StreamDirectory directory,
         final FullStateWriter stateWriter, final BlockFlusher blockFlusher, final AsyncFlusher durability,
-        final Retention retention, final BlockRewriter rewriter, final StreamRemover remover)
+        final Retention retention, final BlockRewriter rewriter, final StreamRemover remover,
+        final StoreMetrics metrics)
     {
+        this.failures = new ReclaimFailures(name, metrics);
         this.remover = remover;
         this.blockSize = rewriter.blockSize();
         this.name = name;
@@ -169,16 +172,21 @@ final class Reclaimer implements AutoCloseable
     private void run()
     {
         long nextAgeCheck = System.nanoTime();
-        boolean retry = false;
+        // A pass owed at dueAt whatever signals come: a retry of blocks not yet settled, or of a failed pass.
+        boolean due = false;
+        long dueAt = 0;
+        // After a failure, signals and the age timer wait for dueAt too, so a fault that persists costs one pass per
+        // delay, not one per append that removes something.
+        boolean backingOff = false;
         while (running)
         {
             final long now = System.nanoTime();
-            long wait = retry ? RETRY_NANOS : Long.MAX_VALUE;
-            if (ageCheckNanos > 0)
+            long wait = due ? Math.max(0, dueAt - now) : Long.MAX_VALUE;
+            if (ageCheckNanos > 0 && !backingOff)
             {
                 wait = Math.min(wait, Math.max(0, nextAgeCheck - now));
             }
-            if (!signalled && wait > 0)
+            if ((!signalled || backingOff) && wait > 0)
             {
                 LockSupport.parkNanos(this, Math.min(wait, 1_000_000_000L));
             }
@@ -186,19 +194,31 @@ final class Reclaimer implements AutoCloseable
             {
                 break;
             }
-            final boolean ageDue = ageCheckNanos > 0 && System.nanoTime() - nextAgeCheck >= 0;
-            if (!signalled && !ageDue && !retry)
+            final long woke = System.nanoTime();
+            final boolean retryDue = due && woke - dueAt >= 0;
+            if (backingOff && !retryDue)
+            {
+                continue;
+            }
+            final boolean ageDue = ageCheckNanos > 0 && woke - nextAgeCheck >= 0;
+            if (!signalled && !ageDue && !retryDue)
             {
                 continue;
             }
             signalled = false;
+            due = false;
+            backingOff = false;
+            if (ageDue)
+            {
+                nextAgeCheck = woke + ageCheckNanos;
+            }
             try
             {
-                if (ageDue)
+                if (!reclaim(ageDue))
                 {
-                    nextAgeCheck = System.nanoTime() + ageCheckNanos;
+                    due = true;
+                    dueAt = System.nanoTime() + RETRY_NANOS;
                 }
-                retry = !reclaim(ageDue);
             }
             catch (final StoreClosedException ex)
             {
@@ -206,9 +226,10 @@ final class Reclaimer implements AutoCloseable
             }
             catch (final RuntimeException | Error ex)
             {
-                LOG.error("stream {}: background reclaiming stopped; removed messages stay removed, their space is " +
-                    "given back by the next purge or compact, or after the next open", name, ex);
-                break;
+                // Recorded and logged by reclaim(); the loop lives on, or no purge would free space until a reopen.
+                due = true;
+                backingOff = true;
+                dueAt = System.nanoTime() + failures.backoffNanos();
             }
         }
     }
@@ -219,33 +240,58 @@ final class Reclaimer implements AutoCloseable
      * reclaim thread runs it once their force completed).
      *
      * @return false when something could not be reclaimed yet and the pass should be retried soon.
+     * @throws StoreException (or any other failure) after recording it in the stats and the log; the reclaim thread
+     *                        retries the pass later.
      */
     boolean reclaim(final boolean expire)
     {
         maintenance.lock();
         try
         {
-            if (expire)
+            final boolean done = pass(expire);
+            failures.succeeded();
+            return done;
+        }
+        catch (final StoreClosedException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            failures.failed(ex);
+            if (Thread.currentThread() != thread)
             {
-                appendLock.lock();
-                try
-                {
-                    writer.ensureOpenForMaintenance();
-                    retention.expire(clock.nanoTime());
-                }
-                finally
-                {
-                    appendLock.unlock();
-                }
+                // Failed on a purge's caller (ALWAYS), who gets the exception: the thread still retries it.
+                signal();
             }
-            final boolean deleted = deleteEmptiedBlocks();
-            final boolean rewritten = rewriteSparseBlock();
-            return deleted && rewritten;
+            throw ex;
         }
         finally
         {
             maintenance.unlock();
         }
+    }
+
+    private boolean pass(final boolean expire)
+    {
+        // After a failed force nothing written since is durable, the tombstones that emptied blocks included.
+        durability.checkUsable();
+        if (expire)
+        {
+            appendLock.lock();
+            try
+            {
+                writer.ensureOpenForMaintenance();
+                retention.expire(clock.nanoTime());
+            }
+            finally
+            {
+                appendLock.unlock();
+            }
+        }
+        final boolean deleted = deleteEmptiedBlocks();
+        final boolean rewritten = rewriteSparseBlock();
+        return deleted && rewritten;
     }
 
     private boolean deleteEmptiedBlocks()

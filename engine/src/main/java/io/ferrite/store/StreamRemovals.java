@@ -63,7 +63,7 @@ final class StreamRemovals implements AutoCloseable
         writer.retention(retention);
         BlockRewriter.deleteLeftovers(directory);
         this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover);
+            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover, metrics);
         remover.reclaimer(reclaimer);
         writer.lock().lock();
         try
