@@ -127,6 +127,21 @@ final class BlockRewriter
         final long created = old.buffer().getLong(BlockDescriptor.CREATED_OFFSET);
         final MessageBlock copy = MessageBlock.create(BlockFile.prepare(temp, plan.fileLength()), target, old.id(),
             old.baseSeq(), created, prevLastSeq, metrics, crypto);
+        try
+        {
+            return copy(plan, old, copy, target);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // The block stays as it is and the reclaimer retries the pass: no descriptor left open per attempt, and
+            // no half-written rewrite left for the next open to clear up.
+            discard(copy, target, ex);
+            throw ex;
+        }
+    }
+
+    private Rewrite copy(final Plan plan, final MessageBlock old, final MessageBlock copy, final Path target)
+    {
         int lastChecksum = 0;
         long firstTime = 0;
         long lastTime = 0;
@@ -209,6 +224,8 @@ final class BlockRewriter
             rewrite.writeOffset(), plan.lastSeq(), entries.msgs(position), metrics, crypto);
         replacement.holdsTombstones(false);
         replacement.fileLength(plan.fileLength());
+        // Removals made since the plan are kept as records in the rewrite; their tombstones still bind its deletion.
+        replacement.contents().removedUpTo(old.contents().removalWritten());
         for (final long seq : plan.seqs())
         {
             if (old.contents().deleted().contains(seq))
@@ -249,6 +266,26 @@ final class BlockRewriter
         catch (final IOException ex)
         {
             throw new StoreIOException("list block rewrite leftovers", directory.blocksDir(), ex);
+        }
+    }
+
+    private static void discard(final MessageBlock copy, final Path target, final Throwable failure)
+    {
+        try
+        {
+            copy.durability().releaseChannel();
+        }
+        catch (final RuntimeException ex)
+        {
+            failure.addSuppressed(ex);
+        }
+        try
+        {
+            Files.deleteIfExists(target);
+        }
+        catch (final IOException ex)
+        {
+            failure.addSuppressed(new StoreIOException("delete block rewrite", target, ex));
         }
     }
 

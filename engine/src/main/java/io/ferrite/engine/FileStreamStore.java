@@ -118,6 +118,31 @@ public final class FileStreamStore implements StreamStore
         {
             finishRecoveredErasures(erasures.list().size());
         }
+        else if (recoveryReport.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS)
+        {
+            writeRebuiltState();
+        }
+    }
+
+    /**
+     * A stream rebuilt from its blocks has no usable {@code state.db} (a crash while a reclaim or truncation had set it
+     * aside, or damage), and without one recovery cannot tell a roll that never reached the disk from damage: only a
+     * trailing run of blocks with unwritten headers is set aside, so a power cut that lost one roll's header and kept
+     * a later roll's made the stream fail to open. Writing a durable state now, before the store is handed out, makes
+     * every later roll newer than a state. Like finishing erasures, a failure (a full disk) does not fail the open,
+     * which would leave no way to free space: it is logged, and the next state write, reclaim or close writes one.
+     */
+    private void writeRebuiltState()
+    {
+        try
+        {
+            removals.writeDurableAndFinishErasures();
+        }
+        catch (final StoreException ex)
+        {
+            LOG.warn("stream {}: no state.db written after rebuilding from the blocks (the next state write, reclaim " +
+                "or close writes one): {}", config.name(), ex.toString());
+        }
     }
 
     /**

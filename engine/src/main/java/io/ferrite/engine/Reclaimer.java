@@ -6,17 +6,17 @@ import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.engine.flush.BlockFlusher;
+import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.engine.state.FullStateWriter;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StoreClosedException;
+import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,15 +36,21 @@ import java.util.function.Consumer;
  * Crash safety: a block file goes (or is replaced) only after the tombstones it holds for older blocks were written
  * again at the end of the stream and forced, and with {@code state.db} deleted for the moment the files change, so
  * recovery never trusts a state that describes files that are gone (see
- * {@link FullStateWriter#whileReplacingBlocks}).
+ * {@link FullStateWriter#whileReplacingBlocks}). With {@code state.db} gone, recovery knows of a removal only from its
+ * tombstone, so a block also goes (or loses removed records to a rewrite) only once the tombstones that removed its
+ * messages are forced ({@link io.ferrite.engine.block.BlockContents#removalWritten()} against
+ * {@link AsyncFlusher#forcedWritten()}): in {@code INTERVAL} and {@code NONE} a purge returns before its tombstone is
+ * forced, and deleting its blocks first let a power cut apply it in part — blocks gone, the rest of its range back,
+ * unreported.
+ * <p>
+ * A failed pass never stops reclaiming: it is recorded ({@link ReclaimFailures}, {@code stats()}) and retried after a
+ * growing delay.
  * <p>
  * Threading: the reclaim thread, plus callers of {@link #onBlockEmptied()} and {@link #onRemoval(int)} under the
  * append lock. {@link #maintenanceLock()} serializes it with truncation and erasure, which also change files.
  */
 final class Reclaimer implements AutoCloseable
 {
-    private static final Logger LOG = LoggerFactory.getLogger(Reclaimer.class);
-
     /** A sealed block is rewritten only once this many of its messages were removed (and see {@link #isSparse}). */
     static final int REWRITE_MIN_REMOVED = 16;
     private static final int PAGE_SIZE = 4096;
@@ -64,6 +70,7 @@ final class Reclaimer implements AutoCloseable
     private final BlockRewriter rewriter;
     private final StreamRemover remover;
     private final int blockSize;
+    private final ReclaimFailures failures;
     private final ReentrantLock maintenance = new ReentrantLock();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
     private final long ageCheckNanos;
@@ -76,8 +83,10 @@ final class Reclaimer implements AutoCloseable
     Reclaimer(
         final String name, final StreamIndex index, final StreamWriter writer, final StreamDirectory directory,
         final FullStateWriter stateWriter, final BlockFlusher blockFlusher, final AsyncFlusher durability,
-        final Retention retention, final BlockRewriter rewriter, final StreamRemover remover)
+        final Retention retention, final BlockRewriter rewriter, final StreamRemover remover,
+        final StoreMetrics metrics)
     {
+        this.failures = new ReclaimFailures(name, metrics);
         this.remover = remover;
         this.blockSize = rewriter.blockSize();
         this.name = name;
@@ -168,16 +177,21 @@ final class Reclaimer implements AutoCloseable
     private void run()
     {
         long nextAgeCheck = System.nanoTime();
-        boolean retry = false;
+        // A pass owed at dueAt whatever signals come: a retry of blocks not yet settled, or of a failed pass.
+        boolean due = false;
+        long dueAt = 0;
+        // After a failure, signals and the age timer wait for dueAt too, so a fault that persists costs one pass per
+        // delay, not one per append that removes something.
+        boolean backingOff = false;
         while (running)
         {
             final long now = System.nanoTime();
-            long wait = retry ? RETRY_NANOS : Long.MAX_VALUE;
-            if (ageCheckNanos > 0)
+            long wait = due ? Math.max(0, dueAt - now) : Long.MAX_VALUE;
+            if (ageCheckNanos > 0 && !backingOff)
             {
                 wait = Math.min(wait, Math.max(0, nextAgeCheck - now));
             }
-            if (!signalled && wait > 0)
+            if ((!signalled || backingOff) && wait > 0)
             {
                 LockSupport.parkNanos(this, Math.min(wait, 1_000_000_000L));
             }
@@ -185,19 +199,31 @@ final class Reclaimer implements AutoCloseable
             {
                 break;
             }
-            final boolean ageDue = ageCheckNanos > 0 && System.nanoTime() - nextAgeCheck >= 0;
-            if (!signalled && !ageDue && !retry)
+            final long woke = System.nanoTime();
+            final boolean retryDue = due && woke - dueAt >= 0;
+            if (backingOff && !retryDue)
+            {
+                continue;
+            }
+            final boolean ageDue = ageCheckNanos > 0 && woke - nextAgeCheck >= 0;
+            if (!signalled && !ageDue && !retryDue)
             {
                 continue;
             }
             signalled = false;
+            due = false;
+            backingOff = false;
+            if (ageDue)
+            {
+                nextAgeCheck = woke + ageCheckNanos;
+            }
             try
             {
-                if (ageDue)
+                if (!reclaim(ageDue))
                 {
-                    nextAgeCheck = System.nanoTime() + ageCheckNanos;
+                    due = true;
+                    dueAt = System.nanoTime() + RETRY_NANOS;
                 }
-                retry = !reclaim(ageDue);
             }
             catch (final StoreClosedException ex)
             {
@@ -205,9 +231,10 @@ final class Reclaimer implements AutoCloseable
             }
             catch (final RuntimeException | Error ex)
             {
-                LOG.error("stream {}: background reclaiming stopped; removed messages stay removed, their space is " +
-                    "given back by the next purge or compact, or after the next open", name, ex);
-                break;
+                // Recorded and logged by reclaim(); the loop lives on, or no purge would free space until a reopen.
+                due = true;
+                backingOff = true;
+                dueAt = System.nanoTime() + failures.backoffNanos();
             }
         }
     }
@@ -218,28 +245,31 @@ final class Reclaimer implements AutoCloseable
      * reclaim thread runs it once their force completed).
      *
      * @return false when something could not be reclaimed yet and the pass should be retried soon.
+     * @throws StoreException (or any other failure) after recording it in the stats and the log; the reclaim thread
+     *                        retries the pass later.
      */
     boolean reclaim(final boolean expire)
     {
         maintenance.lock();
         try
         {
-            if (expire)
+            final boolean done = pass(expire);
+            failures.succeeded();
+            return done;
+        }
+        catch (final StoreClosedException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            failures.failed(ex);
+            if (Thread.currentThread() != thread)
             {
-                appendLock.lock();
-                try
-                {
-                    writer.ensureOpenForMaintenance();
-                    retention.expire(clock.nanoTime());
-                }
-                finally
-                {
-                    appendLock.unlock();
-                }
+                // Failed on a purge's caller (ALWAYS), who gets the exception: the thread still retries it.
+                signal();
             }
-            final boolean deleted = deleteEmptiedBlocks();
-            final boolean rewritten = rewriteSparseBlock();
-            return deleted && rewritten;
+            throw ex;
         }
         finally
         {
@@ -247,11 +277,35 @@ final class Reclaimer implements AutoCloseable
         }
     }
 
+    private boolean pass(final boolean expire)
+    {
+        // After a failed force nothing written since is durable, the tombstones that emptied blocks included.
+        durability.checkUsable();
+        if (expire)
+        {
+            appendLock.lock();
+            try
+            {
+                writer.ensureOpenForMaintenance();
+                retention.expire(clock.nanoTime());
+            }
+            finally
+            {
+                appendLock.unlock();
+            }
+        }
+        final boolean deleted = deleteEmptiedBlocks();
+        final boolean rewritten = rewriteSparseBlock();
+        return deleted && rewritten;
+    }
+
     private boolean deleteEmptiedBlocks()
     {
         final List<MessageBlock> doomed = new ArrayList<>();
         boolean settled = true;
         boolean rehomed = false;
+        long removalsWritten = 0;
+        boolean unforcedFile = false;
         appendLock.lock();
         try
         {
@@ -269,6 +323,7 @@ final class Reclaimer implements AutoCloseable
                     else
                     {
                         doomed.add(blocks[p]);
+                        removalsWritten = Math.max(removalsWritten, blocks[p].contents().removalWritten());
                     }
                 }
             }
@@ -276,16 +331,24 @@ final class Reclaimer implements AutoCloseable
             {
                 return settled;
             }
+            // A block created and not yet forced (the one a purge or a compaction past the end rolled, whether or not
+            // a tombstone went into it) may come back unwritten, and then the doomed blocks may be what proves the
+            // stream's last sequence: without them, and with state.db set aside, it would go backwards.
+            for (final MessageBlock block : blocks)
+            {
+                if (block.durability().isNewFile())
+                {
+                    unforcedFile = true;
+                    break;
+                }
+            }
             rehomed = remover.rehomeTombstones(doomed);
         }
         finally
         {
             appendLock.unlock();
         }
-        if (rehomed)
-        {
-            durability.flushAndWait();
-        }
+        awaitForced(rehomed, removalsWritten, unforcedFile, "delete:awaiting-removals");
         steps.accept("delete:tombstones-rewritten");
         stateWriter.whileReplacingBlocks(() ->
         {
@@ -333,6 +396,7 @@ final class Reclaimer implements AutoCloseable
     {
         final BlockRewriter.Plan plan;
         boolean rehomed = false;
+        final long removalsWritten;
         appendLock.lock();
         try
         {
@@ -356,6 +420,7 @@ final class Reclaimer implements AutoCloseable
                 return false;
             }
             plan = rewriter.plan(candidate);
+            removalsWritten = block.contents().removalWritten();
             if (block.holdsTombstones())
             {
                 rehomed = remover.rewriteRemovalsBefore(candidate, List.of(block));
@@ -365,10 +430,7 @@ final class Reclaimer implements AutoCloseable
         {
             appendLock.unlock();
         }
-        if (rehomed)
-        {
-            durability.flushAndWait();
-        }
+        awaitForced(rehomed, removalsWritten, false, "rewrite:awaiting-removals");
         final BlockRewriter.Rewrite rewrite = rewriter.write(plan);
         if (null == rewrite)
         {
@@ -401,6 +463,23 @@ final class Reclaimer implements AutoCloseable
         });
         steps.accept("rewrite:state-written");
         return true;
+    }
+
+    /**
+     * Before block files change: wait for a force when tombstones were just rehomed, when the tombstones that removed
+     * the leaving records ({@code removalsWritten}, read under the append lock with them) are not forced yet, or when
+     * a block file that stays is not yet forced ({@code unforcedFile}). A force asked for now covers them all. In
+     * {@code INTERVAL} and {@code NONE} the purge's own force usually has by the time the pass runs, and nothing waits
+     * here.
+     */
+    private void awaitForced(
+        final boolean rehomed, final long removalsWritten, final boolean unforcedFile, final String step)
+    {
+        if (rehomed || unforcedFile || durability.forcedWritten() < removalsWritten)
+        {
+            steps.accept(step);
+            durability.flushAndWait();
+        }
     }
 
     private static void delete(final Path file)

@@ -67,7 +67,7 @@ final class StreamRemovals implements AutoCloseable
         writer.retention(retention);
         BlockRewriter.deleteLeftovers(directory);
         this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover);
+            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover, metrics);
         remover.reclaimer(reclaimer);
         writer.lock().lock();
         try
@@ -365,8 +365,9 @@ final class StreamRemovals implements AutoCloseable
             // INTERVAL and NONE promise no more for a removal than for an append: the caller does not wait for a
             // force of everything appended (in NONE, possibly gigabytes: over 5 s seen). The emptied blocks can be
             // deleted only once that force made the tombstone durable and left them clean, so the reclaim thread
-            // does it when the force completes (a failed force is recorded by the flusher and fails the store's later
-            // calls; the pass then finds the blocks dirty and leaves them).
+            // does it when the force completes. A pass that runs sooner (the removal woke it) waits for that force
+            // itself; after a failed force, which the flusher records and the store's later calls report, it deletes
+            // nothing.
             durability.flush().whenComplete((forced, failure) -> reclaimer.wake());
         }
         return removed;

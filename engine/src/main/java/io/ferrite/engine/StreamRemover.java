@@ -84,6 +84,7 @@ final class StreamRemover
                 " is not counted");
         }
         index.onRemove(position, seq, entry, facts.messageBytes());
+        block.contents().removedUpTo(writer.written());
         if (index.blockIndex().msgs(position) == 0 && position < index.blockCount() - 1)
         {
             reclaimer.onBlockEmptied();
@@ -171,6 +172,7 @@ final class StreamRemover
             }
         }
         index.onEmptied(position);
+        block.contents().removedUpTo(writer.written());
         reclaimer.onBlockEmptied();
         return true;
     }
@@ -199,6 +201,7 @@ final class StreamRemover
             if (index.blockIndex().msgs(position) > 0 || !index.blocks()[position].contents().isEmptied())
             {
                 index.onEmptied(position);
+                index.blocks()[position].contents().removedUpTo(writer.written());
             }
         }
         index.subjects().clear();
@@ -287,6 +290,11 @@ final class StreamRemover
     /**
      * Write tombstones for the removed sequences of every block before {@code position} that stays. Called under the
      * append lock.
+     * <p>
+     * An emptied block that is not leaving now stays too: it awaits deletion, but a later pass deletes it (and
+     * {@code state.db} first), so until then its removals must be in a block that survives. Skipping it, as this did,
+     * let a pass delete (or a truncation cut) the tombstones of an emptied block still unforced or open, and a crash
+     * in a later pass, with {@code state.db} set aside, brought its removed messages back.
      */
     boolean rewriteRemovalsBefore(final int position, final List<MessageBlock> leaving)
     {
@@ -295,7 +303,7 @@ final class StreamRemover
         for (int p = 0; p < position; p++)
         {
             final DeletedSequences deleted = blocks[p].contents().deleted();
-            if (leaving.contains(blocks[p]) || deleted.isEmpty() || blocks[p].contents().isEmptied())
+            if (leaving.contains(blocks[p]) || deleted.isEmpty())
             {
                 continue;
             }

@@ -185,6 +185,7 @@ final class StreamTruncation implements RecordScanner.Visitor
         final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto);
         tail.recovered(keptTable, cutEnd);
         tail.contents().subjects(new BlockSubjects(true));
+        tail.contents().removedUpTo(old.contents().removalWritten());
         old.contents().deleted().forEachRun((from, to) ->
         {
             if (from <= seq)

@@ -249,6 +249,16 @@ final class StreamWriter
     }
 
     /**
+     * @return bytes of frames (records, skips, tombstones) written since open; under the append lock. A force cycle
+     * that captured at least this much and completed made every one of them durable ({@code
+     * AsyncFlusher#forcedWritten}).
+     */
+    long written()
+    {
+        return window.written();
+    }
+
+    /**
      * Write a tombstone for {@code [fromSeq, toSeq]} at the end of the stream. Called under the append lock; the
      * caller applies the removal to the index. The tombstone goes through the same forcing as appends, so the removal
      * is durable when an append made now would be.

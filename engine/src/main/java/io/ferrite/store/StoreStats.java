@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,6 +29,8 @@ public final class StoreStats
     private final long durableSeq;
     private final long backPressureWaits;
     private final long forceBytesPerSecond;
+    private final long reclaimFailures;
+    private final String reclaimFailure;
 
     public StoreStats(
         final long blockFileOpens,
@@ -65,6 +68,26 @@ public final class StoreStats
         final long backPressureWaits,
         final long forceBytesPerSecond)
     {
+        this(blockFileOpens, blockBytesRead, blocksCreated, fullStateWrites, histograms, intervals, forceCycles,
+            durableSeq, backPressureWaits, forceBytesPerSecond, 0, null);
+    }
+
+    public StoreStats(
+        final long blockFileOpens,
+        final long blockBytesRead,
+        final long blocksCreated,
+        final long fullStateWrites,
+        final Map<String, Histogram> histograms,
+        final Map<String, Histogram> intervals,
+        final long forceCycles,
+        final long durableSeq,
+        final long backPressureWaits,
+        final long forceBytesPerSecond,
+        final long reclaimFailures,
+        final String reclaimFailure)
+    {
+        this.reclaimFailures = reclaimFailures;
+        this.reclaimFailure = reclaimFailure;
         this.backPressureWaits = backPressureWaits;
         this.forceBytesPerSecond = forceBytesPerSecond;
         this.blockFileOpens = blockFileOpens;
@@ -101,6 +124,25 @@ public final class StoreStats
     public long forceBytesPerSecond()
     {
         return forceBytesPerSecond;
+    }
+
+    /**
+     * @return reclaim passes (deleting emptied blocks, rewriting sparse ones, expiring by age) that failed since open.
+     * A failed pass is retried, with a growing delay while it keeps failing; removed messages stay removed meanwhile,
+     * only their space is not given back.
+     */
+    public long reclaimFailures()
+    {
+        return reclaimFailures;
+    }
+
+    /**
+     * @return why the newest reclaim pass failed (the exception, naming the file), or empty when it succeeded or none
+     * has run: while this is present, space from removals may not be coming back.
+     */
+    public Optional<String> reclaimFailure()
+    {
+        return Optional.ofNullable(reclaimFailure);
     }
 
     /**
@@ -172,6 +214,7 @@ public final class StoreStats
         return "StoreStats{blockFileOpens=" + blockFileOpens + ", blockBytesRead=" + blockBytesRead +
             ", blocksCreated=" + blocksCreated + ", fullStateWrites=" + fullStateWrites +
             ", forceCycles=" + forceCycles + ", durableSeq=" + durableSeq + ", backPressureWaits=" + backPressureWaits +
-            ", forceBytesPerSecond=" + forceBytesPerSecond + '}';
+            ", forceBytesPerSecond=" + forceBytesPerSecond + ", reclaimFailures=" + reclaimFailures +
+            (null == reclaimFailure ? "" : ", reclaimFailure=" + reclaimFailure) + '}';
     }
 }

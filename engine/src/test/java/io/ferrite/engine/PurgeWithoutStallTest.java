@@ -40,8 +40,8 @@ class PurgeWithoutStallTest
         final Path dir = root.resolve("purging");
         try (FileStreamStore store = FileStreamStore.open(dir, config, io))
         {
-            // Counted down once a reclaim pass left only the tail purge rolled: passes before the force completed may
-            // delete blocks a force had already left clean (INTERVAL), never the others.
+            // Counted down once a reclaim pass left only the tail purge rolled: a pass that starts before the force
+            // completed waits for it (the purge's tombstone must be durable before any block goes), never the purge.
             final CountDownLatch deleted = new CountDownLatch(1);
             store.reclaimSteps((step) ->
             {

@@ -80,7 +80,7 @@ final class StreamParts implements AutoCloseable
             metrics, null);
         // Built, never started: a removal only wakes it.
         remover.reclaimer(new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover));
+            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover, metrics));
     }
 
     /**

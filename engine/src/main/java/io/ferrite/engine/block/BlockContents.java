@@ -27,6 +27,13 @@ public final class BlockContents
      */
     private int removedBeforeBuild;
 
+    /**
+     * Guarded by the append lock: the stream's count of frames written ({@code UnforcedWindow.written()}) just after
+     * the newest tombstone that removed a message of this block; 0 for removals recovery found. See
+     * {@link #removalWritten()}.
+     */
+    private long removalWritten;
+
     BlockContents(final MessageBlock block)
     {
         this.block = block;
@@ -127,6 +134,27 @@ public final class BlockContents
     public boolean isEmptied()
     {
         return emptied;
+    }
+
+    /**
+     * Called under the append lock after a tombstone removed messages of this block.
+     *
+     * @param written the stream's count of frames written, the tombstone included.
+     */
+    public void removedUpTo(final long written)
+    {
+        removalWritten = Math.max(removalWritten, written);
+    }
+
+    /**
+     * @return the count of frames written that a completed force must cover before this block's file may be deleted
+     * or rewritten without its removed records: until then the tombstones that removed them may be lost to a power
+     * cut, and the rest of their removal (in other blocks) would come back while these records were gone. Read under
+     * the append lock.
+     */
+    public long removalWritten()
+    {
+        return removalWritten;
     }
 
     /**

@@ -63,6 +63,15 @@ public final class BlockDurability
     }
 
     /**
+     * @return whether the file was created and not yet forced: a power cut may leave it without its header, or
+     * without its directory entry.
+     */
+    public boolean isNewFile()
+    {
+        return newFile;
+    }
+
+    /**
      * @return whether the footer was written and not yet forced. Read under the append lock when capturing a force.
      */
     public boolean isFooterDirty()

@@ -72,6 +72,11 @@ public final class AsyncFlusher implements AutoCloseable
     private final List<CompletableFuture<Long>> drainedFlushes = new ArrayList<>();
 
     private volatile long durableSeq;
+    /**
+     * {@link UnforcedWindow#written()} as captured by the newest whole-stream cycle whose forces and directory sync
+     * returned; -1 before the first, so what recovery found (counted as 0) waits for this process's first force.
+     */
+    private volatile long forcedWritten = -1;
     /** Orders a truncation against a force's update of {@link #durableSeq}. */
     private final Object truncation = new Object();
     private volatile StoreException failure;
@@ -129,6 +134,16 @@ public final class AsyncFlusher implements AutoCloseable
     public long durableSeq()
     {
         return durableSeq;
+    }
+
+    /**
+     * @return the count of frames written ({@link UnforcedWindow#written()}) that completed forces have made durable,
+     * directory entries included: every frame written before the count reached this value survives a power cut. -1
+     * before this process's first whole-stream force.
+     */
+    public long forcedWritten()
+    {
+        return forcedWritten;
     }
 
     /**
@@ -463,8 +478,10 @@ public final class AsyncFlusher implements AutoCloseable
         blocks.cycleDone();
         if (!sealedOnly)
         {
-            // Whatever the timeline: what was captured is forced now, or was cut away by a truncation.
+            // Whatever the timeline: what was captured is forced now, or was cut away by a truncation (which writes
+            // the cut tombstones again and forces them before it lets a reclaim run).
             window.onForced(batch.written());
+            forcedWritten = Math.max(forcedWritten, batch.written());
         }
         metrics.onForced(batch.bytesForced(), batch.forceNanos());
         final int commits = drainedWaiters.size() + drainedFlushes.size();

@@ -70,6 +70,9 @@ public final class StoreMetrics
     private final OperationTimer blockRoll;
     private final LongAdder forceCycles = new LongAdder();
     private final LongAdder backPressureWaits = new LongAdder();
+    private final LongAdder reclaimFailures = new LongAdder();
+    /** Why the newest reclaim pass failed; null when it succeeded (or none ran). */
+    private volatile String reclaimFailure;
     private final ForceRate forceRate = new ForceRate();
     private final List<OperationTimer> timers = new ArrayList<>();
     private final Map<String, Recorder> recorders = new LinkedHashMap<>();
@@ -211,6 +214,25 @@ public final class StoreMetrics
     }
 
     /**
+     * A reclaim pass failed; it is retried later.
+     *
+     * @param why the failure, naming the file.
+     */
+    public void onReclaimFailed(final String why)
+    {
+        reclaimFailures.increment();
+        reclaimFailure = why;
+    }
+
+    /**
+     * A reclaim pass completed.
+     */
+    public void onReclaimSucceeded()
+    {
+        reclaimFailure = null;
+    }
+
+    /**
      * An append found the unforced-bytes bound reached and starts waiting for the flusher.
      */
     public void onBackPressureWait()
@@ -301,7 +323,8 @@ public final class StoreMetrics
             interval.reset();
         }
         return new StoreStats(blockFileOpens.sum(), blockBytesRead.sum(), blocksCreated.sum(), fullStateWrites.sum(),
-            totals, intervals, forceCycles.sum(), durableSeq, backPressureWaits.sum(), forceRate.bytesPerSecond());
+            totals, intervals, forceCycles.sum(), durableSeq, backPressureWaits.sum(), forceRate.bytesPerSecond(),
+            reclaimFailures.sum(), reclaimFailure);
     }
 
     /**

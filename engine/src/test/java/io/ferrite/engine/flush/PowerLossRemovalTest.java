@@ -1,6 +1,9 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.ReclaimSeam;
+import io.ferrite.engine.testing.ReferenceSubjects;
+import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StorageIO;
@@ -12,9 +15,13 @@ import io.ferrite.store.SyncMode;
 import org.agrona.IoUtil;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,13 +34,16 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import static io.ferrite.engine.testing.ReferenceSubjects.matches;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -42,12 +52,16 @@ import static org.assertj.core.api.Assertions.fail;
  * Removals under simulated power loss ({@link PowerLossIO}). Each cycle opens the previous cycle's power-cut image,
  * holds it against what that cycle acknowledged, runs a seeded single-threaded workload (appends, remove, erase, both
  * purges, compact, truncate, skip, {@code writeFullState}, {@code flush}) on small blocks that roll and get reclaimed,
- * and cuts the power at a seeded moment between reclaims. A completed {@code flush()} acknowledges the state as of its
- * call; erase and truncate flush before returning, so their return acknowledges too (the purges and compact do not in
- * the {@code INTERVAL} and {@code NONE} modes run here: they are durable when an append made then would be). After the
- * cut a sequence untouched since the last acknowledgement holds exactly what was acknowledged (the message byte for
- * byte, or nothing once its removal was acknowledged), one changed since any state it had since; no read fails a
- * checksum; totals and subject counts match what loads; no file of a plaintext image holds an erased payload.
+ * and cuts the power at a seeded moment: between reclaims, or (one cycle in three) on the reclaim thread right after a
+ * seeded step of a reclaim pass, while the workload carries on (dropping every unforced page where the pass has set
+ * {@code state.db} aside, see {@link #STATE_SET_ASIDE}). A completed {@code flush()} acknowledges the state as
+ * of its call; erase and truncate flush before returning, so their return acknowledges too (the purges and compact do
+ * not in the {@code INTERVAL} and {@code NONE} modes run here: they are durable when an append made then would be).
+ * An operation counts only if it returned before the cut began. After the cut a sequence untouched since the last
+ * acknowledgement holds exactly what was acknowledged (the message byte for byte, or nothing once its removal was
+ * acknowledged), one changed since any state it had since; a {@code purge()} or {@code compact} (one tombstone each)
+ * is applied whole or not at all to the messages acknowledged before it; no read fails a checksum; totals and subject
+ * counts match what loads; no file of a plaintext image holds an erased payload.
  * <p>
  * {@value #CYCLES_DEFAULT} cycles by default, {@value #CYCLES_SOAK} with {@code -Dferrite.soak=true}; replay with
  * {@code -Dferrite.powerloss.seed=<seed>}.
@@ -63,6 +77,13 @@ class PowerLossRemovalTest
     private static final Pattern TOKEN_PATTERN = Pattern.compile("MK[0-9]{10}");
     private static final long TIMEOUT_SECONDS = 60;
     private static final String[] FILTERS = { ">", "s.0.>", "s.*.1", "s.1.2", "s.2.*", "s.*.*" };
+    /**
+     * Reclaim steps after which {@code state.db} is set aside. A cut there drops every unforced page: with no state, a
+     * block whose header page was lost before a later block whose header survived fails the open (RELIABILITY.md,
+     * "Known open"), and appends roll blocks while the pass runs.
+     */
+    private static final Set<String> STATE_SET_ASIDE =
+        Set.of("delete:state-deleted", "delete:files-deleted", "rewrite:state-deleted", "rewrite:renamed");
 
     @TempDir
     Path tmp;
@@ -77,6 +98,10 @@ class PowerLossRemovalTest
         }
     }
 
+    private record RangeRemoval(String op, List<Long> acknowledged)
+    {
+    }
+
     /** What the store holds now. */
     private final TreeMap<Long, Msg> live = new TreeMap<>();
     /** Sequences changed since the last acknowledgement, with every state each held since (null: no message). */
@@ -86,6 +111,19 @@ class PowerLossRemovalTest
     /** What earlier recoveries reported lost. */
     private final List<RecoveryReport.LostRange> lost = new ArrayList<>();
     private final List<String> ops = new ArrayList<>();
+    /**
+     * Each {@code purge()} and {@code compact} since the last acknowledgement, with the acknowledged messages it
+     * removed: after the cut they are all there or all gone (a reclaim that deleted blocks before the tombstone was
+     * forced left the rest of the range to come back, unreported).
+     */
+    private final List<RangeRemoval> rangeRemovals = new ArrayList<>();
+    /**
+     * Set when the power cut begins, before the image is taken: an operation that finds it set when it returns may
+     * have returned after the cut, so it acknowledges nothing.
+     */
+    private volatile boolean cutTaken;
+    /** The reclaim step the cut was taken after, for the failure message; null when it was taken between passes. */
+    private volatile String cutAtStep;
     private long lastSeq;
     private long ackedLastSeq;
     private long highestLastSeq;
@@ -93,6 +131,7 @@ class PowerLossRemovalTest
     private long erasures;
     private long acknowledgements;
     private long lostRaising;
+    private final AtomicInteger reclaimStepCuts = new AtomicInteger();
 
     @ParameterizedTest(name = "encrypted={0}")
     @ValueSource(booleans = { false, true })
@@ -115,6 +154,7 @@ class PowerLossRemovalTest
             final int opsBeforeCut = 1 + random.nextInt(cycle % 10 == 0 ? 1500 : 250);
             final Random work = new Random(random.nextLong());
             final Random cut = new Random(random.nextLong());
+            final int cutAtReclaimStep = random.nextInt(3) == 0 ? 1 + random.nextInt(12) : 0;
             final PowerLossIO io = new PowerLossIO(dir);
             final Path image = tmp.resolve("cycle-" + cycle);
             try (FileStreamStore store = open(dir, mode, interval, key, io, plan))
@@ -128,15 +168,40 @@ class PowerLossRemovalTest
                     }
                     plan = "seed=" + seed + " (-Dferrite.powerloss.seed), encrypted=" + encrypted + ", cycle " +
                         cycle + "/" + cycles + ": " + mode + (mode == SyncMode.INTERVAL ? " every " +
-                        interval.toMillis() + " ms" : "") + ", cut after " + opsBeforeCut + " operations";
+                        interval.toMillis() + " ms" : "") + ", cut after " + opsBeforeCut + " operations" +
+                        (cutAtReclaimStep > 0 ? " or at reclaim step " + cutAtReclaimStep + " if sooner" : "");
                     ops.clear();
+                    cutTaken = false;
+                    final AtomicInteger steps = new AtomicInteger();
+                    // On the reclaim thread, under the maintenance lock, as whileQuiescent below: one cut per cycle.
+                    ReclaimSeam.steps(store, (step) ->
+                    {
+                        if (cutAtReclaimStep > 0 && !cutTaken && steps.incrementAndGet() == cutAtReclaimStep)
+                        {
+                            cutTaken = true;
+                            io.cut(STATE_SET_ASIDE.contains(step) ? PowerLossIO.worstCase() : cut, image);
+                            reclaimStepCuts.incrementAndGet();
+                            cutAtStep = step;
+                        }
+                    });
                     run(store, work, opsBeforeCut, plan);
                 }
                 catch (final RuntimeException | ExecutionException ex)
                 {
                     throw new AssertionError(plan + ": " + ex + "\noperations " + recentOps(), ex);
                 }
-                store.whileQuiescent(() -> io.cut(cut, image));
+                store.whileQuiescent(() ->
+                {
+                    ReclaimSeam.steps(store, (step) -> {});
+                    if (!cutTaken)
+                    {
+                        cutTaken = true;
+                        io.cut(cut, image);
+                    }
+                });
+                ops.add(null == cutAtStep ? "  -- power cut" : "  -- power cut after reclaim step " + cutAtStep +
+                    ", during the operation before the first marked as returned after it");
+                cutAtStep = null;
             }
             if (!encrypted)
             {
@@ -148,8 +213,152 @@ class PowerLossRemovalTest
         System.out.println("PowerLossRemovalTest: seed=" + seed + ", encrypted=" + encrypted + ", " + cycles +
             " cycles in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms, " + tokens +
             " appends, " + erasures + " erasures, " + acknowledgements + " acknowledgements, last sequence " +
-            lastSeq + ", " + lost.size() + " losses reported, " + lostRaising + " reads of them raised");
+            lastSeq + ", " + lost.size() + " losses reported, " + lostRaising + " reads of them raised, " +
+            reclaimStepCuts + " cuts at a reclaim step");
         assertThat(acknowledgements).as("the workload acknowledged something").isPositive();
+    }
+
+    static Stream<Arguments> rangeRemovalsWhileForcesAreHeld()
+    {
+        return Stream.of(SyncMode.INTERVAL, SyncMode.NONE).flatMap((mode) -> Stream.of("purge", "compact")
+            .flatMap((removal) -> Stream.of(false, true).map((encrypted) -> Arguments.of(mode, removal, encrypted))));
+    }
+
+    /**
+     * A {@code purge()} or {@code compact} in {@code INTERVAL} or {@code NONE} returns before its tombstone is forced,
+     * and wakes the reclaim thread at once. With every block force held from the removal on, the disk is cut after
+     * each step of the reclaim, once with every unforced page dropped and once seeded: recovery knows of the removal
+     * only from the tombstone (the reclaim deletes {@code state.db} before it touches block files), so no block may go
+     * before that tombstone is forced. Before the fix, the image after {@code delete:files-deleted} held the tail's
+     * messages of the range and not the deleted blocks', with nothing reported.
+     */
+    @ParameterizedTest(name = "{0}, {1}, encrypted={2}")
+    @MethodSource("rangeRemovalsWhileForcesAreHeld")
+    void aReclaimDeletesNoBlockBeforeTheRemovalThatEmptiedItIsDurable(
+        final SyncMode mode, final String removal, final boolean encrypted) throws Exception
+    {
+        final long seed = Long.getLong("ferrite.powerloss.seed", DEFAULT_SEED);
+        final byte[] key = encrypted ? ByteBuffer.allocate(32).putLong(seed).array() : null;
+        final Duration interval = Duration.ofHours(1);
+        final String plan = mode + ", " + removal + ", encrypted=" + encrypted + ", seed=" + seed;
+        final Path dir = tmp.resolve("stream");
+        open(dir, mode, interval, key, StorageIO.standard(), plan).close();
+        final PowerLossIO disk = new PowerLossIO(dir);
+        final ControllableStorageIO forces = new ControllableStorageIO(disk);
+        final List<Path> images = new CopyOnWriteArrayList<>();
+        final AtomicReference<Throwable> listenerFailure = new AtomicReference<>();
+        final CountDownLatch passDone = new CountDownLatch(1);
+        final Random cuts = new Random(seed);
+        final long removedBelow;
+        try (FileStreamStore store = open(dir, mode, interval, key, forces, plan))
+        {
+            final Random work = new Random(seed);
+            for (int i = 0; i < 120; i++)
+            {
+                append(store, work, plan);
+            }
+            // Every block forced and every sealed block's descriptor released: the sealed ones are deletable at once.
+            store.flush().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertThat(blockFiles(dir)).as("blocks before the removal: %s", plan).isGreaterThan(3);
+            // compact: to the middle of the third block, so two blocks empty and the third keeps messages of the range.
+            removedBelow = removal.equals("purge") ? lastSeq + 1 : (baseSeq(dir, 2) + baseSeq(dir, 3)) / 2;
+            ReclaimSeam.steps(store, (step) ->
+            {
+                try
+                {
+                    final Path worst = tmp.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                    disk.cut(PowerLossIO.worstCase(), worst);
+                    images.add(worst);
+                    final Path seeded = tmp.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                    disk.cut(cuts, seeded);
+                    images.add(seeded);
+                    // Held until the reclaim either waits for the tombstone's force or has deleted files without it.
+                    if (step.equals("delete:awaiting-removals") || step.equals("delete:files-deleted"))
+                    {
+                        forces.releaseStall();
+                    }
+                    if (step.equals("delete:state-written"))
+                    {
+                        passDone.countDown();
+                    }
+                }
+                catch (final RuntimeException | Error ex)
+                {
+                    listenerFailure.compareAndSet(null, ex);
+                    forces.releaseStall();
+                    passDone.countDown();
+                    throw ex;
+                }
+            });
+            forces.stallBlockForces();
+            try
+            {
+                final long removed = removal.equals("purge") ? store.purge() : store.compact(removedBelow);
+                assertThat(removed).as(plan).isEqualTo(live.headMap(removedBelow).size());
+                assertThat(passDone.await(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                    .as("a reclaim pass deleted blocks: %s", plan).isTrue();
+            }
+            finally
+            {
+                // Whatever failed, close() must not wait for a held force.
+                ReclaimSeam.steps(store, (step) -> {});
+                forces.releaseStall();
+            }
+        }
+        if (null != listenerFailure.get())
+        {
+            throw new AssertionError(plan + ": imaging a reclaim step failed", listenerFailure.get());
+        }
+        final List<Long> range = new ArrayList<>(live.headMap(removedBelow).keySet());
+        boolean deletedSeen = false;
+        for (final Path image : images)
+        {
+            final String where = plan + ", " + image.getFileName();
+            deletedSeen |= image.getFileName().toString().contains("files-deleted");
+            try (FileStreamStore store = open(image, mode, interval, key, StorageIO.standard(), where))
+            {
+                // The block a purge rolls may come back unwritten, reported from the next sequence on: nothing
+                // acknowledged may be in a report.
+                assertThat(store.recoveryReport().lost()).as("lost in %s", where)
+                    .noneMatch((lost) -> lost.firstSeq() <= lastSeq);
+                assertThat(store.state().lastSeq()).as("last sequence in %s", where).isEqualTo(lastSeq);
+                final List<Long> back = range.stream().filter((seq) -> null != store.load(seq)).toList();
+                assertThat(back.size()).as("%s of the %s messages below %s back in %s: all or none", back.size(),
+                    range.size(), removedBelow, where).isIn(0, range.size());
+                for (final Map.Entry<Long, Msg> entry : live.entrySet())
+                {
+                    if (entry.getKey() >= removedBelow || !back.isEmpty())
+                    {
+                        final StoredMessage message = store.load(entry.getKey());
+                        assertThat(null == message ? null :
+                            new Msg(message.subject(), new String(message.payload(), ISO_8859_1)))
+                            .as("seq %s in %s", entry.getKey(), where).isEqualTo(entry.getValue());
+                    }
+                }
+            }
+        }
+        assertThat(deletedSeen).as("a reclaim step after the files went was imaged: %s", plan).isTrue();
+    }
+
+    /**
+     * @return the base sequence in the header of the block file at {@code position} in id order.
+     */
+    private static long baseSeq(final Path dir, final int position) throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir.resolve("blocks")))
+        {
+            final Path block = files.filter((p) -> p.toString().endsWith(".blk")).sorted().toList().get(position);
+            return ByteBuffer.wrap(Files.readAllBytes(block)).order(ByteOrder.LITTLE_ENDIAN)
+                .getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+        }
+    }
+
+    private static long blockFiles(final Path dir) throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir.resolve("blocks")))
+        {
+            return files.filter((p) -> p.toString().endsWith(".blk")).count();
+        }
     }
 
     private FileStreamStore open(
@@ -172,7 +381,7 @@ class PowerLossRemovalTest
     private void run(final FileStreamStore store, final Random random, final int count, final String plan)
         throws Exception
     {
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count && !cutTaken; i++)
         {
             final int op = random.nextInt(1000);
             final long first = live.isEmpty() ? lastSeq + 1 : live.firstKey();
@@ -195,11 +404,11 @@ class PowerLossRemovalTest
                 if (null != msg)
                 {
                     set(seq, null);
-                    if (erase)
+                    // Returned before the cut began, the overwrite it forced is in the image.
+                    if (erase && acknowledge())
                     {
                         erased.add(msg.payload().substring(0, TOKEN));
                         erasures++;
-                        acknowledge();
                     }
                 }
             }
@@ -221,7 +430,8 @@ class PowerLossRemovalTest
                     final long keep = all || random.nextInt(3) != 0 ? 0 : random.nextInt(6);
                     ops.add(all ? "purge()" : "purge(" + filter + ", " + upTo + ", " + keep + ")");
                     final List<Long> matching = live.entrySet().stream()
-                        .filter((e) -> matches(filter, e.getValue().subject())).map(Map.Entry::getKey).toList();
+                        .filter((e) -> ReferenceSubjects.matches(filter,
+                            e.getValue().subject())).map(Map.Entry::getKey).toList();
                     final long below = keep == 0 ? Long.MAX_VALUE :
                         matching.size() < keep ? 0 : matching.get((int)(matching.size() - keep));
                     doomed = matching.stream().filter((seq) -> seq < below && (upTo == 0 || seq < upTo)).toList();
@@ -247,12 +457,17 @@ class PowerLossRemovalTest
                     lastSeq = seq;
                 }
                 assertThat(removed).as("%s: %s", plan, ops.get(ops.size() - 1)).isEqualTo(doomed.size());
-                doomed.forEach((seq) -> set(seq, null));
-                if (op >= 925)
+                if (op >= 895 && op < 925)
                 {
-                    // Only truncate forces before returning in these modes; a purge or compaction is durable when an
-                    // append made at that moment would be.
-                    acknowledge();
+                    rangeRemovals.add(new RangeRemoval(ops.get(ops.size() - 1),
+                        doomed.stream().filter((seq) -> !uncertain.containsKey(seq)).toList()));
+                }
+                doomed.forEach((seq) -> set(seq, null));
+                if (op >= 925 && !acknowledge())
+                {
+                    // Only truncate forces before returning in these modes (a purge or compaction is durable when an
+                    // append made at that moment would be); one that returned after the cut began may be in it.
+                    ackedLastSeq = Math.min(ackedLastSeq, lastSeq);
                 }
             }
             else if (op < 987)
@@ -303,12 +518,22 @@ class PowerLossRemovalTest
         live.compute(seq, (s, was) -> msg); // null removes
     }
 
-    private void acknowledge()
+    /**
+     * @return false when the operation returned once the cut had begun: then it acknowledges nothing.
+     */
+    private boolean acknowledge()
     {
+        if (cutTaken)
+        {
+            ops.add("  -- returned once the cut had begun: acknowledges nothing");
+            return false;
+        }
         uncertain.clear();
+        rangeRemovals.clear();
         ackedLastSeq = highestLastSeq = lastSeq;
         acknowledgements++;
         ops.add("  -- acknowledged");
+        return true;
     }
 
     /** Hold the reopened image against the model, then take what it holds as the model of the next cycle. */
@@ -342,6 +567,19 @@ class PowerLossRemovalTest
                     (was, now) -> new SubjectState(was.msgs() + 1, was.firstSeq(), now.lastSeq()));
             }
         }
+        for (final RangeRemoval removal : rangeRemovals)
+        {
+            final List<Long> back = removal.acknowledged().stream().filter(found::containsKey).toList();
+            if (!back.isEmpty() && back.size() < removal.acknowledged().size())
+            {
+                final List<Long> gone = removal.acknowledged().stream().filter((seq) -> !found.containsKey(seq))
+                    .toList();
+                fail(removal.op() + " is half applied: " + back.size() + " of the " + removal.acknowledged().size() +
+                    " acknowledged messages it removed are back (first " + back.subList(0, Math.min(5, back.size())) +
+                    "), the others gone (first " + gone.subList(0, Math.min(5, gone.size())) + "): " + where);
+            }
+        }
+        rangeRemovals.clear();
         assertThat(state.msgs()).as("msgs counts what loads: %s", where).isEqualTo(found.size());
         assertThat(state.firstSeq()).as("first sequence: %s", where)
             .isEqualTo(found.isEmpty() ? state.lastSeq() + 1 : found.firstKey());
