@@ -26,8 +26,21 @@ public final class FerriteAppender implements AppendTarget
 
     public FerriteAppender(final Path directory, final byte[] payload, final SyncMode syncMode)
     {
-        this.store = FileStreamStore.open(directory, StreamConfig.builder("bench").syncMode(syncMode).build());
+        this.store = openStore(directory, syncMode);
         this.payload = payload;
+    }
+
+    /**
+     * The store every Ferrite append target opens, so the {@code byte[]}, buffer and claim forms compare on one
+     * configuration: stream "bench", default blocks ({@link StreamConfig#BLOCK_SIZE_DEFAULT}), no limits.
+     *
+     * @param directory an empty directory for the stream's files.
+     * @param syncMode  when appends are made durable.
+     * @return the opened store.
+     */
+    public static StreamStore openStore(final Path directory, final SyncMode syncMode)
+    {
+        return FileStreamStore.open(directory, StreamConfig.builder("bench").syncMode(syncMode).build());
     }
 
     @Override

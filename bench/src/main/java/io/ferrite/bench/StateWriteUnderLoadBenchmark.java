@@ -182,11 +182,11 @@ public class StateWriteUnderLoadBenchmark extends BenchmarkDefaults
             {
                 trialStateWriteNanos.add(stateWriteNanos);
                 trialFloorNanos.add(floorNanos);
-                maxBlocksCreated = Math.max(maxBlocksCreated, store.stats().blocksCreated());
+                maxBlocksCreated = Math.max(maxBlocksCreated, store.counters().blocksCreated());
                 // A call finding no state newer than the file's that is durable writes nothing and returns at once:
                 // count the calls that wrote, so a median over mostly empty calls cannot pass for a fast state write.
                 stateCalls += stateWriteNanos.getTotalCount();
-                stateFilesWritten += store.stats().fullStateWrites();
+                stateFilesWritten += store.counters().fullStateWrites();
             }
             store.close();
         }

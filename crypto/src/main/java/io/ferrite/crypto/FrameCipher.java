@@ -56,24 +56,30 @@ import javax.crypto.spec.GCMParameterSpec;
  * <h2>Implementation choice</h2>
  * The JDK's {@code AES/GCM/NoPadding} from the {@code SunJCE} provider, pinned by name. It runs
  * on the AES-NI and CLMUL intrinsics (measured on JDK 17 here at 1.0–1.5 GB/s for 1–64 KiB
- * buffers, against about 0.07 GB/s for BouncyCastle's pure-Java GCM), and its decryption verifies the tag over the
- * ciphertext before it writes any plaintext: {@code GaloisCounterMode.GCMDecrypt.doFinal} runs
- * GHASH over the input, compares the tag, throws {@code AEADBadTagException} on mismatch, and only
- * then runs CTR into the destination. So a failed {@link #open} leaves the destination untouched
- * (a test pins this down, including for frames larger than {@link #MAX_FRAME_PLAINTEXT}). The
- * provider is pinned because that property is the provider's, not the API's: another provider
- * installed ahead of SunJCE could release plaintext before the tag check.
+ * buffers, against about 0.07 GB/s for BouncyCastle's pure-Java GCM). The provider is pinned by
+ * name so that no other provider installed ahead of SunJCE takes the data path unnoticed. A failed
+ * {@link #open} leaves the destination untouched by construction: the provider decrypts into this
+ * instance's own array, and only a frame whose tag verified is copied out (a test pins this down,
+ * including for frames larger than {@link #MAX_FRAME_PLAINTEXT}).
+ *
+ * <h2>Per-frame cost</h2>
+ * GCM needs a new nonce per frame, and the JCE offers no way to change it other than
+ * {@link Cipher#init}, which builds the provider's per-operation state (hash subkey, counter and
+ * GHASH objects, the AAD buffer). What this class controls is everything around it: the provider
+ * works on arrays and copies a direct buffer through freshly allocated chunks (about 2 KiB of
+ * garbage and two extra passes for a 1 KiB frame), so a direct source or destination is copied once
+ * into arrays this instance keeps instead, and a heap buffer is handed over as it is. Measured in
+ * {@code EncryptedAppendBenchmark}.
  *
  * <h2>Threading and allocation</h2>
- * Not thread-safe: one instance owns one {@link Cipher} and its scratch arrays. Use one per writer
- * and one per reader thread. The nonce and associated data are built in reused arrays and the
- * buffers are addressed in place; what still allocates on each call is what the JCE API forces —
- * the {@link GCMParameterSpec} and the JDK's per-operation GCM state created by
- * {@link Cipher#init} — a few small objects against up to 64 KiB of AES work.
+ * Not thread-safe: one instance owns one {@link Cipher} and its scratch arrays (grown to the
+ * largest frame seen, never shrunk). Use one per writer and one per reader thread. The nonce and
+ * associated data are built in reused arrays; what still allocates on each call is what the JCE
+ * forces — the {@link GCMParameterSpec} and the provider's per-operation GCM state created by
+ * {@link Cipher#init}, under 1 KiB whatever the frame length.
  * <p>
- * Buffers are addressed by absolute index, heap or direct alike. For the duration of a call the
- * source and destination buffers' position and limit are moved to the frame and then restored, so
- * a buffer must not be used by another thread during the call, and its mark is discarded.
+ * Buffers are addressed by absolute index, heap or direct alike; their position, limit and mark
+ * are neither read nor changed. A buffer must not be used by another thread during the call.
  */
 public final class FrameCipher
 {
@@ -108,10 +114,13 @@ public final class FrameCipher
     private static final int AAD_COUNTER_OFFSET = 8;
     private static final int AAD_FRAME_OFFSET_OFFSET = 16;
     private static final int NONCE_COUNTER_OFFSET = 4;
+    private static final int INITIAL_SCRATCH = 4096;
 
     private final Cipher cipher;
     private final byte[] nonce = new byte[NONCE_LENGTH];
     private final byte[] aad = new byte[AAD_LENGTH];
+    private byte[] input = new byte[INITIAL_SCRATCH];
+    private byte[] output = new byte[INITIAL_SCRATCH];
 
     /**
      * Creates a frame cipher with its own JDK {@link Cipher} instance.
@@ -197,18 +206,36 @@ public final class FrameCipher
     {
         checkBuffers(src, dst);
         Objects.checkFromIndexSize(srcIndex, length, src.limit());
-        Objects.checkFromIndexSize(dstIndex, sealedLength(length), dst.limit());
+        final int sealedLength = sealedLength(length);
+        Objects.checkFromIndexSize(dstIndex, sealedLength, dst.limit());
         init(Cipher.ENCRYPT_MODE, key, frameCounter, frameOffset, context);
 
-        final int srcPosition = src.position();
-        final int srcLimit = src.limit();
-        final int dstPosition = dst.position();
-        final int dstLimit = dst.limit();
+        // The provider runs on arrays: it copies a direct buffer through fresh arrays in chunks, so the copy is
+        // made here once, into arrays this instance keeps (EncryptedAppendBenchmark: rawSeal against rawSealDirect).
+        final byte[] in;
+        final int inOffset;
+        if (src.hasArray())
+        {
+            in = src.array();
+            inOffset = src.arrayOffset() + srcIndex;
+        }
+        else
+        {
+            in = input(length);
+            inOffset = 0;
+            src.get(srcIndex, in, 0, length);
+        }
+        final boolean dstArray = dst.hasArray();
+        final byte[] out = dstArray ? dst.array() : output(sealedLength);
+        final int outOffset = dstArray ? dst.arrayOffset() + dstIndex : 0;
         try
         {
-            window(src, srcIndex, length);
-            window(dst, dstIndex, sealedLength(length));
-            return cipher.doFinal(src, dst);
+            final int written = cipher.doFinal(in, inOffset, length, out, outOffset);
+            if (!dstArray)
+            {
+                dst.put(dstIndex, out, 0, written);
+            }
+            return written;
         }
         catch (final GeneralSecurityException ex)
         {
@@ -217,11 +244,6 @@ public final class FrameCipher
             throw new CryptoException(
                 "AES-GCM seal of frame " + frameCounter + " of block key " + BlockKey.keyIdHex(key.keyId()) +
                 " failed in the provider", ex);
-        }
-        finally
-        {
-            restore(src, srcPosition, srcLimit);
-            restore(dst, dstPosition, dstLimit);
         }
     }
 
@@ -282,15 +304,26 @@ public final class FrameCipher
         Objects.checkFromIndexSize(dstIndex, plaintextLength, dst.limit());
         init(Cipher.DECRYPT_MODE, key, frameCounter, frameOffset, context);
 
-        final int srcPosition = src.position();
-        final int srcLimit = src.limit();
-        final int dstPosition = dst.position();
-        final int dstLimit = dst.limit();
+        final byte[] in;
+        final int inOffset;
+        if (src.hasArray())
+        {
+            in = src.array();
+            inOffset = src.arrayOffset() + srcIndex;
+        }
+        else
+        {
+            in = input(sealedLength);
+            inOffset = 0;
+            src.get(srcIndex, in, 0, sealedLength);
+        }
+        // Always into this instance's array, copied to dst only once the tag has verified: that no plaintext
+        // reaches dst on failure then rests on this class, not on the order in which the provider checks.
+        final byte[] out = output(plaintextLength);
+        final int opened;
         try
         {
-            window(src, srcIndex, sealedLength);
-            window(dst, dstIndex, plaintextLength);
-            return cipher.doFinal(src, dst);
+            opened = cipher.doFinal(in, inOffset, sealedLength, out, 0);
         }
         catch (final AEADBadTagException ex)
         {
@@ -302,11 +335,26 @@ public final class FrameCipher
                 "AES-GCM open of " + frameName(key, frameCounter) + " at offset " + frameOffset +
                 " failed in the provider", ex);
         }
-        finally
+        dst.put(dstIndex, out, 0, opened);
+        return opened;
+    }
+
+    private byte[] input(final int length)
+    {
+        if (length > input.length)
         {
-            restore(src, srcPosition, srcLimit);
-            restore(dst, dstPosition, dstLimit);
+            input = new byte[length];
         }
+        return input;
+    }
+
+    private byte[] output(final int length)
+    {
+        if (length > output.length)
+        {
+            output = new byte[length];
+        }
+        return output;
     }
 
     private void init(
@@ -360,22 +408,6 @@ public final class FrameCipher
         {
             throw new IllegalArgumentException("dst must be writable, was a read-only buffer");
         }
-    }
-
-    /**
-     * Moves the buffer's window onto [index, index + length). Limit first: it may only shrink onto
-     * a range already checked against the old limit, and position must not exceed the new limit.
-     */
-    private static void window(final ByteBuffer buffer, final int index, final int length)
-    {
-        buffer.limit(index + length);
-        buffer.position(index);
-    }
-
-    private static void restore(final ByteBuffer buffer, final int position, final int limit)
-    {
-        buffer.limit(limit);
-        buffer.position(position);
     }
 
     private static String frameName(final BlockKey key, final long frameCounter)

@@ -8,10 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,6 +29,11 @@ class FrameCipherTest
     private static final long COUNTER = 7;
     private static final long OFFSET = 4096;
 
+    private static final String KAT_KEY = "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";
+    private static final String KAT_PLAINTEXT =
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72" +
+        "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
+
     private final SplittableRandom random = new SplittableRandom(42);
     private final BlockKey key = BlockKeys.derive(bytes(random, 32), bytes(random, 16));
     private final FrameCipher cipher = new FrameCipher();
@@ -39,6 +46,12 @@ class FrameCipherTest
                 Arguments.of(length, true, true),
                 Arguments.of(length, true, false),
                 Arguments.of(length, false, true)));
+    }
+
+    static Stream<Arguments> bufferKinds()
+    {
+        return Stream.of(Arguments.of(false, false), Arguments.of(true, true), Arguments.of(true, false),
+            Arguments.of(false, true));
     }
 
     @ParameterizedTest(name = "{0} bytes, direct src {1}, direct dst {2}")
@@ -254,6 +267,60 @@ class FrameCipherTest
         assertThat(reference.doFinal(sealed.array())).isEqualTo(plaintext);
     }
 
+    /**
+     * GCM specification (McGrew and Viega), test case 16: AES-256, 96-bit IV, 20 bytes of AAD, 60 bytes of
+     * plaintext. Pins the provider FrameCipher is built on to the published answer.
+     */
+    @Test
+    void providerReproducesGcmSpecificationTestCase16() throws Exception
+    {
+        final Cipher provider = FrameCipher.newAesGcm();
+        provider.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(hex(KAT_KEY), "AES"),
+            new GCMParameterSpec(128, hex("cafebabefacedbaddecaf888")));
+        provider.updateAAD(hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"));
+
+        assertThat(provider.doFinal(hex(KAT_PLAINTEXT))).isEqualTo(hex(
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa" +
+            "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662" +
+            "76fc6ece0f4e1768cddf8853bb2d551b"));
+    }
+
+    /**
+     * A frame's bytes are pinned for a fixed key, nonce prefix, key id, counter and offset (the answer of the
+     * JDK cipher given the nonce and associated data the class documents), through every kind of buffer: heap,
+     * direct, read-only and in place. The buffers are how FrameCipher reaches the provider, never what it seals.
+     */
+    @ParameterizedTest(name = "direct src {0}, direct dst {1}")
+    @MethodSource("bufferKinds")
+    void frameBytesAreTheKnownAnswerThroughEveryBufferKind(final boolean directSrc, final boolean directDst)
+    {
+        final BlockKey fixed = new BlockKey(new byte[BlockKeys.SALT_LENGTH], new SecretKeySpec(hex(KAT_KEY), "AES"),
+            new SecretKeySpec(hex(KAT_KEY), "HmacSHA256"), 0x1122334455667788L, 0x0badcafe);
+        final byte[] plaintext = hex(KAT_PLAINTEXT);
+        final byte[] expected = hex(
+            "6b9b1be39009d8e41b736335a4873db21081af79965c2fa8888cfcd94d354e90" +
+            "751ee7b7568f9e5b980938f73246e2fb498bbb010bd0cc37fa00e4aa" +
+            "4e795d6d8735d121cf93bfef7421f024");
+        final long counter = 0x0102030405060708L;
+
+        final ByteBuffer src = buffer(directSrc, plaintext.length + 3);
+        src.put(3, plaintext);
+        final ByteBuffer sealed = buffer(directDst, expected.length + 5);
+        assertThat(cipher.seal(fixed, counter, OFFSET, src.asReadOnlyBuffer(), 3, plaintext.length, sealed, 5))
+            .isEqualTo(expected.length);
+        assertThat(copy(sealed, 5, expected.length)).isEqualTo(expected);
+
+        final ByteBuffer opened = buffer(!directSrc, plaintext.length);
+        cipher.open(fixed, counter, OFFSET, sealed, 5, expected.length, opened, 0);
+        assertThat(copy(opened, 0, plaintext.length)).isEqualTo(plaintext);
+
+        final ByteBuffer inPlace = buffer(directDst, expected.length);
+        inPlace.put(0, plaintext);
+        cipher.seal(fixed, counter + 1, OFFSET, inPlace, 0, plaintext.length, inPlace.duplicate(), 0);
+        cipher.open(fixed, counter + 1, OFFSET, inPlace, 0, expected.length, inPlace.duplicate(), 0);
+        assertThat(copy(inPlace, 0, plaintext.length)).isEqualTo(plaintext);
+    }
+
     @Test
     void sealingTheSameCounterTwiceInARowIsRefused()
     {
@@ -370,5 +437,10 @@ class FrameCipherTest
             return i;
         }
         return -1;
+    }
+
+    private static byte[] hex(final String hex)
+    {
+        return HexFormat.of().parseHex(hex);
     }
 }

@@ -1,44 +1,74 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.agent.AgentThread;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.consumer.StreamConsumers;
+import io.ferrite.engine.cursor.Cursor;
+import io.ferrite.engine.cursor.StreamCursors;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.engine.flush.BlockFlusher;
 import io.ferrite.engine.flush.UnforcedWindow;
+import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.engine.recovery.StreamRecovery;
 import io.ferrite.engine.state.FullStateWriter;
+import io.ferrite.engine.state.PositionsFile;
 import io.ferrite.engine.state.StateCipher;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.engine.state.StreamMetadata;
+import io.ferrite.engine.view.ReadOnlyStream;
+import io.ferrite.store.CorruptSnapshotException;
+import io.ferrite.store.ConsumerConfig;
+import io.ferrite.store.ConsumerNames;
+import io.ferrite.store.ConsumerStore;
+import io.ferrite.store.CursorPosition;
+import io.ferrite.store.FilteredState;
+import io.ferrite.store.MessageClaim;
 import io.ferrite.store.MessageHandler;
+import io.ferrite.store.NamedTailer;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreClosedException;
+import io.ferrite.store.StoreCounters;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreStats;
+import io.ferrite.store.StoreStatsReader;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamLimits;
+import io.ferrite.store.StreamListener;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamStore;
+import io.ferrite.store.StreamTailer;
+import io.ferrite.store.StreamView;
+import io.ferrite.store.SubjectHandle;
 import io.ferrite.store.SubjectState;
 import io.ferrite.store.SyncMode;
+import io.ferrite.store.TailerNames;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * A {@link StreamStore} kept in memory-mapped block files under one directory. It wires the pieces together and owns
  * their lifecycle; each job is done elsewhere: {@link StreamWriter} appends, {@link StreamReader} reads,
- * {@link StreamRecovery} opens, {@link FullStateWriter} snapshots, {@link AsyncFlusher} (one thread per store) forces,
- * as {@link StreamConfig#syncMode()} says.
+ * {@link StreamRecovery} opens, {@link FullStateWriter} snapshots, {@link AsyncFlusher} (an agent on a thread of the
+ * store's) forces, as {@link StreamConfig#syncMode()} says.
  * <pre>
  * try (StreamStore store = FileStreamStore.open(dir, StreamConfig.builder("orders").build()))
  * {
@@ -56,27 +86,41 @@ public final class FileStreamStore implements StreamStore
     private final StreamDirectory directory;
     private final StreamIndex index;
     private final StoreMetrics metrics;
+    private final StoreCounters counters;
     private final StreamWriter writer;
     private final StreamReader reader;
     private final BlockFlusher flusher;
+    private final AgentThread flusherThread = new AgentThread(LOG);
     private final AsyncFlusher durability;
     private final FullStateWriter stateWriter;
     private final RecoveryReport recoveryReport;
     private final StreamQueries queries;
     private final StreamRemovals removals;
+    private final StreamListeners listeners;
+    private final StreamCursors cursors;
+    private final StreamBackup backup;
+    private final StreamConsumers consumers;
     private volatile boolean closed;
+    private final MessageClaim.Committer claims = new Claims();
+    /** The mapped positions file readers in other processes follow ({@link #openReadOnly}). */
+    private final PositionsFile positionsFile;
 
     private FileStreamStore(
         final StreamConfig config,
         final StreamDirectory directory,
         final StoreMetrics metrics,
         final StreamRecovery.Result recovered,
-        final BlockCrypto crypto)
+        final BlockCrypto crypto,
+        final PositionsFile positionsFile)
     {
         this.config = config;
+        this.positionsFile = positionsFile;
+        // Before any thread of the store starts: from here on every position is published through the mapped file.
+        recovered.index().positions().moveTo(positionsFile.area());
         this.directory = directory;
         this.metrics = metrics;
         this.index = recovered.index();
+        this.counters = new FileStoreCounters(index, metrics);
         this.recoveryReport = recovered.report();
         // Only INTERVAL promises a window: ALWAYS appends wait for their own force, NONE promises nothing until
         // flush().
@@ -84,6 +128,7 @@ public final class FileStreamStore implements StreamStore
             config.syncMode() == SyncMode.INTERVAL ? config.maxUnforcedBytes() : UnforcedWindow.UNBOUNDED, metrics,
                 LOG);
         this.writer = new StreamWriter(directory, index, config, metrics, crypto, window);
+        this.listeners = writer.listeners();
         this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO(), window);
         this.writer.flusher(flusher);
         this.writer.prepareNextBlock();
@@ -93,13 +138,24 @@ public final class FileStreamStore implements StreamStore
         this.flusher.captureListener(stateWriter);
         final UnfinishedErasures erasures = UnfinishedErasures.atOpen(directory, index, recovered.unfinishedErasures());
         this.stateWriter.beforeEachWrite(erasures::makeDurable);
-        this.durability = StreamOpening.startFlusher(config, flusher, index, recoveryReport, metrics);
+        this.durability =
+            StreamOpening.flusher(config, flusher, index, recoveryReport, metrics, flusherThread, listeners);
+        this.cursors = new StreamCursors(config.name(), directory, config.syncMode(), durability::durableSeq);
+        this.consumers = new StreamConsumers(config.name(), directory, config.syncMode(),
+            () -> index.positions().lastSeq(), crypto);
+        durability.intervalListener((durable) ->
+        {
+            cursors.persistAll(durable);
+            consumers.persistAll(durable);
+        });
+        flusherThread.start(durability);
         // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
         this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
         this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
         if (recovered.sequenceFloor() > 0)
         {
-            StreamOpening.recordSequenceFloor(writer, durability, recovered.sequenceFloor(), directory.blocksDir());
+            StreamOpening.recordSequenceFloor(writer, flusherThread, durability, recovered.sequenceFloor(),
+                directory.blocksDir());
         }
         else if (recovered.damagedTail())
         {
@@ -109,11 +165,24 @@ public final class FileStreamStore implements StreamStore
         {
             // After a crash what recovery found is not yet known durable, and ALWAYS readers see only what is: force it
             // now rather than hide it until the next commit.
-            StreamOpening.forceRecovered(writer, durability, index.lastSeq(), directory.blocksDir());
+            StreamOpening.forceRecovered(writer, flusherThread, durability, index.lastSeq(), directory.blocksDir());
         }
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
             metrics, crypto, erasures);
+        // Under the append lock, before any append can take a sequence the truncation cut.
+        this.removals.afterTruncation((seq) ->
+        {
+            cursors.onTruncated(seq);
+            consumers.onTruncated(seq);
+        });
+        this.backup =
+            new StreamBackup(config, directory, index, stateWriter, durability, cursors, consumers, metrics, crypto);
+        if (recovered.untombstonedRemovals() || !recoveryReport.lost().isEmpty())
+        {
+            // Before the state written below and before readers are told the writer is open: views index blocks only.
+            removals.tombstoneRecoveredRemovals(recovered.untombstonedRemovals(), recoveryReport.lost());
+        }
         if (!erasures.isEmpty())
         {
             finishRecoveredErasures(erasures.list().size());
@@ -122,6 +191,7 @@ public final class FileStreamStore implements StreamStore
         {
             writeRebuiltState();
         }
+        positionsFile.markOpen();
     }
 
     /**
@@ -168,6 +238,7 @@ public final class FileStreamStore implements StreamStore
         Objects.requireNonNull(io, "io");
         AgronaAccess.verify();
         final StreamDirectory directory = StreamDirectory.open(dir, io);
+        PositionsFile positions = null;
         try
         {
             final StreamMetadata existing = StreamMetadata.read(directory.metadataFile());
@@ -175,26 +246,87 @@ public final class FileStreamStore implements StreamStore
             StreamOpening.check(directory, existing, config);
             final BlockCrypto crypto = config.encrypted() ? StreamKeys.open(directory, config, null == existing) : null;
             final StoreMetrics metrics = StreamOpening.metrics(config, LOG);
+            // Announced before recovery touches a block: readers in other processes wait for the new epoch.
+            positions = PositionsFile.openForWriter(directory.root());
             final StreamRecovery.Result recovered = new StreamRecovery(directory, metrics, crypto).recover();
             // Written only once the stream opened: a failed open must not rewrite what the directory holds.
             if (null == existing || !existing.sameAs(wanted))
             {
                 wanted.write(directory, directory.metadataFile());
             }
-            return new FileStreamStore(config, directory, metrics, recovered, crypto);
+            return new FileStreamStore(config, directory, metrics, recovered, crypto, positions);
         }
         catch (final RuntimeException ex)
         {
-            try
+            if (null != positions)
             {
-                directory.close();
+                positions.markClosed();
             }
-            catch (final RuntimeException closeFailure)
-            {
-                ex.addSuppressed(closeFailure);
-            }
+            CloseHelper.close(ex::addSuppressed, directory);
             throw ex;
         }
+    }
+
+    /**
+     * Open the plaintext stream in {@code dir} read-only, for a process other than its writer (or beside it): the view
+     * follows the writer through the positions it publishes in the mapped file {@code positions} and the block files,
+     * all mapped read-only. It never opens {@code LOCK}, never writes a file of the stream, and never blocks the
+     * writer; it works while the writer runs, after it closed or was killed, and across its restarts (see
+     * docs/ENGINE.md, "Reading a stream from another process").
+     *
+     * @throws StoreException naming the path when {@code dir} is missing or holds no stream, the stream is encrypted,
+     *                        no writer of this version has opened it (no positions file), or its writer is still
+     *                        recovering it (open again once it is open).
+     */
+    public static StreamView openReadOnly(final Path dir)
+    {
+        Objects.requireNonNull(dir, "dir");
+        AgronaAccess.verify();
+        return ReadOnlyStream.open(dir, null);
+    }
+
+    /**
+     * As {@link #openReadOnly(Path)}, for an encrypted stream.
+     *
+     * @param key the caller's 32-byte key the stream was created with; not modified.
+     * @throws StoreException naming {@code stream.key} when the key does not match.
+     */
+    public static StreamView openReadOnly(final Path dir, final byte[] key)
+    {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(key, "key");
+        AgronaAccess.verify();
+        return ReadOnlyStream.open(dir, key);
+    }
+
+    /**
+     * Restore a snapshot written by {@link #snapshot(WritableByteChannel)} into {@code dir} and open it. Everything is
+     * verified before anything is published: the files are written into a temporary sibling of {@code dir}, every
+     * entry's checksums and the checksum over the whole snapshot must match and every path must be one a stream
+     * directory holds, and a trial open there must find the snapshot's state matching its blocks, lose nothing and
+     * read every cursor; only then is the directory forced and renamed to {@code dir}, and opened again for the
+     * caller.
+     *
+     * @param dir    the stream directory to create: absent, or an empty directory.
+     * @param in     a blocking channel positioned at the snapshot's first byte; read up to the snapshot's last byte and
+     *               not closed.
+     * @param config the stream's configuration: its name must be the snapshot's, with the stream's encryption key when
+     *               the snapshot is of an encrypted stream.
+     * @return the restored store, open, at the snapshot's last sequence.
+     * @throws IllegalArgumentException  when {@code dir} exists and is not an empty directory, or the snapshot is of
+     *                                   another stream or its encryption does not match {@code config}.
+     * @throws CorruptSnapshotException  when the snapshot is damaged, cut short or names a file a stream directory
+     *                                   cannot hold; nothing was published.
+     * @throws StoreException            when the key does not match or the snapshot does not open cleanly; nothing was
+     *                                   published.
+     */
+    public static FileStreamStore restore(final Path dir, final ReadableByteChannel in, final StreamConfig config)
+    {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(config, "config");
+        AgronaAccess.verify();
+        return StreamRestore.restore(dir, in, config);
     }
 
     public StreamConfig config()
@@ -219,6 +351,40 @@ public final class FileStreamStore implements StreamStore
     }
 
     @Override
+    public SubjectHandle subject(final String subject)
+    {
+        return new StreamSubject(this, subject);
+    }
+
+    @Override
+    public long append(
+        final SubjectHandle subject, final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+    {
+        final StreamSubject handle = StreamSubject.of(subject, this, config.name());
+        durability.checkUsable();
+        final long sampleStart = metrics.appendSampleStart(index.publishedLastSeq() + 1);
+        final long seq = writer.append(handle, headers, headersOffset, headersLength, payload, payloadOffset,
+            payloadLength);
+        metrics.appendSampleEnd(sampleStart, seq);
+        durability.afterAppend(seq, "append");
+        return seq;
+    }
+
+    @Override
+    public long tryClaim(
+        final SubjectHandle subject, final int headersLength, final int payloadLength, final MessageClaim claim)
+    {
+        final StreamSubject handle = StreamSubject.of(subject, this, config.name());
+        if (null == claim)
+        {
+            throw new IllegalArgumentException("claim must not be null");
+        }
+        durability.checkUsable();
+        return writer.tryClaim(handle, headersLength, payloadLength, claim, claims);
+    }
+
+    @Override
     public void appendAt(
         final long seq, final long timestampNanos, final String subject, final byte[] headers, final byte[] payload)
     {
@@ -236,6 +402,15 @@ public final class FileStreamStore implements StreamStore
         final long seq = writer.skip();
         durability.afterAppend(seq, "skip");
         return seq;
+    }
+
+    @Override
+    public long skip(final long fromSeq, final long count)
+    {
+        durability.checkUsable();
+        final long last = writer.skip(fromSeq, count);
+        durability.afterAppend(last, "skip");
+        return last;
     }
 
     @Override
@@ -257,6 +432,13 @@ public final class FileStreamStore implements StreamStore
     {
         ensureOpen();
         return reader.loadLast(subject);
+    }
+
+    @Override
+    public StoredMessage loadPrev(final String filter, final long seq)
+    {
+        ensureOpen();
+        return reader.loadPrev(filter, seq);
     }
 
     @Override
@@ -304,6 +486,19 @@ public final class FileStreamStore implements StreamStore
         removals.truncate(seq);
     }
 
+    @Override
+    public void updateLimits(final StreamLimits limits)
+    {
+        ensureOpen();
+        removals.updateLimits(limits);
+    }
+
+    @Override
+    public StreamLimits limits()
+    {
+        return removals.limits();
+    }
+
     /**
      * Run {@code action} while no block file is deleted, rewritten or truncated: for copying a live store's directory
      * (a backup, or a test's image of what a crash would leave). Appends continue meanwhile and only ever add bytes
@@ -315,12 +510,49 @@ public final class FileStreamStore implements StreamStore
     }
 
     /**
+     * {@inheritDoc}
+     * <p>
+     * The cut is the stream's last sequence when the snapshot starts: the state, the tail block's end and the
+     * tombstones up to there are taken in one memory copy under the append lock, the source is forced up to the cut,
+     * and then the files are copied with no lock of the append path held (see {@link StreamBackup}). Appends, reads,
+     * removals, state writes and {@code flush()} carry on meanwhile; erasures, truncations and space reclaim (and so a
+     * purge or compact in {@code ALWAYS} mode, which reclaims before it returns) wait until the copy ends, since they
+     * change block files. Removals after the cut are not in the snapshot.
+     */
+    @Override
+    public long snapshot(final WritableByteChannel out)
+    {
+        Objects.requireNonNull(out, "out");
+        ensureOpen();
+        durability.checkUsable();
+        final long[] written = new long[1];
+        removals.whileQuiescent(() ->
+        {
+            if (removals.hasUnfinishedErasures())
+            {
+                // No erased message's bytes may reach a snapshot.
+                removals.writeDurableAndFinishErasures();
+            }
+            written[0] = backup.write(out);
+        });
+        return written[0];
+    }
+
+    /**
      * Test seam: {@code listener} is told each step of a space reclaim (block deletion, block rewrite) as it
      * completes, on the thread doing it, with the store's files as a crash at that point would leave them.
      */
-    void reclaimSteps(final Consumer<String> listener)
+    void reclaimSteps(final Consumer<ReclaimStep> listener)
     {
         removals.reclaimSteps(listener);
+    }
+
+    /**
+     * Test seam: the append lock, to show what does not wait for it.
+     */
+    ReentrantLock appendLock()
+    {
+        return writer.lock();
     }
 
     @Override
@@ -338,6 +570,13 @@ public final class FileStreamStore implements StreamStore
     }
 
     @Override
+    public FilteredState filteredState(final String filter, final long fromSeq)
+    {
+        ensureOpen();
+        return queries.filteredState(filter, fromSeq);
+    }
+
+    @Override
     public long sequenceAt(final Instant time)
     {
         ensureOpen();
@@ -348,20 +587,128 @@ public final class FileStreamStore implements StreamStore
     public StreamState state()
     {
         ensureOpen();
-        writer.lock().lock();
+        return index.state();
+    }
+
+    @Override
+    public long lastSeq()
+    {
+        ensureOpen();
+        return index.positions().lastSeq();
+    }
+
+    @Override
+    public long durableSeq()
+    {
+        ensureOpen();
+        return index.positions().durableSeq();
+    }
+
+    @Override
+    public long firstSeq()
+    {
+        ensureOpen();
+        return index.positions().firstSeq();
+    }
+
+    @Override
+    public StreamTailer createTailer(final long fromSeq)
+    {
+        return createTailer(fromSeq, false);
+    }
+
+    @Override
+    public StreamTailer createTailer(final long fromSeq, final boolean durableOnly)
+    {
+        ensureOpen();
+        return new StreamFollower(this, index, fromSeq, durableOnly,
+            durableOnly || config.syncMode() == SyncMode.ALWAYS);
+    }
+
+    @Override
+    public NamedTailer createTailer(final String name)
+    {
+        TailerNames.validate(name);
+        ensureOpen();
+        final Cursor cursor = cursors.acquire(name);
         try
         {
-            final long msgs = index.msgs();
-            final long firstSeq = index.firstSeq();
-            final long lastSeq = index.lastSeq();
-            final long deleted = msgs == 0 ? 0 : lastSeq - firstSeq + 1 - msgs;
-            return new StreamState(msgs, index.bytes(), firstSeq, lastSeq, index.firstTime(), index.lastTime(),
-                deleted, index.subjects().size());
+            final StreamPositions positions = index.positions();
+            final long lastSeq = positions.lastSeq();
+            // Above the last sequence only when a truncation or a crash took back what it acknowledged (a truncation
+            // lowers cursors itself; this catches a crash before that reached the file).
+            cursors.lower(cursor, lastSeq);
+            final long resume = Math.min(lastSeq + 1, Math.max(cursor.ackedSeq() + 1, positions.firstSeq()));
+            final StreamFollower follower = new StreamFollower(this, index, resume, false,
+                config.syncMode() == SyncMode.ALWAYS);
+            return new NamedFollower(follower, cursor, cursors, positions);
         }
-        finally
+        catch (final RuntimeException ex)
         {
-            writer.lock().unlock();
+            try
+            {
+                cursors.release(cursor);
+            }
+            catch (final RuntimeException releaseFailure)
+            {
+                ex.addSuppressed(releaseFailure);
+            }
+            throw ex;
         }
+    }
+
+    @Override
+    public List<CursorPosition> tailers()
+    {
+        ensureOpen();
+        return cursors.list();
+    }
+
+    @Override
+    public boolean deleteTailer(final String name)
+    {
+        TailerNames.validate(name);
+        ensureOpen();
+        return cursors.delete(name);
+    }
+
+    @Override
+    public ConsumerStore consumer(final String name, final ConsumerConfig config)
+    {
+        ConsumerNames.validate(name);
+        Objects.requireNonNull(config, "config");
+        ensureOpen();
+        return consumers.open(name, config);
+    }
+
+    @Override
+    public List<String> consumerNames()
+    {
+        ensureOpen();
+        return consumers.names();
+    }
+
+    @Override
+    public boolean deleteConsumer(final String name)
+    {
+        ConsumerNames.validate(name);
+        ensureOpen();
+        return consumers.delete(name);
+    }
+
+    /**
+     * Read every consumer's state file: a restore's trial open proves each one opens before it publishes the stream.
+     */
+    void readConsumerFiles()
+    {
+        consumers.readAll();
+    }
+
+    @Override
+    public AutoCloseable addListener(final StreamListener listener)
+    {
+        ensureOpen();
+        return listeners.add(listener);
     }
 
     @Override
@@ -411,6 +758,21 @@ public final class FileStreamStore implements StreamStore
         return metrics.snapshot();
     }
 
+    /**
+     * @return one view for the store's lifetime: positions, totals and counters read lock-free, nothing copied.
+     */
+    @Override
+    public StoreCounters counters()
+    {
+        return counters;
+    }
+
+    @Override
+    public StoreStatsReader newStatsReader()
+    {
+        return metrics.newReader();
+    }
+
     @Override
     public RecoveryReport recoveryReport()
     {
@@ -429,67 +791,65 @@ public final class FileStreamStore implements StreamStore
         {
             return;
         }
+        // A claim this thread holds open holds the append lock the steps below wait for: it ends with the store.
+        writer.abortClaimOfThisThread();
         removals.close();
         if (!writer.close())
         {
             return;
         }
-        RuntimeException failure = null;
-        try
-        {
-            // Forces everything appended, then writes the state as of then: the next open reads only the tail. Then
-            // the bytes of any erase begun and not finished go.
-            removals.writeDurableAndFinishErasures();
-        }
-        catch (final RuntimeException ex)
-        {
-            failure = ex;
-        }
-        try
-        {
-            durability.close();
-        }
-        catch (final RuntimeException ex)
-        {
-            failure = addFailure(failure, ex);
-        }
-        closed = true;
+        // First the prepared block file no roll will take goes: on a full disk its space is what the state write
+        // may need. Forces everything appended, then writes the state as of then: the next open reads only the tail.
+        // Then the bytes of any erase begun and not finished go. The flusher's thread serves what is queued and stops;
+        // the files are released whatever failed before.
+        final List<AutoCloseable> closing = new ArrayList<>();
+        closing.add(writer::closePreallocator);
+        closing.add(removals::writeDurableAndFinishErasures);
+        // After everything was forced: the cursors are written as far as the stream is durable, which is all of it.
+        closing.add(cursors);
+        // Every consumer updated since its last write is written (NONE writes only here).
+        closing.add(consumers);
+        closing.add(flusherThread);
+        closing.add(durability);
+        closing.add(() -> closed = true);
+        closing.add(positionsFile::markClosed);
         for (final MessageBlock block : index.blocks())
         {
-            try
-            {
-                block.durability().releaseChannel();
-            }
-            catch (final RuntimeException ex)
-            {
-                failure = addFailure(failure, ex);
-            }
+            closing.add(block.durability()::releaseChannel);
         }
-        try
-        {
-            directory.close();
-        }
-        catch (final RuntimeException ex)
-        {
-            failure = addFailure(failure, ex);
-        }
-        if (null != failure)
-        {
-            throw failure;
-        }
+        closing.add(directory);
+        CloseHelper.closeAll(closing);
     }
 
-    private static RuntimeException addFailure(final RuntimeException first, final RuntimeException next)
+    /**
+     * Finishes this store's claims: {@link MessageClaim#commit()} and {@link MessageClaim#abort()} land here.
+     */
+    private final class Claims implements MessageClaim.Committer
     {
-        if (null == first)
+        @Override
+        public long commit(final MessageClaim claim)
         {
-            return next;
+            final long seq = writer.commitClaim(claim);
+            durability.afterAppend(seq, "append");
+            return seq;
         }
-        first.addSuppressed(next);
-        return first;
+
+        @Override
+        public void abort(final MessageClaim claim)
+        {
+            writer.abortClaim(claim);
+        }
     }
 
-    private void ensureOpen()
+    /**
+     * @return the stream's index, for tests in this package.
+     */
+    StreamIndex index()
+    {
+        return index;
+    }
+
+    void ensureOpen()
     {
         if (closed)
         {

@@ -20,11 +20,12 @@ import java.util.List;
 final class Retention
 {
     private final String stream;
-    private final StreamLimits limits;
+    /** Replaced by {@code updateLimits} under the append lock; read by the reclaim thread for its age timer. */
+    private volatile StreamLimits limits;
     private final StreamIndex index;
     private final StreamRemover remover;
     private final StreamReader reader;
-    private final boolean any;
+    private boolean any;
 
     Retention(
         final String stream, final StreamLimits limits, final StreamIndex index, final StreamRemover remover,
@@ -35,13 +36,27 @@ final class Retention
         this.index = index;
         this.remover = remover;
         this.reader = reader;
-        this.any = limits.maxMsgs() != StreamLimits.UNLIMITED || limits.maxBytes() != StreamLimits.UNLIMITED ||
-            limits.maxMsgsPerSubject() != StreamLimits.UNLIMITED;
+        this.any = countsOrBytes(limits);
     }
 
     StreamLimits limits()
     {
         return limits;
+    }
+
+    /**
+     * Take new limits; the caller applies them with {@link #enforceAll}. Under the append lock.
+     */
+    void limits(final StreamLimits limits)
+    {
+        this.limits = limits;
+        this.any = countsOrBytes(limits);
+    }
+
+    private static boolean countsOrBytes(final StreamLimits limits)
+    {
+        return limits.maxMsgs() != StreamLimits.UNLIMITED || limits.maxBytes() != StreamLimits.UNLIMITED ||
+            limits.maxMsgsPerSubject() != StreamLimits.UNLIMITED;
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.agent.AgentThread;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.AsyncFlusher;
+import io.ferrite.engine.flush.DurabilityListener;
 import io.ferrite.engine.flush.BlockFlusher;
 import io.ferrite.engine.metrics.HistogramLog;
 import io.ferrite.engine.metrics.StoreMetrics;
@@ -10,6 +12,7 @@ import io.ferrite.engine.state.StreamMetadata;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StreamConfig;
+import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 
 import java.nio.file.Files;
@@ -59,9 +62,12 @@ final class StreamOpening
         }
     }
 
-    static AsyncFlusher startFlusher(
+    /**
+     * @param thread the thread that will run the flusher, started by the caller.
+     */
+    static AsyncFlusher flusher(
         final StreamConfig config, final BlockFlusher blocks, final StreamIndex index, final RecoveryReport report,
-        final StoreMetrics metrics)
+        final StoreMetrics metrics, final AgentThread thread, final DurabilityListener durabilityListener)
     {
         final boolean clean = report.outcome() == RecoveryReport.Outcome.LOADED_STATE ||
             report.outcome() == RecoveryReport.Outcome.NEW_STREAM;
@@ -73,8 +79,10 @@ final class StreamOpening
         }
         final HistogramLog histogramLog = null == config.histogramLogFile() ? null :
             new HistogramLog(config.histogramLogFile(), config.histogramLogInterval().toNanos(), metrics);
-        return new AsyncFlusher(config.name(), blocks, config.syncMode(), config.syncInterval().toNanos(),
-            clean ? index.lastSeq() : 0, metrics, histogramLog).start();
+        final AsyncFlusher flusher = new AsyncFlusher(config.name(), blocks, config.syncMode(),
+            config.syncInterval().toNanos(), clean ? index.lastSeq() : 0, metrics, histogramLog, thread.wakeUp());
+        flusher.durabilityListener(durabilityListener);
+        return flusher;
     }
 
     /**
@@ -83,7 +91,8 @@ final class StreamOpening
      * truncate may replace the state at any moment after open. A failure fails the open, stopping what was started.
      */
     static void recordSequenceFloor(
-        final StreamWriter writer, final AsyncFlusher durability, final long floor, final Path blocksDir)
+        final StreamWriter writer, final AgentThread flusherThread, final AsyncFlusher durability, final long floor,
+        final Path blocksDir)
     {
         try
         {
@@ -92,7 +101,7 @@ final class StreamOpening
         }
         catch (final RuntimeException ex)
         {
-            throw stopAfter(ex, writer, durability, floor, blocksDir,
+            throw stopAfter(ex, writer, flusherThread, durability, floor, blocksDir,
                 "record the recovered last sequence " + floor + " in a new block failed");
         }
     }
@@ -106,7 +115,8 @@ final class StreamOpening
      * @param lastSeq the stream's last sequence after recovery.
      */
     static void forceRecovered(
-        final StreamWriter writer, final AsyncFlusher durability, final long lastSeq, final Path blocksDir)
+        final StreamWriter writer, final AgentThread flusherThread, final AsyncFlusher durability, final long lastSeq,
+        final Path blocksDir)
     {
         if (durability.durableSeq() >= lastSeq)
         {
@@ -118,21 +128,20 @@ final class StreamOpening
         }
         catch (final RuntimeException ex)
         {
-            throw stopAfter(ex, writer, durability, lastSeq, blocksDir,
+            throw stopAfter(ex, writer, flusherThread, durability, lastSeq, blocksDir,
                 "force the recovered messages up to sequence " + lastSeq + " before opening in ALWAYS mode failed");
         }
     }
 
     private static RuntimeException stopAfter(
-        final RuntimeException ex, final StreamWriter writer, final AsyncFlusher durability, final long seq,
-        final Path dir, final String what)
+        final RuntimeException ex, final StreamWriter writer, final AgentThread flusherThread,
+        final AsyncFlusher durability, final long seq, final Path dir, final String what)
     {
         final RuntimeException failure = ex instanceof StoreException ? ex :
             new StoreException(what, dir, StoreException.UNKNOWN, seq, ex);
         try
         {
-            durability.close();
-            writer.close();
+            CloseHelper.closeAll(flusherThread, durability, writer::close, writer::closePreallocator);
         }
         catch (final RuntimeException closeFailure)
         {

@@ -1,5 +1,6 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.block.BlockRetiredException;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.index.BlockIndex;
@@ -7,6 +8,7 @@ import io.ferrite.engine.index.BlockSubjects;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.Subjects;
+import io.ferrite.store.FilteredState;
 import io.ferrite.store.SubjectState;
 
 import java.time.Instant;
@@ -24,10 +26,15 @@ import static io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET;
  * at a time. Block summaries and time ranges narrow each answer to the few blocks that can hold it; only those are
  * read.
  * <p>
- * Threading: any thread; each question is answered under the append lock, so the counts it sums are consistent.
+ * Threading: any thread. {@link #subjects}, {@link #filteredState} and {@link #sequenceAt} are answered under the
+ * append lock, so the counts they sum are consistent; {@link #numPending} holds it only to sum block summaries and
+ * reads the blocks it must scan after releasing it.
  */
 final class StreamQueries
 {
+    /** Truncations a pending count lets race with its scan before it scans under the append lock. */
+    private static final int UNLOCKED_ATTEMPTS = 8;
+
     private final StreamIndex index;
     private final StreamReader reader;
     private final ReentrantLock appendLock;
@@ -56,14 +63,75 @@ final class StreamQueries
         }
     }
 
+    /**
+     * Count the matching messages at or after {@code fromSeq}. The append lock is held only to sum whole blocks from
+     * their summaries and to note the ranges to read message by message (the block holding {@code fromSeq}, the
+     * tail); those are read after it is released, lock-free as {@code loadNext} reads, so appenders never wait for a
+     * scan. Each message is counted as it stood at some moment of the call: one removed meanwhile may or may not be,
+     * and appends after the lock was released are not. A truncation during the scan starts the count again; after
+     * {@value #UNLOCKED_ATTEMPTS} of them the count is made wholly under the lock.
+     */
     long numPending(final long fromSeq, final String filter)
+    {
+        Subjects.validateFilter(filter);
+        StreamReader.requirePositive(fromSeq, "fromSeq");
+        for (int attempt = 0; ; attempt++)
+        {
+            final List<Scan> scans = new ArrayList<>(2);
+            final long truncations;
+            final long whole;
+            appendLock.lock();
+            try
+            {
+                if (attempt == UNLOCKED_ATTEMPTS)
+                {
+                    return numPendingLocked(fromSeq, filter, null);
+                }
+                truncations = index.positions().truncations();
+                whole = numPendingLocked(fromSeq, filter, scans);
+            }
+            finally
+            {
+                appendLock.unlock();
+            }
+            long scanned = 0;
+            for (final Scan scan : scans)
+            {
+                scanned += countUnlocked(scan, filter);
+            }
+            if (index.positions().truncations() == truncations)
+            {
+                return whole + scanned;
+            }
+        }
+    }
+
+    /**
+     * @return the count, first and last sequence of the matching messages at or after {@code fromSeq}, consistent
+     * with one another: found under the append lock.
+     */
+    FilteredState filteredState(final String filter, final long fromSeq)
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
         appendLock.lock();
         try
         {
-            return numPendingLocked(fromSeq, filter);
+            final long msgs = numPendingLocked(fromSeq, filter, null);
+            if (msgs == 0)
+            {
+                return FilteredState.NONE;
+            }
+            final StreamReader.Context context = reader.context();
+            final long last = index.lastSeq();
+            final long first = reader.scan().findNext(filter, fromSeq, last, context);
+            final long lastMatching = reader.scan().findPrevious(filter, last, context);
+            if (first < 0 || lastMatching < first)
+            {
+                throw new IllegalStateException("filter " + filter + " counts " + msgs + " messages from " + fromSeq +
+                    " but the scan found first " + first + ", last " + lastMatching);
+            }
+            return new FilteredState(msgs, first, lastMatching);
         }
         finally
         {
@@ -141,9 +209,10 @@ final class StreamQueries
 
     /**
      * Count messages at or after {@code fromSeq} whose subject matches: whole blocks from their summaries' counts,
-     * only the block holding {@code fromSeq} (and blocks without a full summary) message by message.
+     * only the block holding {@code fromSeq} (and blocks without a full summary) message by message — now, or, when
+     * {@code scans} is given, later: their ranges are added to it and left out of the count.
      */
-    private long numPendingLocked(final long fromSeq, final String filter)
+    private long numPendingLocked(final long fromSeq, final String filter, final List<Scan> scans)
     {
         final boolean all = Subjects.matchesAll(filter);
         if (all && fromSeq <= index.firstSeq())
@@ -191,34 +260,79 @@ final class StreamQueries
                 }
                 continue;
             }
-            pending += countInBlock(block, summary, literal, Math.max(fromSeq, block.baseSeq()), filter);
+            final Scan scan = scanOf(block, summary, literal, Math.max(fromSeq, block.baseSeq()), filter);
+            if (null == scan)
+            {
+                continue;
+            }
+            if (null == scans)
+            {
+                pending += countIn(block, scan.start(), scan.end(), filter);
+            }
+            else
+            {
+                scans.add(scan);
+            }
         }
         return pending;
     }
 
     /**
-     * Count the matching messages of one block from {@code from} on, walking only the range its summary says matching
-     * subjects occupy.
+     * The range of one block to read message by message from {@code from} on: only the range its summary says
+     * matching subjects occupy, up to its last sequence now.
      *
      * @param summary the block's summary, null for a filter that matches every subject.
+     * @return the range, or null when no message in it can match.
      */
-    private long countInBlock(
+    private Scan scanOf(
         final MessageBlock block, final BlockSubjects summary, final SubjectIndex.Entry literal, final long from,
         final String filter)
     {
-        final StreamReader.Context context = reader.context();
         final boolean all = null == summary;
         long start = from;
         long end = block.table().endSeq() - 1;
         if (!all && !summary.isPartial())
         {
+            final StreamReader.Context context = reader.context();
             if (!SubjectScan.matchingRange(summary, filter, literal, start, end, context.range))
             {
-                return 0;
+                return null;
             }
             start = context.range[0];
             end = context.range[1];
         }
+        return start <= end ? new Scan(block, start, end) : null;
+    }
+
+    /**
+     * Count the matching messages of {@code scan}'s range without the append lock: a block reclaimed meanwhile held
+     * only removed messages, or moved what it kept to its rewrite, which is read over the same range instead.
+     */
+    private long countUnlocked(final Scan scan, final String filter)
+    {
+        MessageBlock block = scan.block();
+        while (true)
+        {
+            try
+            {
+                return countIn(block, scan.start(), scan.end(), filter);
+            }
+            catch (final BlockRetiredException ex)
+            {
+                final MessageBlock replacement = SubjectScan.awaitReplaced(index, block, scan.start());
+                if (null == replacement || replacement.baseSeq() > scan.end())
+                {
+                    return 0;
+                }
+                block = replacement;
+            }
+        }
+    }
+
+    private long countIn(final MessageBlock block, final long start, final long end, final String filter)
+    {
+        final StreamReader.Context context = reader.context();
+        final boolean all = Subjects.matchesAll(filter);
         long count = 0;
         long seq = start;
         while (seq <= end && (seq = reader.scan().findNextIn(block, filter, all, seq, end, context)) > 0)
@@ -227,6 +341,13 @@ final class StreamQueries
             seq++;
         }
         return count;
+    }
+
+    /**
+     * A block range {@link #numPending} reads message by message, noted under the append lock.
+     */
+    private record Scan(MessageBlock block, long start, long end)
+    {
     }
 
     /**

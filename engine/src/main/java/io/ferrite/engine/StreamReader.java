@@ -139,6 +139,30 @@ final class StreamReader
         return null;
     }
 
+    /**
+     * @return the newest message at or before {@code seq} whose subject matches; a removal racing with the lookup
+     * makes it look again, further back.
+     */
+    StoredMessage loadPrev(final String filter, final long seq)
+    {
+        Subjects.validateFilter(filter);
+        requirePositive(seq, "seq");
+        for (int attempt = 0; attempt < MAX_LOOKUP_ATTEMPTS; attempt++)
+        {
+            final long found = scan.findPrevious(filter, Math.min(seq, horizon()), contexts.get());
+            if (found <= 0)
+            {
+                return null;
+            }
+            final StoredMessage message = load(found);
+            if (null != message && Subjects.matches(filter, message.subject()))
+            {
+                return message;
+            }
+        }
+        return null;
+    }
+
     Context context()
     {
         return contexts.get();

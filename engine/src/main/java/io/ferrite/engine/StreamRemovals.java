@@ -1,5 +1,6 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.agent.AgentThread;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
@@ -12,15 +13,20 @@ import io.ferrite.engine.state.FullStateWriter;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CommitOutcomeUnknownException;
+import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamLimits;
 import io.ferrite.store.SyncMode;
 import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +46,9 @@ final class StreamRemovals implements AutoCloseable
     private final StreamRemover remover;
     private final StreamTruncation truncation;
     private final Reclaimer reclaimer;
+    private final ReclaimSteps reclaimSteps;
+    private final AgentThread reclaimThread = new AgentThread(LoggerFactory.getLogger(Reclaimer.class));
+    private final Retention retention;
     private final SyncMode syncMode;
     private final StorageIO io;
     /**
@@ -47,6 +56,10 @@ final class StreamRemovals implements AutoCloseable
      * {@code writeFullState()} and {@code close()}; the open hands over those a failed or interrupted process left.
      */
     private final UnfinishedErasures unfinishedErasures;
+    /** Told each truncation point under the append lock, after the truncation was published; set before use. */
+    private LongConsumer afterTruncation = (seq) ->
+    {
+    };
 
     StreamRemovals(
         final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
@@ -63,11 +76,18 @@ final class StreamRemovals implements AutoCloseable
         this.io = directory.storageIO();
         this.remover = new StreamRemover(index, writer, reader);
         this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto, directory.storageIO());
-        final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
+        this.retention = new Retention(config.name(), config.limits(), index, remover, reader);
         writer.retention(retention);
         BlockRewriter.deleteLeftovers(directory);
-        this.reclaimer = new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover, metrics);
+        final BlockRewriter rewriter = new BlockRewriter(index, directory, config, metrics, crypto);
+        final ReclaimPolicy policy =
+            new ReclaimPolicy(index, rewriter.blockSize(), retention.limits().maxAge().toNanos());
+        this.reclaimSteps = new ReclaimSteps(durability);
+        this.reclaimer = new Reclaimer(config.name(), writer, durability, retention, policy,
+            new EmptiedBlockDeletion(index, writer, remover, policy, reclaimSteps, stateWriter, flusher, directory),
+            new SparseBlockRewrite(index, writer, remover, policy, reclaimSteps, rewriter, stateWriter, flusher,
+            directory),
+            new ReclaimFailures(config.name(), metrics), reclaimThread.wakeUp());
         remover.reclaimer(reclaimer);
         writer.lock().lock();
         try
@@ -79,7 +99,52 @@ final class StreamRemovals implements AutoCloseable
         {
             writer.lock().unlock();
         }
-        reclaimer.start();
+        reclaimThread.start(reclaimer);
+    }
+
+    /**
+     * After a recovery, write as tombstones at the end of the stream the removals no surviving tombstone names: with
+     * {@code allRuns} ({@code StreamRecovery.Result#untombstonedRemovals}: a removal only {@code state.db} recorded,
+     * or a loss that may have taken tombstones with it) every removed run of every block, else the sequences of each
+     * torn tail {@code losses} reports (marked removed by recovery; their kept headers still verify). Until then only
+     * {@code state.db} or the report knows them, and a reader that indexes the blocks alone — a read-only view in
+     * another process, or a later rebuild with {@code state.db} lost — would list the messages again, or take a kept
+     * torn record for damage. The same protocol as a reclaim's or a truncation's rehome
+     * ({@link StreamRemover#rewriteRemovalsBefore}); the tombstones are forced with the next force cycle. A failure (a
+     * full disk past the tombstone reserve) does not fail the open, which would leave no way to free space: it is
+     * logged, the removals stay in the index and in {@code state.db}, and until a later rehome writes them a view may
+     * list those messages.
+     */
+    void tombstoneRecoveredRemovals(final boolean allRuns, final List<RecoveryReport.LostRange> losses)
+    {
+        writer.lock().lock();
+        try
+        {
+            if (allRuns)
+            {
+                remover.rewriteRemovalsBefore(index.blockCount(), List.of());
+                return;
+            }
+            for (final RecoveryReport.LostRange range : losses)
+            {
+                final long last = Math.min(range.lastSeq(), index.lastSeq());
+                if (range.kind() == RecoveryReport.Kind.TORN_TAIL && range.firstSeq() > 0 &&
+                    range.lastSeq() != StoreException.UNKNOWN && range.firstSeq() <= last)
+                {
+                    writer.writeTombstone(range.firstSeq(), last, 0);
+                }
+            }
+        }
+        catch (final StoreException ex)
+        {
+            LoggerFactory.getLogger(StreamRemovals.class).warn("writing the removals recovery found without " +
+                "tombstones into the blocks failed; read-only views may list those messages until a reclaim or " +
+                "truncation writes them again", ex);
+        }
+        finally
+        {
+            writer.lock().unlock();
+        }
     }
 
     boolean remove(final long seq)
@@ -164,6 +229,12 @@ final class StreamRemovals implements AutoCloseable
      */
     boolean hasUnfinishedErasures()
     {
+        // The common answer without the maintenance lock, which a snapshot holds while it copies files: a plain state
+        // write may run beside an erase in progress (the erasure is listed before any image counts it removed).
+        if (unfinishedErasures.isEmpty())
+        {
+            return false;
+        }
         final ReentrantLock maintenance = reclaimer.maintenanceLock();
         maintenance.lock();
         try
@@ -269,6 +340,44 @@ final class StreamRemovals implements AutoCloseable
         return trim(() -> remover.compact(seq));
     }
 
+    /**
+     * Take new limits and apply them now, whatever the discard policy, as an open does; the removals are made durable
+     * and their space given back as a purge's are.
+     */
+    void updateLimits(final StreamLimits limits)
+    {
+        Objects.requireNonNull(limits, "limits");
+        try
+        {
+            trim(() ->
+            {
+                final long before = index.msgs();
+                retention.limits(limits);
+                retention.enforceAll(new OffsetEpochNanoClock().nanoTime());
+                return before - index.msgs();
+            });
+        }
+        finally
+        {
+            // Even when the trim failed (its state write, say), the new limits hold: the agent must follow them.
+            reclaimer.limitsChanged();
+        }
+    }
+
+    StreamLimits limits()
+    {
+        return retention.limits();
+    }
+
+    /**
+     * Tell {@code listener} each truncation point, under the append lock, once tailers can see the truncation and
+     * before any append can reuse a sequence it cut (the named tailers' cursors are moved back there).
+     */
+    void afterTruncation(final LongConsumer listener)
+    {
+        afterTruncation = Objects.requireNonNull(listener, "listener");
+    }
+
     void truncate(final long seq)
     {
         durability.checkUsable();
@@ -298,6 +407,7 @@ final class StreamRemovals implements AutoCloseable
                 {
                     truncation.truncate(seq);
                     durability.onTruncated(seq);
+                    afterTruncation.accept(seq);
                 }
                 finally
                 {
@@ -327,9 +437,9 @@ final class StreamRemovals implements AutoCloseable
         }
     }
 
-    void reclaimSteps(final Consumer<String> listener)
+    void reclaimSteps(final Consumer<ReclaimStep> listener)
     {
-        reclaimer.steps(listener);
+        reclaimSteps.listener(listener);
     }
 
     /**
@@ -379,6 +489,6 @@ final class StreamRemovals implements AutoCloseable
     @Override
     public void close()
     {
-        reclaimer.close();
+        reclaimThread.close();
     }
 }

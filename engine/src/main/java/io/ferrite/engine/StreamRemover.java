@@ -63,6 +63,7 @@ final class StreamRemover
         }
         writer.writeTombstone(seq, seq, flags);
         uncount(position, seq, offset);
+        writer.listeners().onRemoved(seq);
         return offset;
     }
 
@@ -144,6 +145,7 @@ final class StreamRemover
             }
         }
         index.refreshFirst(seq);
+        writer.listeners().onRemovedRange(first, seq - 1);
         return before - index.msgs();
     }
 
@@ -208,6 +210,10 @@ final class StreamRemover
         index.recount(0, 0, index.lastSeq(), index.lastTime());
         index.publish();
         reclaimer.onBlockEmptied();
+        if (removed > 0)
+        {
+            writer.listeners().onRemovedRange(first, lastSeq);
+        }
         return removed;
     }
 

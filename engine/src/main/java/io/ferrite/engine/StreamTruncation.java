@@ -112,7 +112,10 @@ final class StreamTruncation implements RecordScanner.Visitor
             // so the next block's proof of it (its header's previous last sequence) is true.
             writer.skipTo(seq);
         }
+        // Before the lowered last sequence: a tailer that sees a record of the new timeline sees the truncation too.
+        index.onTruncated(seq);
         index.publish();
+        writer.listeners().onTruncated(seq);
         // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
         remover.rewriteRemovalsBefore(index.blockCount(), List.of());
     }

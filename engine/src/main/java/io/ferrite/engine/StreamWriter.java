@@ -3,14 +3,15 @@ package io.ferrite.engine;
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.engine.block.BlockCrypto;
-import io.ferrite.engine.block.BlockFile;
 import io.ferrite.engine.block.BlockPreallocator;
 import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.PreparedBlock;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.BlockFlusher;
 import io.ferrite.engine.flush.UnforcedWindow;
 import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.SubjectSlots;
 import io.ferrite.engine.metrics.OperationTimer;
 import io.ferrite.engine.metrics.StoreMetrics;
@@ -19,18 +20,22 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.Crc32c;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.TombstoneEpochSlots;
+import io.ferrite.store.MessageClaim;
 import io.ferrite.store.SequenceExhaustedException;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreFullException;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -87,6 +92,16 @@ final class StreamWriter
     private final byte[] tombstoneScratch = new byte[RecordDescriptor.TOMBSTONE_LENGTH];
     /** Applies the limits around each append; set once the store is wired. */
     private Retention retention;
+    /** Told of each append under the lock. */
+    private final StreamListeners listeners;
+    /**
+     * The open claim, or null. Set and cleared under the append lock, which the claiming thread holds from
+     * {@link #tryClaim} to {@link #commitClaim}/{@link #abortClaim}; so only that thread ever sees it set.
+     */
+    private MessageClaim openClaim;
+    private MessageBlock claimBlock;
+    private StreamSubject claimSubject;
+    private int claimFrameLength;
 
     StreamWriter(
         final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
@@ -95,13 +110,15 @@ final class StreamWriter
         this.window = window;
         this.crypto = crypto;
         this.slots = new SubjectSlots(index.subjects());
-        this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.name());
+        this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.preparedBlocks(),
+            directory.storageIO(), config.name());
         this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;
         this.config = config;
         this.metrics = metrics;
         this.rollTimer = metrics.blockRoll();
+        this.listeners = new StreamListeners(config.name(), index.positions());
     }
 
     void flusher(final BlockFlusher flusher)
@@ -114,20 +131,29 @@ final class StreamWriter
         this.retention = retention;
     }
 
+    /**
+     * @return the store's listeners, told of removals and truncations under the append lock too.
+     */
+    StreamListeners listeners()
+    {
+        return listeners;
+    }
+
     SubjectSlots slots()
     {
         return slots;
     }
 
     /**
-     * Start preparing the next block file in the background, so the first roll does not allocate on the append path.
+     * Start preparing the next blocks in the background, so the first roll does not allocate on the append path.
      */
     void prepareNextBlock()
     {
         lock.lock();
         try
         {
-            preallocator.prepareNext();
+            final MessageBlock last = index.lastBlock();
+            preallocator.prepareNext(null == last ? 0 : expectedSequences(last), index.blockCount());
         }
         finally
         {
@@ -144,12 +170,13 @@ final class StreamWriter
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = contentLength(safeHeaders, payload);
+        refuseWhileClaiming("append");
         lockWithRoom();
         try
         {
             ensureOpen();
             final int slot = slots.slot(subject);
-            final int frameLength = frameLength(slot, content);
+            final int frameLength = slotFrameLength(slot, content);
             final long seq = nextSequence();
             retention.checkRoom(subject, slots.ascii(slot).length + content);
             final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
@@ -163,17 +190,193 @@ final class StreamWriter
         }
     }
 
+    /**
+     * Append with a subject validated once and content copied from buffers: allocates nothing in steady state.
+     */
+    long append(
+        final StreamSubject subject, final DirectBuffer headers, final int headersOffset, final int headersLength,
+        final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+    {
+        final long content = contentLength(headers, headersOffset, headersLength, payload, payloadOffset,
+            payloadLength);
+        refuseWhileClaiming("append");
+        lockWithRoom();
+        try
+        {
+            ensureOpen();
+            final byte[] subjectBytes = subject.ascii();
+            final int frameLength = frameLength(subjectBytes.length, content);
+            final long seq = nextSequence();
+            retention.checkRoom(subject.subject(), subjectBytes.length + content);
+            final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
+            final MessageBlock block = blockWithRoomFor(frameLength, seq);
+            final UnsafeBuffer target = block.contentBuffer(subjectBytes.length, (int)content, cipher);
+            final int at = block.contentOffset(subjectBytes.length);
+            if (headersLength > 0)
+            {
+                target.putBytes(at, headers, headersOffset, headersLength);
+            }
+            target.putBytes(at + headersLength, payload, payloadOffset, payloadLength);
+            final int checksum = block.appendPlaced(
+                seq, timestamp, subjectBytes, headersLength, payloadLength, frameLength, crc, cipher);
+            final SubjectIndex.Entry entry = subject.entry(index.subjects());
+            recordMessage(block, seq, timestamp, checksum, frameLength, subjectBytes.length + (int)content, entry);
+            retention.afterAppend(entry);
+            return seq;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Claim room for a message and point {@code claim} at where its content goes. Returns holding the append lock,
+     * which {@link #commitClaim} or {@link #abortClaim} releases: nothing else may write into the block meanwhile, and
+     * nothing is published, so a claim never committed leaves no trace a reader or a recovery can see (the record's
+     * first word, its frame length, stays zero until the commit writes the header).
+     *
+     * @return the sequence the message takes at commit; not consumed until then.
+     */
+    long tryClaim(
+        final StreamSubject subject, final int headersLength, final int payloadLength, final MessageClaim claim,
+        final MessageClaim.Committer committer)
+    {
+        final long content = claimedLength(headersLength, payloadLength);
+        if (claim.isOpen())
+        {
+            throw new IllegalStateException("claim is still open for sequence " + claim.sequence() +
+                ": commit or abort it before claiming again");
+        }
+        refuseWhileClaiming("claim");
+        lockWithRoom();
+        boolean claimed = false;
+        try
+        {
+            ensureOpen();
+            final byte[] subjectBytes = subject.ascii();
+            final int frameLength = frameLength(subjectBytes.length, content);
+            final long seq = nextSequence();
+            retention.checkRoom(subject.subject(), subjectBytes.length + content);
+            final MessageBlock block = blockWithRoomFor(frameLength, seq);
+            claim.wrap(committer, seq, block.contentBuffer(subjectBytes.length, (int)content, cipher),
+                block.contentOffset(subjectBytes.length), headersLength, payloadLength);
+            openClaim = claim;
+            claimBlock = block;
+            claimSubject = subject;
+            claimFrameLength = frameLength;
+            claimed = true;
+            return seq;
+        }
+        finally
+        {
+            if (!claimed)
+            {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Write and publish the claimed message, and release the append lock the claim held.
+     *
+     * @return its sequence.
+     */
+    long commitClaim(final MessageClaim claim)
+    {
+        requireOpenClaim(claim);
+        try
+        {
+            final MessageBlock block = claimBlock;
+            final StreamSubject subject = claimSubject;
+            final byte[] subjectBytes = subject.ascii();
+            final long seq = claim.sequence();
+            final long timestamp = Math.max(clock.nanoTime(), index.lastTime());
+            final int checksum = block.appendPlaced(seq, timestamp, subjectBytes, claim.headersLength(),
+                claim.payloadLength(), claimFrameLength, crc, cipher);
+            final SubjectIndex.Entry entry = subject.entry(index.subjects());
+            recordMessage(block, seq, timestamp, checksum, claimFrameLength,
+                subjectBytes.length + claim.headersLength() + claim.payloadLength(), entry);
+            endClaim();
+            retention.afterAppend(entry);
+            return seq;
+        }
+        finally
+        {
+            endClaim();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drop the claimed message: zero what the caller wrote into the block, consume no sequence, release the lock.
+     */
+    void abortClaim(final MessageClaim claim)
+    {
+        requireOpenClaim(claim);
+        try
+        {
+            claimBlock.discardPlaced(claimFrameLength);
+        }
+        finally
+        {
+            endClaim();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Abort the claim this thread holds open, if any (the store is closing under it).
+     */
+    void abortClaimOfThisThread()
+    {
+        if (lock.isHeldByCurrentThread() && null != openClaim)
+        {
+            openClaim.abort();
+        }
+    }
+
+    private void requireOpenClaim(final MessageClaim claim)
+    {
+        if (!lock.isHeldByCurrentThread() || claim != openClaim)
+        {
+            throw new IllegalStateException("no claim of stream " + config.name() + " is open on this thread for " +
+                claim);
+        }
+    }
+
+    private void endClaim()
+    {
+        openClaim = null;
+        claimBlock = null;
+        claimSubject = null;
+    }
+
+    /**
+     * This thread holds an open claim, hence the append lock: anything else it writes would land inside the claimed
+     * record, so it is refused.
+     */
+    private void refuseWhileClaiming(final String operation)
+    {
+        if (lock.isHeldByCurrentThread() && null != openClaim)
+        {
+            throw new IllegalStateException("cannot " + operation + " on stream " + config.name() + ": this thread " +
+                "holds an open claim for sequence " + openClaim.sequence() + " (commit or abort it first)");
+        }
+    }
+
     void appendAt(
         final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload)
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = contentLength(safeHeaders, payload);
+        refuseWhileClaiming("append");
         lockWithRoom();
         try
         {
             ensureOpen();
             final int slot = slots.slot(subject);
-            final int frameLength = frameLength(slot, content);
+            final int frameLength = slotFrameLength(slot, content);
             if (seq > RecordDescriptor.MAX_SEQUENCE)
             {
                 throw new IllegalArgumentException("seq must be <= " + RecordDescriptor.MAX_SEQUENCE +
@@ -201,6 +404,7 @@ final class StreamWriter
 
     long skip()
     {
+        refuseWhileClaiming("skip");
         lockWithRoom();
         try
         {
@@ -209,6 +413,41 @@ final class StreamWriter
             skipTo(seq);
             index.publish();
             return seq;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reserve {@code fromSeq .. fromSeq + count - 1} with one skip record at the last of them: the sequences below it
+     * are a gap, as an {@code appendAt} past the end leaves.
+     */
+    long skip(final long fromSeq, final long count)
+    {
+        if (count < 1)
+        {
+            throw new IllegalArgumentException("count must be >= 1: " + count);
+        }
+        lockWithRoom();
+        try
+        {
+            ensureOpen();
+            final long next = index.lastSeq() + 1;
+            if (fromSeq != next)
+            {
+                throw new IllegalArgumentException("fromSeq must be the next sequence " + next + ": " + fromSeq);
+            }
+            if (count - 1 > RecordDescriptor.MAX_SEQUENCE - fromSeq)
+            {
+                throw new SequenceExhaustedException(config.name(),
+                    fromSeq > RecordDescriptor.MAX_SEQUENCE ? fromSeq : RecordDescriptor.MAX_SEQUENCE + 1);
+            }
+            final long last = fromSeq + count - 1;
+            skipTo(last);
+            index.publish();
+            return last;
         }
         finally
         {
@@ -412,7 +651,8 @@ final class StreamWriter
     }
 
     /**
-     * Stop accepting appends. Called under no lock; waits for an append in progress.
+     * Stop accepting appends. Called under no lock; waits for an append in progress. The preallocator stays for
+     * {@link #closePreallocator()}, so that its failure cannot leave the writer open.
      *
      * @return false when already closed.
      */
@@ -422,14 +662,31 @@ final class StreamWriter
         try
         {
             final boolean wasOpen = !closed;
-            if (wasOpen)
-            {
-                preallocator.close();
-            }
+            abortClaimOfThisThread();
             closed = true;
             // Appenders waiting for room fail now, not after the force close() is about to wait for.
             window.close();
             return wasOpen;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stop the preallocator's thread and delete a prepared file no roll took; called under no lock, once no roll is
+     * needed any more (after {@link #close()}, or when an open fails). Idempotent.
+     *
+     * @throws StoreException when the file cannot be deleted, or its preparation failed unexpectedly; it names the
+     *                        file.
+     */
+    void closePreallocator()
+    {
+        lock.lock();
+        try
+        {
+            preallocator.close();
         }
         finally
         {
@@ -444,16 +701,27 @@ final class StreamWriter
         final MessageBlock block = blockWithRoomFor(frameLength, seq);
         final byte[] subject = slots.ascii(slot);
         final int checksum = block.append(seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
+        recordMessage(block, seq, timestamp, checksum, frameLength, subject.length + headers.length + payload.length,
+            slots.entry(slot));
+    }
+
+    /**
+     * Account for a message record just written at the end of {@code block} and publish its sequence.
+     */
+    private void recordMessage(
+        final MessageBlock block, final long seq, final long timestamp, final int checksum, final int frameLength,
+        final int messageBytes, final SubjectIndex.Entry entry)
+    {
         window.onWritten(frameLength);
-        final int messageBytes = subject.length + headers.length + payload.length;
         // Before the publish: a filtered reader must not skip this block for the subject once it can see seq.
-        block.contents().subjectsIfBuilt().onMessage(slots.entry(slot), seq);
+        block.contents().subjectsIfBuilt().onMessage(entry, seq);
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(),
             checksum);
         index.onMessage(seq, timestamp, messageBytes);
         index.publish();
         // After the publish: a reader that finds seq as a subject's last message must be able to load it.
-        slots.onMessage(slot, seq);
+        index.subjects().onMessage(entry, seq);
+        listeners.onAppended(seq, messageBytes);
     }
 
     private MessageBlock blockWithRoomFor(final int frameLength, final long seq)
@@ -472,24 +740,65 @@ final class StreamWriter
         final OperationTimer.Run run = rollTimer.start();
         // Taken before anything changes: on a full disk this throws, and the tail must stay as it was — unsealed,
         // still taking tombstones — or a stream that cannot roll could not free space either.
-        final BlockFile.Prepared prepared = preallocator.take();
+        final PreparedBlock prepared = preallocator.take();
         final MessageBlock previous = index.lastBlock();
-        if (null != crypto && null != previous && !previous.isSealed())
+        final MessageBlock block;
+        try
         {
-            sealFooter(previous, index.blockCount() - 1);
+            if (null != crypto && null != previous && !previous.isSealed())
+            {
+                sealFooter(previous, index.blockCount() - 1);
+            }
+            rollBeforeNextAppend = false;
+            tailDamaged = false;
+            final long id = index.nextBlockId();
+            block = MessageBlock.create(prepared.file(), directory.blockFile(id), id, baseSeq, clock.nanoTime(),
+                index.lastSeq(), prepared.sequenceOffsets(), metrics, crypto);
         }
-        rollBeforeNextAppend = false;
-        tailDamaged = false;
-        final long id = index.nextBlockId();
-        final MessageBlock block = MessageBlock.create(
-            prepared, directory.blockFile(id), id, baseSeq, clock.nanoTime(), index.lastSeq(), metrics, crypto);
-        preallocator.prepareNext();
-        index.blockIndex().add(id, baseSeq, BlockDescriptor.DATA_OFFSET);
-        index.addBlock(block);
+        catch (final RuntimeException | Error ex)
+        {
+            discardAfterFailedRoll(prepared, ex);
+            throw ex;
+        }
+        index.blockIndex().add(block.id(), baseSeq, BlockDescriptor.DATA_OFFSET);
+        index.addBlock(block, prepared.blockArray());
+        preallocator.prepareNext(expectedSequences(previous), index.blockCount());
         flusher.onBlockCreated();
         run.endPhase(0);
         run.finish(block.file().toString());
         return block;
+    }
+
+    /**
+     * A roll failed after it took a prepared file: delete the file unless it already became the block (its rename is
+     * the last step of {@code MessageBlock.create}), so it holds no disk space until the next open.
+     */
+    private static void discardAfterFailedRoll(final PreparedBlock prepared, final Throwable failure)
+    {
+        if (Files.exists(prepared.file().temp()))
+        {
+            try
+            {
+                prepared.file().discard();
+            }
+            catch (final RuntimeException discardFailure)
+            {
+                failure.addSuppressed(discardFailure);
+            }
+        }
+    }
+
+    /**
+     * @return the sequences {@code previous} spans, for sizing the next block's table: a stream's blocks fill alike.
+     */
+    private int expectedSequences(final MessageBlock previous)
+    {
+        if (null == previous)
+        {
+            return 0;
+        }
+        final long span = index.blockIndex().lastSeq(index.blockCount() - 1) - previous.baseSeq() + 1;
+        return (int)Math.max(0, Math.min(span, MAX_SEQUENCE_SPAN_PER_BLOCK));
     }
 
     private void sealFooter(final MessageBlock block, final int slot)
@@ -514,9 +823,58 @@ final class StreamWriter
         return content;
     }
 
-    private int frameLength(final int slot, final long content)
+    private int slotFrameLength(final int slot, final long content)
     {
-        final int subjectLength = slots.ascii(slot).length;
+        return frameLength(slots.ascii(slot).length, content);
+    }
+
+    private long contentLength(
+        final DirectBuffer headers, final int headersOffset, final int headersLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        final long content = claimedLength(headersLength, payloadLength);
+        if (headersLength > 0)
+        {
+            requireRange(headers, "headers", headersOffset, headersLength);
+        }
+        requireRange(payload, "payload", payloadOffset, payloadLength);
+        return content;
+    }
+
+    private static void requireRange(final DirectBuffer buffer, final String name, final int offset, final int length)
+    {
+        if (null == buffer)
+        {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (offset < 0 || (long)offset + length > buffer.capacity())
+        {
+            throw new IllegalArgumentException(name + "Offset " + offset + " + " + name + "Length " + length +
+                " must lie in [0, " + buffer.capacity() + "], the capacity of " + name);
+        }
+    }
+
+    private long claimedLength(final int headersLength, final int payloadLength)
+    {
+        if (headersLength < 0)
+        {
+            throw new IllegalArgumentException("headersLength must be >= 0: " + headersLength);
+        }
+        if (payloadLength < 0)
+        {
+            throw new IllegalArgumentException("payloadLength must be >= 0: " + payloadLength);
+        }
+        final long content = (long)headersLength + payloadLength;
+        if (content > config.maxMsgSize())
+        {
+            throw new IllegalArgumentException("headersLength + payloadLength is " + content + " bytes, above " +
+                "maxMsgSize " + config.maxMsgSize() + " of stream " + config.name());
+        }
+        return content;
+    }
+
+    private int frameLength(final int subjectLength, final long content)
+    {
         final long frameLength = RecordDescriptor.frameLengthForContent(subjectLength + content, null != crypto);
         if (BlockDescriptor.DATA_OFFSET + frameLength > config.blockCapacity())
         {
@@ -540,5 +898,6 @@ final class StreamWriter
         {
             throw new StoreClosedException(config.name());
         }
+        refuseWhileClaiming("write");
     }
 }

@@ -9,8 +9,10 @@ import java.util.Set;
 
 /**
  * A snapshot of a store's counters and latency histograms (nanoseconds), cumulative since open, and the same
- * histograms over the interval since the previous {@code stats()} call ({@link #intervalHistogram(String)}). Names and
- * units are listed in {@code io.ferrite.engine.metrics.StoreMetrics}.
+ * histograms over the interval since the previous {@code stats()} call ({@link #intervalHistogram(String)}) — or, from
+ * a {@link StoreStatsReader}, since that reader's previous read. Names and units are listed in
+ * {@code io.ferrite.engine.metrics.StoreMetrics}. Every histogram here is a copy owned by this snapshot. The counters
+ * alone are cheaper to read through {@link StreamStore#counters()}.
  * <p>
  * {@link #blockFileOpens()} and {@link #blockBytesRead()} exist so tests and operators can prove what touched the
  * disk: a block file open is any open of a block file (for mapping or reading); block bytes read are bytes of block
@@ -101,6 +103,15 @@ public final class StoreStats
     }
 
     /**
+     * @return the same counters and cumulative histograms, with {@code intervals} as the interval histograms.
+     */
+    StoreStats withIntervals(final Map<String, Histogram> intervals)
+    {
+        return new StoreStats(blockFileOpens, blockBytesRead, blocksCreated, fullStateWrites, histograms, intervals,
+            forceCycles, durableSeq, backPressureWaits, forceBytesPerSecond, reclaimFailures, reclaimFailure);
+    }
+
+    /**
      * @return force cycles of the flusher that did I/O; with {@code groupCommit} it shows how many commits shared one.
      */
     public long forceCycles()
@@ -154,7 +165,8 @@ public final class StoreStats
     }
 
     /**
-     * @return what was recorded into histogram {@code name} between the previous {@code stats()} call and this one.
+     * @return what was recorded into histogram {@code name} between the previous {@code stats()} call and this one (or,
+     * from a {@link StoreStatsReader}, that reader's previous read and this one).
      * @throws IllegalArgumentException when no histogram has that name.
      */
     public Histogram intervalHistogram(final String name)

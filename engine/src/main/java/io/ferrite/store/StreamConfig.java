@@ -63,6 +63,13 @@ public final class StreamConfig
     /** For {@link Builder#maxUnforcedBytes(long)}: no bound (before issue 12); the window grows with the backlog. */
     public static final long UNBOUNDED = -1;
     /**
+     * Two block files prepared ahead of the appender: one can be taken at a roll while the next is still being made,
+     * so a roll waits only when appends outrun the preparing thread for a whole block (docs/ENGINE.md "Block rolls").
+     */
+    public static final int PREPARED_BLOCKS_DEFAULT = 2;
+    /** At most this many block files prepared ahead; each holds a block's disk space and page cache. */
+    public static final int PREPARED_BLOCKS_MAX = 16;
+    /**
      * The conventional name of the histogram log in the stream directory: {@code ferrite doctor} reads it from there
      * ({@code histogramLog(dir.resolve(HISTOGRAM_LOG_FILE_NAME), period)}).
      */
@@ -82,6 +89,7 @@ public final class StreamConfig
     private final SyncMode syncMode;
     private final Duration syncInterval;
     private final long maxUnforcedBytes;
+    private final int preparedBlocks;
     private final Map<String, Duration> slowOperationThresholds;
     private final Path histogramLogFile;
     private final Duration histogramLogInterval;
@@ -100,6 +108,7 @@ public final class StreamConfig
         this.syncMode = builder.syncMode;
         this.syncInterval = builder.syncInterval;
         this.maxUnforcedBytes = builder.maxUnforcedBytes;
+        this.preparedBlocks = builder.preparedBlocks;
         this.slowOperationThresholds = Map.copyOf(builder.slowOperationThresholds);
         this.histogramLogFile = builder.histogramLogFile;
         this.histogramLogInterval = builder.histogramLogInterval;
@@ -116,7 +125,7 @@ public final class StreamConfig
         final Builder builder = new Builder(name).blockSize(blockSize).maxMsgSize(maxMsgSize)
             .slowOperationThreshold(slowOperationThreshold)
             .syncMode(syncMode).syncInterval(syncInterval).maxUnforcedBytes(maxUnforcedBytes)
-            .histogramLog(histogramLogFile, histogramLogInterval)
+            .preparedBlocks(preparedBlocks).histogramLog(histogramLogFile, histogramLogInterval)
             .maxMsgs(limits.maxMsgs()).maxBytes(limits.maxBytes()).maxAge(limits.maxAge())
             .maxMsgsPerSubject(limits.maxMsgsPerSubject()).discard(limits.discard());
         slowOperationThresholds.forEach(builder::slowOperationThreshold);
@@ -211,6 +220,14 @@ public final class StreamConfig
     }
 
     /**
+     * @return how many block files are prepared ahead of the appender; {@link #PREPARED_BLOCKS_DEFAULT} unless set.
+     */
+    public int preparedBlocks()
+    {
+        return preparedBlocks;
+    }
+
+    /**
      * @return the HdrHistogram log file written by the flusher, or null when none is.
      */
     public Path histogramLogFile()
@@ -228,7 +245,8 @@ public final class StreamConfig
     {
         return "StreamConfig{name=" + name + ", blockSize=" + blockSize + ", maxMsgSize=" + maxMsgSize +
             ", slowOperationThreshold=" + slowOperationThreshold + ", syncMode=" + syncMode +
-            ", syncInterval=" + syncInterval + ", maxUnforcedBytes=" + maxUnforcedBytes + ", encrypted=" + encrypted() +
+            ", syncInterval=" + syncInterval + ", maxUnforcedBytes=" + maxUnforcedBytes +
+            ", preparedBlocks=" + preparedBlocks + ", encrypted=" + encrypted() +
             ", " + limits + '}';
     }
 
@@ -241,6 +259,7 @@ public final class StreamConfig
         private SyncMode syncMode = SYNC_MODE_DEFAULT;
         private Duration syncInterval = SYNC_INTERVAL_DEFAULT;
         private long maxUnforcedBytes = MAX_UNFORCED_BYTES_DEFAULT;
+        private int preparedBlocks = PREPARED_BLOCKS_DEFAULT;
         private final Map<String, Duration> slowOperationThresholds = new HashMap<>();
         private Path histogramLogFile;
         private Duration histogramLogInterval = HISTOGRAM_LOG_INTERVAL_DEFAULT;
@@ -373,6 +392,25 @@ public final class StreamConfig
                     " (one page), or -1 for no bound: " + maxUnforcedBytes);
             }
             this.maxUnforcedBytes = maxUnforcedBytes;
+            return this;
+        }
+
+        /**
+         * How many block files a background thread keeps prepared (allocated, forced, mapped and touched) ahead of the
+         * appender, so a roll takes one without waiting or faulting. Each holds a block's disk space and page cache
+         * until it is used or the store closes (closing deletes the unused ones); on a nearly full disk, fewer leave
+         * more room for messages.
+         *
+         * @param preparedBlocks 1 to {@value #PREPARED_BLOCKS_MAX}.
+         */
+        public Builder preparedBlocks(final int preparedBlocks)
+        {
+            if (preparedBlocks < 1 || preparedBlocks > PREPARED_BLOCKS_MAX)
+            {
+                throw new IllegalArgumentException("preparedBlocks must be in [1, " + PREPARED_BLOCKS_MAX + "]: " +
+                    preparedBlocks);
+            }
+            this.preparedBlocks = preparedBlocks;
             return this;
         }
 

@@ -1,7 +1,10 @@
 package io.ferrite.store;
 
+import org.agrona.DirectBuffer;
+
+import java.nio.channels.WritableByteChannel;
 import java.time.Instant;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * appends. {@link #close()} must not
  * race with calls still in flight on other threads: it waits for none of them.
  */
-public interface StreamStore extends AutoCloseable
+public interface StreamStore extends StreamView
 {
     /**
      * Append a message with the next sequence and the current time.
@@ -44,6 +47,62 @@ public interface StreamStore extends AutoCloseable
     long append(String subject, byte[] headers, byte[] payload);
 
     /**
+     * Validate {@code subject} once, for the zero-allocation appends. Keep the handle: it is meant to be made at
+     * start-up and used for every append under that subject.
+     *
+     * @param subject a subject of dot-separated tokens without wildcards or white space, as for {@link #append}.
+     * @return a handle usable with this store instance only.
+     * @throws IllegalArgumentException naming the subject and the rule it breaks.
+     */
+    SubjectHandle subject(String subject);
+
+    /**
+     * Append a message whose headers and payload are copied from {@code headers} and {@code payload} (on-heap or
+     * off-heap buffers), with the next sequence and the current time. Behaves as {@link #append(String, byte[],
+     * byte[])} in every other respect (durability, errors), and allocates nothing in steady state.
+     *
+     * @param subject       a handle from {@link #subject(String)} of this store.
+     * @param headers       the buffer holding the headers; may be null when {@code headersLength} is 0.
+     * @param headersOffset where the headers start in {@code headers}.
+     * @param headersLength header bytes, 0 for none.
+     * @param payload       the buffer holding the payload.
+     * @param payloadOffset where the payload starts in {@code payload}.
+     * @param payloadLength payload bytes, may be 0.
+     * @return the sequence assigned.
+     * @throws IllegalArgumentException when the handle is null or from another store, a length is negative, a range
+     *                                  lies outside its buffer, or headers + payload exceed {@code maxMsgSize}.
+     * @throws IllegalStateException    when this thread holds an open {@link MessageClaim} of this store.
+     */
+    long append(
+        SubjectHandle subject, DirectBuffer headers, int headersOffset, int headersLength,
+        DirectBuffer payload, int payloadOffset, int payloadLength);
+
+    /**
+     * Claim space for a message of {@code headersLength + payloadLength} bytes under {@code subject}, for the caller
+     * to encode straight into it (in the block itself for a plaintext stream; in a staging buffer sealed at commit for
+     * an encrypted one), then {@link MessageClaim#commit()} or {@link MessageClaim#abort()}.
+     * <p>
+     * The store's append lock is held from this call until the claim is committed or aborted: other threads' appends,
+     * removals, flush captures and state writes wait, and this thread may make no other append, claim or removal on
+     * this store meanwhile (an {@link IllegalStateException}). An aborted claim leaves no message and consumes no
+     * sequence: the next append takes the sequence the claim was given. A claim never committed — aborted, or cut
+     * short by a crash or a power loss — leaves no record: the record header is written only at commit, and until then
+     * the block holds zeros where it starts, which recovery reads as the end of the data.
+     * <p>
+     * Waits, as appends do, while {@code maxUnforcedBytes} are unforced ({@link SyncMode#INTERVAL}); applies the
+     * stream's limits as an append would (a {@link Discard#NEW} refusal is thrown here, before anything is claimed).
+     *
+     * @param claim a claim that is not open; reused for every claim.
+     * @return the sequence the message takes when committed.
+     * @throws IllegalArgumentException when the handle is null or from another store, a length is negative, or
+     *                                  headers + payload exceed {@code maxMsgSize}.
+     * @throws IllegalStateException    when {@code claim} is still open, or this thread already holds an open claim of
+     *                                  this store.
+     * @throws StoreClosedException     when the store is closed.
+     */
+    long tryClaim(SubjectHandle subject, int headersLength, int payloadLength, MessageClaim claim);
+
+    /**
      * Append a message at an explicit sequence and time, as a replica does. Sequences between the last one and
      * {@code seq} become gaps.
      *
@@ -64,33 +123,27 @@ public interface StreamStore extends AutoCloseable
     long skip();
 
     /**
-     * @return the message at {@code seq}, or null when no message is stored there (never assigned, skipped, or lost
-     * to damage detected at recovery and listed in {@link #recoveryReport()}) or, in {@link SyncMode#ALWAYS} mode,
-     * when it is not durable yet.
-     * @throws CorruptRecordException when the record is present but its checksum no longer verifies.
-     */
-    StoredMessage load(long seq);
-
-    /**
-     * @param filter  a subject filter: {@code *} matches one token, a final {@code >} one or more tokens.
-     * @param fromSeq the first sequence to consider.
-     * @return the first message at or after {@code fromSeq} whose subject matches, or null.
-     */
-    StoredMessage loadNext(String filter, long fromSeq);
-
-    /**
-     * @param subject a subject, or a filter with wildcards.
-     * @return the last message whose subject matches, or null.
-     */
-    StoredMessage loadLast(String subject);
-
-    /**
-     * Zero-copy read: hands the handler a flyweight over the mapped record after its checksum verified.
+     * Reserve {@code count} sequences from {@code fromSeq} on without storing messages, as one step (NATS's
+     * {@code SkipMsgs}): a replica catching up past sequences its leader no longer holds. The last sequence becomes
+     * {@code fromSeq + count - 1}; an empty stream's first sequence follows it. The gap survives close and crash.
      *
-     * @return true when a message was found and handed over, false when no message is stored at {@code seq}.
-     * @throws CorruptRecordException when the record is present but its checksum no longer verifies.
+     * @param fromSeq must be the next sequence, {@link StreamState#lastSeq()} + 1.
+     * @param count   at least 1, and {@code fromSeq + count - 1} at most 2^62 - 1.
+     * @return the last sequence reserved, {@code fromSeq + count - 1}.
+     * @throws IllegalArgumentException   when {@code fromSeq} is not the next sequence or {@code count} is below 1.
+     * @throws SequenceExhaustedException when the range would pass the highest sequence a stream may assign.
      */
-    boolean read(long seq, MessageHandler handler);
+    long skip(long fromSeq, long count);
+
+    /**
+     * The newest message at or before {@code seq} whose subject matches (NATS's {@code LoadPrevMsg} with a filter): a
+     * consumer walking the stream backwards.
+     *
+     * @param filter a subject filter.
+     * @param seq    the last sequence to consider, at least 1; a sequence past the last one means the whole stream.
+     * @return the message, or null when none matches at or before {@code seq}.
+     */
+    StoredMessage loadPrev(String filter, long seq);
 
     /**
      * Remove the message at {@code seq}. The removal is recorded in the blocks (a tombstone record), so it survives
@@ -147,15 +200,35 @@ public interface StreamStore extends AutoCloseable
     void truncate(long seq);
 
     /**
-     * @param filter a subject filter.
-     * @return for each subject matching {@code filter} that holds messages, its count and first and last sequence.
+     * Replace the stream's retention limits while it runs, and apply them at once: a tighter limit removes the oldest
+     * messages (of the stream, or of a subject) before this returns, whatever the discard policy, and the next append
+     * is checked against the new limits. The limits hold for this open store; a reopen takes the limits of the config
+     * it is given, as it always does.
+     *
+     * @param limits the new limits.
      */
-    Map<String, SubjectState> subjects(String filter);
+    void updateLimits(StreamLimits limits);
+
+    /**
+     * @return the retention limits in force: those of the config the store was opened with, or the last
+     * {@link #updateLimits} since.
+     */
+    StreamLimits limits();
 
     /**
      * @return how many messages at or after {@code fromSeq} have a subject matching {@code filter}.
      */
     long numPending(long fromSeq, String filter);
+
+    /**
+     * The count, first and last sequence of the messages at or after {@code fromSeq} whose subject matches (NATS's
+     * {@code FilteredState}). Counts what {@link #numPending} counts.
+     *
+     * @param filter  a subject filter.
+     * @param fromSeq the first sequence to consider, at least 1.
+     * @return the state, {@link FilteredState#NONE} when nothing matches.
+     */
+    FilteredState filteredState(String filter, long fromSeq);
 
     /**
      * @return the first sequence holding a message whose timestamp is at or after {@code time}, found from the blocks'
@@ -164,9 +237,70 @@ public interface StreamStore extends AutoCloseable
     long sequenceAt(Instant time);
 
     /**
-     * @return a consistent snapshot of the stream's totals.
+     * Open the named tailer {@code name}, creating its cursor when there is none (it then starts at the stream's first
+     * message): it resumes right after the last sequence its tailer {@link NamedTailer#ack acknowledged}, across
+     * closes, crashes and power loss, as {@link NamedTailer} says. Acknowledged messages that were removed since are
+     * passed over; a cursor above the stream's last sequence (a truncation cut what it acknowledged) is moved back to
+     * {@code lastSeq() + 1}. In {@link SyncMode#ALWAYS} mode the tailer is durable-only, as every reader there is.
+     *
+     * @param name a name by {@link TailerNames}' rule.
+     * @throws IllegalArgumentException naming the argument, when the name breaks the rule.
+     * @throws IllegalStateException    when a tailer of this name is open already.
+     * @throws CorruptFileException     naming the cursor file, when it is damaged beyond both of its slots; delete
+     *                                  the cursor ({@link #deleteTailer}) to start it again.
      */
-    StreamState state();
+    NamedTailer createTailer(String name);
+
+    /**
+     * @return every named tailer's cursor, ordered by name.
+     * @throws CorruptFileException naming the file, when a cursor file is damaged (see {@link #createTailer(String)}).
+     */
+    List<CursorPosition> tailers();
+
+    /**
+     * Remove the cursor {@code name} (its file, in a file store, durably).
+     *
+     * @return true when there was such a cursor, false when there was none.
+     * @throws IllegalArgumentException when the name breaks {@link TailerNames}' rule.
+     * @throws IllegalStateException    when a tailer of this name is open: close it first.
+     */
+    boolean deleteTailer(String name);
+
+    /**
+     * The state of consumer {@code name} (see {@link ConsumerStore}): the one open already, or the one stored, or a
+     * new one, stored at once. The same name gives the same instance while this store is open.
+     *
+     * @param name   a name by {@link ConsumerNames}' rule.
+     * @param config its ack policy; applied to a stored consumer as given.
+     * @throws IllegalArgumentException naming the argument, when the name breaks the rule, or when the consumer is
+     *                                  open already with another configuration.
+     * @throws CorruptFileException     naming the file, when a stored consumer's state is damaged: its ack floor is
+     *                                  unknown, so nothing is guessed; {@link #deleteConsumer} starts it again.
+     * @throws StoreClosedException     when this store is closed.
+     */
+    ConsumerStore consumer(String name, ConsumerConfig config);
+
+    /**
+     * @return the names of every consumer, ascending (a damaged one too).
+     */
+    List<String> consumerNames();
+
+    /**
+     * Delete consumer {@code name} and its state (its file, in a file store, durably); an open {@link ConsumerStore}
+     * of it refuses every later update.
+     *
+     * @return true when there was such a consumer.
+     * @throws IllegalArgumentException when the name breaks {@link ConsumerNames}' rule.
+     */
+    boolean deleteConsumer(String name);
+
+    /**
+     * Register {@code listener} (see {@link StreamListener} for the thread each callback runs on). With none
+     * registered the append path pays one load of an empty array.
+     *
+     * @return closing it unregisters the listener.
+     */
+    AutoCloseable addListener(StreamListener listener);
 
     /**
      * Write {@code state.db} from memory: a copy of the off-heap block index and per-subject state into one small file
@@ -196,14 +330,68 @@ public interface StreamStore extends AutoCloseable
     CompletableFuture<Long> flush();
 
     /**
+     * A copy of every counter and histogram. The interval histograms hold what was recorded since the previous
+     * {@code stats()} call on this store, whoever made it; a consumer that needs intervals of its own (a metrics
+     * registry, a JMX console) takes a {@link #newStatsReader()} instead, and a caller that wants only counters or
+     * positions reads {@link #counters()}, which copies nothing.
+     *
      * @return counters and latency histograms, including what touched block files.
      */
     StoreStats stats();
 
     /**
+     * The store's counters and positions as a live view whose getters copy nothing and take no lock an appender or
+     * the flusher takes (see {@link StoreCounters}). The file and memory stores return one view for their lifetime.
+     * <p>
+     * The default answers through {@link #stats()} and {@link #state()} on every call: correct, not cheap, and in an
+     * implementation whose {@code stats()} resets its intervals each call counts as one.
+     *
+     * @return the view; it keeps answering its last values after {@link #close()}.
+     */
+    default StoreCounters counters()
+    {
+        return new StatsCounters(this);
+    }
+
+    /**
+     * A reader of the latency histograms with intervals of its own: what was recorded since its previous
+     * {@link StoreStatsReader#read()}, untouched by {@link #stats()} and by any other reader.
+     * <p>
+     * The default subtracts successive cumulative histograms of {@link #stats()} ({@link IntervalStatsReader}); in an
+     * implementation whose {@code stats()} resets its intervals each read counts as one such call. The file and memory
+     * stores read their cumulative histograms without touching {@code stats()}'s interval.
+     *
+     * @return a new reader; it holds no resource of the store.
+     */
+    default StoreStatsReader newStatsReader()
+    {
+        return new IntervalStatsReader(this::stats);
+    }
+
+    /**
      * @return what recovery found when this store was opened: how the state was obtained and what was lost.
      */
     RecoveryReport recoveryReport();
+
+    /**
+     * Write an online backup of the stream to {@code out} while appends continue: a consistent cut at the stream's
+     * last sequence when the call starts, with the removals made up to there, streamed with checksums (the layout is
+     * {@code io.ferrite.format.SnapshotDescriptor}). An encrypted stream stays encrypted in the snapshot, and restoring
+     * it needs the stream's key. The file store's snapshots are read back by {@code FileStreamStore.restore}.
+     * <p>
+     * The default refuses: a store that keeps nothing on disk (the memory store) has no files to back up.
+     *
+     * @param out a blocking channel; written from its current position, not closed.
+     * @return the bytes written.
+     * @throws UnsupportedOperationException when the store takes no snapshots.
+     * @throws StoreIOException              when a file cannot be read or {@code out} cannot be written; what was
+     *                                       written is no snapshot (it has no trailer).
+     */
+    default long snapshot(final WritableByteChannel out)
+    {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no snapshots: only the file " +
+            "store (FileStreamStore) has files to back up");
+    }
 
     /**
      * Force outstanding data, write the full state and release the files. Idempotent.

@@ -5,6 +5,8 @@
  * {@link io.ferrite.store.MessageView} reads, and the format constants {@link io.ferrite.store.StreamConfig} checks
  * block sizes against.
  * <p>
- * Open a stream with {@code io.ferrite.engine.FileStreamStore.open(...)}.
+ * Open a stream with {@code io.ferrite.engine.FileStreamStore.open(...)} or
+ * {@code io.ferrite.memory.MemoryStreamStore.create(...)}, or choose the store by name with
+ * {@link io.ferrite.store.StoreProvider#named(String)}.
  */
 package io.ferrite.store;

@@ -28,6 +28,8 @@ final class PackageRulesTest
         // An empty import would make every rule below pass: make sure the engine's packages were found.
         assertThat(classes.containPackage("io.ferrite.engine.block")).isTrue();
         assertThat(classes.containPackage("io.ferrite.format")).isTrue();
+        assertThat(classes.containPackage("io.ferrite.memory")).isTrue();
+        assertThat(classes.containPackage("io.ferrite.metrics")).isTrue();
     }
 
     @Test
@@ -56,6 +58,33 @@ final class PackageRulesTest
     }
 
     @Test
+    void theMemoryStoreStandsOnTheApiAlone()
+    {
+        // One SPI, two stores: the memory store may use the API and the record layout, never the file engine, and
+        // nothing but the ServiceLoader finds it.
+        noClasses().that().resideInAPackage("io.ferrite.memory..")
+            .should().dependOnClassesThat().resideInAPackage("io.ferrite.engine..")
+            .check(classes);
+        noClasses().that().resideInAnyPackage("io.ferrite.store..", "io.ferrite.engine..", "io.ferrite.format..")
+            .should().dependOnClassesThat().resideInAPackage("io.ferrite.memory..")
+            .check(classes);
+    }
+
+    @Test
+    void theMetricsExportsStandOnTheApiAloneAndNothingNeedsThem()
+    {
+        // Micrometer is optional: only io.ferrite.metrics may name it, and nothing else in Ferrite names that package,
+        // so an application without Micrometer never loads a class that needs it.
+        noClasses().that().resideInAPackage("io.ferrite.metrics..")
+            .should().dependOnClassesThat()
+            .resideInAnyPackage("io.ferrite.engine..", "io.ferrite.memory..", "io.ferrite.format..")
+            .check(classes);
+        noClasses().that().resideOutsideOfPackage("io.ferrite.metrics..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.ferrite.metrics..", "io.micrometer..")
+            .check(classes);
+    }
+
+    @Test
     void noPackageCycles()
     {
         slices().matching("io.ferrite.(**)").should().beFreeOfCycles().check(classes);
@@ -67,7 +96,8 @@ final class PackageRulesTest
         // The lower engine packages serve FileStreamStore and its helpers, never the other way round.
         noClasses().that().resideInAnyPackage(
                 "io.ferrite.engine.block..", "io.ferrite.engine.index..", "io.ferrite.engine.flush..",
-                "io.ferrite.engine.state..", "io.ferrite.engine.recovery..", "io.ferrite.engine.metrics..")
+                "io.ferrite.engine.state..", "io.ferrite.engine.recovery..", "io.ferrite.engine.metrics..",
+                "io.ferrite.engine.agent..", "io.ferrite.engine.consumer..")
             .should().dependOnClassesThat().resideInAPackage("io.ferrite.engine")
             .check(classes);
     }

@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.StreamMode;
-import io.ferrite.engine.recovery.TestMessages;
+import io.ferrite.engine.testing.StreamMode;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;

@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.StreamMode;
-import io.ferrite.engine.recovery.TestMessages;
+import io.ferrite.engine.testing.StreamMode;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoredMessage;
@@ -176,13 +176,13 @@ class ConcurrentRemovalTest
             this.seed = seed;
         }
 
-        void onReclaimStep(final String step)
+        void onReclaimStep(final ReclaimStep step)
         {
-            if ("delete:files-deleted".equals(step))
+            if (step == ReclaimStep.DELETE_FILES_DELETED)
             {
                 deletes.increment();
             }
-            else if ("rewrite:renamed".equals(step))
+            else if (step == ReclaimStep.REWRITE_RENAMED)
             {
                 rewrites.increment();
             }

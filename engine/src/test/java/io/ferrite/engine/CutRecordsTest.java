@@ -1,8 +1,8 @@
 package io.ferrite.engine;
 
 import io.ferrite.format.RecordDescriptor;
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;

@@ -1,6 +1,6 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.StreamMode;
 
 /**
  * {@link ConcurrentReadersTest}'s races on an encrypted stream: readers authenticate and decrypt each record in their

@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;

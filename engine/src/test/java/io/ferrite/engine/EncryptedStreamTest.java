@@ -2,10 +2,10 @@ package io.ferrite.engine;
 
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.KeyMismatchException;
-import io.ferrite.engine.index.Subjects;
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.EncryptedBlocks;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.ReferenceSubjects;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.EncryptedBlocks;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.RecoveryReport.Outcome;
 import io.ferrite.store.RecoveryReport;
@@ -167,7 +167,7 @@ class EncryptedStreamTest
         for (final String filter : List.of(">", "orders.>", "orders.*.new", "orders.eu.fill", "a", "*", "none.such"))
         {
             final List<StoredMessage> expected = model.values().stream()
-                .filter((message) -> Subjects.matches(filter, message.subject())).toList();
+                .filter((message) -> ReferenceSubjects.matches(filter, message.subject())).toList();
             final List<StoredMessage> actual = new ArrayList<>();
             for (StoredMessage next = store.loadNext(filter, 1); null != next;
                 next = store.loadNext(filter, next.seq() + 1))
@@ -308,7 +308,8 @@ class EncryptedStreamTest
         try (Stream<Path> files = Files.list(dir))
         {
             assertThat(files.map((p) -> p.getFileName().toString()))
-                .containsExactlyInAnyOrder("stream.json", "stream.key", "state.db", "LOCK", "blocks");
+                .containsExactlyInAnyOrder("stream.json", "stream.key", "state.db", "LOCK", "blocks",
+                    "positions");
         }
         final byte[] original = Files.readAllBytes(keyFile);
         try (FileStreamStore store = FileStreamStore.open(dir, CONFIG))

@@ -1,6 +1,6 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.engine.state.PendingErasuresFile;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;

@@ -45,7 +45,7 @@ class PurgeWithoutStallTest
             final CountDownLatch deleted = new CountDownLatch(1);
             store.reclaimSteps((step) ->
             {
-                if (step.equals("delete:state-written") && blockFilesUnchecked(dir) == 1)
+                if (step == ReclaimStep.DELETE_STATE_WRITTEN && blockFilesUnchecked(dir) == 1)
                 {
                     deleted.countDown();
                 }

@@ -1,6 +1,6 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
@@ -31,9 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ReclaimCrashTest
 {
-    private static final List<String> STEPS = List.of(
-        "delete:tombstones-rewritten", "delete:state-deleted", "delete:files-deleted", "delete:state-written",
-        "rewrite:written", "rewrite:state-deleted", "rewrite:renamed", "rewrite:state-written");
+    private static final List<ReclaimStep> STEPS = List.of(
+        ReclaimStep.DELETE_TOMBSTONES_REWRITTEN, ReclaimStep.DELETE_STATE_DELETED, ReclaimStep.DELETE_FILES_DELETED,
+        ReclaimStep.DELETE_STATE_WRITTEN, ReclaimStep.REWRITE_WRITTEN, ReclaimStep.REWRITE_STATE_DELETED,
+        ReclaimStep.REWRITE_RENAMED, ReclaimStep.REWRITE_STATE_WRITTEN);
 
     @TempDir
     Path root;
@@ -45,7 +46,7 @@ class ReclaimCrashTest
         final StreamConfig config = mode.config(StreamConfig.builder("reclaim").blockSize(8192).maxMsgSize(1024));
         final TreeMap<Long, StoredMessage> live = new TreeMap<>();
         final List<Path> images = new ArrayList<>();
-        final Set<String> seen = ConcurrentHashMap.newKeySet();
+        final Set<ReclaimStep> seen = ConcurrentHashMap.newKeySet();
         final long before;
         try (FileStreamStore store = FileStreamStore.open(root.resolve("s"), config))
         {
@@ -58,7 +59,7 @@ class ReclaimCrashTest
             before = blockBytes(store.directory());
             store.reclaimSteps((step) ->
             {
-                final Path image = root.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                final Path image = root.resolve("image-" + images.size() + "-" + step.label().replace(':', '-'));
                 copy(store.directory(), image);
                 images.add(image);
                 seen.add(step);
@@ -78,7 +79,8 @@ class ReclaimCrashTest
                 }
             });
             await("a block deleted and a block rewritten",
-                () -> seen.contains("delete:state-written") && seen.contains("rewrite:state-written"));
+                () -> seen.contains(ReclaimStep.DELETE_STATE_WRITTEN) &&
+                seen.contains(ReclaimStep.REWRITE_STATE_WRITTEN));
             store.reclaimSteps((step) -> {});
             assertThat(blockBytes(store.directory())).as("space given back").isLessThan(before);
             assertLive(store, live, "the live store");

@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -181,7 +182,14 @@ class ReclaimFaultTest
             final Map<Path, Long> sizes = new TreeMap<>();
             for (final Path file : files.filter((p) -> p.toString().endsWith(BlockDescriptor.FILE_SUFFIX)).toList())
             {
-                sizes.put(file, Files.size(file));
+                try
+                {
+                    sizes.put(file, Files.size(file));
+                }
+                catch (final NoSuchFileException ex)
+                {
+                    // The reclaimer deleted it between the listing and here: it is gone, so it has no size.
+                }
             }
             return sizes;
         }

@@ -16,7 +16,7 @@ public final class ReclaimSeam
      * @param listener told each step of a reclaim as it completes, on the thread doing it, under the maintenance lock
      *                 ({@link FileStreamStore#whileQuiescent} waits for it).
      */
-    public static void steps(final FileStreamStore store, final Consumer<String> listener)
+    public static void steps(final FileStreamStore store, final Consumer<ReclaimStep> listener)
     {
         store.reclaimSteps(listener);
     }

@@ -1,7 +1,8 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.index.Subjects;
+import io.ferrite.engine.testing.ReferenceSubjects;
 import io.ferrite.store.Discard;
+import io.ferrite.store.FilteredState;
 import io.ferrite.store.LimitExceededException;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamLimits;
@@ -28,7 +29,8 @@ import java.util.TreeSet;
 /**
  * The stream semantics as a plain in-memory model, written for obviousness rather than speed: a sorted map of the
  * stored messages, the last sequence assigned and the retention limits; and the comparisons that hold a store to it.
- * {@link StreamModelTest} drives it and a {@link FileStreamStore} with the same operations.
+ * {@link StreamModelTest} drives it and a store (file or memory) with the same operations. It calls no production
+ * code: filters match through {@link ReferenceSubjects}, the one reference matcher.
  * <p>
  * Timestamps are not invented here: the test records the one the store gave each append. {@code maxAge} is not
  * modelled (it depends on a timer).
@@ -127,6 +129,15 @@ final class ReferenceStream
         return ++lastSeq;
     }
 
+    /**
+     * @return the last of {@code count} sequences reserved.
+     */
+    long skip(final long count)
+    {
+        lastSeq += count;
+        return lastSeq;
+    }
+
     boolean remove(final long seq)
     {
         final StoredMessage message = messages.remove(seq);
@@ -158,7 +169,7 @@ final class ReferenceStream
         final List<Long> matching = new ArrayList<>();
         for (final StoredMessage message : messages.values())
         {
-            if (Subjects.matches(filter, message.subject()))
+            if (ReferenceSubjects.matches(filter, message.subject()))
             {
                 matching.add(message.seq());
             }
@@ -208,7 +219,7 @@ final class ReferenceStream
     {
         for (final StoredMessage message : messages.tailMap(fromSeq, true).values())
         {
-            if (Subjects.matches(filter, message.subject()))
+            if (ReferenceSubjects.matches(filter, message.subject()))
             {
                 return message;
             }
@@ -220,7 +231,7 @@ final class ReferenceStream
     {
         for (final StoredMessage message : messages.descendingMap().values())
         {
-            if (Subjects.matches(filter, message.subject()))
+            if (ReferenceSubjects.matches(filter, message.subject()))
             {
                 return message;
             }
@@ -228,12 +239,41 @@ final class ReferenceStream
         return null;
     }
 
+    StoredMessage loadPrev(final String filter, final long seq)
+    {
+        for (final StoredMessage message : messages.headMap(seq, true).descendingMap().values())
+        {
+            if (ReferenceSubjects.matches(filter, message.subject()))
+            {
+                return message;
+            }
+        }
+        return null;
+    }
+
+    FilteredState filteredState(final String filter, final long fromSeq)
+    {
+        long msgs = 0;
+        long first = 0;
+        long last = 0;
+        for (final StoredMessage message : messages.tailMap(fromSeq, true).values())
+        {
+            if (ReferenceSubjects.matches(filter, message.subject()))
+            {
+                msgs++;
+                first = first == 0 ? message.seq() : first;
+                last = message.seq();
+            }
+        }
+        return new FilteredState(msgs, first, last);
+    }
+
     long numPending(final long fromSeq, final String filter)
     {
         long count = 0;
         for (final StoredMessage message : messages.tailMap(fromSeq, true).values())
         {
-            count += Subjects.matches(filter, message.subject()) ? 1 : 0;
+            count += ReferenceSubjects.matches(filter, message.subject()) ? 1 : 0;
         }
         return count;
     }
@@ -255,7 +295,7 @@ final class ReferenceStream
         final Map<String, SubjectState> result = new TreeMap<>();
         bySubject.forEach((subject, seqs) ->
         {
-            if (Subjects.matches(filter, subject))
+            if (ReferenceSubjects.matches(filter, subject))
             {
                 result.put(subject, new SubjectState(seqs.size(), seqs.first(), seqs.last()));
             }
@@ -321,6 +361,9 @@ final class ReferenceStream
         expect("loadNext(" + filter + ", " + from + ")", loadNext(filter, from), store.loadNext(filter, from));
         expect("numPending(" + from + ", " + filter + ")", numPending(from, filter), store.numPending(from, filter));
         expect("loadLast(" + filter + ")", loadLast(filter), store.loadLast(filter));
+        expect("loadPrev(" + filter + ", " + from + ")", loadPrev(filter, from), store.loadPrev(filter, from));
+        expect("filteredState(" + filter + ", " + from + ")", filteredState(filter, from),
+            store.filteredState(filter, from));
         final long t = randomTime(rnd);
         expect("sequenceAt(" + t + ")", sequenceAt(t), store.sequenceAt(instant(t)));
     }
@@ -348,6 +391,9 @@ final class ReferenceStream
                 expect("loadNext(" + filter + ", " + from + ")", loadNext(filter, from), store.loadNext(filter, from));
                 expect("numPending(" + from + ", " + filter + ")", numPending(from, filter),
                     store.numPending(from, filter));
+                expect("loadPrev(" + filter + ", " + from + ")", loadPrev(filter, from), store.loadPrev(filter, from));
+                expect("filteredState(" + filter + ", " + from + ")", filteredState(filter, from),
+                    store.filteredState(filter, from));
             }
         }
         for (final String subject : SUBJECTS)

@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.RecoveryReport.Outcome;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;

@@ -1,7 +1,8 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.RemoveEraseTest.Restart;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.StoreVariant;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.Discard;
 import io.ferrite.store.LimitExceededException.Limit;
 import io.ferrite.store.LimitExceededException;
@@ -31,10 +32,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * Retention limits: with discard OLD the oldest messages (of the subject, for {@code maxMsgsPerSubject}) leave as each
- * append arrives, and the counts are exact after every append; with discard NEW the append that would exceed a limit
- * is refused, names the setting and changes nothing. {@code maxAge} removes expired messages on a timer, without any
- * append. Limits hold across restarts and are applied again at open.
+ * Retention limits, in every store ({@link StoreVariant}) but for the restarts, which are the file store's: with
+ * discard OLD the oldest messages (of the subject, for {@code maxMsgsPerSubject}) leave as each append arrives, and the
+ * counts are exact after every append; with discard NEW the append that would exceed a limit is refused, names the
+ * setting and changes nothing. {@code maxAge} removes expired messages without any append (the file store on a timer,
+ * the memory store at its next call). Limits hold across restarts and are applied again at open.
  */
 class RetentionTest
 {
@@ -51,11 +53,16 @@ class RetentionTest
         return mode.apply(StreamConfig.builder(NAME).blockSize(4096).maxMsgSize(1024));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void maxMsgsWithDiscardOldKeepsTheNewest(final StreamMode mode)
+    private static StreamConfig.Builder builder(final StoreVariant variant)
     {
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"), builder(mode).maxMsgs(5).build()))
+        return variant.apply(StreamConfig.builder(NAME).blockSize(4096).maxMsgSize(1024));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StoreVariant.class)
+    void maxMsgsWithDiscardOldKeepsTheNewest(final StoreVariant variant)
+    {
+        try (StreamStore store = variant.open(root.resolve("s"), builder(variant).maxMsgs(5).build()))
         {
             for (int i = 1; i <= 12; i++)
             {
@@ -72,12 +79,12 @@ class RetentionTest
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void maxBytesWithDiscardOldRemovesTheOldestUntilTheBytesFit(final StreamMode mode)
+    @EnumSource(StoreVariant.class)
+    void maxBytesWithDiscardOldRemovesTheOldestUntilTheBytesFit(final StoreVariant variant)
     {
-        final StreamConfig config = builder(mode).maxBytes(1000).build();
+        final StreamConfig config = builder(variant).maxBytes(1000).build();
         final SplittableRandom random = new SplittableRandom(0xB17E5L);
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"), config))
+        try (StreamStore store = variant.open(root.resolve("s"), config))
         {
             for (int i = 1; i <= 60; i++)
             {
@@ -89,13 +96,13 @@ class RetentionTest
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void maxMsgsPerSubjectWithDiscardOldRemovesTheSubjectsOldest(final StreamMode mode)
+    @EnumSource(StoreVariant.class)
+    void maxMsgsPerSubjectWithDiscardOldRemovesTheSubjectsOldest(final StoreVariant variant)
     {
-        final StreamConfig config = builder(mode).maxMsgsPerSubject(2).build();
+        final StreamConfig config = builder(variant).maxMsgsPerSubject(2).build();
         final SplittableRandom random = new SplittableRandom(0x5B7EC7L);
         final String[] subjects = {"a", "b.x", "b.y", "c"};
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"), config))
+        try (StreamStore store = variant.open(root.resolve("s"), config))
         {
             for (int i = 1; i <= 40; i++)
             {
@@ -106,16 +113,17 @@ class RetentionTest
         }
     }
 
-    static Stream<Arguments> modesAndLimits()
+    static Stream<Arguments> variantsAndLimits()
     {
-        return Stream.of(StreamMode.values()).flatMap((m) -> Stream.of(Limit.values()).map((l) -> Arguments.of(m, l)));
+        return Stream.of(StoreVariant.values())
+            .flatMap((v) -> Stream.of(Limit.values()).map((l) -> Arguments.of(v, l)));
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("modesAndLimits")
-    void discardNewRefusesTheAppendAndChangesNothing(final StreamMode mode, final Limit limit)
+    @MethodSource("variantsAndLimits")
+    void discardNewRefusesTheAppendAndChangesNothing(final StoreVariant variant, final Limit limit)
     {
-        final StreamConfig.Builder builder = builder(mode).discard(Discard.NEW);
+        final StreamConfig.Builder builder = builder(variant).discard(Discard.NEW);
         final long value = switch (limit)
         {
             case MAX_MSGS -> 3;
@@ -128,7 +136,7 @@ class RetentionTest
             case MAX_BYTES -> builder.maxBytes(value).build();
             case MAX_MSGS_PER_SUBJECT -> builder.maxMsgsPerSubject(value).build();
         };
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"), config))
+        try (StreamStore store = variant.open(root.resolve("s"), config))
         {
             for (int i = 1; i <= 3; i++)
             {
@@ -163,13 +171,13 @@ class RetentionTest
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void maxAgeRemovesExpiredMessagesWithoutAnyFurtherAppend(final StreamMode mode)
+    @EnumSource(StoreVariant.class)
+    void maxAgeRemovesExpiredMessagesWithoutAnyFurtherAppend(final StoreVariant variant)
     {
         final long now = System.currentTimeMillis() * 1_000_000L;
         final long old = now - TimeUnit.MINUTES.toNanos(2);
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"),
-            builder(mode).maxAge(Duration.ofMinutes(1)).build()))
+        try (StreamStore store = variant.open(root.resolve("s"),
+            builder(variant).maxAge(Duration.ofMinutes(1)).build()))
         {
             for (int i = 1; i <= 5; i++)
             {
@@ -190,11 +198,11 @@ class RetentionTest
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void aShortMaxAgeEmptiesAnIdleStream(final StreamMode mode)
+    @EnumSource(StoreVariant.class)
+    void aShortMaxAgeEmptiesAnIdleStream(final StoreVariant variant)
     {
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"),
-            builder(mode).maxAge(Duration.ofMillis(200)).build()))
+        try (StreamStore store = variant.open(root.resolve("s"),
+            builder(variant).maxAge(Duration.ofMillis(200)).build()))
         {
             for (int i = 0; i < 5; i++)
             {
@@ -280,10 +288,10 @@ class RetentionTest
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StreamMode.class)
-    void aMessageOverMaxMsgSizeIsRefused(final StreamMode mode)
+    @EnumSource(StoreVariant.class)
+    void aMessageOverMaxMsgSizeIsRefused(final StoreVariant variant)
     {
-        try (FileStreamStore store = FileStreamStore.open(root.resolve("s"), builder(mode).maxMsgSize(256).build()))
+        try (StreamStore store = variant.open(root.resolve("s"), builder(variant).maxMsgSize(256).build()))
         {
             assertThat(store.append("a", null, new byte[256])).as("exactly maxMsgSize").isEqualTo(1);
             assertThat(store.append("a", new byte[6], new byte[250])).as("headers count too").isEqualTo(2);

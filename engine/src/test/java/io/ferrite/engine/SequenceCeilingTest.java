@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.engine.state.FullStateReader;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;

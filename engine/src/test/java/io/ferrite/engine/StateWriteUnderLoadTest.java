@@ -1,9 +1,9 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.flush.ControllableStorageIO;
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.StreamMode;
-import io.ferrite.engine.recovery.TestMessages;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.engine.state.FullStateReader;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.store.RecoveryReport;

@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.agent.WakeUpIdleStrategy;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
@@ -51,6 +52,8 @@ final class StreamParts implements AutoCloseable
     final BlockFlusher flusher;
     final StreamReader reader;
     final StreamRemover remover;
+    /** The flusher agent, never run unless a test runs it. */
+    final AsyncFlusher durability;
 
     private StreamParts(final Path dir, final StreamConfig config, final long keySeed)
     {
@@ -76,11 +79,17 @@ final class StreamParts implements AutoCloseable
         final Retention retention = new Retention(config.name(), config.limits(), index, remover, reader);
         writer.retention(retention);
         final FullStateWriter stateWriter = new FullStateWriter(directory, index, writer.lock(), metrics, null);
-        final AsyncFlusher durability = new AsyncFlusher(config.name(), flusher, SyncMode.NONE, Long.MAX_VALUE, 0,
-            metrics, null);
-        // Built, never started: a removal only wakes it.
-        remover.reclaimer(new Reclaimer(config.name(), index, writer, directory, stateWriter, flusher, durability,
-            retention, new BlockRewriter(index, directory, config, metrics, crypto), remover, metrics));
+        final WakeUpIdleStrategy wakeUp = new WakeUpIdleStrategy();
+        this.durability = new AsyncFlusher(config.name(), flusher, SyncMode.NONE, Long.MAX_VALUE, 0, metrics, null,
+            wakeUp);
+        // Built, never run: a removal only wakes it.
+        final BlockRewriter rewriter = new BlockRewriter(index, directory, config, metrics, crypto);
+        final ReclaimPolicy policy = new ReclaimPolicy(index, rewriter.blockSize(), 0);
+        final ReclaimSteps steps = new ReclaimSteps(durability);
+        remover.reclaimer(new Reclaimer(config.name(), writer, durability, retention, policy,
+            new EmptiedBlockDeletion(index, writer, remover, policy, steps, stateWriter, flusher, directory),
+            new SparseBlockRewrite(index, writer, remover, policy, steps, rewriter, stateWriter, flusher, directory),
+            new ReclaimFailures(config.name(), metrics), wakeUp));
     }
 
     /**
@@ -244,6 +253,7 @@ final class StreamParts implements AutoCloseable
     public void close()
     {
         writer.close();
+        writer.closePreallocator();
         for (final MessageBlock block : index.blocks())
         {
             block.durability().releaseChannel();

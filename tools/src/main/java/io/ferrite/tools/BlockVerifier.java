@@ -4,7 +4,7 @@ import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.format.BlockDescriptor;
-import io.ferrite.format.Crc32c;
+import io.ferrite.format.BlockScan;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.RecordScanner;
 import io.ferrite.format.TombstoneEpochSlots;
@@ -25,8 +25,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.LongConsumer;
 
 /**
- * Checks every record of one block file with the engine's {@link RecordScanner}, probing zero runs too
- * ({@code probeZeroTail}), so damage that zeroed a record's first word is found rather than taken for the end.
+ * Checks every record of one block file with the engine's {@link RecordScanner}, walked by a {@link BlockScan} as
+ * recovery walks it, probing zero runs too ({@code probeZeroTail}), so damage that zeroed a record's first word is
+ * found rather than taken for the end.
  * <p>
  * In an encrypted stream, records must be sealed like their block (the scanner rejects a plaintext message forged
  * into an encrypted block), and the block's last {@link BlockFooterCodec#FOOTER_LENGTH} bytes are its footer, not
@@ -45,12 +46,13 @@ import java.util.function.LongConsumer;
  * space. No lock is taken: on a stream that is being appended to, the active block's last record may be caught
  * mid-write and show as a torn tail.
  * <p>
- * Not thread-safe: one instance per verification, reused block after block.
+ * Not thread-safe: one instance per verification, reused block after block; what it keeps per block is the
+ * {@link BlockScan}'s, started afresh by one call.
  */
 final class BlockVerifier implements RecordScanner.Visitor
 {
-    private final RecordScanner scanner = new RecordScanner();
-    private final Crc32c crc = new Crc32c();
+    /** The block being checked: its mapping and what its records showed so far, started afresh per block. */
+    private final BlockScan scan = new BlockScan();
     private final DamageLog log;
     private final Removals removals;
     private final boolean encryptedStream;
@@ -58,32 +60,8 @@ final class BlockVerifier implements RecordScanner.Visitor
     private final StreamKey key;
     private final RecordCipher cipher;
     private final BlockFooterCodec footerCodec;
-
-    private Path file;
-    private LongConsumer progress;
-    private long messages;
-    private long skips;
-    private long tombstones;
-    private long authenticated;
-    private long firstSeq;
-    private long lastSeq;
-    private long validEnd;
-    /**
-     * The block's records as the engine wrote them, counting messages whose body does not verify (erased, or damaged,
-     * which is reported anyway): what its footer and state.db describe.
-     */
-    private long writtenEnd;
-    private int writtenLastChecksum;
-    private long writtenLastSeq;
-    private long writtenMessages;
-    private long expectedEnd;
-    private int expectedChecksum;
-    private boolean expectedTailFound;
-    private MappedByteBuffer mapped;
-    private UnsafeBuffer block;
-    /** The block's key while its records are authenticated, else null. */
+    /** The key of the block whose records are being walked, when they are authenticated; else null. */
     private BlockKey blockKey;
-    private FooterCheck footer;
 
     /**
      * @param encryptedStream whether stream.json says the stream is encrypted.
@@ -108,51 +86,41 @@ final class BlockVerifier implements RecordScanner.Visitor
         final Path file, final long id, final BlockSummary expected, final boolean sealed, final LongConsumer progress)
         throws IOException
     {
-        this.file = file;
-        this.progress = progress;
-        messages = 0;
-        skips = 0;
-        tombstones = 0;
-        authenticated = 0;
-        firstSeq = 0;
-        lastSeq = 0;
-        validEnd = BlockDescriptor.DATA_OFFSET;
-        writtenEnd = BlockDescriptor.DATA_OFFSET;
-        writtenLastChecksum = 0;
-        writtenLastSeq = 0;
-        writtenMessages = 0;
-        expectedEnd = null == expected || expected.isEmpty() ? -1 : expected.writeOffset();
-        expectedChecksum = null == expected ? 0 : expected.lastChecksum();
-        expectedTailFound = false;
-        blockKey = null;
-        footer = null;
+        final long expectedEnd = null == expected || expected.isEmpty() ? -1 : expected.writeOffset();
+        final int expectedChecksum = null == expected ? 0 : expected.lastChecksum();
+        scan.begin(file, BlockDescriptor.DATA_OFFSET, !sealed, progress).expectTail(expectedEnd, expectedChecksum);
         final int damagesBefore = log.size();
         final long size;
+        final FooterCheck footer;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
             size = channel.size();
-            scanFile(channel, size, id, sealed);
+            footer = scanFile(channel, size, id);
         }
-        if (expectedEnd > 0 && !expectedTailFound && log.size() == damagesBefore)
+        if (expectedEnd > 0 && !scan.expectedTailFound() && log.size() == damagesBefore)
         {
             log.add(new DamagedRange(file, Math.max(0, expectedEnd - RecordDescriptor.CHECKSUM_LENGTH), expectedEnd,
                 expected.lastSeq(), expected.lastSeq(), DamageKind.STATE_MISMATCH, "state.db: records end at offset " +
                 expectedEnd + " with checksum " + Units.checksum(expectedChecksum) + "; the file's valid records end " +
-                "at " + validEnd));
+                "at " + scan.validEnd()));
         }
         progress.accept(size);
-        return new BlockCheck(file, id, size, messages, skips, tombstones, 0, firstSeq, lastSeq, validEnd,
-            log.size() - damagesBefore, authenticated, null == footer ? null : footer.status());
+        return new BlockCheck(file, id, size, scan.messages(), scan.skips(), scan.tombstones(), 0, scan.firstSeq(),
+            scan.lastSeq(), scan.validEnd(), log.size() - damagesBefore, scan.authenticatedCount(),
+            null == footer ? null : footer.status());
     }
 
-    private void scanFile(final FileChannel channel, final long size, final long id, final boolean sealed)
-        throws IOException
+    /**
+     * @return the block's footer as checked, or null when it has none to check.
+     */
+    private FooterCheck scanFile(final FileChannel channel, final long size, final long id) throws IOException
     {
+        final Path file = scan.file();
         if (size < BlockDescriptor.HEADER_LENGTH)
         {
             log.add(new DamagedRange(file, 0, size, DamagedRange.UNKNOWN, DamagedRange.UNKNOWN, DamageKind.BAD_HEADER,
                 "the file is " + size + " bytes, shorter than a block header"));
-            return;
+            return null;
         }
         final ByteBuffer headerBytes =
             ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
@@ -188,28 +156,14 @@ final class BlockVerifier implements RecordScanner.Visitor
                     "not checked" :
                 "the header says the block is plaintext but stream.json says the stream is encrypted; its records " +
                     "were not checked"));
-            return;
+            return null;
         }
-        if (header.trusted() && null != key)
-        {
-            blockKey = key.blockKey(header.salt());
-            if (blockKey.keyId() != header.keyId())
-            {
-                log.add(new DamagedRange(file, BlockDescriptor.KEY_ID_OFFSET,
-                    BlockDescriptor.KEY_ID_OFFSET + Long.BYTES,
-                    DamagedRange.UNKNOWN, DamagedRange.UNKNOWN, DamageKind.BAD_HEADER, "the header names block key " +
-                    BlockKey.keyIdHex(header.keyId()) + " but its salt under this stream's key gives " +
-                    BlockKey.keyIdHex(blockKey.keyId()) + ": the header was altered or the block belongs to another " +
-                    "stream; its record tags and footer were not checked"));
-                blockKey = null;
-            }
-        }
+        final BlockKey recordKey = header.trusted() && null != key ? blockKey(header) : null;
         final long mappable;
         final long recordLimit;
         if (header.trusted())
         {
             log.onBlockStart(header.baseSeq());
-            writtenLastSeq = header.baseSeq() - 1;
             if (size < header.declaredLength())
             {
                 log.add(new DamagedRange(file, size, header.declaredLength(), DamagedRange.UNKNOWN,
@@ -225,63 +179,87 @@ final class BlockVerifier implements RecordScanner.Visitor
             mappable = Math.min(size, StreamConfig.BLOCK_SIZE_MAX);
             recordLimit = mappable;
         }
-        mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, mappable);
+        final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, mappable);
         try
         {
             mapped.order(ByteOrder.LITTLE_ENDIAN);
-            block = new UnsafeBuffer(mapped);
+            blockKey = recordKey;
             final int damagesBefore = log.size();
             final long afterSeq = header.trusted() ? Math.max(log.lastSeq(), header.baseSeq() - 1) : log.lastSeq();
-            scanner.wrap(block, mapped, (int)recordLimit, encryptedStream)
-                .scan(BlockDescriptor.DATA_OFFSET, afterSeq, true, this);
-            if (encryptedStream && header.trusted() && (null == key || null != blockKey))
+            scan.wrap(new UnsafeBuffer(mapped), mapped, (int)recordLimit, encryptedStream).scan(afterSeq, true, this);
+            if (encryptedStream && header.trusted() && (null == key || null != recordKey))
             {
-                checkFooter(header, id, size, sealed, log.size() == damagesBefore);
+                return checkFooter(mapped, header, id, size, log.size() == damagesBefore);
             }
+            return null;
         }
         finally
         {
+            blockKey = null;
             if (null != cipher)
             {
                 cipher.release();
             }
-            crc.release();
+            scan.release();
             IoUtil.unmap(mapped);
-            mapped = null;
-            block = null;
         }
+    }
+
+    /**
+     * @return the block's key under this stream's key, or null (reported) when the header names another key: its
+     * records' tags cannot be checked.
+     */
+    private BlockKey blockKey(final BlockHeaderReport header)
+    {
+        final BlockKey blockKey = key.blockKey(header.salt());
+        if (blockKey.keyId() != header.keyId())
+        {
+            log.add(new DamagedRange(scan.file(), BlockDescriptor.KEY_ID_OFFSET,
+                BlockDescriptor.KEY_ID_OFFSET + Long.BYTES,
+                DamagedRange.UNKNOWN, DamagedRange.UNKNOWN, DamageKind.BAD_HEADER, "the header names block key " +
+                BlockKey.keyIdHex(header.keyId()) + " but its salt under this stream's key gives " +
+                BlockKey.keyIdHex(blockKey.keyId()) + ": the header was altered or the block belongs to another " +
+                "stream; its record tags and footer were not checked"));
+            return null;
+        }
+        return blockKey;
     }
 
     /**
      * The footer of an encrypted block: authentic (with the key), well formed, and in agreement with the records the
      * scan found — unless the scan found damage, which explains any disagreement already.
+     *
+     * @return the footer as checked, or null when there is none to check or an unsealed block has none.
      */
-    private void checkFooter(
-        final BlockHeaderReport header, final long id, final long size, final boolean sealed,
-            final boolean recordsClean)
+    private FooterCheck checkFooter(
+        final MappedByteBuffer mapped, final BlockHeaderReport header, final long id, final long size,
+        final boolean recordsClean)
     {
         final long at = header.footerOffset();
         if (at < 0 || size < at + BlockFooterCodec.FOOTER_LENGTH)
         {
-            return;
+            return null;
         }
         final FooterCheck found = FooterCheck.of(mapped.duplicate().clear(), (int)at, at, header, id, blockKey,
             footerCodec);
         // The footer counts the messages still stored when the block was sealed: fewer than it holds when some were
-        // removed before that, never more.
-        footer = recordsClean ? found.against("the block's records", new FooterCheck.Expected(null, writtenLastSeq,
-            writtenMessages, null, writtenEnd, writtenEnd == BlockDescriptor.DATA_OFFSET ? null : writtenLastChecksum,
+        // removed before that, never more. A block's last sequence is at least the one before its base.
+        final int writtenEnd = scan.writtenEnd();
+        final FooterCheck footer = recordsClean ? found.against("the block's records", new FooterCheck.Expected(null,
+            Math.max(header.baseSeq() - 1, scan.writtenLastSeq()), scan.writtenMessages(), null, writtenEnd,
+            writtenEnd == BlockDescriptor.DATA_OFFSET ? null : scan.writtenLastChecksum(),
             FooterCheck.Removed.BY_FOOTER)) : found;
         if (footer.isProblem())
         {
-            log.add(new DamagedRange(file, at, at + BlockFooterCodec.FOOTER_LENGTH, DamagedRange.NONE,
+            log.add(new DamagedRange(scan.file(), at, at + BlockFooterCodec.FOOTER_LENGTH, DamagedRange.NONE,
                 DamagedRange.NONE, footer.status() == FooterCheck.Status.TAMPERED ? DamageKind.TAMPERED_FOOTER :
                 DamageKind.BAD_FOOTER, footer.status() == FooterCheck.Status.TAMPERED ? "" : footer.problem()));
         }
-        else if (footer.status() == FooterCheck.Status.NONE && !sealed)
+        else if (footer.status() == FooterCheck.Status.NONE && scan.isLast())
         {
-            footer = null;
+            return null;
         }
+        return footer;
     }
 
     private static void readFully(final FileChannel channel, final ByteBuffer into) throws IOException
@@ -300,45 +278,27 @@ final class BlockVerifier implements RecordScanner.Visitor
         final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
         final int checksum)
     {
-        validEnd = offset + frameLength;
-        onWritten(validEnd, checksum, type == RecordDescriptor.TYPE_DELETE ? 0 : seq);
         if (type == RecordDescriptor.TYPE_DELETE)
         {
             onTombstone(buffer, offset, frameLength, seq);
-            progress.accept(validEnd);
             return;
         }
         log.onRecord(seq);
-        if (firstSeq == 0)
+        if (type == RecordDescriptor.TYPE_MESSAGE && null != blockKey)
         {
-            firstSeq = seq;
-        }
-        lastSeq = seq;
-        if (type != RecordDescriptor.TYPE_MESSAGE)
-        {
-            skips++;
-        }
-        else if (null == blockKey)
-        {
-            messages++;
-            writtenMessages++;
-        }
-        else
-        {
-            writtenMessages++;
             try
             {
-                cipher.open(blockKey, mapped, buffer, offset, seq, file);
-                messages++;
-                authenticated++;
+                cipher.open(blockKey, scan.mapped(), buffer, offset, seq, scan.file());
+                scan.authenticated();
             }
             catch (final CorruptRecordException ex)
             {
-                log.add(new DamagedRange(file, offset, offset + frameLength, seq, seq, DamageKind.TAMPERED_RECORD,
+                scan.reject(offset, offset + frameLength, seq);
+                log.add(new DamagedRange(scan.file(), offset, offset + frameLength, seq, seq,
+                    DamageKind.TAMPERED_RECORD,
                     ex.getMessage().contains("timestamp") ? "its timestamp differs from the authenticated copy" : ""));
             }
         }
-        progress.accept(validEnd);
     }
 
     /**
@@ -348,6 +308,7 @@ final class BlockVerifier implements RecordScanner.Visitor
     private void onTombstone(final UnsafeBuffer buffer, final int offset, final int frameLength, final long seq)
     {
         log.onTombstone(seq);
+        final Path file = scan.file();
         final Tombstone tombstone;
         final String problem;
         if (null != blockKey)
@@ -355,10 +316,11 @@ final class BlockVerifier implements RecordScanner.Visitor
             final DirectBuffer plain;
             try
             {
-                plain = cipher.open(blockKey, mapped, buffer, offset, seq, file);
+                plain = cipher.open(blockKey, scan.mapped(), buffer, offset, seq, file);
             }
             catch (final CorruptRecordException ex)
             {
+                scan.reject(offset, offset + frameLength, 0);
                 log.add(new DamagedRange(file, offset, offset + frameLength, DamagedRange.NONE, DamagedRange.NONE,
                     DamageKind.TAMPERED_RECORD, "a tombstone" + (ex.getMessage().contains("timestamp") ?
                     "; its timestamp differs from the authenticated copy" : "")));
@@ -379,74 +341,42 @@ final class BlockVerifier implements RecordScanner.Visitor
         }
         if (null == tombstone)
         {
+            scan.reject(offset, offset + frameLength, 0);
             log.add(new DamagedRange(file, offset, offset + frameLength, DamagedRange.NONE, DamagedRange.NONE,
                 DamageKind.BAD_TOMBSTONE, problem));
             return;
         }
-        tombstones++;
         removals.onTombstone(tombstone);
     }
 
     @Override
     public void onDamage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
-        progress.accept(toOffset);
-        if (isTombstoneHeader(fromOffset, toOffset))
+        final UnsafeBuffer block = scan.buffer();
+        if (scan.isTombstoneHeader(fromOffset, toOffset))
         {
             // Its header sequence is the stream's last one when it was written, not one it held: it lost no message.
             log.onTombstone(block.getLong(fromOffset + RecordDescriptor.SEQUENCE_OFFSET));
-            onWritten(toOffset, block.getInt(toOffset - RecordDescriptor.CHECKSUM_LENGTH), 0);
-            log.add(new DamagedRange(file, fromOffset, toOffset, DamagedRange.NONE, DamagedRange.NONE,
+            log.add(new DamagedRange(scan.file(), fromOffset, toOffset, DamagedRange.NONE, DamagedRange.NONE,
                 tail ? DamageKind.TORN_TAIL : DamageKind.DAMAGED_TOMBSTONE, tail ? "a tombstone" : ""));
             return;
         }
         if (knownSeq <= 0 || block.getByte(fromOffset + RecordDescriptor.TYPE_OFFSET) != RecordDescriptor.TYPE_MESSAGE)
         {
-            log.onScanDamage(file, fromOffset, toOffset, knownSeq, tail);
+            log.onScanDamage(scan.file(), fromOffset, toOffset, knownSeq, tail);
             return;
         }
         // A message whose header verified, so its length and the checksum the writer stored at its end are as
         // written: erased, or damaged — which only the tombstones after it can tell.
-        onWritten(toOffset, block.getInt(toOffset - RecordDescriptor.CHECKSUM_LENGTH), knownSeq);
-        writtenMessages++;
         log.onDeferred(knownSeq);
-        removals.onUnreadableBody(new DamagedRange(file, fromOffset, toOffset, knownSeq, knownSeq,
-            tail ? DamageKind.TORN_TAIL : DamageKind.DAMAGED_RECORD, ""), isZeroBody(fromOffset, toOffset));
-    }
-
-    /**
-     * @return whether exactly {@code fromOffset..toOffset} is a tombstone whose header verifies: its body is what is
-     * damaged.
-     */
-    private boolean isTombstoneHeader(final int fromOffset, final int toOffset)
-    {
-        return toOffset - fromOffset >= RecordDescriptor.MIN_FRAME_LENGTH &&
-            block.getByte(fromOffset + RecordDescriptor.TYPE_OFFSET) == RecordDescriptor.TYPE_DELETE &&
-            block.getInt(fromOffset + RecordDescriptor.FRAME_LENGTH_OFFSET) == toOffset - fromOffset &&
-            crc.compute(mapped, fromOffset, RecordDescriptor.HEADER_CHECKSUM_OFFSET) ==
-                block.getInt(fromOffset + RecordDescriptor.HEADER_CHECKSUM_OFFSET);
-    }
-
-    /**
-     * A record the engine wrote ends at {@code end}: where state.db and a footer say the block's records end.
-     *
-     * @param seq the record's sequence, 0 for a tombstone: a block's last sequence counts messages and skips only.
-     */
-    private void onWritten(final long end, final int checksum, final long seq)
-    {
-        writtenEnd = end;
-        writtenLastChecksum = checksum;
-        writtenLastSeq = Math.max(writtenLastSeq, seq);
-        if (end == expectedEnd && checksum == expectedChecksum)
-        {
-            expectedTailFound = true;
-        }
+        removals.onUnreadableBody(new DamagedRange(scan.file(), fromOffset, toOffset, knownSeq, knownSeq,
+            tail ? DamageKind.TORN_TAIL : DamageKind.DAMAGED_RECORD, ""), isZeroBody(block, fromOffset, toOffset));
     }
 
     /**
      * @return whether every byte between the record's header and its checksum is zero: the mark {@code erase} leaves.
      */
-    private boolean isZeroBody(final int fromOffset, final int toOffset)
+    private static boolean isZeroBody(final UnsafeBuffer block, final int fromOffset, final int toOffset)
     {
         final int end = toOffset - RecordDescriptor.CHECKSUM_LENGTH;
         int at = fromOffset + RecordDescriptor.HEADER_LENGTH;

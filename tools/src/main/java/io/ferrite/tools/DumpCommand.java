@@ -1,13 +1,14 @@
 package io.ferrite.tools;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.state.StreamMetadata;
+import io.ferrite.engine.view.WriterStatus;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
+import io.ferrite.store.StreamView;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code ferrite dump DIR (--seq N | --subject S)}: messages as an application would read them.
@@ -30,9 +32,10 @@ import java.util.List;
     description = {
         "Print messages: sequence, time (ISO-8601, UTC), subject, headers and payload (as text when printable, " +
             "else hex).",
-        "Opens the stream the way an application does: it takes the directory's LOCK (so it fails while an " +
-            "application has the stream open), recovers it (a torn tail is cut, as on any open) and writes state.db " +
-            "when it closes. To look without touching anything, use inspect or verify.",
+        "Opens the stream the way an application does: it takes the directory's LOCK, recovers it (a torn tail is " +
+            "cut, as on any open) and writes state.db when it closes. While an application has the stream open, it " +
+            "reads it through the read-only view instead (FileStreamStore.openReadOnly: no lock taken, nothing " +
+            "written, the messages its writer published so far) and says so on stderr.",
         "With --seq, sequences that hold no message are explained: each tombstone that removed some of them is " +
             "printed where they would be, as 'delete FIRST..LAST' ('(erase)' when the bytes were overwritten too), " +
             "with when it was written and where it sits; sequences no tombstone accounts for are noted on stderr " +
@@ -103,10 +106,27 @@ public final class DumpCommand extends ToolCommand
         }
         folder = StreamFolder.open(dir);
         key = keyFile.require(folder, "dump decrypts the messages it prints");
+        final WriterStatus writer = WriterStatus.read(dir);
+        if (null != writer && writer.live())
+        {
+            err().println("ferrite dump: " + writer.describe());
+            try (StreamView view = null == key ? FileStreamStore.openReadOnly(dir) : key.openReadOnly(dir))
+            {
+                return dump(view, max);
+            }
+            finally
+            {
+                if (null != key)
+                {
+                    key.wipe();
+                }
+            }
+        }
         final StreamConfig config;
         try
         {
-            config = configOf(folder, key);
+            config = StreamSettings.of(folder.metadata(), folder.metadataFile(),
+                null == key ? UnaryOperator.identity() : key::applyTo, "dump");
         }
         finally
         {
@@ -123,7 +143,7 @@ public final class DumpCommand extends ToolCommand
         }
     }
 
-    private int dump(final FileStreamStore store, final int max)
+    private int dump(final StreamView store, final int max)
     {
         final String filter = null != selection.seq ? ALL_SUBJECTS : selection.subject;
         final MessagePrinter printer = new MessagePrinter(out(), hex);
@@ -173,36 +193,6 @@ public final class DumpCommand extends ToolCommand
                 ".." + state.lastSeq()) + ")");
         }
         return printed > 0 && damaged == 0 ? ExitCode.OK : ExitCode.PROBLEMS;
-    }
-
-    /**
-     * @return the configuration stream.json describes. The store rewrites stream.json when it differs from the
-     * configuration it is given, so a stream.json with fields this build does not know is refused rather than
-     * rewritten.
-     *
-     * @param key the unlocked stream when it is encrypted, else null.
-     */
-    private static StreamConfig configOf(final StreamFolder folder, final StreamKey key)
-    {
-        final StreamMetadata metadata = folder.metadata();
-        final String maxMsgSize = metadata.fields().get("maxMsgSize");
-        final StreamConfig.Builder builder = StreamConfig.builder(metadata.name()).blockSize(metadata.blockSize());
-        if (null != maxMsgSize)
-        {
-            builder.maxMsgSize(Integer.parseInt(maxMsgSize));
-        }
-        if (null != key)
-        {
-            key.applyTo(builder);
-        }
-        final StreamConfig config = builder.build();
-        if (!StreamMetadata.of(config).sameAs(metadata))
-        {
-            throw ToolException.error(folder.metadataFile() + " holds settings this build does not know " +
-                metadata.fields() + "; opening the stream would rewrite them, so dump refuses — use the ferrite " +
-                "build that wrote the stream");
-        }
-        return config;
     }
 
     /**

@@ -23,13 +23,15 @@ import java.util.concurrent.Callable;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = "Look inside, check and diagnose Ferrite message streams, and run the demo.",
+    description = "Look inside, check, diagnose, back up and restore Ferrite message streams, and run the demo.",
     subcommands = {
         DemoCommand.class,
         InspectCommand.class,
         VerifyCommand.class,
         DumpCommand.class,
         DoctorCommand.class,
+        BackupCommand.class,
+        RestoreCommand.class,
         CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

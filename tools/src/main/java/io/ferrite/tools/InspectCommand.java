@@ -1,6 +1,8 @@
 package io.ferrite.tools;
 
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.store.ConsumerState;
+import io.ferrite.engine.view.WriterStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +30,12 @@ import java.util.List;
             "state.db's plaintext part, subjects show as encrypted, and each sealed block's footer (its last 120 " +
             "bytes: sequences, counts, data end, last checksum) is shown unverified. With --key-file the subjects " +
             "are opened and every footer's MAC is verified; a footer that does not authenticate, or disagrees with " +
-            "state.db, is reported with file and offset (exit 1)."
+            "state.db, is reported with file and offset (exit 1).",
+        "Named tailers' cursors (cursors/) are listed with the last sequence acknowledged durably; a damaged cursor " +
+            "file is reported (exit 1).",
+        "Consumers (consumers/) are listed with their ack floor, last delivery, pending and redelivered counts as " +
+            "on disk; an encrypted stream's consumers need --key-file to be read (without it their checksums are " +
+            "checked); a damaged state file is reported (exit 1)."
     })
 public final class InspectCommand extends ToolCommand
 {
@@ -49,6 +56,13 @@ public final class InspectCommand extends ToolCommand
     {
         final StreamFolder folder = StreamFolder.open(dir);
         final StreamKey key = keyFile.unlock(folder);
+        // Reads the files without the lock either way; says when a writer is appending meanwhile.
+        final WriterStatus writer = WriterStatus.read(dir);
+        if (null != writer && writer.live())
+        {
+            (json ? err() : out()).println(writer.describe() + " (as far as it had published when read; the newest " +
+                "records may be mid-write)");
+        }
         final Inspection inspection;
         try
         {
@@ -98,6 +112,8 @@ public final class InspectCommand extends ToolCommand
             printBlocks(inspection, out);
             printFooters(inspection, out);
         }
+        printCursors(inspection.cursors, out);
+        printConsumers(inspection.consumers, out);
         printProblems(inspection.problems, out);
     }
 
@@ -247,6 +263,60 @@ public final class InspectCommand extends ToolCommand
             out.println("  none: sealed without a durable footer, as a machine crash right after a block roll can " +
                 "leave it; the engine reads such a block record by record");
         }
+    }
+
+    private static void printCursors(final List<CursorSummary> cursors, final PrintWriter out)
+    {
+        if (cursors.isEmpty())
+        {
+            return;
+        }
+        out.println();
+        out.println("cursors  " + cursors.size() + " named tailer(s), as durable on disk (cursors/)");
+        final Table table = new Table("NAME", "ACKED", "RESUMES AT").alignRight(1, 2);
+        for (final CursorSummary cursor : cursors)
+        {
+            if (null == cursor.problem())
+            {
+                table.row(cursor.name(), cursor.ackedSeq(), cursor.ackedSeq() + 1);
+            }
+            else
+            {
+                table.row(cursor.name(), "DAMAGED", "-");
+            }
+        }
+        table.print(out, "  ");
+    }
+
+    private static void printConsumers(final List<ConsumerSummary> consumers, final PrintWriter out)
+    {
+        if (consumers.isEmpty())
+        {
+            return;
+        }
+        out.println();
+        out.println("consumers  " + consumers.size() + " consumer(s), as on disk (consumers/)");
+        final Table table = new Table("NAME", "ACK FLOOR", "DELIVERED", "PENDING", "REDELIVERED")
+            .alignRight(1, 2, 3, 4);
+        for (final ConsumerSummary consumer : consumers)
+        {
+            if (null != consumer.problem())
+            {
+                table.row(consumer.name(), "DAMAGED", "-", "-", "-");
+            }
+            else if (null == consumer.state())
+            {
+                table.row(consumer.name(), "sealed", "(--key-file)", "-", "-");
+            }
+            else
+            {
+                final ConsumerState state = consumer.state();
+                table.row(consumer.name(), state.ackFloor().stream() + " (c" + state.ackFloor().consumer() + ")",
+                    state.delivered().stream() + " (c" + state.delivered().consumer() + ")", state.pending().size(),
+                    state.redelivered().size());
+            }
+        }
+        table.print(out, "  ");
     }
 
     private static void printProblems(final List<String> problems, final PrintWriter out)

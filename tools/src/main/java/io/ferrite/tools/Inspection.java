@@ -55,6 +55,10 @@ final class Inspection
     final Map<Long, FooterCheck> footers = new HashMap<>();
     /** The key that unlocked an encrypted stream, or null. */
     final StreamKey key;
+    /** The named tailers' cursors, by name. */
+    final List<CursorSummary> cursors;
+    /** The consumers' states, by name. */
+    final List<ConsumerSummary> consumers;
 
     private Inspection(
         final StreamFolder folder, final StreamKey key, final StateSnapshot state, final String stateProblem)
@@ -75,6 +79,26 @@ final class Inspection
         {
             stateFileSize = -1;
             stateFileModifiedMillis = 0;
+        }
+        cursors = CursorSummary.list(folder.root());
+        for (final CursorSummary cursor : cursors)
+        {
+            if (null != cursor.problem())
+            {
+                problems.add("cursor of tailer '" + cursor.name() + "' is damaged: " + cursor.problem() + " [file=" +
+                    cursor.file() + "]; the stream opens, but that tailer does not until deleteTailer(\"" +
+                    cursor.name() + "\") starts it again");
+            }
+        }
+        consumers = ConsumerSummary.list(folder.root(), null == key ? null : key.stateCipher());
+        for (final ConsumerSummary consumer : consumers)
+        {
+            if (null != consumer.problem())
+            {
+                problems.add("state of consumer '" + consumer.name() + "' is damaged: " + consumer.problem() +
+                    " [file=" + consumer.file() + "]; the stream opens, but that consumer does not until " +
+                    "deleteConsumer(\"" + consumer.name() + "\") starts it again");
+            }
         }
         final long[] ids = folder.blockIds();
         if (null != state)
@@ -297,6 +321,8 @@ final class Inspection
             });
             json.put("blockFiles", files);
         }
+        json.put("cursors", cursors.stream().map(CursorSummary::toJson).toList());
+        json.put("consumers", consumers.stream().map(ConsumerSummary::toJson).toList());
         json.put("problems", problems);
         return json;
     }

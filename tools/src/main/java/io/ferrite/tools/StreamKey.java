@@ -6,9 +6,11 @@ import io.ferrite.crypto.CryptoException;
 import io.ferrite.crypto.KeyFileException;
 import io.ferrite.crypto.KeyMismatchException;
 import io.ferrite.crypto.StreamKeyFile;
+import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.state.StateCipher;
 import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamView;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -119,6 +121,14 @@ final class StreamKey
     StreamConfig.Builder applyTo(final StreamConfig.Builder builder)
     {
         return builder.encryptionKey(callerKey);
+    }
+
+    /**
+     * @return the stream in {@code dir} opened read-only with the caller's key (which the view does not keep).
+     */
+    StreamView openReadOnly(final Path dir)
+    {
+        return FileStreamStore.openReadOnly(dir, callerKey);
     }
 
     /**

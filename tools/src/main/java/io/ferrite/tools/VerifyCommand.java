@@ -1,5 +1,6 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.view.WriterStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,6 +45,13 @@ public final class VerifyCommand extends ToolCommand
     {
         final StreamFolder folder = StreamFolder.open(dir);
         final StreamKey key = keyFile.unlock(folder);
+        // Reads the files without the lock either way; says when a writer is appending meanwhile.
+        final WriterStatus writer = WriterStatus.read(dir);
+        if (null != writer && writer.live())
+        {
+            (json ? err() : out()).println(writer.describe() + " (as far as it had published when read; the newest " +
+                "records may be mid-write)");
+        }
         final VerifyReport report;
         try
         {

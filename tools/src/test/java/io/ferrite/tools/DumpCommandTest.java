@@ -1,8 +1,10 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.StreamLockedException;
 import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DumpCommandTest
 {
@@ -119,7 +122,7 @@ class DumpCommandTest
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 2000);
         final int offset = Streams.recordOffsetInFirstBlock(5);
-        Streams.flipByte(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 10);
+        BlockFiles.flip(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 10);
 
         final Cli.Run run = Cli.run("dump", stream, "--seq", 4, "--limit", 3);
 
@@ -136,7 +139,7 @@ class DumpCommandTest
         final int last = state.blockCount() - 1;
         final long seq = state.blockLastSeq(last) - 3;
         final int offset = state.blockWriteOffset(last) - 4 * Streams.FRAME;
-        Streams.flipByte(Streams.blockFile(stream, state.blockId(last)), offset + RecordDescriptor.HEADER_LENGTH + 10);
+        BlockFiles.flip(Streams.blockFile(stream, state.blockId(last)), offset + RecordDescriptor.HEADER_LENGTH + 10);
 
         final Cli.Run run = Cli.run("dump", stream, "--seq", seq - 1, "--limit", 3);
 
@@ -172,16 +175,22 @@ class DumpCommandTest
     }
 
     @Test
-    void aStreamOpenElsewhereIsRefusedWithWhatToDo()
+    void aStreamOpenElsewhereIsReadThroughTheLiveViewAndSaysSo()
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 20);
         try (StreamStore store = FileStreamStore.open(stream, Streams.config()))
         {
-            final Cli.Run run = Cli.run("dump", stream, "--seq", 1);
+            Streams.append(store, 21, 30);
+            final Cli.Run run = Cli.run("dump", stream, "--seq", 25, "--limit", 2);
 
-            assertThat(run.exitCode()).isEqualTo(2);
-            assertThat(run.err()).contains("already open", stream.resolve("LOCK").toString(), "ferrite inspect");
-            assertThat(store.load(1)).as("the application's store is untouched").isNotNull();
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.err()).contains("stream is open by a writer (pid " + ProcessHandle.current().pid() +
+                ", epoch 2); reading a live view");
+            assertThat(run.out()).contains("message 25 ", "message 26 ").doesNotContain("message 27 ");
+            assertThat(store.append("o.a", null, Streams.payload(31))).as("the application's store is untouched")
+                .isEqualTo(31);
+            assertThatThrownBy(() -> FileStreamStore.open(stream, Streams.config()))
+                .as("the writer still holds the lock").isInstanceOf(StreamLockedException.class);
         }
     }
 

@@ -1,8 +1,13 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.ConsumerConfig;
+import io.ferrite.store.ConsumerStore;
+import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +84,26 @@ class EncryptedStreamTest
     }
 
     @Test
+    void anEncryptedStreamsConsumersAreCheckedWithoutTheKeyAndReadWithIt()
+    {
+        final Path stream = stream();
+        try (StreamStore store = FileStreamStore.open(stream, Streams.encryptedConfig()))
+        {
+            final ConsumerStore billing = store.consumer("billing", ConsumerConfig.builder().build());
+            billing.updateDelivered(1, 1, 1, 1_000L);
+            billing.updateDelivered(2, 2, 1, 2_000L);
+            billing.updateAcks(1, 1);
+        }
+        final Cli.Run sealed = Cli.run("inspect", stream);
+        assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
+        assertThat(sealed.out()).containsPattern("billing\\s+sealed\\s+\\(--key-file\\)");
+
+        final Cli.Run opened = Cli.run("inspect", stream, "--key-file", keyFile());
+        assertThat(opened.exitCode()).as(opened.toString()).isZero();
+        assertThat(opened.out()).containsPattern("billing\\s+1 \\(c1\\)\\s+2 \\(c2\\)\\s+1\\s+0");
+    }
+
+    @Test
     void inspectWithTheKeyOpensTheSubjectsAndVerifiesEveryFooter()
     {
         final Path stream = stream();
@@ -103,7 +128,7 @@ class EncryptedStreamTest
         final Path stream = stream();
         final int offset = Streams.encryptedRecordOffsetInFirstBlock(5);
         final Path block = Streams.blockFile(stream, 1);
-        Streams.flipByte(block, offset + RecordDescriptor.HEADER_LENGTH + 10);
+        BlockFiles.flip(block, offset + RecordDescriptor.HEADER_LENGTH + 10);
         Streams.recomputeRecordChecksum(block, offset, Streams.ENCRYPTED_FRAME);
 
         final Cli.Run inspect = Cli.run("inspect", stream, "--key-file", keyFile());
@@ -119,7 +144,7 @@ class EncryptedStreamTest
         final Path stream = stream();
         final Path block = Streams.blockFile(stream, 2);
         final long footerAt = Streams.BLOCK_SIZE - BlockFooterCodec.FOOTER_LENGTH;
-        Streams.flipByte(block, footerAt + BlockFooterCodec.FOOTER_LENGTH - 1);
+        BlockFiles.flip(block, footerAt + BlockFooterCodec.FOOTER_LENGTH - 1);
 
         final Cli.Run withoutKey = Cli.run("inspect", stream);
         final Cli.Run withKey = Cli.run("inspect", stream, "--key-file", keyFile());
@@ -138,7 +163,7 @@ class EncryptedStreamTest
         final Path stream = stream();
         final Path block = Streams.blockFile(stream, 1);
         // The footer's last sequence (offset 32, little-endian): its low byte changes.
-        Streams.flipByte(block, Streams.BLOCK_SIZE - BlockFooterCodec.FOOTER_LENGTH + 32);
+        BlockFiles.flip(block, Streams.BLOCK_SIZE - BlockFooterCodec.FOOTER_LENGTH + 32);
 
         final Cli.Run run = Cli.run("inspect", stream);
 
@@ -193,7 +218,7 @@ class EncryptedStreamTest
         final long seq = 1 + state.blockLastSeq(0) / 2;
         final int offset = Streams.encryptedRecordOffsetInFirstBlock(seq);
         final Path block = Streams.blockFile(stream, 1);
-        Streams.flipByte(block, offset + RecordDescriptor.HEADER_LENGTH + 50);
+        BlockFiles.flip(block, offset + RecordDescriptor.HEADER_LENGTH + 50);
         Streams.recomputeRecordChecksum(block, offset, Streams.ENCRYPTED_FRAME);
 
         final Cli.Run withoutKey = Cli.run("verify", stream);
@@ -220,7 +245,7 @@ class EncryptedStreamTest
         final Path stream = stream();
         final Path block = Streams.blockFile(stream, 3);
         final long footerAt = Streams.BLOCK_SIZE - BlockFooterCodec.FOOTER_LENGTH;
-        Streams.flipByte(block, footerAt + 40);
+        BlockFiles.flip(block, footerAt + 40);
 
         final Cli.Run run = Cli.run("verify", stream, "--key-file", keyFile(), "--blocks");
 
@@ -238,7 +263,7 @@ class EncryptedStreamTest
         final int offset = Streams.encryptedRecordOffsetInFirstBlock(10);
         final Path block = Streams.blockFile(stream, 1);
         // Clear the record's encrypted flag and recompute both checksums: the record now claims to be plaintext.
-        Streams.writeByte(block, offset + RecordDescriptor.FLAGS_OFFSET, (byte)0);
+        BlockFiles.write(block, offset + RecordDescriptor.FLAGS_OFFSET, new byte[] {(byte)0});
         Streams.recomputeHeaderChecksum(block, offset);
         Streams.recomputeRecordChecksum(block, offset, Streams.ENCRYPTED_FRAME);
 

@@ -1,6 +1,14 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.StateSnapshot;
+import io.ferrite.format.ConsumerStateDescriptor;
+import io.ferrite.format.CursorDescriptor;
+import io.ferrite.store.ConsumerConfig;
+import io.ferrite.store.ConsumerStore;
+import io.ferrite.store.NamedTailer;
+import io.ferrite.store.StreamStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +81,69 @@ class InspectCommandTest
     }
 
     @Test
+    void listsTheNamedTailersCursorsAndReportsADamagedOne() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 20);
+        try (StreamStore store = FileStreamStore.open(stream, Streams.config()))
+        {
+            try (NamedTailer billing = store.createTailer("billing"))
+            {
+                billing.poll((view) ->
+                {
+                }, 12);
+                billing.ack(12);
+            }
+            store.createTailer("audit").close();
+            store.createTailer("broken").close();
+        }
+        final Cli.Run healthy = Cli.run("inspect", stream);
+        assertThat(healthy.exitCode()).as(healthy.toString()).isZero();
+        assertThat(healthy.out()).contains("cursors  3 named tailer(s)")
+            .containsPattern("billing\\s+12\\s+13").containsPattern("audit\\s+0\\s+1");
+
+        final Path broken = stream.resolve(CursorDescriptor.DIRECTORY).resolve(CursorDescriptor.fileName("broken"));
+        Files.write(broken, new byte[CursorDescriptor.FILE_LENGTH]);
+        final Cli.Run damaged = Cli.run("inspect", stream, "--json");
+        assertThat(damaged.exitCode()).as(damaged.toString()).isEqualTo(1);
+        assertThat(damaged.out()).contains("\"name\": \"billing\"", "\"ackedSeq\": 12")
+            .contains("cursor of tailer 'broken' is damaged").contains(broken.toString());
+    }
+
+    @Test
+    void listsTheConsumersAndReportsADamagedOne() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 20);
+        try (StreamStore store = FileStreamStore.open(stream, Streams.config()))
+        {
+            final ConsumerStore billing = store.consumer("billing", ConsumerConfig.builder().build());
+            for (int seq = 1; seq <= 5; seq++)
+            {
+                billing.updateDelivered(seq, seq, 1, seq * 1_000L);
+            }
+            billing.updateDelivered(6, 4, 2, 6_000L);
+            billing.updateAcks(1, 1);
+            billing.updateAcks(2, 2);
+            store.consumer("broken", ConsumerConfig.builder().build());
+        }
+        final Cli.Run healthy = Cli.run("inspect", stream);
+        assertThat(healthy.exitCode()).as(healthy.toString()).isZero();
+        assertThat(healthy.out()).contains("consumers  2 consumer(s)")
+            .containsPattern("billing\\s+2 \\(c2\\)\\s+5 \\(c6\\)\\s+3\\s+1")
+            .containsPattern("broken\\s+0 \\(c0\\)\\s+0 \\(c0\\)\\s+0\\s+0");
+
+        final Path broken = stream.resolve(ConsumerStateDescriptor.DIRECTORY)
+            .resolve(ConsumerStateDescriptor.fileName("broken"));
+        final byte[] bytes = Files.readAllBytes(broken);
+        bytes[ConsumerStateDescriptor.HEADER_LENGTH] ^= 1;
+        Files.write(broken, bytes);
+        final Cli.Run damaged = Cli.run("inspect", stream, "--json");
+        assertThat(damaged.exitCode()).as(damaged.toString()).isEqualTo(1);
+        assertThat(damaged.out()).contains("\"name\": \"billing\"", "\"ackFloorStreamSeq\": 2",
+                "\"deliveredStreamSeq\": 5", "\"pending\": 3", "\"redelivered\": 1")
+            .contains("state of consumer 'broken' is damaged").contains(broken.toString());
+    }
+
+    @Test
     void anEmptyStreamHasNoBlocks()
     {
         final Path stream = Streams.empty(dir.resolve("s"));
@@ -102,7 +173,7 @@ class InspectCommandTest
     void anUnusableStateDbIsAProblem() throws IOException
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 2000);
-        Streams.flipByte(stream.resolve("state.db"), 100);
+        BlockFiles.flip(stream.resolve("state.db"), 100);
 
         final Cli.Run run = Cli.run("inspect", stream);
 

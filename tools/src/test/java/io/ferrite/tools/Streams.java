@@ -26,7 +26,9 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * Stream directories for the tests, built with the real engine, and surgical damage to them.
+ * Stream directories for the tools' tests, built with the real engine, and the checksum rewrites a forger would do.
+ * Byte-level damage and block-format fixtures come from the engine's shared test fixtures
+ * ({@code io.ferrite.engine.testing.BlockFiles}, in the engine's test-jar).
  * <p>
  * Every message has a 3-character subject and a 100-byte payload, so every record has the same frame length and a
  * test can compute where sequence N lives: block 1 holds sequences 1..k at {@code DATA_OFFSET + (seq - 1) * FRAME}.
@@ -100,19 +102,6 @@ final class Streams
     static int encryptedRecordOffsetInFirstBlock(final long seq)
     {
         return BlockDescriptor.DATA_OFFSET + (int)(seq - 1) * ENCRYPTED_FRAME;
-    }
-
-    /** Overwrite the byte at {@code offset}. */
-    static void writeByte(final Path file, final long offset, final byte value)
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
-        {
-            channel.write(ByteBuffer.wrap(new byte[] { value }), offset);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 
     /** Rewrite the header checksum of the record at {@code offset} to match its header bytes. */
@@ -202,55 +191,6 @@ final class Streams
     static StateSnapshot state(final Path dir)
     {
         return FullStateReader.read(dir.resolve("state.db"));
-    }
-
-    /**
-     * Rewrite every block header of the stream in {@code dir} as block format version 1 wrote it (version 1, bytes
-     * 104..119 zero, the CRC32C of bytes 0..123 as checksum): the versions differ in nothing else. The engine's tests
-     * build the same fixture (BlockFiles.downgradeToVersion1).
-     */
-    static void downgradeBlocksToVersion1(final Path dir)
-    {
-        try (Stream<Path> blocks = Files.list(dir.resolve("blocks")))
-        {
-            for (final Path block : (Iterable<Path>)blocks.filter((p) -> p.toString().endsWith(".blk"))::iterator)
-            {
-                try (FileChannel channel = FileChannel.open(block, StandardOpenOption.READ, StandardOpenOption.WRITE))
-                {
-                    final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH)
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                    channel.read(header, 0);
-                    header.putInt(BlockDescriptor.VERSION_OFFSET, BlockDescriptor.VERSION_WITHOUT_EPOCH_SLOTS);
-                    header.putLong(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET, 0);
-                    header.putLong(BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + Long.BYTES, 0);
-                    final CRC32C crc = new CRC32C();
-                    crc.update(header.array(), 0, BlockDescriptor.HEADER_CHECKSUM_OFFSET);
-                    header.putInt(BlockDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
-                    channel.write(header.clear(), 0);
-                }
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    /** Invert every bit of the byte at {@code offset}. */
-    static void flipByte(final Path file, final long offset)
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer one = ByteBuffer.allocate(1);
-            channel.read(one, offset);
-            one.flip();
-            one.put(0, (byte)~one.get(0));
-            channel.write(one, offset);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.format.RecordDescriptor;
@@ -144,7 +145,7 @@ class TombstoneCliTest
     {
         final Path stream = streamWithRemovals(Streams.config());
         final Tombstone tombstone = tombstoneRemoving(stream, REMOVED_A, null);
-        Streams.flipByte(tombstone.file(), tombstone.offset() + RecordDescriptor.HEADER_LENGTH +
+        BlockFiles.flip(tombstone.file(), tombstone.offset() + RecordDescriptor.HEADER_LENGTH +
             RecordDescriptor.TOMBSTONE_FROM_OFFSET);
 
         final Cli.Run run = Cli.run("verify", stream);
@@ -162,7 +163,7 @@ class TombstoneCliTest
     {
         final Path stream = streamWithRemovals(Streams.config());
         final Tombstone tombstone = tombstoneRemoving(stream, REMOVED_B, null);
-        Streams.flipByte(tombstone.file(), tombstone.offset() + RecordDescriptor.TIMESTAMP_OFFSET);
+        BlockFiles.flip(tombstone.file(), tombstone.offset() + RecordDescriptor.TIMESTAMP_OFFSET);
 
         final Cli.Run run = Cli.run("verify", stream);
 
@@ -178,7 +179,7 @@ class TombstoneCliTest
         final Path stream = streamWithRemovals(Streams.config());
         final long seq = 100;
         final int offset = Streams.recordOffsetInFirstBlock(seq);
-        Streams.flipByte(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 50);
+        BlockFiles.flip(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 50);
 
         final Cli.Run run = Cli.run("verify", stream);
 
@@ -195,7 +196,7 @@ class TombstoneCliTest
     {
         final Path stream = streamWithRemovals(Streams.config());
         final int offset = Streams.recordOffsetInFirstBlock(REMOVED_A);
-        Streams.flipByte(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 50);
+        BlockFiles.flip(Streams.blockFile(stream, 1), offset + RecordDescriptor.HEADER_LENGTH + 50);
 
         final Cli.Run run = Cli.run("verify", stream);
 
@@ -209,7 +210,7 @@ class TombstoneCliTest
     {
         final Path stream = streamWithRemovals(Streams.config());
         final Tombstone erase = tombstoneRemoving(stream, ERASED_IN_SEALED, null);
-        Streams.flipByte(erase.file(), erase.offset() + RecordDescriptor.HEADER_LENGTH +
+        BlockFiles.flip(erase.file(), erase.offset() + RecordDescriptor.HEADER_LENGTH +
             RecordDescriptor.TOMBSTONE_FLAGS_OFFSET);
         Streams.recomputeRecordChecksum(erase.file(), erase.offset(),
             RecordDescriptor.frameLength(0, 0, RecordDescriptor.TOMBSTONE_LENGTH));
@@ -359,7 +360,7 @@ class TombstoneCliTest
         final StreamKey key = StreamKey.unlock(StreamFolder.open(stream), keyFile(), Streams.KEY);
         final Tombstone tombstone = tombstoneRemoving(stream, REMOVED_A, key);
         final int frame = (int)RecordDescriptor.frameLengthForContent(RecordDescriptor.TOMBSTONE_LENGTH, true);
-        Streams.flipByte(tombstone.file(), tombstone.offset() + RecordDescriptor.HEADER_LENGTH + 20);
+        BlockFiles.flip(tombstone.file(), tombstone.offset() + RecordDescriptor.HEADER_LENGTH + 20);
         Streams.recomputeRecordChecksum(tombstone.file(), tombstone.offset(), frame);
 
         final Cli.Run withKey = Cli.run("verify", stream, "--key-file", keyFile());
@@ -379,7 +380,7 @@ class TombstoneCliTest
         final Path stream = streamWithRemovals(Streams.encryptedConfig());
         final StreamKey key = StreamKey.unlock(StreamFolder.open(stream), keyFile(), Streams.KEY);
         final Tombstone tombstone = tombstoneRemoving(stream, REMOVED_B, key);
-        Streams.flipByte(tombstone.file(), tombstone.offset() + RecordDescriptor.HEADER_LENGTH + 20);
+        BlockFiles.flip(tombstone.file(), tombstone.offset() + RecordDescriptor.HEADER_LENGTH + 20);
 
         final Cli.Run run = Cli.run("verify", stream);
 

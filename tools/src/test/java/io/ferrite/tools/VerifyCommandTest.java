@@ -1,5 +1,6 @@
 package io.ferrite.tools;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.format.BlockDescriptor;
@@ -46,7 +47,7 @@ class VerifyCommandTest
         final long seq = 1 + state.blockLastSeq(0) / 2;
         final int recordOffset = Streams.recordOffsetInFirstBlock(seq);
         final Path block = Streams.blockFile(stream, 1);
-        Streams.flipByte(block, recordOffset + RecordDescriptor.HEADER_LENGTH + 50);
+        BlockFiles.flip(block, recordOffset + RecordDescriptor.HEADER_LENGTH + 50);
 
         final Cli.Run run = Cli.run("verify", stream);
 
@@ -64,7 +65,7 @@ class VerifyCommandTest
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 2000);
         final int recordOffset = Streams.recordOffsetInFirstBlock(100);
-        Streams.flipByte(Streams.blockFile(stream, 1), recordOffset + RecordDescriptor.SEQUENCE_OFFSET);
+        BlockFiles.flip(Streams.blockFile(stream, 1), recordOffset + RecordDescriptor.SEQUENCE_OFFSET);
 
         final Cli.Run run = Cli.run("verify", stream, "--json");
 
@@ -83,7 +84,7 @@ class VerifyCommandTest
         final StateSnapshot state = Streams.state(stream);
         final int last = state.blockCount() - 1;
         final int tailRecord = state.blockWriteOffset(last) - Streams.FRAME;
-        Streams.flipByte(Streams.blockFile(stream, state.blockId(last)), tailRecord + RecordDescriptor.HEADER_LENGTH);
+        BlockFiles.flip(Streams.blockFile(stream, state.blockId(last)), tailRecord + RecordDescriptor.HEADER_LENGTH);
 
         final Cli.Run run = Cli.run("verify", stream);
 
@@ -110,7 +111,7 @@ class VerifyCommandTest
     void aDamagedBlockHeaderIsReportedAndItsRecordsAreStillChecked()
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 2000);
-        Streams.flipByte(Streams.blockFile(stream, 2), BlockDescriptor.BASE_SEQ_OFFSET);
+        BlockFiles.flip(Streams.blockFile(stream, 2), BlockDescriptor.BASE_SEQ_OFFSET);
 
         final Cli.Run run = Cli.run("verify", stream);
 
@@ -125,8 +126,8 @@ class VerifyCommandTest
     {
         final Path plain = Streams.healthy(dir.resolve("plain"), 2000);
         final Path sealed = Streams.encrypted(dir.resolve("sealed"), 500);
-        Streams.downgradeBlocksToVersion1(plain);
-        Streams.downgradeBlocksToVersion1(sealed);
+        BlockFiles.blocks(plain).forEach(BlockFiles::downgradeToVersion1);
+        BlockFiles.blocks(sealed).forEach(BlockFiles::downgradeToVersion1);
         final Path keyFile = Streams.hexKeyFile(dir.resolve("key"), Streams.KEY);
 
         final Cli.Run plainRun = Cli.run("verify", plain);
@@ -146,7 +147,7 @@ class VerifyCommandTest
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 2000);
         final Path block = Streams.blockFile(stream, 2);
-        Streams.writeByte(block, BlockDescriptor.VERSION_OFFSET, (byte)3);
+        BlockFiles.write(block, BlockDescriptor.VERSION_OFFSET, new byte[] {(byte)3});
         rewriteHeaderChecksum(block);
 
         final Cli.Run run = Cli.run("verify", stream);
@@ -161,7 +162,7 @@ class VerifyCommandTest
         final Path stream = Streams.encrypted(dir.resolve("s"), 500);
         final Path block = Streams.blockFile(stream, 1);
         final int slot1 = BlockDescriptor.TOMBSTONE_EPOCH_SLOTS_OFFSET + BlockDescriptor.TOMBSTONE_EPOCH_SLOT_LENGTH;
-        Streams.flipByte(block, slot1 + 6);
+        BlockFiles.flip(block, slot1 + 6);
 
         final Cli.Run run = Cli.run("verify", stream, "--key-file", Streams.hexKeyFile(dir.resolve("key"),
             Streams.KEY));
@@ -180,7 +181,8 @@ class VerifyCommandTest
         final int checksum = BlockDescriptor.headerChecksum(ByteBuffer.wrap(header));
         for (int i = 0; i < Integer.BYTES; i++)
         {
-            Streams.writeByte(block, BlockDescriptor.HEADER_CHECKSUM_OFFSET + i, (byte)(checksum >>> (8 * i)));
+            BlockFiles.write(block, BlockDescriptor.HEADER_CHECKSUM_OFFSET + i,
+                new byte[] {(byte)(checksum >>> (8 * i))});
         }
     }
 
@@ -200,7 +202,7 @@ class VerifyCommandTest
     void anUnusableStateDbIsDamage()
     {
         final Path stream = Streams.healthy(dir.resolve("s"), 200);
-        Streams.flipByte(stream.resolve("state.db"), 70);
+        BlockFiles.flip(stream.resolve("state.db"), 70);
 
         final Cli.Run run = Cli.run("verify", stream);
 

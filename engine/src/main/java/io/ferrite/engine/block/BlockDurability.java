@@ -21,6 +21,8 @@ public final class BlockDurability
     private volatile FileChannel channel;
     private volatile int forcedOffset;
     private volatile boolean newFile;
+    /** Set with {@link #newFile}: the file's size and allocation were forced before it became a block. */
+    private volatile boolean allocationForced;
     private volatile boolean footerDirty;
 
     BlockDurability(final MessageBlock block)
@@ -28,10 +30,15 @@ public final class BlockDurability
         this.block = block;
     }
 
-    void created()
+    /**
+     * @param allocationForced the file's size and allocation are durable already (forced when it was prepared): its
+     *                         first force covers its range from the header on, not the whole file.
+     */
+    void created(final boolean allocationForced)
     {
         forcedOffset = 0;
         newFile = true;
+        this.allocationForced = allocationForced;
     }
 
     void forcedUpTo(final int offset)
@@ -89,8 +96,9 @@ public final class BlockDurability
 
     /**
      * Make the bytes written to the block up to {@code upTo} durable through {@code io}: the range not yet forced,
-     * from the header on for a new file (whose size and allocation are forced once too), and the footer when it was
-     * written. Called by the flusher outside the append lock with values it captured under it.
+     * from the header on for a new file (whose size and allocation are forced once too, unless its preparation did),
+     * and the footer when it was written. Called by the flusher outside the append lock with values it captured under
+     * it.
      *
      * @param upTo   the write offset captured under the append lock; bytes beyond it are left to the next force.
      * @param footer the footer was dirty at capture time: force it and mark it clean.
@@ -99,8 +107,10 @@ public final class BlockDurability
      */
     public int force(final int upTo, final boolean footer, final StorageIO io)
     {
-        final boolean metadata = newFile;
-        final int from = metadata ? 0 : Math.min(forcedOffset, upTo);
+        // A whole-file force of a new block would clean the pages touched ahead of the appender, which would then fault
+        // on each; one prepared with its allocation forced needs only its range, header included.
+        final boolean metadata = newFile && !allocationForced;
+        final int from = newFile ? 0 : Math.min(forcedOffset, upTo);
         final int to = footer ? block.mappedOrNull().capacity() : upTo;
         try
         {

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 /**
  * Writes and validates the header described by {@link BlockDescriptor}.
  */
-final class BlockHeader
+public final class BlockHeader
 {
     private BlockHeader()
     {
@@ -50,7 +50,7 @@ final class BlockHeader
     /**
      * @return the block length the header declares.
      */
-    static int validate(
+    public static int validate(
         final Path file, final ByteBuffer header, final long expectedBlockId, final boolean encrypted)
     {
         require(file, BlockHeaderCheck.magic(header), BlockDescriptor.MAGIC_OFFSET);

@@ -1,7 +1,13 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.engine.agent.AgentThread;
+import io.ferrite.engine.agent.WakeUpIdleStrategy;
+import io.ferrite.engine.index.SequenceTable;
+import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,52 +15,116 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Prepares the next block file on a background thread, so a roll on the append path costs a header write and a
- * rename instead of allocating and zero-filling megabytes (measured ~18 ms per 8 MiB block here, i.e. a ~0.4 µs tax on
- * every 128 B append and a multi-millisecond stall at each roll).
+ * Keeps {@code depth} blocks prepared ahead of the appender, so a roll takes one that is ready — allocated, forced,
+ * mapped, every page touched, its sequence table and block array allocated — and costs a header write and a rename,
+ * not megabytes of allocation and thousands of page faults (measured in docs/ENGINE.md "Block rolls").
  * <p>
- * Preparing means: create {@code blocks/next.creating}, write every page (a full disk fails here, not later as a
- * SIGBUS), map it, and touch every page through the mapping so the appender takes no page fault on it. The file is
- * not a block file until {@link BlockFile#activate} renames it; recovery ignores it, and a crash leaves it to be
- * overwritten.
+ * Preparing means: create {@code blocks/next-<n>.creating}, write every page (a full disk fails here, not later as a
+ * SIGBUS), force it through the {@link StorageIO} (its size and allocation are then durable, so the flusher never
+ * forces the whole file, which would clean and write-protect the touched pages), map it, and touch every page through
+ * the mapping so the appender takes no page fault on it. The file is not a block file until {@link BlockFile#activate}
+ * renames it; recovery ignores it, and the next open deletes it.
  * <p>
- * Threading: {@link #take()} and {@link #close()} from the appending thread (under the append lock); the preparation
- * runs on this object's own daemon thread.
+ * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread}, started by the
+ * first {@link #prepareNext()}. The hand-over is a single-producer single-consumer ring of {@code depth} slots and two
+ * counters, so a roll allocates nothing here: the agent fills slot {@code n % depth} with the n-th block and then
+ * publishes {@link #preparedCount} {@code n + 1}; the appender takes it and publishes {@link #takenCount}. The agent
+ * prepares while fewer than {@code depth} are prepared and not taken. Prepared blocks are taken in the order they were
+ * prepared. File names cycle over {@code depth + 1} names, so the agent never reuses the name of the file the appender
+ * has just taken and not yet renamed.
+ * <p>
+ * A failed preparation (a full disk) is published in its slot like a block, and the agent prepares nothing more until
+ * the appender took it: {@link #take()} then prepares on the append path, logging why, and a failure there is the
+ * roll's to report (a {@link io.ferrite.store.StoreFullException} naming the file). {@link #take()} waits (parked,
+ * woken by the agent) when the agent is making the next block, which happens only when appends outrun it for
+ * {@code depth} blocks. An {@link Error} ends the agent's thread, as with the other agents (logged by the
+ * {@link AgentThread}); later rolls then prepare on the append path.
+ * <p>
+ * Threading: {@link #prepareNext()}, {@link #take()} and {@link #close()} from the appending thread (under the append
+ * lock: one caller at a time); {@link #doWork()} and {@link #onClose()} on the agent's thread.
  */
-public final class BlockPreallocator implements AutoCloseable
+public final class BlockPreallocator implements Agent, AutoCloseable
 {
-    /** The name of the file being prepared; not a block file name, so listings and recovery never see it. */
-    public static final String PREPARED_FILE = "next" + BlockFile.TEMP_SUFFIX;
+    /** The name of the first file prepared; not a block file name, so listings and recovery never see it. */
+    public static final String PREPARED_FILE = preparedFileName(0);
+
+    /** Nothing prepared and not taken, nothing being prepared. */
+    static final int IDLE = 0;
+    /** The next block to take is ready. */
+    static final int READY = 3;
+    /** The next block to take failed to be prepared. */
+    static final int FAILED = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(BlockPreallocator.class);
 
-    private final Path file;
+    private final Path[] files;
+    private final int depth;
     private final int blockSize;
-    private final ExecutorService executor;
-    private CompletableFuture<BlockFile.Prepared> next;
-    private boolean closed;
+    private final StorageIO io;
+    private final String roleName;
+    private final AgentThread thread = new AgentThread(LOG);
+    private final WakeUpIdleStrategy wakeUp = thread.wakeUp();
 
-    public BlockPreallocator(final Path blocksDir, final int blockSize, final String streamName)
+    /** Slot {@code n % depth}: the n-th block, published by {@link #preparedCount}; cleared by the appender. */
+    private final PreparedBlock[] ready;
+    /** Slot {@code n % depth}: why the n-th block could not be prepared, published by {@link #preparedCount}. */
+    private final Throwable[] failures;
+    /** Written by the agent only: blocks prepared (or failed) so far. */
+    private volatile long preparedCount;
+    /** Written by the appender only: blocks taken so far. */
+    private volatile long takenCount;
+    /** Set by the agent with a failure it publishes, cleared by the appender that takes it: the agent waits. */
+    private volatile boolean failurePending;
+    /** The appender's hints for the arrays the agent allocates: the last block's span, the store's block count. */
+    private volatile int expectedSequences;
+    private volatile int blockCount;
+    /** The appender parked in {@link #take()}, for the agent to wake once it published a block. */
+    private volatile Thread waiter;
+    /** Set by {@link #close()}: the agent starts no new preparation. */
+    private volatile boolean closed;
+    /** The agent no longer runs (an {@link Error} ended its thread, or it closed): nothing is asked of it. */
+    private volatile boolean stopped;
+    /** Appending thread only. */
+    private boolean started;
+
+    /**
+     * @param depth how many blocks to keep prepared (at least 1).
+     * @param io    forces each prepared file; null for none (its first force as a block then covers the whole file).
+     */
+    public BlockPreallocator(
+        final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName)
     {
-        this.file = blocksDir.resolve(PREPARED_FILE);
-        this.blockSize = blockSize;
-        removeLeftovers(blocksDir);
-        this.executor = Executors.newSingleThreadExecutor((runnable) ->
+        if (depth < 1)
         {
-            final Thread thread = new Thread(runnable, "ferrite-preallocator-" + streamName);
-            thread.setDaemon(true);
-            return thread;
-        });
+            throw new IllegalArgumentException("depth must be >= 1: " + depth);
+        }
+        this.depth = depth;
+        this.files = new Path[depth + 1];
+        for (int i = 0; i < files.length; i++)
+        {
+            files[i] = blocksDir.resolve(preparedFileName(i));
+        }
+        this.ready = new PreparedBlock[depth];
+        this.failures = new Throwable[depth];
+        this.blockSize = blockSize;
+        this.io = io;
+        this.roleName = "ferrite-preallocator-" + streamName;
+        removeLeftovers(blocksDir);
     }
 
     /**
-     * Delete files a crash left half-prepared: they never became blocks.
+     * @return the name of a prepared file: {@code next-<index>.creating}.
+     */
+    public static String preparedFileName(final int index)
+    {
+        return "next-" + index + BlockFile.TEMP_SUFFIX;
+    }
+
+    /**
+     * Delete files a crash or an earlier process left prepared: they never became blocks.
      */
     private static void removeLeftovers(final Path blocksDir)
     {
@@ -72,67 +142,271 @@ public final class BlockPreallocator implements AutoCloseable
         }
     }
 
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
     /**
-     * Start preparing a file now, ahead of the first roll.
+     * Start the agent (the first time) and wake it to prepare up to {@code depth} blocks ahead; called at open and
+     * after each roll.
+     *
+     * @param expectedSequences the span of the newest block, to size the sequence tables of those prepared next.
+     * @param blocks            the store's block count now, to size the block arrays of those prepared next.
+     */
+    public void prepareNext(final int expectedSequences, final int blocks)
+    {
+        this.expectedSequences = expectedSequences;
+        this.blockCount = blocks;
+        prepareNext();
+    }
+
+    /**
+     * Start the agent (the first time) and wake it to prepare up to {@code depth} blocks ahead.
      */
     public void prepareNext()
     {
-        if (!closed && null == next)
+        if (closed || stopped)
         {
-            next = CompletableFuture.supplyAsync(() -> BlockFile.prepare(file, blockSize), executor);
+            return;
         }
+        if (!started)
+        {
+            // Should the thread fail to start, take() prepares on the append path rather than wait for it.
+            started = true;
+            thread.start(this);
+        }
+        wakeUp.signal();
     }
 
     /**
-     * @return a prepared file: the one made in the background (waiting for it if it is still being made), or one made
-     * now when the background attempt failed. Starts preparing the following one.
+     * @return the next prepared block, in the order they were prepared: the one made in the background (waiting for it
+     * if it is being made), or one made now when the background attempt failed or the agent does not run. The caller
+     * renames its file away (the roll) before calling {@link #take()} again.
+     * @throws StoreException when the file cannot be made on the append path either; it names the file (a
+     *                        {@link io.ferrite.store.StoreFullException} when the disk is full).
      */
-    public BlockFile.Prepared take()
+    public PreparedBlock take()
     {
-        BlockFile.Prepared prepared = null;
-        if (null != next)
+        final long next = takenCount;
+        if (awaitPrepared(next))
         {
-            try
+            final int slot = (int)(next % depth);
+            final Throwable failure = failures[slot];
+            if (null == failure)
             {
-                prepared = next.join();
+                final PreparedBlock block = ready[slot];
+                ready[slot] = null;
+                takenCount = next + 1;
+                return block;
             }
-            catch (final CompletionException ex)
-            {
-                LOG.warn("background preparation of {} failed, preparing on the append path: {}", file,
-                    ex.getCause().toString());
-            }
-            next = null;
+            failures[slot] = null;
+            LOG.warn("background preparation of {} failed, preparing on the append path: {}",
+                files[(int)(next % files.length)], failure.toString());
+            takenCount = next + 1;
+            failurePending = false;
+            // The agent may retry the following blocks now, under names other than the one prepared here.
+            wakeUp.signal();
         }
-        if (null == prepared)
-        {
-            prepared = BlockFile.prepare(file, blockSize);
-        }
-        return prepared;
+        return new PreparedBlock(BlockFile.prepare(files[(int)(next % files.length)], blockSize, io), null, null);
     }
 
     /**
-     * Stop the thread and delete a prepared file nobody took.
+     * Wait until block {@code next} is published, while the agent runs. Appending thread only.
+     *
+     * @return whether it is published (else the agent does not run, and the caller prepares it).
+     */
+    private boolean awaitPrepared(final long next)
+    {
+        if (preparedCount > next)
+        {
+            return true;
+        }
+        if (!started || stopped)
+        {
+            return false;
+        }
+        waiter = Thread.currentThread();
+        boolean interrupted = false;
+        // Dekker-style: the agent stores the count then reads the waiter; this stores the waiter then reads the count.
+        // Both volatile, so either this sees the new count or the agent sees this thread to unpark.
+        while (preparedCount <= next && !stopped)
+        {
+            LockSupport.park(this);
+            // An interrupt would make every park return at once: keep waiting, and leave the flag as it was found.
+            interrupted |= Thread.interrupted();
+        }
+        waiter = null;
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return preparedCount > next;
+    }
+
+    /**
+     * Wait until the agent has nothing left to do: {@code depth} blocks prepared, a failure waiting to be taken, or
+     * the agent stopped. For tests; appending thread only.
+     *
+     * @return the state of the next block to take: {@code IDLE}, {@code READY} or {@code FAILED}.
+     */
+    int awaitBackground()
+    {
+        final long next = takenCount;
+        if (started)
+        {
+            while (!stopped && !failurePending && preparedCount - takenCount < depth)
+            {
+                LockSupport.parkNanos(this, 100_000L);
+            }
+        }
+        if (preparedCount <= next)
+        {
+            return IDLE;
+        }
+        return null == failures[(int)(next % depth)] ? READY : FAILED;
+    }
+
+    /**
+     * @return blocks prepared and not yet taken (failed ones included). For tests.
+     */
+    int preparedAhead()
+    {
+        return (int)(preparedCount - takenCount);
+    }
+
+    /**
+     * One duty cycle: prepare the next block when fewer than {@code depth} are ahead, and publish it or why it failed.
+     *
+     * @return 1 when a block was prepared or failed, else 0.
+     */
+    @Override
+    public int doWork()
+    {
+        final long next = preparedCount;
+        if (closed || failurePending || next - takenCount >= depth)
+        {
+            return 0;
+        }
+        final int slot = (int)(next % depth);
+        try
+        {
+            final int blocksThen = blockCount + (int)(next - takenCount) + 1;
+            final BlockFile.Prepared file = BlockFile.prepare(files[(int)(next % files.length)], blockSize, io);
+            ready[slot] = new PreparedBlock(file, new int[SequenceTable.initialLength(expectedSequences)],
+                new MessageBlock[blocksThen]);
+        }
+        catch (final RuntimeException ex)
+        {
+            // Expected (a full disk) or not, the appender reports it at the roll that needs the block, and tries again.
+            failures[slot] = ex;
+            failurePending = true;
+        }
+        catch (final Error ex)
+        {
+            // The runner ends the thread on an Error without onClose: no later roll may wait for this agent.
+            failures[slot] = ex;
+            failurePending = true;
+            stopped = true;
+            preparedCount = next + 1;
+            wakeWaiter();
+            throw ex;
+        }
+        preparedCount = next + 1;
+        wakeWaiter();
+        return 1;
+    }
+
+    /**
+     * Taken off its thread: blocks it prepared stay for {@link #close()} to discard, on the closing thread, which
+     * reports a failure to delete them.
+     */
+    @Override
+    public void onClose()
+    {
+        stopped = true;
+        wakeWaiter();
+    }
+
+    private void wakeWaiter()
+    {
+        final Thread parked = waiter;
+        if (null != parked)
+        {
+            LockSupport.unpark(parked);
+        }
+    }
+
+    /**
+     * Stop the agent's thread (waiting for a preparation in flight), then close, unmap and delete every prepared file
+     * nobody took. Every step runs whatever the one before threw; the first failure is thrown.
+     *
+     * @throws StoreException when an untaken file cannot be deleted, or a background attempt failed in a way no roll
+     *                        expects (not a {@link StoreException}); it names the file.
      */
     @Override
     public void close()
     {
+        if (closed)
+        {
+            return;
+        }
         closed = true;
-        final CompletableFuture<BlockFile.Prepared> pending = next;
-        next = null;
-        executor.shutdown();
-        if (null != pending)
+        CloseHelper.closeAll(thread, this::discardUntaken);
+    }
+
+    /**
+     * After the agent's thread stopped: nothing changes the counters any more.
+     */
+    private void discardUntaken()
+    {
+        RuntimeException first = null;
+        for (long n = takenCount; n < preparedCount; n++)
         {
             try
             {
-                pending.join().discard();
+                discard(n);
             }
-            catch (final CompletionException ex)
+            catch (final RuntimeException ex)
             {
-                if (!(ex.getCause() instanceof StoreException))
+                if (null == first)
                 {
-                    throw new StoreIOException("prepare block file", file, new IOException(ex.getCause()));
+                    first = ex;
+                }
+                else
+                {
+                    first.addSuppressed(ex);
                 }
             }
+        }
+        takenCount = preparedCount;
+        if (null != first)
+        {
+            throw first;
+        }
+    }
+
+    private void discard(final long n)
+    {
+        final int slot = (int)(n % depth);
+        final PreparedBlock untaken = ready[slot];
+        final Throwable cause = failures[slot];
+        ready[slot] = null;
+        failures[slot] = null;
+        if (null != untaken)
+        {
+            untaken.file().discard();
+        }
+        else if (null != cause)
+        {
+            final Path file = files[(int)(n % files.length)];
+            if (!(cause instanceof StoreException))
+            {
+                throw new StoreException("prepare block file failed unexpectedly: " + cause, file, cause);
+            }
+            // Nobody needed the file; a full disk is the next roll's to report, after a reopen.
+            LOG.info("background preparation of {}, which no roll took, failed: {}", file, cause.toString());
         }
     }
 }

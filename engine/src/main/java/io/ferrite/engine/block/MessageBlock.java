@@ -107,18 +107,32 @@ public final class MessageBlock
         final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
         final long prevLastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
     {
+        return create(prepared, file, id, baseSeq, createdNanos, prevLastSeq, null, metrics, crypto);
+    }
+
+    /**
+     * As {@link #create(BlockFile.Prepared, Path, long, long, long, long, StoreMetrics, BlockCrypto)}, with the
+     * sequence table's array allocated ahead, off the append path ({@link SequenceTable#SequenceTable(long, int[])}).
+     *
+     * @param sequenceOffsets a zeroed array the new block's sequence table takes over, or null for a default one.
+     */
+    public static MessageBlock create(
+        final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
+        final long prevLastSeq, final int[] sequenceOffsets, final StoreMetrics metrics, final BlockCrypto crypto)
+    {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.key = null == crypto ? null : crypto.newKey();
         final BlockFile.Mapping mapping = BlockFile.activate(
             prepared, file, id, baseSeq, createdNanos, prevLastSeq, block.key);
         metrics.onBlockCreated();
         block.attach(mapping);
-        block.contents.install(new SequenceTable(baseSeq));
+        block.contents.install(null == sequenceOffsets ?
+            new SequenceTable(baseSeq) : new SequenceTable(baseSeq, sequenceOffsets));
         block.contents.subjects(new BlockSubjects(false));
         block.holdsTombstones = false;
         block.tombstoneEpoch = 0;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
-        block.durability.created();
+        block.durability.created(prepared.allocationForced());
         return block;
     }
 
@@ -464,6 +478,55 @@ public final class MessageBlock
         contents.table().put(seq, offset);
         writeOffset = offset + frameLength;
         return checksum;
+    }
+
+    /**
+     * @return the buffer the content (headers, then payload) of the next message record goes into before
+     * {@link #appendPlaced}: this block's mapping for a plaintext block, {@code cipher}'s staging buffer for an
+     * encrypted one. The caller has checked {@link #hasRoomFor(int)}.
+     */
+    public UnsafeBuffer contentBuffer(final int subjectLength, final int contentLength, final RecordCipher cipher)
+    {
+        return null == key ? buffer : cipher.stage(subjectLength, contentLength);
+    }
+
+    /**
+     * @return where in {@link #contentBuffer} the next message record's content starts.
+     */
+    public int contentOffset(final int subjectLength)
+    {
+        return null == key ? RecordDescriptor.headersOffset(writeOffset, subjectLength) :
+            RecordCipher.stagedContentOffset(subjectLength);
+    }
+
+    /**
+     * Write a message record at the write offset around content already placed in {@link #contentBuffer}. Readers
+     * learn about it only when the caller publishes {@code seq}.
+     *
+     * @return the record checksum.
+     */
+    public int appendPlaced(
+        final long seq, final long timestamp, final byte[] subject, final int headersLength, final int payloadLength,
+        final int frameLength, final Crc32c crc, final RecordCipher cipher)
+    {
+        final int offset = writeOffset;
+        final int checksum = RecordWriter.writePlacedMessage(buffer, mapped, key, offset, seq, timestamp, subject,
+            headersLength, payloadLength, frameLength, crc, cipher);
+        contents.table().put(seq, offset);
+        writeOffset = offset + frameLength;
+        return checksum;
+    }
+
+    /**
+     * Drop content placed for a record of {@code frameLength} bytes that will not be written: zero it in a plaintext
+     * block, so the next record, which may be shorter, does not leave stray bytes after it for a scan to find.
+     */
+    public void discardPlaced(final int frameLength)
+    {
+        if (null == key)
+        {
+            buffer.setMemory(writeOffset, Math.min(frameLength, limit - writeOffset), (byte)0);
+        }
     }
 
     /**

@@ -54,17 +54,58 @@ public final class RecordCipher
         final int subjectLength = subject.length;
         final int plainLength = SealedBodyDescriptor.PREFIX_LENGTH + subjectLength + headers.length + payload.length;
         ensureStaging(plainLength);
-        stagingView.putLong(SealedBodyDescriptor.TIMESTAMP_OFFSET, timestamp);
-        stagingView.putShort(SealedBodyDescriptor.SUBJECT_LENGTH_OFFSET, (short)subjectLength);
-        stagingView.putByte(SealedBodyDescriptor.TYPE_OFFSET, type);
-        stagingView.putByte(SealedBodyDescriptor.RESERVED_OFFSET, (byte)0);
-        stagingView.putInt(SealedBodyDescriptor.HEADERS_LENGTH_OFFSET, headers.length);
+        putPrefix(timestamp, subjectLength, type, headers.length);
         stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH, subject);
         stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH + subjectLength, headers);
         stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH + subjectLength + headers.length, payload);
         cipher.seal(key, FrameCounters.of(type, seq, recordOffset, epoch), recordOffset, staging, 0, plainLength,
             view(mapped),
             recordOffset + HEADER_LENGTH);
+    }
+
+    /**
+     * Make the staging buffer ready for a message body whose content (headers, then payload) the caller writes at
+     * {@link #stagedContentOffset(int)}, before {@link #sealStaged}. Valid until the next call on this cipher.
+     *
+     * @return the staging buffer.
+     */
+    public UnsafeBuffer stage(final int subjectLength, final int contentLength)
+    {
+        ensureStaging(SealedBodyDescriptor.PREFIX_LENGTH + subjectLength + contentLength);
+        return stagingView;
+    }
+
+    /**
+     * @return where in the staging buffer a staged message's content starts.
+     */
+    public static int stagedContentOffset(final int subjectLength)
+    {
+        return SealedBodyDescriptor.PREFIX_LENGTH + subjectLength;
+    }
+
+    /**
+     * Encrypt a message body whose content the caller staged (see {@link #stage}) into the block at
+     * {@code recordOffset + HEADER_LENGTH}, with its authenticated prefix and subject.
+     */
+    public void sealStaged(
+        final BlockKey key, final ByteBuffer mapped, final int recordOffset, final long seq, final long timestamp,
+        final byte[] subject, final int headersLength, final int contentLength)
+    {
+        final int subjectLength = subject.length;
+        final int plainLength = SealedBodyDescriptor.PREFIX_LENGTH + subjectLength + contentLength;
+        putPrefix(timestamp, subjectLength, TYPE_MESSAGE, headersLength);
+        stagingView.putBytes(SealedBodyDescriptor.PREFIX_LENGTH, subject);
+        cipher.seal(key, FrameCounters.of(TYPE_MESSAGE, seq, recordOffset, 0), recordOffset, staging, 0, plainLength,
+            view(mapped), recordOffset + HEADER_LENGTH);
+    }
+
+    private void putPrefix(final long timestamp, final int subjectLength, final byte type, final int headersLength)
+    {
+        stagingView.putLong(SealedBodyDescriptor.TIMESTAMP_OFFSET, timestamp);
+        stagingView.putShort(SealedBodyDescriptor.SUBJECT_LENGTH_OFFSET, (short)subjectLength);
+        stagingView.putByte(SealedBodyDescriptor.TYPE_OFFSET, type);
+        stagingView.putByte(SealedBodyDescriptor.RESERVED_OFFSET, (byte)0);
+        stagingView.putInt(SealedBodyDescriptor.HEADERS_LENGTH_OFFSET, headersLength);
     }
 
     /**
@@ -162,6 +203,8 @@ public final class RecordCipher
 
     private static ByteBuffer allocate(final int capacity)
     {
-        return ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        // On the heap: FrameCipher hands an array-backed source straight to the provider, and a direct one it would
+        // first have to copy into an array of its own.
+        return ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

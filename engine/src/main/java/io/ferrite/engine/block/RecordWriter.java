@@ -52,6 +52,36 @@ final class RecordWriter
     }
 
     /**
+     * Write a message whose content (headers, then payload) is already in place: for a plaintext block in the block
+     * itself at {@code headersOffset(offset, subject.length)}, for an encrypted one staged in {@code cipher} (see
+     * {@link RecordCipher#stage}). The frame length, the record's first word, is written here, so until this runs the
+     * record's start holds zeros, which every scan reads as the end of the data.
+     *
+     * @return the record checksum.
+     */
+    static int writePlacedMessage(
+        final UnsafeBuffer out, final MappedByteBuffer mapped, final BlockKey key, final int offset, final long seq,
+        final long timestamp, final byte[] subject, final int headersLength, final int payloadLength,
+        final int frameLength, final Crc32c crc, final RecordCipher cipher)
+    {
+        writeHeader(out, offset, frameLength, TYPE_MESSAGE, null != key, subject.length, seq, timestamp,
+            headersLength, payloadLength);
+        final int bodyEnd;
+        if (null == key)
+        {
+            out.putBytes(subjectOffset(offset), subject);
+            bodyEnd = headersOffset(offset, subject.length) + headersLength + payloadLength;
+        }
+        else
+        {
+            cipher.sealStaged(key, mapped, offset, seq, timestamp, subject, headersLength,
+                headersLength + payloadLength);
+            bodyEnd = subjectOffset(offset) + subject.length + headersLength + payloadLength + RecordCipher.OVERHEAD;
+        }
+        return pad(out, mapped, offset, bodyEnd, frameLength, crc);
+    }
+
+    /**
      * @return the record checksum.
      */
     static int writeSkip(

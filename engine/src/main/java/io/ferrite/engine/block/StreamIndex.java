@@ -2,8 +2,10 @@ package io.ferrite.engine.block;
 
 import io.ferrite.engine.index.BlockIndex;
 import io.ferrite.engine.index.SequenceTable;
+import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.StreamState;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -16,7 +18,9 @@ import java.util.Arrays;
  * <p>
  * Threading: mutations happen on the appending thread under the store's append lock. Readers use only
  * {@link #publishedLastSeq()}, {@link #blockFor(long)} and the subject index, which are safe without the lock: the
- * block array is copy-on-write and the last sequence is published with a release store after everything it covers.
+ * block array is copy-on-write and the last sequence is published with a release store after everything it covers
+ * ({@link #positions()}). {@link #state()} reads the totals without the lock too: every change to them is made
+ * between two increments of a version, seqlock fashion, so a reader retries a copy that a change overlapped.
  */
 public final class StreamIndex
 {
@@ -26,9 +30,10 @@ public final class StreamIndex
     private final SubjectIndex subjects = new SubjectIndex();
     private volatile MessageBlock[] blocks = NO_BLOCKS;
 
-    /** Published with release semantics; read by readers with acquire. */
+    private final StreamPositions positions = new StreamPositions();
+    /** Odd while the totals below are being changed; see {@link #state()}. */
     @SuppressWarnings("unused")
-    private long publishedLastSeq;
+    private long totalsVersion;
 
     private long msgs;
     private long bytes;
@@ -37,6 +42,20 @@ public final class StreamIndex
     private long firstTime;
     private long lastTime;
     private long nextBlockId = 1;
+
+    public StreamIndex()
+    {
+        // An empty stream's first sequence is the one after its last, 0.
+        positions.publishFirstSeq(1);
+    }
+
+    /**
+     * @return the positions published to lock-free readers.
+     */
+    public StreamPositions positions()
+    {
+        return positions;
+    }
 
     public BlockIndex blockIndex()
     {
@@ -53,10 +72,31 @@ public final class StreamIndex
      */
     public void addBlock(final MessageBlock block)
     {
+        addBlock(block, null);
+    }
+
+    /**
+     * As {@link #addBlock(MessageBlock)}, filling {@code spare} instead of allocating the grown array when it has the
+     * length needed (made ahead, off the append lock, by the block preparer) and is not the array in use.
+     *
+     * @param spare an array nobody else holds, or null; used only when exactly one longer than the current one.
+     */
+    public void addBlock(final MessageBlock block, final MessageBlock[] spare)
+    {
         final MessageBlock[] current = blocks;
-        final MessageBlock[] grown = Arrays.copyOf(current, current.length + 1);
+        final MessageBlock[] grown;
+        if (null != spare && spare.length == current.length + 1)
+        {
+            System.arraycopy(current, 0, spare, 0, current.length);
+            grown = spare;
+        }
+        else
+        {
+            grown = Arrays.copyOf(current, current.length + 1);
+        }
         grown[current.length] = block;
         blocks = grown;
+        positions.onBlocksChanged();
         nextBlockId = Math.max(nextBlockId, block.id() + 1);
     }
 
@@ -152,6 +192,7 @@ public final class StreamIndex
 
     public void onMessage(final long seq, final long timestamp, final int messageBytes)
     {
+        beginTotals();
         if (msgs == 0)
         {
             firstSeq = seq;
@@ -161,11 +202,14 @@ public final class StreamIndex
         bytes += messageBytes;
         lastSeq = seq;
         lastTime = timestamp;
+        endTotals();
     }
 
     public void onSkip(final long seq)
     {
+        beginTotals();
         lastSeq = seq;
+        endTotals();
     }
 
     /**
@@ -185,15 +229,23 @@ public final class StreamIndex
         subjects.onRemove(entry, seq);
         block.contents().markDeleted(seq, entry);
         blockIndex.onRemove(position, messageBytes);
-        msgs--;
-        bytes -= messageBytes;
-        if (msgs == 0)
+        beginTotals();
+        try
         {
-            firstTime = 0;
+            msgs--;
+            bytes -= messageBytes;
+            if (msgs == 0)
+            {
+                firstTime = 0;
+            }
+            else if (seq == firstSeq)
+            {
+                advanceFirst(position, seq + 1);
+            }
         }
-        else if (seq == firstSeq)
+        finally
         {
-            advanceFirst(position, seq + 1);
+            endTotals();
         }
     }
 
@@ -204,8 +256,10 @@ public final class StreamIndex
     public void onEmptied(final int position)
     {
         final MessageBlock block = blocks[position];
+        beginTotals();
         msgs -= blockIndex.msgs(position);
         bytes -= blockIndex.bytes(position);
+        endTotals();
         blockIndex.onEmptied(position);
         block.contents().markEmptied(blockIndex.lastSeq(position));
     }
@@ -214,6 +268,19 @@ public final class StreamIndex
      * Find the first stored message again, knowing none is stored below {@code fromSeq}.
      */
     public void refreshFirst(final long fromSeq)
+    {
+        beginTotals();
+        try
+        {
+            refreshFirstInTotals(fromSeq);
+        }
+        finally
+        {
+            endTotals();
+        }
+    }
+
+    private void refreshFirstInTotals(final long fromSeq)
     {
         if (msgs == 0)
         {
@@ -254,11 +321,19 @@ public final class StreamIndex
      */
     public void recount(final long msgs, final long bytes, final long lastSeq, final long lastTime)
     {
-        this.msgs = msgs;
-        this.bytes = bytes;
-        this.lastSeq = lastSeq;
-        this.lastTime = lastTime;
-        refreshFirst(1);
+        beginTotals();
+        try
+        {
+            this.msgs = msgs;
+            this.bytes = bytes;
+            this.lastSeq = lastSeq;
+            this.lastTime = lastTime;
+            refreshFirstInTotals(1);
+        }
+        finally
+        {
+            endTotals();
+        }
     }
 
     /**
@@ -273,6 +348,7 @@ public final class StreamIndex
         System.arraycopy(current, position + 1, shrunk, position, current.length - position - 1);
         blockIndex.remove(position);
         blocks = shrunk;
+        positions.onBlocksChanged();
     }
 
     /**
@@ -283,6 +359,7 @@ public final class StreamIndex
         final MessageBlock[] replaced = blocks.clone();
         replaced[position] = block;
         blocks = replaced;
+        positions.onBlocksChanged();
     }
 
     /**
@@ -292,12 +369,14 @@ public final class StreamIndex
         final long msgs, final long bytes, final long firstSeq, final long lastSeq, final long firstTime,
         final long lastTime)
     {
+        beginTotals();
         this.msgs = msgs;
         this.bytes = bytes;
         this.firstSeq = firstSeq;
         this.lastSeq = lastSeq;
         this.firstTime = firstTime;
         this.lastTime = lastTime;
+        endTotals();
     }
 
     /**
@@ -305,12 +384,80 @@ public final class StreamIndex
      */
     public void publish()
     {
-        PUBLISHED_LAST_SEQ.setRelease(this, lastSeq);
+        positions.publishLastSeq(lastSeq);
     }
 
     public long publishedLastSeq()
     {
-        return (long)PUBLISHED_LAST_SEQ.getAcquire(this);
+        return positions.lastSeq();
+    }
+
+    /**
+     * Tell lock-free readers (tailers) that the stream was truncated to {@code keptLastSeq}: under the append lock,
+     * before the lowered last sequence is published.
+     */
+    public void onTruncated(final long keptLastSeq)
+    {
+        positions.onTruncated(keptLastSeq);
+    }
+
+    /**
+     * @return a consistent copy of the totals, taken without the append lock: retried while a change overlaps it. A
+     * change that scans a block for the new first message (a removal of the first one from a block not yet read) makes
+     * it wait that long.
+     */
+    public StreamState state()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            final long version = (long)TOTALS_VERSION.getAcquire(this);
+            if ((version & 1) == 0)
+            {
+                // Plain loads of fields the appender writes: a torn or mixed copy is possible and is what the second
+                // version check catches (64-bit longs are not torn on the JVMs Ferrite runs on: it needs 64-bit).
+                final long copyMsgs = msgs;
+                final long copyBytes = bytes;
+                final long copyFirstSeq = firstSeq;
+                final long copyLastSeq = lastSeq;
+                final long copyFirstTime = firstTime;
+                final long copyLastTime = lastTime;
+                VarHandle.loadLoadFence();
+                if ((long)TOTALS_VERSION.getOpaque(this) == version)
+                {
+                    final long first = copyMsgs == 0 ? copyLastSeq + 1 : copyFirstSeq;
+                    final long deleted = copyMsgs == 0 ? 0 : copyLastSeq - first + 1 - copyMsgs;
+                    return new StreamState(copyMsgs, copyBytes, first, copyLastSeq, copyMsgs == 0 ? 0 : copyFirstTime,
+                        copyLastTime, deleted, subjects.size());
+                }
+            }
+            if (attempt < 100)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * Start a change of the totals: the version goes odd before any field changes.
+     */
+    private void beginTotals()
+    {
+        TOTALS_VERSION.setOpaque(this, totalsVersion + 1);
+        VarHandle.storeStoreFence();
+    }
+
+    /**
+     * End a change of the totals: the version goes even after every field changed, and the first sequence is
+     * published to lock-free readers.
+     */
+    private void endTotals()
+    {
+        TOTALS_VERSION.setRelease(this, totalsVersion + 1);
+        positions.publishFirstSeq(firstSeq());
     }
 
     public long msgs()
@@ -321,6 +468,25 @@ public final class StreamIndex
     public long bytes()
     {
         return bytes;
+    }
+
+    /**
+     * @return the message count for a reader on any thread ({@code counters()}): one opaque load, no lock, no retry. A
+     * racy read of a field the appender writes, and a benign one: a long is not torn on the 64-bit JVMs Ferrite needs,
+     * the value is one the appender stored (or the one before), and opaque keeps a caller's polling loop from having
+     * the load hoisted out of it. {@link #state()} is the copy that agrees with the other totals.
+     */
+    public long msgsOpaque()
+    {
+        return (long)MSGS.getOpaque(this);
+    }
+
+    /**
+     * @return the byte count for a reader on any thread; as {@link #msgsOpaque()}.
+     */
+    public long bytesOpaque()
+    {
+        return (long)BYTES.getOpaque(this);
     }
 
     /**
@@ -346,14 +512,18 @@ public final class StreamIndex
         return lastTime;
     }
 
-    private static final VarHandle PUBLISHED_LAST_SEQ;
+    private static final VarHandle TOTALS_VERSION;
+    private static final VarHandle MSGS;
+    private static final VarHandle BYTES;
 
     static
     {
         try
         {
-            PUBLISHED_LAST_SEQ = MethodHandles.lookup().findVarHandle(StreamIndex.class, "publishedLastSeq",
-                long.class);
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TOTALS_VERSION = lookup.findVarHandle(StreamIndex.class, "totalsVersion", long.class);
+            MSGS = lookup.findVarHandle(StreamIndex.class, "msgs", long.class);
+            BYTES = lookup.findVarHandle(StreamIndex.class, "bytes", long.class);
         }
         catch (final ReflectiveOperationException ex)
         {

@@ -8,6 +8,8 @@ import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.SyncMode;
+import io.ferrite.engine.agent.WakeUpIdleStrategy;
+import org.agrona.concurrent.Agent;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +22,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 /**
- * The store's one flusher thread ({@code ferrite-flusher-<stream>}): every force of block data goes through it.
- * Appenders and {@code flush()} callers hand it requests through a JCTools MPSC queue; it drains them all, captures
+ * The store's flusher, an Agrona {@link Agent} ({@code ferrite-flusher-<stream>}): every force of block data goes
+ * through it. Appenders and {@code flush()} callers hand it requests through a JCTools MPSC queue and wake its thread
+ * ({@link WakeUpIdleStrategy#signal()}); each duty cycle drains them all, captures
  * what to force under the append lock (a few field reads, see {@link BlockFlusher}), releases the lock, forces through
  * {@link StorageIO}, and only then publishes the new durable sequence and resolves every request it drained. Requests
  * that arrive while a force is in flight wait for the next one, so concurrent {@code ALWAYS} appenders share forces
@@ -43,11 +47,19 @@ import java.util.concurrent.locks.LockSupport;
  * request and every append fails with the original error, which names the file, until the store is reopened.
  * <p>
  * Threading: {@link #afterAppend}, {@link #flush}, {@link #flushAndWait}, {@link #awaitDurable} and {@link
- * #checkUsable} from any thread; the thread itself is the only one that forces while it runs. The flusher holds no lock
- * that appenders or readers take while it waits on the disk.
+ * #checkUsable} from any thread but the one running this agent (waiting there for a force would never return, so
+ * an agent that waits for forces, such as the reclaimer, runs on another thread); {@link #doWork} on the running
+ * thread, the only one that forces while the agent runs. The flusher holds no lock that appenders or readers take
+ * while it waits on the disk, and never parks its thread: it may share it with other streams' flushers.
  */
-public final class AsyncFlusher implements AutoCloseable
+public final class AsyncFlusher implements Agent, AutoCloseable
 {
+    /** Not run yet (or never): a {@code flush()} forces on its caller's thread. */
+    private static final int NOT_RUN = 0;
+    private static final int RUNNING = 1;
+    /** {@link #onClose()} ran: what was queued before was served; a {@code flush()} forces on its caller's thread. */
+    private static final int STOPPED = 2;
+
     private static final Logger LOG = LoggerFactory.getLogger(AsyncFlusher.class);
 
     /** Queue chunk: 256 requests, so a burst of that many commits costs no allocation in the queue. */
@@ -64,12 +76,15 @@ public final class AsyncFlusher implements AutoCloseable
     private final HistogramLog histogramLog;
     private final MpscUnboundedXaddArrayQueue<Object> requests = new MpscUnboundedXaddArrayQueue<>(QUEUE_CHUNK_SIZE);
     private final ThreadLocal<CommitWaiter> waiters = ThreadLocal.withInitial(CommitWaiter::new);
-    private final Thread thread;
+    private final String roleName;
+    private final WakeUpIdleStrategy wakeUp;
 
-    // Flusher-thread only.
+    // Under this object's monitor: the running thread, or a caller while the agent does not run.
     private final BlockFlusher.Batch batch = new BlockFlusher.Batch();
     private final List<CommitWaiter> drainedWaiters = new ArrayList<>();
     private final List<CompletableFuture<Long>> drainedFlushes = new ArrayList<>();
+    /** Running thread only: when the next {@code INTERVAL} cycle is due. */
+    private long nextTick;
 
     private volatile long durableSeq;
     /**
@@ -80,16 +95,24 @@ public final class AsyncFlusher implements AutoCloseable
     /** Orders a truncation against a force's update of {@link #durableSeq}. */
     private final Object truncation = new Object();
     private volatile StoreException failure;
-    private volatile boolean running = true;
+    private volatile int phase = NOT_RUN;
+    /** The thread running this agent, to refuse waiting for a force on it. */
+    private volatile Thread agentThread;
     private volatile boolean nudged;
+    /** Guarded by {@link #truncation}. */
+    private DurabilityListener durabilityListener = DurabilityListener.NONE;
+    /** Told the durable sequence after each {@code INTERVAL} tick's cycle, on the running thread; set before start. */
+    private LongConsumer intervalListener;
 
     /**
      * @param durableSeq   the sequence known durable at start (what recovery found after a clean close).
-     * @param histogramLog written every period on this thread, or null.
+     * @param histogramLog written every period on the running thread, or null.
+     * @param wakeUp       the idle strategy of the thread that will run this agent.
      */
     public AsyncFlusher(
         final String streamName, final BlockFlusher blocks, final SyncMode mode, final long intervalNanos,
-        final long durableSeq, final StoreMetrics metrics, final HistogramLog histogramLog)
+        final long durableSeq, final StoreMetrics metrics, final HistogramLog histogramLog,
+        final WakeUpIdleStrategy wakeUp)
     {
         this.blocks = blocks;
         this.window = blocks.window();
@@ -100,17 +123,30 @@ public final class AsyncFlusher implements AutoCloseable
         this.timer = metrics.flush();
         this.histogramLog = histogramLog;
         metrics.onDurable(durableSeq, System.nanoTime(), false);
-        this.thread = new Thread(this::run, "ferrite-flusher-" + streamName);
-        this.thread.setDaemon(true);
+        this.roleName = "ferrite-flusher-" + streamName;
+        this.wakeUp = wakeUp;
+        this.nextTick = mode == SyncMode.INTERVAL ? System.nanoTime() + intervalNanos : Long.MAX_VALUE;
         blocks.onDirectoryChange(this::nudge);
-        final Thread flusher = thread;
-        window.flusherWakeUp(() -> LockSupport.unpark(flusher));
+        window.flusherWakeUp(wakeUp::signal);
     }
 
-    public AsyncFlusher start()
+    /**
+     * Tell {@code listener} the durable sequence now and every change of it from now on, and every force failure. Set
+     * before the agent's thread starts.
+     */
+    public void durabilityListener(final DurabilityListener listener)
     {
-        thread.start();
-        return this;
+        synchronized (truncation)
+        {
+            durabilityListener = listener;
+            listener.onDurableSeq(durableSeq);
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return roleName;
     }
 
     /**
@@ -123,6 +159,7 @@ public final class AsyncFlusher implements AutoCloseable
         {
             blocks.onTruncated();
             durableSeq = Math.min(durableSeq, seq);
+            durabilityListener.onDurableSeq(durableSeq);
         }
     }
 
@@ -196,16 +233,18 @@ public final class AsyncFlusher implements AutoCloseable
         {
             return;
         }
+        refuseOnAgentThread();
         final CommitWaiter waiter = waiters.get();
         waiter.arm(seq, System.nanoTime());
         requests.offer(waiter);
-        LockSupport.unpark(thread);
+        wakeUp.signal();
         while (waiter.state == CommitWaiter.WAITING)
         {
-            if (!thread.isAlive() && waiter.state == CommitWaiter.WAITING)
+            if (phase == STOPPED && waiter.state == CommitWaiter.WAITING)
             {
                 // The flusher stopped before it drained this waiter (an append that raced with close()): close()
-                // forced everything appended before it, so the durable sequence answers.
+                // forced everything appended before it, so the durable sequence answers. (One not run yet drains
+                // it once it runs.)
                 resolveAfterStop(waiter);
                 break;
             }
@@ -236,8 +275,9 @@ public final class AsyncFlusher implements AutoCloseable
      *
      * @throws StoreException the future's failure.
      */
-    public static long await(final CompletableFuture<Long> flush)
+    public long await(final CompletableFuture<Long> flush)
     {
+        refuseOnAgentThread();
         try
         {
             return flush.join();
@@ -254,6 +294,18 @@ public final class AsyncFlusher implements AutoCloseable
                 throw failure;
             }
             throw new StoreException("flush failed: " + cause, null, cause);
+        }
+    }
+
+    /**
+     * @throws IllegalStateException on the thread running this agent: the force waited for would never run.
+     */
+    private void refuseOnAgentThread()
+    {
+        if (Thread.currentThread() == agentThread)
+        {
+            throw new IllegalStateException(roleName + ": waiting for a force on the flusher's own thread would " +
+                "never return; run agents that wait for forces on another thread");
         }
     }
 
@@ -285,9 +337,9 @@ public final class AsyncFlusher implements AutoCloseable
             return CompletableFuture.failedFuture(refused("flush failed: an earlier force failed", failed));
         }
         final CompletableFuture<Long> future = new CompletableFuture<>();
-        if (!thread.isAlive())
+        if (phase != RUNNING)
         {
-            // Not started, or stopped by close(): force on the caller's thread.
+            // Not run yet, or stopped: force on the caller's thread.
             synchronized (this)
             {
                 drainedFlushes.add(future);
@@ -296,69 +348,66 @@ public final class AsyncFlusher implements AutoCloseable
             return future;
         }
         requests.offer(future);
-        LockSupport.unpark(thread);
+        wakeUp.signal();
         return future;
+    }
+
+    /**
+     * Call {@code listener} with the durable sequence after each {@link SyncMode#INTERVAL} tick's force cycle, on the
+     * thread running this agent and outside its monitor: for small writes that follow the interval (the named tailers'
+     * cursors). Never called in the other modes. Set before the agent's thread starts.
+     */
+    public void intervalListener(final LongConsumer listener)
+    {
+        intervalListener = listener;
     }
 
     private void nudge()
     {
         nudged = true;
-        LockSupport.unpark(thread);
+        wakeUp.signal();
+    }
+
+    @Override
+    public void onStart()
+    {
+        agentThread = Thread.currentThread();
+        phase = RUNNING;
     }
 
     /**
-     * Stop the thread once it has served every request already queued. Does not force: {@code close()} flushes first.
+     * One duty cycle: drain the requests, run a force cycle when one is asked for or due, write the histogram log
+     * when due, and name the next timer. Never parks: the thread's idle strategy waits.
+     *
+     * @return the requests drained and cycles run.
      */
     @Override
-    public void close()
-    {
-        running = false;
-        LockSupport.unpark(thread);
-        boolean interrupted = false;
-        while (thread.isAlive())
-        {
-            try
-            {
-                thread.join();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (null != histogramLog)
-        {
-            histogramLog.close();
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void run()
+    public int doWork()
     {
         try
         {
-            serve();
+            return dutyCycle();
         }
-        finally
+        catch (final Error ex)
         {
-            // Normally the store closed the window already; should this thread die any other way, appenders waiting
-            // for room must not wait for a force that will never come.
+            // The runner ends the thread on an Error without onClose: appenders must not wait for a force that will
+            // never come, neither for room in the window nor for a commit.
+            phase = STOPPED;
             window.close();
+            throw ex;
         }
     }
 
-    private void serve()
+    private int dutyCycle()
     {
-        long nextTick = mode == SyncMode.INTERVAL ? System.nanoTime() + intervalNanos : Long.MAX_VALUE;
-        while (true)
+        long now;
+        int work;
+        final boolean due;
+        synchronized (this)
         {
-            final boolean stopping = !running;
-            drain();
-            long now = System.nanoTime();
-            final boolean due = now - nextTick >= 0;
+            work = drain();
+            now = System.nanoTime();
+            due = now - nextTick >= 0;
             final boolean wasNudged = nudged;
             if (wasNudged)
             {
@@ -369,43 +418,84 @@ public final class AsyncFlusher implements AutoCloseable
             final boolean asked = due || windowAsked || !drainedWaiters.isEmpty() || !drainedFlushes.isEmpty();
             if (asked || wasNudged)
             {
-                synchronized (this)
-                {
-                    cycle(!asked);
-                }
+                cycle(!asked);
+                work++;
                 now = System.nanoTime();
                 if (due)
                 {
                     nextTick = now + intervalNanos;
                 }
             }
-            if (null != histogramLog)
+        }
+        if (due && null != intervalListener)
+        {
+            intervalListener.accept(durableSeq);
+        }
+        if (null != histogramLog)
+        {
+            histogramLog.maybeWrite(now);
+            wakeUp.wakeAt(histogramLog.nextWriteNanos());
+        }
+        if (nextTick != Long.MAX_VALUE)
+        {
+            wakeUp.wakeAt(nextTick);
+        }
+        if (!requests.isEmpty() || nudged || window.isCycleAsked())
+        {
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * Taken off its thread (the thread stops, or leaves a composite): serve every request already queued, then stop.
+     * Does not force otherwise: the store's {@code close()} flushes first.
+     */
+    @Override
+    public void onClose()
+    {
+        try
+        {
+            synchronized (this)
             {
-                histogramLog.maybeWrite(now);
-            }
-            if (stopping && requests.isEmpty())
-            {
-                return;
-            }
-            if (requests.isEmpty() && !nudged && !window.isCycleAsked() && running)
-            {
-                final long wakeAt = null == histogramLog ? nextTick : Math.min(nextTick, histogramLog.nextWriteNanos());
-                if (wakeAt == Long.MAX_VALUE)
+                do
                 {
-                    LockSupport.park(this);
+                    drain();
+                    if (!drainedWaiters.isEmpty() || !drainedFlushes.isEmpty())
+                    {
+                        cycle(false);
+                    }
                 }
-                else if (wakeAt - now > 0)
-                {
-                    LockSupport.parkNanos(this, wakeAt - now);
-                }
+                while (!requests.isEmpty());
+                phase = STOPPED;
             }
+        }
+        finally
+        {
+            // Normally the store closed the window already; should the agent stop any other way, appenders waiting
+            // for room must not wait for a force that will never come.
+            window.close();
         }
     }
 
-    private void drain()
+    /**
+     * Release the histogram log; after the thread running this agent stopped.
+     */
+    @Override
+    public void close()
     {
+        if (null != histogramLog)
+        {
+            histogramLog.close();
+        }
+    }
+
+    private int drain()
+    {
+        int drained = 0;
         for (Object request = requests.relaxedPoll(); null != request; request = requests.relaxedPoll())
         {
+            drained++;
             if (request instanceof CommitWaiter waiter)
             {
                 if (durableSeq >= waiter.seq)
@@ -425,11 +515,12 @@ public final class AsyncFlusher implements AutoCloseable
                 drainedFlushes.add(future);
             }
         }
+        return drained;
     }
 
     /**
      * One force: capture under the append lock, force outside it, then publish and resolve what was drained.
-     * Serialized by this object's monitor (the thread, or a caller after the thread stopped).
+     * Serialized by this object's monitor (the running thread, or a caller while the agent does not run).
      */
     private void cycle(final boolean sealedOnly)
     {
@@ -463,13 +554,19 @@ public final class AsyncFlusher implements AutoCloseable
         }
         final long durable;
         final boolean sameTimeline;
+        final DurabilityListener listener;
         synchronized (truncation)
         {
             // A truncation since the capture lowered the durable sequence: this force proves nothing after it.
             sameTimeline = batch.epoch() == blocks.epoch();
             durable = sameTimeline ? Math.max(durableSeq, batch.seq()) : durableSeq;
             durableSeq = durable;
+            listener = durabilityListener;
+            listener.onDurableSeq(durable);
         }
+        // Outside the monitor: a listener that reads the store may wait for the append lock a truncation holds while
+        // it waits for the monitor.
+        listener.afterDurableSeq(durable);
         if (!sealedOnly && sameTimeline)
         {
             // Before any flush() caller is released: one that waited for this cycle finds its state image published.
@@ -512,6 +609,12 @@ public final class AsyncFlusher implements AutoCloseable
         failure = ex;
         LOG.error("flusher: a force failed; no further append can be made durable until the store is reopened: {}",
             ex.getMessage());
+        final DurabilityListener listener;
+        synchronized (truncation)
+        {
+            listener = durabilityListener;
+        }
+        listener.onForceFailed(ex);
         run.finish("failed: " + ex.getMessage());
         failDrained(ex);
         window.onFailed(ex);

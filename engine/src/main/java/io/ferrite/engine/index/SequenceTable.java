@@ -19,8 +19,36 @@ public final class SequenceTable
 
     public SequenceTable(final long baseSeq)
     {
+        this(baseSeq, INITIAL_CAPACITY);
+    }
+
+    /**
+     * @param expectedSequences how many sequences the block is expected to span (the appender passes the previous
+     *                          block's span), so a block as full as the one before it never grows the table: the
+     *                          appender allocates the table once, at the roll, not again and again as it fills.
+     */
+    public SequenceTable(final long baseSeq, final int expectedSequences)
+    {
         this.baseSeq = baseSeq;
-        this.offsets = new int[INITIAL_CAPACITY];
+        this.offsets = new int[initialLength(expectedSequences)];
+    }
+
+    /**
+     * @param offsets a zeroed array this table takes over (allocated ahead of the roll, off the append path, by the
+     *                block preparer); it grows from there as {@link #put} needs.
+     */
+    public SequenceTable(final long baseSeq, final int[] offsets)
+    {
+        this.baseSeq = baseSeq;
+        this.offsets = offsets;
+    }
+
+    /**
+     * @return the table length a block spanning {@code expectedSequences} starts with: never below a minimum.
+     */
+    public static int initialLength(final int expectedSequences)
+    {
+        return Math.max(INITIAL_CAPACITY, expectedSequences);
     }
 
     public long baseSeq()
@@ -69,6 +97,24 @@ public final class SequenceTable
     {
         final int[] table = offsets;
         for (long index = Math.max(0, seq - baseSeq); index < table.length; index++)
+        {
+            if (table[(int)index] != 0)
+            {
+                return baseSeq + index;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return the first sequence in {@code [seq, toSeq]} that the table lists, or -1; looks at no entry above
+     * {@code toSeq}, so a tailer at the end of a block does not scan the unwritten rest of its table.
+     */
+    public long nextListed(final long seq, final long toSeq)
+    {
+        final int[] table = offsets;
+        final long end = Math.min(table.length - 1L, toSeq - baseSeq);
+        for (long index = Math.max(0, seq - baseSeq); index <= end; index++)
         {
             if (table[(int)index] != 0)
             {

@@ -2,6 +2,7 @@ package io.ferrite.engine.index;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
@@ -212,6 +213,8 @@ public final class SubjectIndex
         /** The appender's cache of this subject's position in the tail block's summary. */
         BlockSubjects summaryOwner;
         int summaryPosition;
+        /** The appender's copy of the subject's ASCII bytes, made on the first append that needs it. */
+        private byte[] ascii;
 
         Entry(final String subject)
         {
@@ -226,6 +229,32 @@ public final class SubjectIndex
         public long msgs()
         {
             return msgs;
+        }
+
+        /**
+         * @return the subject's ASCII bytes, encoded on the first call; not to be modified. Appending thread only: a
+         * subject cache that misses finds them here instead of encoding the subject again.
+         */
+        public byte[] ascii()
+        {
+            byte[] bytes = ascii;
+            if (null == bytes)
+            {
+                bytes = subject.getBytes(StandardCharsets.US_ASCII);
+                ascii = bytes;
+            }
+            return bytes;
+        }
+
+        /**
+         * Give a new entry the bytes its appender already encoded, so {@link #ascii()} does not encode them again.
+         */
+        void asciiIfAbsent(final byte[] bytes)
+        {
+            if (null == ascii)
+            {
+                ascii = bytes;
+            }
         }
 
         public long firstSeq()

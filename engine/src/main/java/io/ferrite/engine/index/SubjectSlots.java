@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The append path's memory of recent subjects: for each, its validated ASCII bytes and its {@link SubjectIndex}
  * entry. A subject seen before (the common case: a trading or telemetry feed reuses a small set of subject strings)
- * costs one array probe and a reference compare — no validation, no encoding, no map lookup, no allocation. A new or
- * evicted subject is validated, encoded and looked up once.
+ * costs one array probe and a reference compare — no validation, no encoding, no map lookup, no allocation. An
+ * evicted subject is validated and looked up again, and takes its bytes from its index entry; only a subject the index
+ * does not hold is encoded (and allocates).
  * <p>
  * Direct-mapped by {@link String#hashCode()} (cached inside the String), so two hot subjects that collide evict each
  * other: still correct, just slower for those two.
@@ -43,9 +44,12 @@ public final class SubjectSlots
         final String cached = subjects[slot];
         if (cached != subject && !subject.equals(cached))
         {
+            // A miss allocates nothing for a subject the index holds: more hot subjects than slots evict each other
+            // at the cost of a validation and a map lookup, never an encoding.
             Subjects.validateSubject(subject);
-            ascii[slot] = subject.getBytes(StandardCharsets.US_ASCII);
-            entries[slot] = null;
+            final SubjectIndex.Entry entry = index.get(subject);
+            ascii[slot] = null == entry ? subject.getBytes(StandardCharsets.US_ASCII) : entry.ascii();
+            entries[slot] = entry;
             subjects[slot] = subject;
         }
         return slot;
@@ -68,6 +72,7 @@ public final class SubjectSlots
         if (null == entry || entry.isRemoved())
         {
             entry = index.entryFor(subjects[slot]);
+            entry.asciiIfAbsent(ascii[slot]);
             entries[slot] = entry;
         }
         return entry;

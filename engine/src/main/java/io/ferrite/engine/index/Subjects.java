@@ -1,18 +1,13 @@
 package io.ferrite.engine.index;
 
-import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.SubjectRules;
 
 /**
- * NATS subject rules. A subject is dot-separated, non-empty tokens of printable ASCII without white space; a filter
- * may also use {@code *} as a whole token (exactly one token) and {@code >} as the last token (one or more tokens).
- * Matching reads the stored subject bytes in place, so filtered scans allocate nothing.
+ * NATS subject rules as the engine calls them; the rules themselves are drawn once, in the API's {@link SubjectRules},
+ * so every store validates and matches alike.
  */
 public final class Subjects
 {
-    public static final char SEPARATOR = '.';
-    public static final char SINGLE_WILDCARD = '*';
-    public static final char TAIL_WILDCARD = '>';
-
     private Subjects()
     {
     }
@@ -22,7 +17,7 @@ public final class Subjects
      */
     public static void validateSubject(final String subject)
     {
-        validate(subject, "subject", false);
+        SubjectRules.validateSubject(subject);
     }
 
     /**
@@ -30,7 +25,7 @@ public final class Subjects
      */
     public static void validateFilter(final String filter)
     {
-        validate(filter, "filter", true);
+        SubjectRules.validateFilter(filter);
     }
 
     /**
@@ -38,12 +33,12 @@ public final class Subjects
      */
     public static boolean matchesAll(final String filter)
     {
-        return filter.length() == 1 && filter.charAt(0) == TAIL_WILDCARD;
+        return SubjectRules.matchesAll(filter);
     }
 
     public static boolean isLiteral(final String filter)
     {
-        return filter.indexOf(SINGLE_WILDCARD) < 0 && filter.indexOf(TAIL_WILDCARD) < 0;
+        return SubjectRules.isLiteral(filter);
     }
 
     /**
@@ -53,93 +48,6 @@ public final class Subjects
      */
     public static boolean matches(final String filter, final CharSequence subject)
     {
-        final int filterLength = filter.length();
-        final int length = subject.length();
-        int f = 0;
-        int s = 0;
-        while (f < filterLength)
-        {
-            final char fc = filter.charAt(f);
-            final boolean wholeToken = (f == 0 || filter.charAt(f - 1) == SEPARATOR) &&
-                (f == filterLength - 1 || filter.charAt(f + 1) == SEPARATOR);
-            if (wholeToken && fc == TAIL_WILDCARD)
-            {
-                return s < length;
-            }
-            if (wholeToken && fc == SINGLE_WILDCARD)
-            {
-                if (s >= length || subject.charAt(s) == SEPARATOR)
-                {
-                    return false;
-                }
-                while (s < length && subject.charAt(s) != SEPARATOR)
-                {
-                    s++;
-                }
-                f++;
-                continue;
-            }
-            if (s >= length || subject.charAt(s) != fc)
-            {
-                return false;
-            }
-            f++;
-            s++;
-        }
-        return s == length;
-    }
-
-    private static void validate(final String value, final String what, final boolean wildcardsAllowed)
-    {
-        if (null == value)
-        {
-            throw new IllegalArgumentException(what + " must not be null");
-        }
-        final int length = value.length();
-        if (length == 0 || length > RecordDescriptor.MAX_SUBJECT_LENGTH)
-        {
-            throw new IllegalArgumentException(what + " length must be in [1, 65535]: " + length);
-        }
-        int tokenStart = 0;
-        for (int i = 0; i <= length; i++)
-        {
-            if (i == length || value.charAt(i) == SEPARATOR)
-            {
-                if (i == tokenStart)
-                {
-                    throw new IllegalArgumentException(what + " has an empty token at index " + i + ": '" + value +
-                        "'");
-                }
-                final int tokenLength = i - tokenStart;
-                final char first = value.charAt(tokenStart);
-                if (first == SINGLE_WILDCARD || first == TAIL_WILDCARD)
-                {
-                    if (!wildcardsAllowed && tokenLength == 1)
-                    {
-                        throw new IllegalArgumentException(
-                            what + " must not contain wildcard '" + first + "' (use it in a filter): '" + value + "'");
-                    }
-                    if (wildcardsAllowed && tokenLength == 1 && first == TAIL_WILDCARD && i != length)
-                    {
-                        throw new IllegalArgumentException(
-                            what + " may use '>' only as its last token: '" + value + "'");
-                    }
-                }
-                tokenStart = i + 1;
-                continue;
-            }
-            final char c = value.charAt(i);
-            if (c <= ' ' || c > '~')
-            {
-                throw new IllegalArgumentException(what + " must be printable ASCII without white space, found " +
-                    String.format("U+%04X", (int)c) + " at index " + i + ": '" + value + "'");
-            }
-            if ((c == SINGLE_WILDCARD || c == TAIL_WILDCARD) && (i != tokenStart || (i + 1 < length &&
-                value.charAt(i + 1) != SEPARATOR)))
-            {
-                throw new IllegalArgumentException(
-                    what + " may use '" + c + "' only as a whole token, at index " + i + ": '" + value + "'");
-            }
-        }
+        return SubjectRules.matches(filter, subject);
     }
 }

@@ -1,8 +1,10 @@
 package io.ferrite.engine.metrics;
 
+import io.ferrite.store.IntervalStatsReader;
 import io.ferrite.store.StoreMetricNames;
 import io.ferrite.store.StoreOperation;
 import io.ferrite.store.StoreStats;
+import io.ferrite.store.StoreStatsReader;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
@@ -16,9 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters and latency recorders for one store. Recording never blocks (LongAdder, HdrHistogram Recorder);
- * {@link #snapshot()} and {@link #writeIntervals} harvest each recorder's interval under this object's monitor, which
- * only other harvesters contend for, and fold it into the cumulative histogram, the interval pending for the next
- * {@link #snapshot()} and the interval pending for the histogram log, so neither consumer steals from the other.
+ * {@link #cumulative()} and {@link #writeIntervals} harvest each recorder's interval under this object's monitor, which
+ * only other harvesters contend for (the flusher, once per histogram log period), and fold it into the cumulative
+ * histogram and the interval pending for the histogram log. Interval readers ({@link #newReader()}, and the one behind
+ * {@link #snapshot()}) subtract successive cumulative copies ({@link IntervalStatsReader}), so the log, {@code stats()}
+ * and any number of readers each get intervals of their own and none steals from another.
+ * <p>
+ * The counters ({@link #blocksCreated()} and the like) are {@link LongAdder} sums and volatile fields: lock-free to
+ * read, for {@code StreamStore.counters()}.
  * <p>
  * Histograms (values in nanoseconds unless said otherwise):
  * <ul>
@@ -77,8 +84,9 @@ public final class StoreMetrics
     private final List<OperationTimer> timers = new ArrayList<>();
     private final Map<String, Recorder> recorders = new LinkedHashMap<>();
     private final Map<String, Histogram> cumulative = new LinkedHashMap<>();
-    private final Map<String, Histogram> pendingSnapshot = new LinkedHashMap<>();
     private final Map<String, Histogram> pendingLog = new LinkedHashMap<>();
+    /** The histogram each recorder handed out last, handed back so a harvest allocates nothing once warm. */
+    private final Map<String, Histogram> recycled = new LinkedHashMap<>();
     private final Recorder appendLatency = new Recorder(3);
     private final Recorder appendToDurable = new Recorder(3);
     private final Recorder groupCommit = new Recorder(3);
@@ -86,6 +94,8 @@ public final class StoreMetrics
     private final AtomicLong probeSeq = new AtomicLong();
     private volatile long probeNanos;
     private volatile long durableSeq;
+    /** The reader behind {@link #snapshot()}: {@code stats()}'s intervals, apart from every other reader's. */
+    private final StoreStatsReader statsReader;
 
     public StoreMetrics(final long slowThresholdNanos, final Logger log)
     {
@@ -106,6 +116,7 @@ public final class StoreMetrics
         register(StoreMetricNames.APPEND_TO_DURABLE, appendToDurable);
         register(StoreMetricNames.GROUP_COMMIT, groupCommit);
         register(StoreMetricNames.BACK_PRESSURE, backPressure);
+        statsReader = new IntervalStatsReader(this::cumulative);
     }
 
     private static OperationTimer timer(
@@ -132,7 +143,6 @@ public final class StoreMetrics
     {
         recorders.put(name, recorder);
         cumulative.put(name, newHistogram());
-        pendingSnapshot.put(name, newHistogram());
         pendingLog.put(name, newHistogram());
     }
 
@@ -306,24 +316,61 @@ public final class StoreMetrics
         return blockBytesRead.sum();
     }
 
-    /**
-     * @return cumulative histograms, and interval histograms covering what was recorded since the previous snapshot.
-     * Writers are never blocked: each recorder swaps its interval histogram (HdrHistogram's phaser).
-     */
-    public synchronized StoreStats snapshot()
+    public long blocksCreated()
     {
-        harvest();
+        return blocksCreated.sum();
+    }
+
+    public long fullStateWrites()
+    {
+        return fullStateWrites.sum();
+    }
+
+    public long forceCycles()
+    {
+        return forceCycles.sum();
+    }
+
+    public long reclaimFailures()
+    {
+        return reclaimFailures.sum();
+    }
+
+    /**
+     * @return cumulative histograms, and interval histograms covering what was recorded since the previous snapshot
+     * (not since another reader's read). Writers are never blocked: each recorder swaps its interval histogram
+     * (HdrHistogram's phaser).
+     */
+    public StoreStats snapshot()
+    {
+        return statsReader.read();
+    }
+
+    /**
+     * @return a reader whose intervals are its own (see {@link IntervalStatsReader}).
+     */
+    public StoreStatsReader newReader()
+    {
+        return new IntervalStatsReader(this::cumulative);
+    }
+
+    /**
+     * @return the counters and a copy of every cumulative histogram, with no interval histograms: what interval
+     * readers subtract. Harvests first, so it includes everything recorded before the call.
+     */
+    public StoreStats cumulative()
+    {
         final Map<String, Histogram> totals = new LinkedHashMap<>();
-        final Map<String, Histogram> intervals = new LinkedHashMap<>();
-        for (final String name : recorders.keySet())
+        synchronized (this)
         {
-            totals.put(name, cumulative.get(name).copy());
-            final Histogram interval = pendingSnapshot.get(name);
-            intervals.put(name, interval.copy());
-            interval.reset();
+            harvest();
+            for (final Map.Entry<String, Histogram> entry : cumulative.entrySet())
+            {
+                totals.put(entry.getKey(), entry.getValue().copy());
+            }
         }
         return new StoreStats(blockFileOpens.sum(), blockBytesRead.sum(), blocksCreated.sum(), fullStateWrites.sum(),
-            totals, intervals, forceCycles.sum(), durableSeq, backPressureWaits.sum(), forceRate.bytesPerSecond(),
+            totals, Map.of(), forceCycles.sum(), durableSeq, backPressureWaits.sum(), forceRate.bytesPerSecond(),
             reclaimFailures.sum(), reclaimFailure);
     }
 
@@ -349,10 +396,10 @@ public final class StoreMetrics
     {
         for (final Map.Entry<String, Recorder> entry : recorders.entrySet())
         {
-            final Histogram interval = entry.getValue().getIntervalHistogram();
             final String name = entry.getKey();
+            final Histogram interval = entry.getValue().getIntervalHistogram(recycled.get(name));
+            recycled.put(name, interval);
             cumulative.get(name).add(interval);
-            pendingSnapshot.get(name).add(interval);
             pendingLog.get(name).add(interval);
         }
     }

@@ -27,6 +27,8 @@ final class RemovalReplay
     private final List<long[]> pending = new ArrayList<>();
     /** Erase tombstones whose message still verifies: the erase was begun and never finished. */
     private final List<UnfinishedErasure> unfinished = new ArrayList<>();
+    /** Whether a removal only state.db knows of applied to a record the blocks still hold. */
+    private boolean untombstoned;
 
     RemovalReplay(final StreamIndex index)
     {
@@ -70,7 +72,18 @@ final class RemovalReplay
      */
     void applyRecorded(final long fromSeq, final long toSeq)
     {
-        apply(fromSeq, toSeq, false);
+        untombstoned |= apply(fromSeq, toSeq, false);
+    }
+
+    /**
+     * @return whether the index counts removed a record that no tombstone in the surviving blocks names: a removal
+     * that {@code state.db} recorded and whose tombstone was lost. Readers that index the blocks alone (a read-only
+     * view in another process) would list it, so the store writes the tombstones again before it announces itself
+     * open. (Lost sequences marked removed are the store's to tombstone too; it reads them from the report.)
+     */
+    boolean untombstonedRemovals()
+    {
+        return untombstoned;
     }
 
     /**
@@ -78,9 +91,12 @@ final class RemovalReplay
      * listed there, and mark the whole range removed, so an erased record in it (which no longer verifies, so no table
      * lists it) is known to be removed, not lost. A tombstone never names a sequence above the stream's last when it
      * was written, so the range never reaches sequences assigned later.
+     *
+     * @return whether a message was listed in the range.
      */
-    private void apply(final long fromSeq, final long toSeq, final boolean erase)
+    private boolean apply(final long fromSeq, final long toSeq, final boolean erase)
     {
+        boolean listed = false;
         final MessageBlock[] blocks = index.blocks();
         for (int p = Math.max(0, StreamIndex.positionFor(blocks, fromSeq)); p < blocks.length; p++)
         {
@@ -98,6 +114,7 @@ final class RemovalReplay
             final SequenceTable targetTable = target.table();
             for (long seq = targetTable.nextListed(from); seq > 0 && seq <= to; seq = targetTable.nextListed(seq + 1))
             {
+                listed = true;
                 final int offset = targetTable.get(seq);
                 final SubjectIndex.Entry entry = facts.read(target, offset, seq) ?
                     index.subjects().get(facts.subject()) : null;
@@ -112,6 +129,7 @@ final class RemovalReplay
             }
             target.contents().markDeletedRange(from, to);
         }
+        return listed;
     }
 
     /**

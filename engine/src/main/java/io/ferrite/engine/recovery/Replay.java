@@ -13,6 +13,7 @@ import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.BlockScan;
 import io.ferrite.format.Crc32c;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.RecordScanner;
@@ -45,7 +46,8 @@ final class Replay implements RecordScanner.Visitor
     private final BlockCrypto crypto;
     private final RecordCipher cipher = new RecordCipher();
     private final FooterCheck footerCheck = new FooterCheck();
-    private final RecordScanner scanner = new RecordScanner();
+    /** The block being scanned: where replay starts in it, whether it is the last, the damage found in it so far. */
+    private final BlockScan blockScan = new BlockScan();
     private final StreamIndex index = new StreamIndex();
     private final LossLedger lost = new LossLedger();
     private final List<MessageBlock> opened = new ArrayList<>();
@@ -65,33 +67,23 @@ final class Replay implements RecordScanner.Visitor
     private boolean damagedTail;
     /** The losses as reported, fixed when the replay finishes. */
     private List<LostRange> reported;
-    private BlockSubjects summary;
     /** Sizes block files had before an abandoned replay extended them: the truncation must still be reported. */
     private final Map<Path, Long> truncatedBefore;
-    /** Losses whose last sequence is known only once the next valid record (or the end of the stream) is. */
-
     private MessageBlock tornTail;
     private int tornFrom;
     private int tornTo;
-    /** Where the damage found in the block being scanned ends, 0 when none: a footer may describe records past it. */
-    private int damageEnd;
-    /**
-     * In the last block, where the latest damaged record whose header verified ends (0 when none), and its sequence:
-     * when nothing valid follows it, the block keeps that frame, and its data (and the next append) continue after it.
-     */
-    private int keptEnd;
-    private long keptSeq;
 
+    // Where the records of the block being scanned go: set together at the start of each block's scan.
+    private MessageBlock block;
+    private int slot;
+    private SequenceTable table;
+    private BlockSubjects summary;
     /**
      * For a block state.db lists, what the scan accounts for against the message count the state recorded: records
      * cut out of its middle leave only a sequence gap, which nothing else tells from an appendAt jump. Else null.
      */
     private SequenceGaps gaps;
-    private MessageBlock block;
-    private SequenceTable table;
-    private int slot;
-    private int replayFrom;
-    private boolean lastBlock;
+
     private long lastSeq;
     private boolean damageBeforeReplayPoint;
     /**
@@ -303,13 +295,11 @@ final class Replay implements RecordScanner.Visitor
     private void scan(final MessageBlock target, final int targetSlot, final int from, final boolean isLast,
         final long seqBefore)
     {
+        blockScan.begin(target.file(), from, isLast, BlockScan.NO_PROGRESS)
+            .wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
+            .blockBase(target.baseSeq());
         block = target;
         slot = targetSlot;
-        replayFrom = from;
-        damageEnd = 0;
-        keptEnd = 0;
-        keptSeq = 0;
-        lastBlock = isLast;
         table = new SequenceTable(target.baseSeq());
         summary = new BlockSubjects(from > BlockDescriptor.DATA_OFFSET);
         target.contents().subjects(summary);
@@ -328,8 +318,7 @@ final class Replay implements RecordScanner.Visitor
         // scan probes past them (only up to its own end). The last block's zero tail is where appends continue,
         // unless state.db lists it: then zeros followed by records are damage there too.
         final boolean probe = !isLast || probeListedTail && listed >= 0;
-        final int end = scanner.wrap(target.buffer(), target.mapped(), target.limit(), target.isEncrypted())
-            .blockBase(target.baseSeq()).scan(BlockDescriptor.DATA_OFFSET, scanAfter, probe, this);
+        final int end = blockScan.scan(scanAfter, probe, this);
         final long truncatedSize = target.truncatedSize() >= 0 ?
             target.truncatedSize() : truncatedBefore.getOrDefault(target.file(), -1L);
         if (truncatedSize >= 0)
@@ -347,11 +336,13 @@ final class Replay implements RecordScanner.Visitor
             {
                 reportCut(target);
             }
-            gaps = null;
         }
+        // In the last block, the latest damaged record whose header verified: when nothing valid follows it, the
+        // block keeps that frame, and its data (and the next append) continue after it.
+        final int keptEnd = isLast ? blockScan.damagedRecordEnd() : 0;
         if (keptEnd > end)
         {
-            keepDamagedLastRecord();
+            keepDamagedLastRecord(keptEnd, blockScan.damagedRecordSeq());
         }
         target.recovered(table, Math.max(end, keptEnd));
         if (target.isEncrypted() && from == BlockDescriptor.DATA_OFFSET)
@@ -371,7 +362,7 @@ final class Replay implements RecordScanner.Visitor
         final UnsafeBuffer buffer, final int offset, final int frameLength, final byte type, final long seq,
         final int checksum)
     {
-        final boolean replaying = offset >= replayFrom;
+        final boolean replaying = offset >= blockScan.replayFrom();
         // Messages are authenticated here only where they are replayed (elsewhere on first read); skips always, since
         // a message forged into a skip would otherwise vanish without a trace.
         final DirectBuffer subjectSource = replaying && (type == TYPE_MESSAGE || type == TYPE_DELETE) ||
@@ -387,6 +378,7 @@ final class Replay implements RecordScanner.Visitor
         }
         if (null == subjectSource)
         {
+            blockScan.reject(offset, offset + frameLength, seq);
             damage(offset, offset + frameLength, seq, false);
             return;
         }
@@ -458,7 +450,8 @@ final class Replay implements RecordScanner.Visitor
 
     private void checkFooter(final MessageBlock target, final int end)
     {
-        final LostRange tampered = footerCheck.check(target, end, damageEnd, Math.max(0, lastSeq), lastBlock);
+        final LostRange tampered = footerCheck.check(target, end, blockScan.damageEnd(), Math.max(0, lastSeq),
+            blockScan.isLast());
         if (null != tampered)
         {
             lost.add(tampered);
@@ -504,13 +497,9 @@ final class Replay implements RecordScanner.Visitor
      */
     private void damage(final int fromOffset, final int toOffset, final long knownSeq, final boolean tail)
     {
-        damageEnd = Math.max(damageEnd, toOffset);
-        if (lastBlock && knownSeq > 0)
-        {
-            // Kept, whether lost or erased, if nothing valid follows it: see keepDamagedLastRecord().
-            keptEnd = toOffset;
-            keptSeq = knownSeq;
-        }
+        // The scan noted its end (and, with a known sequence, that it may be kept: see keepDamagedLastRecord()).
+        final boolean lastBlock = blockScan.isLast();
+        final int replayFrom = blockScan.replayFrom();
         if (knownSeq > 0 && fromOffset >= replayFrom)
         {
             // The block held this sequence (an erased or damaged message): its entry must say so, or a rewrite of the
@@ -593,9 +582,9 @@ final class Replay implements RecordScanner.Visitor
      * rebuild finds it again (a {@code DAMAGED_RECORD}, or an erased record once the state marks it removed) instead
      * of a gap the next append would fill. Appends continue after it.
      */
-    private void keepDamagedLastRecord()
+    private void keepDamagedLastRecord(final int keptEnd, final long keptSeq)
     {
-        if (keptEnd > replayFrom)
+        if (keptEnd > blockScan.replayFrom())
         {
             index.blockIndex().onSkip(slot, keptSeq, keptEnd, block.buffer().getInt(keptEnd - CHECKSUM_LENGTH));
         }
@@ -717,6 +706,15 @@ final class Replay implements RecordScanner.Visitor
     long sequenceFloor()
     {
         return sequenceFloor;
+    }
+
+    /**
+     * @return whether the index counts removed a record no surviving tombstone names (see
+     * {@link RemovalReplay#untombstonedRemovals()}).
+     */
+    boolean untombstonedRemovals()
+    {
+        return removals.untombstonedRemovals();
     }
 
     /**

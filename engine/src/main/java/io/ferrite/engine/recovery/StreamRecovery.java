@@ -16,6 +16,7 @@ import io.ferrite.store.RecoveryReport.Outcome;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
+import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,9 +75,15 @@ public final class StreamRecovery
      * @param damagedTail   whether the last block holds damage that valid records follow: the store appends to a new
      *                      block, so the damage is not scanned, and reported, again on every open.
      * @param unfinishedErasures erase tombstones recovery replayed whose message bytes are still on disk.
+     * @param untombstonedRemovals whether removals the index holds may be named by no tombstone in the surviving
+     *                      blocks (a removal only state.db recorded met a record the blocks hold, or a loss other than
+     *                      a torn tail, which may have taken tombstones of earlier blocks with it): the store writes
+     *                      every removed run as tombstones again before it announces itself open, so readers
+     *                      indexing only the blocks never list them. (A torn tail's lost sequences, marked removed,
+     *                      get a tombstone of their own.)
      */
     public record Result(StreamIndex index, RecoveryReport report, long sequenceFloor, boolean damagedTail,
-        List<UnfinishedErasure> unfinishedErasures)
+        List<UnfinishedErasure> unfinishedErasures, boolean untombstonedRemovals)
     {
     }
 
@@ -102,14 +109,7 @@ public final class StreamRecovery
             // A failed open must not leave block files open behind it.
             for (final Replay replay : replays)
             {
-                try
-                {
-                    replay.abandon();
-                }
-                catch (final RuntimeException closeFailure)
-                {
-                    ex.addSuppressed(closeFailure);
-                }
+                CloseHelper.close(ex::addSuppressed, replay::abandon);
             }
             throw ex;
         }
@@ -162,7 +162,7 @@ public final class StreamRecovery
                 LOG.warn("stream {}: {}", directory.root(), why);
             }
             return new Result(index, new RecoveryReport(Outcome.NEW_STREAM, why, List.of(), 0, 0,
-                System.nanoTime() - startNanos), 0, false, List.of());
+                System.nanoTime() - startNanos), 0, false, List.of(), false);
         }
 
         // Used even when the state cannot be restored as a whole: what it proves still holds (StateEvidence).
@@ -216,7 +216,8 @@ public final class StreamRecovery
         }
         run.finish(directory.root() + " " + outcome + ", " + report.blocksScanned() + " blocks scanned");
         return new Result(index, report, replay.sequenceFloor(), replay.damagedTail(),
-            List.copyOf(replay.unfinishedErasures()));
+            List.copyOf(replay.unfinishedErasures()), replay.untombstonedRemovals() ||
+            report.lost().stream().anyMatch((range) -> range.kind() != RecoveryReport.Kind.TORN_TAIL));
     }
 
     /**

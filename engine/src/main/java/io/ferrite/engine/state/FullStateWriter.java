@@ -359,13 +359,42 @@ public final class FullStateWriter implements CaptureListener
     }
 
     /**
+     * Capture the stream's state as it is now, durable or not, sealed as a whole {@code state.db}: for a backup that
+     * copies, beside it, exactly the block bytes it describes (a snapshot is never trusted by a running store, so the
+     * rule that a state must describe only durable data does not apply; the backup forces the source afterwards so
+     * it holds nothing the source could still lose). Takes the append lock for the memory copy only, and runs
+     * {@code underLock} in the same critical section so the caller can note what the state describes (block files,
+     * the tail's write offset); the sealing happens after, outside every lock this writer has.
+     *
+     * @param cipher the caller's own cipher (not thread-safe, so not this writer's), or null for a plaintext stream.
+     * @return the file's bytes.
+     */
+    public byte[] captureForBackup(final Runnable underLock, final StateCipher cipher)
+    {
+        final StateImage image = new StateImage();
+        appendLock.lock();
+        try
+        {
+            image.capture(index, 0, generation, 0);
+            underLock.run();
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+        final int length = seal(image, cipher, new byte[BlockKeys.SALT_LENGTH], new CRC32C());
+        final byte[] bytes = new byte[length];
+        image.buffer().getBytes(0, bytes);
+        return bytes;
+    }
+
+    /**
      * Under this monitor: seal the outgoing image and replace {@code state.db} with it.
      */
     private void writeOutgoing(final OperationTimer.Run run)
     {
         beforeWrite.run();
-        final int length = null == cipher ? outgoing.length() : encryptSubjects();
-        sealHeader(length);
+        final int length = seal(outgoing, cipher, salt, crc);
         run.endPhase(StoreMetrics.STATE_SERIALIZE);
         final ByteBuffer content = outgoing.buffer().byteBuffer().duplicate();
         content.limit(length).position(0);
@@ -385,38 +414,51 @@ public final class FullStateWriter implements CaptureListener
     }
 
     /**
+     * Encrypt the image's subject section when {@code cipher} is given and write its header.
+     *
+     * @return the file's length.
+     */
+    private static int seal(final StateImage image, final StateCipher cipher, final byte[] salt, final CRC32C crc)
+    {
+        final int length = null == cipher ? image.length() : encryptSubjects(image, cipher, salt);
+        sealHeader(image, length, null != cipher, salt, crc);
+        return length;
+    }
+
+    /**
      * Seal the subject section, authenticating the plaintext totals and block entries before it as associated data;
      * those stay readable without the key, like block footers.
      */
-    private int encryptSubjects()
+    private static int encryptSubjects(final StateImage image, final StateCipher cipher, final byte[] salt)
     {
-        final int plainLength = outgoing.length();
-        final int subjectsAt = outgoing.subjectsAt();
-        outgoing.buffer().checkLimit(plainLength + FrameCipher.TAG_LENGTH);
+        final int plainLength = image.length();
+        final int subjectsAt = image.subjectsAt();
+        image.buffer().checkLimit(plainLength + FrameCipher.TAG_LENGTH);
         return subjectsAt +
-            cipher.seal(outgoing.buffer().byteBuffer(), HEADER_LENGTH, subjectsAt, plainLength - subjectsAt, salt);
+            cipher.seal(image.buffer().byteBuffer(), HEADER_LENGTH, subjectsAt, plainLength - subjectsAt, salt);
     }
 
-    private void sealHeader(final int length)
+    private static void sealHeader(
+        final StateImage image, final int length, final boolean encrypted, final byte[] salt, final CRC32C crc)
     {
-        final MutableDirectBuffer buffer = outgoing.buffer();
+        final MutableDirectBuffer buffer = image.buffer();
         final int bodyLength = length - HEADER_LENGTH;
         buffer.putLong(MAGIC_OFFSET, MAGIC);
         buffer.putInt(VERSION_OFFSET, VERSION);
-        buffer.putInt(FLAGS_OFFSET, null == cipher ? 0 : FLAG_ENCRYPTED);
+        buffer.putInt(FLAGS_OFFSET, encrypted ? FLAG_ENCRYPTED : 0);
         buffer.putLong(BODY_LENGTH_OFFSET, bodyLength);
-        buffer.putInt(BODY_CHECKSUM_OFFSET, checksum(HEADER_LENGTH, bodyLength));
+        buffer.putInt(BODY_CHECKSUM_OFFSET, checksum(image, crc, HEADER_LENGTH, bodyLength));
         buffer.setMemory(BODY_CHECKSUM_OFFSET + 4, HEADER_CHECKSUM_OFFSET - BODY_CHECKSUM_OFFSET - 4, (byte)0);
-        if (null != cipher)
+        if (encrypted)
         {
             buffer.putBytes(SALT_OFFSET, salt);
         }
-        buffer.putInt(HEADER_CHECKSUM_OFFSET, checksum(0, HEADER_CHECKSUM_OFFSET));
+        buffer.putInt(HEADER_CHECKSUM_OFFSET, checksum(image, crc, 0, HEADER_CHECKSUM_OFFSET));
     }
 
-    private int checksum(final int offset, final int length)
+    private static int checksum(final StateImage image, final CRC32C crc, final int offset, final int length)
     {
-        final ByteBuffer view = outgoing.buffer().byteBuffer().duplicate();
+        final ByteBuffer view = image.buffer().byteBuffer().duplicate();
         view.limit(offset + length).position(offset);
         crc.reset();
         crc.update(view);

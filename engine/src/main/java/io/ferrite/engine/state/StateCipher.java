@@ -39,10 +39,21 @@ public final class StateCipher
     public int seal(
         final ByteBuffer buffer, final int contextOffset, final int offset, final int length, final byte[] saltOut)
     {
-        final BlockKey key = crypto.newKey();
-        System.arraycopy(key.salt(), 0, saltOut, 0, BlockKeys.SALT_LENGTH);
         final ByteBuffer context = buffer.duplicate().clear();
         context.limit(offset).position(contextOffset);
+        return seal(buffer, context, offset, length, saltOut);
+    }
+
+    /**
+     * As {@link #seal(ByteBuffer, int, int, int, byte[])}, authenticating {@code context} (position to limit) as the
+     * associated data: for files whose associated data is not the bytes before the sealed section (a consumer's
+     * state binds its name and a context string of its own).
+     */
+    public int seal(
+        final ByteBuffer buffer, final ByteBuffer context, final int offset, final int length, final byte[] saltOut)
+    {
+        final BlockKey key = crypto.newKey();
+        System.arraycopy(key.salt(), 0, saltOut, 0, BlockKeys.SALT_LENGTH);
         return cipher.seal(key, 0, 0, context, buffer.duplicate().clear(), offset, length, buffer.duplicate().clear(),
             offset);
     }
@@ -55,8 +66,18 @@ public final class StateCipher
         final Path file, final byte[] state, final int contextOffset, final int offset, final int length,
         final byte[] salt)
     {
+        return open(file, state, ByteBuffer.wrap(state, contextOffset, offset - contextOffset), offset, length, salt);
+    }
+
+    /**
+     * As {@link #open(Path, byte[], int, int, int, byte[])}, with {@code context} as the associated data (see
+     * {@link #seal(ByteBuffer, ByteBuffer, int, int, byte[])}).
+     */
+    public byte[] open(
+        final Path file, final byte[] state, final ByteBuffer context, final int offset, final int length,
+        final byte[] salt)
+    {
         final byte[] plain = new byte[length - FrameCipher.TAG_LENGTH];
-        final ByteBuffer context = ByteBuffer.wrap(state, contextOffset, offset - contextOffset);
         try
         {
             cipher.open(crypto.keyFor(salt), 0, 0, context, ByteBuffer.wrap(state), offset, length,

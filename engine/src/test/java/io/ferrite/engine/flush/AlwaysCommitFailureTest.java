@@ -1,7 +1,7 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.recovery.TestMessages;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.store.CommitOutcomeUnknownException;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;

@@ -1,6 +1,7 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.engine.block.BlockFile;
 import io.ferrite.store.StorageIO;
 
 import java.io.IOException;
@@ -34,6 +35,8 @@ public final class ControllableStorageIO implements StorageIO
     private volatile String headerFailure;
     private volatile CountDownLatch fileRelease;
     private volatile CountDownLatch fileStalled;
+    private volatile String preparedFailure;
+    private final AtomicInteger preparedForces = new AtomicInteger();
 
     public ControllableStorageIO(final StorageIO delegate)
     {
@@ -103,6 +106,23 @@ public final class ControllableStorageIO implements StorageIO
         {
             latch.countDown();
         }
+    }
+
+    /**
+     * @param message of the IOException every force of a block file being prepared ({@code *.creating}) throws from
+     *                now on; null to stop failing.
+     */
+    public void failPreparedFileForces(final String message)
+    {
+        preparedFailure = message;
+    }
+
+    /**
+     * @return forces of block files being prepared, failed ones included.
+     */
+    public int preparedFileForces()
+    {
+        return preparedForces.get();
     }
 
     /**
@@ -181,6 +201,18 @@ public final class ControllableStorageIO implements StorageIO
     @Override
     public void forceFile(final Path file, final FileChannel channel) throws IOException
     {
+        if (file.getFileName().toString().endsWith(BlockFile.TEMP_SUFFIX))
+        {
+            // A block file being prepared: not one of the small files the stall is for.
+            preparedForces.incrementAndGet();
+            final String message = preparedFailure;
+            if (null != message)
+            {
+                throw new IOException(message);
+            }
+            delegate.forceFile(file, channel);
+            return;
+        }
         await(fileRelease, fileStalled);
         delegate.forceFile(file, channel);
     }

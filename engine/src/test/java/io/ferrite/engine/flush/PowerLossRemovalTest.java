@@ -2,6 +2,7 @@ package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.ReclaimSeam;
+import io.ferrite.engine.ReclaimStep;
 import io.ferrite.engine.testing.ReferenceSubjects;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.CorruptRecordException;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -82,8 +84,8 @@ class PowerLossRemovalTest
      * block whose header page was lost before a later block whose header survived fails the open (RELIABILITY.md,
      * "Known open"), and appends roll blocks while the pass runs.
      */
-    private static final Set<String> STATE_SET_ASIDE =
-        Set.of("delete:state-deleted", "delete:files-deleted", "rewrite:state-deleted", "rewrite:renamed");
+    private static final Set<ReclaimStep> STATE_SET_ASIDE = EnumSet.of(ReclaimStep.DELETE_STATE_DELETED,
+        ReclaimStep.DELETE_FILES_DELETED, ReclaimStep.REWRITE_STATE_DELETED, ReclaimStep.REWRITE_RENAMED);
 
     @TempDir
     Path tmp;
@@ -123,7 +125,7 @@ class PowerLossRemovalTest
      */
     private volatile boolean cutTaken;
     /** The reclaim step the cut was taken after, for the failure message; null when it was taken between passes. */
-    private volatile String cutAtStep;
+    private volatile ReclaimStep cutAtStep;
     private long lastSeq;
     private long ackedLastSeq;
     private long highestLastSeq;
@@ -266,18 +268,18 @@ class PowerLossRemovalTest
             {
                 try
                 {
-                    final Path worst = tmp.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                    final Path worst = tmp.resolve("image-" + images.size() + "-" + step.label().replace(':', '-'));
                     disk.cut(PowerLossIO.worstCase(), worst);
                     images.add(worst);
-                    final Path seeded = tmp.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                    final Path seeded = tmp.resolve("image-" + images.size() + "-" + step.label().replace(':', '-'));
                     disk.cut(cuts, seeded);
                     images.add(seeded);
                     // Held until the reclaim either waits for the tombstone's force or has deleted files without it.
-                    if (step.equals("delete:awaiting-removals") || step.equals("delete:files-deleted"))
+                    if (step == ReclaimStep.DELETE_AWAITING_REMOVALS || step == ReclaimStep.DELETE_FILES_DELETED)
                     {
                         forces.releaseStall();
                     }
-                    if (step.equals("delete:state-written"))
+                    if (step == ReclaimStep.DELETE_STATE_WRITTEN)
                     {
                         passDone.countDown();
                     }

@@ -1,8 +1,8 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.StreamMode;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.engine.testing.CampaignSeeds;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptRecordException;

@@ -2,6 +2,7 @@ package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.ReclaimSeam;
+import io.ferrite.engine.ReclaimStep;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
@@ -185,7 +186,7 @@ class RemovalDurabilityTest
             store.flush().join();
             ReclaimSeam.steps(store, (step) ->
             {
-                if (step.equals("delete:state-deleted") && imaged.getCount() > 0)
+                if (step == ReclaimStep.DELETE_STATE_DELETED && imaged.getCount() > 0)
                 {
                     io.cut(PowerLossIO.worstCase(), image);
                     imaged.countDown();
@@ -240,7 +241,7 @@ class RemovalDurabilityTest
             ReclaimSeam.steps(store, (step) ->
             {
                 // The first pass may leave the old tail for a retry (its descriptor still open): wait for both.
-                if (step.equals("delete:state-written") && blockFiles(dir) == 1)
+                if (step == ReclaimStep.DELETE_STATE_WRITTEN && blockFiles(dir) == 1)
                 {
                     firstPurgeReclaimed.countDown();
                 }
@@ -250,15 +251,15 @@ class RemovalDurabilityTest
             store.flush().join();
             ReclaimSeam.steps(store, (step) ->
             {
-                final Path image = tmp.resolve("image-" + images.size() + "-" + step.replace(':', '-'));
+                final Path image = tmp.resolve("image-" + images.size() + "-" + step.label().replace(':', '-'));
                 disk.cut(PowerLossIO.worstCase(), image);
                 images.add(image);
                 // Held until the pass either waits for a force or has deleted files without one.
-                if (step.equals("delete:awaiting-removals") || step.equals("delete:files-deleted"))
+                if (step == ReclaimStep.DELETE_AWAITING_REMOVALS || step == ReclaimStep.DELETE_FILES_DELETED)
                 {
                     forces.releaseStall();
                 }
-                if (step.equals("delete:state-written"))
+                if (step == ReclaimStep.DELETE_STATE_WRITTEN)
                 {
                     secondPurgeReclaimed.countDown();
                 }

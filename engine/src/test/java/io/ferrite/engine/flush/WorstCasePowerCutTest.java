@@ -1,7 +1,7 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.recovery.TestMessages;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;

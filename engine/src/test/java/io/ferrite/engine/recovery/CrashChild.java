@@ -1,5 +1,7 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.ChildProcess;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;

@@ -1,5 +1,9 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.ChildProcess;
+import io.ferrite.engine.testing.StreamMode;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.block.BlockFile;
 import io.ferrite.engine.testing.CampaignSeeds;

@@ -1,5 +1,7 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.FullStateReader;
 import io.ferrite.format.BlockDescriptor;

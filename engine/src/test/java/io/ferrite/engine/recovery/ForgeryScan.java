@@ -1,5 +1,7 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.FuzzGolden;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.StateDescriptor;

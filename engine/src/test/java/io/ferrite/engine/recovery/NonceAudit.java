@@ -1,5 +1,7 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.EncryptedBlocks;
 import io.ferrite.crypto.BlockKey;
 import io.ferrite.crypto.BlockKeys;
 import io.ferrite.crypto.FrameCipher;

@@ -1,5 +1,9 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.CaseDirectories;
+import io.ferrite.engine.testing.FuzzGolden;
+import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.BlockEntryDescriptor;

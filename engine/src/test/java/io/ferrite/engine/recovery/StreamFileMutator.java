@@ -1,5 +1,7 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.FuzzGolden;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.BlockDescriptor;

@@ -1,5 +1,8 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.CaseDirectories;
+import io.ferrite.engine.testing.FuzzGolden;
+import io.ferrite.engine.testing.StreamMode;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;

@@ -1,5 +1,8 @@
 package io.ferrite.engine.recovery;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.StreamMode;
+import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.RecoveryReport.Kind;

@@ -1,7 +1,7 @@
 package io.ferrite.engine.state;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.recovery.ChildProcess;
+import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamLockedException;
 import io.ferrite.store.StreamStore;

@@ -1,8 +1,8 @@
 package io.ferrite.engine.state;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.recovery.BlockFiles;
-import io.ferrite.engine.recovery.ChildProcess;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.store.StreamLockedException;
 import io.ferrite.store.StreamState;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,153 @@
+package io.ferrite.bench;
+
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.MessageHandler;
+import io.ferrite.store.MessageView;
+import io.ferrite.store.StreamTailer;
+import io.ferrite.store.StreamView;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The reading JVM of {@link CrossProcessLatencyBenchmark}: follows a stream another JVM appends to — Ferrite through
+ * {@link FileStreamStore#openReadOnly(Path)}'s tailer, Chronicle Queue through an {@code ExcerptTailer} on the same
+ * queue directory — busy-spinning, and records per message the time from the send stamp in its first 8 payload bytes
+ * to the moment this process holds it. {@code System.nanoTime()} is {@code CLOCK_MONOTONIC} on Linux, one clock for
+ * every process of the machine, so the two JVMs' readings subtract.
+ * <p>
+ * Protocol on stdout/stdin: prints {@value #READY} once its tailer exists; stops at the first line or end of stdin
+ * (the parent asking, or gone), then prints {@value #RESULT} followed by the count and the p50, p90, p99, p99.9,
+ * p99.99 and max latencies in nanoseconds, and exits.
+ * <p>
+ * Threading: the main thread polls and records; one daemon thread watches stdin.
+ */
+public final class CrossProcessFollower
+{
+    /** Printed once the tailer is in place: messages appended from then on are all seen. */
+    public static final String READY = "READY";
+
+    /** Prefix of the result line. */
+    public static final String RESULT = "RESULT";
+
+    private static final int BATCH = 64;
+
+    private final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    private volatile boolean running = true;
+
+    private CrossProcessFollower()
+    {
+    }
+
+    /**
+     * @param args {@code ferrite|chronicle} and the stream or queue directory.
+     */
+    public static void main(final String[] args)
+    {
+        if (args.length != 2)
+        {
+            throw new IllegalArgumentException("usage: CrossProcessFollower ferrite|chronicle <directory>");
+        }
+        final CrossProcessFollower follower = new CrossProcessFollower();
+        follower.stopOnStdin();
+        final Path directory = Paths.get(args[1]);
+        switch (args[0])
+        {
+            case "ferrite" -> follower.followFerrite(directory);
+            case "chronicle" -> follower.followChronicle(directory);
+            default -> throw new IllegalArgumentException("store must be ferrite or chronicle: " + args[0]);
+        }
+        follower.printResult(System.out);
+    }
+
+    private void stopOnStdin()
+    {
+        final Thread watcher = new Thread(() ->
+        {
+            try
+            {
+                System.in.read();
+            }
+            catch (final IOException ignored)
+            {
+                // stdin gone: the same as being asked to stop
+            }
+            running = false;
+        }, "follower-stdin");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private void followFerrite(final Path directory)
+    {
+        final MessageHandler handler = this::onFerriteMessage;
+        try (StreamView view = FileStreamStore.openReadOnly(directory);
+            StreamTailer tailer = view.createTailer(1))
+        {
+            ready();
+            while (running)
+            {
+                tailer.poll(handler, BATCH);
+            }
+        }
+    }
+
+    private void onFerriteMessage(final MessageView message)
+    {
+        record(message.buffer().getLong(message.payloadOffset(), ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private void followChronicle(final Path directory)
+    {
+        try (ChronicleQueue queue = SingleChronicleQueueBuilder.binary(directory).build();
+            ExcerptTailer tailer = queue.createTailer())
+        {
+            ready();
+            while (running)
+            {
+                for (int i = 0; i < BATCH; i++)
+                {
+                    try (DocumentContext document = tailer.readingDocument())
+                    {
+                        if (!document.isPresent())
+                        {
+                            break;
+                        }
+                        final Bytes<?> bytes = document.wire().bytes();
+                        record(bytes.readLong(bytes.readPosition()));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ready()
+    {
+        System.out.println(READY);
+        System.out.flush();
+    }
+
+    private void record(final long sentNanos)
+    {
+        histogram.recordValue(Math.min(System.nanoTime() - sentNanos, histogram.getHighestTrackableValue()));
+    }
+
+    private void printResult(final PrintStream out)
+    {
+        out.println(RESULT + " " + histogram.getTotalCount() + " " + histogram.getValueAtPercentile(50) + " " +
+            histogram.getValueAtPercentile(90) + " " + histogram.getValueAtPercentile(99) + " " +
+            histogram.getValueAtPercentile(99.9) + " " + histogram.getValueAtPercentile(99.99) + " " +
+            histogram.getMaxValue());
+        out.flush();
+    }
+}

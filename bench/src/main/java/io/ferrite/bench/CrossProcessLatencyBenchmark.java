@@ -1,0 +1,248 @@
+package io.ferrite.bench;
+
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamStore;
+import io.ferrite.store.SyncMode;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Write-to-read latency across two JVMs, Ferrite against Chronicle Queue measured the same way in the same run (issue
+ * 15): this JVM appends messages of {@link #payloadLength} bytes whose first 8 carry {@code System.nanoTime()}, paced
+ * to {@link #rate} per second, and a child JVM ({@link CrossProcessFollower}, started with this JVM's {@code java},
+ * class path and {@link JvmFlags}) follows the same directory — Ferrite through {@code FileStreamStore.openReadOnly}'s
+ * tailer (the mapped {@code positions} file), Chronicle through an {@code ExcerptTailer} — busy-spinning, and records
+ * each message's latency into an HdrHistogram. {@code System.nanoTime()} is {@code CLOCK_MONOTONIC} on Linux, shared by
+ * every process of the machine. JMH reports the appender's (paced) throughput; the child's histogram of every message
+ * of the trial (warm-up included) is printed at its end. Ferrite: plaintext, {@code INTERVAL} or {@code NONE};
+ * Chronicle: {@code writeBytes(BytesStore)}. Both readers poll in batches of 64 on their bytes in place.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
+{
+    /** How long setup waits for the child to say its tailer is ready: a JVM start, with a margin for a busy machine. */
+    private static final long CHILD_TIMEOUT_SECONDS = 60;
+
+    /**
+     * Which store: {@code ferrite} ({@code INTERVAL}, the default sync mode), {@code ferrite-nosync}
+     * ({@code SyncMode.NONE}: no background force and no bound on unforced bytes, as Chronicle Queue forces nothing by
+     * default; separates the writer's durability work from the read path) or {@code chronicle}.
+     */
+    @Param({ "ferrite", "ferrite-nosync", "chronicle" })
+    public String store;
+
+    /** Message payload bytes, the send time included. */
+    @Param({ "128" })
+    public int payloadLength;
+
+    /** Messages per second the appender is paced to; 0 for flat out. */
+    @Param({ "100000" })
+    public long rate;
+
+    private Path directory;
+    private Process child;
+    private BufferedReader childOut;
+    private long intervalNanos;
+    private long nextAt;
+
+    private StreamStore ferrite;
+    private byte[] payload;
+    private UnsafeBuffer payloadBuffer;
+
+    private ChronicleQueue queue;
+    private ExcerptAppender appender;
+    private BytesStore<?, ?> chroniclePayload;
+
+    /**
+     * Opens the store for writing, then starts the following JVM and waits until its tailer is in place.
+     */
+    @Setup(Level.Trial)
+    public void setUp() throws IOException
+    {
+        directory = BenchDirectory.create("cross-process-latency-" + store);
+        intervalNanos = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / rate;
+        switch (store)
+        {
+            case "ferrite", "ferrite-nosync" ->
+            {
+                ferrite = FileStreamStore.open(directory, StreamConfig.builder("bench")
+                    .syncMode("ferrite".equals(store) ? SyncMode.INTERVAL : SyncMode.NONE).build());
+                payload = new byte[payloadLength];
+                payloadBuffer = new UnsafeBuffer(payload);
+            }
+            case "chronicle" ->
+            {
+                queue = SingleChronicleQueueBuilder.binary(directory).build();
+                appender = queue.createAppender();
+                chroniclePayload = BytesStore.nativeStoreFrom(new byte[payloadLength]);
+            }
+            default -> throw new IllegalArgumentException(
+                "store must be ferrite, ferrite-nosync or chronicle: " + store);
+        }
+        startChild();
+        nextAt = System.nanoTime();
+    }
+
+    private void startChild() throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow(
+            () -> new IllegalStateException("cannot tell which java binary runs this JVM")));
+        command.addAll(JvmFlags.forkFlags());
+        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"),
+            CrossProcessFollower.class.getName(), null == queue ? "ferrite" : "chronicle", directory.toString()));
+        child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+        final String line = awaitLine(CrossProcessFollower.READY);
+        if (null == line)
+        {
+            child.destroyForcibly();
+            throw new IllegalStateException("the following JVM ended before its tailer was ready (exit " +
+                exitOf(child) + "): " + command);
+        }
+    }
+
+    /**
+     * @return the first line of the child starting with {@code prefix}, or null when it ends first; gives up after
+     * {@link #CHILD_TIMEOUT_SECONDS}.
+     */
+    private String awaitLine(final String prefix) throws IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHILD_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline)
+        {
+            if (!childOut.ready() && child.isAlive())
+            {
+                // Not measured: leave the cores to the child starting up or finishing.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                continue;
+            }
+            final String line = childOut.readLine();
+            if (null == line)
+            {
+                return null;
+            }
+            if (line.startsWith(prefix))
+            {
+                return line;
+            }
+        }
+        child.destroyForcibly();
+        throw new IllegalStateException("the following JVM printed no " + prefix + " line in " +
+            CHILD_TIMEOUT_SECONDS + " s");
+    }
+
+    private static String exitOf(final Process process)
+    {
+        return process.isAlive() ? "?" : Integer.toString(process.exitValue());
+    }
+
+    /**
+     * Stops the child, prints its histogram, closes and deletes the store.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException, InterruptedException
+    {
+        try
+        {
+            stopChild();
+        }
+        finally
+        {
+            try
+            {
+                if (null != ferrite)
+                {
+                    ferrite.close();
+                }
+                if (null != queue)
+                {
+                    appender.close();
+                    queue.close();
+                    chroniclePayload.releaseLast();
+                }
+            }
+            finally
+            {
+                BenchDirectory.delete(directory);
+            }
+        }
+    }
+
+    private void stopChild() throws IOException, InterruptedException
+    {
+        try (OutputStream stop = child.getOutputStream())
+        {
+            stop.write('\n');
+        }
+        catch (final IOException ex)
+        {
+            // The child is gone already; its missing result line says so below.
+        }
+        final String result = awaitLine(CrossProcessFollower.RESULT);
+        child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (null == result)
+        {
+            throw new IllegalStateException("the following JVM ended without a result (exit " + exitOf(child) + ")");
+        }
+        final String[] figures = result.split(" ");
+        System.out.printf("%ncross-process write-to-read latency, %s, %d B, rate %s/s, %s messages: p50 %s ns, " +
+            "p90 %s ns, p99 %s ns, p99.9 %s ns, p99.99 %s ns, max %s ns%n", store, payloadLength,
+            rate == 0 ? "flat-out" : Long.toString(rate), figures[1], figures[2], figures[3], figures[4], figures[5],
+            figures[6], figures[7]);
+    }
+
+    /**
+     * One append, paced.
+     */
+    @Benchmark
+    public long append()
+    {
+        if (intervalNanos > 0)
+        {
+            // Behind by more than a millisecond (an iteration boundary, a pause): start the pace again from now
+            // rather than burst to catch up.
+            nextAt = Math.max(nextAt + intervalNanos, System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1));
+            while (System.nanoTime() < nextAt)
+            {
+                Thread.onSpinWait();
+            }
+        }
+        if (null != ferrite)
+        {
+            payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
+            return ferrite.append(FerriteAppender.SUBJECT, null, payload);
+        }
+        chroniclePayload.writeLong(0, System.nanoTime());
+        appender.writeBytes(chroniclePayload);
+        return 0;
+    }
+}

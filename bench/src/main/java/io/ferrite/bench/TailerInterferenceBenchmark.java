@@ -1,0 +1,116 @@
+package io.ferrite.bench;
+
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.MessageHandler;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamStore;
+import io.ferrite.store.StreamTailer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What following tailers cost the appender (issue 15: "appender throughput/latency with 0, 1 and 4 tailers
+ * following; tailers must not slow the appender by more than 10 %"): the benchmark thread appends 128 B messages
+ * while {@link #tailers} tailer threads follow it, each polling batches of 64 and idling with Agrona's
+ * {@link BackoffIdleStrategy} when nothing is new (so, on a machine with fewer cores than threads, the tailers yield
+ * rather than take the appender's core by spinning). Throughput; run it with {@code -bm sample -tu ns} for the
+ * latency distribution. Messages the tailers received are printed per trial.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class TailerInterferenceBenchmark extends BenchmarkDefaults
+{
+    /** Tailer threads following the appender. */
+    @Param({ "0", "1", "4" })
+    public int tailers;
+
+    private Path directory;
+    private StreamStore store;
+    private final List<Thread> followers = new ArrayList<>();
+    private final LongAdder received = new LongAdder();
+    private volatile boolean running;
+    private final byte[] payload = Payloads.random(128);
+
+    /**
+     * Opens the store and starts the tailers.
+     */
+    @Setup(Level.Trial)
+    public void setUp()
+    {
+        directory = BenchDirectory.create("tailer-interference");
+        store = FileStreamStore.open(directory, StreamConfig.builder("bench").build());
+        running = true;
+        for (int i = 0; i < tailers; i++)
+        {
+            final StreamTailer tailer = store.createTailer(1);
+            final Thread follower = new Thread(() -> follow(tailer), "bench-tailer-" + i);
+            followers.add(follower);
+            follower.start();
+        }
+    }
+
+    private void follow(final StreamTailer tailer)
+    {
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        final long[] count = new long[1];
+        final MessageHandler handler = (view) -> count[0]++;
+        try (tailer)
+        {
+            while (running)
+            {
+                idle.idle(tailer.poll(handler, 64));
+            }
+        }
+        received.add(count[0]);
+    }
+
+    /**
+     * Stops the tailers, closes and deletes the store.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown() throws InterruptedException
+    {
+        running = false;
+        for (final Thread follower : followers)
+        {
+            follower.join();
+        }
+        final long appended = store.lastSeq();
+        try
+        {
+            store.close();
+        }
+        finally
+        {
+            BenchDirectory.delete(directory);
+        }
+        System.out.printf("%n%d tailer(s) received %d of %d messages each on average%n", tailers,
+            tailers == 0 ? 0 : received.sum() / tailers, appended);
+    }
+
+    /**
+     * One append of 128 B.
+     */
+    @Benchmark
+    public long append()
+    {
+        return store.append(FerriteAppender.SUBJECT, null, payload);
+    }
+}

@@ -1,0 +1,229 @@
+package io.ferrite.bench;
+
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.MessageHandler;
+import io.ferrite.store.MessageView;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamStore;
+import io.ferrite.store.StreamTailer;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Write-to-read latency in one process, Ferrite's {@code StreamTailer} against Chronicle Queue's {@code ExcerptTailer}
+ * measured the same way in the same run: the benchmark thread appends messages of {@link #payloadLength} bytes whose
+ * first 8 carry {@code System.nanoTime()} (paced to {@link #rate} per second, or flat out with 0), and one follower
+ * thread busy-spins on its tailer and records, per message, the time from just before the append to the moment the
+ * follower holds it, into an HdrHistogram. JMH reports the appender's throughput; the histogram of every message of
+ * the trial (warm-up included) is printed at its end. Ferrite: plaintext, {@code INTERVAL}, {@code poll(handler, 64)}
+ * on a zero-copy view; Chronicle: {@code writeBytes(BytesStore)}, {@code readingDocument()} on its bytes in place.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class TailerLatencyBenchmark extends BenchmarkDefaults
+{
+    /** Which store: {@code ferrite} or {@code chronicle}. */
+    @Param({ "ferrite", "chronicle" })
+    public String store;
+
+    /** Message payload bytes, the send time included. */
+    @Param({ "128", "1024" })
+    public int payloadLength;
+
+    /** Messages per second the appender is paced to; 0 for flat out. */
+    @Param({ "100000", "0" })
+    public long rate;
+
+    private Path directory;
+    private Thread follower;
+    private volatile boolean running;
+    private final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    private long intervalNanos;
+    private long nextAt;
+
+    private StreamStore ferrite;
+    private byte[] payload;
+    private UnsafeBuffer payloadBuffer;
+
+    private ChronicleQueue queue;
+    private ExcerptAppender appender;
+    private BytesStore<?, ?> chroniclePayload;
+
+    /**
+     * Opens the store and starts the follower thread.
+     */
+    @Setup(Level.Trial)
+    public void setUp() throws InterruptedException
+    {
+        directory = BenchDirectory.create("tailer-latency-" + store);
+        intervalNanos = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / rate;
+        running = true;
+        switch (store)
+        {
+            case "ferrite" -> startFerrite();
+            case "chronicle" -> startChronicle();
+            default -> throw new IllegalArgumentException("store must be ferrite or chronicle: " + store);
+        }
+        nextAt = System.nanoTime();
+    }
+
+    private void startFerrite()
+    {
+        ferrite = FileStreamStore.open(directory, StreamConfig.builder("bench").build());
+        payload = new byte[payloadLength];
+        payloadBuffer = new UnsafeBuffer(payload);
+        final StreamTailer tailer = ferrite.createTailer(1);
+        final MessageHandler handler = this::onFerriteMessage;
+        follower = new Thread(() ->
+        {
+            try (tailer)
+            {
+                while (running)
+                {
+                    tailer.poll(handler, 64);
+                }
+            }
+        }, "bench-ferrite-tailer");
+        follower.start();
+    }
+
+    private void startChronicle() throws InterruptedException
+    {
+        queue = SingleChronicleQueueBuilder.binary(directory).build();
+        appender = queue.createAppender();
+        chroniclePayload = BytesStore.nativeStoreFrom(new byte[payloadLength]);
+        // Chronicle's tailers are single-threaded: made on the thread that uses them, which then says it is ready.
+        final Object ready = new Object();
+        final boolean[] started = new boolean[1];
+        follower = new Thread(() ->
+        {
+            try (ExcerptTailer tailer = queue.createTailer())
+            {
+                synchronized (ready)
+                {
+                    started[0] = true;
+                    ready.notifyAll();
+                }
+                while (running)
+                {
+                    readChronicle(tailer);
+                }
+            }
+        }, "bench-chronicle-tailer");
+        follower.start();
+        synchronized (ready)
+        {
+            while (!started[0])
+            {
+                ready.wait();
+            }
+        }
+    }
+
+    private void readChronicle(final ExcerptTailer tailer)
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            try (DocumentContext document = tailer.readingDocument())
+            {
+                if (!document.isPresent())
+                {
+                    return;
+                }
+                final Bytes<?> bytes = document.wire().bytes();
+                record(bytes.readLong(bytes.readPosition()));
+            }
+        }
+    }
+
+    /**
+     * Stops the follower, prints the histogram, closes and deletes the store.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown() throws InterruptedException
+    {
+        running = false;
+        follower.join();
+        try
+        {
+            if (null != ferrite)
+            {
+                ferrite.close();
+            }
+            if (null != queue)
+            {
+                appender.close();
+                queue.close();
+                chroniclePayload.releaseLast();
+            }
+        }
+        finally
+        {
+            BenchDirectory.delete(directory);
+        }
+        System.out.printf("%nwrite-to-read latency, %s, %d B, rate %s/s, %d messages: p50 %d ns, p90 %d ns, " +
+            "p99 %d ns, p99.9 %d ns, p99.99 %d ns, max %d ns%n", store, payloadLength,
+            rate == 0 ? "flat-out" : Long.toString(rate), histogram.getTotalCount(),
+            histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(90),
+            histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9),
+            histogram.getValueAtPercentile(99.99), histogram.getMaxValue());
+    }
+
+    /**
+     * One append, paced.
+     */
+    @Benchmark
+    public long append()
+    {
+        if (intervalNanos > 0)
+        {
+            // Behind by more than a millisecond (an iteration boundary, a pause): start the pace again from now
+            // rather than burst to catch up.
+            nextAt = Math.max(nextAt + intervalNanos, System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1));
+            while (System.nanoTime() < nextAt)
+            {
+                Thread.onSpinWait();
+            }
+        }
+        if (null != ferrite)
+        {
+            payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
+            return ferrite.append(FerriteAppender.SUBJECT, null, payload);
+        }
+        chroniclePayload.writeLong(0, System.nanoTime());
+        appender.writeBytes(chroniclePayload);
+        return 0;
+    }
+
+    private void onFerriteMessage(final MessageView view)
+    {
+        record(view.buffer().getLong(view.payloadOffset(), ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private void record(final long sentNanos)
+    {
+        histogram.recordValue(Math.min(System.nanoTime() - sentNanos, histogram.getHighestTrackableValue()));
+    }
+}

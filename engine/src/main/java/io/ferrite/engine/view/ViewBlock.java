@@ -1,0 +1,144 @@
+package io.ferrite.engine.view;
+
+import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.crypto.BlockKey;
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.block.BlockHeader;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.StoreIOException;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * One block file as a read-only view sees it: a read-only mapping (never past the file's end), and the offsets of the
+ * records it verified so far, by sequence. The writer only ever appends to a block, zeroes a cut tail (truncation or
+ * recovery, which the view learns from the positions and answers by indexing again) or replaces the file by a new one
+ * (a rewrite, a new inode), so a mapping stays valid as long as the view holds it, even once the file is deleted.
+ * <p>
+ * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
+ */
+final class ViewBlock
+{
+    final long id;
+    final Path file;
+    final Object fileKey;
+    final long baseSeq;
+    final MappedByteBuffer mapped;
+    final UnsafeBuffer buffer;
+    final BlockKey key;
+    /** Where records may lie: the mapped length, less the footer of an encrypted block. */
+    final int limit;
+    /** The next offset to index. */
+    int scanEnd = BlockDescriptor.DATA_OFFSET;
+    /** Set once a newer block exists and this one was indexed to its end: nothing more is appended to it. */
+    boolean done;
+    /** Record offsets by {@code seq - baseSeq}, 0 for none (not listed, removed, or a skip). */
+    private int[] offsets = new int[64];
+    /** One past the highest sequence indexed here, as an index into {@link #offsets}. */
+    private int span;
+
+    private ViewBlock(
+        final long id, final Path file, final Object fileKey, final long baseSeq, final MappedByteBuffer mapped,
+        final BlockKey key, final int limit)
+    {
+        this.id = id;
+        this.file = file;
+        this.fileKey = fileKey;
+        this.baseSeq = baseSeq;
+        this.mapped = mapped;
+        this.buffer = new UnsafeBuffer(mapped);
+        this.key = key;
+        this.limit = limit;
+    }
+
+    /**
+     * Map block file {@code id} read-only and check its header.
+     *
+     * @return the block, or null when the file is gone (reclaimed or cut since the listing).
+     * @throws CorruptFileException when its header does not verify.
+     */
+    static ViewBlock map(final Path file, final long id, final Object fileKey, final BlockCrypto crypto)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final long size = channel.size();
+            if (size < BlockDescriptor.HEADER_LENGTH)
+            {
+                throw new CorruptFileException("block file is shorter (" + size + " bytes) than a block header (" +
+                    BlockDescriptor.HEADER_LENGTH + " bytes)", file, size);
+            }
+            final ByteBuffer header = ByteBuffer.allocate(BlockDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining())
+            {
+                if (channel.read(header, header.position()) < 0)
+                {
+                    throw new CorruptFileException("block file ended inside its header", file, header.position());
+                }
+            }
+            final int declared = BlockHeader.validate(file, header, id, null != crypto);
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, declared));
+            mapped.order(ByteOrder.LITTLE_ENDIAN);
+            final UnsafeBuffer headerView = new UnsafeBuffer(mapped, 0, BlockDescriptor.HEADER_LENGTH);
+            final BlockKey key = null == crypto ? null : crypto.keyFor(headerView, file);
+            final int limit = null == crypto ? mapped.capacity() :
+                Math.min(mapped.capacity(), declared - BlockFooterCodec.FOOTER_LENGTH);
+            final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
+            return new ViewBlock(id, file, fileKey, baseSeq, mapped, key, limit);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return null;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("map block file read-only", file, ex);
+        }
+    }
+
+    void list(final long seq, final int offset)
+    {
+        final int at = (int)(seq - baseSeq);
+        if (at >= offsets.length)
+        {
+            offsets = Arrays.copyOf(offsets, Math.max(at + 1, offsets.length * 2));
+        }
+        offsets[at] = offset;
+        span = Math.max(span, at + 1);
+    }
+
+    /**
+     * @return the offset of the record listed for {@code seq}, 0 for none.
+     */
+    int offsetOf(final long seq)
+    {
+        final long at = seq - baseSeq;
+        return at < 0 || at >= span ? 0 : offsets[(int)at];
+    }
+
+    void unlist(final long seq)
+    {
+        final long at = seq - baseSeq;
+        if (at >= 0 && at < span)
+        {
+            offsets[(int)at] = 0;
+        }
+    }
+
+    /**
+     * @return one past the highest sequence indexed in this block.
+     */
+    long endSeq()
+    {
+        return baseSeq + span;
+    }
+}

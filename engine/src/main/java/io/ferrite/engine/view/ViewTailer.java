@@ -1,0 +1,171 @@
+package io.ferrite.engine.view;
+
+import io.ferrite.store.MessageHandler;
+import io.ferrite.store.StreamTailer;
+import io.ferrite.store.StreamTruncatedException;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A {@link StreamTailer} over a {@link ReadOnlyStream}: it follows another process's writer. A poll with nothing new
+ * costs the acquire loads of {@link ReadOnlyStream#moved} and no lock; otherwise it catches the view up under its
+ * monitor and hands over verified messages, in sequence order, up to the published last sequence (the durable one for
+ * a durable-only tailer). A rewind the view saw (a truncation, or a restarted writer that kept less than was shown)
+ * below this tailer moves it back and is thrown once as {@link StreamTruncatedException}.
+ * <p>
+ * Threading: one thread at a time, as {@link StreamTailer} says.
+ */
+final class ViewTailer implements StreamTailer
+{
+    private final ReadOnlyStream stream;
+    private final boolean durableOnly;
+    private long nextSeq;
+    private long rewindsSeen;
+    private boolean closed;
+
+    ViewTailer(final ReadOnlyStream stream, final long fromSeq, final boolean durableOnly)
+    {
+        this.stream = stream;
+        this.durableOnly = durableOnly;
+        seek(fromSeq);
+    }
+
+    @Override
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        ensureUsable();
+        Objects.requireNonNull(handler, "handler");
+        if (limit < 1)
+        {
+            throw new IllegalArgumentException("limit must be >= 1: " + limit);
+        }
+        if (!stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds())
+        {
+            return 0;
+        }
+        synchronized (stream)
+        {
+            stream.refresh();
+            checkRewind();
+            final long horizon = stream.horizon(durableOnly);
+            int delivered = 0;
+            long seq = nextSeq;
+            while (delivered < limit && seq <= horizon)
+            {
+                final long found = stream.nextListed(seq, horizon);
+                if (found < 0)
+                {
+                    seq = horizon + 1;
+                    break;
+                }
+                // Stays on the message until the handler returned: a record that fails verification, or a handler
+                // that throws, leaves the tailer on it.
+                nextSeq = found;
+                if (stream.locate(found, horizon))
+                {
+                    handler.onMessage(stream.view());
+                    delivered++;
+                }
+                seq = found + 1;
+            }
+            nextSeq = seq;
+            return delivered;
+        }
+    }
+
+    private void checkRewind()
+    {
+        final long rewinds = stream.rewinds();
+        if (rewinds == rewindsSeen)
+        {
+            return;
+        }
+        final long lowest = stream.lowestRewindSince(rewindsSeen);
+        rewindsSeen = rewinds;
+        if (nextSeq > lowest + 1)
+        {
+            final long was = nextSeq;
+            nextSeq = lowest + 1;
+            throw new StreamTruncatedException(stream.name(), was, lowest);
+        }
+    }
+
+    @Override
+    public long nextSeq()
+    {
+        return nextSeq;
+    }
+
+    @Override
+    public void seek(final long seq)
+    {
+        ensureUsable();
+        synchronized (stream)
+        {
+            stream.refresh();
+            final long lastSeq = stream.publishedLastSeq();
+            if (seq < 1 || seq > lastSeq + 1)
+            {
+                throw new IllegalArgumentException("seq must be in [1, lastSeq + 1 = " + (lastSeq + 1) +
+                    "] of stream " + stream.name() + ": " + seq);
+            }
+            rewindsSeen = stream.rewinds();
+            nextSeq = seq;
+        }
+    }
+
+    /**
+     * Moves to the first message at or after {@code time}, found by a walk over the view (O(messages)).
+     */
+    @Override
+    public void seek(final Instant time)
+    {
+        Objects.requireNonNull(time, "time");
+        ensureUsable();
+        final long nanos = time.getEpochSecond() * 1_000_000_000L + time.getNano();
+        synchronized (stream)
+        {
+            stream.refresh();
+            rewindsSeen = stream.rewinds();
+            final long horizon = stream.horizon(false);
+            for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))
+            {
+                if (stream.locate(s, horizon) && stream.view().timestamp() >= nanos)
+                {
+                    nextSeq = s;
+                    return;
+                }
+            }
+            nextSeq = horizon + 1;
+        }
+    }
+
+    @Override
+    public boolean isDurableOnly()
+    {
+        return durableOnly;
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+    }
+
+    private void ensureUsable()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("tailer of stream " + stream.name() + " is closed");
+        }
+        stream.ensureOpen();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "StreamTailer[read-only view of " + stream.name() + ", nextSeq=" + nextSeq +
+            (durableOnly ? ", durableOnly" : "") + "]";
+    }
+}

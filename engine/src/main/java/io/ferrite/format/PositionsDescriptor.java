@@ -1,0 +1,100 @@
+package io.ferrite.format;
+
+/**
+ * The positions a writer publishes to its readers: the last sequence, the first stored one, the durable one, the
+ * truncations that rewound the stream, and who the writer is. The writer keeps the area in the file
+ * {@value #FILE_NAME} of the stream directory, mapped, so a reader in another process maps the same bytes (as Aeron's
+ * CnC file or Chronicle Queue's metadata): fixed offsets, 8-byte aligned longs written with release stores and read
+ * with acquire loads, one writer per field, the fields written on every append on a cache line of their own, so a
+ * reader polling them costs no system call. Little-endian, fixed width; the file is never shorter than
+ * {@link #LENGTH} and never shrunk while mapped (a reader's mapping would fault).
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                        Magic "FPOS"                           |    0
+ *  +---------------------------------------------------------------+
+ *  |                     Layout Version (1)                        |    4
+ *  +---------------------------------------------------------------+
+ *  |         Writer State: 1 recovering, 2 open, 3 closed          |    8
+ *  +---------------------------------------------------------------+
+ *  |                       (reserved)                              |   12
+ *  +---------------------------------------------------------------+
+ *  |     Writer Epoch: + 1 at every open by a writer (64)          |   16
+ *  +---------------------------------------------------------------+
+ *  |                  Writer Process Id (64)                       |   24
+ *  +---------------------------------------------------------------+
+ *  |                   (reserved to byte 64)                       |   32
+ *  +---------------------------------------------------------------+
+ *  |    Last Sequence: every record up to it is readable (64)      |   64  written on each append
+ *  +---------------------------------------------------------------+
+ *  |    First Sequence holding a message, lastSeq + 1 when none    |   72  written with the totals
+ *  +---------------------------------------------------------------+
+ *  |   Blocks Version: + 1 whenever a block file comes or goes     |   80  written with the block array
+ *  +---------------------------------------------------------------+
+ *  |                   (reserved to byte 128)                      |   88
+ *  +---------------------------------------------------------------+
+ *  |     Durable Sequence: a completed force covers it (64)        |  128  written by the flusher
+ *  +---------------------------------------------------------------+
+ *  |                   (reserved to byte 192)                      |  136
+ *  +---------------------------------------------------------------+
+ *  |       Truncations: how many times the stream was rewound      |  192  written by truncate
+ *  +---------------------------------------------------------------+
+ *  |   Truncated To, ring of 16: slot (n mod 16) holds the last    |  200
+ *  |   sequence kept by truncation n                               |
+ *  +---------------------------------------------------------------+  328
+ * </pre>
+ * A truncation writes its ring slot first and then the count (release): a reader that acquires the count, reads the
+ * slots it needs and finds the count unchanged has read the slots of those truncations, seqlock fashion. A reader more
+ * than {@link #TRUNCATION_RING} truncations behind cannot know how far back they went.
+ * <p>
+ * A writer opening the stream writes {@link #STATE_RECOVERING} and the next epoch before recovery touches a block,
+ * and {@link #STATE_OPEN} (release) once the positions of the recovered stream are in place; closing, it writes
+ * {@link #STATE_CLOSED}. A writer killed leaves {@link #STATE_OPEN} behind: the positions then describe what it had
+ * published, and the next writer's epoch tells readers that everything must be looked at again. The truncation count
+ * starts again at 0 in every epoch.
+ */
+public final class PositionsDescriptor
+{
+    /** "FPOS", little-endian. */
+    public static final int MAGIC = 0x534F5046;
+    public static final int VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int WRITER_STATE_OFFSET = 8;
+    public static final int EPOCH_OFFSET = 16;
+    public static final int WRITER_PID_OFFSET = 24;
+    public static final int BLOCKS_VERSION_OFFSET = 80;
+    public static final int LAST_SEQ_OFFSET = 64;
+    public static final int FIRST_SEQ_OFFSET = 72;
+    public static final int DURABLE_SEQ_OFFSET = 128;
+    public static final int TRUNCATIONS_OFFSET = 192;
+    public static final int TRUNCATED_TO_OFFSET = 200;
+    /** Truncations remembered: a reader polling once per 16 truncations or more often learns how far back they went. */
+    public static final int TRUNCATION_RING = 16;
+    public static final int LENGTH = 384;
+
+    /** The file in the stream directory that holds the area. */
+    public static final String FILE_NAME = "positions";
+
+    /** A writer is recovering the stream: no position is usable until {@link #STATE_OPEN}. */
+    public static final int STATE_RECOVERING = 1;
+    /** A writer has the stream open (or was killed with it open). */
+    public static final int STATE_OPEN = 2;
+    /** The last writer closed the stream. */
+    public static final int STATE_CLOSED = 3;
+
+    private PositionsDescriptor()
+    {
+    }
+
+    /**
+     * @return the offset of the ring slot holding the sequence truncation number {@code truncation} (counted from 1)
+     * kept.
+     */
+    public static int truncatedToOffset(final long truncation)
+    {
+        return TRUNCATED_TO_OFFSET + (int)(truncation & (TRUNCATION_RING - 1)) * Long.BYTES;
+    }
+}

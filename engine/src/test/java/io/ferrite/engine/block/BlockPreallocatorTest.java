@@ -1,0 +1,302 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.store.StorageIO;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreIOException;
+import org.agrona.IoUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The preallocator's agent keeps blocks prepared ahead of the appender, hands them to {@code take()} in order, falls
+ * back to the append path when it could not, and leaves neither a file nor a thread behind at close. A directory that
+ * is not empty where a file should be makes a preparation fail the same way on every machine (an unwritable directory
+ * would not: the tests may run as root; an empty one would be deleted by the failed attempt). The timeout only stops
+ * a hang.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BlockPreallocatorTest
+{
+    private static final int BLOCK_SIZE = 256 << 10;
+    private static final long JOIN_MILLIS = TimeUnit.SECONDS.toMillis(30);
+
+    @TempDir
+    Path blocks;
+    private final List<BlockFile.Prepared> taken = new ArrayList<>();
+    /** Files forced through {@link #io}, in order. */
+    private final List<Path> forced = new CopyOnWriteArrayList<>();
+    private final StorageIO io = new StorageIO()
+    {
+        @Override
+        public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+            final int from, final int to, final boolean metadata)
+        {
+            throw new AssertionError("a preparation forces files, not block ranges");
+        }
+
+        @Override
+        public void forceFile(final Path file, final FileChannel channel) throws IOException
+        {
+            forced.add(file);
+            StorageIO.standard().forceFile(file, channel);
+        }
+
+        @Override
+        public void syncDirectory(final Path dir)
+        {
+            throw new AssertionError("a preparation syncs no directory");
+        }
+    };
+
+    @AfterEach
+    void releaseTaken() throws IOException
+    {
+        for (final BlockFile.Prepared prepared : taken)
+        {
+            prepared.channel().close();
+            IoUtil.unmap(prepared.mapped());
+        }
+    }
+
+    @Test
+    void blocksPreparedAheadAreTakenInOrderAndEachTakeIsReplaced() throws Exception
+    {
+        try (BlockPreallocator preallocator = preallocator(2, "take"))
+        {
+            preallocator.prepareNext(5000, 0);
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            assertThat(preallocator.preparedAhead()).isEqualTo(2);
+            assertThat(thread("take")).as("the agent's daemon thread").isNotNull()
+                .satisfies((thread) -> assertThat(thread.isDaemon()).isTrue());
+            assertThat(forced).as("each file forced before it was handed over")
+                .containsExactly(file(0), file(1));
+
+            final PreparedBlock first = take(preallocator);
+            assertPrepared(first, 0);
+            assertThat(first.sequenceOffsets()).hasSize(5000).containsOnly(0);
+            assertThat(first.blockArray()).hasSize(1);
+            // What a roll does: the file becomes a block, then the agent is told to make up for it.
+            Files.move(first.file().temp(), blocks.resolve("1.blk"));
+            preallocator.prepareNext(6000, 1);
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            assertThat(preallocator.preparedAhead()).isEqualTo(2);
+
+            final PreparedBlock second = take(preallocator);
+            assertPrepared(second, 1);
+            assertThat(second.file().mapped()).isNotSameAs(first.file().mapped());
+            // Made before the hints changed: sized by those it was prepared under (a block array of 0 + 1 ahead + 1).
+            assertThat(second.blockArray()).hasSize(2);
+            Files.move(second.file().temp(), blocks.resolve("2.blk"));
+            preallocator.prepareNext(6000, 2);
+
+            final PreparedBlock third = take(preallocator);
+            assertPrepared(third, 2);
+            Files.move(third.file().temp(), blocks.resolve("3.blk"));
+            preallocator.prepareNext(6000, 3);
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            // The names cycle: the fourth takes the first's name, free since its rename.
+            assertPrepared(take(preallocator), 0);
+        }
+    }
+
+    @Test
+    void closeDeletesEveryPreparedFileNobodyTookAndStopsTheThread() throws Exception
+    {
+        final BlockPreallocator preallocator = preallocator(3, "untaken");
+        preallocator.prepareNext();
+        assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+        assertThat(preparedFiles()).hasSize(3);
+        final Thread thread = thread("untaken");
+        assertThat(thread).isNotNull();
+
+        preallocator.close();
+
+        assertThat(preparedFiles()).isEmpty();
+        thread.join(JOIN_MILLIS);
+        assertThat(thread.isAlive()).as("%s after close", thread.getName()).isFalse();
+        assertThat(thread("untaken")).isNull();
+    }
+
+    @Test
+    void closeWhileBlocksAreBeingPreparedLeavesNoFileAndNoThread() throws Exception
+    {
+        final BlockPreallocator preallocator = preallocator(4, "asked");
+        preallocator.prepareNext();
+        final Thread thread = thread("asked");
+
+        // Whether the agent prepared none, some or all of them, close leaves nothing behind.
+        preallocator.close();
+
+        assertThat(preparedFiles()).isEmpty();
+        assertThat(thread).isNotNull();
+        thread.join(JOIN_MILLIS);
+        assertThat(thread.isAlive()).isFalse();
+    }
+
+    @Test
+    void aFailedBackgroundAttemptIsMadeAgainOnTheAppendPathAndTheAgentCarriesOn() throws Exception
+    {
+        try (BlockPreallocator preallocator = preallocator(2, "fallback"))
+        {
+            blockWith(file(0));
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.FAILED);
+            assertThat(preallocator.preparedAhead()).as("nothing more prepared behind a failure").isEqualTo(1);
+            unblock(file(0));
+
+            final PreparedBlock prepared = take(preallocator);
+
+            assertPrepared(prepared, 0);
+            assertThat(prepared.sequenceOffsets()).as("made on the append path").isNull();
+            Files.move(prepared.file().temp(), blocks.resolve("1.blk"));
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            assertPrepared(take(preallocator), 1);
+        }
+    }
+
+    @Test
+    void whenTheAppendPathFailsTooTheErrorNamesTheFile() throws Exception
+    {
+        try (BlockPreallocator preallocator = preallocator(1, "failing"))
+        {
+            blockWith(file(0));
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.FAILED);
+
+            assertThatThrownBy(preallocator::take).isInstanceOf(StoreIOException.class)
+                .hasMessageContaining("allocate block file").hasMessageContaining(file(0).toString());
+
+            // The failure was handed over: the agent prepares the next block as usual, under the next name.
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            assertPrepared(take(preallocator), 1);
+        }
+    }
+
+    @Test
+    void closeAfterAFailureNobodyTookReportsNothingTheNextRollWouldNot() throws Exception
+    {
+        final BlockPreallocator preallocator = preallocator(2, "failedUntaken");
+        blockWith(file(0));
+        preallocator.prepareNext();
+        assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.FAILED);
+
+        // A StoreException the background met is the next roll's to report; with no roll, close logs it.
+        preallocator.close();
+
+        assertThat(file(0)).isDirectory();
+        assertThat(thread("failedUntaken")).isNull();
+    }
+
+    @Test
+    void closeThrowsABackgroundFailureNoRollExpectsNamingTheFile() throws Exception
+    {
+        // A length no file can be mapped with: an IllegalArgumentException, not a StoreException a roll would expect.
+        final BlockPreallocator preallocator = new BlockPreallocator(blocks, -1, 2, io, "unexpected");
+        preallocator.prepareNext();
+        assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.FAILED);
+        final Thread thread = thread("unexpected");
+
+        assertThatThrownBy(preallocator::close).isInstanceOf(StoreException.class)
+            .hasMessageContaining(file(0).toString()).hasCauseInstanceOf(IllegalArgumentException.class);
+
+        assertThat(preparedFiles()).isEmpty();
+        assertThat(thread).isNotNull();
+        thread.join(JOIN_MILLIS);
+        assertThat(thread.isAlive()).isFalse();
+    }
+
+    @Test
+    void filesACrashLeftPreparedAreRemovedAtStart() throws Exception
+    {
+        final Path first = Files.write(file(0), new byte[100]);
+        final Path other = Files.write(blocks.resolve("00000000000000000007.blk.creating"), new byte[100]);
+        try (BlockPreallocator ignored = preallocator(2, "leftover"))
+        {
+            assertThat(first).doesNotExist();
+            assertThat(other).doesNotExist();
+        }
+    }
+
+    @Test
+    void depthMustBePositive()
+    {
+        assertThatThrownBy(() -> new BlockPreallocator(blocks, BLOCK_SIZE, 0, io, "zero"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("depth");
+    }
+
+    private BlockPreallocator preallocator(final int depth, final String stream)
+    {
+        return new BlockPreallocator(blocks, BLOCK_SIZE, depth, io, stream);
+    }
+
+    private Path file(final int index)
+    {
+        return blocks.resolve(BlockPreallocator.preparedFileName(index));
+    }
+
+    private List<Path> preparedFiles() throws IOException
+    {
+        try (Stream<Path> files = Files.list(blocks))
+        {
+            return files.filter((path) -> path.getFileName().toString().endsWith(BlockFile.TEMP_SUFFIX)).toList();
+        }
+    }
+
+    /**
+     * Make every preparation of {@code file} fail: a directory that is not empty can neither be opened as a file nor
+     * deleted.
+     */
+    private static void blockWith(final Path file) throws IOException
+    {
+        Files.write(Files.createDirectory(file).resolve("occupied"), new byte[1]);
+    }
+
+    private static void unblock(final Path file) throws IOException
+    {
+        Files.delete(file.resolve("occupied"));
+        Files.delete(file);
+    }
+
+    private PreparedBlock take(final BlockPreallocator preallocator)
+    {
+        final PreparedBlock prepared = preallocator.take();
+        taken.add(prepared.file());
+        return prepared;
+    }
+
+    private void assertPrepared(final PreparedBlock prepared, final int fileIndex) throws IOException
+    {
+        assertThat(prepared.file().temp()).isEqualTo(file(fileIndex));
+        assertThat(prepared.file().channel().size()).isEqualTo(BLOCK_SIZE);
+        assertThat(prepared.file().mapped().capacity()).isEqualTo(BLOCK_SIZE);
+        assertThat(prepared.file().allocationForced()).isTrue();
+    }
+
+    /**
+     * @return the live thread of the preallocator of stream {@code stream}, or null.
+     */
+    private static Thread thread(final String stream)
+    {
+        final String name = "ferrite-preallocator-" + stream;
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter((thread) -> thread.getName().equals(name) && thread.isAlive()).findFirst().orElse(null);
+    }
+}
