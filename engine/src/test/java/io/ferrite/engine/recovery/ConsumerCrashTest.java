@@ -2,6 +2,7 @@ package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.testing.CampaignSeeds;
+import io.ferrite.engine.testing.ChildJournal;
 import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.store.ConsumerState;
 import io.ferrite.store.StreamStore;
@@ -11,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -79,6 +81,8 @@ class ConsumerCrashTest
         final String plan) throws IOException, InterruptedException
     {
         final Path errors = tmp.resolve("child.err");
+        final Path journal = ChildJournal.beside(dir);
+        Files.deleteIfExists(journal);
         final List<String> command = ChildProcess.javaCommand(ConsumerCrashChild.class, dir.toString(), mode.name(),
             Integer.toString(CHILD_MAX_ROUNDS), Long.toString(childSeed));
         final Process child = new ProcessBuilder(command).redirectError(errors.toFile()).start();
@@ -111,7 +115,8 @@ class ConsumerCrashTest
             assertThat(child.exitValue()).as("%s: the child died of SIGKILL%s", plan, ChildProcess.errors(errors))
                 .isEqualTo(128 + 9);
             pump.join(TimeUnit.SECONDS.toMillis(ChildProcess.TIMEOUT_SECONDS));
-            for (String line = lines.poll(); null != line && !ChildProcess.EOF.equals(line); line = lines.poll())
+            // Not the pipe: it can lose the last lines before the kill (ChildJournal).
+            for (final String line : ChildJournal.read(journal))
             {
                 parse(line, plan, errors);
             }
