@@ -40,6 +40,12 @@ public final class ConsumerStateFile
      */
     public static byte[] image(final String name, final byte[] encoded, final StateCipher cipher)
     {
+        if (encoded.length > ConsumerStateDescriptor.MAX_BODY_LENGTH - FrameCipher.TAG_LENGTH)
+        {
+            throw new IllegalStateException("consumer '" + name + "': its state encodes to " + encoded.length +
+                " bytes, more than a state file holds (" + ConsumerStateDescriptor.MAX_BODY_LENGTH + "): too many " +
+                "messages pending acknowledgement");
+        }
         if (null == cipher)
         {
             final byte[] file = new byte[ConsumerStateDescriptor.fileLength(encoded.length)];
@@ -71,6 +77,15 @@ public final class ConsumerStateFile
         final byte[] bytes;
         try
         {
+            // The size first: a file longer than any state could be (a hostile or garbled one) is refused before
+            // its bytes are allocated.
+            final long size = Files.size(file);
+            if (size > ConsumerStateDescriptor.MAX_FILE_LENGTH)
+            {
+                throw new CorruptFileException("consumer state file is damaged (" + size + " bytes, more than the " +
+                    ConsumerStateDescriptor.MAX_FILE_LENGTH + " a state file may hold): its ack floor is unknown, " +
+                    "so the consumer is not opened (deleteConsumer starts it again)", file, 0);
+            }
             bytes = Files.readAllBytes(file);
         }
         catch (final IOException ex)
