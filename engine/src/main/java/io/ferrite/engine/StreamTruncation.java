@@ -84,6 +84,16 @@ final class StreamTruncation implements RecordScanner.Visitor
     }
 
     /**
+     * As {@link #truncate(long, LongConsumer)}, telling no one before the cut.
+     */
+    void truncate(final long seq)
+    {
+        truncate(seq, (kept) ->
+        {
+        });
+    }
+
+    /**
      * @param beforeCut told {@code seq} once every record above it verified and before the first is uncounted or cut:
      *                  the consumers and cursors are lowered there first, so a crash anywhere after leaves none of
      *                  their files above the cut (and a truncation refused for damage lowers nothing).
