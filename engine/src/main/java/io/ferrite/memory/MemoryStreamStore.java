@@ -613,6 +613,9 @@ public final class MemoryStreamStore implements StreamStore
             }
             messages.lastSeq(seq);
             truncations.add(seq);
+            // Published before the consumers are lowered: an update bounded by the published last sequence that
+            // comes after the lowering can no longer name a sequence the cut took (it would with the old one).
+            publish();
             cursors.onTruncated(seq);
             consumers.onTruncated(seq);
             durableTold = Math.min(durableTold, seq);
