@@ -405,7 +405,15 @@ final class StreamRemovals implements AutoCloseable
                 writer.lock().lock();
                 try
                 {
-                    truncation.truncate(seq);
+                    index.removals().begin();
+                    try
+                    {
+                        truncation.truncate(seq);
+                    }
+                    finally
+                    {
+                        index.removals().end();
+                    }
                     durability.onTruncated(seq);
                     afterTruncation.accept(seq);
                 }
@@ -454,7 +462,16 @@ final class StreamRemovals implements AutoCloseable
         try
         {
             writer.ensureOpenForMaintenance();
-            removed = removal.getAsLong();
+            // One change for queries reading without the lock: they never see a purge or compaction half-applied.
+            index.removals().begin();
+            try
+            {
+                removed = removal.getAsLong();
+            }
+            finally
+            {
+                index.removals().end();
+            }
         }
         finally
         {
