@@ -178,6 +178,39 @@ class QueryRaceTest
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StreamMode.class)
+    void aColdStreamBuildsWhatItNeedsOffTheLockAndAnswersExactly(final StreamMode mode) throws Exception
+    {
+        try (FileStreamStore store = open(mode))
+        {
+            fill(store, 400);
+        }
+        // Reopened from state.db: no block has a table or a subject summary until a query needs one.
+        try (FileStreamStore store = open(mode))
+        {
+            final AtomicInteger phases = new AtomicInteger();
+            store.queryUnlockedHook(() ->
+            {
+                assertThat(store.appendLock().isHeldByCurrentThread()).isFalse();
+                phases.incrementAndGet();
+            });
+            for (final Query query : Query.values())
+            {
+                for (final String filter : FILTERS)
+                {
+                    final long from = 1 + (filter.length() * 31L) % last;
+                    assertThat(ask(store, query, filter, from)).as("%s(%s, %d) on a cold stream", query, filter, from)
+                        .isEqualTo(reference(query, filter, from));
+                    assertThat(store.numPending(from, filter)).as("numPending(%d, %s)", from, filter)
+                        .isEqualTo(referenceFilteredState(filter, from).msgs());
+                }
+            }
+            assertThat(phases.get()).as("every query answered from an unlocked phase")
+                .isEqualTo(Query.values().length * FILTERS.length);
+        }
+    }
+
     private FileStreamStore open(final StreamMode mode)
     {
         return FileStreamStore.open(dir, mode.config(StreamConfig.builder("queries").blockSize(8 * 1024)
