@@ -167,14 +167,45 @@ public final class FileStreamStore implements StreamStore
             // now rather than hide it until the next commit.
             StreamOpening.forceRecovered(writer, flusherThread, durability, index.lastSeq(), directory.blocksDir());
         }
+        // Before any append: a crash between a truncation's cut and its consumer and cursor writes left files above
+        // the last sequence (a sequence floor raised it already), which the appends to come would reuse.
+        cursors.reconcile(index.lastSeq());
+        consumers.reconcile(index.lastSeq());
         this.queries = new StreamQueries(index, reader, writer.lock());
         this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
             metrics, crypto, erasures);
-        // Under the append lock, before any append can take a sequence the truncation cut.
+        // Under the append lock, before the cut and again before any append can take a sequence the truncation cut.
+        // Both are tried whatever the other did: the first failure is thrown, the other suppressed.
         this.removals.afterTruncation((seq) ->
         {
-            cursors.onTruncated(seq);
-            consumers.onTruncated(seq);
+            StoreException failure = null;
+            try
+            {
+                cursors.onTruncated(seq);
+            }
+            catch (final StoreException ex)
+            {
+                failure = ex;
+            }
+            try
+            {
+                consumers.onTruncated(seq);
+            }
+            catch (final StoreException ex)
+            {
+                if (null == failure)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+            if (null != failure)
+            {
+                throw failure;
+            }
         });
         this.backup =
             new StreamBackup(config, directory, index, stateWriter, durability, cursors, consumers, metrics, crypto);
@@ -689,6 +720,14 @@ public final class FileStreamStore implements StreamStore
         Objects.requireNonNull(config, "config");
         ensureOpen();
         return consumers.open(name, config);
+    }
+
+    /**
+     * @return the pending-count queries, for tests that interleave with them.
+     */
+    StreamQueries queries()
+    {
+        return queries;
     }
 
     @Override

@@ -25,7 +25,7 @@ final class SubjectsCopy
     final long lastSeq;
     /** {@code RemovalVersion.stamp()} at the copy. */
     final long removalStamp;
-    /** {@code StreamPositions.truncations()} at the copy. */
+    /** {@code StreamIndex.truncationsBegun()} at the copy. */
     final long truncations;
 
     /**
