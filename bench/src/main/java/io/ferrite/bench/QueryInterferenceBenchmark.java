@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,8 +25,10 @@ import java.util.concurrent.atomic.LongAdder;
  * subjects into a store prefilled with {@value #PREFILL} of them, while one reader thread calls {@link #query}
  * back to back: {@code none} (no reader: the baseline), {@code lastSeq} (lock-free position), {@code state}
  * ({@code state()}), {@code numPending} ({@code numPending(lastSeq / 2, "md.*")}: block summaries and one block
- * scanned), {@code subjects} ({@code subjects("md.*")}). SampleTime gives the appender's latency distribution; the
- * reader's queries per second are printed at the end of the trial.
+ * scanned), {@code subjects} ({@code subjects("md.*")}), {@code filteredState}
+ * ({@code filteredState("md.3", lastSeq / 2)}: a count, then the first and last match searched) and {@code sequenceAt}
+ * (the time of a message half way through: a binary search of the blocks, then of one block). SampleTime gives the
+ * appender's latency distribution; the reader's queries per second are printed at the end of the trial.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -36,7 +39,7 @@ public class QueryInterferenceBenchmark extends BenchmarkDefaults
     static final int PREFILL = 500_000;
 
     /** What the reader thread asks in its loop. */
-    @Param({ "none", "lastSeq", "state", "numPending", "subjects" })
+    @Param({ "none", "lastSeq", "state", "numPending", "subjects", "filteredState", "sequenceAt" })
     public String query;
 
     private Path directory;
@@ -48,6 +51,8 @@ public class QueryInterferenceBenchmark extends BenchmarkDefaults
     private final String[] subjects = new String[SUBJECTS];
     private final byte[] payload = Payloads.random(128);
     private int next;
+    /** The time of the prefill's middle message, asked by {@code sequenceAt}. */
+    private Instant middle;
 
     /**
      * Opens and prefills the store, then starts the reader.
@@ -66,6 +71,7 @@ public class QueryInterferenceBenchmark extends BenchmarkDefaults
         {
             store.append(subjects[i % SUBJECTS], null, payload);
         }
+        middle = Instant.ofEpochSecond(0, store.load(Math.max(1, prefill / 2)).timestamp());
         running = true;
         startedNanos = System.nanoTime();
         reader = new Thread(this::ask, "bench-query-reader");
@@ -86,6 +92,8 @@ public class QueryInterferenceBenchmark extends BenchmarkDefaults
                 case "state" -> store.state().msgs();
                 case "numPending" -> store.numPending(Math.max(1, store.lastSeq() / 2), "md.*");
                 case "subjects" -> store.subjects("md.*").size();
+                case "filteredState" -> store.filteredState("md.3", Math.max(1, store.lastSeq() / 2)).msgs();
+                case "sequenceAt" -> store.sequenceAt(middle);
                 default -> throw new IllegalArgumentException("unknown query " + query);
             };
             queries.increment();

@@ -586,6 +586,16 @@ public final class FileStreamStore implements StreamStore
         return writer.lock();
     }
 
+    /**
+     * Test seam: {@code hook} runs on a querying thread each time {@code subjects}, {@code filteredState} or
+     * {@code sequenceAt} has released the append lock and is about to read the blocks (null for none), so a test can
+     * hold a query there while it appends, removes or truncates.
+     */
+    void queryUnlockedHook(final Runnable hook)
+    {
+        queries.unlockedHook(hook);
+    }
+
     @Override
     public Map<String, SubjectState> subjects(final String filter)
     {

@@ -5,6 +5,7 @@ import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.index.BlockIndex;
 import io.ferrite.engine.index.BlockSubjects;
+import io.ferrite.engine.index.RemovalVersion;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.Subjects;
@@ -26,18 +27,36 @@ import static io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET;
  * at a time. Block summaries and time ranges narrow each answer to the few blocks that can hold it; only those are
  * read.
  * <p>
- * Threading: any thread. {@link #subjects}, {@link #filteredState} and {@link #sequenceAt} are answered under the
- * append lock, so the counts they sum are consistent; {@link #numPending} holds it only to sum block summaries and
- * reads the blocks it must scan after releasing it.
+ * Threading: any thread. No query reads a record, builds a block's sequence table or subject summary, or scans a block
+ * under the append lock (but for the last resort below): {@link #subjects}, {@link #filteredState} and
+ * {@link #sequenceAt} hold it only to copy the few numbers their answer starts from — the matching subjects' counts
+ * and bounds, the block summaries' counts, the block a time falls in — with the last sequence and the
+ * {@link RemovalVersion removal version} of that moment, and do the rest after releasing it, bounded by that last
+ * sequence. Their answer is the stream as it stood at that moment: appends after it lie above the bound, and a
+ * removal or truncation that began since makes the query start again. After {@value #UNLOCKED_QUERY_ATTEMPTS} such
+ * starts (a stream whose limits remove a message on every append, under a flat-out appender) the query is answered
+ * wholly under the lock, as it was before, so it always ends. {@link #numPending} sums block summaries under the lock
+ * and reads the blocks it must scan after releasing it.
  */
 final class StreamQueries
 {
     /** Truncations a pending count lets race with its scan before it scans under the append lock. */
     private static final int UNLOCKED_ATTEMPTS = 8;
+    /**
+     * Removals or truncations a query lets overtake its unlocked phase before it answers under the append lock: enough
+     * that an occasional removal never sends a query there, few enough that a stream removing on every append does
+     * not keep a query spinning.
+     */
+    static final int UNLOCKED_QUERY_ATTEMPTS = 8;
+    private static final Runnable NO_HOOK = () ->
+    {
+    };
 
     private final StreamIndex index;
     private final StreamReader reader;
     private final ReentrantLock appendLock;
+    /** Test seam: run by a query after it released the append lock and before it reads the blocks. */
+    private volatile Runnable unlockedHook = NO_HOOK;
     /** Test seam: told each phase of a pending count's unlocked part; null (nothing told) in production. */
     private volatile ScanObserver observer;
 
@@ -63,11 +82,31 @@ final class StreamQueries
     }
 
     /**
-     * @return every subject matching {@code filter} with its exact state.
+     * Test seam: {@code hook} runs on the querying thread each time {@code subjects}, {@code filteredState} or
+     * {@code sequenceAt} has released the append lock and is about to read the blocks; null for none.
+     */
+    void unlockedHook(final Runnable hook)
+    {
+        unlockedHook = null == hook ? NO_HOOK : hook;
+    }
+
+    /**
+     * @return every subject matching {@code filter} with its exact state, as it stood when the append lock was held to
+     * copy the matching subjects' counts and bounds; the bounds removals left are made exact after it is released.
      */
     Map<String, SubjectState> subjects(final String filter)
     {
         Subjects.validateFilter(filter);
+        for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
+        {
+            final SubjectsCopy copy = copySubjects(filter);
+            unlockedHook.run();
+            final Map<String, SubjectState> states = subjectsUnlocked(copy);
+            if (null != states)
+            {
+                return states;
+            }
+        }
         appendLock.lock();
         try
         {
@@ -77,6 +116,144 @@ final class StreamQueries
         {
             appendLock.unlock();
         }
+    }
+
+    /**
+     * List the matching subjects without the lock, then copy their state under it. A subject added between the two
+     * (the index's count of additions moved) is found by listing again under the lock, which is rare: appends of
+     * known subjects add none.
+     */
+    private SubjectsCopy copySubjects(final String filter)
+    {
+        final SubjectIndex subjects = index.subjects();
+        final long additions = subjects.additions();
+        final List<SubjectIndex.Entry> listed = matching(filter);
+        appendLock.lock();
+        try
+        {
+            final List<SubjectIndex.Entry> matching = subjects.additions() == additions ? listed : matching(filter);
+            return new SubjectsCopy(matching, index.lastSeq(), index.removals().stamp(),
+                index.truncationsBegun());
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+    }
+
+    private List<SubjectIndex.Entry> matching(final String filter)
+    {
+        final List<SubjectIndex.Entry> matching = new ArrayList<>();
+        index.subjects().forEach((subject, entry) ->
+        {
+            if (Subjects.matches(filter, subject))
+            {
+                matching.add(entry);
+            }
+        });
+        return matching;
+    }
+
+    /**
+     * Make the copied bounds exact by searching the blocks up to the copy's last sequence, without the lock.
+     *
+     * @return the states, or null when a removal or truncation began since the copy: the search may have seen it.
+     */
+    private Map<String, SubjectState> subjectsUnlocked(final SubjectsCopy copy)
+    {
+        final StreamReader.Context context = reader.context();
+        boolean resolved = false;
+        final Map<String, SubjectState> states = new TreeMap<>();
+        try
+        {
+            for (int i = 0; i < copy.size; i++)
+            {
+                final String subject = copy.entries[i].subject();
+                long first = copy.firstSeqs[i];
+                long last = copy.lastSeqs[i];
+                if (!copy.firstExact[i])
+                {
+                    first = reader.scan().findNext(subject, first, copy.lastSeq, context);
+                    resolved = true;
+                }
+                if (!copy.lastExact[i])
+                {
+                    last = reader.scan().findPrevious(subject, Math.min(last, copy.lastSeq), context);
+                    resolved = true;
+                }
+                if (first < 0 || last < 0)
+                {
+                    if (!unchangedSince(copy.removalStamp, copy.truncations))
+                    {
+                        return null;
+                    }
+                    throw new IllegalStateException("subject " + subject + " counts " + copy.msgs[i] +
+                        " messages up to " + copy.lastSeq + " but a search of the blocks found first " + first +
+                        ", last " + last);
+                }
+                states.put(subject, new SubjectState(copy.msgs[i], first, last));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // Read while a removal changed what was read: the removal is the cause, and the query starts again.
+            if (!unchangedSince(copy.removalStamp, copy.truncations))
+            {
+                return null;
+            }
+            throw ex;
+        }
+        if (!unchangedSince(copy.removalStamp, copy.truncations))
+        {
+            return null;
+        }
+        if (resolved)
+        {
+            remember(copy, states);
+        }
+        return states;
+    }
+
+    /**
+     * Keep the bounds a search made exact, so the next query need not search again: under the lock, and only while
+     * no removal has moved them since the copy (appends move only an exact last sequence).
+     */
+    private void remember(final SubjectsCopy copy, final Map<String, SubjectState> states)
+    {
+        appendLock.lock();
+        try
+        {
+            if (!unchangedSince(copy.removalStamp, copy.truncations))
+            {
+                return;
+            }
+            for (int i = 0; i < copy.size; i++)
+            {
+                final SubjectIndex.Entry entry = copy.entries[i];
+                final SubjectState state = states.get(entry.subject());
+                if (entry.isRemoved())
+                {
+                    continue;
+                }
+                if (!entry.firstExact() && entry.firstSeq() == copy.firstSeqs[i])
+                {
+                    entry.firstSeq(state.firstSeq());
+                }
+                if (!entry.lastExact() && entry.lastSeq() == copy.lastSeqs[i])
+                {
+                    entry.lastSeq(state.lastSeq());
+                }
+            }
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+    }
+
+    private boolean unchangedSince(final long removalStamp, final long truncations)
+    {
+        return index.removals().unchangedSince(removalStamp) && index.truncationsBegun() == truncations;
     }
 
     /**
@@ -91,6 +268,7 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
+        warm(fromSeq, filter);
         for (int attempt = 0; ; attempt++)
         {
             final List<Scan> scans = new ArrayList<>(2);
@@ -142,30 +320,57 @@ final class StreamQueries
 
     /**
      * @return the count, first and last sequence of the matching messages at or after {@code fromSeq}, consistent
-     * with one another: found under the append lock.
+     * with one another: the stream as it stood when the append lock was held to sum the block summaries (built before
+     * it was taken); the blocks that must be read message by message, and the first and last matching message, are
+     * found after it is released, up to the last sequence of that moment.
      */
     FilteredState filteredState(final String filter, final long fromSeq)
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
+        warm(fromSeq, filter);
+        for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
+        {
+            final List<Scan> scans = new ArrayList<>(2);
+            final long summed;
+            final long lastSeq;
+            final long removalStamp;
+            final long truncations;
+            appendLock.lock();
+            try
+            {
+                removalStamp = index.removals().stamp();
+                truncations = index.truncationsBegun();
+                lastSeq = index.lastSeq();
+                summed = numPendingLocked(fromSeq, filter, scans);
+            }
+            finally
+            {
+                appendLock.unlock();
+            }
+            unlockedHook.run();
+            try
+            {
+                final FilteredState state = filteredStateUnlocked(filter, fromSeq, lastSeq, summed, scans);
+                if (unchangedSince(removalStamp, truncations))
+                {
+                    return state;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                // Read while a removal changed what was read: the removal is the cause, and the query starts again.
+                if (unchangedSince(removalStamp, truncations))
+                {
+                    throw ex;
+                }
+            }
+        }
         appendLock.lock();
         try
         {
             final long msgs = numPendingLocked(fromSeq, filter, null);
-            if (msgs == 0)
-            {
-                return FilteredState.NONE;
-            }
-            final StreamReader.Context context = reader.context();
-            final long last = index.lastSeq();
-            final long first = reader.scan().findNext(filter, fromSeq, last, context);
-            final long lastMatching = reader.scan().findPrevious(filter, last, context);
-            if (first < 0 || lastMatching < first)
-            {
-                throw new IllegalStateException("filter " + filter + " counts " + msgs + " messages from " + fromSeq +
-                    " but the scan found first " + first + ", last " + lastMatching);
-            }
-            return new FilteredState(msgs, first, lastMatching);
+            return msgs == 0 ? FilteredState.NONE : bounds(filter, fromSeq, index.lastSeq(), msgs);
         }
         finally
         {
@@ -173,12 +378,87 @@ final class StreamQueries
         }
     }
 
+    private FilteredState filteredStateUnlocked(
+        final String filter, final long fromSeq, final long lastSeq, final long summed, final List<Scan> scans)
+    {
+        long msgs = summed;
+        for (final Scan scan : scans)
+        {
+            msgs += countUnlocked(scan, filter);
+        }
+        return msgs == 0 ? FilteredState.NONE : bounds(filter, fromSeq, lastSeq, msgs);
+    }
+
+    /**
+     * @return {@code msgs} with the first and last matching message in {@code [fromSeq, lastSeq]}.
+     */
+    private FilteredState bounds(final String filter, final long fromSeq, final long lastSeq, final long msgs)
+    {
+        final StreamReader.Context context = reader.context();
+        final long first = reader.scan().findNext(filter, fromSeq, lastSeq, context);
+        final long lastMatching = reader.scan().findPrevious(filter, lastSeq, context);
+        if (first < 0 || lastMatching < first)
+        {
+            throw new IllegalStateException("filter " + filter + " counts " + msgs + " messages from " + fromSeq +
+                " to " + lastSeq + " but the scan found first " + first + ", last " + lastMatching);
+        }
+        return new FilteredState(msgs, first, lastMatching);
+    }
+
+    /**
+     * @return the first stored message at or after {@code time}, or the sequence after the last: the stream as it
+     * stood when the append lock was held for a binary search of the blocks' last times (index memory only); the
+     * chosen blocks' messages are searched after it is released, up to the last sequence of that moment.
+     */
     long sequenceAt(final Instant time)
     {
         Objects.requireNonNull(time, "time");
         final long nanos = time.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE :
             time.getEpochSecond() <= Long.MIN_VALUE / 1_000_000_000L ? Long.MIN_VALUE :
             time.getEpochSecond() * 1_000_000_000L + time.getNano();
+        for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
+        {
+            final MessageBlock[] blocks;
+            final int from;
+            final long lastSeq;
+            final long removalStamp;
+            final long truncations;
+            appendLock.lock();
+            try
+            {
+                removalStamp = index.removals().stamp();
+                truncations = index.truncationsBegun();
+                lastSeq = index.lastSeq();
+                blocks = index.blocks();
+                from = firstBlockEndingAtOrAfter(blocks.length, index.blockIndex(), nanos);
+            }
+            finally
+            {
+                appendLock.unlock();
+            }
+            unlockedHook.run();
+            try
+            {
+                final long seq = firstAtOrAfter(blocks, from, nanos, lastSeq);
+                if (unchangedSince(removalStamp, truncations))
+                {
+                    return seq;
+                }
+            }
+            catch (final BlockRetiredException ex)
+            {
+                // Reclaimed since the lock was released (a rewrite moved what it held): the next attempt finds its
+                // replacement in the index.
+                continue;
+            }
+            catch (final RuntimeException ex)
+            {
+                if (unchangedSince(removalStamp, truncations))
+                {
+                    throw ex;
+                }
+            }
+        }
         appendLock.lock();
         try
         {
@@ -191,21 +471,43 @@ final class StreamQueries
     }
 
     /**
+     * Build, before the append lock is taken, the subject summaries and sequence tables a count from {@code fromSeq}
+     * needs (a block recovered from state has neither until a read needs it, and building one reads, and in an
+     * encrypted block decrypts, the whole block): the locked part then only sums memory. The builds are safe without
+     * the lock (see {@code BlockContents}); a block reclaimed meanwhile is left to the locked part, which finds its
+     * replacement.
+     */
+    private void warm(final long fromSeq, final String filter)
+    {
+        final boolean all = Subjects.matchesAll(filter);
+        final MessageBlock[] blocks = index.blocks();
+        final int from = Math.max(0, StreamIndex.positionFor(blocks, fromSeq));
+        for (int b = from; b < blocks.length && (!all || b == from); b++)
+        {
+            try
+            {
+                final BlockSubjects summary = all ? null : blocks[b].contents().subjects(index.subjects());
+                if (b == from || (null != summary && summary.isPartial()))
+                {
+                    blocks[b].table();
+                }
+            }
+            catch (final BlockRetiredException ex)
+            {
+                // Not an error: the block's messages were removed or moved to a rewrite, which the count reads instead.
+                continue;
+            }
+        }
+    }
+
+    /**
      * @return every subject matching {@code filter} with its exact count, first and last sequence, resolving the
      * bounds removals left (and remembering what it found).
      */
     private Map<String, SubjectState> subjectsLocked(final String filter)
     {
-        final List<SubjectIndex.Entry> matching = new ArrayList<>();
-        index.subjects().forEach((subject, entry) ->
-        {
-            if (Subjects.matches(filter, subject))
-            {
-                matching.add(entry);
-            }
-        });
         final Map<String, SubjectState> states = new TreeMap<>();
-        for (final SubjectIndex.Entry entry : matching)
+        for (final SubjectIndex.Entry entry : matching(filter))
         {
             resolve(entry);
             states.put(entry.subject(), new SubjectState(entry.msgs(), entry.firstSeq(), entry.lastSeq()));
@@ -386,14 +688,23 @@ final class StreamQueries
 
     /**
      * @return the first stored message at or after {@code timeNanos}: a binary search over the blocks' last times
-     * finds the first block that can hold it, then its messages are read in order.
+     * finds the first block that can hold it, then its messages are read in order. Under the append lock.
      */
     static long sequenceAt(final StreamIndex index, final long timeNanos)
     {
         final MessageBlock[] blocks = index.blocks();
-        final BlockIndex entries = index.blockIndex();
+        final int from = firstBlockEndingAtOrAfter(blocks.length, index.blockIndex(), timeNanos);
+        return firstAtOrAfter(blocks, from, timeNanos, index.lastSeq());
+    }
+
+    /**
+     * @return the position of the first block whose last message is at or after {@code timeNanos} (an empty block
+     * placed by its neighbours), or {@code count}: reads only the block index, so it is quick under the append lock.
+     */
+    private static int firstBlockEndingAtOrAfter(final int count, final BlockIndex entries, final long timeNanos)
+    {
         int low = 0;
-        int high = blocks.length;
+        int high = count;
         while (low < high)
         {
             final int mid = (low + high) >>> 1;
@@ -401,7 +712,7 @@ final class StreamQueries
             {
                 high = mid;
             }
-            else if (entries.msgs(mid) == 0 && !laterBlockBefore(entries, mid, blocks.length, timeNanos))
+            else if (entries.msgs(mid) == 0 && !laterBlockBefore(entries, mid, count, timeNanos))
             {
                 high = mid;
             }
@@ -410,30 +721,37 @@ final class StreamQueries
                 low = mid + 1;
             }
         }
-        for (int b = low; b < blocks.length; b++)
+        return low;
+    }
+
+    /**
+     * @return the first message at or after {@code timeNanos} in {@code blocks} from position {@code from}, at or
+     * below {@code lastSeq}; {@code lastSeq + 1} when there is none. Reads only messages up to {@code lastSeq}, so it
+     * needs no lock when {@code lastSeq} was published.
+     */
+    private static long firstAtOrAfter(
+        final MessageBlock[] blocks, final int from, final long timeNanos, final long lastSeq)
+    {
+        for (int b = from; b < blocks.length && blocks[b].baseSeq() <= lastSeq; b++)
         {
-            if (entries.msgs(b) == 0)
-            {
-                continue;
-            }
-            final long seq = firstAtOrAfter(blocks[b], timeNanos);
+            final long seq = firstAtOrAfter(blocks[b], timeNanos, lastSeq);
             if (seq > 0)
             {
                 return seq;
             }
         }
-        return index.lastSeq() + 1;
+        return lastSeq + 1;
     }
 
     /**
      * Binary search of one block's messages, whose timestamps never decrease with the sequence.
      *
-     * @return the first message of {@code block} at or after {@code timeNanos}, or -1.
+     * @return the first message of {@code block} at or after {@code timeNanos} and at or below {@code lastSeq}, or -1.
      */
-    private static long firstAtOrAfter(final MessageBlock block, final long timeNanos)
+    private static long firstAtOrAfter(final MessageBlock block, final long timeNanos, final long lastSeq)
     {
         final SequenceTable table = block.table();
-        final long last = table.previousListed(table.endSeq() - 1);
+        final long last = table.previousListed(Math.min(table.endSeq() - 1, lastSeq));
         if (last < 0 || timestamp(block, table, last) < timeNanos)
         {
             return -1;

@@ -411,17 +411,7 @@ final class StreamRemovals implements AutoCloseable
                 writer.lock().lock();
                 try
                 {
-                    truncation.truncate(seq, (kept) ->
-                    {
-                        try
-                        {
-                            afterTruncation.accept(kept);
-                        }
-                        catch (final StoreException ex)
-                        {
-                            beforeCut[0] = ex;
-                        }
-                    });
+                    cut(seq, beforeCut);
                     durability.onTruncated(seq);
                     try
                     {
@@ -450,6 +440,33 @@ final class StreamRemovals implements AutoCloseable
         finally
         {
             maintenance.unlock();
+        }
+    }
+
+    /**
+     * Truncate under the append lock as one change for queries reading without it (they never see a truncation
+     * half-applied), telling the listener the point before the cut; a failure it throws is kept in {@code beforeCut}.
+     */
+    private void cut(final long seq, final StoreException[] beforeCut)
+    {
+        index.removals().begin();
+        try
+        {
+            truncation.truncate(seq, (kept) ->
+            {
+                try
+                {
+                    afterTruncation.accept(kept);
+                }
+                catch (final StoreException ex)
+                {
+                    beforeCut[0] = ex;
+                }
+            });
+        }
+        finally
+        {
+            index.removals().end();
         }
     }
 
@@ -485,7 +502,16 @@ final class StreamRemovals implements AutoCloseable
         try
         {
             writer.ensureOpenForMaintenance();
-            removed = removal.getAsLong();
+            // One change for queries reading without the lock: they never see a purge or compaction half-applied.
+            index.removals().begin();
+            try
+            {
+                removed = removal.getAsLong();
+            }
+            finally
+            {
+                index.removals().end();
+            }
         }
         finally
         {

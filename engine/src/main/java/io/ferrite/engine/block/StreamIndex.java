@@ -1,6 +1,7 @@
 package io.ferrite.engine.block;
 
 import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.index.RemovalVersion;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.index.SubjectIndex;
@@ -20,7 +21,9 @@ import java.util.Arrays;
  * {@link #publishedLastSeq()}, {@link #blockFor(long)} and the subject index, which are safe without the lock: the
  * block array is copy-on-write and the last sequence is published with a release store after everything it covers
  * ({@link #positions()}). {@link #state()} reads the totals without the lock too: every change to them is made
- * between two increments of a version, seqlock fashion, so a reader retries a copy that a change overlapped.
+ * between two increments of a version, seqlock fashion, so a reader retries a copy that a change overlapped. Every
+ * change that takes messages or blocks away moves {@link #removals()} the same way, for queries that read more than
+ * the totals without the lock.
  */
 public final class StreamIndex
 {
@@ -31,6 +34,7 @@ public final class StreamIndex
     private volatile MessageBlock[] blocks = NO_BLOCKS;
 
     private final StreamPositions positions = new StreamPositions();
+    private final RemovalVersion removals = new RemovalVersion();
     /**
      * Truncations begun in this process: raised under the append lock before a truncation uncounts or cuts anything,
      * so a reader working without the lock (a pending count's scan) can tell one is under way, which the completed
@@ -61,6 +65,15 @@ public final class StreamIndex
     public StreamPositions positions()
     {
         return positions;
+    }
+
+    /**
+     * @return the version every removal, purge, compaction, truncation and block removal moves: what queries that read
+     * without the append lock check their answer against.
+     */
+    public RemovalVersion removals()
+    {
+        return removals;
     }
 
     public BlockIndex blockIndex()
@@ -230,28 +243,36 @@ public final class StreamIndex
         final int position, final long seq, final SubjectIndex.Entry entry, final int messageBytes)
     {
         final MessageBlock block = blocks[position];
-        // The subject's bounds move first: a lock-free loadLast that still sees the old last sequence finds its record
-        // until the block forgets it just after.
-        subjects.onRemove(entry, seq);
-        block.contents().markDeleted(seq, entry);
-        blockIndex.onRemove(position, messageBytes);
-        beginTotals();
+        removals.begin();
         try
         {
-            msgs--;
-            bytes -= messageBytes;
-            if (msgs == 0)
+            // The subject's bounds move first: a lock-free loadLast that still sees the old last sequence finds its
+            // record until the block forgets it just after.
+            subjects.onRemove(entry, seq);
+            block.contents().markDeleted(seq, entry);
+            blockIndex.onRemove(position, messageBytes);
+            beginTotals();
+            try
             {
-                firstTime = 0;
+                msgs--;
+                bytes -= messageBytes;
+                if (msgs == 0)
+                {
+                    firstTime = 0;
+                }
+                else if (seq == firstSeq)
+                {
+                    advanceFirst(position, seq + 1);
+                }
             }
-            else if (seq == firstSeq)
+            finally
             {
-                advanceFirst(position, seq + 1);
+                endTotals();
             }
         }
         finally
         {
-            endTotals();
+            removals.end();
         }
     }
 
@@ -262,12 +283,20 @@ public final class StreamIndex
     public void onEmptied(final int position)
     {
         final MessageBlock block = blocks[position];
-        beginTotals();
-        msgs -= blockIndex.msgs(position);
-        bytes -= blockIndex.bytes(position);
-        endTotals();
-        blockIndex.onEmptied(position);
-        block.contents().markEmptied(blockIndex.lastSeq(position));
+        removals.begin();
+        try
+        {
+            beginTotals();
+            msgs -= blockIndex.msgs(position);
+            bytes -= blockIndex.bytes(position);
+            endTotals();
+            blockIndex.onEmptied(position);
+            block.contents().markEmptied(blockIndex.lastSeq(position));
+        }
+        finally
+        {
+            removals.end();
+        }
     }
 
     /**
@@ -327,6 +356,7 @@ public final class StreamIndex
      */
     public void recount(final long msgs, final long bytes, final long lastSeq, final long lastTime)
     {
+        removals.begin();
         beginTotals();
         try
         {
@@ -339,6 +369,7 @@ public final class StreamIndex
         finally
         {
             endTotals();
+            removals.end();
         }
     }
 
@@ -352,9 +383,17 @@ public final class StreamIndex
         final MessageBlock[] shrunk = new MessageBlock[current.length - 1];
         System.arraycopy(current, 0, shrunk, 0, position);
         System.arraycopy(current, position + 1, shrunk, position, current.length - position - 1);
-        blockIndex.remove(position);
-        blocks = shrunk;
-        positions.onBlocksChanged();
+        removals.begin();
+        try
+        {
+            blockIndex.remove(position);
+            blocks = shrunk;
+            positions.onBlocksChanged();
+        }
+        finally
+        {
+            removals.end();
+        }
     }
 
     /**
