@@ -143,7 +143,9 @@ class QueryRaceTest
                     store.queryUnlockedHook(null);
                     assertThat(answer).as("%s(%s, %d) after %s %d", query, filter, from,
                         truncate ? "truncating to" : "removing", target).isEqualTo(reference(query, filter, from));
-                    assertThat(phases.get()).as("%s started again after the change", query).isEqualTo(2);
+                    // At least once more: a reclaim pass finishing meanwhile may move the removal version again.
+                    assertThat(phases.get()).as("%s started again after the change", query)
+                        .isGreaterThanOrEqualTo(2);
                     if (truncate)
                     {
                         append(store, 60);
