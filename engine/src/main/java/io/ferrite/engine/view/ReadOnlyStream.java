@@ -202,18 +202,13 @@ public final class ReadOnlyStream implements StreamView
         return index.nextListed(seq, bound);
     }
 
-    /**
-     * @return how many times a block was first indexed (again, after the index was dropped): for tests of lazy
-     * indexing.
-     */
+    /** @return how many times a block was first indexed (again after a drop): for tests of lazy indexing. */
     long blocksIndexed()
     {
         return index.blocksIndexed();
     }
 
-    /**
-     * @return how many block files the view has mapped.
-     */
+    /** @return how many block files the view has mapped. */
     int blocksMapped()
     {
         return index.blockCount();
@@ -224,17 +219,12 @@ public final class ReadOnlyStream implements StreamView
         return durableOnly ? Math.min(horizon, durable) : horizon;
     }
 
-    long rewinds()
-    {
-        return rewinds.count();
-    }
-
     /**
-     * @return the lowest rewind point among rewinds {@code seen + 1} to now, or 0 when more than the ring holds.
+     * @return the rewinds this view saw, for its tailers.
      */
-    long lowestRewindSince(final long seen)
+    RewindLog rewinds()
     {
-        return rewinds.lowestSince(seen);
+        return rewinds;
     }
 
     long publishedLastSeq()
@@ -345,9 +335,10 @@ public final class ReadOnlyStream implements StreamView
         final long firstListed = nextListed(1, horizon);
         final long first = firstListed > 0 ? firstListed : horizon + 1;
         final long firstTime = firstListed > 0 && locate(firstListed, horizon) ? view().timestamp() : 0;
-        final long count = firstListed > 0 ? index.msgs() : 0;
-        return new StreamState(count, firstListed > 0 ? index.bytes() : 0, first, horizon, firstTime,
-            index.lastTime(),
+        final ViewTotals totals = index.totals();
+        final long count = firstListed > 0 ? totals.msgs() : 0;
+        return new StreamState(count, firstListed > 0 ? totals.bytes() : 0, first, horizon, firstTime,
+            totals.lastTime(),
             count > 0 ? horizon - first + 1 - count : 0, subjects(">").size());
     }
 

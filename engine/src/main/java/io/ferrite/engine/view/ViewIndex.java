@@ -33,6 +33,7 @@ final class ViewIndex
     private final BooleanSupplier writerMoved;
     private final RecordCipher cipher = new RecordCipher();
     private final RemovedRanges removed = new RemovedRanges();
+    private final ViewTotals totals = new ViewTotals();
     private final UnverifiedRecords unverified = new UnverifiedRecords();
 
     /** The position of the lowest indexed block: the blocks from here to the end are indexed, those below not. */
@@ -40,10 +41,6 @@ final class ViewIndex
     private long seenBlocksVersion = -1;
     /** The published last sequence records are indexed up to. */
     private long indexedTo;
-    private long msgs;
-    private long bytes;
-    private long lastTime;
-    private long lastTimeSeq;
     private long resets;
     private long blocksIndexed;
 
@@ -72,10 +69,7 @@ final class ViewIndex
     {
         removed.clear();
         unverified.clear();
-        msgs = 0;
-        bytes = 0;
-        lastTime = 0;
-        lastTimeSeq = 0;
+        totals.clear();
     }
 
     /**
@@ -265,15 +259,9 @@ final class ViewIndex
                 if (seq >= block.baseSeq && !removed.contains(seq))
                 {
                     block.list(seq, offset);
-                    msgs++;
-                    bytes += contentLength(buffer, offset);
+                    totals.listed(buffer, offset);
                 }
-                if (seq >= lastTimeSeq)
-                {
-                    // Blocks are indexed backward too: the last time is the last message's, whatever the order.
-                    lastTimeSeq = seq;
-                    lastTime = buffer.getLong(offset + TIMESTAMP_OFFSET);
-                }
+                totals.met(seq, buffer, offset);
             }
             else if (type == TYPE_DELETE)
             {
@@ -282,12 +270,6 @@ final class ViewIndex
             offset += frameLength;
             block.scanEnd = offset;
         }
-    }
-
-    private static long contentLength(final DirectBuffer buffer, final int offset)
-    {
-        return (long)(buffer.getShort(offset + SUBJECT_LENGTH_OFFSET) & 0xFFFF) +
-            buffer.getInt(offset + HEADERS_LENGTH_OFFSET) + buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET);
     }
 
     private void applyTombstone(final ViewBlock block, final int offset, final long seq)
@@ -316,8 +298,7 @@ final class ViewIndex
                 if (listed != 0)
                 {
                     holder.unlist(s);
-                    msgs--;
-                    bytes -= contentLength(holder.buffer, listed);
+                    totals.unlisted(holder.buffer, listed);
                 }
             }
         }
@@ -381,21 +362,11 @@ final class ViewIndex
     }
 
     /**
-     * @return the messages listed in the indexed blocks; all of them after {@link #indexAll()}.
+     * @return the totals of the indexed blocks; of the whole stream after {@link #indexAll()}.
      */
-    long msgs()
+    ViewTotals totals()
     {
-        return msgs;
-    }
-
-    long bytes()
-    {
-        return bytes;
-    }
-
-    long lastTime()
-    {
-        return lastTime;
+        return totals;
     }
 
     /**

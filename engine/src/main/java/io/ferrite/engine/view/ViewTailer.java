@@ -40,7 +40,7 @@ final class ViewTailer implements StreamTailer
         {
             throw new IllegalArgumentException("limit must be >= 1: " + limit);
         }
-        if (!stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds())
+        if (!stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds().count())
         {
             return 0;
         }
@@ -76,12 +76,12 @@ final class ViewTailer implements StreamTailer
 
     private void checkRewind()
     {
-        final long rewinds = stream.rewinds();
+        final long rewinds = stream.rewinds().count();
         if (rewinds == rewindsSeen)
         {
             return;
         }
-        final long lowest = stream.lowestRewindSince(rewindsSeen);
+        final long lowest = stream.rewinds().lowestSince(rewindsSeen);
         rewindsSeen = rewinds;
         if (nextSeq > lowest + 1)
         {
@@ -110,7 +110,7 @@ final class ViewTailer implements StreamTailer
                 throw new IllegalArgumentException("seq must be in [1, lastSeq + 1 = " + (lastSeq + 1) +
                     "] of stream " + stream.name() + ": " + seq);
             }
-            rewindsSeen = stream.rewinds();
+            rewindsSeen = stream.rewinds().count();
             nextSeq = seq;
         }
     }
@@ -127,7 +127,7 @@ final class ViewTailer implements StreamTailer
         synchronized (stream)
         {
             stream.refresh();
-            rewindsSeen = stream.rewinds();
+            rewindsSeen = stream.rewinds().count();
             final long horizon = stream.horizon(false);
             for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))
             {

@@ -7,16 +7,26 @@ import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamTailer;
 import io.ferrite.store.SyncMode;
+import io.ferrite.store.CorruptRecordException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A view indexes lazily, from the tail backward ({@link ViewIndex}): opening maps the blocks and reads their headers
@@ -159,6 +169,62 @@ class LazyViewIndexTest
                 view.close();
             }
         }
+    }
+
+    /**
+     * Damage is still found, when the block holding it is first indexed: a tailer at the end does not need that block,
+     * a read of an early sequence does, and fails naming the file.
+     */
+    @Test
+    void damageInAnEarlyBlockFailsTheReadThatIndexesIt() throws IOException
+    {
+        final byte[] marked = "damage-me-please".getBytes(StandardCharsets.UTF_8);
+        try (FileStreamStore store = FileStreamStore.open(dir, config(StreamMode.PLAINTEXT)))
+        {
+            append(store, 1, 99);
+            assertThat(store.append("lazy.0", null, marked)).isEqualTo(100);
+            append(store, 101, MESSAGES);
+        }
+        final Path damaged = flipFirst(marked);
+        try (ReadOnlyStream view = openView(StreamMode.PLAINTEXT))
+        {
+            try (StreamTailer tailer = view.createTailer(MESSAGES - 1))
+            {
+                drain(tailer);
+            }
+            assertThat(seen).containsExactly(2999L, 3000L);
+            assertThatThrownBy(() -> view.load(100))
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining(damaged.getFileName().toString());
+        }
+    }
+
+    /**
+     * Flip the first byte of {@code bytes} in the block file that holds them.
+     *
+     * @return that file.
+     */
+    private Path flipFirst(final byte[] bytes) throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir.resolve("blocks")))
+        {
+            for (final Path file : (Iterable<Path>)files.sorted()::iterator)
+            {
+                final byte[] content = Files.readAllBytes(file);
+                for (int at = 0; at + bytes.length <= content.length; at++)
+                {
+                    if (Arrays.equals(content, at, at + bytes.length, bytes, 0, bytes.length))
+                    {
+                        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+                        {
+                            channel.write(ByteBuffer.wrap(new byte[]{(byte)(bytes[0] ^ 0x20)}), at);
+                        }
+                        return file;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no block file holds the marked payload");
     }
 
     private static void assertSameTotals(final FileStreamStore store, final ReadOnlyStream view)
