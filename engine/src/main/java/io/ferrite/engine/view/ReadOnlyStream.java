@@ -33,9 +33,9 @@ import java.util.TreeMap;
  * <p>
  * The index is built lazily ({@link ViewIndex}): opening, and listing again after a restart, truncation or reclaim,
  * maps the blocks and reads their headers only; a read, a tailer or a seek indexes from the tail back to the block of
- * the sequence it needs. {@link #state()}, {@link #subjects(String)}, {@link #loadNext} from an early sequence and
- * {@code seek(Instant)} need everything from their first sequence on, so their first call indexes the whole stream;
- * {@link #loadLast(String)} indexes backward as far as it walks.
+ * the sequence it needs. {@link #state()}, {@link #subjects(String)} and a tailer's {@code seek(Instant)} need totals
+ * or a walk from the start, so their first call indexes the whole stream; {@link #loadNext} indexes from the block of
+ * its first sequence, {@link #loadLast(String)} backward as far as it walks.
  * <p>
  * Threading: every call holds this view's monitor (a lock of the reading process only; the writer never waits for a
  * reader).

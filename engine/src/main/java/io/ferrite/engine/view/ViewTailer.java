@@ -116,7 +116,8 @@ final class ViewTailer implements StreamTailer
     }
 
     /**
-     * Moves to the first message at or after {@code time}, found by a walk over the view (O(messages)).
+     * Moves to the first message at or after {@code time}, found by a walk over the view (O(messages); the view's
+     * first walk indexes the whole stream).
      */
     @Override
     public void seek(final Instant time)

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,6 +56,7 @@ class LazyViewIndexTest
                 final int mapped = view.blocksMapped();
                 assertThat(mapped).as("blocks of the stream").isGreaterThan(30);
                 assertThat(view.blocksIndexed()).as("indexed on open").isZero();
+                assertThat(view.loadLast("lazy.1").seq()).isEqualTo(store.loadLast("lazy.1").seq());
 
                 try (StreamTailer tailer = view.createTailer(MESSAGES - 4))
                 {
@@ -77,6 +79,17 @@ class LazyViewIndexTest
                 }
                 assertSameTotals(store, view);
                 assertThat(view.loadNext("lazy.1", 1).seq()).isEqualTo(store.loadNext("lazy.1", 1).seq());
+            }
+            // A seek by time on a fresh view walks (and indexes) from the start, and lands where the writer's does.
+            final Instant middle = Instant.ofEpochSecond(0, store.load(MESSAGES / 2).timestamp());
+            try (ReadOnlyStream fresh = openView(mode);
+                StreamTailer viewTailer = fresh.createTailer(1);
+                StreamTailer writerTailer = store.createTailer(1))
+            {
+                viewTailer.seek(middle);
+                writerTailer.seek(middle);
+                assertThat(viewTailer.nextSeq()).isEqualTo(writerTailer.nextSeq()).isLessThanOrEqualTo(MESSAGES / 2);
+                assertThat(fresh.blocksIndexed()).isEqualTo(fresh.blocksMapped());
             }
         }
     }
