@@ -14,16 +14,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 
 /**
  * One block file as a read-only view sees it: a read-only mapping (never past the file's end), and the offsets of the
  * records it verified so far, by sequence. The writer only ever appends to a block, zeroes a cut tail (truncation or
- * recovery, which the view learns from the positions and answers by indexing again) or replaces the file by a new one
- * (a rewrite, a new inode), so a mapping stays valid as long as the view holds it, even once the file is deleted.
+ * recovery, which the view learns from the positions and answers by dropping its index) or replaces the file by a new
+ * one (a rewrite, a new inode), so a mapping stays valid as long as the view holds it, even once the file is deleted.
  * <p>
  * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
  */
@@ -42,6 +44,8 @@ final class ViewBlock
     int scanEnd = BlockDescriptor.DATA_OFFSET;
     /** Set once a newer block exists and this one was indexed to its end: nothing more is appended to it. */
     boolean done;
+    /** Set when indexing first looked at this block (counted by {@link ViewIndex#blocksIndexed()}). */
+    boolean entered;
     /** Record offsets by {@code seq - baseSeq}, 0 for none (not listed, removed, or a skip). */
     private int[] offsets = new int[64];
     /** One past the highest sequence indexed here, as an index into {@link #offsets}. */
@@ -102,6 +106,28 @@ final class ViewBlock
         catch (final IOException ex)
         {
             throw new StoreIOException("map block file read-only", file, ex);
+        }
+    }
+
+    /**
+     * @return the identity of {@code file} (its inode where the file system has one, else its creation time), or null
+     * when it is gone: a replaced block file has another.
+     */
+    static Object fileKey(final Path file)
+    {
+        try
+        {
+            final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            final Object key = attributes.fileKey();
+            return null == key ? attributes.creationTime() : key;
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return null;
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("read block file attributes", file, ex);
         }
     }
 

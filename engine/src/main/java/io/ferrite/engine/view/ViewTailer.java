@@ -40,7 +40,7 @@ final class ViewTailer implements StreamTailer
         {
             throw new IllegalArgumentException("limit must be >= 1: " + limit);
         }
-        if (!stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds())
+        if (!stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds().count())
         {
             return 0;
         }
@@ -76,12 +76,12 @@ final class ViewTailer implements StreamTailer
 
     private void checkRewind()
     {
-        final long rewinds = stream.rewinds();
+        final long rewinds = stream.rewinds().count();
         if (rewinds == rewindsSeen)
         {
             return;
         }
-        final long lowest = stream.lowestRewindSince(rewindsSeen);
+        final long lowest = stream.rewinds().lowestSince(rewindsSeen);
         rewindsSeen = rewinds;
         if (nextSeq > lowest + 1)
         {
@@ -110,13 +110,14 @@ final class ViewTailer implements StreamTailer
                 throw new IllegalArgumentException("seq must be in [1, lastSeq + 1 = " + (lastSeq + 1) +
                     "] of stream " + stream.name() + ": " + seq);
             }
-            rewindsSeen = stream.rewinds();
+            rewindsSeen = stream.rewinds().count();
             nextSeq = seq;
         }
     }
 
     /**
-     * Moves to the first message at or after {@code time}, found by a walk over the view (O(messages)).
+     * Moves to the first message at or after {@code time}, found by a walk over the view (O(messages); the view's
+     * first walk indexes the whole stream).
      */
     @Override
     public void seek(final Instant time)
@@ -127,7 +128,7 @@ final class ViewTailer implements StreamTailer
         synchronized (stream)
         {
             stream.refresh();
-            rewindsSeen = stream.rewinds();
+            rewindsSeen = stream.rewinds().count();
             final long horizon = stream.horizon(false);
             for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))
             {

@@ -1,0 +1,150 @@
+package io.ferrite.engine.view;
+
+import io.ferrite.engine.block.BlockCrypto;
+import io.ferrite.engine.state.StreamDirectory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The block files a view has mapped, in sequence order: listing {@code blocks/} maps the files not mapped yet and
+ * reads their headers only (the base sequence, the key of an encrypted block); their records are left to
+ * {@link ViewIndex}. Finds the block that would hold a sequence by its base.
+ * <p>
+ * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
+ */
+final class ViewBlockList
+{
+    private static final ViewBlock[] NONE = new ViewBlock[0];
+
+    private final StreamDirectory directory;
+    private final BlockCrypto crypto;
+    private ViewBlock[] blocks = NONE;
+    private boolean stale = true;
+
+    ViewBlockList(final StreamDirectory directory, final BlockCrypto crypto)
+    {
+        this.directory = directory;
+        this.crypto = crypto;
+    }
+
+    /**
+     * List {@code blocks/} again. When a block held was replaced (a rewrite: another inode) or went (a reclaim), all
+     * are dropped, since what an index holds of them no longer says what the stream holds; new blocks are mapped and
+     * added at the end, up to the first based above {@code published + 1} (a file a truncation is deleting, or a roll
+     * not published yet: looked at again at the next listing).
+     *
+     * @return whether the blocks held before were dropped.
+     */
+    boolean relist(final long published)
+    {
+        stale = false;
+        final long[] ids = directory.listBlockIds();
+        final Object[] keys = new Object[ids.length];
+        for (int i = 0; i < ids.length; i++)
+        {
+            keys[i] = ViewBlock.fileKey(directory.blockFile(ids[i]));
+        }
+        final boolean dropped = !stillListed(ids, keys);
+        if (dropped)
+        {
+            blocks = NONE;
+        }
+        final List<ViewBlock> mapped = new ArrayList<>(Arrays.asList(blocks));
+        final long lastMappedId = blocks.length == 0 ? -1 : blocks[blocks.length - 1].id;
+        for (int i = 0; i < ids.length; i++)
+        {
+            if (ids[i] <= lastMappedId || null == keys[i])
+            {
+                continue;
+            }
+            final ViewBlock block = ViewBlock.map(directory.blockFile(ids[i]), ids[i], keys[i], crypto);
+            if (null == block)
+            {
+                continue;
+            }
+            if (block.baseSeq > published + 1)
+            {
+                stale = true;
+                break;
+            }
+            mapped.add(block);
+        }
+        blocks = mapped.toArray(NONE);
+        return dropped;
+    }
+
+    private boolean stillListed(final long[] ids, final Object[] keys)
+    {
+        for (final ViewBlock block : blocks)
+        {
+            final int at = Arrays.binarySearch(ids, block.id);
+            if (at < 0 || null == keys[at] || !keys[at].equals(block.fileKey))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @return whether the last listing left a block for the next one, or the blocks were dropped.
+     */
+    boolean stale()
+    {
+        return stale;
+    }
+
+    /**
+     * Drop every block; the next listing maps them again.
+     */
+    void clear()
+    {
+        blocks = NONE;
+        stale = true;
+    }
+
+    int size()
+    {
+        return blocks.length;
+    }
+
+    ViewBlock get(final int position)
+    {
+        return blocks[position];
+    }
+
+    /**
+     * @return the block that would hold {@code seq}, or null.
+     */
+    ViewBlock blockFor(final long seq)
+    {
+        final int position = positionFor(seq);
+        return position < 0 ? null : blocks[position];
+    }
+
+    /**
+     * @return the position of the block that would hold {@code seq}, -1 when below the first.
+     */
+    int positionFor(final long seq)
+    {
+        int low = 0;
+        int high = blocks.length - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            final int mid = (low + high) >>> 1;
+            if (blocks[mid].baseSeq <= seq)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+}

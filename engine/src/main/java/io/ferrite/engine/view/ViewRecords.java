@@ -1,0 +1,100 @@
+package io.ferrite.engine.view;
+
+import io.ferrite.engine.block.RecordCipher;
+import io.ferrite.engine.index.StreamPositions;
+import io.ferrite.store.CorruptRecordException;
+import io.ferrite.store.MessageView;
+import org.agrona.DirectBuffer;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * Hands out the records a view indexed, each checked again first (the writer may have changed it since): frame and
+ * header checksums, sequence, type and encryption flag, and in an encrypted stream authenticated and decrypted. One
+ * {@link MessageView} flyweight over the last record located.
+ * <p>
+ * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
+ */
+final class ViewRecords
+{
+    private final ViewIndex index;
+    private final StreamPositions positions;
+    private final RecordCheck check;
+    private final BooleanSupplier writerMoved;
+    private final RecordCipher cipher = new RecordCipher();
+    private final MessageView view = new MessageView();
+    private DirectBuffer recordBuffer;
+    private int recordOffset;
+
+    ViewRecords(
+        final ViewIndex index, final StreamPositions positions, final RecordCheck check,
+        final BooleanSupplier writerMoved)
+    {
+        this.index = index;
+        this.positions = positions;
+        this.check = check;
+        this.writerMoved = writerMoved;
+    }
+
+    /**
+     * Point the flyweight at the verified message {@code seq}, indexing back to its block first when needed.
+     *
+     * @return false when no message is listed there, up to {@code bound}.
+     * @throws CorruptRecordException when its record does not verify and neither a change of the writer nor a
+     *                                removal explains it.
+     */
+    boolean locate(final long seq, final long bound)
+    {
+        if (seq < 1 || seq > bound || seq < positions.firstSeq())
+        {
+            return false;
+        }
+        index.indexFrom(seq);
+        final ViewBlock block = index.blockFor(seq);
+        final int offset = null == block ? 0 : block.offsetOf(seq);
+        if (offset == 0)
+        {
+            return false;
+        }
+        final String problem = check.problemWith(block, offset, seq);
+        if (null != problem)
+        {
+            // The writer may have changed the bytes since they were indexed: an erase (its tombstone is then at the
+            // tail), a truncation or a restart (the next refresh drops the index and tailers are told of the rewind).
+            if (writerMoved.getAsBoolean())
+            {
+                return false;
+            }
+            index.catchUp();
+            if (block.offsetOf(seq) == 0 || index.isRemoved(seq))
+            {
+                return false;
+            }
+            throw new CorruptRecordException(problem + " (read-only view)", block.file, offset, seq);
+        }
+        if (null == block.key)
+        {
+            recordBuffer = block.buffer;
+            recordOffset = offset;
+        }
+        else
+        {
+            recordBuffer = cipher.open(block.key, block.mapped, block.buffer, offset, seq, block.file);
+            recordOffset = 0;
+        }
+        return true;
+    }
+
+    /**
+     * @return the flyweight over the record last located.
+     */
+    MessageView view()
+    {
+        return view.wrap(recordBuffer, recordOffset);
+    }
+
+    void release()
+    {
+        cipher.release();
+    }
+}
