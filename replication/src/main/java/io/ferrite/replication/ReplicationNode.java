@@ -187,6 +187,12 @@ public final class ReplicationNode implements AutoCloseable
         }
     }
 
+    /** For tests that cut this peer off the network ({@code getServerRpc().close()}) or submit to it directly. */
+    RaftServer raftServer()
+    {
+        return server;
+    }
+
     FerriteStateMachine stateMachine()
     {
         return stateMachine;
