@@ -56,6 +56,7 @@ import static io.ferrite.replication.ReplicationCommandDescriptor.MAX_MSGS_OFFSE
 import static io.ferrite.replication.ReplicationCommandDescriptor.MESSAGE_ID_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.PAYLOAD_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.PURGE;
+import static io.ferrite.replication.ReplicationCommandDescriptor.PURGE_UP_TO;
 import static io.ferrite.replication.ReplicationCommandDescriptor.QUERY_LAST_SEQ;
 import static io.ferrite.replication.ReplicationCommandDescriptor.REMOVE;
 import static io.ferrite.replication.ReplicationCommandDescriptor.REMOVE_LENGTH;
@@ -68,6 +69,8 @@ import static io.ferrite.replication.ReplicationCommandDescriptor.TIMESTAMP_OFFS
 import static io.ferrite.replication.ReplicationCommandDescriptor.TRUNCATE;
 import static io.ferrite.replication.ReplicationCommandDescriptor.TYPE_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.UPDATE_LIMITS;
+import static io.ferrite.replication.ReplicationCommandDescriptor.UP_TO_FILTER_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.UP_TO_SEQ_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.WINDOW_OFFSET;
 
 /**
@@ -251,7 +254,7 @@ public final class FerriteStateMachine extends BaseStateMachine
             }
             else
             {
-                messageIds.decode(new MessageIdWindow().encode(), file);
+                messageIds.clear();
             }
             lastSeq = snapshotSeq;
             lastTimestamp = header.getLong(ReplicationSnapshotDescriptor.LAST_TIMESTAMP_OFFSET);
@@ -409,6 +412,8 @@ public final class FerriteStateMachine extends BaseStateMachine
                 return applySkip(command);
             case PURGE:
                 return applyPurge(command);
+            case PURGE_UP_TO:
+                return applyPurgeUpTo(command);
             case UPDATE_LIMITS:
                 return applyUpdateLimits(command);
             default:
@@ -595,7 +600,27 @@ public final class FerriteStateMachine extends BaseStateMachine
         return ok(store.purge(filter, lastSeq + 1, 0));
     }
 
-    private byte[] applyUpdateLimits(final ByteBuffer command)
+    /**
+     * A purge below a sequence. No {@code keep} count is offered: which messages are the newest to keep depends on
+     * removals made after this entry, and a replay over a stream that is ahead would keep others.
+     */
+    private byte[] applyPurgeUpTo(final ByteBuffer command)
+    {
+        if (command.limit() < UP_TO_FILTER_OFFSET)
+        {
+            return rejected("purge of " + command.limit() + " bytes");
+        }
+        final long upTo = command.getLong(UP_TO_SEQ_OFFSET);
+        if (upTo < 0)
+        {
+            return rejected("purge upToSeq must not be negative: " + upTo);
+        }
+        final String filter = ReplicationCommandDescriptor.getString(
+            command, UP_TO_FILTER_OFFSET, command.getInt(FILTER_LENGTH_OFFSET));
+        return ok(store.purge(filter, 0 == upTo ? lastSeq + 1 : Math.min(upTo, lastSeq + 1), 0));
+    }
+
+        private byte[] applyUpdateLimits(final ByteBuffer command)
     {
         if (command.limit() < LIMITS_LENGTH)
         {

@@ -68,6 +68,12 @@ final class MessageIdWindow
         ids.values().removeIf(entry -> entry[0] > lastSeq);
     }
 
+    /** A version 1 snapshot holds no ids. */
+    void clear()
+    {
+        ids.clear();
+    }
+
     int size()
     {
         return ids.size();

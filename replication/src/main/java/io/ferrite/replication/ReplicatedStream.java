@@ -185,6 +185,20 @@ public final class ReplicatedStream
     }
 
     /**
+     * Remove the messages whose subject matches {@code filter} and whose sequence is below {@code upToSeq}, of those
+     * appended before this command's place in the log. (The single store's {@code keep} count is not offered: see
+     * docs/REPLICATION.md.)
+     *
+     * @param upToSeq exclusive; 0 for no bound.
+     * @return completed with the count removed.
+     */
+    public CompletableFuture<Long> purge(final String filter, final long upToSeq)
+    {
+        Objects.requireNonNull(filter, "filter");
+        return send(ReplicationCommandDescriptor.encodePurgeUpTo(filter, upToSeq));
+    }
+
+    /**
      * Replace the stream's limits on every peer. They must discard OLD messages: with {@code Discard.NEW} a peer's
      * refusal would depend on its own clock, and peers would diverge.
      */

@@ -14,7 +14,7 @@ import java.time.Duration;
  * <pre>
  *  Command (a Raft log entry's state machine data)
  *   0  type (32): APPEND 1, REMOVE 2, PURGE 3, UPDATE_LIMITS 4, APPEND_ONCE 5, ERASE 6, COMPACT 7, TRUNCATE 8,
- *      SKIP 9                                                      4  reserved, zero (32)
+ *      SKIP 9, PURGE_UP_TO 10                                      4  reserved, zero (32)
  *   8  timestamp, epoch nanos (64): zero from the client; the leader stamps it once, in startTransaction
  *  16  body, by type:
  *      APPEND         16 subject length s (32)   20 headers length h (32)   24 payload length p (32)   28 zero (32)
@@ -26,6 +26,7 @@ import java.time.Duration;
  *                     16 sequence (64)
  *      SKIP           16 count (64)
  *      PURGE          16 filter length f (32)    20 zero (32)               24 filter (f)
+ *      PURGE_UP_TO    16 filter length f (32)    20 zero (32)   24 up to sequence, exclusive (64)   32 filter (f)
  *      UPDATE_LIMITS  16 maxMsgs (64)   24 maxBytes (64)   32 maxAge nanos (64)   40 maxMsgsPerSubject (64)
  *                     48 discard ordinal (32)    52 zero (32)
  *
@@ -53,6 +54,7 @@ public final class ReplicationCommandDescriptor
     public static final int COMPACT = 7;
     public static final int TRUNCATE = 8;
     public static final int SKIP = 9;
+    public static final int PURGE_UP_TO = 10;
     public static final int QUERY_LAST_SEQ = 16;
 
     public static final int TYPE_OFFSET = 0;
@@ -74,6 +76,8 @@ public final class ReplicationCommandDescriptor
 
     public static final int FILTER_LENGTH_OFFSET = 16;
     public static final int FILTER_OFFSET = 24;
+    public static final int UP_TO_SEQ_OFFSET = 24;
+    public static final int UP_TO_FILTER_OFFSET = 32;
 
     public static final int MAX_MSGS_OFFSET = 16;
     public static final int MAX_BYTES_OFFSET = 24;
@@ -183,6 +187,19 @@ public final class ReplicationCommandDescriptor
         final byte[] bytes = new byte[FILTER_OFFSET + filterBytes.length];
         wrap(bytes).putInt(TYPE_OFFSET, PURGE).putInt(FILTER_LENGTH_OFFSET, filterBytes.length);
         System.arraycopy(filterBytes, 0, bytes, FILTER_OFFSET, filterBytes.length);
+        return bytes;
+    }
+
+    /**
+     * @param upToSeq remove only below this sequence (exclusive); 0 for no bound.
+     */
+    public static byte[] encodePurgeUpTo(final String filter, final long upToSeq)
+    {
+        final byte[] filterBytes = filter.getBytes(StandardCharsets.UTF_8);
+        final byte[] bytes = new byte[UP_TO_FILTER_OFFSET + filterBytes.length];
+        wrap(bytes).putInt(TYPE_OFFSET, PURGE_UP_TO).putInt(FILTER_LENGTH_OFFSET, filterBytes.length)
+            .putLong(UP_TO_SEQ_OFFSET, upToSeq);
+        System.arraycopy(filterBytes, 0, bytes, UP_TO_FILTER_OFFSET, filterBytes.length);
         return bytes;
     }
 

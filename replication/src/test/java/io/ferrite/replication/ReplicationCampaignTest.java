@@ -161,11 +161,19 @@ class ReplicationCampaignTest
             last += count;
             assertThat(get(stream.skip(count))).isEqualTo(last);
         }
-        else if (kind < 96)
+        else if (kind < 94)
         {
-            final long expected = model.headMap(last + 1).size();
+            final long expected = model.size();
             model.clear();
             assertThat(get(stream.purge())).isEqualTo(expected);
+        }
+        else if (kind < 97)
+        {
+            final long upTo = random.nextInt((int)last + 3);
+            final long bound = 0 == upTo ? last + 1 : Math.min(upTo, last + 1);
+            final long expected = model.headMap(bound).size();
+            model.headMap(bound).clear();
+            assertThat(get(stream.purge(">", upTo))).as("purge below " + upTo).isEqualTo(expected);
         }
         else
         {
