@@ -1,6 +1,7 @@
 package io.ferrite.replication;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.Discard;
 import io.ferrite.store.LimitExceededException;
 import io.ferrite.store.StreamConfig;
@@ -42,24 +43,35 @@ import java.util.function.Function;
 
 import static io.ferrite.replication.ReplicationCommandDescriptor.APPEND;
 import static io.ferrite.replication.ReplicationCommandDescriptor.APPEND_DATA_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.APPEND_ONCE;
+import static io.ferrite.replication.ReplicationCommandDescriptor.APPEND_ONCE_DATA_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.COMPACT;
+import static io.ferrite.replication.ReplicationCommandDescriptor.ERASE;
 import static io.ferrite.replication.ReplicationCommandDescriptor.BODY_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.FILTER_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.FILTER_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.HEADERS_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.LIMITS_LENGTH;
 import static io.ferrite.replication.ReplicationCommandDescriptor.MAX_MSGS_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.MESSAGE_ID_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.PAYLOAD_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.PURGE;
+import static io.ferrite.replication.ReplicationCommandDescriptor.PURGE_UP_TO;
 import static io.ferrite.replication.ReplicationCommandDescriptor.QUERY_LAST_SEQ;
 import static io.ferrite.replication.ReplicationCommandDescriptor.REMOVE;
 import static io.ferrite.replication.ReplicationCommandDescriptor.REMOVE_LENGTH;
 import static io.ferrite.replication.ReplicationCommandDescriptor.REMOVE_SEQ_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.SKIP;
 import static io.ferrite.replication.ReplicationCommandDescriptor.STATUS_OK;
 import static io.ferrite.replication.ReplicationCommandDescriptor.STATUS_REJECTED;
 import static io.ferrite.replication.ReplicationCommandDescriptor.SUBJECT_LENGTH_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.TIMESTAMP_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.TRUNCATE;
 import static io.ferrite.replication.ReplicationCommandDescriptor.TYPE_OFFSET;
 import static io.ferrite.replication.ReplicationCommandDescriptor.UPDATE_LIMITS;
+import static io.ferrite.replication.ReplicationCommandDescriptor.UP_TO_FILTER_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.UP_TO_SEQ_OFFSET;
+import static io.ferrite.replication.ReplicationCommandDescriptor.WINDOW_OFFSET;
 
 /**
  * Applies a Ferrite stream's committed Raft log to the local stream, identically on every peer.
@@ -106,6 +118,13 @@ public final class FerriteStateMachine extends BaseStateMachine
     private StreamLimits limits;
     private boolean limitsInForce;
     private volatile int snapshotsInstalled;
+    private final MessageIdWindow messageIds = new MessageIdWindow();
+    /**
+     * The time of the stream's last message, tracked here (this class is the stream's only writer): an append whose
+     * time is before it can only meet a stream that already holds history from after a later truncate (see
+     * {@link #applyAppend}).
+     */
+    private long streamLastTime;
 
     /**
      * @param directory the peer's directory; the stream lives in its {@link NodeDirectory#streamDir()}.
@@ -145,6 +164,7 @@ public final class FerriteStateMachine extends BaseStateMachine
         storage.init(raftStorage);
         directory.recoverInterruptedInstall();
         store = FileStreamStore.open(directory.streamDir(), config);
+        streamLastTime = store.state().lastTime();
         limitsInForce = store.limits().equals(limits);
         loadSnapshot(storage.loadLatestSnapshot(), directory.installPending());
         directory.clearInstallPending();
@@ -214,10 +234,27 @@ public final class FerriteStateMachine extends BaseStateMachine
                 }
             }
             ReplicationSnapshotDescriptor.verify(header, file);
+            final ByteBuffer section = ByteBuffer.allocate(
+                header.getInt(ReplicationSnapshotDescriptor.MESSAGE_ID_SECTION_LENGTH_OFFSET));
+            while (section.hasRemaining())
+            {
+                if (channel.read(section) < 0)
+                {
+                    throw new IOException("replicated snapshot cut short in its message id section: " + file);
+                }
+            }
             final long snapshotSeq = header.getLong(ReplicationSnapshotDescriptor.LAST_SEQ_OFFSET);
             if (installed || store.lastSeq() < snapshotSeq)
             {
                 replaceStream(channel, file);
+            }
+            if (section.capacity() > 0)
+            {
+                messageIds.decode(section.flip(), file);
+            }
+            else
+            {
+                messageIds.clear();
             }
             lastSeq = snapshotSeq;
             lastTimestamp = header.getLong(ReplicationSnapshotDescriptor.LAST_TIMESTAMP_OFFSET);
@@ -244,6 +281,7 @@ public final class FerriteStateMachine extends BaseStateMachine
             Files.move(directory.streamDir(), directory.oldStreamDir(), StandardCopyOption.ATOMIC_MOVE);
             NodeDirectory.forceDirectory(directory.root());
             store = FileStreamStore.restore(directory.streamDir(), snapshot, config);
+            streamLastTime = store.state().lastTime();
             snapshotsInstalled++;
         }
         finally
@@ -277,11 +315,16 @@ public final class FerriteStateMachine extends BaseStateMachine
         try (FileChannel channel = FileChannel.open(
             temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
         {
+            final ByteBuffer section = messageIds.encode();
             final ByteBuffer header = ReplicationSnapshotDescriptor.encode(
-                applied.getTerm(), applied.getIndex(), lastSeq, lastTimestamp, limits);
+                applied.getTerm(), applied.getIndex(), lastSeq, lastTimestamp, limits, section.remaining());
             while (header.hasRemaining())
             {
                 channel.write(header);
+            }
+            while (section.hasRemaining())
+            {
+                channel.write(section);
             }
             store.snapshot(channel);
             channel.force(true);
@@ -355,10 +398,22 @@ public final class FerriteStateMachine extends BaseStateMachine
         {
             case APPEND:
                 return applyAppend(command, command.getLong(TIMESTAMP_OFFSET));
+            case APPEND_ONCE:
+                return applyAppendOnce(command, command.getLong(TIMESTAMP_OFFSET));
             case REMOVE:
                 return applyRemove(command);
+            case ERASE:
+                return applyErase(command);
+            case COMPACT:
+                return applyCompact(command);
+            case TRUNCATE:
+                return applyTruncate(command);
+            case SKIP:
+                return applySkip(command);
             case PURGE:
                 return applyPurge(command);
+            case PURGE_UP_TO:
+                return applyPurgeUpTo(command);
             case UPDATE_LIMITS:
                 return applyUpdateLimits(command);
             default:
@@ -372,23 +427,70 @@ public final class FerriteStateMachine extends BaseStateMachine
         {
             return rejected("append of " + command.limit() + " bytes");
         }
+        return ok(append(command, APPEND_DATA_OFFSET, Math.max(stamped, lastTimestamp)));
+    }
+
+    /**
+     * An append under a message id: answered with the first sequence when the id was stored within its window (by the
+     * log's time), else stored and the id recorded until {@code time + window}.
+     */
+    private byte[] applyAppendOnce(final ByteBuffer command, final long stamped)
+    {
+        if (command.limit() < APPEND_ONCE_DATA_OFFSET)
+        {
+            return rejected("append of " + command.limit() + " bytes");
+        }
+        final long timestamp = Math.max(stamped, lastTimestamp);
+        final long window = command.getLong(WINDOW_OFFSET);
+        if (window < 0)
+        {
+            return rejected("duplicate window negative: " + window);
+        }
+        final int idOffset = APPEND_ONCE_DATA_OFFSET + command.getInt(SUBJECT_LENGTH_OFFSET) +
+            command.getInt(HEADERS_LENGTH_OFFSET) + command.getInt(PAYLOAD_LENGTH_OFFSET);
+        final String id = ReplicationCommandDescriptor.getString(
+            command, idOffset, command.getInt(MESSAGE_ID_LENGTH_OFFSET));
+        messageIds.expire(timestamp);
+        final long first = messageIds.sequenceOf(id, timestamp);
+        if (first != 0)
+        {
+            return ok(first);
+        }
+        final long seq = append(command, APPEND_ONCE_DATA_OFFSET, timestamp);
+        messageIds.record(id, seq, timestamp > Long.MAX_VALUE - window ? Long.MAX_VALUE : timestamp + window);
+        return ok(seq);
+    }
+
+    /**
+     * Store the message of an APPEND or APPEND_ONCE whose subject starts at {@code dataOffset} at the next sequence.
+     * <p>
+     * A replay after a restart meets a stream that may be ahead of it. An append whose sequence the stream already
+     * holds is passed over. So is one whose time is before the stream's last message: the stream then holds history
+     * from after a later truncate in the log (the truncate took sequences back and later appends reused them, with
+     * later times); the replay reaches that truncate, which cuts the stream back, and the appends after it are stored
+     * again, so the stream ends as on every other peer.
+     *
+     * @return the sequence.
+     */
+    private long append(final ByteBuffer command, final int dataOffset, final long timestamp)
+    {
         final int subjectLength = command.getInt(SUBJECT_LENGTH_OFFSET);
         final int headersLength = command.getInt(HEADERS_LENGTH_OFFSET);
         final int payloadLength = command.getInt(PAYLOAD_LENGTH_OFFSET);
-        final String subject = ReplicationCommandDescriptor.getString(command, APPEND_DATA_OFFSET, subjectLength);
+        final String subject = ReplicationCommandDescriptor.getString(command, dataOffset, subjectLength);
         final byte[] headers = 0 == headersLength ? null :
-            ReplicationCommandDescriptor.getBytes(command, APPEND_DATA_OFFSET + subjectLength, headersLength);
+            ReplicationCommandDescriptor.getBytes(command, dataOffset + subjectLength, headersLength);
         final byte[] payload = ReplicationCommandDescriptor.getBytes(
-            command, APPEND_DATA_OFFSET + subjectLength + headersLength, payloadLength);
+            command, dataOffset + subjectLength + headersLength, payloadLength);
         final long seq = lastSeq + 1;
-        final long timestamp = Math.max(stamped, lastTimestamp);
-        if (seq > store.lastSeq())
+        if (seq > store.lastSeq() && timestamp >= streamLastTime)
         {
             store.appendAt(seq, timestamp, subject, headers, payload);
+            streamLastTime = timestamp;
         }
         lastTimestamp = timestamp;
         lastSeq = seq;
-        return ok(seq);
+        return seq;
     }
 
     private byte[] applyRemove(final ByteBuffer command)
@@ -403,6 +505,89 @@ public final class FerriteStateMachine extends BaseStateMachine
         return ok(removed ? 1 : 0);
     }
 
+    private byte[] applyErase(final ByteBuffer command)
+    {
+        if (command.limit() < REMOVE_LENGTH)
+        {
+            return rejected("erase of " + command.limit() + " bytes");
+        }
+        final long seq = command.getLong(REMOVE_SEQ_OFFSET);
+        // As a removal: a sequence not assigned yet at this log position is not touched.
+        final boolean erased = seq >= 1 && seq <= lastSeq && store.erase(seq);
+        return ok(erased ? 1 : 0);
+    }
+
+    /**
+     * Remove every message below {@code seq}. Replay-safe unbounded: every message appended after this entry has a
+     * sequence of at least {@code seq}. A {@code seq} past the next sequence moves the sequence on, as on one store.
+     */
+    private byte[] applyCompact(final ByteBuffer command)
+    {
+        if (command.limit() < REMOVE_LENGTH)
+        {
+            return rejected("compact of " + command.limit() + " bytes");
+        }
+        final long seq = command.getLong(REMOVE_SEQ_OFFSET);
+        if (seq < 1 || seq > RecordDescriptor.MAX_SEQUENCE + 1)
+        {
+            return rejected("compact sequence must be in [1, 2^62]: " + seq);
+        }
+        final long removed = store.compact(seq);
+        lastSeq = Math.max(lastSeq, seq - 1);
+        return ok(removed);
+    }
+
+    /**
+     * Remove every message above {@code seq}; the next append gets {@code seq + 1} on every peer. Deterministic:
+     * refused alike on every peer when {@code seq} is past the last sequence at this log position.
+     */
+    private byte[] applyTruncate(final ByteBuffer command)
+    {
+        if (command.limit() < REMOVE_LENGTH)
+        {
+            return rejected("truncate of " + command.limit() + " bytes");
+        }
+        final long seq = command.getLong(REMOVE_SEQ_OFFSET);
+        if (seq < 0 || seq > lastSeq)
+        {
+            return rejected("truncate sequence must be in [0, " + lastSeq + "] (the last sequence): " + seq);
+        }
+        if (store.lastSeq() > seq)
+        {
+            store.truncate(seq);
+            streamLastTime = store.state().lastTime();
+        }
+        lastSeq = seq;
+        messageIds.forgetAbove(seq);
+        return ok(0);
+    }
+
+    /**
+     * Reserve {@code count} sequences without messages.
+     *
+     * @return the last sequence reserved.
+     */
+    private byte[] applySkip(final ByteBuffer command)
+    {
+        if (command.limit() < REMOVE_LENGTH)
+        {
+            return rejected("skip of " + command.limit() + " bytes");
+        }
+        final long count = command.getLong(REMOVE_SEQ_OFFSET);
+        if (count < 1 || lastSeq + count > RecordDescriptor.MAX_SEQUENCE)
+        {
+            return rejected("skip count must be at least 1 and end at most at 2^62 - 1: " + count);
+        }
+        final long last = lastSeq + count;
+        if (store.lastSeq() < last)
+        {
+            final long from = store.lastSeq() + 1;
+            store.skip(from, last - from + 1);
+        }
+        lastSeq = last;
+        return ok(last);
+    }
+
     private byte[] applyPurge(final ByteBuffer command)
     {
         if (command.limit() < FILTER_OFFSET)
@@ -415,7 +600,27 @@ public final class FerriteStateMachine extends BaseStateMachine
         return ok(store.purge(filter, lastSeq + 1, 0));
     }
 
-    private byte[] applyUpdateLimits(final ByteBuffer command)
+    /**
+     * A purge below a sequence. No {@code keep} count is offered: which messages are the newest to keep depends on
+     * removals made after this entry, and a replay over a stream that is ahead would keep others.
+     */
+    private byte[] applyPurgeUpTo(final ByteBuffer command)
+    {
+        if (command.limit() < UP_TO_FILTER_OFFSET)
+        {
+            return rejected("purge of " + command.limit() + " bytes");
+        }
+        final long upTo = command.getLong(UP_TO_SEQ_OFFSET);
+        if (upTo < 0)
+        {
+            return rejected("purge upToSeq must not be negative: " + upTo);
+        }
+        final String filter = ReplicationCommandDescriptor.getString(
+            command, UP_TO_FILTER_OFFSET, command.getInt(FILTER_LENGTH_OFFSET));
+        return ok(store.purge(filter, 0 == upTo ? lastSeq + 1 : Math.min(upTo, lastSeq + 1), 0));
+    }
+
+        private byte[] applyUpdateLimits(final ByteBuffer command)
     {
         if (command.limit() < LIMITS_LENGTH)
         {

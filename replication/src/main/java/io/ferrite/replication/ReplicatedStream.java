@@ -13,6 +13,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -27,12 +28,14 @@ import static io.ferrite.replication.ReplicationCommandDescriptor.STATUS_OK;
  * A replicated stream as its users see it from one peer: writes go through Raft to the whole group, reads come from
  * this peer's copy.
  * <p>
- * Writes ({@link #append}, {@link #remove}, {@link #purge}, {@link #updateLimits}) are sent to the leader, wherever
- * it is, and complete when a majority of the group has the command in its log and the leader has applied it; a
- * write is linearizable. Ratis retries a write across a leader change under the same call id, and its retry cache
- * answers a retry of an applied call with the first reply; a retry that reaches a new leader before it applied the
- * old leader's entry is appended again, so across leader changes an append is at least once (see
- * docs/REPLICATION.md). A refusal every peer reaches alike fails the future with
+ * Writes ({@link #append}, {@link #appendOnce}, {@link #remove}, {@link #erase}, {@link #purge}, {@link #compact},
+ * {@link #truncate}, {@link #skip}, {@link #updateLimits}) are sent to the leader, wherever it is, and complete when a
+ * majority of the group has the command in its log and the leader has applied it; a write is linearizable. Ratis
+ * retries a write across a leader change under the same client and call id, and its retry cache answers a retry of an
+ * applied call with the first reply (a new leader takes writes only once it has applied every entry of the old
+ * terms, so the old leader's entry for the call is in its cache by then). A write the application sends again — after
+ * its future failed, through another peer, or after a restart — is a new call: use {@link #appendOnce} where that
+ * must not store a message twice (see docs/REPLICATION.md). A refusal every peer reaches alike fails the future with
  * {@link ReplicationRejectedException}.
  * <p>
  * Reads ({@link #load}, {@link #lastSeq}, {@link #state}) come from this peer's stream and may be stale on a
@@ -49,11 +52,13 @@ public final class ReplicatedStream
 
     private final RaftClient client;
     private final FerriteStateMachine stateMachine;
+    private final long duplicateWindowNanos;
 
-    ReplicatedStream(final RaftClient client, final FerriteStateMachine stateMachine)
+    ReplicatedStream(final RaftClient client, final FerriteStateMachine stateMachine, final Duration duplicateWindow)
     {
         this.client = client;
         this.stateMachine = stateMachine;
+        this.duplicateWindowNanos = duplicateWindow.toNanos();
     }
 
     /**
@@ -68,6 +73,85 @@ public final class ReplicatedStream
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(payload, "payload");
         return send(ReplicationCommandDescriptor.encodeAppend(subject, headers, payload));
+    }
+
+    /**
+     * Append a message at most once per {@code messageId}: a message appended under the same id within the duplicate
+     * window ({@link ReplicationNode.Builder#duplicateWindow}, by the leader's clock) is not stored again, and the
+     * future completes with the sequence the first one took. For an application that resends after a failed future,
+     * after its peer died (through another peer's stream), or after a restart — cases Ratis's retry cache does not
+     * cover. Every peer decides alike, from the log alone.
+     *
+     * @param messageId an id the application gives the message, e.g. a UUID or a producer's own sequence.
+     * @param headers   null or empty for none.
+     * @return completed with the sequence of the message (the first one's, for a duplicate).
+     */
+    public CompletableFuture<Long> appendOnce(
+        final String messageId, final String subject, final byte[] headers, final byte[] payload)
+    {
+        Objects.requireNonNull(messageId, "messageId");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(payload, "payload");
+        if (messageId.isEmpty())
+        {
+            throw new IllegalArgumentException("messageId must not be empty");
+        }
+        return send(ReplicationCommandDescriptor.encodeAppendOnce(
+            messageId, duplicateWindowNanos, subject, headers, payload));
+    }
+
+    /**
+     * Remove the message at {@code seq} on every peer and overwrite its bytes on their disks.
+     *
+     * @return completed with true when a message was stored at {@code seq} and is now erased on every peer.
+     */
+    public CompletableFuture<Boolean> erase(final long seq)
+    {
+        return send(ReplicationCommandDescriptor.encodeSequenceCommand(ReplicationCommandDescriptor.ERASE, seq))
+            .thenApply(erased -> erased != 0);
+    }
+
+    /**
+     * Remove every message below {@code seq}; a {@code seq} past the next sequence makes it the next one assigned.
+     *
+     * @param seq in [1, 2^62].
+     * @return completed with the count removed.
+     */
+    public CompletableFuture<Long> compact(final long seq)
+    {
+        return send(ReplicationCommandDescriptor.encodeSequenceCommand(ReplicationCommandDescriptor.COMPACT, seq));
+    }
+
+    /**
+     * Remove every message above {@code seq}; the next append gets {@code seq + 1}. Message ids of the removed
+     * messages ({@link #appendOnce}) are forgotten.
+     *
+     * @param seq in [0, last sequence] at the command's place in the log; refused otherwise.
+     */
+    public CompletableFuture<Void> truncate(final long seq)
+    {
+        return send(ReplicationCommandDescriptor.encodeSequenceCommand(ReplicationCommandDescriptor.TRUNCATE, seq))
+            .thenApply(ignored -> null);
+    }
+
+    /**
+     * Reserve the next sequence without a message.
+     *
+     * @return completed with the sequence reserved.
+     */
+    public CompletableFuture<Long> skip()
+    {
+        return skip(1);
+    }
+
+    /**
+     * Reserve the next {@code count} sequences without messages.
+     *
+     * @return completed with the last sequence reserved.
+     */
+    public CompletableFuture<Long> skip(final long count)
+    {
+        return send(ReplicationCommandDescriptor.encodeSequenceCommand(ReplicationCommandDescriptor.SKIP, count));
     }
 
     /**
@@ -98,6 +182,20 @@ public final class ReplicatedStream
     {
         Objects.requireNonNull(filter, "filter");
         return send(ReplicationCommandDescriptor.encodePurge(filter));
+    }
+
+    /**
+     * Remove the messages whose subject matches {@code filter} and whose sequence is below {@code upToSeq}, of those
+     * appended before this command's place in the log. (The single store's {@code keep} count is not offered: see
+     * docs/REPLICATION.md.)
+     *
+     * @param upToSeq exclusive; 0 for no bound.
+     * @return completed with the count removed.
+     */
+    public CompletableFuture<Long> purge(final String filter, final long upToSeq)
+    {
+        Objects.requireNonNull(filter, "filter");
+        return send(ReplicationCommandDescriptor.encodePurgeUpTo(filter, upToSeq));
     }
 
     /**

@@ -19,8 +19,11 @@ import org.apache.ratis.util.TimeDuration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +45,12 @@ public final class ReplicationNode implements AutoCloseable
     /** How long a client keeps retrying a write across leader changes before it fails the future. */
     public static final int CLIENT_RETRIES_DEFAULT = 300;
     public static final TimeDuration CLIENT_RETRY_SLEEP = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+    /**
+     * How long a message id given to {@code ReplicatedStream.appendOnce} keeps a resend from being stored again, by
+     * the leader's clock: two minutes, as JetStream's default duplicate window; long enough for a client to give up
+     * (30 s of retries by default) and resend, short enough that the ids held in memory and in snapshots stay few.
+     */
+    public static final Duration DUPLICATE_WINDOW_DEFAULT = Duration.ofMinutes(2);
 
     private final RaftPeerId peerId;
     private final RaftGroup group;
@@ -77,6 +86,8 @@ public final class ReplicationNode implements AutoCloseable
             RaftServerConfigKeys.Log.setPurgeGap(properties, 1);
         }
 
+        builder.raftProperties.forEach(properties::set);
+
         this.stateMachine = new FerriteStateMachine(directory, builder.streamConfig);
         final RaftStorage.StartupOption option = directory.raftStorageExists() ?
             RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
@@ -97,7 +108,7 @@ public final class ReplicationNode implements AutoCloseable
                 " in " + builder.directory, ex);
         }
         this.client = newClient(group, builder.clientRetries);
-        this.stream = new ReplicatedStream(client, stateMachine);
+        this.stream = new ReplicatedStream(client, stateMachine, builder.duplicateWindow);
     }
 
     static RaftGroup group(final UUID groupId, final List<ReplicationPeer> peers)
@@ -176,6 +187,12 @@ public final class ReplicationNode implements AutoCloseable
         }
     }
 
+    /** For tests that cut this peer off the network ({@code getServerRpc().close()}) or submit to it directly. */
+    RaftServer raftServer()
+    {
+        return server;
+    }
+
     FerriteStateMachine stateMachine()
     {
         return stateMachine;
@@ -244,6 +261,8 @@ public final class ReplicationNode implements AutoCloseable
         private SizeInBytes segmentSize = SEGMENT_SIZE_DEFAULT;
         private boolean purgeLogUpToSnapshot = true;
         private int clientRetries = CLIENT_RETRIES_DEFAULT;
+        private Duration duplicateWindow = DUPLICATE_WINDOW_DEFAULT;
+        private final Map<String, String> raftProperties = new LinkedHashMap<>();
 
         private Builder()
         {
@@ -314,6 +333,32 @@ public final class ReplicationNode implements AutoCloseable
         public Builder clientRetries(final int retries)
         {
             this.clientRetries = retries;
+            return this;
+        }
+
+        /**
+         * The duplicate window of this peer's {@code ReplicatedStream.appendOnce}. It travels in each command, so
+         * peers given different windows still decide alike.
+         */
+        public Builder duplicateWindow(final Duration window)
+        {
+            Objects.requireNonNull(window, "duplicateWindow");
+            if (window.isNegative())
+            {
+                throw new IllegalArgumentException("duplicateWindow must not be negative: " + window);
+            }
+            this.duplicateWindow = window;
+            return this;
+        }
+
+        /**
+         * Set one of Ratis's server settings by its documented key ({@code RaftServerConfigKeys},
+         * {@code GrpcConfigKeys}, e.g. {@code raft.server.log.force.sync.num}), after this class's own settings, so it
+         * can override them. For tuning and tests; the keys this class sets itself are listed in docs/REPLICATION.md.
+         */
+        public Builder raftProperty(final String key, final String value)
+        {
+            raftProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 

@@ -12,7 +12,9 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
@@ -34,6 +36,8 @@ final class LocalCluster implements AutoCloseable
     private final Path root;
     private final long snapshotThreshold;
     private final SizeInBytes segmentSize;
+    /** Ratis settings every peer of this cluster is started with, by their documented keys. */
+    final Map<String, String> raftProperties = new LinkedHashMap<>();
 
     LocalCluster(final Path root, final int size, final long snapshotThreshold, final SizeInBytes segmentSize)
     {
@@ -89,15 +93,24 @@ final class LocalCluster implements AutoCloseable
 
     ReplicationNode start(final int i)
     {
-        nodes[i] = ReplicationNode.builder()
+        final ReplicationNode.Builder b = ReplicationNode.builder()
             .directory(directory(i))
             .peerId(peers.get(i).id())
             .groupId(groupId)
             .peers(peers)
             .streamConfig(streamConfig())
             .snapshotThreshold(snapshotThreshold)
-            .segmentSize(segmentSize)
-            .start();
+            .segmentSize(segmentSize);
+        raftProperties.forEach(b::raftProperty);
+        // Ratis settings to try on the command line: -DargLine="... -Draft.server.log.force.sync.num=..."
+        for (final String key : System.getProperties().stringPropertyNames())
+        {
+            if (key.startsWith("raft."))
+            {
+                b.raftProperty(key, System.getProperty(key));
+            }
+        }
+        nodes[i] = b.start();
         return nodes[i];
     }
 
