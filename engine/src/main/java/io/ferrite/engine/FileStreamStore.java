@@ -881,6 +881,14 @@ public final class FileStreamStore implements StreamStore
         return index;
     }
 
+    /**
+     * @return whether {@link #close()} ran; for the environment, which hands out a store only while it is open.
+     */
+    boolean isClosed()
+    {
+        return closed;
+    }
+
     void ensureOpen()
     {
         if (closed)

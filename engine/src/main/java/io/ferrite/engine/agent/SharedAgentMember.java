@@ -105,6 +105,7 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
     void running()
     {
         state = RUNNING;
+        thread.countMembers(1);
     }
 
     /**
@@ -112,6 +113,10 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
      */
     void markLeft()
     {
+        if (state == RUNNING)
+        {
+            thread.countMembers(-1);
+        }
         state = LEFT;
         left.countDown();
     }

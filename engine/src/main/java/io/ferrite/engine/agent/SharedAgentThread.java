@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One thread running the agents of many streams (one role: every flusher, or every reclaimer, or every block
@@ -49,7 +50,7 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
     /** Guarded by {@link #lifecycle}: the thread took its last changes; it starts or closes no member any more. */
     private boolean drained;
     private volatile Thread runningThread;
-    private volatile int memberCount;
+    private final AtomicInteger memberCount = new AtomicInteger();
 
     /**
      * @param roleName      the thread's name, e.g. {@code ferrite-env-flusher}.
@@ -70,11 +71,16 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
     }
 
     /**
-     * @return the agents on the thread now (started and not yet off it), as the thread last counted them.
+     * @return the agents on the thread now: started and not yet off it.
      */
     public int memberCount()
     {
-        return memberCount;
+        return memberCount.get();
+    }
+
+    void countMembers(final int delta)
+    {
+        memberCount.addAndGet(delta);
     }
 
     /**
@@ -260,7 +266,6 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
                 }
                 i++;
             }
-            memberCount = members.size();
             if (timed)
             {
                 idle.wakeAt(soonest);
@@ -332,7 +337,6 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
                 }
             }
             members.clear();
-            memberCount = 0;
         }
 
         @Override
