@@ -8,7 +8,8 @@ import java.util.concurrent.CountDownLatch;
  * One agent's place on a {@link SharedAgentThread}: its own signal and timer, so the thread runs only the agents that
  * have work (signalled, still busy, or a timer due) rather than every stream's agents on every wake-up.
  * <p>
- * Threading: {@link #start}, {@link #close} by the agent's owner; {@link #signal()} from any thread; the rest on the
+ * Threading: {@link #start} (returns once the agent's {@code onStart} ran, so a stream's open ends with its agents
+ * running) and {@link #close} by the agent's owner; {@link #signal()} from any thread; the rest on the
  * shared thread, which alone changes {@link #state}.
  */
 final class SharedAgentMember implements AgentSlot, AgentWakeUp
@@ -23,6 +24,8 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
 
     private final SharedAgentThread thread;
     private final CountDownLatch left = new CountDownLatch(1);
+    /** Counted down once the agent runs or is off the thread: {@link #start} returns then. */
+    private final CountDownLatch settled = new CountDownLatch(1);
     private Agent agent;
     private volatile int state = NEW;
     private volatile boolean leaveAsked;
@@ -55,6 +58,7 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
         // Its first duty cycle names its timers.
         signalled = true;
         thread.join(this);
+        await(settled);
     }
 
     @Override
@@ -106,6 +110,7 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
     {
         state = RUNNING;
         thread.countMembers(1);
+        settled.countDown();
     }
 
     /**
@@ -118,6 +123,7 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
             thread.countMembers(-1);
         }
         state = LEFT;
+        settled.countDown();
         left.countDown();
     }
 
@@ -160,12 +166,17 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
             return;
         }
         // Like AgentThread.close(): never give up on an onClose in flight (the flusher's last force).
+        await(left);
+    }
+
+    private static void await(final CountDownLatch latch)
+    {
         boolean interrupted = false;
-        while (left.getCount() > 0)
+        while (latch.getCount() > 0)
         {
             try
             {
-                left.await();
+                latch.await();
             }
             catch (final InterruptedException ex)
             {

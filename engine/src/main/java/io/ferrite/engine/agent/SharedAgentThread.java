@@ -101,6 +101,12 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
 
     void join(final SharedAgentMember member)
     {
+        if (Thread.currentThread() == runningThread)
+        {
+            // From an agent's own callback (a stream opened there): start it now, it runs from the next cycle.
+            startMember(member);
+            return;
+        }
         synchronized (lifecycle)
         {
             if (closed)
