@@ -882,6 +882,14 @@ public final class FileStreamStore implements StreamStore
     }
 
     /**
+     * @return the store's metrics, for tests in this package.
+     */
+    StoreMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /**
      * @return whether {@link #close()} ran; for the environment, which hands out a store only while it is open.
      */
     boolean isClosed()
