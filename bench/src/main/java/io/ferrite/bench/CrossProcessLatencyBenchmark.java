@@ -1,14 +1,6 @@
 package io.ferrite.bench;
 
-import io.ferrite.engine.FileStreamStore;
-import io.ferrite.store.StreamConfig;
-import io.ferrite.store.StreamStore;
 import io.ferrite.store.SyncMode;
-import net.openhft.chronicle.bytes.BytesStore;
-import net.openhft.chronicle.queue.ChronicleQueue;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -24,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,16 +61,7 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
     private Path directory;
     private Process child;
     private BufferedReader childOut;
-    private long intervalNanos;
-    private long nextAt;
-
-    private StreamStore ferrite;
-    private byte[] payload;
-    private UnsafeBuffer payloadBuffer;
-
-    private ChronicleQueue queue;
-    private ExcerptAppender appender;
-    private BytesStore<?, ?> chroniclePayload;
+    private StampingAppender appender;
 
     /**
      * Opens the store for writing, then starts the following JVM and waits until its tailer is in place.
@@ -88,27 +70,16 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
     public void setUp() throws IOException
     {
         directory = BenchDirectory.create("cross-process-latency-" + store);
-        intervalNanos = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / rate;
-        switch (store)
+        appender = switch (store)
         {
-            case "ferrite", "ferrite-nosync" ->
-            {
-                ferrite = FileStreamStore.open(directory, StreamConfig.builder("bench")
-                    .syncMode("ferrite".equals(store) ? SyncMode.INTERVAL : SyncMode.NONE).build());
-                payload = new byte[payloadLength];
-                payloadBuffer = new UnsafeBuffer(payload);
-            }
-            case "chronicle" ->
-            {
-                queue = SingleChronicleQueueBuilder.binary(directory).build();
-                appender = queue.createAppender();
-                chroniclePayload = BytesStore.nativeStoreFrom(new byte[payloadLength]);
-            }
+            case "ferrite" -> StampingAppender.ferrite(directory, SyncMode.INTERVAL, payloadLength, rate);
+            case "ferrite-nosync" -> StampingAppender.ferrite(directory, SyncMode.NONE, payloadLength, rate);
+            case "chronicle" -> StampingAppender.chronicle(directory, payloadLength, rate);
             default -> throw new IllegalArgumentException(
                 "store must be ferrite, ferrite-nosync or chronicle: " + store);
-        }
+        };
         startChild();
-        nextAt = System.nanoTime();
+        appender.startPace();
     }
 
     private void startChild() throws IOException
@@ -118,7 +89,8 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
             () -> new IllegalStateException("cannot tell which java binary runs this JVM")));
         command.addAll(JvmFlags.forkFlags());
         command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"),
-            CrossProcessFollower.class.getName(), null == queue ? "ferrite" : "chronicle", directory.toString()));
+            CrossProcessFollower.class.getName(), null == appender.chronicleQueue() ? "ferrite" : "chronicle",
+            directory.toString()));
         child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
         final String line = awaitLine(CrossProcessFollower.READY);
@@ -179,16 +151,7 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
         {
             try
             {
-                if (null != ferrite)
-                {
-                    ferrite.close();
-                }
-                if (null != queue)
-                {
-                    appender.close();
-                    queue.close();
-                    chroniclePayload.releaseLast();
-                }
+                appender.close();
             }
             finally
             {
@@ -226,23 +189,6 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
     @Benchmark
     public long append()
     {
-        if (intervalNanos > 0)
-        {
-            // Behind by more than a millisecond (an iteration boundary, a pause): start the pace again from now
-            // rather than burst to catch up.
-            nextAt = Math.max(nextAt + intervalNanos, System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1));
-            while (System.nanoTime() < nextAt)
-            {
-                Thread.onSpinWait();
-            }
-        }
-        if (null != ferrite)
-        {
-            payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
-            return ferrite.append(FerriteAppender.SUBJECT, null, payload);
-        }
-        chroniclePayload.writeLong(0, System.nanoTime());
-        appender.writeBytes(chroniclePayload);
-        return 0;
+        return appender.append();
     }
 }

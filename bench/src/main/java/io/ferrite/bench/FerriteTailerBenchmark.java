@@ -6,12 +6,14 @@ import io.ferrite.store.MessageView;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.StreamTailer;
+import io.ferrite.store.StreamView;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,9 +26,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sequential tailer throughput: one {@code StreamTailer} polling batches of {@link #BATCH} verified zero-copy views
  * over a store of {@link #MESSAGES} messages of 128 B (plaintext), starting again at the first once it reaches the
- * end. The counterpart of {@link FerriteReadBenchmark}'s sequential {@code read}, which looks each sequence up on its
- * own. Write-to-read latency is {@link TailerLatencyBenchmark}; Chronicle Queue read the same way is
- * {@link ChronicleTailerBenchmark}.
+ * end. {@code reader=tailer} is the writer's own tailer; {@code reader=view} the tailer of a read-only view
+ * ({@code FileStreamStore.openReadOnly}, what a reader in another process uses), opened here beside the open writer.
+ * The counterpart of {@link FerriteReadBenchmark}'s sequential {@code read}, which looks each sequence up on its own.
+ * Write-to-read latency is {@link TailerLatencyBenchmark} (in-process) and {@link CrossProcessLatencyBenchmark};
+ * Chronicle Queue read the same way is {@link ChronicleTailerBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -38,14 +42,19 @@ public class FerriteTailerBenchmark extends BenchmarkDefaults
     /** Messages per poll. */
     public static final int BATCH = 64;
 
+    /** Whose tailer polls: the writer's ({@code tailer}) or a read-only view's ({@code view}). */
+    @Param({"tailer", "view"})
+    public String reader;
+
     private Path directory;
     private StreamStore store;
+    private StreamView view;
     private StreamTailer tailer;
     private Blackhole blackhole;
     private final MessageHandler handler = this::consume;
 
     /**
-     * Writes the messages once per trial.
+     * Writes the messages once per trial; for {@code reader=view}, keeps the writer open and opens the view.
      */
     @Setup(Level.Trial)
     public void setUp()
@@ -58,11 +67,19 @@ public class FerriteTailerBenchmark extends BenchmarkDefaults
         {
             store.append(FerriteAppender.SUBJECT, null, payload);
         }
-        tailer = store.createTailer(1);
+        if ("view".equals(reader))
+        {
+            view = FileStreamStore.openReadOnly(directory);
+            tailer = view.createTailer(1);
+        }
+        else
+        {
+            tailer = store.createTailer(1);
+        }
     }
 
     /**
-     * Closes and deletes the store.
+     * Closes the view and the store, and deletes the store.
      */
     @TearDown(Level.Trial)
     public void tearDown()
@@ -70,6 +87,10 @@ public class FerriteTailerBenchmark extends BenchmarkDefaults
         try
         {
             tailer.close();
+            if (null != view)
+            {
+                view.close();
+            }
             store.close();
         }
         finally
@@ -95,9 +116,9 @@ public class FerriteTailerBenchmark extends BenchmarkDefaults
         return handed;
     }
 
-    private void consume(final MessageView view)
+    private void consume(final MessageView message)
     {
-        blackhole.consume(view.buffer().getByte(view.payloadOffset()) +
-            view.buffer().getByte(view.payloadOffset() + view.payloadLength() - 1));
+        blackhole.consume(message.buffer().getByte(message.payloadOffset()) +
+            message.buffer().getByte(message.payloadOffset() + message.payloadLength() - 1));
     }
 }

@@ -1,20 +1,14 @@
 package io.ferrite.bench;
 
-import io.ferrite.engine.FileStreamStore;
 import io.ferrite.store.MessageHandler;
 import io.ferrite.store.MessageView;
-import io.ferrite.store.StreamConfig;
-import io.ferrite.store.StreamStore;
 import io.ferrite.store.StreamTailer;
+import io.ferrite.store.SyncMode;
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.queue.ChronicleQueue;
-import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.HdrHistogram.Histogram;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -60,16 +54,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     private Thread follower;
     private volatile boolean running;
     private final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-    private long intervalNanos;
-    private long nextAt;
-
-    private StreamStore ferrite;
-    private byte[] payload;
-    private UnsafeBuffer payloadBuffer;
-
-    private ChronicleQueue queue;
-    private ExcerptAppender appender;
-    private BytesStore<?, ?> chroniclePayload;
+    private StampingAppender appender;
 
     /**
      * Opens the store and starts the follower thread.
@@ -78,7 +63,6 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     public void setUp() throws InterruptedException
     {
         directory = BenchDirectory.create("tailer-latency-" + store);
-        intervalNanos = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / rate;
         running = true;
         switch (store)
         {
@@ -86,15 +70,13 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
             case "chronicle" -> startChronicle();
             default -> throw new IllegalArgumentException("store must be ferrite or chronicle: " + store);
         }
-        nextAt = System.nanoTime();
+        appender.startPace();
     }
 
     private void startFerrite()
     {
-        ferrite = FileStreamStore.open(directory, StreamConfig.builder("bench").build());
-        payload = new byte[payloadLength];
-        payloadBuffer = new UnsafeBuffer(payload);
-        final StreamTailer tailer = ferrite.createTailer(1);
+        appender = StampingAppender.ferrite(directory, SyncMode.INTERVAL, payloadLength, rate);
+        final StreamTailer tailer = appender.ferriteStore().createTailer(1);
         final MessageHandler handler = this::onFerriteMessage;
         follower = new Thread(() ->
         {
@@ -111,9 +93,8 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
 
     private void startChronicle() throws InterruptedException
     {
-        queue = SingleChronicleQueueBuilder.binary(directory).build();
-        appender = queue.createAppender();
-        chroniclePayload = BytesStore.nativeStoreFrom(new byte[payloadLength]);
+        appender = StampingAppender.chronicle(directory, payloadLength, rate);
+        final ChronicleQueue queue = appender.chronicleQueue();
         // Chronicle's tailers are single-threaded: made on the thread that uses them, which then says it is ready.
         final Object ready = new Object();
         final boolean[] started = new boolean[1];
@@ -168,16 +149,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
         follower.join();
         try
         {
-            if (null != ferrite)
-            {
-                ferrite.close();
-            }
-            if (null != queue)
-            {
-                appender.close();
-                queue.close();
-                chroniclePayload.releaseLast();
-            }
+            appender.close();
         }
         finally
         {
@@ -197,24 +169,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     @Benchmark
     public long append()
     {
-        if (intervalNanos > 0)
-        {
-            // Behind by more than a millisecond (an iteration boundary, a pause): start the pace again from now
-            // rather than burst to catch up.
-            nextAt = Math.max(nextAt + intervalNanos, System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1));
-            while (System.nanoTime() < nextAt)
-            {
-                Thread.onSpinWait();
-            }
-        }
-        if (null != ferrite)
-        {
-            payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
-            return ferrite.append(FerriteAppender.SUBJECT, null, payload);
-        }
-        chroniclePayload.writeLong(0, System.nanoTime());
-        appender.writeBytes(chroniclePayload);
-        return 0;
+        return appender.append();
     }
 
     private void onFerriteMessage(final MessageView view)

@@ -180,16 +180,17 @@ public final class FileStreamStore implements StreamStore
                 StreamOpening.forceRecovered(writer, flusherThread, durability, index.lastSeq(),
                     directory.blocksDir());
             }
+            // Before any append: a crash between a truncation's cut and its consumer and cursor writes left files
+            // above the last sequence (a sequence floor raised it already), which the appends to come would reuse.
+            cursors.reconcile(index.lastSeq());
+            consumers.reconcile(index.lastSeq());
             this.queries = new StreamQueries(index, reader, writer.lock());
             this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability,
                 stateWriter, metrics, crypto, erasures, threads.reclaimer());
             started.add(removals);
-            // Under the append lock, before any append can take a sequence the truncation cut.
-            this.removals.afterTruncation((seq) ->
-            {
-                cursors.onTruncated(seq);
-                consumers.onTruncated(seq);
-            });
+            // Under the append lock, before the cut and again before any append can take a sequence the truncation
+            // cut.
+            this.removals.afterTruncation(this::lowerCursorsAndConsumers);
             this.backup = new StreamBackup(config, directory, index, stateWriter, durability, cursors, consumers,
                 metrics, crypto);
             if (recovered.untombstonedRemovals() || !recoveryReport.lost().isEmpty())
@@ -214,6 +215,42 @@ public final class FileStreamStore implements StreamStore
             throw ex;
         }
         positionsFile.markOpen();
+    }
+
+    /**
+     * Lower every cursor and consumer to a truncation point {@code seq}. Both are tried whatever the other did: the
+     * first failure is thrown, the other suppressed.
+     */
+    private void lowerCursorsAndConsumers(final long seq)
+    {
+        StoreException failure = null;
+        try
+        {
+            cursors.onTruncated(seq);
+        }
+        catch (final StoreException ex)
+        {
+            failure = ex;
+        }
+        try
+        {
+            consumers.onTruncated(seq);
+        }
+        catch (final StoreException ex)
+        {
+            if (null == failure)
+            {
+                failure = ex;
+            }
+            else
+            {
+                failure.addSuppressed(ex);
+            }
+        }
+        if (null != failure)
+        {
+            throw failure;
+        }
     }
 
     /**
@@ -711,6 +748,14 @@ public final class FileStreamStore implements StreamStore
         Objects.requireNonNull(config, "config");
         ensureOpen();
         return consumers.open(name, config);
+    }
+
+    /**
+     * @return the pending-count queries, for tests that interleave with them.
+     */
+    StreamQueries queries()
+    {
+        return queries;
     }
 
     @Override

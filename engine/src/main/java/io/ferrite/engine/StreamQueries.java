@@ -38,6 +38,22 @@ final class StreamQueries
     private final StreamIndex index;
     private final StreamReader reader;
     private final ReentrantLock appendLock;
+    /** Test seam: told each phase of a pending count's unlocked part; null (nothing told) in production. */
+    private volatile ScanObserver observer;
+
+    /**
+     * Told the phases of {@link #numPending} that run without the append lock, so a test can interleave a truncation
+     * with them deterministically.
+     */
+    interface ScanObserver
+    {
+        /** The summaries were summed and the lock released; the unlocked scans come next. */
+        int SUMMED = 1;
+        /** The unlocked scans were counted; the check for a truncation comes next. */
+        int SCANNED = 2;
+
+        void onPhase(int phase);
+    }
 
     StreamQueries(final StreamIndex index, final StreamReader reader, final ReentrantLock lock)
     {
@@ -68,8 +84,8 @@ final class StreamQueries
      * their summaries and to note the ranges to read message by message (the block holding {@code fromSeq}, the
      * tail); those are read after it is released, lock-free as {@code loadNext} reads, so appenders never wait for a
      * scan. Each message is counted as it stood at some moment of the call: one removed meanwhile may or may not be,
-     * and appends after the lock was released are not. A truncation during the scan starts the count again; after
-     * {@value #UNLOCKED_ATTEMPTS} of them the count is made wholly under the lock.
+     * and appends after the lock was released are not. A truncation begun during the scan (not only one completed)
+     * starts the count again; after {@value #UNLOCKED_ATTEMPTS} of them the count is made wholly under the lock.
      */
     long numPending(final long fromSeq, final String filter)
     {
@@ -78,7 +94,7 @@ final class StreamQueries
         for (int attempt = 0; ; attempt++)
         {
             final List<Scan> scans = new ArrayList<>(2);
-            final long truncations;
+            final long begun;
             final long whole;
             appendLock.lock();
             try
@@ -87,22 +103,40 @@ final class StreamQueries
                 {
                     return numPendingLocked(fromSeq, filter, null);
                 }
-                truncations = index.positions().truncations();
+                // Truncations begun, not completed: one that takes the lock after it is released changes the blocks
+                // (uncounts, cuts, deletes) before it publishes its completion, possibly while the scans below read.
+                begun = index.truncationsBegun();
                 whole = numPendingLocked(fromSeq, filter, scans);
             }
             finally
             {
                 appendLock.unlock();
             }
+            observe(ScanObserver.SUMMED);
             long scanned = 0;
             for (final Scan scan : scans)
             {
                 scanned += countUnlocked(scan, filter);
             }
-            if (index.positions().truncations() == truncations)
+            observe(ScanObserver.SCANNED);
+            if (index.truncationsBegun() == begun)
             {
                 return whole + scanned;
             }
+        }
+    }
+
+    void observer(final ScanObserver observer)
+    {
+        this.observer = observer;
+    }
+
+    private void observe(final int phase)
+    {
+        final ScanObserver told = observer;
+        if (null != told)
+        {
+            told.onPhase(phase);
         }
     }
 

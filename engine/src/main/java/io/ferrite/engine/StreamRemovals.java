@@ -372,8 +372,9 @@ final class StreamRemovals implements AutoCloseable
     }
 
     /**
-     * Tell {@code listener} each truncation point, under the append lock, once tailers can see the truncation and
-     * before any append can reuse a sequence it cut (the named tailers' cursors are moved back there).
+     * Tell {@code listener} each truncation point, under the append lock, twice: before the cut (once every record
+     * above verified) and once tailers can see the truncation, before any append can reuse a sequence it cut (the named
+     * tailers' cursors and the consumers are moved back there).
      */
     void afterTruncation(final LongConsumer listener)
     {
@@ -404,18 +405,48 @@ final class StreamRemovals implements AutoCloseable
             unfinishedErasures.cutAbove(seq);
             stateWriter.whileReplacingBlocks(() ->
             {
+                // Lowered before the cut too, so a crash after the cut leaves no consumer or cursor file above it.
+                // A failure there does not stop the truncation (the floors are kept in memory): the pass after the
+                // cut tries again, and only a failure it still meets is thrown, once the truncation is whole.
+                final StoreException[] beforeCut = new StoreException[1];
+                StoreException failure = null;
                 writer.lock().lock();
                 try
                 {
-                    truncation.truncate(seq);
+                    truncation.truncate(seq, (kept) ->
+                    {
+                        try
+                        {
+                            afterTruncation.accept(kept);
+                        }
+                        catch (final StoreException ex)
+                        {
+                            beforeCut[0] = ex;
+                        }
+                    });
                     durability.onTruncated(seq);
-                    afterTruncation.accept(seq);
+                    try
+                    {
+                        afterTruncation.accept(seq);
+                    }
+                    catch (final StoreException ex)
+                    {
+                        if (null != beforeCut[0])
+                        {
+                            ex.addSuppressed(beforeCut[0]);
+                        }
+                        failure = ex;
+                    }
                 }
                 finally
                 {
                     writer.lock().unlock();
                 }
                 durability.flushAndWait();
+                if (null != failure)
+                {
+                    throw failure;
+                }
             });
         }
         finally

@@ -1,5 +1,7 @@
 package io.ferrite.engine;
 
+import io.ferrite.format.ConsumerStateDescriptor;
+import io.ferrite.format.CursorDescriptor;
 import io.ferrite.format.SnapshotDescriptor;
 import io.ferrite.store.CorruptSnapshotException;
 import io.ferrite.store.RecoveryReport;
@@ -131,8 +133,9 @@ final class StreamRestore
             publish(temp);
             return lastSeq;
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
+            // Any failure, an Error too (out of memory, a stack overflow): the temporary directory must not stay.
             deleteQuietly(temp, ex);
             throw ex;
         }
@@ -239,8 +242,37 @@ final class StreamRestore
                 "content <= file <= " + SnapshotDescriptor.MAX_FILE_LENGTH + ")", path,
                 at + SnapshotDescriptor.FILE_LENGTH_OFFSET);
         }
+        checkSmallFile(path, fileLength, contentLength, at);
         writeFile(input, temp, path, fileLength, contentLength);
         return path;
+    }
+
+    /**
+     * A cursor or consumer state file is read whole into memory when the stream opens it: its entry must carry all of
+     * it (no sparse tail) and be no longer than such a file can be, so a hostile length is refused here, naming the
+     * entry, rather than exhausting the heap at the trial open.
+     */
+    private void checkSmallFile(final String path, final long fileLength, final long contentLength, final long at)
+    {
+        final long cap;
+        if (path.startsWith(SnapshotDescriptor.CURSORS_PREFIX))
+        {
+            cap = CursorDescriptor.FILE_LENGTH;
+        }
+        else if (path.startsWith(SnapshotDescriptor.CONSUMERS_PREFIX))
+        {
+            cap = ConsumerStateDescriptor.MAX_FILE_LENGTH;
+        }
+        else
+        {
+            return;
+        }
+        if (contentLength != fileLength || fileLength > cap)
+        {
+            throw corrupt("impossible lengths for a " + (cap == CursorDescriptor.FILE_LENGTH ? "cursor" :
+                "consumer state") + " file: file " + fileLength + ", content " + contentLength + " (need content == " +
+                "file <= " + cap + ")", path, at + SnapshotDescriptor.FILE_LENGTH_OFFSET);
+        }
     }
 
     private void writeFile(
@@ -430,7 +462,7 @@ final class StreamRestore
         return new CorruptSnapshotException(message, target, entry, at);
     }
 
-    private static void deleteQuietly(final Path dir, final RuntimeException failure)
+    private static void deleteQuietly(final Path dir, final Throwable failure)
     {
         try
         {

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 import static io.ferrite.format.RecordDescriptor.*;
 
@@ -82,14 +83,33 @@ final class StreamTruncation implements RecordScanner.Visitor
         }
     }
 
+    /**
+     * As {@link #truncate(long, LongConsumer)}, telling no one before the cut.
+     */
     void truncate(final long seq)
+    {
+        truncate(seq, (kept) ->
+        {
+        });
+    }
+
+    /**
+     * @param beforeCut told {@code seq} once every record above it verified and before the first is uncounted or cut:
+     *                  the consumers and cursors are lowered there first, so a crash anywhere after leaves none of
+     *                  their files above the cut (and a truncation refused for damage lowers nothing).
+     */
+    void truncate(final long seq, final LongConsumer beforeCut)
     {
         check(seq);
         if (seq == index.lastSeq())
         {
             return;
         }
-        uncountAbove(seq);
+        forEachAbove(seq, false);
+        beforeCut.accept(seq);
+        // Before the first message is uncounted: a pending count scanning without the lock counts again.
+        index.beginTruncation();
+        forEachAbove(seq, true);
         long lastTime = 0;
         long recorded = 0;
         while (index.blockCount() > 0 && index.lastBlock().baseSeq() > seq)
@@ -121,18 +141,9 @@ final class StreamTruncation implements RecordScanner.Visitor
     }
 
     /**
-     * Uncount every message above {@code seq}, newest first (so the first message is found again only once). Every
-     * record is verified before the first is uncounted: a truncation refused for damage leaves the index as it was,
-     * rather than with messages it no longer lists and no tombstone removing them.
-     */
-    private void uncountAbove(final long seq)
-    {
-        forEachAbove(seq, false);
-        forEachAbove(seq, true);
-    }
-
-    /**
-     * Read every message above {@code seq}, newest first, and when {@code uncount}, uncount it.
+     * Read every message above {@code seq}, newest first, and when {@code uncount}, uncount it. {@link #truncate}
+     * verifies every record first: a truncation refused for damage leaves the index as it was, rather than with
+     * messages it no longer lists and no tombstone removing them.
      */
     private void forEachAbove(final long seq, final boolean uncount)
     {

@@ -22,6 +22,7 @@ import io.ferrite.format.Crc32c;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.MessageClaim;
+import io.ferrite.store.MessageRules;
 import io.ferrite.store.SequenceExhaustedException;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StoreException;
@@ -37,7 +38,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -170,7 +170,7 @@ final class StreamWriter
     long append(final String subject, final byte[] headers, final byte[] payload)
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
-        final long content = contentLength(safeHeaders, payload);
+        final long content = MessageRules.contentLength(config, safeHeaders, payload);
         refuseWhileClaiming("append");
         lockWithRoom();
         try
@@ -198,8 +198,8 @@ final class StreamWriter
         final StreamSubject subject, final DirectBuffer headers, final int headersOffset, final int headersLength,
         final DirectBuffer payload, final int payloadOffset, final int payloadLength)
     {
-        final long content = contentLength(headers, headersOffset, headersLength, payload, payloadOffset,
-            payloadLength);
+        final long content = MessageRules.contentLength(config, headers, headersOffset, headersLength, payload,
+            payloadOffset, payloadLength);
         refuseWhileClaiming("append");
         lockWithRoom();
         try
@@ -243,7 +243,7 @@ final class StreamWriter
         final StreamSubject subject, final int headersLength, final int payloadLength, final MessageClaim claim,
         final MessageClaim.Committer committer)
     {
-        final long content = claimedLength(headersLength, payloadLength);
+        final long content = MessageRules.contentLength(config, headersLength, payloadLength);
         if (claim.isOpen())
         {
             throw new IllegalStateException("claim is still open for sequence " + claim.sequence() +
@@ -370,7 +370,7 @@ final class StreamWriter
         final long seq, final long timestamp, final String subject, final byte[] headers, final byte[] payload)
     {
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
-        final long content = contentLength(safeHeaders, payload);
+        final long content = MessageRules.contentLength(config, safeHeaders, payload);
         refuseWhileClaiming("append");
         lockWithRoom();
         try
@@ -812,66 +812,9 @@ final class StreamWriter
             entries.writeOffset(slot), entries.msgs(slot)), footerCodec);
     }
 
-    private long contentLength(final byte[] headers, final byte[] payload)
-    {
-        Objects.requireNonNull(payload, "payload");
-        final long content = (long)headers.length + payload.length;
-        if (content > config.maxMsgSize())
-        {
-            throw new IllegalArgumentException("headers + payload is " + content + " bytes, above maxMsgSize " +
-                config.maxMsgSize() + " of stream " + config.name());
-        }
-        return content;
-    }
-
     private int slotFrameLength(final int slot, final long content)
     {
         return frameLength(slots.ascii(slot).length, content);
-    }
-
-    private long contentLength(
-        final DirectBuffer headers, final int headersOffset, final int headersLength, final DirectBuffer payload,
-        final int payloadOffset, final int payloadLength)
-    {
-        final long content = claimedLength(headersLength, payloadLength);
-        if (headersLength > 0)
-        {
-            requireRange(headers, "headers", headersOffset, headersLength);
-        }
-        requireRange(payload, "payload", payloadOffset, payloadLength);
-        return content;
-    }
-
-    private static void requireRange(final DirectBuffer buffer, final String name, final int offset, final int length)
-    {
-        if (null == buffer)
-        {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-        if (offset < 0 || (long)offset + length > buffer.capacity())
-        {
-            throw new IllegalArgumentException(name + "Offset " + offset + " + " + name + "Length " + length +
-                " must lie in [0, " + buffer.capacity() + "], the capacity of " + name);
-        }
-    }
-
-    private long claimedLength(final int headersLength, final int payloadLength)
-    {
-        if (headersLength < 0)
-        {
-            throw new IllegalArgumentException("headersLength must be >= 0: " + headersLength);
-        }
-        if (payloadLength < 0)
-        {
-            throw new IllegalArgumentException("payloadLength must be >= 0: " + payloadLength);
-        }
-        final long content = (long)headersLength + payloadLength;
-        if (content > config.maxMsgSize())
-        {
-            throw new IllegalArgumentException("headersLength + payloadLength is " + content + " bytes, above " +
-                "maxMsgSize " + config.maxMsgSize() + " of stream " + config.name());
-        }
-        return content;
     }
 
     private int frameLength(final int subjectLength, final long content)

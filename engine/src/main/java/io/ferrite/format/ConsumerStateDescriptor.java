@@ -75,6 +75,14 @@ public final class ConsumerStateDescriptor
     public static final int AUTHENTICATED_HEADER_LENGTH = 16;
     public static final int HEADER_LENGTH = 32;
     public static final int CHECKSUM_LENGTH = 4;
+    /**
+     * The longest body a state file may hold: 64 MiB, some 16 million pending messages at 3 to 4 bytes each — far
+     * beyond any consumer a stream serves, and small enough that a reader (a restore, {@code inspect}) can refuse a
+     * hostile length before it allocates.
+     */
+    public static final int MAX_BODY_LENGTH = 64 << 20;
+    /** The longest state file: {@link #fileLength} of {@link #MAX_BODY_LENGTH}. */
+    public static final int MAX_FILE_LENGTH = HEADER_LENGTH + MAX_BODY_LENGTH + CHECKSUM_LENGTH;
 
     /** {@link #checkFile} results. */
     public static final int OK = 0;

@@ -6,6 +6,7 @@ import io.ferrite.store.FilteredState;
 import io.ferrite.store.ListenerSet;
 import io.ferrite.store.MessageClaim;
 import io.ferrite.store.MessageHandler;
+import io.ferrite.store.MessageRules;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerNames;
@@ -167,12 +168,8 @@ public final class MemoryStreamStore implements StreamStore
         final DirectBuffer payload, final int payloadOffset, final int payloadLength)
     {
         final MemorySubject handle = handle(subject);
-        checkLengths(headersLength, payloadLength);
-        if (headersLength > 0)
-        {
-            checkRange(headers, headersOffset, headersLength, "headers");
-        }
-        checkRange(payload, payloadOffset, payloadLength, "payload");
+        MessageRules.contentLength(config, headers, headersOffset, headersLength, payload, payloadOffset,
+            payloadLength);
         lockForWrite();
         try
         {
@@ -210,7 +207,7 @@ public final class MemoryStreamStore implements StreamStore
         {
             throw new IllegalArgumentException("claim must not be null");
         }
-        checkLengths(headersLength, payloadLength);
+        MessageRules.contentLength(config, headersLength, payloadLength);
         if (claim.isOpen())
         {
             throw new IllegalStateException("claim is still open for sequence " + claim.sequence() +
@@ -616,6 +613,9 @@ public final class MemoryStreamStore implements StreamStore
             }
             messages.lastSeq(seq);
             truncations.add(seq);
+            // Published before the consumers are lowered: an update bounded by the published last sequence that
+            // comes after the lowering can no longer name a sequence the cut took (it would with the old one).
+            publish();
             cursors.onTruncated(seq);
             consumers.onTruncated(seq);
             durableTold = Math.min(durableTold, seq);
@@ -1031,48 +1031,11 @@ public final class MemoryStreamStore implements StreamStore
         return (MemorySubject)subject;
     }
 
-    private void checkLengths(final int headersLength, final int payloadLength)
-    {
-        if (headersLength < 0)
-        {
-            throw new IllegalArgumentException("headersLength must be >= 0: " + headersLength);
-        }
-        if (payloadLength < 0)
-        {
-            throw new IllegalArgumentException("payloadLength must be >= 0: " + payloadLength);
-        }
-        final long content = (long)headersLength + payloadLength;
-        if (content > config.maxMsgSize())
-        {
-            throw new IllegalArgumentException("headersLength + payloadLength is " + content + " bytes, above " +
-                "maxMsgSize " + config.maxMsgSize() + " of stream " + config.name());
-        }
-    }
-
-    private static void checkRange(final DirectBuffer buffer, final int offset, final int length, final String name)
-    {
-        if (null == buffer)
-        {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-        if (offset < 0 || (long)offset + length > buffer.capacity())
-        {
-            throw new IllegalArgumentException(name + "Offset " + offset + " + " + name + "Length " + length +
-                " must lie in [0, " + buffer.capacity() + "], the capacity of " + name);
-        }
-    }
-
     private byte[] checkMessage(final String subject, final byte[] headers, final byte[] payload)
     {
         SubjectRules.validateSubject(subject);
-        Objects.requireNonNull(payload, "payload");
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
-        final long content = (long)safeHeaders.length + payload.length;
-        if (content > config.maxMsgSize())
-        {
-            throw new IllegalArgumentException("headers + payload is " + content + " bytes, above maxMsgSize " +
-                config.maxMsgSize() + " of stream " + config.name());
-        }
+        MessageRules.contentLength(config, safeHeaders, payload);
         return safeHeaders;
     }
 

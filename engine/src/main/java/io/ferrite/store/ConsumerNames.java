@@ -20,4 +20,13 @@ public final class ConsumerNames
     {
         return TailerNames.validate(name, "consumer name");
     }
+
+    /**
+     * @return whether {@code name} follows the rule: a file store lists only such names from its directory, so a stray
+     * file ({@code .tmp.state}, a name with a space) is never taken for a consumer.
+     */
+    public static boolean isValid(final String name)
+    {
+        return null == TailerNames.problem(name, "consumer name");
+    }
 }

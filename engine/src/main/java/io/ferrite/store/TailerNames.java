@@ -30,18 +30,38 @@ public final class TailerNames
      */
     static String validate(final String name, final String what)
     {
+        final String problem = problem(name, what);
+        if (null != problem)
+        {
+            throw new IllegalArgumentException(problem);
+        }
+        return name;
+    }
+
+    /**
+     * @return whether {@code name} follows the rule: for names found on disk, which may be anything.
+     */
+    public static boolean isValid(final String name)
+    {
+        return null == problem(name, "tailer name");
+    }
+
+    /**
+     * @return what is wrong with {@code name}, or null when it follows the rule.
+     */
+    static String problem(final String name, final String what)
+    {
         if (null == name)
         {
-            throw new IllegalArgumentException(what + " must not be null");
+            return what + " must not be null";
         }
         if (name.isEmpty() || name.length() > MAX_LENGTH)
         {
-            throw new IllegalArgumentException(what + " must be 1 to " + MAX_LENGTH + " characters long: " +
-                name.length() + " characters");
+            return what + " must be 1 to " + MAX_LENGTH + " characters long: " + name.length() + " characters";
         }
         if (name.charAt(0) == '.')
         {
-            throw new IllegalArgumentException(what + " must not start with '.': " + name);
+            return what + " must not start with '.': " + name;
         }
         for (int i = 0; i < name.length(); i++)
         {
@@ -49,11 +69,11 @@ public final class TailerNames
             if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' ||
                 c == '-'))
             {
-                throw new IllegalArgumentException(what + " may hold only A-Z a-z 0-9 . _ -, found " +
+                return what + " may hold only A-Z a-z 0-9 . _ -, found " +
                     (Character.isISOControl(c) ? String.format("control character U+%04X", (int)c) : "'" + c + "'") +
-                    " at index " + i + (Character.isISOControl(c) ? "" : ": " + name));
+                    " at index " + i + (Character.isISOControl(c) ? "" : ": " + name);
             }
         }
-        return name;
+        return null;
     }
 }

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -289,6 +291,31 @@ class ConsumerStoreTest
             assertThat(onDisk("c")).as("written at once").isEqualTo(state);
             append(store, 2);
             k.updateDelivered(4, 4, 1, 7);
+        }
+    }
+
+    /**
+     * Files in consumers/ that end in .state but carry no name a consumer may have (a leftover temp name, a space, a
+     * character the rule refuses) are not consumers: listing, snapshots and truncation pass them by.
+     */
+    @Test
+    void strayStateFilesAreNoConsumers() throws IOException
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.ALWAYS)))
+        {
+            append(store, 5);
+            deliverAndAck(store.consumer("c", EXPLICIT));
+        }
+        for (final String stray : new String[]{".tmp.state", "bad name.state", "x@y.state", "a+b.state"})
+        {
+            Files.write(file("c").resolveSibling(stray), new byte[]{1, 2, 3});
+        }
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.ALWAYS)))
+        {
+            assertThat(store.consumerNames()).containsExactly("c");
+            store.snapshot(Channels.newChannel(new ByteArrayOutputStream()));
+            store.truncate(3);
+            assertThat(onDisk("c").delivered().stream()).isEqualTo(3);
         }
     }
 

@@ -520,6 +520,39 @@ final class StreamSnapshotTest
     }
 
     /**
+     * A cursor or consumer state file is read whole when the stream opens it: an entry declaring it longer than such a
+     * file can be (here 2 GiB, sparse past a few real bytes) is refused naming the entry, before a file is read into
+     * memory, and the temporary directory is gone.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aConsumerOrCursorEntryWithAHostileLengthIsRefusedNamingIt(final StreamMode mode) throws IOException
+    {
+        final List<Entry> entries = parse(smallSnapshot(mode));
+        final Path target = dir.resolve("restored");
+        for (final String suffix : new String[]{ConsumerStateDescriptor.SUFFIX, ".cursor"})
+        {
+            final List<Entry> hostile = new ArrayList<>(entries);
+            hostile.replaceAll((entry) -> entry.path().endsWith(suffix) ?
+                new Entry(entry.path(), SnapshotDescriptor.MAX_FILE_LENGTH, entry.content()) : entry);
+            final String path = hostile.stream().map(Entry::path).filter((p) -> p.endsWith(suffix)).findFirst()
+                .orElseThrow();
+            assertThatThrownBy(() -> restore(target, encode(hostile), config(mode)))
+                .isInstanceOfSatisfying(CorruptSnapshotException.class, (ex) ->
+                    assertThat(ex.entry()).isEqualTo(path))
+                .hasMessageContaining("impossible lengths");
+            assertNothingPublished(target);
+        }
+        // Shorter than declared but small: the content must be the whole file (no sparse tail for a small file).
+        final List<Entry> sparse = new ArrayList<>(entries);
+        sparse.replaceAll((entry) -> entry.path().endsWith(ConsumerStateDescriptor.SUFFIX) ?
+            new Entry(entry.path(), entry.content().length + 1, entry.content()) : entry);
+        assertThatThrownBy(() -> restore(target, encode(sparse), config(mode)))
+            .isInstanceOf(CorruptSnapshotException.class).hasMessageContaining("content == file");
+        assertNothingPublished(target);
+    }
+
+    /**
      * Consumers travel with the stream: one open (its state in memory, written fresh, never the file of an interval
      * not yet written) and one not opened since the store opened (its file); the restored stream opens both.
      */

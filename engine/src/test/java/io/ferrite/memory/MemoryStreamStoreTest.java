@@ -1,9 +1,12 @@
 package io.ferrite.memory;
 
+import io.ferrite.store.ConsumerConfig;
+import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.MessageClaim;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamListener;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamTailer;
 import org.junit.jupiter.api.Test;
@@ -171,6 +174,59 @@ class MemoryStreamStoreTest
             }
             assertThat(failure.get()).isNull();
             assertThat(store.state().msgs()).isEqualTo(count);
+        }
+    }
+
+    /**
+     * A truncation lowers the consumers and, before it returns, another thread updates one with a sequence the cut
+     * took (here from within the truncation, on a thread of its own, so the moment is exact): the update must be
+     * refused as beyond the last sequence, which the truncation published before lowering the consumers — not
+     * accepted against the old last sequence and left above the cut.
+     */
+    @Test
+    void anUpdateAfterATruncationLoweredTheConsumersSeesItsLastSequence() throws Exception
+    {
+        try (MemoryStreamStore store = MemoryStreamStore.create(config()))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                store.append("a", null, new byte[] {1});
+            }
+            final ConsumerStore consumer = store.consumer("c", ConsumerConfig.builder().build());
+            consumer.updateDelivered(1, 1, 1, 1);
+            final AtomicReference<Throwable> update = new AtomicReference<>();
+            store.addListener(new StreamListener()
+            {
+                @Override
+                public void onTruncated(final long seq)
+                {
+                    final Thread racer = new Thread(() ->
+                    {
+                        try
+                        {
+                            consumer.updateDelivered(2, 8, 1, 2);
+                        }
+                        catch (final Throwable ex)
+                        {
+                            update.set(ex);
+                        }
+                    }, "racing-update");
+                    racer.start();
+                    try
+                    {
+                        racer.join();
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(ex);
+                    }
+                }
+            });
+            store.truncate(5);
+            assertThat(update.get()).as("sequence 8 is beyond the published last sequence 5")
+                .isInstanceOf(IllegalArgumentException.class);
+            assertThat(consumer.state().delivered().stream()).isEqualTo(1);
         }
     }
 }

@@ -304,6 +304,10 @@ public final class InspectCommand extends ToolCommand
             {
                 table.row(consumer.name(), "DAMAGED", "-", "-", "-");
             }
+            else if (consumer.gone())
+            {
+                table.row(consumer.name(), "gone", "(deleted while inspected)", "-", "-");
+            }
             else if (null == consumer.state())
             {
                 table.row(consumer.name(), "sealed", "(--key-file)", "-", "-");

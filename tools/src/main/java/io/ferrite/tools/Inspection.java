@@ -90,7 +90,7 @@ final class Inspection
                     cursor.name() + "\") starts it again");
             }
         }
-        consumers = ConsumerSummary.list(folder.root(), null == key ? null : key.stateCipher());
+        consumers = ConsumerSummary.list(folder.root(), folder.encrypted(), null == key ? null : key.stateCipher());
         for (final ConsumerSummary consumer : consumers)
         {
             if (null != consumer.problem())

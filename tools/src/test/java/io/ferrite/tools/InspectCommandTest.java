@@ -143,6 +143,62 @@ class InspectCommandTest
             .contains("state of consumer 'broken' is damaged").contains(broken.toString());
     }
 
+    /**
+     * A consumer file sealed in a plaintext stream, or plaintext in an encrypted one, is one the engine refuses:
+     * inspect reports it (even without the key), where it used to show the sealed one as merely sealed and the
+     * plaintext one as healthy. A stray {@code .state} file whose name no consumer may have is not listed.
+     */
+    @Test
+    void flagsAConsumerSealedOrNotTheOtherWayFromTheStreamAndSkipsStrayFiles() throws IOException
+    {
+        final Path plain = Streams.healthy(dir.resolve("plain"), 5);
+        final Path encrypted = Streams.encrypted(dir.resolve("encrypted"), 5);
+        try (StreamStore store = FileStreamStore.open(plain, Streams.config()))
+        {
+            store.consumer("plain", ConsumerConfig.builder().build()).updateDelivered(1, 1, 1, 1);
+        }
+        try (StreamStore store = FileStreamStore.open(encrypted, Streams.encryptedConfig()))
+        {
+            store.consumer("sealed", ConsumerConfig.builder().build()).updateDelivered(1, 1, 1, 1);
+        }
+        final Path plainFile = consumerFile(plain, "plain");
+        final Path sealedFile = consumerFile(encrypted, "sealed");
+        Files.copy(sealedFile, consumerFile(plain, "sealed"));
+        Files.copy(plainFile, consumerFile(encrypted, "plain"));
+        Files.write(consumerFile(plain, "plain").resolveSibling("bad name.state"), new byte[]{1});
+
+        final Cli.Run inPlain = Cli.run("inspect", plain);
+        assertThat(inPlain.exitCode()).as(inPlain.toString()).isEqualTo(1);
+        assertThat(inPlain.out()).contains("consumers  2 consumer(s)").doesNotContain("bad name")
+            .contains("state of consumer 'sealed' is damaged: the state is sealed, but the stream is plaintext")
+            .doesNotContain("state of consumer 'plain'");
+
+        final Cli.Run inEncrypted = Cli.run("inspect", encrypted);
+        assertThat(inEncrypted.exitCode()).as(inEncrypted.toString()).isEqualTo(1);
+        assertThat(inEncrypted.out())
+            .contains("state of consumer 'plain' is damaged: the state is plaintext in an encrypted stream")
+            .doesNotContain("state of consumer 'sealed'");
+    }
+
+    /**
+     * A consumer deleted between the listing and the read (the stream is running) is reported gone, not an abort.
+     */
+    @Test
+    void aConsumerFileDeletedBeforeItIsReadIsReportedGone() throws IOException
+    {
+        final Path stream = Streams.healthy(dir.resolve("s"), 5);
+        final ConsumerSummary gone = ConsumerSummary.of("left", consumerFile(stream, "left"), false, null);
+        assertThat(gone.gone()).isTrue();
+        assertThat(gone.problem()).isNull();
+        assertThat(gone.state()).isNull();
+        assertThat(gone.toJson()).containsEntry("gone", true);
+    }
+
+    private static Path consumerFile(final Path stream, final String name)
+    {
+        return stream.resolve(ConsumerStateDescriptor.DIRECTORY).resolve(ConsumerStateDescriptor.fileName(name));
+    }
+
     @Test
     void anEmptyStreamHasNoBlocks()
     {

@@ -31,6 +31,12 @@ public final class StreamIndex
     private volatile MessageBlock[] blocks = NO_BLOCKS;
 
     private final StreamPositions positions = new StreamPositions();
+    /**
+     * Truncations begun in this process: raised under the append lock before a truncation uncounts or cuts anything,
+     * so a reader working without the lock (a pending count's scan) can tell one is under way, which the completed
+     * count in {@link #positions} says only once the cut is published.
+     */
+    private volatile long truncationsBegun;
     /** Odd while the totals below are being changed; see {@link #state()}. */
     @SuppressWarnings("unused")
     private long totalsVersion;
@@ -399,6 +405,24 @@ public final class StreamIndex
     public void onTruncated(final long keptLastSeq)
     {
         positions.onTruncated(keptLastSeq);
+    }
+
+    /**
+     * A truncation is about to uncount and cut: under the append lock, before it changes anything.
+     */
+    public void beginTruncation()
+    {
+        // One writer (under the append lock): a plain increment of the volatile publishes it.
+        truncationsBegun = truncationsBegun + 1;
+    }
+
+    /**
+     * @return how many truncations began in this process (a volatile read); one above those completed while one is
+     * under way.
+     */
+    public long truncationsBegun()
+    {
+        return truncationsBegun;
     }
 
     /**

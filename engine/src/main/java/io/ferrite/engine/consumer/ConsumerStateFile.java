@@ -40,6 +40,12 @@ public final class ConsumerStateFile
      */
     public static byte[] image(final String name, final byte[] encoded, final StateCipher cipher)
     {
+        if (encoded.length > ConsumerStateDescriptor.MAX_BODY_LENGTH - FrameCipher.TAG_LENGTH)
+        {
+            throw new IllegalStateException("consumer '" + name + "': its state encodes to " + encoded.length +
+                " bytes, more than a state file holds (" + ConsumerStateDescriptor.MAX_BODY_LENGTH + "): too many " +
+                "messages pending acknowledgement");
+        }
         if (null == cipher)
         {
             final byte[] file = new byte[ConsumerStateDescriptor.fileLength(encoded.length)];
@@ -71,12 +77,47 @@ public final class ConsumerStateFile
         final byte[] bytes;
         try
         {
-            bytes = Files.readAllBytes(file);
+            bytes = readBytes(file);
         }
         catch (final IOException ex)
         {
             throw new StoreIOException("read consumer state", file, ex);
         }
+        return decode(file, name, bytes, cipher);
+    }
+
+    /**
+     * @return the whole of {@code file}, once its size is known to be one a state file can have.
+     * @throws CorruptFileException naming the file, when it is longer than any state file
+     *                              ({@link ConsumerStateDescriptor#MAX_FILE_LENGTH}): refused before it is allocated.
+     * @throws IOException          when it cannot be read ({@link java.nio.file.NoSuchFileException} when it is gone).
+     */
+    public static byte[] readBytes(final Path file) throws IOException
+    {
+        // The size first: a file longer than any state could be (a hostile or garbled one) is refused before its
+        // bytes are allocated.
+        final long size = Files.size(file);
+        if (size > ConsumerStateDescriptor.MAX_FILE_LENGTH)
+        {
+            throw tooLong(file, size);
+        }
+        final byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length > ConsumerStateDescriptor.MAX_FILE_LENGTH)
+        {
+            // Grown between the size check and the read.
+            throw tooLong(file, bytes.length);
+        }
+        return bytes;
+    }
+
+    /**
+     * @return the state the bytes {@code bytes} of {@code file} hold, opened with {@code cipher} when the stream is
+     * encrypted: what {@link #read} does once the file is read, for a reader that has its bytes already.
+     * @throws CorruptFileException as {@link #read} does.
+     */
+    public static ConsumerState decode(
+        final Path file, final String name, final byte[] bytes, final StateCipher cipher)
+    {
         final int problem = ConsumerStateDescriptor.checkFile(bytes);
         if (problem != ConsumerStateDescriptor.OK)
         {
@@ -117,5 +158,12 @@ public final class ConsumerStateFile
             throw new CorruptFileException("consumer state does not decode: " + ex.getMessage() + " of the body",
                 file, ConsumerStateDescriptor.HEADER_LENGTH + (sealed ? 0 : ex.offset()));
         }
+    }
+
+    private static CorruptFileException tooLong(final Path file, final long size)
+    {
+        return new CorruptFileException("consumer state file is damaged (" + size + " bytes, more than the " +
+            ConsumerStateDescriptor.MAX_FILE_LENGTH + " a state file may hold): its ack floor is unknown, so the " +
+            "consumer is not opened (deleteConsumer starts it again)", file, 0);
     }
 }

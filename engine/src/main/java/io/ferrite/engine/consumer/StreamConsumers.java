@@ -5,6 +5,7 @@ import io.ferrite.engine.state.StateCipher;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.ConsumerStateDescriptor;
 import io.ferrite.store.ConsumerConfig;
+import io.ferrite.store.ConsumerNames;
 import io.ferrite.store.ConsumerState;
 import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.ConsumerTracker;
@@ -54,6 +55,14 @@ public final class StreamConsumers implements AutoCloseable
     private final LongSupplier lastSeq;
     private final BlockCrypto crypto;
     private final Map<String, FileConsumer> loaded = new HashMap<>();
+    /**
+     * Consumers not open whose file a truncation could not lower (a failed write): the sequence each must forget
+     * deliveries beyond, applied when it is opened, backed up, or written at the next retry, so no later write and no
+     * backup carries a position above the cut. Under the monitor.
+     */
+    private final Map<String, Long> floors = new HashMap<>();
+    /** Whether {@link #floors} holds any, for the flusher's pass to check without the monitor. */
+    private volatile boolean floorsPending;
     /** Copy of {@link #loaded}'s values for the flusher's pass, replaced (never changed) under the monitor. */
     private volatile FileConsumer[] consumers = NONE;
     private volatile boolean closed;
@@ -101,15 +110,18 @@ public final class StreamConsumers implements AutoCloseable
         {
             final ConsumerState state = ConsumerStateFile.read(file, name, newCipher());
             consumer = new FileConsumer(name, config, file, this, newCipher(), state);
-            final long last = lastSeq.getAsLong();
+            final Long floor = floors.get(name);
+            final long last = null == floor ? lastSeq.getAsLong() : Math.min(floor, lastSeq.getAsLong());
             if (consumer.forgetBeyond(last))
             {
-                // Only a state written ahead of the stream's durable messages (INTERVAL, NONE) gets here.
-                LOG.warn("stream {}: consumer '{}' had delivered stream sequences up to {}, beyond the stream's last " +
-                    "sequence {} after recovery; those deliveries are forgotten", streamName, name,
+                // A state written ahead of the stream's durable messages (INTERVAL, NONE), or one a truncation could
+                // not lower on disk.
+                LOG.warn("stream {}: consumer '{}' had delivered stream sequences up to {}, beyond {} (the stream's " +
+                    "last sequence, or a truncation's); those deliveries are forgotten", streamName, name,
                     state.delivered().stream(), last);
                 consumer.persistChanged();
             }
+            forgetFloor(name);
         }
         else
         {
@@ -134,7 +146,9 @@ public final class StreamConsumers implements AutoCloseable
             for (final Path path : stream)
             {
                 final String name = ConsumerStateDescriptor.nameOf(path.getFileName().toString());
-                if (null != name)
+                // A stray file (a temp file's leftovers, a name no consumer may have) is no consumer: taking it for
+                // one would make backups, snapshots and inspect fail on a name the API refuses.
+                if (null != name && ConsumerNames.isValid(name))
                 {
                     names.add(name);
                 }
@@ -160,6 +174,7 @@ public final class StreamConsumers implements AutoCloseable
     {
         ensureOpen();
         final FileConsumer consumer = loaded.remove(name);
+        forgetFloor(name);
         if (null != consumer)
         {
             consumer.markDeleted();
@@ -182,10 +197,17 @@ public final class StreamConsumers implements AutoCloseable
     }
 
     /**
-     * A truncation kept sequences up to {@code seq}: every consumer, open or not, forgets its deliveries above it
-     * ({@link ConsumerTracker#withoutBeyond}) and its file is written at once (forced) before the truncation returns —
-     * before an append can reuse the cut sequences, which a file still naming them would take for delivered. Called
-     * under the append lock. A damaged state file is left as it is: its consumer cannot be opened until deleted.
+     * A truncation keeps (or kept) sequences up to {@code seq}: every consumer, open or not, forgets its deliveries
+     * above it ({@link ConsumerTracker#withoutBeyond}) and its file is written at once (forced) — before an append can
+     * reuse the cut sequences, which a file still naming them would take for delivered. Called under the append lock,
+     * before the cut (so a crash after the cut finds every file lowered already) and again after it was published (for
+     * an update that raised a consumer in between). A damaged state file is left as it is: its consumer cannot be
+     * opened until deleted.
+     * <p>
+     * A consumer whose write fails does not stop the others: an open one is lowered in memory already (its next write
+     * carries that), one not open keeps its floor in memory (applied when it is opened, backed up or retried).
+     *
+     * @throws StoreException the first write that failed, the others suppressed, once every consumer was tried.
      */
     public synchronized void onTruncated(final long seq)
     {
@@ -193,32 +215,130 @@ public final class StreamConsumers implements AutoCloseable
         {
             return;
         }
+        final StoreException failure = lowerAll(seq);
+        if (null != failure)
+        {
+            throw failure;
+        }
+    }
+
+    /**
+     * At open, before any append: lower every consumer whose file is beyond the stream's last sequence {@code lastSeq}
+     * — a crash between a truncation's cut and its consumer writes (or a state written ahead of messages a crash
+     * lost) left it there, and the appends to come would reuse those sequences. A write that fails is logged and its
+     * floor kept in memory (see {@link #onTruncated}); the stream still opens.
+     */
+    public synchronized void reconcile(final long lastSeq)
+    {
+        final StoreException failure = lowerAll(lastSeq);
+        if (null != failure)
+        {
+            LOG.error("stream {}: consumers beyond the last sequence {} were not all written lowered at open " +
+                "(retried at each interval; kept lowered in memory): {}", streamName, lastSeq, failure.toString());
+        }
+    }
+
+    /**
+     * @return the first failure, the others suppressed; null when every consumer is lowered on disk.
+     */
+    private StoreException lowerAll(final long seq)
+    {
+        StoreException failure = null;
         for (final String name : names())
         {
-            final FileConsumer open = loaded.get(name);
-            if (null != open)
-            {
-                if (open.forgetBeyond(seq))
-                {
-                    open.persistChanged();
-                }
-                continue;
-            }
-            final Path file = dir.resolve(ConsumerStateDescriptor.fileName(name));
+            final Long known = floors.get(name);
+            final long floor = null == known ? seq : Math.min(known, seq);
             try
             {
-                final ConsumerState state = ConsumerStateFile.read(file, name, newCipher());
-                final ConsumerState lowered = ConsumerTracker.withoutBeyond(state, seq);
-                if (lowered != state)
-                {
-                    ConsumerStateFile.write(directory, file, name, lowered.encode(), newCipher());
-                }
+                lower(name, floor);
             }
             catch (final CorruptFileException ex)
             {
-                LOG.warn("stream {}: truncated to {}, but consumer '{}' is damaged and was not moved back: {}",
-                    streamName, seq, name, ex.getMessage());
+                LOG.warn("stream {}: lowered to {}, but consumer '{}' is damaged and was not moved back: {}",
+                    streamName, floor, name, ex.getMessage());
             }
+            catch (final StoreException ex)
+            {
+                if (!loaded.containsKey(name))
+                {
+                    floors.put(name, floor);
+                    floorsPending = true;
+                }
+                if (null == failure)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        return failure;
+    }
+
+    /**
+     * Lower consumer {@code name} to {@code floor} in memory when it is open, and on disk.
+     */
+    private void lower(final String name, final long floor)
+    {
+        final FileConsumer open = loaded.get(name);
+        if (null != open)
+        {
+            // Lowered in memory first: even when the write fails, no later write carries what was cut.
+            open.forgetBeyond(floor);
+            open.persistChanged();
+            return;
+        }
+        final Path file = dir.resolve(ConsumerStateDescriptor.fileName(name));
+        final ConsumerState state = ConsumerStateFile.read(file, name, newCipher());
+        final ConsumerState lowered = ConsumerTracker.withoutBeyond(state, floor);
+        if (lowered != state)
+        {
+            ConsumerStateFile.write(directory, file, name, lowered.encode(), newCipher());
+        }
+        forgetFloor(name);
+    }
+
+    /**
+     * Write the floors a failed write left in memory: the flusher's retry and the close's.
+     *
+     * @return the first failure, the others suppressed; null when none is left.
+     */
+    private synchronized StoreException retryFloors()
+    {
+        StoreException failure = null;
+        for (final Map.Entry<String, Long> entry : new TreeMap<>(floors).entrySet())
+        {
+            try
+            {
+                lower(entry.getKey(), entry.getValue());
+            }
+            catch (final CorruptFileException damaged)
+            {
+                // Cannot be opened until deleted: nothing to retry.
+                forgetFloor(entry.getKey());
+            }
+            catch (final StoreException ex)
+            {
+                if (null == failure)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        return failure;
+    }
+
+    private void forgetFloor(final String name)
+    {
+        if (null != floors.remove(name))
+        {
+            floorsPending = !floors.isEmpty();
         }
     }
 
@@ -240,8 +360,10 @@ public final class StreamConsumers implements AutoCloseable
             final FileConsumer open = loaded.get(name);
             final ConsumerState state = null != open ? open.state() :
                 ConsumerStateFile.read(dir.resolve(ConsumerStateDescriptor.fileName(name)), name, newCipher());
+            final Long floor = floors.get(name);
+            final long cut = null == floor ? lastSeq : Math.min(floor, lastSeq);
             images.put(name, ConsumerStateFile.image(
-                name, ConsumerTracker.withoutBeyond(state, lastSeq).encode(), newCipher()));
+                name, ConsumerTracker.withoutBeyond(state, cut).encode(), newCipher()));
         }
         return images;
     }
@@ -275,6 +397,15 @@ public final class StreamConsumers implements AutoCloseable
      */
     public void persistAll(final long durableSeq)
     {
+        if (floorsPending && !closed)
+        {
+            final StoreException failure = retryFloors();
+            if (null != failure)
+            {
+                LOG.error("stream {}: a consumer a truncation lowered was not written (retried at the next " +
+                    "interval): {}", streamName, failure.getMessage());
+            }
+        }
         for (final FileConsumer consumer : consumers)
         {
             try
@@ -296,7 +427,7 @@ public final class StreamConsumers implements AutoCloseable
     @Override
     public void close()
     {
-        StoreException failure = null;
+        StoreException failure = floorsPending ? retryFloors() : null;
         for (final FileConsumer consumer : consumers)
         {
             try

@@ -127,11 +127,15 @@ public final class StreamCursors implements AutoCloseable
     }
 
     /**
-     * A truncation kept sequences up to {@code seq}: every cursor above it, open or not, is moved back to it and
-     * written (forced), and every other one written as far as it was acknowledged and the stream is durable, before
-     * the truncation returns — before an append can reuse the sequences it cut. Called under
-     * the append lock, after the truncation was published to tailers. A damaged cursor file is left as it is: it
-     * cannot be opened until deleted anyway.
+     * A truncation keeps (or kept) sequences up to {@code seq}: every cursor above it, open or not, is moved back to it
+     * and written (forced), and every other one written as far as it was acknowledged and the stream is durable,
+     * before the truncation returns — before an append can reuse the sequences it cut. Called under the append lock,
+     * before the cut (so a crash after it finds every cursor file lowered already) and again after the truncation was
+     * published to tailers (for an acknowledgement in between). A damaged cursor file is left as it is: it cannot be
+     * opened until deleted anyway. A cursor whose write fails does not stop the others; it stays lowered in memory and
+     * its file is written again at each interval.
+     *
+     * @throws StoreException the first write that failed, the others suppressed, once every cursor was tried.
      */
     public synchronized void onTruncated(final long seq)
     {
@@ -139,6 +143,30 @@ public final class StreamCursors implements AutoCloseable
         {
             return;
         }
+        final StoreException failure = lowerAll(seq);
+        if (null != failure)
+        {
+            throw failure;
+        }
+    }
+
+    /**
+     * At open, before any append: lower every cursor beyond the stream's last sequence {@code lastSeq} — a crash
+     * between a truncation's cut and its cursor writes left it there, and the appends to come would reuse those
+     * sequences. A write that fails is logged and retried at each interval; the stream still opens.
+     */
+    public synchronized void reconcile(final long lastSeq)
+    {
+        final StoreException failure = lowerAll(lastSeq);
+        if (null != failure)
+        {
+            LOG.error("stream {}: cursors beyond the last sequence {} were not all written lowered at open (retried " +
+                "at each interval; kept lowered in memory): {}", streamName, lastSeq, failure.toString());
+        }
+    }
+
+    private StoreException lowerAll(final long seq)
+    {
         for (final String name : namesOnDisk())
         {
             try
@@ -147,18 +175,35 @@ public final class StreamCursors implements AutoCloseable
             }
             catch (final CorruptFileException ex)
             {
-                LOG.warn("stream {}: truncated to {}, but cursor '{}' is damaged and was not moved back: {}",
+                LOG.warn("stream {}: lowered to {}, but cursor '{}' is damaged and was not moved back: {}",
                     streamName, seq, name, ex.getMessage());
             }
         }
         final long durable = durableSeq.getAsLong();
+        StoreException failure = null;
         for (final Cursor cursor : cursors)
         {
-            lower(cursor, seq);
-            // A file behind the lowered position (an INTERVAL ack not written yet) is brought up to it as far as the
-            // stream is durable, so the cut leaves every cursor file settled, not waiting for the next interval.
-            cursor.persist(durable, directory.storageIO());
+            try
+            {
+                cursor.lowerTo(seq);
+                cursor.persistLowered(directory.storageIO());
+                // A file behind the lowered position (an INTERVAL ack not written yet) is brought up to it as far as
+                // the stream is durable: the cut leaves every cursor file settled, not waiting for the next interval.
+                cursor.persist(durable, directory.storageIO());
+            }
+            catch (final StoreException ex)
+            {
+                if (null == failure)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
         }
+        return failure;
     }
 
     /**
@@ -171,6 +216,8 @@ public final class StreamCursors implements AutoCloseable
         {
             try
             {
+                // A lowering whose write failed first (a no-op otherwise): the file must not stay above a cut.
+                cursor.persistLowered(directory.storageIO());
                 cursor.persist(durable, directory.storageIO());
             }
             catch (final StoreException ex)

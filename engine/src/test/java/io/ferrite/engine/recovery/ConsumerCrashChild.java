@@ -1,6 +1,7 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.ChildJournal;
 import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerState;
@@ -12,6 +13,7 @@ import io.ferrite.store.SyncMode;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ public final class ConsumerCrashChild
             .syncInterval(Duration.ofMillis(5)).build();
     }
 
-    public static void main(final String[] args)
+    public static void main(final String[] args) throws IOException
     {
         final Path dir = Path.of(args[0]);
         final SyncMode mode = SyncMode.valueOf(args[1]);
@@ -54,6 +56,7 @@ public final class ConsumerCrashChild
 
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false,
             StandardCharsets.US_ASCII);
+        final ChildJournal journal = ChildJournal.open(ChildJournal.beside(dir), out);
         final StreamStore store = FileStreamStore.open(dir, config(mode));
         final ConsumerStore consumer = store.consumer(CONSUMER, CONFIG);
         out.println("OPEN " + consumer.state().ackFloor().stream());
@@ -83,11 +86,9 @@ public final class ConsumerCrashChild
             final long ackDseq = state.pending().get(sseq).consumerSeq();
             final ConsumerTracker shadow = new ConsumerTracker(CONSUMER, CONFIG, state);
             shadow.acked(ackDseq, sseq);
-            out.println("WILL " + shadow.state().ackFloor().stream());
-            out.flush();
+            journal.say("WILL " + shadow.state().ackFloor().stream());
             consumer.updateAcks(ackDseq, sseq);
-            out.println("ACKED " + consumer.state().ackFloor().stream());
-            out.flush();
+            journal.say("ACKED " + consumer.state().ackFloor().stream());
         }
         out.println("DONE");
         out.flush();

@@ -1,8 +1,8 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.AckingChild;
 import io.ferrite.engine.testing.CampaignSeeds;
-import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.store.ConsumerState;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.SyncMode;
@@ -10,16 +10,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * A consumer's ack floor across SIGKILL: a child JVM ({@link ConsumerCrashChild}) delivers and acknowledges out of
@@ -37,35 +32,41 @@ class ConsumerCrashTest
     @TempDir
     Path tmp;
 
-    /** The highest floor a child's acknowledgement in flight would produce, and the floor after the last returned. */
-    private long willHigh;
-    private long ackedHigh;
-
     @ParameterizedTest
     @EnumSource(value = SyncMode.class, names = {"ALWAYS", "INTERVAL"})
     void theRecoveredAckFloorIsBetweenTheAcksThatReturnedAndTheAcksBegun(final SyncMode mode) throws Exception
     {
         final int cycles = CampaignSeeds.soak() ? 25 : mode == SyncMode.ALWAYS ? 3 : 2;
         final Random random = new Random(SEED + mode.ordinal());
+        final AckingChild children = new AckingChild(tmp);
         final Path dir = tmp.resolve("stream");
         for (int cycle = 1; cycle <= cycles; cycle++)
         {
             final int acksBeforeKill = 2 + random.nextInt(40);
             final String plan = mode + ", seed " + SEED + ", cycle " + cycle + "/" + cycles + ", kill after " +
                 acksBeforeKill + " acknowledgements";
-            runAndKill(dir, mode, acksBeforeKill, random.nextLong(), plan);
+            children.runAndKill(ConsumerCrashChild.class, dir, List.of(dir.toString(), mode.name(),
+                Integer.toString(CHILD_MAX_ROUNDS), Long.toString(random.nextLong())), 1, acksBeforeKill, plan,
+                (opened, reopen) ->
+                {
+                    checkRecovered(children, mode, opened[0], reopen);
+                    return opened[0];
+                });
         }
         try (StreamStore store = FileStreamStore.open(dir, ConsumerCrashChild.config(mode)))
         {
             final ConsumerState state = store.consumer(ConsumerCrashChild.CONSUMER, ConsumerCrashChild.CONFIG).state();
-            checkRecovered(mode, state.ackFloor().stream(), mode + ": this test's reopen");
+            checkRecovered(children, mode, state.ackFloor().stream(), mode + ": this test's reopen");
             assertThat(state.delivered().stream()).isLessThanOrEqualTo(store.lastSeq());
         }
-        assertThat(ackedHigh).as("the children acknowledged something").isPositive();
+        assertThat(children.ackedHigh()).as("the children acknowledged something").isPositive();
     }
 
-    private void checkRecovered(final SyncMode mode, final long floor, final String plan)
+    private static void checkRecovered(
+        final AckingChild children, final SyncMode mode, final long floor, final String plan)
     {
+        final long willHigh = children.willHigh();
+        final long ackedHigh = children.ackedHigh();
         assertThat(floor).as("%s: the recovered ack floor is not above what an acknowledgement begun would make it " +
             "(%d)", plan, willHigh).isLessThanOrEqualTo(willHigh);
         if (mode == SyncMode.ALWAYS)
@@ -73,87 +74,5 @@ class ConsumerCrashTest
             assertThat(floor).as("%s: the floor of an acknowledgement that returned in ALWAYS mode (%d) is durable",
                 plan, ackedHigh).isGreaterThanOrEqualTo(ackedHigh);
         }
-    }
-
-    private void runAndKill(final Path dir, final SyncMode mode, final int acksBeforeKill, final long childSeed,
-        final String plan) throws IOException, InterruptedException
-    {
-        final Path errors = tmp.resolve("child.err");
-        final List<String> command = ChildProcess.javaCommand(ConsumerCrashChild.class, dir.toString(), mode.name(),
-            Integer.toString(CHILD_MAX_ROUNDS), Long.toString(childSeed));
-        final Process child = new ProcessBuilder(command).redirectError(errors.toFile()).start();
-        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final Thread pump = new Thread(() -> ChildProcess.pumpLines(child, lines), "consumer-child-stdout");
-        pump.setDaemon(true);
-        pump.start();
-        try
-        {
-            final String[] opened = ChildProcess.next(lines, child, errors, plan).split(" ");
-            if (opened.length != 2 || !"OPEN".equals(opened[0]))
-            {
-                fail(plan + ": child did not report its open: " + String.join(" ", opened) +
-                    ChildProcess.errors(errors));
-            }
-            final long floor = Long.parseLong(opened[1]);
-            checkRecovered(mode, floor, plan + ", the child's reopen");
-            // What this child may acknowledge starts over from where it resumed.
-            willHigh = floor;
-            int acks = 0;
-            while (acks < acksBeforeKill)
-            {
-                acks += parse(ChildProcess.next(lines, child, errors, plan), plan, errors) ? 1 : 0;
-            }
-            child.destroyForcibly();
-            if (!child.waitFor(ChildProcess.TIMEOUT_SECONDS, TimeUnit.SECONDS))
-            {
-                fail(plan + ": child did not die after SIGKILL");
-            }
-            assertThat(child.exitValue()).as("%s: the child died of SIGKILL%s", plan, ChildProcess.errors(errors))
-                .isEqualTo(128 + 9);
-            pump.join(TimeUnit.SECONDS.toMillis(ChildProcess.TIMEOUT_SECONDS));
-            for (String line = lines.poll(); null != line && !ChildProcess.EOF.equals(line); line = lines.poll())
-            {
-                parse(line, plan, errors);
-            }
-        }
-        finally
-        {
-            child.destroyForcibly();
-        }
-    }
-
-    /**
-     * @return whether the line reported an acknowledgement that returned. A line cut short by the kill names a prefix
-     * of a floor, no larger than the floor itself: an ACKED bound only loosens, and a WILL line is printed whole
-     * before its acknowledgement begins.
-     */
-    private boolean parse(final String line, final String plan, final Path errors)
-    {
-        final String[] parts = line.split(" ");
-        if (parts.length != 2 || parts[1].isEmpty())
-        {
-            return false; // cut short by the kill
-        }
-        final long floor;
-        try
-        {
-            floor = Long.parseLong(parts[1]);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new AssertionError(plan + ": unexpected child output '" + line + "'" + ChildProcess.errors(errors),
-                ex);
-        }
-        if ("WILL".equals(parts[0]))
-        {
-            willHigh = Math.max(willHigh, floor);
-            return false;
-        }
-        if ("ACKED".equals(parts[0]))
-        {
-            ackedHigh = Math.max(ackedHigh, floor);
-            return true;
-        }
-        return false;
     }
 }

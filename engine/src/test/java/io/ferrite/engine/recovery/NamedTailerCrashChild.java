@@ -1,6 +1,7 @@
 package io.ferrite.engine.recovery;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.ChildJournal;
 import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.store.NamedTailer;
 import io.ferrite.store.StreamConfig;
@@ -9,6 +10,7 @@ import io.ferrite.store.SyncMode;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,7 +20,8 @@ import java.time.Duration;
  * The process {@link NamedTailerCrashTest} kills. Opens the stream and the named tailer {@value #TAILER}, prints
  * {@code OPEN <lastSeq> <tailer's nextSeq>}, then repeats: append {@value #APPENDS} messages, poll up to
  * {@value #POLL_LIMIT} (so it lags behind the appends for a while and then catches up), and acknowledge the last
- * sequence handed over — printing {@code WILL <seq>} before {@code ack} and {@code ACKED <seq>} after it returned. It
+ * sequence handed over — saying ({@link ChildJournal}) {@code WILL <seq>} before {@code ack} and {@code ACKED <seq>}
+ * after it returned. It
  * never closes anything: it is killed with SIGKILL, stops after {@code maxRounds}, or halts when its parent goes.
  * <p>
  * Arguments: {@code <dir> <syncMode> <maxRounds>}.
@@ -39,7 +42,7 @@ public final class NamedTailerCrashChild
             .syncInterval(Duration.ofMillis(5)).build();
     }
 
-    public static void main(final String[] args)
+    public static void main(final String[] args) throws IOException
     {
         final Path dir = Path.of(args[0]);
         final SyncMode mode = SyncMode.valueOf(args[1]);
@@ -48,8 +51,12 @@ public final class NamedTailerCrashChild
 
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false,
             StandardCharsets.US_ASCII);
+        final ChildJournal journal = ChildJournal.open(ChildJournal.beside(dir), out);
         final StreamStore store = FileStreamStore.open(dir, config(mode));
         final NamedTailer tailer = store.createTailer(TAILER);
+        // For a failure message of the parent's: what this child found when it opened.
+        System.err.println("opened: firstSeq " + store.firstSeq() + ", acked " + tailer.ackedSeq() + ", " +
+            store.state() + ", " + store.recoveryReport());
         out.println("OPEN " + store.lastSeq() + " " + tailer.nextSeq());
         out.flush();
         final byte[] payload = new byte[100];
@@ -64,11 +71,9 @@ public final class NamedTailerCrashChild
             }, POLL_LIMIT) > 0)
             {
                 final long seq = tailer.nextSeq() - 1;
-                out.println("WILL " + seq);
-                out.flush();
+                journal.say("WILL " + seq);
                 tailer.ack(seq);
-                out.println("ACKED " + seq);
-                out.flush();
+                journal.say("ACKED " + seq);
             }
         }
         out.println("DONE");

@@ -1,6 +1,7 @@
 package io.ferrite.engine.view;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.CampaignSeeds;
 import io.ferrite.engine.testing.ChildProcess;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.MessageView;
@@ -25,15 +26,17 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * A reader in this JVM follows a writer in another ({@link ViewWriterChild}: small blocks, removals, compactions and
  * so reclaim) with {@code openReadOnly} and a tailer, while the writer is SIGKILLed mid-append and started again,
- * {@value #CYCLES_DEFAULT} times ({@value #CYCLES_SOAK} with {@code -Psoak}). Every record handed over must be the one
- * the writer wrote at that sequence (subject and payload are a function of the sequence), in strictly increasing
- * order; every message the writer reported flushed must be handed over unless it was removed; no rewind may be
- * reported (SIGKILL loses nothing published); and the view carries on with each new writer.
+ * {@value #CYCLES_DEFAULT} times ({@value #CYCLES_SOAK} with {@code -Psoak}, where the writers go on until they have
+ * written {@value #SOAK_MESSAGES} messages between them, one killed at each twentieth). Every record handed over must
+ * be the one the writer wrote at that sequence (subject and payload are a function of the sequence), in strictly
+ * increasing order; every message the writer reported flushed must be handed over unless it was removed; no rewind
+ * may be reported (SIGKILL loses nothing published); and the view carries on with each new writer.
  */
 class CrossProcessViewTest
 {
     private static final int CYCLES_DEFAULT = 5;
     private static final int CYCLES_SOAK = 20;
+    private static final long SOAK_MESSAGES = 1_000_000;
     private static final long SEED = 0x5EE_0F_1E11L;
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(ChildProcess.TIMEOUT_SECONDS);
 
@@ -49,7 +52,8 @@ class CrossProcessViewTest
     @EnumSource(StreamMode.class)
     void aReaderInAnotherProcessFollowsAWriterThatIsKilledAndRestarted(final StreamMode mode) throws Exception
     {
-        final int cycles = Boolean.getBoolean("ferrite.soak") ? CYCLES_SOAK : CYCLES_DEFAULT;
+        final boolean soak = CampaignSeeds.soak();
+        final int cycles = soak ? CYCLES_SOAK : CYCLES_DEFAULT;
         final Random random = new Random(SEED);
         final Path dir = tmp.resolve("stream");
         StreamView view = null;
@@ -59,8 +63,10 @@ class CrossProcessViewTest
             for (int cycle = 1; cycle <= cycles; cycle++)
             {
                 final int flushesBeforeKill = 1 + random.nextInt(6);
+                // Under soak the writers share the volume out: this one is killed once the stream holds its part too.
+                final long writtenBeforeKill = soak ? SOAK_MESSAGES * cycle / cycles : 0;
                 final String plan = mode + ", seed " + SEED + ", cycle " + cycle + "/" + cycles + ", kill after " +
-                    flushesBeforeKill + " flushes";
+                    flushesBeforeKill + " flushes" + (soak ? " and sequence " + writtenBeforeKill : "");
                 final Process child = start(dir, mode);
                 final BlockingQueue<String> lines = pump(child);
                 final Path errors = tmp.resolve("child.err");
@@ -77,7 +83,7 @@ class CrossProcessViewTest
                         tailer = view.createTailer(1);
                     }
                     int flushes = 0;
-                    while (flushes < flushesBeforeKill)
+                    while (flushes < flushesBeforeKill || flushedHigh < writtenBeforeKill)
                     {
                         if (tailer.poll(this::check, 64) == 0)
                         {
