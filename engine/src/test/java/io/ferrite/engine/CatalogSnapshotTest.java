@@ -6,6 +6,7 @@ import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.EnvironmentConfig;
 import io.ferrite.store.EnvironmentSnapshot;
+import io.ferrite.store.MessageClaim;
 import io.ferrite.store.StoreEnvironment;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamStore;
@@ -27,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The incident's shape: a catalog of 4 streams and 43 consumers, taken while one stream's flusher is stuck inside a
  * force (held on a latch in the {@code StorageIO}). The snapshot, and writing it to {@code catalog.snapshot}, complete
  * while the force is still held, and what they hold is each stream's and each consumer's state. Nothing here measures
- * time: "never waits" is shown by completing while the force cannot. The timeout only stops a hang.
+ * time: "never waits" is shown by completing while the force cannot, and while a stream's append lock is held. The
+ * timeout only stops a hang.
  */
 @Timeout(120)
 class CatalogSnapshotTest
@@ -111,6 +113,34 @@ class CatalogSnapshotTest
 
             io.releaseStall();
             assertThat(force.get()).isEqualTo(stalled.lastSeq());
+        }
+    }
+
+    @Test
+    void aSnapshotCompletesWhileAStreamsAppendLockIsHeld() throws Exception
+    {
+        try (StoreEnvironment env = StoreEnvironment.open(root, EnvironmentConfig.builder().build()))
+        {
+            final StreamStore locked = env.createStream(StoreEnvironmentTest.small(env, "locked"));
+            locked.append("before", null, PAYLOAD);
+            env.consumer("locked", "reader", ConsumerConfig.builder().build()).updateDelivered(1, 1, 1, 1L);
+            // An open claim holds the stream's append lock until it is committed, on this thread.
+            final MessageClaim claim = new MessageClaim();
+            locked.tryClaim(locked.subject("during"), 0, PAYLOAD.length, claim);
+            try
+            {
+                final CompletableFuture<EnvironmentSnapshot> snapshot =
+                    CompletableFuture.supplyAsync(env::snapshot);
+                final EnvironmentSnapshot taken = snapshot.get();
+                assertThat(taken.stream("locked").lastSeq()).isEqualTo(1);
+                assertThat(taken.stream("locked").consumer("reader").state().delivered().stream()).isEqualTo(1);
+                assertThat(claim.isOpen()).as("the lock was held throughout").isTrue();
+            }
+            finally
+            {
+                claim.commit();
+            }
+            assertThat(env.snapshot().stream("locked").lastSeq()).isEqualTo(2);
         }
     }
 }
