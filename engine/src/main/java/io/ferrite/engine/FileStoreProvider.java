@@ -1,5 +1,7 @@
 package io.ferrite.engine;
 
+import io.ferrite.store.EnvironmentConfig;
+import io.ferrite.store.StoreEnvironment;
 import io.ferrite.store.StoreProvider;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
@@ -38,5 +40,11 @@ public final class FileStoreProvider implements StoreProvider
                 "in it");
         }
         return FileStreamStore.open(dir, config);
+    }
+
+    @Override
+    public StoreEnvironment openEnvironment(final Path root, final EnvironmentConfig config)
+    {
+        return FileStoreEnvironment.open(root, config);
     }
 }

@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.agent.AgentThread;
+import io.ferrite.engine.agent.AgentSlot;
+import io.ferrite.engine.agent.StreamThreads;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
@@ -57,6 +58,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -90,7 +92,7 @@ public final class FileStreamStore implements StreamStore
     private final StreamWriter writer;
     private final StreamReader reader;
     private final BlockFlusher flusher;
-    private final AgentThread flusherThread = new AgentThread(LOG);
+    private final AgentSlot flusherThread;
     private final AsyncFlusher durability;
     private final FullStateWriter stateWriter;
     private final RecoveryReport recoveryReport;
@@ -111,9 +113,11 @@ public final class FileStreamStore implements StreamStore
         final StoreMetrics metrics,
         final StreamRecovery.Result recovered,
         final BlockCrypto crypto,
-        final PositionsFile positionsFile)
+        final PositionsFile positionsFile,
+        final StreamThreads threads)
     {
         this.config = config;
+        this.flusherThread = threads.flusher().newSlot();
         this.positionsFile = positionsFile;
         // Before any thread of the store starts: from here on every position is published through the mapped file.
         recovered.index().positions().moveTo(positionsFile.area());
@@ -127,102 +131,126 @@ public final class FileStreamStore implements StreamStore
         final UnforcedWindow window = new UnforcedWindow(config.name(),
             config.syncMode() == SyncMode.INTERVAL ? config.maxUnforcedBytes() : UnforcedWindow.UNBOUNDED, metrics,
                 LOG);
-        this.writer = new StreamWriter(directory, index, config, metrics, crypto, window);
+        this.writer = new StreamWriter(directory, index, config, metrics, crypto, window, threads.preparer());
         this.listeners = writer.listeners();
         this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO(), window);
         this.writer.flusher(flusher);
-        this.writer.prepareNextBlock();
-        this.stateWriter = new FullStateWriter(
-            directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
-        // The flusher takes the state images that state writes use, at the moments its forces describe.
-        this.flusher.captureListener(stateWriter);
-        final UnfinishedErasures erasures = UnfinishedErasures.atOpen(directory, index, recovered.unfinishedErasures());
-        this.stateWriter.beforeEachWrite(erasures::makeDurable);
-        this.durability =
-            StreamOpening.flusher(config, flusher, index, recoveryReport, metrics, flusherThread, listeners);
-        this.cursors = new StreamCursors(config.name(), directory, config.syncMode(), durability::durableSeq);
-        this.consumers = new StreamConsumers(config.name(), directory, config.syncMode(),
-            () -> index.positions().lastSeq(), crypto);
-        durability.intervalListener((durable) ->
+        // From here on agents run (the preparer on this call): a failure below takes them off their threads, which
+        // may be shared with other streams, before it is thrown.
+        final List<AutoCloseable> started = new ArrayList<>();
+        started.add(writer::closePreallocator);
+        try
         {
-            cursors.persistAll(durable);
-            consumers.persistAll(durable);
-        });
-        flusherThread.start(durability);
-        // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
-        this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
-        this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
-        if (recovered.sequenceFloor() > 0)
-        {
-            StreamOpening.recordSequenceFloor(writer, flusherThread, durability, recovered.sequenceFloor(),
-                directory.blocksDir());
-        }
-        else if (recovered.damagedTail())
-        {
-            writer.startNewBlockBeforeNextRecord();
-        }
-        if (config.syncMode() == SyncMode.ALWAYS)
-        {
-            // After a crash what recovery found is not yet known durable, and ALWAYS readers see only what is: force it
-            // now rather than hide it until the next commit.
-            StreamOpening.forceRecovered(writer, flusherThread, durability, index.lastSeq(), directory.blocksDir());
-        }
-        // Before any append: a crash between a truncation's cut and its consumer and cursor writes left files above
-        // the last sequence (a sequence floor raised it already), which the appends to come would reuse.
-        cursors.reconcile(index.lastSeq());
-        consumers.reconcile(index.lastSeq());
-        this.queries = new StreamQueries(index, reader, writer.lock());
-        this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability, stateWriter,
-            metrics, crypto, erasures);
-        // Under the append lock, before the cut and again before any append can take a sequence the truncation cut.
-        // Both are tried whatever the other did: the first failure is thrown, the other suppressed.
-        this.removals.afterTruncation((seq) ->
-        {
-            StoreException failure = null;
-            try
+            this.writer.prepareNextBlock();
+            this.stateWriter = new FullStateWriter(
+                directory, index, writer.lock(), metrics, null == crypto ? null : new StateCipher(crypto));
+            // The flusher takes the state images that state writes use, at the moments its forces describe.
+            this.flusher.captureListener(stateWriter);
+            final UnfinishedErasures erasures =
+                UnfinishedErasures.atOpen(directory, index, recovered.unfinishedErasures());
+            this.stateWriter.beforeEachWrite(erasures::makeDurable);
+            this.durability =
+                StreamOpening.flusher(config, flusher, index, recoveryReport, metrics, flusherThread, listeners);
+            this.cursors = new StreamCursors(config.name(), directory, config.syncMode(), durability::durableSeq);
+            this.consumers = new StreamConsumers(config.name(), directory, config.syncMode(),
+                () -> index.positions().lastSeq(), crypto);
+            durability.intervalListener((durable) ->
             {
-                cursors.onTruncated(seq);
+                cursors.persistAll(durable);
+                consumers.persistAll(durable);
+            });
+            started.add(flusherThread);
+            flusherThread.start(durability);
+            // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
+            this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
+            this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
+            if (recovered.sequenceFloor() > 0)
+            {
+                StreamOpening.recordSequenceFloor(writer, flusherThread, durability, recovered.sequenceFloor(),
+                    directory.blocksDir());
             }
-            catch (final StoreException ex)
+            else if (recovered.damagedTail())
+            {
+                writer.startNewBlockBeforeNextRecord();
+            }
+            if (config.syncMode() == SyncMode.ALWAYS)
+            {
+                // After a crash what recovery found is not yet known durable, and ALWAYS readers see only what is:
+                // force it now rather than hide it until the next commit.
+                StreamOpening.forceRecovered(writer, flusherThread, durability, index.lastSeq(),
+                    directory.blocksDir());
+            }
+            // Before any append: a crash between a truncation's cut and its consumer and cursor writes left files
+            // above the last sequence (a sequence floor raised it already), which the appends to come would reuse.
+            cursors.reconcile(index.lastSeq());
+            consumers.reconcile(index.lastSeq());
+            this.queries = new StreamQueries(index, reader, writer.lock());
+            this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability,
+                stateWriter, metrics, crypto, erasures, threads.reclaimer());
+            started.add(removals);
+            // Under the append lock, before the cut and again before any append can take a sequence the truncation
+            // cut.
+            this.removals.afterTruncation(this::lowerCursorsAndConsumers);
+            this.backup = new StreamBackup(config, directory, index, stateWriter, durability, cursors, consumers,
+                metrics, crypto);
+            if (recovered.untombstonedRemovals() || !recoveryReport.lost().isEmpty())
+            {
+                // Before the state written below and before readers are told the writer is open: views index blocks
+                // only.
+                removals.tombstoneRecoveredRemovals(recovered.untombstonedRemovals(), recoveryReport.lost());
+            }
+            if (!erasures.isEmpty())
+            {
+                finishRecoveredErasures(erasures.list().size());
+            }
+            else if (recoveryReport.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS)
+            {
+                writeRebuiltState();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            Collections.reverse(started);
+            CloseHelper.closeAll(ex::addSuppressed, started);
+            throw ex;
+        }
+        positionsFile.markOpen();
+    }
+
+    /**
+     * Lower every cursor and consumer to a truncation point {@code seq}. Both are tried whatever the other did: the
+     * first failure is thrown, the other suppressed.
+     */
+    private void lowerCursorsAndConsumers(final long seq)
+    {
+        StoreException failure = null;
+        try
+        {
+            cursors.onTruncated(seq);
+        }
+        catch (final StoreException ex)
+        {
+            failure = ex;
+        }
+        try
+        {
+            consumers.onTruncated(seq);
+        }
+        catch (final StoreException ex)
+        {
+            if (null == failure)
             {
                 failure = ex;
             }
-            try
+            else
             {
-                consumers.onTruncated(seq);
+                failure.addSuppressed(ex);
             }
-            catch (final StoreException ex)
-            {
-                if (null == failure)
-                {
-                    failure = ex;
-                }
-                else
-                {
-                    failure.addSuppressed(ex);
-                }
-            }
-            if (null != failure)
-            {
-                throw failure;
-            }
-        });
-        this.backup =
-            new StreamBackup(config, directory, index, stateWriter, durability, cursors, consumers, metrics, crypto);
-        if (recovered.untombstonedRemovals() || !recoveryReport.lost().isEmpty())
-        {
-            // Before the state written below and before readers are told the writer is open: views index blocks only.
-            removals.tombstoneRecoveredRemovals(recovered.untombstonedRemovals(), recoveryReport.lost());
         }
-        if (!erasures.isEmpty())
+        if (null != failure)
         {
-            finishRecoveredErasures(erasures.list().size());
+            throw failure;
         }
-        else if (recoveryReport.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS)
-        {
-            writeRebuiltState();
-        }
-        positionsFile.markOpen();
     }
 
     /**
@@ -264,6 +292,16 @@ public final class FileStreamStore implements StreamStore
      */
     public static FileStreamStore open(final Path dir, final StreamConfig config, final StorageIO io)
     {
+        return open(dir, config, io, StreamThreads.dedicated());
+    }
+
+    /**
+     * As {@link #open(Path, StreamConfig, StorageIO)}, with the stream's agents on {@code threads} (an environment's
+     * shared threads). A failed open leaves no agent on them.
+     */
+    static FileStreamStore open(
+        final Path dir, final StreamConfig config, final StorageIO io, final StreamThreads threads)
+    {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(io, "io");
@@ -285,7 +323,7 @@ public final class FileStreamStore implements StreamStore
             {
                 wanted.write(directory, directory.metadataFile());
             }
-            return new FileStreamStore(config, directory, metrics, recovered, crypto, positions);
+            return new FileStreamStore(config, directory, metrics, recovered, crypto, positions, threads);
         }
         catch (final RuntimeException ex)
         {
@@ -896,6 +934,22 @@ public final class FileStreamStore implements StreamStore
     StreamIndex index()
     {
         return index;
+    }
+
+    /**
+     * @return the store's metrics, for tests in this package.
+     */
+    StoreMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /**
+     * @return whether {@link #close()} ran; for the environment, which hands out a store only while it is open.
+     */
+    boolean isClosed()
+    {
+        return closed;
     }
 
     void ensureOpen()

@@ -1,6 +1,6 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.agent.WakeUpIdleStrategy;
+import io.ferrite.engine.agent.AgentWakeUp;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StoreException;
@@ -31,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>
  * A pass waits for the flusher's forces, so this agent must never run on the thread (or in the composite) that runs
  * the flusher: {@link AsyncFlusher} refuses such a wait. Between passes it never parks: it names its next timer (a
- * retry, the age check) to the thread's {@link WakeUpIdleStrategy} and returns.
+ * retry, the age check) to the thread's {@link AgentWakeUp} and returns.
  * <p>
  * Threading: {@link #doWork} on the running thread; {@link #onBlockEmptied()} and {@link #onRemoval(int)} under the
  * append lock; {@link #wake()} from any thread; {@link #reclaim} on the running thread or a purge's caller.
@@ -47,7 +47,7 @@ final class Reclaimer implements Agent
     private final EmptiedBlockDeletion deletion;
     private final SparseBlockRewrite rewrite;
     private final ReclaimFailures failures;
-    private final WakeUpIdleStrategy wakeUp;
+    private final AgentWakeUp wakeUp;
     private final ReentrantLock appendLock;
     private final ReentrantLock maintenance = new ReentrantLock();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
@@ -72,7 +72,7 @@ final class Reclaimer implements Agent
     Reclaimer(
         final String name, final StreamWriter writer, final AsyncFlusher durability, final Retention retention,
         final ReclaimPolicy policy, final EmptiedBlockDeletion deletion, final SparseBlockRewrite rewrite,
-        final ReclaimFailures failures, final WakeUpIdleStrategy wakeUp)
+        final ReclaimFailures failures, final AgentWakeUp wakeUp)
     {
         this.roleName = "ferrite-reclaim-" + name;
         this.writer = writer;

@@ -1,6 +1,6 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.agent.AgentThread;
+import io.ferrite.engine.agent.AgentSlot;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.AsyncFlusher;
 import io.ferrite.engine.flush.DurabilityListener;
@@ -67,7 +67,7 @@ final class StreamOpening
      */
     static AsyncFlusher flusher(
         final StreamConfig config, final BlockFlusher blocks, final StreamIndex index, final RecoveryReport report,
-        final StoreMetrics metrics, final AgentThread thread, final DurabilityListener durabilityListener)
+        final StoreMetrics metrics, final AgentSlot thread, final DurabilityListener durabilityListener)
     {
         final boolean clean = report.outcome() == RecoveryReport.Outcome.LOADED_STATE ||
             report.outcome() == RecoveryReport.Outcome.NEW_STREAM;
@@ -91,7 +91,7 @@ final class StreamOpening
      * truncate may replace the state at any moment after open. A failure fails the open, stopping what was started.
      */
     static void recordSequenceFloor(
-        final StreamWriter writer, final AgentThread flusherThread, final AsyncFlusher durability, final long floor,
+        final StreamWriter writer, final AgentSlot flusherThread, final AsyncFlusher durability, final long floor,
         final Path blocksDir)
     {
         try
@@ -115,7 +115,7 @@ final class StreamOpening
      * @param lastSeq the stream's last sequence after recovery.
      */
     static void forceRecovered(
-        final StreamWriter writer, final AgentThread flusherThread, final AsyncFlusher durability, final long lastSeq,
+        final StreamWriter writer, final AgentSlot flusherThread, final AsyncFlusher durability, final long lastSeq,
         final Path blocksDir)
     {
         if (durability.durableSeq() >= lastSeq)
@@ -134,7 +134,7 @@ final class StreamOpening
     }
 
     private static RuntimeException stopAfter(
-        final RuntimeException ex, final StreamWriter writer, final AgentThread flusherThread,
+        final RuntimeException ex, final StreamWriter writer, final AgentSlot flusherThread,
         final AsyncFlusher durability, final long seq, final Path dir, final String what)
     {
         final RuntimeException failure = ex instanceof StoreException ? ex :

@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
-import io.ferrite.engine.agent.AgentThread;
+import io.ferrite.engine.agent.AgentHost;
+import io.ferrite.engine.agent.AgentSlot;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
@@ -47,7 +48,7 @@ final class StreamRemovals implements AutoCloseable
     private final StreamTruncation truncation;
     private final Reclaimer reclaimer;
     private final ReclaimSteps reclaimSteps;
-    private final AgentThread reclaimThread = new AgentThread(LoggerFactory.getLogger(Reclaimer.class));
+    private final AgentSlot reclaimThread;
     private final Retention retention;
     private final SyncMode syncMode;
     private final StorageIO io;
@@ -65,8 +66,9 @@ final class StreamRemovals implements AutoCloseable
         final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
         final StreamReader reader, final BlockFlusher flusher, final AsyncFlusher durability,
         final FullStateWriter stateWriter, final StoreMetrics metrics, final BlockCrypto crypto,
-        final UnfinishedErasures unfinishedErasures)
+        final UnfinishedErasures unfinishedErasures, final AgentHost reclaimerHost)
     {
+        this.reclaimThread = reclaimerHost.newSlot();
         this.unfinishedErasures = unfinishedErasures;
         this.index = index;
         this.writer = writer;

@@ -2,6 +2,7 @@ package io.ferrite.engine;
 
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.agent.AgentHost;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.BlockPreallocator;
 import io.ferrite.engine.block.MessageBlock;
@@ -105,13 +106,13 @@ final class StreamWriter
 
     StreamWriter(
         final StreamDirectory directory, final StreamIndex index, final StreamConfig config, final StoreMetrics metrics,
-        final BlockCrypto crypto, final UnforcedWindow window)
+        final BlockCrypto crypto, final UnforcedWindow window, final AgentHost preparerHost)
     {
         this.window = window;
         this.crypto = crypto;
         this.slots = new SubjectSlots(index.subjects());
         this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.preparedBlocks(),
-            directory.storageIO(), config.name());
+            directory.storageIO(), config.name(), preparerHost);
         this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;

@@ -58,6 +58,18 @@ public interface StoreProvider
     }
 
     /**
+     * Open (creating it if absent) an environment of many streams under {@code root}, sharing a few threads; see
+     * {@link StoreEnvironment}.
+     *
+     * @throws UnsupportedOperationException when this kind of store has no environments (only {@code "file"} has).
+     */
+    default StoreEnvironment openEnvironment(final Path root, final EnvironmentConfig config)
+    {
+        throw new UnsupportedOperationException("store '" + name() + "' has no environments: use " +
+            "StoreProvider.named(\"file\")");
+    }
+
+    /**
      * @param name a provider's {@link #name()}, e.g. {@code "file"} or {@code "memory"}.
      * @return the provider of that name on the class path.
      * @throws IllegalArgumentException when none has it; the message lists the names known.

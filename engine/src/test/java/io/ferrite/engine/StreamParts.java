@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.crypto.BlockFooterCodec;
+import io.ferrite.engine.agent.StreamThreads;
 import io.ferrite.engine.agent.WakeUpIdleStrategy;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
@@ -71,7 +72,8 @@ final class StreamParts implements AutoCloseable
         }
         final UnforcedWindow window = new UnforcedWindow(config.name(), UnforcedWindow.UNBOUNDED, metrics,
             LoggerFactory.getLogger(StreamParts.class));
-        this.writer = new StreamWriter(directory, index, config, metrics, crypto, window);
+        this.writer = new StreamWriter(directory, index, config, metrics, crypto, window,
+            StreamThreads.dedicated().preparer());
         this.flusher = new BlockFlusher(index, writer.lock(), directory.blocksDir(), directory.storageIO(), window);
         writer.flusher(flusher);
         this.reader = new StreamReader(index, null);

@@ -12,7 +12,7 @@ import org.slf4j.Logger;
  * <p>
  * Threading: {@link #start} and {@link #close} by the owner; {@link #wakeUp()} handed to the agents.
  */
-public final class AgentThread implements AutoCloseable
+public final class AgentThread implements AgentSlot
 {
     private final WakeUpIdleStrategy wakeUp = new WakeUpIdleStrategy();
     private final Logger log;
@@ -30,6 +30,7 @@ public final class AgentThread implements AutoCloseable
     /**
      * @return the idle strategy of this thread, for the agents to signal and name their timers to.
      */
+    @Override
     public WakeUpIdleStrategy wakeUp()
     {
         return wakeUp;
@@ -38,7 +39,8 @@ public final class AgentThread implements AutoCloseable
     /**
      * Run {@code agent} on a new daemon thread named after its role.
      */
-    public AgentThread start(final Agent agent)
+    @Override
+    public void start(final Agent agent)
     {
         if (null != runner)
         {
@@ -51,7 +53,6 @@ public final class AgentThread implements AutoCloseable
             daemon.setDaemon(true);
             return daemon;
         });
-        return this;
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * Threading: {@link #idle}, {@link #reset} and {@link #wakeAt} on the running thread (from the agents' duty cycles);
  * {@link #signal()} and {@link #terminate()} from any thread.
  */
-public final class WakeUpIdleStrategy implements IdleStrategy
+public final class WakeUpIdleStrategy implements IdleStrategy, AgentWakeUp
 {
     private volatile Thread runner;
     /** Set by a signal not yet seen by an idle: closes the gap before the running thread is known. */
@@ -31,6 +31,7 @@ public final class WakeUpIdleStrategy implements IdleStrategy
     /**
      * Work arrived for an agent of this thread: run a duty cycle now.
      */
+    @Override
     public void signal()
     {
         signalled = true;
@@ -45,6 +46,7 @@ public final class WakeUpIdleStrategy implements IdleStrategy
      * Called by an agent during its duty cycle: run the next one no later than {@code nanoTime}
      * ({@link System#nanoTime()} time). Timers are forgotten at each idle; an agent names its own every cycle.
      */
+    @Override
     public void wakeAt(final long nanoTime)
     {
         if (!hasDeadline || nanoTime - deadline < 0)

@@ -1,7 +1,9 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.engine.agent.AgentHost;
+import io.ferrite.engine.agent.AgentSlot;
 import io.ferrite.engine.agent.AgentThread;
-import io.ferrite.engine.agent.WakeUpIdleStrategy;
+import io.ferrite.engine.agent.AgentWakeUp;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
@@ -28,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * the mapping so the appender takes no page fault on it. The file is not a block file until {@link BlockFile#activate}
  * renames it; recovery ignores it, and the next open deletes it.
  * <p>
- * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread}, started by the
+ * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread} (or an
+ * environment's shared preparer thread), started by the
  * first {@link #prepareNext()}. The hand-over is a single-producer single-consumer ring of {@code depth} slots and two
  * counters, so a roll allocates nothing here: the agent fills slot {@code n % depth} with the n-th block and then
  * publishes {@link #preparedCount} {@code n + 1}; the appender takes it and publishes {@link #takenCount}. The agent
@@ -65,8 +68,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private final int blockSize;
     private final StorageIO io;
     private final String roleName;
-    private final AgentThread thread = new AgentThread(LOG);
-    private final WakeUpIdleStrategy wakeUp = thread.wakeUp();
+    private final AgentSlot thread;
+    private final AgentWakeUp wakeUp;
 
     /** Slot {@code n % depth}: the n-th block, published by {@link #preparedCount}; cleared by the appender. */
     private final PreparedBlock[] ready;
@@ -97,6 +100,17 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     public BlockPreallocator(
         final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName)
     {
+        this(blocksDir, blockSize, depth, io, streamName, AgentHost.dedicated(LOG));
+    }
+
+    /**
+     * As {@link #BlockPreallocator(Path, int, int, StorageIO, String)}, with the agent on a slot of {@code host} (a
+     * thread of its own, or an environment's shared preparer thread).
+     */
+    public BlockPreallocator(
+        final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName,
+        final AgentHost host)
+    {
         if (depth < 1)
         {
             throw new IllegalArgumentException("depth must be >= 1: " + depth);
@@ -113,6 +127,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         this.io = io;
         this.roleName = "ferrite-preallocator-" + streamName;
         removeLeftovers(blocksDir);
+        this.thread = host.newSlot();
+        this.wakeUp = thread.wakeUp();
     }
 
     /**

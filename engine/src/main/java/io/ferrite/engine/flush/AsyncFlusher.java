@@ -8,7 +8,7 @@ import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.SyncMode;
-import io.ferrite.engine.agent.WakeUpIdleStrategy;
+import io.ferrite.engine.agent.AgentWakeUp;
 import org.agrona.concurrent.Agent;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
@@ -27,7 +27,7 @@ import java.util.function.LongConsumer;
 /**
  * The store's flusher, an Agrona {@link Agent} ({@code ferrite-flusher-<stream>}): every force of block data goes
  * through it. Appenders and {@code flush()} callers hand it requests through a JCTools MPSC queue and wake its thread
- * ({@link WakeUpIdleStrategy#signal()}); each duty cycle drains them all, captures
+ * ({@link AgentWakeUp#signal()}); each duty cycle drains them all, captures
  * what to force under the append lock (a few field reads, see {@link BlockFlusher}), releases the lock, forces through
  * {@link StorageIO}, and only then publishes the new durable sequence and resolves every request it drained. Requests
  * that arrive while a force is in flight wait for the next one, so concurrent {@code ALWAYS} appenders share forces
@@ -77,7 +77,7 @@ public final class AsyncFlusher implements Agent, AutoCloseable
     private final MpscUnboundedXaddArrayQueue<Object> requests = new MpscUnboundedXaddArrayQueue<>(QUEUE_CHUNK_SIZE);
     private final ThreadLocal<CommitWaiter> waiters = ThreadLocal.withInitial(CommitWaiter::new);
     private final String roleName;
-    private final WakeUpIdleStrategy wakeUp;
+    private final AgentWakeUp wakeUp;
 
     // Under this object's monitor: the running thread, or a caller while the agent does not run.
     private final BlockFlusher.Batch batch = new BlockFlusher.Batch();
@@ -112,7 +112,7 @@ public final class AsyncFlusher implements Agent, AutoCloseable
     public AsyncFlusher(
         final String streamName, final BlockFlusher blocks, final SyncMode mode, final long intervalNanos,
         final long durableSeq, final StoreMetrics metrics, final HistogramLog histogramLog,
-        final WakeUpIdleStrategy wakeUp)
+        final AgentWakeUp wakeUp)
     {
         this.blocks = blocks;
         this.window = blocks.window();

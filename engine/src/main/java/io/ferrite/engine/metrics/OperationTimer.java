@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * Times one stall-prone operation phase by phase: each phase and the total go into their own HdrHistogram
- * {@link Recorder}, and a run slower than the threshold logs one warning that names every phase, e.g.
+ * {@link Recorder} (made on its first value, {@link LazyRecorder}), and a run slower than the threshold logs one
+ * warning that names every phase, e.g.
  * {@code writeFullState took 120.4 ms (serialize 0.2, write 1.1, fsync 118.7, rename 0.4)}.
  * <p>
  * Threading: recorders are wait-free for any number of writers; one {@link Run} belongs to one thread.
@@ -19,8 +20,8 @@ public final class OperationTimer
 
     private final String operation;
     private final String[] phases;
-    private final Recorder total = new Recorder(SIGNIFICANT_DIGITS);
-    private final Recorder[] phaseRecorders;
+    private final LazyRecorder total = new LazyRecorder(SIGNIFICANT_DIGITS, true);
+    private final LazyRecorder[] phaseRecorders;
     private final long slowThresholdNanos;
     private final Logger log;
 
@@ -31,10 +32,10 @@ public final class OperationTimer
         this.phases = phases.clone();
         this.slowThresholdNanos = slowThresholdNanos;
         this.log = log;
-        this.phaseRecorders = new Recorder[phases.length];
+        this.phaseRecorders = new LazyRecorder[phases.length];
         for (int i = 0; i < phases.length; i++)
         {
-            phaseRecorders[i] = new Recorder(SIGNIFICANT_DIGITS);
+            phaseRecorders[i] = new LazyRecorder(SIGNIFICANT_DIGITS, true);
         }
     }
 
@@ -53,12 +54,12 @@ public final class OperationTimer
         return phases.length;
     }
 
-    Recorder totalRecorder()
+    LazyRecorder totalRecorder()
     {
         return total;
     }
 
-    Recorder phaseRecorder(final int phase)
+    LazyRecorder phaseRecorder(final int phase)
     {
         return phaseRecorders[phase];
     }

@@ -6,6 +6,7 @@ import io.ferrite.store.StoreOperation;
 import io.ferrite.store.StoreStats;
 import io.ferrite.store.StoreStatsReader;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.PackedHistogram;
 import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
 
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters and latency recorders for one store. Recording never blocks (LongAdder, HdrHistogram Recorder);
+ * Counters and latency recorders for one store. Recording never blocks (LongAdder, HdrHistogram Recorder, each made
+ * on its first value: {@link LazyRecorder});
  * {@link #cumulative()} and {@link #writeIntervals} harvest each recorder's interval under this object's monitor, which
  * only other harvesters contend for (the flusher, once per histogram log period), and fold it into the cumulative
  * histogram and the interval pending for the histogram log. Interval readers ({@link #newReader()}, and the one behind
@@ -82,15 +84,15 @@ public final class StoreMetrics
     private volatile String reclaimFailure;
     private final ForceRate forceRate = new ForceRate();
     private final List<OperationTimer> timers = new ArrayList<>();
-    private final Map<String, Recorder> recorders = new LinkedHashMap<>();
+    private final Map<String, LazyRecorder> recorders = new LinkedHashMap<>();
     private final Map<String, Histogram> cumulative = new LinkedHashMap<>();
     private final Map<String, Histogram> pendingLog = new LinkedHashMap<>();
     /** The histogram each recorder handed out last, handed back so a harvest allocates nothing once warm. */
     private final Map<String, Histogram> recycled = new LinkedHashMap<>();
-    private final Recorder appendLatency = new Recorder(3);
-    private final Recorder appendToDurable = new Recorder(3);
-    private final Recorder groupCommit = new Recorder(3);
-    private final Recorder backPressure = new Recorder(3);
+    private final LazyRecorder appendLatency = new LazyRecorder(3, false);
+    private final LazyRecorder appendToDurable = new LazyRecorder(3, false);
+    private final LazyRecorder groupCommit = new LazyRecorder(3, true);
+    private final LazyRecorder backPressure = new LazyRecorder(3, true);
     private final AtomicLong probeSeq = new AtomicLong();
     private volatile long probeNanos;
     private volatile long durableSeq;
@@ -139,11 +141,30 @@ public final class StoreMetrics
         return timer;
     }
 
-    private void register(final String name, final Recorder recorder)
+    /**
+     * Its cumulative and log histograms are made at the first harvest that finds its recorder made (the first value):
+     * an idle stream holds none.
+     */
+    private void register(final String name, final LazyRecorder recorder)
     {
         recorders.put(name, recorder);
-        cumulative.put(name, newHistogram());
-        pendingLog.put(name, newHistogram());
+    }
+
+    /**
+     * @return the names of the metrics whose recorder was made (recorded a value): few for a stream that has done
+     *         little since it opened, which is what keeps an idle stream's heap small.
+     */
+    public List<String> recordersMade()
+    {
+        final List<String> made = new ArrayList<>();
+        for (final Map.Entry<String, LazyRecorder> entry : recorders.entrySet())
+        {
+            if (null != entry.getValue().recorderOrNull())
+            {
+                made.add(entry.getKey());
+            }
+        }
+        return made;
     }
 
     /**
@@ -364,9 +385,11 @@ public final class StoreMetrics
         synchronized (this)
         {
             harvest();
-            for (final Map.Entry<String, Histogram> entry : cumulative.entrySet())
+            for (final String name : recorders.keySet())
             {
-                totals.put(entry.getKey(), entry.getValue().copy());
+                // A metric that never recorded a value reads as an empty histogram, as when histograms were eager.
+                final Histogram total = cumulative.get(name);
+                totals.put(name, null == total ? newHistogram() : total.copy());
             }
         }
         return new StoreStats(blockFileOpens.sum(), blockBytesRead.sum(), blocksCreated.sum(), fullStateWrites.sum(),
@@ -394,18 +417,27 @@ public final class StoreMetrics
 
     private void harvest()
     {
-        for (final Map.Entry<String, Recorder> entry : recorders.entrySet())
+        for (final Map.Entry<String, LazyRecorder> entry : recorders.entrySet())
         {
+            final Recorder recorder = entry.getValue().recorderOrNull();
+            if (null == recorder)
+            {
+                continue;
+            }
             final String name = entry.getKey();
-            final Histogram interval = entry.getValue().getIntervalHistogram(recycled.get(name));
+            final Histogram interval = recorder.getIntervalHistogram(recycled.get(name));
             recycled.put(name, interval);
-            cumulative.get(name).add(interval);
-            pendingLog.get(name).add(interval);
+            cumulative.computeIfAbsent(name, (key) -> newHistogram()).add(interval);
+            pendingLog.computeIfAbsent(name, (key) -> newHistogram()).add(interval);
         }
     }
 
+    /**
+     * Cumulative and log histograms are packed: they are added to at harvests, never on the append path, and an idle
+     * stream's hold a few values.
+     */
     private static Histogram newHistogram()
     {
-        return new Histogram(3);
+        return new PackedHistogram(3);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.Discard;
 import io.ferrite.store.StreamConfig;
 
 import java.io.ByteArrayOutputStream;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -142,6 +144,42 @@ public final class StreamMetadata
     public Map<String, String> fields()
     {
         return Map.copyOf(fields);
+    }
+
+    /**
+     * @return a configuration builder holding what this metadata records: the name, block and message sizes and the
+     *         limits the stream was last opened with. Neither the sync mode nor an encryption key is recorded.
+     */
+    public StreamConfig.Builder configBuilder()
+    {
+        final StreamConfig.Builder builder = StreamConfig.builder(name()).blockSize(blockSize())
+            .maxMsgSize(maxMsgSize());
+        final String maxMsgs = fields.get(MetadataField.MAX_MSGS.jsonName());
+        if (null != maxMsgs)
+        {
+            builder.maxMsgs(Long.parseLong(maxMsgs));
+        }
+        final String maxBytes = fields.get(MetadataField.MAX_BYTES.jsonName());
+        if (null != maxBytes)
+        {
+            builder.maxBytes(Long.parseLong(maxBytes));
+        }
+        final String maxAge = fields.get(MetadataField.MAX_AGE_MILLIS.jsonName());
+        if (null != maxAge)
+        {
+            builder.maxAge(Duration.ofMillis(Long.parseLong(maxAge)));
+        }
+        final String perSubject = fields.get(MetadataField.MAX_MSGS_PER_SUBJECT.jsonName());
+        if (null != perSubject)
+        {
+            builder.maxMsgsPerSubject(Long.parseLong(perSubject));
+        }
+        final String discard = fields.get(MetadataField.DISCARD.jsonName());
+        if (null != discard)
+        {
+            builder.discard(Discard.valueOf(discard));
+        }
+        return builder;
     }
 
     public boolean sameAs(final StreamMetadata other)

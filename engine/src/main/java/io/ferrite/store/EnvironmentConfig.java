@@ -1,0 +1,145 @@
+package io.ferrite.store;
+
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * How a {@link StoreEnvironment} runs: the sync mode its {@link StoreEnvironment#streamConfig} builders start from,
+ * the {@link ThreadFactory} that makes its few shared threads (a flusher, a reclaimer and a block preparer, whatever
+ * the number of streams), their name prefix, and the {@link StorageIO} every force of every stream goes through.
+ * <pre>
+ * EnvironmentConfig config = EnvironmentConfig.builder().syncMode(SyncMode.INTERVAL).threadFactory(factory).build();
+ * </pre>
+ * Immutable and thread-safe.
+ */
+public final class EnvironmentConfig
+{
+    /** Streams of an environment default to what a standalone stream does. */
+    public static final SyncMode SYNC_MODE_DEFAULT = StreamConfig.SYNC_MODE_DEFAULT;
+    /** Names the threads {@code ferrite-env-flusher}, {@code ferrite-env-reclaimer}, {@code ferrite-env-preparer}. */
+    public static final String THREAD_NAME_PREFIX_DEFAULT = "ferrite-env-";
+
+    private final SyncMode syncMode;
+    private final ThreadFactory threadFactory;
+    private final String threadNamePrefix;
+    private final StorageIO storageIO;
+
+    private EnvironmentConfig(final Builder builder)
+    {
+        this.syncMode = builder.syncMode;
+        this.threadFactory = builder.threadFactory;
+        this.threadNamePrefix = builder.threadNamePrefix;
+        this.storageIO = builder.storageIO;
+    }
+
+    /**
+     * @return a builder with every default.
+     */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * @return the sync mode {@link StoreEnvironment#streamConfig} builders start with.
+     */
+    public SyncMode syncMode()
+    {
+        return syncMode;
+    }
+
+    /**
+     * @return what makes the environment's threads; by default daemon threads.
+     */
+    public ThreadFactory threadFactory()
+    {
+        return threadFactory;
+    }
+
+    /**
+     * @return the prefix of the environment's thread names.
+     */
+    public String threadNamePrefix()
+    {
+        return threadNamePrefix;
+    }
+
+    /**
+     * @return what every force and directory sync of the environment and its streams goes through.
+     */
+    public StorageIO storageIO()
+    {
+        return storageIO;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "EnvironmentConfig{syncMode=" + syncMode + ", threadNamePrefix='" + threadNamePrefix + "'}";
+    }
+
+    /**
+     * Builds an {@link EnvironmentConfig}; not thread-safe.
+     */
+    public static final class Builder
+    {
+        private SyncMode syncMode = SYNC_MODE_DEFAULT;
+        private ThreadFactory threadFactory = Builder::daemon;
+        private String threadNamePrefix = THREAD_NAME_PREFIX_DEFAULT;
+        private StorageIO storageIO = StorageIO.standard();
+
+        private Builder()
+        {
+        }
+
+        /**
+         * @param syncMode the sync mode {@link StoreEnvironment#streamConfig} builders start with.
+         */
+        public Builder syncMode(final SyncMode syncMode)
+        {
+            this.syncMode = Objects.requireNonNull(syncMode, "syncMode");
+            return this;
+        }
+
+        /**
+         * @param threadFactory makes the environment's threads (three at most); it need not name them, the
+         *                      environment does.
+         */
+        public Builder threadFactory(final ThreadFactory threadFactory)
+        {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * @param prefix the prefix of the environment's thread names, e.g. {@code "md-store-"}.
+         */
+        public Builder threadNamePrefix(final String prefix)
+        {
+            this.threadNamePrefix = Objects.requireNonNull(prefix, "threadNamePrefix");
+            return this;
+        }
+
+        /**
+         * @param io what every force and directory sync goes through; for tests that inject latency or failures, and
+         *           embedders with their own durability.
+         */
+        public Builder storageIO(final StorageIO io)
+        {
+            this.storageIO = Objects.requireNonNull(io, "storageIO");
+            return this;
+        }
+
+        public EnvironmentConfig build()
+        {
+            return new EnvironmentConfig(this);
+        }
+
+        private static Thread daemon(final Runnable runnable)
+        {
+            final Thread thread = new Thread(runnable);
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+}

@@ -1,0 +1,318 @@
+package io.ferrite.engine;
+
+import io.ferrite.engine.environment.EnvironmentRoot;
+import io.ferrite.engine.agent.AgentSlot;
+import io.ferrite.engine.agent.AgentWakeUp;
+import io.ferrite.engine.agent.StreamThreads;
+import io.ferrite.engine.environment.EnvironmentThreads;
+import io.ferrite.store.ConsumerConfig;
+import io.ferrite.store.StorageIO;
+import io.ferrite.store.ConsumerStore;
+import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.EnvironmentConfig;
+import io.ferrite.store.EnvironmentSnapshot;
+import io.ferrite.store.StoreEnvironment;
+import io.ferrite.store.StoreProvider;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamLockedException;
+import io.ferrite.store.StreamStore;
+import io.ferrite.store.SyncMode;
+import org.agrona.concurrent.Agent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Many streams under one root: created, listed, opened, deleted, and reopened after a close; names that could escape
+ * the root refused; what a crash left half-created rolled back and half-deleted finished at open; and however many
+ * streams, the environment runs three threads, made by its factory, and a closed or deleted stream leaves no agent on
+ * them. The timeout only stops a hang.
+ */
+@Timeout(120)
+class StoreEnvironmentTest
+{
+    private static final byte[] PAYLOAD = "payload".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path root;
+
+    private final List<Thread> made = new CopyOnWriteArrayList<>();
+    private final ThreadFactory factory = (runnable) ->
+    {
+        final Thread thread = new Thread(runnable);
+        thread.setDaemon(true);
+        made.add(thread);
+        return thread;
+    };
+
+    static StreamConfig small(final StoreEnvironment env, final String name)
+    {
+        return env.streamConfig(name).blockSize(64 << 10).maxMsgSize(4096).build();
+    }
+
+    private StoreEnvironment open()
+    {
+        return StoreEnvironment.open(root, EnvironmentConfig.builder().syncMode(SyncMode.INTERVAL)
+            .threadFactory(factory).threadNamePrefix("test-env-").build());
+    }
+
+    @Test
+    void streamsAreCreatedListedOpenedAndDeleted()
+    {
+        try (StoreEnvironment env = open())
+        {
+            assertThat(env).isInstanceOf(FileStoreEnvironment.class);
+            final StreamStore orders = env.createStream(small(env, "orders"));
+            final StreamStore audit = env.createStream(small(env, "audit"));
+            orders.append("o.1", null, PAYLOAD);
+            audit.append("a.1", null, PAYLOAD);
+            assertThat(env.streamNames()).containsExactly("audit", "orders");
+            assertThat(env.openStream("orders")).as("an open stream is handed out once").isSameAs(orders);
+            assertThat(Files.isDirectory(root.resolve("orders").resolve("blocks"))).isTrue();
+            assertThatThrownBy(() -> env.createStream(small(env, "orders")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'orders' exists");
+            assertThatThrownBy(() -> env.openStream("missing"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no stream 'missing'");
+
+            assertThat(env.deleteStream("audit")).isTrue();
+            assertThat(env.deleteStream("audit")).isFalse();
+            assertThat(env.streamNames()).containsExactly("orders");
+            assertThat(root.resolve("audit")).doesNotExist();
+            assertThat(root.resolve(".audit" + EnvironmentRoot.DELETING_SUFFIX)).doesNotExist();
+        }
+    }
+
+    @Test
+    void aClosedEnvironmentReopensWithItsStreamsAndTheirMessages()
+    {
+        try (StoreEnvironment env = open())
+        {
+            final StreamStore orders = env.createStream(small(env, "orders"));
+            for (int i = 0; i < 10; i++)
+            {
+                orders.append("o." + i, null, PAYLOAD);
+            }
+            env.createStream(small(env, "empty"));
+        }
+        try (StoreEnvironment env = open())
+        {
+            assertThat(env.streamNames()).containsExactly("empty", "orders");
+            final StreamStore orders = env.openStream("orders");
+            assertThat(orders.state().msgs()).isEqualTo(10);
+            assertThat(orders.load(10).subject()).isEqualTo("o.9");
+            assertThat(((FileStreamStore)orders).config().syncMode()).isEqualTo(SyncMode.INTERVAL);
+            // A store closed by its user is opened anew.
+            orders.close();
+            final StreamStore again = env.openStream("orders");
+            assertThat(again).isNotSameAs(orders);
+            assertThat(again.lastSeq()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void namesThatCouldLeaveTheRootOrCollideAreRefused()
+    {
+        try (StoreEnvironment env = open())
+        {
+            for (final String bad : List.of("", "a/b", "a\\b", "..", ".", ".hidden", "a b", "a.b", "x".repeat(201)))
+            {
+                assertThatThrownBy(() -> env.streamConfig(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stream name");
+                assertThatThrownBy(() -> env.openStream(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stream name");
+                assertThatThrownBy(() -> env.deleteStream(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThatThrownBy(() -> env.openStream("../etc")).hasMessageContaining("'../etc'");
+            assertThat(env.streamNames()).isEmpty();
+        }
+    }
+
+    @Test
+    void crashLeftoversAreRolledBackOrFinishedAtOpen() throws IOException
+    {
+        try (StoreEnvironment env = open())
+        {
+            env.createStream(small(env, "kept")).append("k", null, PAYLOAD);
+        }
+        // A create that stopped before its rename: a whole stream under its temporary name.
+        final Path creating = root.resolve(".half" + EnvironmentRoot.CREATING_SUFFIX);
+        try (FileStreamStore half = FileStreamStore.open(creating, StreamConfig.builder("half").blockSize(64 << 10)
+            .maxMsgSize(4096).build()))
+        {
+            half.append("h", null, PAYLOAD);
+        }
+        // A delete that stopped after its rename.
+        final Path deleting = root.resolve(".gone" + EnvironmentRoot.DELETING_SUFFIX);
+        Files.createDirectories(deleting.resolve("blocks"));
+        Files.write(deleting.resolve("stream.json"), "{}".getBytes(StandardCharsets.US_ASCII));
+
+        try (StoreEnvironment env = open())
+        {
+            assertThat(creating).doesNotExist();
+            assertThat(deleting).doesNotExist();
+            assertThat(env.streamNames()).containsExactly("kept");
+            assertThat(env.openStream("kept").lastSeq()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSecondEnvironmentOnTheSameRootIsRefused()
+    {
+        try (StoreEnvironment env = open())
+        {
+            assertThatThrownBy(this::open).isInstanceOf(StreamLockedException.class);
+        }
+        // Released by close.
+        open().close();
+    }
+
+    @Test
+    void manyStreamsRunOnThreeThreadsMadeByTheFactory()
+    {
+        final int streams = 24;
+        try (StoreEnvironment env = open())
+        {
+            final FileStoreEnvironment file = (FileStoreEnvironment)env;
+            final List<StreamStore> stores = new ArrayList<>();
+            for (int i = 0; i < streams; i++)
+            {
+                final StreamStore store = env.createStream(small(env, "s" + i));
+                store.append("x", null, PAYLOAD);
+                stores.add(store);
+            }
+            for (final StreamStore store : stores)
+            {
+                assertThat(store.flush().join()).isEqualTo(1);
+            }
+            assertThat(made).as("threads made for %d streams", streams).hasSizeLessThanOrEqualTo(3);
+            assertThat(made).extracting(Thread::getName)
+                .containsExactlyInAnyOrder("test-env-flusher", "test-env-reclaimer", "test-env-preparer");
+            assertThat(ferriteThreadsAlive()).as("Ferrite threads running").isLessThanOrEqualTo(8);
+            assertThat(file.agentCount()).as("three agents per open stream").isEqualTo(3 * streams);
+
+            stores.get(0).close();
+            env.deleteStream("s1");
+            assertThat(file.agentCount()).as("a closed or deleted stream leaves no agent").isEqualTo(3 * streams - 6);
+        }
+        for (final Thread thread : made)
+        {
+            assertThat(thread.isAlive()).as(thread.getName()).isFalse();
+        }
+    }
+
+    @Test
+    void aStreamThatFailsToOpenLeavesNoAgentOnTheSharedThreads()
+    {
+        try (EnvironmentThreads threads = new EnvironmentThreads(factory, "test-env-"))
+        {
+            final StreamThreads shared = threads.streamThreads();
+            // The last agent to start (the reclaimer) fails to: the flusher and the preparer had joined by then.
+            final StreamThreads failing = new StreamThreads(shared.flusher(), () ->
+            {
+                final AgentSlot slot = shared.reclaimer().newSlot();
+                return new AgentSlot()
+                {
+                    @Override
+                    public AgentWakeUp wakeUp()
+                    {
+                        return slot.wakeUp();
+                    }
+
+                    @Override
+                    public void start(final Agent agent)
+                    {
+                        throw new IllegalStateException("injected start failure");
+                    }
+
+                    @Override
+                    public void close()
+                    {
+                        slot.close();
+                    }
+                };
+            }, shared.preparer());
+            final StreamConfig config = StreamConfig.builder("failing").blockSize(64 << 10).maxMsgSize(4096).build();
+            assertThatThrownBy(() -> FileStreamStore.open(root.resolve("failing"), config, StorageIO.standard(),
+                failing)).hasMessageContaining("injected start failure");
+            assertThat(threads.agentCount()).as("the failed open took its agents off the shared threads").isZero();
+            try (FileStreamStore store = FileStreamStore.open(root.resolve("failing"), config, StorageIO.standard(),
+                shared))
+            {
+                assertThat(threads.agentCount()).as("and it opens after").isEqualTo(3);
+                store.append("x", null, PAYLOAD);
+                assertThat(store.flush().join()).isEqualTo(1);
+            }
+            assertThat(threads.agentCount()).isZero();
+        }
+    }
+
+    @Test
+    void consumersAndTheCatalogFileRoundTrip() throws IOException
+    {
+        try (StoreEnvironment env = open())
+        {
+            final StreamStore orders = env.createStream(small(env, "orders"));
+            for (int i = 0; i < 5; i++)
+            {
+                orders.append("o", null, PAYLOAD);
+            }
+            env.createStream(small(env, "idle"));
+            final ConsumerStore billing = env.consumer("orders", "billing", ConsumerConfig.builder().build());
+            billing.updateDelivered(1, 1, 1, 1_000L);
+            billing.updateDelivered(2, 2, 1, 2_000L);
+            billing.updateAcks(1, 1);
+
+            final EnvironmentSnapshot written = env.writeSnapshot();
+            final EnvironmentSnapshot.Stream stream = written.stream("orders");
+            assertThat(stream.open()).isTrue();
+            assertThat(stream.lastSeq()).isEqualTo(5);
+            assertThat(stream.msgs()).isEqualTo(5);
+            assertThat(stream.consumer("billing").state()).isEqualTo(billing.state());
+            assertThat(written.stream("idle").consumers()).isEmpty();
+            assertThat(env.readSnapshot()).isEqualTo(written);
+        }
+        final Path file = root.resolve("catalog.snapshot");
+        final byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(file, bytes);
+        try (StoreEnvironment env = open())
+        {
+            assertThatThrownBy(env::readSnapshot).isInstanceOf(CorruptFileException.class)
+                .hasMessageContaining("checksum mismatch").hasMessageContaining("catalog.snapshot");
+            assertThat(env.streamNames()).as("the catalog file is no stream").containsExactly("idle", "orders");
+        }
+    }
+
+    @Test
+    void theMemoryStoreHasNoEnvironments()
+    {
+        assertThatThrownBy(() -> StoreProvider.named("memory").openEnvironment(root,
+            EnvironmentConfig.builder().build())).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    private static int ferriteThreadsAlive()
+    {
+        int count = 0;
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (thread.getName().startsWith("test-env-") || thread.getName().startsWith("ferrite-"))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+}
