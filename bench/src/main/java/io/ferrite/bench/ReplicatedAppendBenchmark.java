@@ -19,10 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +86,7 @@ public class ReplicatedAppendBenchmark extends BenchmarkDefaults
         final List<ReplicationPeer> peers = new ArrayList<>();
         for (int i = 0; i < 3; i++)
         {
-            peers.add(new ReplicationPeer("n" + i, "127.0.0.1:" + freePort()));
+            peers.add(new ReplicationPeer("n" + i, "127.0.0.1:" + LoopbackPorts.free()));
         }
         for (final ReplicationPeer peer : peers)
         {
@@ -216,17 +212,5 @@ public class ReplicatedAppendBenchmark extends BenchmarkDefaults
             return single.append(FerriteAppender.SUBJECT, null, payload);
         }
         return stream.append(FerriteAppender.SUBJECT, null, payload).join();
-    }
-
-    private static int freePort()
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 }

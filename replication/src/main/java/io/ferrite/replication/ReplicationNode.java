@@ -198,6 +198,15 @@ public final class ReplicationNode implements AutoCloseable
         return stateMachine;
     }
 
+    /**
+     * @return how many snapshots the leader sent this peer since it started: a peer that fell behind a purged log
+     * catches up by one.
+     */
+    public int snapshotsInstalled()
+    {
+        return stateMachine.snapshotsInstalled();
+    }
+
     private DivisionInfo info()
     {
         try
