@@ -48,6 +48,8 @@ public class SnapshotInstallBenchmark extends BenchmarkDefaults
     public int payloadLength;
 
     private static final int IN_FLIGHT = 64;
+    /** Enough 512-byte appends to close several 64 KiB log segments, which the snapshot then purges. */
+    private static final int MIN_BEHIND = 500;
     private static final long DEADLINE_SECONDS = 120;
 
     private Path directory;
@@ -89,7 +91,9 @@ public class SnapshotInstallBenchmark extends BenchmarkDefaults
         nodes[follower] = null;
         final ReplicatedStream stream = nodes[leader].stream();
         final Semaphore inFlight = new Semaphore(IN_FLIGHT);
-        final int appends = SmokeScale.scale(behind);
+        // Never fewer than fill several log segments: a smoke run's scaled-down count would leave the follower's
+        // entries in the log, and it would catch up without the install this measures.
+        final int appends = Math.max(MIN_BEHIND, SmokeScale.scale(behind));
         for (int i = 0; i < appends; i++)
         {
             inFlight.acquireUninterruptibly();
