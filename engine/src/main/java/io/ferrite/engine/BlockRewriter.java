@@ -217,6 +217,8 @@ final class BlockRewriter
         }
         catch (final IOException ex)
         {
+            // The old file is still in place and still the index's: readers waiting for a replacement read it again.
+            old.restore();
             throw new StoreIOException("rename block rewrite", rewrite.file(), ex);
         }
         final BlockIndex entries = index.blockIndex();

@@ -216,12 +216,13 @@ public final class FileStoreEnvironment implements StoreEnvironment
     @Override
     public EnvironmentSnapshot writeSnapshot()
     {
-        final EnvironmentSnapshot snapshot = snapshot();
+        // Taken inside the lock: two writers never leave the older of their snapshots on disk.
         synchronized (catalogWrites)
         {
+            final EnvironmentSnapshot snapshot = snapshot();
             CatalogFile.write(root.root(), config.storageIO(), snapshot);
+            return snapshot;
         }
-        return snapshot;
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.ferrite.engine.index.RemovalVersion;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.Subjects;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.FilteredState;
 import io.ferrite.store.SubjectState;
 
@@ -413,9 +414,7 @@ final class StreamQueries
     long sequenceAt(final Instant time)
     {
         Objects.requireNonNull(time, "time");
-        final long nanos = time.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE :
-            time.getEpochSecond() <= Long.MIN_VALUE / 1_000_000_000L ? Long.MIN_VALUE :
-            time.getEpochSecond() * 1_000_000_000L + time.getNano();
+        final long nanos = RecordDescriptor.epochNanos(time);
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
         {
             final MessageBlock[] blocks;

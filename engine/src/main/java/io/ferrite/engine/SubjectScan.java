@@ -216,14 +216,15 @@ final class SubjectScan
 
     /**
      * A retired block leaves the index under the append lock right after it is retired (a rewrite is renamed in and
-     * installed in one step): spin until the index no longer holds it.
+     * installed in one step): spin until the index no longer holds it, or until it is no longer retired (a rewrite
+     * whose rename failed restores it, and it stays).
      *
      * @return the block now covering {@code seq}, or null.
      */
     static MessageBlock awaitReplaced(final StreamIndex index, final MessageBlock retired, final long seq)
     {
         MessageBlock current = index.blockFor(seq);
-        while (current == retired)
+        while (current == retired && retired.isRetired())
         {
             Thread.onSpinWait();
             current = index.blockFor(seq);

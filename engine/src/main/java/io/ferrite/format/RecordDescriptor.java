@@ -2,6 +2,8 @@ package io.ferrite.format;
 
 import org.agrona.BitUtil;
 
+import java.time.Instant;
+
 /**
  * Layout of one record in a block. Records start 8-byte aligned, one after another, from
  * {@link BlockDescriptor#DATA_OFFSET}. This class is the only code that knows the offsets.
@@ -178,5 +180,16 @@ public final class RecordDescriptor
     public static boolean isKnownType(final byte type)
     {
         return type == TYPE_MESSAGE || type == TYPE_SKIP || type == TYPE_DELETE;
+    }
+
+    /**
+     * @return {@code time} as a record timestamp (epoch nanoseconds), clamped to the range of a long: an instant past
+     * the year 2262 is after every record, one before 1677 before every record.
+     */
+    public static long epochNanos(final Instant time)
+    {
+        return time.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE :
+            time.getEpochSecond() <= Long.MIN_VALUE / 1_000_000_000L ? Long.MIN_VALUE :
+            time.getEpochSecond() * 1_000_000_000L + time.getNano();
     }
 }

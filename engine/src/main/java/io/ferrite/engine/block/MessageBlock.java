@@ -365,6 +365,15 @@ public final class MessageBlock
         retired = true;
     }
 
+    /**
+     * Undo {@link #retire()}: the rewrite that was to replace this block's file failed before its rename, so the file
+     * is still this block's.
+     */
+    public void restore()
+    {
+        retired = false;
+    }
+
     public boolean isRetired()
     {
         return retired;

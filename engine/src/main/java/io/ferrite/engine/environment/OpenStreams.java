@@ -143,8 +143,9 @@ public final class OpenStreams
         final long durableSeq;
         try
         {
-            state = store.state();
+            // Durable first: it never passes the last sequence, so read before the state it is never above it.
             durableSeq = store.durableSeq();
+            state = store.state();
         }
         catch (final StoreClosedException ex)
         {

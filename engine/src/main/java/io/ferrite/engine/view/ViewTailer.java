@@ -1,5 +1,6 @@
 package io.ferrite.engine.view;
 
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.MessageHandler;
 import io.ferrite.store.StreamTailer;
 import io.ferrite.store.StreamTruncatedException;
@@ -124,7 +125,7 @@ final class ViewTailer implements StreamTailer
     {
         Objects.requireNonNull(time, "time");
         ensureUsable();
-        final long nanos = time.getEpochSecond() * 1_000_000_000L + time.getNano();
+        final long nanos = RecordDescriptor.epochNanos(time);
         synchronized (stream)
         {
             stream.refresh();

@@ -90,6 +90,11 @@ class LazyViewIndexTest
                 writerTailer.seek(middle);
                 assertThat(viewTailer.nextSeq()).isEqualTo(writerTailer.nextSeq()).isLessThanOrEqualTo(MESSAGES / 2);
                 assertThat(fresh.blocksIndexed()).isEqualTo(fresh.blocksMapped());
+                // Past the year 2262 an instant's nanoseconds overflow a long: clamped, it is after every message.
+                viewTailer.seek(Instant.MAX);
+                writerTailer.seek(Instant.MAX);
+                assertThat(viewTailer.nextSeq()).as("seek(Instant.MAX)").isEqualTo(writerTailer.nextSeq())
+                    .isGreaterThan(store.lastSeq());
             }
         }
     }
