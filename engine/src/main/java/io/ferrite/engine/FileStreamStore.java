@@ -203,7 +203,8 @@ public final class FileStreamStore implements StreamStore
             {
                 finishRecoveredErasures(erasures.list().size());
             }
-            else if (recoveryReport.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS)
+            else if (recoveryReport.outcome() == RecoveryReport.Outcome.REBUILT_FROM_BLOCKS ||
+                recoveryReport.outcome() == RecoveryReport.Outcome.NEW_STREAM)
             {
                 writeRebuiltState();
             }
@@ -258,8 +259,10 @@ public final class FileStreamStore implements StreamStore
      * aside, or damage), and without one recovery cannot tell a roll that never reached the disk from damage: only a
      * trailing run of blocks with unwritten headers is set aside, so a power cut that lost one roll's header and kept
      * a later roll's made the stream fail to open. Writing a durable state now, before the store is handed out, makes
-     * every later roll newer than a state. Like finishing erasures, a failure (a full disk) does not fail the open,
-     * which would leave no way to free space: it is logged, and the next state write, reclaim or close writes one.
+     * every later roll newer than a state — in a new stream too, which has had none. (A reclaim pass that sets the
+     * state aside keeps it as {@code state.db.replaced} for the same reason.) Like finishing erasures, a failure (a
+     * full disk) does not fail the open, which would leave no way to free space: it is logged, and the next state
+     * write, reclaim or close writes one.
      */
     private void writeRebuiltState()
     {

@@ -11,7 +11,7 @@ public enum ReclaimStep
     DELETE_AWAITING_REMOVALS("delete:awaiting-removals"),
     /** Deletion: the tombstones the blocks held for older blocks are written again at the end and forced. */
     DELETE_TOMBSTONES_REWRITTEN("delete:tombstones-rewritten"),
-    /** Deletion: {@code state.db} is deleted; the blocks are not yet. */
+    /** Deletion: {@code state.db} is set aside ({@code state.db.replaced}); the blocks are not deleted yet. */
     DELETE_STATE_DELETED("delete:state-deleted"),
     /** Deletion: the block files are deleted, and their directory synced; no {@code state.db} yet. */
     DELETE_FILES_DELETED("delete:files-deleted"),
@@ -21,7 +21,7 @@ public enum ReclaimStep
     REWRITE_AWAITING_REMOVALS("rewrite:awaiting-removals"),
     /** Rewrite: the compact copy is written and forced beside the block. */
     REWRITE_WRITTEN("rewrite:written"),
-    /** Rewrite: {@code state.db} is deleted; the block is not replaced yet. */
+    /** Rewrite: {@code state.db} is set aside ({@code state.db.replaced}); the block is not replaced yet. */
     REWRITE_STATE_DELETED("rewrite:state-deleted"),
     /** Rewrite: the copy replaced the block, and their directory is synced; no {@code state.db} yet. */
     REWRITE_RENAMED("rewrite:renamed"),

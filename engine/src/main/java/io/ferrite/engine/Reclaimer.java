@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ReclaimPolicy} says which blocks and when.
  * <p>
  * Crash safety: a block file goes (or is replaced) only after the tombstones it holds for older blocks were written
- * again at the end of the stream and forced, and with {@code state.db} deleted for the moment the files change, so
+ * again at the end of the stream and forced, and with {@code state.db} set aside for the moment the files change, so
  * recovery never trusts a state that describes files that are gone (see
  * {@link io.ferrite.engine.state.FullStateWriter#whileReplacingBlocks}). With {@code state.db} gone, recovery knows of
  * a removal only from its tombstone, so a block also goes (or loses removed records to a rewrite) only once the

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * The protocol that rewrites one sparse sealed block compactly ({@link BlockRewriter}), in an order a crash at any
  * step leaves recoverable ({@link ReclaimStep}): tombstones the block holds for older blocks are written again at the
  * end of the stream, and they and the tombstones that removed its leaving records are forced; the copy is written and
- * forced beside the block; then {@code state.db} is deleted, the copy replaces the block and their directory is
+ * forced beside the block; then {@code state.db} is set aside, the copy replaces the block and their directory is
  * synced, and a new durable state is written ({@link FullStateWriter#whileReplacingBlocks}).
  * <p>
  * Threading: the thread running a reclaim pass, under the maintenance lock; it takes the append lock itself.

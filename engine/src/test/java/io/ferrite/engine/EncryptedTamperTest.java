@@ -5,6 +5,7 @@ import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.crypto.CryptoException;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.EncryptedBlocks;
+import io.ferrite.engine.testing.NoForceIO;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.BlockEntryDescriptor;
@@ -329,7 +330,7 @@ class EncryptedTamperTest
             final FileStreamStore store;
             try
             {
-                store = FileStreamStore.open(dir, CONFIG);
+                store = FileStreamStore.open(dir, CONFIG, NoForceIO.INSTANCE);
             }
             catch (final StoreException ex)
             {

@@ -51,6 +51,8 @@ public final class StreamRecovery
     private final BlockCrypto crypto;
     /** Block files set aside as unwritten rolls, reported with whatever recovery finds next. */
     private final List<RecoveryReport.LostRange> setAside = new ArrayList<>();
+    /** The id after the last block file set aside: no new block takes an id a set-aside file had. */
+    private long afterSetAside;
     private final List<Replay> replays = new ArrayList<>();
 
     /** Suffix of a block file set aside because its roll never became durable; not a block file name. */
@@ -206,6 +208,7 @@ public final class StreamRecovery
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
 
         final StreamIndex index = replay.finish();
+        index.nextBlockId(Math.max(index.nextBlockId(), afterSetAside));
         final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAsideFrom(index.lastSeq() + 1));
         lost.addAll(replay.lost());
         final RecoveryReport report = new RecoveryReport(outcome, reason, lost, replay.blocksScanned(),
@@ -221,23 +224,28 @@ public final class StreamRecovery
     }
 
     /**
-     * A block file newer than {@code state.db} (without a state: at the end of the listing) whose header is all zeros
-     * (or that is shorter than a header) is a roll that never became durable: the header is written before the rename,
-     * but power failed before that page reached the disk. Nothing in it was acknowledged — the flusher acknowledges
-     * nothing in a block before forcing it from offset 0 — and nothing after it was either, so it and every later block
-     * file are set aside (renamed {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block
-     * that {@code state.db} lists is never set aside: damage to it fails the open, naming the file.
+     * A block file newer than {@code state.db} (without a state: newer than {@code state.db.replaced}, the state a
+     * reclaim pass set aside; without either: at the end of the listing) whose header is all zeros (or that is shorter
+     * than a header) is a roll that never became durable: the header is written before the rename, but power failed
+     * before that page reached the disk. Nothing in it was acknowledged — the flusher acknowledges nothing in a block
+     * before forcing it from offset 0 — and nothing after it was either, so it and every later block file are set
+     * aside (renamed {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block that the
+     * state (or the state set aside) lists is never set aside: damage to it fails the open, naming the file.
      *
      * @return whether anything was set aside, so recovery can run again.
      */
     private boolean setAsideUnwrittenBlocks(final CorruptFileException failure)
     {
         final long[] ids = directory.listBlockIds();
-        final int stateBlocks = stateBlockCount();
-        int first = stateBlocks;
-        if (stateBlocks > 0)
+        long knownUpTo = lastBlockIdOf(directory.stateFile());
+        if (knownUpTo < 0 && !Files.exists(directory.stateFile()))
         {
-            while (first < ids.length && !headerUnwritten(directory.blockFile(ids[first])))
+            knownUpTo = lastBlockIdOf(directory.replacedStateFile());
+        }
+        int first = 0;
+        if (knownUpTo >= 0)
+        {
+            while (first < ids.length && (ids[first] <= knownUpTo || !headerUnwritten(directory.blockFile(ids[first]))))
             {
                 first++;
             }
@@ -269,6 +277,7 @@ public final class StreamRecovery
             {
                 final long size = Files.size(file);
                 Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                afterSetAside = Math.max(afterSetAside, ids[i] + 1);
                 setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN,
                     StoreException.UNKNOWN,
                     RecoveryReport.Kind.UNWRITTEN_BLOCK));
@@ -301,17 +310,26 @@ public final class StreamRecovery
         return ranges;
     }
 
-    private int stateBlockCount()
+    /**
+     * @return the id of the last block that existed when the state in {@code file} was taken (it lists it, or none
+     *         when it lists no block: every block file is newer), or -1 when there is no state or it cannot be read
+     *         (then nothing says which blocks are newer than it).
+     */
+    private long lastBlockIdOf(final Path file)
     {
         try
         {
-            final StateSnapshot snapshot = FullStateReader.read(directory.stateFile(),
-                null == crypto ? null : new StateCipher(crypto));
-            return null == snapshot ? 0 : snapshot.blockCount();
+            final StateSnapshot snapshot = FullStateReader.read(file, null == crypto ? null : new StateCipher(crypto));
+            if (null == snapshot)
+            {
+                return -1;
+            }
+            final long lastListed = snapshot.blockCount() == 0 ? 0 : snapshot.blockId(snapshot.blockCount() - 1);
+            return Math.max(lastListed, snapshot.nextBlockId() - 1);
         }
         catch (final CorruptFileException ex)
         {
-            return 0;
+            return -1;
         }
     }
 

@@ -14,6 +14,7 @@ import org.agrona.MutableDirectBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
@@ -74,6 +75,11 @@ public final class FullStateWriter implements CaptureListener
     private long writtenVersion;
     /** Guarded by this: block files are being replaced and {@code state.db} is deliberately absent. */
     private boolean replacing;
+    /**
+     * Guarded by this: {@code state.db.replaced} may exist (true until the first state this store writes, which may
+     * follow a pass interrupted by a crash), so the next state written deletes it once it is durable.
+     */
+    private boolean replacedStateMayExist = true;
 
     /** Flusher-owned: the image taken at the last capture, until its force completes. */
     private StateImage captured = new StateImage();
@@ -242,9 +248,10 @@ public final class FullStateWriter implements CaptureListener
 
     /**
      * Change which block files exist — delete some, or replace one with a rewrite — with no {@code state.db} on disk
-     * that describes the files as they were: the state is deleted first (a crash in between makes the next open
-     * rebuild from the blocks, which are consistent at every step), images taken before the change are discarded,
-     * and a state taken after it is written once it is durable. Plain state writes meanwhile write nothing.
+     * that describes the files as they were: the state is first renamed {@code state.db.replaced} (a crash in between
+     * makes the next open rebuild from the blocks, which are consistent at every step, reading from the old state only
+     * which block files are older than the pass), images taken before the change are discarded, and a state taken
+     * after it is written once it is durable (which deletes the old one). Plain state writes meanwhile write nothing.
      */
     public void whileReplacingBlocks(final Runnable change)
     {
@@ -255,12 +262,19 @@ public final class FullStateWriter implements CaptureListener
                 replacing = true;
                 try
                 {
-                    Files.deleteIfExists(directory.stateFile());
+                    // Kept beside, not deleted: it is the last record of which block files are older than the pass,
+                    // and so of which unwritten headers a power cut can explain (StreamRecovery).
+                    if (Files.exists(directory.stateFile()))
+                    {
+                        Files.move(directory.stateFile(), directory.replacedStateFile(),
+                            StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    replacedStateMayExist = true;
                 }
                 catch (final IOException ex)
                 {
                     replacing = false;
-                    throw new StoreIOException("delete state before replacing blocks", directory.stateFile(), ex);
+                    throw new StoreIOException("set state aside before replacing blocks", directory.stateFile(), ex);
                 }
                 writtenVersion = 0;
             }
@@ -409,6 +423,19 @@ public final class FullStateWriter implements CaptureListener
         });
         writtenVersion = outgoing.version();
         metrics.onFullStateWritten();
+        if (replacedStateMayExist)
+        {
+            try
+            {
+                Files.deleteIfExists(directory.replacedStateFile());
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("delete the state set aside by a reclaim pass (state.db is written)",
+                    directory.replacedStateFile(), ex);
+            }
+            replacedStateMayExist = false;
+        }
         run.finish("(" + length + " bytes, " + outgoing.blocks() + " blocks, last seq " + outgoing.lastSeq() + ", " +
             directory.stateFile() + ")");
     }

@@ -22,6 +22,7 @@ import java.util.Objects;
  * <pre>
  * stream.json                      config and format version
  * state.db                         the full state snapshot
+ * state.db.replaced                while a reclaim pass replaces block files: the state before it (see below)
  * LOCK                             locked, and naming its holder, while the stream is open
  * blocks/NNNNNNNNNNNNNNNNNNNN.blk  message blocks, ascending ids
  * </pre>
@@ -30,6 +31,12 @@ public final class StreamDirectory implements AutoCloseable
 {
     public static final String METADATA_FILE = "stream.json";
     public static final String STATE_FILE = "state.db";
+    /**
+     * {@code state.db} as it was when a reclaim pass began replacing block files. It no longer describes the blocks and
+     * is never loaded as a state; recovery reads from it only which block files existed before the pass, so that a
+     * block rolled during the pass whose header never reached the disk is told from damage to an older block.
+     */
+    public static final String REPLACED_STATE_FILE = "state.db.replaced";
     public static final String LOCK_FILE = StreamLock.FILE_NAME;
     public static final String BLOCKS_DIR = "blocks";
     private static final String TEMP_SUFFIX = ".tmp";
@@ -106,6 +113,14 @@ public final class StreamDirectory implements AutoCloseable
     public Path stateFile()
     {
         return root.resolve(STATE_FILE);
+    }
+
+    /**
+     * @return where {@code state.db} waits while a reclaim pass replaces block files ({@link #REPLACED_STATE_FILE}).
+     */
+    public Path replacedStateFile()
+    {
+        return root.resolve(REPLACED_STATE_FILE);
     }
 
     public Path blockFile(final long blockId)
