@@ -1,5 +1,7 @@
 package io.ferrite.format;
 
+import io.ferrite.crypto.BlockFooterCodec;
+
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
@@ -96,6 +98,12 @@ public final class BlockDescriptor
     public static final int DATA_OFFSET = HEADER_LENGTH;
 
     public static final int FLAG_ENCRYPTED = 1;
+
+    /**
+     * Bytes an encrypted block keeps at its end for its authenticated footer. ferrite-crypto owns the footer's layout
+     * ({@link BlockFooterCodec}); the block's layout owns where it sits, so the API sizes blocks from here alone.
+     */
+    public static final int ENCRYPTED_FOOTER_LENGTH = BlockFooterCodec.FOOTER_LENGTH;
 
     /** Block files are named by a zero-padded id so a directory listing sorts in id order. */
     public static final String FILE_SUFFIX = ".blk";

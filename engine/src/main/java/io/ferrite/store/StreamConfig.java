@@ -1,6 +1,5 @@
 package io.ferrite.store;
 
-import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 
@@ -153,7 +152,7 @@ public final class StreamConfig
      */
     public int blockCapacity()
     {
-        return blockSize - (encrypted() ? BlockFooterCodec.FOOTER_LENGTH : 0);
+        return blockSize - (encrypted() ? BlockDescriptor.ENCRYPTED_FOOTER_LENGTH : 0);
     }
 
     /**
@@ -521,7 +520,7 @@ public final class StreamConfig
     {
         final long largestFrame =
             RecordDescriptor.frameLengthForContent((long)maxMsgSize + MAX_SUBJECT_ROOM, encrypted) +
-            (encrypted ? BlockFooterCodec.FOOTER_LENGTH : 0);
+            (encrypted ? BlockDescriptor.ENCRYPTED_FOOTER_LENGTH : 0);
         if (BlockDescriptor.DATA_OFFSET + largestFrame > blockSize)
         {
             throw new IllegalArgumentException("maxMsgSize " + maxMsgSize + " does not fit a block of " +

@@ -1,5 +1,7 @@
 package io.ferrite.architecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -37,6 +39,19 @@ final class PackageRulesTest
     {
         noClasses().that().resideInAPackage("io.ferrite.store..")
             .should().dependOnClassesThat().resideInAPackage("io.ferrite.engine..")
+            .check(classes);
+    }
+
+    @Test
+    void theApiNamesNoFerriteCodeButItsOwnAndTheFormat()
+    {
+        // An allow-list, not a deny-list: a new internal package cannot slip into the API unnoticed. The format is the
+        // public on-disk contract (MessageView reads the record layout, StreamConfig sizes blocks against it), as
+        // Aeron's client reads io.aeron.protocol; even ferrite-crypto reaches the API only through the format.
+        noClasses().that().resideInAPackage("io.ferrite.store..")
+            .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("io.ferrite..")
+                .and(DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage(
+                    "io.ferrite.store..", "io.ferrite.format.."))))
             .check(classes);
     }
 

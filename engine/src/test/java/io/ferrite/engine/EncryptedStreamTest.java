@@ -5,7 +5,6 @@ import io.ferrite.crypto.KeyMismatchException;
 import io.ferrite.engine.testing.ReferenceSubjects;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.EncryptedBlocks;
-import io.ferrite.engine.testing.NoForceIO;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.RecoveryReport.Outcome;
@@ -332,9 +331,9 @@ class EncryptedStreamTest
         final int blocks = 1_000;
         final byte[] payload = new byte[900];
         long appended = 0;
-        try (StreamStore store = FileStreamStore.open(dir, CONFIG, NoForceIO.INSTANCE))
+        try (StreamStore store = FileStreamStore.open(dir, CONFIG))
         {
-            while (store.stats().blocksCreated() < blocks + 1)
+            while (store.counters().blocksCreated() < blocks + 1)
             {
                 payload[0] = (byte)appended;
                 store.append("sensor." + (appended % 13), null, payload);
@@ -348,7 +347,7 @@ class EncryptedStreamTest
         }
         assertThat(BlockFiles.blocks(dir)).hasSizeGreaterThan(blocks);
 
-        try (StreamStore store = FileStreamStore.open(dir, CONFIG, NoForceIO.INSTANCE))
+        try (StreamStore store = FileStreamStore.open(dir, CONFIG))
         {
             final RecoveryReport report = store.recoveryReport();
             assertThat(report.outcome()).as("%s", report).isEqualTo(Outcome.LOADED_STATE);

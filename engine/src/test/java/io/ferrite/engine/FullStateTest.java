@@ -32,7 +32,7 @@ class FullStateTest
         long appended = 0;
         try (StreamStore store = FileStreamStore.open(dir, config))
         {
-            while (store.stats().blocksCreated() < BLOCKS + 1)
+            while (store.counters().blocksCreated() < BLOCKS + 1)
             {
                 payload[0] = (byte)appended;
                 store.append("sensor." + (appended % 13), null, payload);
