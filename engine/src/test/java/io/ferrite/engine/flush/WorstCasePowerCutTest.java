@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -129,7 +130,22 @@ class WorstCasePowerCutTest
         {
             // NONE forces a block when it rolls (to release it), so seq 1 may or may not have been made durable.
             assertThat(store.state().lastSeq()).isBetween(0L, 1L);
-            assertThat(store.recoveryReport().lost()).isEmpty();
+            final List<RecoveryReport.LostRange> lost = store.recoveryReport().lost();
+            if (store.state().lastSeq() == 1)
+            {
+                assertThat(lost).isEmpty();
+            }
+            else
+            {
+                // The new stream's state.db (written at open) lists no block. Block 1's file may have reached the
+                // disk without its header page: then it is a roll newer than the state, set aside and listed from
+                // sequence 1 on, never silently gone.
+                assertThat(lost).allSatisfy(range ->
+                {
+                    assertThat(range.kind()).isEqualTo(RecoveryReport.Kind.UNWRITTEN_BLOCK);
+                    assertThat(range.firstSeq()).isEqualTo(1L);
+                });
+            }
         }
     }
 
