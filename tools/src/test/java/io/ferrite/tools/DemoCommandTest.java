@@ -33,7 +33,7 @@ class DemoCommandTest
             .containsPattern("append   20,000 in .*: [0-9,]+ msgs/s")
             .containsPattern("append\\s+20,000\\s+.*ns|us|ms")
             .contains("P99.9", "P99.99", "MAX")
-            .contains("writeFullState  x5")
+            .contains("writeFullState  x6") // five by the demo, one by the open of the new stream
             .contains("serialize", "write", "fsync", "rename")
             .containsPattern("close    [0-9.]+ [mun]?s")
             .containsPattern("reopen   [0-9.]+ [mun]?s: LOADED_STATE")
