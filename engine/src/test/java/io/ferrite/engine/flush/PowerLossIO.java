@@ -40,8 +40,10 @@ import java.util.TreeSet;
  * Only the force that returned counts: a power cut in the middle of a force leaves its range unforced (the shadow is
  * installed when the call completes, under this model's lock, which {@link #cut} takes too).
  * <p>
- * Models the stream directory and its {@code blocks} sub-directory; the sub-directory itself always survives (the
- * engine creates it before {@code stream.json}, whose rename syncs the root directory).
+ * Models the stream directory and its {@code blocks}, {@code consumers} and {@code cursors} sub-directories; {@code
+ * blocks} always survives (the engine creates it before {@code stream.json}, whose rename syncs the root directory),
+ * the other two, created on first use, survive only once a sync of the root directory followed their creation (else
+ * at random; never in the worst case), and with them everything in them.
  */
 public final class PowerLossIO implements StorageIO
 {
@@ -50,6 +52,8 @@ public final class PowerLossIO implements StorageIO
 
     private final Path root;
     private final Path blocks;
+    /** The sub-directories a consumer's state and a named tailer's cursor live in, created on first use. */
+    private final Path[] created;
     private final Object lock = new Object();
     /** File key to the file's content as of its last completed force (arrays are replaced, never changed). */
     private final Map<Object, byte[]> images = new HashMap<>();
@@ -57,6 +61,8 @@ public final class PowerLossIO implements StorageIO
     private final Map<Object, String> kinds = new HashMap<>();
     /** Directory to name to the entry as of the last directory sync. */
     private final Map<Path, Map<String, Entry>> synced = new HashMap<>();
+    /** The entries of {@link #created} present in the root directory as of its last sync. */
+    private final Set<Path> syncedCreated = new HashSet<>();
 
     private long pagesKept;
     private long pagesDropped;
@@ -75,9 +81,11 @@ public final class PowerLossIO implements StorageIO
     {
         this.root = root;
         this.blocks = root.resolve("blocks");
+        this.created = new Path[] { root.resolve("consumers"), root.resolve("cursors") };
         synchronized (lock)
         {
-            for (final Path dir : new Path[] { root, blocks })
+            snapshotCreated();
+            for (final Path dir : modelled())
             {
                 final Map<String, Object> listing = list(dir);
                 for (final Map.Entry<String, Object> entry : listing.entrySet())
@@ -130,7 +138,7 @@ public final class PowerLossIO implements StorageIO
         synchronized (lock)
         {
             final Object key = key(file);
-            observe(key, file.getFileName().toString());
+            observe(key, kindName(file));
             images.put(key, Files.readAllBytes(file));
         }
     }
@@ -141,11 +149,35 @@ public final class PowerLossIO implements StorageIO
         synchronized (lock)
         {
             snapshotDirectory(dir, list(dir));
-            // A file in neither directory is gone (a synced entry keeps its own image): forget its image, or a new
+            if (dir.toAbsolutePath().normalize().equals(root.toAbsolutePath().normalize()))
+            {
+                snapshotCreated();
+            }
+            // A file in no modelled directory is gone (a synced entry keeps its own image): forget its image, or a new
             // file that reuses its inode would inherit that content as if forced.
-            final Set<Object> present = new HashSet<>(list(root).values());
-            present.addAll(list(blocks).values());
+            final Set<Object> present = new HashSet<>();
+            for (final Path modelled : modelled())
+            {
+                present.addAll(list(modelled).values());
+            }
             images.keySet().retainAll(present);
+        }
+    }
+
+    private Path[] modelled()
+    {
+        return new Path[] { root, blocks, created[0], created[1] };
+    }
+
+    private void snapshotCreated()
+    {
+        syncedCreated.clear();
+        for (final Path dir : created)
+        {
+            if (Files.isDirectory(dir))
+            {
+                syncedCreated.add(dir);
+            }
         }
     }
 
@@ -154,7 +186,7 @@ public final class PowerLossIO implements StorageIO
         final Map<String, Entry> entries = new HashMap<>();
         for (final Map.Entry<String, Object> entry : listing.entrySet())
         {
-            observe(entry.getValue(), entry.getKey());
+            observe(entry.getValue(), kindName(dir.resolve(entry.getKey())));
             entries.put(entry.getKey(), new Entry(entry.getValue(), images.getOrDefault(entry.getValue(),
                 new byte[0])));
         }
@@ -173,6 +205,16 @@ public final class PowerLossIO implements StorageIO
                 Files.createDirectories(target.resolve("blocks"));
                 cutDirectory(random, root, target);
                 cutDirectory(random, blocks, target.resolve("blocks"));
+                for (final Path dir : created)
+                {
+                    // A sub-directory created since the root's last sync may be gone, and all in it with it.
+                    if (Files.isDirectory(dir) && (syncedCreated.contains(dir) || random.nextBoolean()))
+                    {
+                        final Path into = target.resolve(dir.getFileName());
+                        Files.createDirectories(into);
+                        cutDirectory(random, dir, into);
+                    }
+                }
             }
             catch (final IOException ex)
             {
@@ -184,7 +226,7 @@ public final class PowerLossIO implements StorageIO
     private void cutDirectory(final Random random, final Path dir, final Path target) throws IOException
     {
         final Map<String, Object> current = list(dir);
-        current.forEach((name, key) -> observe(key, name));
+        current.forEach((name, key) -> observe(key, kindName(dir.resolve(name))));
         final Map<String, Entry> durable = synced.getOrDefault(dir.toAbsolutePath().normalize(), Map.of());
         final TreeSet<String> names = new TreeSet<>(current.keySet());
         names.addAll(durable.keySet());
@@ -328,6 +370,23 @@ public final class PowerLossIO implements StorageIO
         {
             images.remove(key);
         }
+    }
+
+    /**
+     * @return the name a file's kind is taken from: a consumer's or cursor's file qualified by its directory, so
+     * {@code consumers/a.state} and {@code cursors/a.cursor} are not one kind.
+     */
+    private String kindName(final Path file)
+    {
+        final Path parent = file.toAbsolutePath().normalize().getParent();
+        for (final Path dir : created)
+        {
+            if (dir.toAbsolutePath().normalize().equals(parent))
+            {
+                return dir.getFileName() + "/" + file.getFileName();
+            }
+        }
+        return file.getFileName().toString();
     }
 
     private static boolean isUnchanged(final Object now, final Entry then)
