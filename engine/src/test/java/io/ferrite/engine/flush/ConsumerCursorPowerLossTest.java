@@ -7,6 +7,7 @@ import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerState;
 import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.ConsumerTracker;
+import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.NamedTailer;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
@@ -266,7 +267,7 @@ class ConsumerCursorPowerLossTest
             }
             for (long seq = model.durableMessages + 1; seq <= last; seq++)
             {
-                if (null == store.load(seq))
+                if (!isStored(store, seq))
                 {
                     payloads.remove(seq);
                 }
@@ -285,10 +286,17 @@ class ConsumerCursorPowerLossTest
                     context).isLessThanOrEqualTo(Math.min(model.maxAck, last));
                 final long[] first = { -1 };
                 tailer.poll((view) -> first[0] = view.seq(), 1);
-                if (last > resumedAck)
+                // The first message stored after the acknowledged position: a sequence an earlier cut took (and
+                // reported) is passed over, any stored one never is.
+                long expected = resumedAck + 1;
+                while (expected <= last && !isStored(store, expected))
                 {
-                    assertThat(first[0]).as("resumes after the acknowledged position: %s", context)
-                        .isEqualTo(resumedAck + 1);
+                    expected++;
+                }
+                if (expected <= last)
+                {
+                    assertThat(first[0]).as("resumes at the first stored message after the acknowledged position %d: " +
+                        "%s", resumedAck, context).isEqualTo(expected);
                 }
             }
 
@@ -314,6 +322,22 @@ class ConsumerCursorPowerLossTest
             next.timestamp = model.timestamp;
             next.states = new ArrayList<>(List.of(recovered));
             return next;
+        }
+    }
+
+    /**
+     * @return whether {@code seq} is stored: a sequence lost (and reported) at an earlier cut is absent, or, in a block
+     * a later state lists as sealed, refuses to load rather than return damaged bytes.
+     */
+    private static boolean isStored(final FileStreamStore store, final long seq)
+    {
+        try
+        {
+            return null != store.load(seq);
+        }
+        catch (final CorruptRecordException lost)
+        {
+            return false;
         }
     }
 
