@@ -9,10 +9,12 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The real {@link StorageIO}. A block range is made durable with {@link MappedByteBuffer#force(int, int)} (msync of
- * exactly that range), plus an {@code fsync} of the file once, when it is new and its preparation did not force its
- * size and allocation already (the block preparer forces each file before touching its pages). A whole-file
- * {@code fdatasync} costs the same per call here ({@code ForceLatencyBenchmark} in docs/BENCHMARKS.md) but would also
- * clean, on every force, the pages the preallocator touched ahead of the appender, which then faults on each of them.
+ * exactly that range; on Linux {@code vfs_fsync_range} with {@code datasync}, which also commits the allocation of
+ * the range's disk blocks), plus an {@code fsync} of the file once, when it is new and its preparation did not force
+ * its size already (the block preparer forces each file's size before it writes the zeros and touches its pages). A
+ * whole-file {@code fdatasync} costs the same per call here ({@code ForceLatencyBenchmark} in docs/BENCHMARKS.md) but
+ * would also clean, on every force, the pages the preallocator touched ahead of the appender, which then faults on
+ * each of them.
  * <p>
  * Stateless and thread-safe.
  */

@@ -21,14 +21,17 @@ import java.nio.file.Path;
 public interface StorageIO
 {
     /**
-     * Make bytes {@code [from, to)} of a block file durable.
+     * Make bytes {@code [from, to)} of a block file durable, with whatever it takes to read them back after a power
+     * cut (the allocation of the disk blocks under them: {@code fdatasync} semantics for the range). The file's size is
+     * made durable only when {@code metadata} is set; without it the caller knows the size is durable already (the
+     * block preparer forces it before the file becomes a block).
      *
      * @param file     the block file, for error messages and for implementations that model files by name.
      * @param channel  the block's open channel; may be null when the block has none open.
      * @param mapped   the block's shared mapping, through which the bytes were written.
      * @param from     first byte to make durable.
      * @param to       end of the range, exclusive.
-     * @param metadata the file is new: its size and allocation must be made durable too.
+     * @param metadata the file is new and its size is not yet durable: force the whole file, size included.
      * @throws IOException when the range may not be durable.
      */
     void forceBlock(Path file, FileChannel channel, MappedByteBuffer mapped, int from, int to, boolean metadata)

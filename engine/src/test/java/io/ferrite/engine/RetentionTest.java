@@ -12,6 +12,7 @@ import io.ferrite.store.StreamLimits;
 import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.SubjectState;
+import io.ferrite.store.SyncMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +20,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
@@ -305,6 +309,41 @@ class RetentionTest
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxMsgSize");
             assertThat(store.state()).isEqualTo(before);
             assertThat(store.append("a", null, new byte[1])).isEqualTo(3);
+        }
+    }
+
+    /**
+     * In {@code NONE} a roll leaves the sealed block unforced (it only releases its descriptor), so the blocks that
+     * {@code maxMsgs} empties still await a force when the reclaim pass finds them: the pass asks for it itself, and
+     * the files go without anyone calling {@code flush()}.
+     */
+    @Test
+    void noneBlocksEmptiedByRetentionAreDeletedWithoutAnyFlush() throws IOException
+    {
+        final Path dir = root.resolve("none");
+        try (FileStreamStore store = FileStreamStore.open(dir, StreamConfig.builder(NAME).blockSize(4096)
+            .maxMsgSize(1024).syncMode(SyncMode.NONE).maxMsgs(20).build()))
+        {
+            for (int i = 0; i < 400; i++)
+            {
+                store.append("a", null, new byte[200]);
+            }
+            assertThat(store.stats().blocksCreated()).isGreaterThan(15);
+            await("the emptied blocks' files are deleted", () -> blockFiles(dir) <= 3);
+            assertThat(store.state().msgs()).isEqualTo(20);
+            assertThat(store.load(381).payload()).hasSize(200);
+        }
+    }
+
+    private static long blockFiles(final Path dir)
+    {
+        try (Stream<Path> files = Files.list(dir.resolve("blocks")))
+        {
+            return files.filter((file) -> file.getFileName().toString().endsWith(".blk")).count();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
         }
     }
 

@@ -8,8 +8,16 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 
 /**
- * What of one block is forced: up to which offset, whether the file itself (size, allocation) and its footer still
- * need forcing, and the channel it is forced through until the flusher releases it.
+ * What of one block is forced: up to which offset, whether the file itself (its size) and its footer still need
+ * forcing, and the channel it is forced through until the flusher releases it.
+ * <p>
+ * A block prepared with its size forced ({@link BlockFile.Prepared#sizeForced()}) is made durable by range forces
+ * alone: a range force ({@code msync}, {@code fdatasync} semantics) makes the range's bytes and the allocation of the
+ * disk blocks under them durable, and the size that says the file reaches that far is durable already. Its zeros were
+ * never forced, so a page never forced may come back as a hole or as zeros after a power cut, both of which read as
+ * zeros: the end of the data, as recovery expects. A block whose size was not forced (made without a
+ * {@link io.ferrite.store.StorageIO}) needs one force of the whole file through its channel, which must therefore stay
+ * open until then ({@link #needsChannelToForce()}).
  * <p>
  * Threading: the flusher forces (one force at a time, see {@code AsyncFlusher}) with offsets it captured under the
  * append lock; the appender reads {@link #isDirty()} under that lock. Fields are volatile for that hand-over.
@@ -21,8 +29,8 @@ public final class BlockDurability
     private volatile FileChannel channel;
     private volatile int forcedOffset;
     private volatile boolean newFile;
-    /** Set with {@link #newFile}: the file's size and allocation were forced before it became a block. */
-    private volatile boolean allocationForced;
+    /** Set with {@link #newFile}: the file's size was forced before it became a block. */
+    private volatile boolean sizeForced;
     private volatile boolean footerDirty;
 
     BlockDurability(final MessageBlock block)
@@ -31,14 +39,14 @@ public final class BlockDurability
     }
 
     /**
-     * @param allocationForced the file's size and allocation are durable already (forced when it was prepared): its
-     *                         first force covers its range from the header on, not the whole file.
+     * @param sizeForced the file's size is durable already (forced when it was prepared): its first force covers its
+     *                   range from the header on, not the whole file.
      */
-    void created(final boolean allocationForced)
+    void created(final boolean sizeForced)
     {
         forcedOffset = 0;
         newFile = true;
-        this.allocationForced = allocationForced;
+        this.sizeForced = sizeForced;
     }
 
     void forcedUpTo(final int offset)
@@ -87,6 +95,25 @@ public final class BlockDurability
     }
 
     /**
+     * @return whether forcing the written ranges (through the mapping) makes them durable: the file is not new, or its
+     * size was forced when it was prepared. Else its next force must also force the whole file, through its channel.
+     */
+    public boolean rangeForcesSuffice()
+    {
+        return !newFile || sizeForced;
+    }
+
+    /**
+     * @return whether the channel must stay open for the block's next force: its size is not durable yet, and only a
+     * force through the channel ({@code fsync}) makes it so. A flusher that releases a sealed block without forcing it
+     * must force it first when this is true.
+     */
+    public boolean needsChannelToForce()
+    {
+        return !rangeForcesSuffice();
+    }
+
+    /**
      * @return whether the block still holds an open channel (the tail block, or a sealed one not yet released).
      */
     public boolean hasChannel()
@@ -96,7 +123,8 @@ public final class BlockDurability
 
     /**
      * Make the bytes written to the block up to {@code upTo} durable through {@code io}: the range not yet forced,
-     * from the header on for a new file (whose size and allocation are forced once too, unless its preparation did),
+     * from the header on for a new file (whose size is forced once too, with the whole file, unless its preparation
+     * forced it),
      * and the footer when it was written. Called by the flusher outside the append lock with values it captured under
      * it.
      *
@@ -108,8 +136,8 @@ public final class BlockDurability
     public int force(final int upTo, final boolean footer, final StorageIO io)
     {
         // A whole-file force of a new block would clean the pages touched ahead of the appender, which would then fault
-        // on each; one prepared with its allocation forced needs only its range, header included.
-        final boolean metadata = newFile && !allocationForced;
+        // on each; one prepared with its size forced needs only its range, header included.
+        final boolean metadata = !rangeForcesSuffice();
         final int from = newFile ? 0 : Math.min(forcedOffset, upTo);
         final int to = footer ? block.mappedOrNull().capacity() : upTo;
         try

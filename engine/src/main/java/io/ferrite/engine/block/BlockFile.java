@@ -22,8 +22,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Creating and mapping block files, with the two rules that keep the JVM alive: every page of a new file is allocated
- * (written) before it is mapped, so a full disk is an exception at creation and never a SIGBUS on a later append; and
- * an existing file is mapped only after its size has been checked against its header, never past its end.
+ * (written through the channel; not forced) before it is mapped, so a full disk is an exception at creation and never
+ * a SIGBUS on a later append; and an existing file is mapped only after its size has been checked against its header,
+ * never past its end.
  */
 public final class BlockFile
 {
@@ -55,8 +56,8 @@ public final class BlockFile
     /**
      * Allocate a file of {@code length} bytes under a temporary name: write every page (so a full disk is an
      * exception here, never a SIGBUS on a later append), map it, and touch every page through the mapping so the
-     * appender does not fault on them. A leftover file of that name, from a crash, is overwritten. The file's size and
-     * allocation are not forced: its first force must include them ({@link Prepared#allocationForced()} false).
+     * appender does not fault on them. A leftover file of that name, from a crash, is overwritten. The file's size is
+     * not forced: its first force must include it ({@link Prepared#sizeForced()} false).
      */
     public static Prepared prepare(final Path temp, final int length)
     {
@@ -64,11 +65,17 @@ public final class BlockFile
     }
 
     /**
-     * As {@link #prepare(Path, int)}, and when {@code io} is given, force the file through it after the pages are
-     * written and before they are touched: its size and allocation are then durable before it becomes a block, so the
-     * block's forces need only their ranges. Forced before the touch because a whole-file force cleans every page and
-     * write-protects it again: forced after, or by the flusher once the block is in use, the appender would take a
-     * write fault on every page it reaches (~35 µs per 4 KiB page measured here, docs/ENGINE.md "Block rolls").
+     * As {@link #prepare(Path, int)}, and when {@code io} is given, make the file's size durable first: write its last
+     * byte (the file is then {@code length} bytes long, a hole before that byte) and force it through {@code io}, then
+     * write the zeros and touch the pages without forcing them. A force of the zeros would send every page to the disk
+     * twice, zeros now and records later (16 MiB of disk writes per 8 MiB block); unforced, a page the appender fills
+     * before writeback reaches the disk once, with its records. The block's forces are then range forces
+     * ({@link BlockDurability#rangeForcesSuffice()}): an {@code msync} of a range has {@code fdatasync} semantics,
+     * which make durable the allocation of the blocks under it, and the size it needs is durable already. Forced before
+     * the touch because a whole-file force cleans every page and write-protects it again: forced after, or by the
+     * flusher once the block is in use, the appender would take a write fault on every page it reaches (~35 µs per
+     * 4 KiB page measured here, docs/ENGINE.md "Block rolls"). The zeros are still written, not left as holes, so a
+     * full disk fails here as an {@code IOException} ({@code ENOSPC}) and not as a fault on a mapped page.
      */
     public static Prepared prepare(final Path temp, final int length, final StorageIO io)
     {
@@ -78,11 +85,12 @@ public final class BlockFile
         {
             channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
-            fill(channel, 0, length);
             if (null != io)
             {
+                fill(channel, length - 1, length);
                 io.forceFile(temp, channel);
             }
+            fill(channel, 0, length);
             mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             for (int page = 0; page < length; page += PAGE_SIZE)
@@ -238,10 +246,10 @@ public final class BlockFile
     /**
      * An allocated, mapped file waiting under a temporary name to become a block.
      *
-     * @param allocationForced its size and allocation were forced when it was prepared, so no force of the block
-     *                         needs to force the whole file.
+     * @param sizeForced its size was forced when it was prepared (its zeros were not): forces of the block's written
+     *                   ranges make them durable without forcing the whole file.
      */
-    public record Prepared(Path temp, FileChannel channel, MappedByteBuffer mapped, boolean allocationForced)
+    public record Prepared(Path temp, FileChannel channel, MappedByteBuffer mapped, boolean sizeForced)
     {
         /**
          * Close and delete a prepared file nobody will use.

@@ -132,7 +132,7 @@ public final class MessageBlock
         block.holdsTombstones = false;
         block.tombstoneEpoch = 0;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;
-        block.durability.created(prepared.allocationForced());
+        block.durability.created(prepared.sizeForced());
         return block;
     }
 

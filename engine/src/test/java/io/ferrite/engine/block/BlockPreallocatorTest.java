@@ -287,7 +287,7 @@ class BlockPreallocatorTest
         assertThat(prepared.file().temp()).isEqualTo(file(fileIndex));
         assertThat(prepared.file().channel().size()).isEqualTo(BLOCK_SIZE);
         assertThat(prepared.file().mapped().capacity()).isEqualTo(BLOCK_SIZE);
-        assertThat(prepared.file().allocationForced()).isTrue();
+        assertThat(prepared.file().sizeForced()).isTrue();
     }
 
     /**

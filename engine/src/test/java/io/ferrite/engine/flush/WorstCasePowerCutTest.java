@@ -3,14 +3,22 @@ package io.ferrite.engine.flush;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.store.RecoveryReport;
+import io.ferrite.store.StorageIO;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,7 +136,8 @@ class WorstCasePowerCutTest
         try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image"), config(SyncMode.NONE,
             Duration.ofHours(1))))
         {
-            // NONE forces a block when it rolls (to release it), so seq 1 may or may not have been made durable.
+            // NONE forces nothing before flush() (its rolls only release blocks), so seq 1 is durable only if the
+            // store's own close-time force ran before the cut, which it did not here; either outcome must open.
             assertThat(store.state().lastSeq()).isBetween(0L, 1L);
             final List<RecoveryReport.LostRange> lost = store.recoveryReport().lost();
             if (store.state().lastSeq() == 1)
@@ -146,6 +155,173 @@ class WorstCasePowerCutTest
                     assertThat(range.firstSeq()).isEqualTo(1L);
                 });
             }
+        }
+    }
+
+    /**
+     * {@code NONE} promises what {@code flush()} returned, and nothing after it: its rolls force no block (the roll's
+     * cycle closes the sealed block's descriptor and syncs the directory). After a worst-case cut the store opens to
+     * exactly the flushed sequence; the blocks rolled since are set aside as unwritten and listed as lost, never
+     * read as data, and nothing flushed is missing.
+     */
+    @Test
+    void noneRollsForceNoBlockAndACutKeepsExactlyWhatFlushReturned() throws IOException
+    {
+        final Path dir = tmp.resolve("stream");
+        final PowerLossIO powerLoss = new PowerLossIO(dir);
+        final CountingIO io = new CountingIO(powerLoss);
+        final long flushed;
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.NONE, Duration.ofHours(1)), io))
+        {
+            appendMessages(store, MESSAGES);
+            flushed = store.flush().join();
+            final long forcesAtFlush = io.blockForces();
+            final long sealedUpTo = appendAcrossRolls(store, 4);
+            awaitOnlyTheTailOpen(dir);
+            assertThat(sealedUpTo).isGreaterThan(flushed);
+            assertThat(io.blockForces()).as("block forces since the flush, with %d sealed blocks released",
+                store.stats().blocksCreated()).isEqualTo(forcesAtFlush);
+            powerLoss.cut(PowerLossIO.worstCase(), tmp.resolve("image"));
+        }
+        assertThat(flushed).isEqualTo(MESSAGES);
+        final RecoveryReport report = assertSurvivors(tmp.resolve("image"), flushed, flushed);
+        assertThat(report.lost()).as(report.toString()).isNotEmpty()
+            .allMatch((range) -> range.kind() == RecoveryReport.Kind.UNWRITTEN_BLOCK && range.firstSeq() > flushed);
+    }
+
+    /**
+     * {@code INTERVAL} (and {@code ALWAYS}) still force each sealed block when it rolls: without any tick or
+     * {@code flush()}, a worst-case cut once the rolls were handled keeps every message of every sealed block.
+     */
+    @Test
+    void intervalRollsStillForceEverySealedBlock() throws IOException
+    {
+        assertRollsForceSealedBlocks(SyncMode.INTERVAL);
+    }
+
+    @Test
+    void alwaysRollsStillForceEverySealedBlock() throws IOException
+    {
+        assertRollsForceSealedBlocks(SyncMode.ALWAYS);
+    }
+
+    private void assertRollsForceSealedBlocks(final SyncMode mode) throws IOException
+    {
+        final Path dir = tmp.resolve("stream-" + mode);
+        final PowerLossIO io = new PowerLossIO(dir);
+        final long sealedUpTo;
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode, Duration.ofHours(1)), io))
+        {
+            sealedUpTo = appendAcrossRolls(store, 4);
+            awaitOnlyTheTailOpen(dir);
+            io.cut(PowerLossIO.worstCase(), tmp.resolve("image-" + mode));
+        }
+        try (FileStreamStore store = FileStreamStore.open(tmp.resolve("image-" + mode),
+            config(SyncMode.INTERVAL, Duration.ofMillis(100))))
+        {
+            final String context = mode + ": " + store.state() + " " + store.recoveryReport();
+            assertThat(store.state().lastSeq()).as(context).isGreaterThanOrEqualTo(sealedUpTo);
+            for (long seq = 1; seq <= sealedUpTo; seq++)
+            {
+                assertThat(messages.mismatch(store.load(seq), seq)).as("seq %d: %s", seq, context).isNull();
+            }
+        }
+    }
+
+    /**
+     * Append until {@code rolls} more blocks were created.
+     *
+     * @return the last sequence in a sealed block: the one before the append that made the last roll.
+     */
+    private long appendAcrossRolls(final FileStreamStore store, final int rolls)
+    {
+        final long target = store.stats().blocksCreated() + rolls;
+        long sealedUpTo = -1;
+        while (store.stats().blocksCreated() < target)
+        {
+            final long before = store.stats().blocksCreated();
+            final long seq = messages.appendNext(store);
+            if (store.stats().blocksCreated() != before)
+            {
+                sealedUpTo = seq - 1;
+            }
+        }
+        return sealedUpTo;
+    }
+
+    /**
+     * Wait until the flusher handled every roll: it releases a sealed block's descriptor in the roll's cycle, so only
+     * the tail block keeps one (Linux: {@code /proc/self/fd}).
+     */
+    private static void awaitOnlyTheTailOpen(final Path dir) throws IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (openBlockFiles(dir) > 1 && System.nanoTime() < deadline)
+        {
+            Thread.onSpinWait();
+        }
+        assertThat(openBlockFiles(dir)).as("only the tail block keeps a descriptor").isEqualTo(1);
+    }
+
+    private static long openBlockFiles(final Path dir) throws IOException
+    {
+        final Path blocks = dir.resolve("blocks").toRealPath();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
+        {
+            return fds.map(WorstCasePowerCutTest::target)
+                .filter((target) -> null != target && target.startsWith(blocks) && target.toString().endsWith(".blk"))
+                .count();
+        }
+    }
+
+    private static Path target(final Path link)
+    {
+        try
+        {
+            return Files.readSymbolicLink(link);
+        }
+        catch (final IOException ex)
+        {
+            return null; // closed while listing
+        }
+    }
+
+    /**
+     * Counts the block forces it passes on.
+     */
+    private static final class CountingIO implements StorageIO
+    {
+        private final StorageIO delegate;
+        private final AtomicLong blockForces = new AtomicLong();
+
+        CountingIO(final StorageIO delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        long blockForces()
+        {
+            return blockForces.get();
+        }
+
+        @Override
+        public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+            final int from, final int to, final boolean metadata) throws IOException
+        {
+            blockForces.incrementAndGet();
+            delegate.forceBlock(file, channel, mapped, from, to, metadata);
+        }
+
+        @Override
+        public void forceFile(final Path file, final FileChannel channel) throws IOException
+        {
+            delegate.forceFile(file, channel);
+        }
+
+        @Override
+        public void syncDirectory(final Path dir) throws IOException
+        {
+            delegate.syncDirectory(dir);
         }
     }
 

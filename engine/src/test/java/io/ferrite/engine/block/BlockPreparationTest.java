@@ -1,0 +1,158 @@
+package io.ferrite.engine.block;
+
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.store.StorageIO;
+import org.agrona.IoUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Block preparation forces only the file's size (its last byte written, then one {@code forceFile}), never the zeros
+ * written after it; the block's forces are then range forces, and a block whose size was not forced keeps its channel
+ * until its first force covers the whole file.
+ */
+class BlockPreparationTest
+{
+    private static final int BLOCK_SIZE = 64 << 10;
+
+    @TempDir
+    Path tmp;
+
+    private final List<String> calls = new ArrayList<>();
+    private final StorageIO io = new StorageIO()
+    {
+        @Override
+        public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+            final int from, final int to, final boolean metadata)
+        {
+            calls.add("forceBlock " + from + ".." + to + (metadata ? " metadata" : "") +
+                (null == channel ? " no channel" : ""));
+        }
+
+        @Override
+        public void forceFile(final Path file, final FileChannel channel) throws IOException
+        {
+            // What the force makes durable: the size the file has now, and nothing written after this call.
+            calls.add("forceFile size " + channel.size() + " zeros written " + allZeroBytesWritten(file));
+        }
+
+        @Override
+        public void syncDirectory(final Path dir)
+        {
+            calls.add("syncDirectory");
+        }
+    };
+
+    @Test
+    void preparingForcesTheSizeOnceBeforeTheZerosAreWrittenAndNeverForcesTheZeros() throws IOException
+    {
+        final BlockFile.Prepared prepared = BlockFile.prepare(tmp.resolve("a.creating"), BLOCK_SIZE, io);
+        try
+        {
+            // At the force the file had its full size but held only its last byte: the zeros came after, unforced.
+            assertThat(calls).containsExactly("forceFile size " + BLOCK_SIZE + " zeros written false");
+            assertThat(prepared.sizeForced()).isTrue();
+            assertThat(prepared.channel().size()).isEqualTo(BLOCK_SIZE);
+            assertThat(Files.readAllBytes(prepared.temp())).containsOnly(0);
+            assertThat(allZeroBytesWritten(prepared.temp())).isTrue();
+        }
+        finally
+        {
+            prepared.discard();
+        }
+    }
+
+    @Test
+    void withoutStorageIoNothingIsForcedAndTheSizeIsNotClaimedDurable() throws IOException
+    {
+        final BlockFile.Prepared prepared = BlockFile.prepare(tmp.resolve("b.creating"), BLOCK_SIZE);
+        try
+        {
+            assertThat(calls).isEmpty();
+            assertThat(prepared.sizeForced()).isFalse();
+            assertThat(prepared.channel().size()).isEqualTo(BLOCK_SIZE);
+        }
+        finally
+        {
+            prepared.discard();
+        }
+    }
+
+    @Test
+    void aBlockWhoseSizeWasForcedIsMadeDurableByRangeForcesAlone()
+    {
+        final MessageBlock block = block(BlockFile.prepare(tmp.resolve("c.creating"), BLOCK_SIZE, io), "c.blk");
+        calls.clear();
+        final BlockDurability durability = block.durability();
+        assertThat(durability.isNewFile()).isTrue();
+        assertThat(durability.rangeForcesSuffice()).isTrue();
+        assertThat(durability.needsChannelToForce()).isFalse();
+
+        // Released before any force (NONE's roll): the mapping alone still makes the range durable.
+        durability.releaseChannel();
+        durability.force(BlockDescriptor.DATA_OFFSET, false, io);
+        assertThat(calls).containsExactly("forceBlock 0.." + BlockDescriptor.DATA_OFFSET + " no channel");
+        assertThat(durability.isDirty()).isFalse();
+        IoUtil.unmap(block.mappedOrNull());
+    }
+
+    @Test
+    void aBlockWhoseSizeWasNotForcedNeedsItsChannelForItsFirstForceOnly()
+    {
+        final MessageBlock block = block(BlockFile.prepare(tmp.resolve("d.creating"), BLOCK_SIZE), "d.blk");
+        final BlockDurability durability = block.durability();
+        assertThat(durability.rangeForcesSuffice()).isFalse();
+        assertThat(durability.needsChannelToForce()).isTrue();
+
+        durability.force(BlockDescriptor.DATA_OFFSET, false, io);
+        assertThat(calls).containsExactly("forceBlock 0.." + BlockDescriptor.DATA_OFFSET + " metadata");
+        assertThat(durability.rangeForcesSuffice()).isTrue();
+        assertThat(durability.needsChannelToForce()).isFalse();
+        durability.releaseChannel();
+        IoUtil.unmap(block.mappedOrNull());
+    }
+
+    private MessageBlock block(final BlockFile.Prepared prepared, final String name)
+    {
+        return MessageBlock.create(prepared, tmp.resolve(name), 1, 1, System.nanoTime(), 0,
+            new StoreMetrics(Long.MAX_VALUE, LoggerFactory.getLogger(BlockPreparationTest.class)), null);
+    }
+
+    /**
+     * @return whether every byte of the file was written (no hole left): holes take no disk blocks, so a file with
+     * one is allocated less than its size ({@code du} reports the blocks allocated, delayed allocations included).
+     */
+    private static boolean allZeroBytesWritten(final Path file) throws IOException
+    {
+        return allocatedBytes(file) >= Files.size(file);
+    }
+
+    private static long allocatedBytes(final Path file) throws IOException
+    {
+        final Process du = new ProcessBuilder("du", "--block-size=1", file.toString()).redirectErrorStream(true)
+            .start();
+        try
+        {
+            final String out = new String(du.getInputStream().readAllBytes()).trim();
+            du.waitFor();
+            return Long.parseLong(out.split("\\s+")[0]);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("du interrupted", ex);
+        }
+    }
+}
