@@ -22,6 +22,8 @@ final class AppendLock extends ReentrantLock
     private static final long serialVersionUID = 1L;
     /** About the wake-up of a parked thread on Linux (tens of microseconds) in spin-wait hints. */
     private static final int SPINS_BEFORE_YIELD = 1_000;
+    /** Spins and then yields (a few hundred microseconds) before an appender queues behind a holder. */
+    private static final int SPINS_BEFORE_QUEUEING = SPINS_BEFORE_YIELD + 100;
 
     /** Threads in {@link #lock()} that do not hold the lock yet. */
     private final AtomicInteger announced = new AtomicInteger();
@@ -49,14 +51,22 @@ final class AppendLock extends ReentrantLock
     }
 
     /**
-     * Take the lock for an append, after any thread announced in {@link #lock()} got it.
+     * Take the lock for an append, after any thread announced in {@link #lock()} got it. A lock held by another thread
+     * (the flusher's capture: a memory copy) is waited out by spinning, then yielding, before queueing: a queued
+     * acquire allocates the JDK's queue node, and the append path promises to allocate nothing. A holder that keeps it
+     * longer (a roll waiting for its block file, a rewrite) is queued behind as on any lock.
      */
     void lockForAppend()
     {
-        for (int spins = 0; announced.get() > 0 && !isHeldByCurrentThread(); spins++)
+        if (isHeldByCurrentThread())
         {
-            // The waiter is being woken: spin through that. Should the holder keep the lock long (a roll that waits
-            // for its block file), stop burning the core the waiter and the holder need.
+            super.lock();
+            return;
+        }
+        for (int spins = 0; announced.get() > 0 || (isLocked() && spins < SPINS_BEFORE_QUEUEING); spins++)
+        {
+            // An announced waiter is being woken: spin through that. Should the holder keep the lock long, stop
+            // burning the core the waiter and the holder need.
             if (spins < SPINS_BEFORE_YIELD)
             {
                 Thread.onSpinWait();
@@ -66,6 +76,9 @@ final class AppendLock extends ReentrantLock
                 Thread.yield();
             }
         }
-        super.lock();
+        if (!tryLock())
+        {
+            super.lock();
+        }
     }
 }

@@ -12,6 +12,7 @@ import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.flush.BlockFlusher;
 import io.ferrite.engine.flush.UnforcedWindow;
 import io.ferrite.engine.index.BlockIndex;
+import io.ferrite.engine.index.BlockSubjects;
 import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.index.SubjectSlots;
 import io.ferrite.engine.metrics.OperationTimer;
@@ -154,7 +155,8 @@ final class StreamWriter
         try
         {
             final MessageBlock last = index.lastBlock();
-            preallocator.prepareNext(null == last ? 0 : expectedSequences(last), index.blockCount());
+            preallocator.prepareNext(
+                null == last ? 0 : expectedSequences(last), expectedSubjects(last), index.blockCount());
         }
         finally
         {
@@ -754,7 +756,7 @@ final class StreamWriter
             tailDamaged = false;
             final long id = index.nextBlockId();
             block = MessageBlock.create(prepared.file(), directory.blockFile(id), id, baseSeq, clock.nanoTime(),
-                index.lastSeq(), prepared.sequenceOffsets(), metrics, crypto);
+                index.lastSeq(), prepared.sequenceOffsets(), prepared.subjects(), metrics, crypto);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -763,7 +765,7 @@ final class StreamWriter
         }
         index.blockIndex().add(block.id(), baseSeq, BlockDescriptor.DATA_OFFSET);
         index.addBlock(block, prepared.blockArray());
-        preallocator.prepareNext(expectedSequences(previous), index.blockCount());
+        preallocator.prepareNext(expectedSequences(previous), expectedSubjects(previous), index.blockCount());
         flusher.onBlockCreated();
         run.endPhase(0);
         run.finish(block.file().toString());
@@ -800,6 +802,15 @@ final class StreamWriter
         }
         final long span = index.blockIndex().lastSeq(index.blockCount() - 1) - previous.baseSeq() + 1;
         return (int)Math.max(0, Math.min(span, MAX_SEQUENCE_SPAN_PER_BLOCK));
+    }
+
+    /**
+     * @return the subjects {@code block} holds, for sizing the summaries of the blocks prepared next: 0 when unknown.
+     */
+    private static int expectedSubjects(final MessageBlock block)
+    {
+        final BlockSubjects summary = null == block ? null : block.contents().subjectsIfBuilt();
+        return null == summary ? 0 : summary.size();
     }
 
     private void sealFooter(final MessageBlock block, final int slot)

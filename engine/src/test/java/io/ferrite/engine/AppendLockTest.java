@@ -59,6 +59,55 @@ class AppendLockTest
     }
 
     @Test
+    void anAppenderSpinsBeforeItQueuesBehindAHolderAndQueuesWhenTheHolderKeepsTheLock() throws Exception
+    {
+        final AppendLock lock = new AppendLock();
+        final CountDownLatch held = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Thread holder = new Thread(() ->
+        {
+            lock.lock();
+            held.countDown();
+            try
+            {
+                release.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }, "holder");
+        holder.start();
+        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+
+        final List<String> order = new CopyOnWriteArrayList<>();
+        final Thread appender = new Thread(() ->
+        {
+            lock.lockForAppend();
+            order.add("appender");
+            lock.unlock();
+        }, "appender");
+        appender.start();
+        // A holder that keeps the lock past the spin and the yields: the appender then parks in the queue rather
+        // than burn a core for as long as the holder takes.
+        while (!lock.hasQueuedThread(appender))
+        {
+            assertThat(appender.isAlive()).as("the appender took a lock that is held").isTrue();
+            Thread.onSpinWait();
+        }
+        assertThat(order).isEmpty();
+        release.countDown();
+        appender.join(TimeUnit.SECONDS.toMillis(30));
+        holder.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(order).containsExactly("appender");
+        assertThat(lock.isLocked()).isFalse();
+    }
+
+    @Test
     void bothKindsOfCallerReenter()
     {
         final AppendLock lock = new AppendLock();

@@ -4,6 +4,7 @@ import io.ferrite.engine.agent.AgentHost;
 import io.ferrite.engine.agent.AgentSlot;
 import io.ferrite.engine.agent.AgentThread;
 import io.ferrite.engine.agent.AgentWakeUp;
+import io.ferrite.engine.index.BlockSubjects;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
@@ -83,6 +84,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private volatile boolean failurePending;
     /** The appender's hints for the arrays the agent allocates: the last block's span, the store's block count. */
     private volatile int expectedSequences;
+    private volatile int expectedSubjects;
     private volatile int blockCount;
     /** The appender parked in {@link #take()}, for the agent to wake once it published a block. */
     private volatile Thread waiter;
@@ -169,11 +171,13 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      * after each roll.
      *
      * @param expectedSequences the span of the newest block, to size the sequence tables of those prepared next.
+     * @param expectedSubjects  the subjects the newest block's predecessor held, to size the subject summaries.
      * @param blocks            the store's block count now, to size the block arrays of those prepared next.
      */
-    public void prepareNext(final int expectedSequences, final int blocks)
+    public void prepareNext(final int expectedSequences, final int expectedSubjects, final int blocks)
     {
         this.expectedSequences = expectedSequences;
+        this.expectedSubjects = expectedSubjects;
         this.blockCount = blocks;
         prepareNext();
     }
@@ -225,7 +229,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             // The agent may retry the following blocks now, under names other than the one prepared here.
             wakeUp.signal();
         }
-        return new PreparedBlock(BlockFile.prepare(files[(int)(next % files.length)], blockSize, io), null, null);
+        return new PreparedBlock(
+            BlockFile.prepare(files[(int)(next % files.length)], blockSize, io), null, null, null);
     }
 
     /**
@@ -311,7 +316,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
             final BlockFile.Prepared file = BlockFile.prepare(files[(int)(next % files.length)], blockSize, io);
             ready[slot] = new PreparedBlock(file, new int[SequenceTable.initialLength(expectedSequences)],
-                new MessageBlock[blocksThen]);
+                new MessageBlock[blocksThen], new BlockSubjects(false, expectedSubjects));
         }
         catch (final RuntimeException ex)
         {

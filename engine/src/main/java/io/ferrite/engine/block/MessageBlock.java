@@ -107,7 +107,7 @@ public final class MessageBlock
         final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
         final long prevLastSeq, final StoreMetrics metrics, final BlockCrypto crypto)
     {
-        return create(prepared, file, id, baseSeq, createdNanos, prevLastSeq, null, metrics, crypto);
+        return create(prepared, file, id, baseSeq, createdNanos, prevLastSeq, null, null, metrics, crypto);
     }
 
     /**
@@ -118,7 +118,8 @@ public final class MessageBlock
      */
     public static MessageBlock create(
         final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
-        final long prevLastSeq, final int[] sequenceOffsets, final StoreMetrics metrics, final BlockCrypto crypto)
+        final long prevLastSeq, final int[] sequenceOffsets, final BlockSubjects subjects, final StoreMetrics metrics,
+        final BlockCrypto crypto)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.key = null == crypto ? null : crypto.newKey();
@@ -128,7 +129,7 @@ public final class MessageBlock
         block.attach(mapping);
         block.contents.install(null == sequenceOffsets ?
             new SequenceTable(baseSeq) : new SequenceTable(baseSeq, sequenceOffsets));
-        block.contents.subjects(new BlockSubjects(false));
+        block.contents.subjects(null == subjects ? new BlockSubjects(false) : subjects);
         block.holdsTombstones = false;
         block.tombstoneEpoch = 0;
         block.writeOffset = BlockDescriptor.DATA_OFFSET;

@@ -1,5 +1,7 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.engine.index.BlockSubjects;
+
 /**
  * What a roll needs that can be made before it: the block file (allocated, forced, mapped, every page touched) and
  * the arrays the roll would otherwise allocate under the append lock. Made by {@link BlockPreallocator}'s agent.
@@ -9,7 +11,9 @@ package io.ferrite.engine.block;
  *                        when prepared on the append path (the table then gets a default one).
  * @param blockArray      a block array one longer than the store's was expected to be at this roll (see
  *                        {@link StreamIndex#addBlock(MessageBlock, MessageBlock[])}), or null.
+ * @param subjects        an empty subject summary sized for as many subjects as the previous block held, or null.
  */
-public record PreparedBlock(BlockFile.Prepared file, int[] sequenceOffsets, MessageBlock[] blockArray)
+public record PreparedBlock(
+    BlockFile.Prepared file, int[] sequenceOffsets, MessageBlock[] blockArray, BlockSubjects subjects)
 {
 }

@@ -21,12 +21,35 @@ public final class BlockSubjects
     private static final int INITIAL_CAPACITY = 8;
 
     private final boolean partial;
-    private volatile Columns columns = new Columns(INITIAL_CAPACITY);
+    private volatile Columns columns;
     private volatile int size;
 
     public BlockSubjects(final boolean partial)
     {
+        this(partial, INITIAL_CAPACITY);
+    }
+
+    /**
+     * @param expectedSubjects how many subjects the block is expected to hold: the appender's roll passes the previous
+     *                         block's count, because a summary grown by doubling from a few entries would make garbage
+     *                         on the append path in every block of a stream with hundreds of subjects.
+     */
+    public BlockSubjects(final boolean partial, final int expectedSubjects)
+    {
+        if (expectedSubjects < 0)
+        {
+            throw new IllegalArgumentException("expectedSubjects must not be negative: " + expectedSubjects);
+        }
         this.partial = partial;
+        this.columns = new Columns(Math.max(INITIAL_CAPACITY, expectedSubjects));
+    }
+
+    /**
+     * @return how many subjects this summary can hold before it grows (for tests).
+     */
+    int capacity()
+    {
+        return columns.entries.length;
     }
 
     public boolean isPartial()

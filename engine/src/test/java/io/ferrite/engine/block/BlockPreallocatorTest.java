@@ -79,7 +79,7 @@ class BlockPreallocatorTest
     {
         try (BlockPreallocator preallocator = preallocator(2, "take"))
         {
-            preallocator.prepareNext(5000, 0);
+            preallocator.prepareNext(5000, 0, 0);
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
             assertThat(preallocator.preparedAhead()).isEqualTo(2);
             assertThat(thread("take")).as("the agent's daemon thread").isNotNull()
@@ -93,7 +93,7 @@ class BlockPreallocatorTest
             assertThat(first.blockArray()).hasSize(1);
             // What a roll does: the file becomes a block, then the agent is told to make up for it.
             Files.move(first.file().temp(), blocks.resolve("1.blk"));
-            preallocator.prepareNext(6000, 1);
+            preallocator.prepareNext(6000, 0, 1);
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
             assertThat(preallocator.preparedAhead()).isEqualTo(2);
 
@@ -103,12 +103,12 @@ class BlockPreallocatorTest
             // Made before the hints changed: sized by those it was prepared under (a block array of 0 + 1 ahead + 1).
             assertThat(second.blockArray()).hasSize(2);
             Files.move(second.file().temp(), blocks.resolve("2.blk"));
-            preallocator.prepareNext(6000, 2);
+            preallocator.prepareNext(6000, 0, 2);
 
             final PreparedBlock third = take(preallocator);
             assertPrepared(third, 2);
             Files.move(third.file().temp(), blocks.resolve("3.blk"));
-            preallocator.prepareNext(6000, 3);
+            preallocator.prepareNext(6000, 0, 3);
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
             // The names cycle: the fourth takes the first's name, free since its rename.
             assertPrepared(take(preallocator), 0);
