@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The incident's shape: a catalog of 4 streams and 43 consumers, taken while one stream's flusher is stuck inside a
- * force (held on a latch in the {@code StorageIO}). The snapshot, and writing it to {@code catalog.snapshot}, complete
+ * force (held on a latch in the {@code StorageIO}) and another stream's state write is stuck inside the fsync of its
+ * {@code state.db}. The snapshot, and writing it to {@code catalog.snapshot}, complete
  * while the force is still held, and what they hold is each stream's and each consumer's state. Nothing here measures
  * time: "never waits" is shown by completing while the force cannot, and while a stream's append lock is held. The
  * timeout only stops a hang.
@@ -82,10 +83,16 @@ class CatalogSnapshotTest
             stalled.append("s0.late", null, PAYLOAD);
             final CompletableFuture<Long> force = stalled.flush();
             io.awaitStalled();
+            // A second stream in a slow fsync: its state write is held inside the force of its state.db, on a thread
+            // of its own, while the first stream's flusher is held inside its block force.
+            io.stallFileForcesUnder(root.resolve("stream-1"));
+            final CompletableFuture<Void> stateWrite = CompletableFuture.runAsync(streams.get(1)::writeFullState);
+            io.awaitFileStalled();
 
             final EnvironmentSnapshot snapshot = env.snapshot();
             final EnvironmentSnapshot written = env.writeSnapshot();
             assertThat(force).as("the force is still held: the snapshot did not wait for it").isNotDone();
+            assertThat(stateWrite).as("the fsync is still held: the snapshot did not wait for it").isNotDone();
 
             assertThat(snapshot.streams()).hasSize(STREAMS);
             assertThat(snapshot.consumerCount()).isEqualTo(CONSUMERS);
@@ -111,6 +118,8 @@ class CatalogSnapshotTest
             assertThat(written.streams()).isEqualTo(snapshot.streams());
             assertThat(env.readSnapshot()).isEqualTo(written);
 
+            io.releaseFileStall();
+            stateWrite.get();
             io.releaseStall();
             assertThat(force.get()).isEqualTo(stalled.lastSeq());
         }

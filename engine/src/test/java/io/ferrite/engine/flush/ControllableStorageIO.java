@@ -35,6 +35,7 @@ public final class ControllableStorageIO implements StorageIO
     private volatile String headerFailure;
     private volatile CountDownLatch fileRelease;
     private volatile CountDownLatch fileStalled;
+    private volatile Path fileStallScope;
     private volatile String preparedFailure;
     private final AtomicInteger preparedForces = new AtomicInteger();
 
@@ -83,6 +84,18 @@ public final class ControllableStorageIO implements StorageIO
      */
     public void stallFileForces()
     {
+        stallFileForcesUnder(null);
+    }
+
+    /**
+     * As {@link #stallFileForces()}, for the small files under {@code dir} only (one stream's directory in an
+     * environment): every other file's force goes through.
+     *
+     * @param dir the directory whose files' forces wait, or null for every small file.
+     */
+    public void stallFileForcesUnder(final Path dir)
+    {
+        fileStallScope = null == dir ? null : dir.toAbsolutePath().normalize();
         fileStalled = new CountDownLatch(1);
         fileRelease = new CountDownLatch(1);
     }
@@ -213,7 +226,11 @@ public final class ControllableStorageIO implements StorageIO
             delegate.forceFile(file, channel);
             return;
         }
-        await(fileRelease, fileStalled);
+        final Path scope = fileStallScope;
+        if (null == scope || file.toAbsolutePath().normalize().startsWith(scope))
+        {
+            await(fileRelease, fileStalled);
+        }
         delegate.forceFile(file, channel);
     }
 
