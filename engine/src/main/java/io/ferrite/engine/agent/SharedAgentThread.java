@@ -19,21 +19,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * One agent's failure does not stop the others: a {@link RuntimeException} from its duty cycle is logged and it keeps
  * its place (it runs again when signalled or its timer is due, as on its own thread); an {@link Error} or
- * {@link AgentTerminationException} takes it off the thread (an {@code Error} without its {@code onClose}, as
- * {@link AgentRunner} does, a termination with it) and the others keep running. A failed {@code onStart} or
- * {@code onClose} is logged and the agent is off the thread.
+ * {@link AgentTerminationException} takes it off the thread after its {@code onClose} ran (an agent that failed still
+ * releases what it holds, and whoever waits in its slot's close returns) and the others keep running. A failed
+ * {@code onStart} or {@code onClose} is logged and the agent is off the thread. Should the thread itself die, joins
+ * are refused from then on rather than left waiting for a thread that will never take them.
  * <p>
  * The thread is made by the given {@link ThreadFactory} on the first join and named after the role. Closing takes
  * every agent still on it off (their {@code onClose} runs) and waits however long that takes; the thread is never
  * interrupted (an interrupt during a force would close the block's file channel).
  * <p>
  * Threading: {@link #newSlot()}, {@link #close()} from any thread; a slot closed from this thread itself (an agent's
- * callback closing its stream) leaves at once, on this thread.
+ * callback closing its stream) leaves at once, on this thread. {@link #close()} from this thread itself cannot wait
+ * for the thread to stop: it asks it to stop and returns, and the thread closes its agents when its cycle returns.
+ * {@link #onSharedThread()} tells code that must not wait on these threads (a close that waits for another shared
+ * thread, which may be waiting for this one) where it runs.
  */
 public final class SharedAgentThread implements AgentHost, AutoCloseable
 {
     /** From a member's duty cycle: it is off the thread. */
     private static final int OFF_THREAD = -1;
+    /** Marks every shared agent thread, whatever its role or environment. */
+    private static final ThreadLocal<Boolean> SHARED_THREAD = new ThreadLocal<>();
 
     private final WakeUpIdleStrategy idle = new WakeUpIdleStrategy();
     private final String roleName;
@@ -62,6 +68,15 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
         this.roleName = roleName;
         this.threadFactory = threadFactory;
         this.log = log;
+    }
+
+    /**
+     * @return whether the calling thread is a shared agent thread (of any environment): it must not wait for an agent
+     * of another shared thread to leave, which may be waiting for it.
+     */
+    public static boolean onSharedThread()
+    {
+        return Boolean.TRUE.equals(SHARED_THREAD.get());
     }
 
     @Override
@@ -109,11 +124,12 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
         }
         synchronized (lifecycle)
         {
-            if (closed)
+            if (closed || drained)
             {
+                // Drained without a close: the thread died (an Error out of its loop); nothing would take the join.
                 member.markLeft();
-                throw new IllegalStateException(roleName + " is closed: " + member.agent().roleName() +
-                    " cannot join it");
+                throw new IllegalStateException(roleName + (closed ? " is closed: " : " has stopped: ") +
+                    member.agent().roleName() + " cannot join it");
             }
             changes.offer(member);
             if (null == runner)
@@ -168,6 +184,12 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
             running = thread;
         }
         idle.terminate();
+        if (Thread.currentThread() == running)
+        {
+            // Closed from an agent's callback: joining itself would never return. The loop stops when this cycle
+            // returns and its onClose takes every agent off; the runner's resources go with the thread.
+            return;
+        }
         boolean interrupted = false;
         while (running.isAlive())
         {
@@ -222,6 +244,11 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
 
     private void closeMember(final SharedAgentMember member)
     {
+        if (member.state() == SharedAgentMember.LEFT)
+        {
+            // It left already (closed from its own cycle, then failed): its onClose ran once.
+            return;
+        }
         try
         {
             member.agent().onClose();
@@ -244,6 +271,7 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
         @Override
         public void onStart()
         {
+            SHARED_THREAD.set(Boolean.TRUE);
             runningThread = Thread.currentThread();
         }
 
@@ -303,10 +331,10 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
             }
             catch (final Error ex)
             {
-                log.error("{} failed on {}: taken off the thread, the other agents keep running",
+                log.error("{} failed on {}: closed and taken off the thread, the other agents keep running",
                     member.agent().roleName(), roleName, ex);
                 member.afterRun(0);
-                member.markLeft();
+                closeMember(member);
                 return OFF_THREAD;
             }
             catch (final Throwable ex)

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
@@ -137,9 +138,9 @@ class SharedAgentThreadTest
         healthy.awaitCycles(1);
         throwing.awaitCycles(1);
         dying.awaitCycles(1);
-        // The one that threw an Error is off the thread: its close returns at once, without onClose.
+        // The one that threw an Error is off the thread, closed there (it releases what it holds): its close returns.
         dying.slot.close();
-        assertThat(dying.closedOn.get()).isNull();
+        assertThat(dying.closedOn.get()).isSameAs(made.get(0));
         // The one that threw a RuntimeException keeps its place and runs when signalled.
         throwing.slot.wakeUp().signal();
         throwing.awaitCycles(2);
@@ -192,10 +193,109 @@ class SharedAgentThreadTest
             .hasMessageContaining("test-shared is closed");
     }
 
+    @Test
+    void anAgentThatThrowsAnErrorIsClosedOnceAndItsSlotCloseReturns() throws InterruptedException
+    {
+        final AtomicInteger closes = new AtomicInteger();
+        final Probe dying = new Probe("dies", () ->
+        {
+            throw new OutOfMemoryError("injected");
+        })
+        {
+            @Override
+            public void onClose()
+            {
+                closes.incrementAndGet();
+                super.onClose();
+            }
+        };
+        dying.slot = shared.newSlot();
+        dying.slot.start(dying);
+        dying.awaitCycles(1);
+        dying.slot.close();
+        assertThat(closes.get()).isEqualTo(1);
+        assertThat(shared.memberCount()).isZero();
+        shared.close();
+        assertThat(closes.get()).as("not closed again with the thread").isEqualTo(1);
+    }
+
+    @Test
+    void closingTheThreadFromAnAgentsOwnCycleStopsItWithoutWaitingOnItself() throws InterruptedException
+    {
+        final AtomicBoolean closeNow = new AtomicBoolean();
+        final CountDownLatch closeReturned = new CountDownLatch(1);
+        final Probe closer = Probe.join(shared, "closer", () ->
+        {
+            if (closeNow.get())
+            {
+                assertThat(SharedAgentThread.onSharedThread()).isTrue();
+                shared.close();
+                closeReturned.countDown();
+            }
+            return 0;
+        });
+        final Probe other = Probe.join(shared, "other", () -> 0);
+        closer.awaitCycles(1);
+        assertThat(SharedAgentThread.onSharedThread()).isFalse();
+        closeNow.set(true);
+        closer.slot.wakeUp().signal();
+        closeReturned.await();
+        made.get(0).join();
+        assertThat(closer.closedOn.get()).isSameAs(made.get(0));
+        assertThat(other.closedOn.get()).isSameAs(made.get(0));
+        assertThat(shared.memberCount()).isZero();
+        other.slot.close();
+    }
+
+    @Test
+    void anAgentLeavingWhileTheThreadIsClosingIsClosedAndItsCloseReturns() throws Exception
+    {
+        final CountDownLatch inOnClose = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Probe slow = new Probe("slow-close", () -> 0)
+        {
+            @Override
+            public void onClose()
+            {
+                super.onClose();
+                inOnClose.countDown();
+                try
+                {
+                    release.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        slow.slot = shared.newSlot();
+        slow.slot.start(slow);
+        final Probe leaving = Probe.join(shared, "leaving", () -> 0);
+        slow.awaitCycles(1);
+        leaving.awaitCycles(1);
+        final Thread closing = new Thread(shared::close);
+        closing.start();
+        inOnClose.await();
+        // The thread is stopping (its onClose runs) while the closer joins it: this agent's owner closes it now.
+        final CountDownLatch leftReturned = new CountDownLatch(1);
+        final Thread leaver = new Thread(() ->
+        {
+            leaving.slot.close();
+            leftReturned.countDown();
+        });
+        leaver.start();
+        release.countDown();
+        leftReturned.await();
+        closing.join();
+        assertThat(leaving.closedOn.get()).isSameAs(made.get(0));
+        assertThat(shared.memberCount()).isZero();
+    }
+
     /**
      * An agent that counts its duty cycles and records the thread of its cycles and of its {@code onClose}.
      */
-    private static final class Probe implements Agent
+    private static class Probe implements Agent
     {
         private final String name;
         private final IntSupplier work;
