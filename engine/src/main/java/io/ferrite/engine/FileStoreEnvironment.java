@@ -1,9 +1,12 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.agent.SharedAgentThread;
 import io.ferrite.engine.environment.CatalogFile;
+import io.ferrite.engine.environment.DirectoryMoves;
 import io.ferrite.engine.environment.EnvironmentRoot;
 import io.ferrite.engine.environment.EnvironmentThreads;
 import io.ferrite.engine.environment.OpenStreams;
+import io.ferrite.engine.environment.StoredStreamEntry;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.engine.state.StreamMetadata;
 import io.ferrite.store.ConsumerConfig;
@@ -21,26 +24,40 @@ import org.agrona.CloseHelper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 
 /**
  * The file {@link StoreEnvironment}: streams in {@code <root>/<name>/}, created and deleted crash-safely by
  * {@link EnvironmentRoot}, their agents on the environment's three {@link EnvironmentThreads}, their catalog in
  * {@link OpenStreams}.
  * <p>
- * Threading: any thread. Creates, opens, deletes and close are serialized by one lock, held across their I/O (a create
- * waits for another create); {@link #snapshot()}, {@link #streamNames()} and the streams themselves never take it.
- * {@link #writeSnapshot()} calls are serialized by a lock of their own.
+ * Threading: any thread but the environment's own shared threads (a listener or callback running there): every call
+ * that may open, close, create or delete a stream refuses to run there, since it would wait for agents of the other
+ * shared threads, which may be waiting for the very thread it runs on. One lock guards the catalog's changes and is
+ * held for memory only: opening, closing, creating and deleting a stream (all of which wait on I/O) run outside it,
+ * under a per-name {@link Change} marker, so a snapshot, a listing or another stream's open never waits on them. A
+ * call on a name another call is changing waits for that change to end, then acts on what it left (an open of a
+ * stream being deleted finds no stream). {@link #writeSnapshot()} calls are serialized by a lock of their own.
  */
 public final class FileStoreEnvironment implements StoreEnvironment
 {
     private final EnvironmentConfig config;
     private final EnvironmentRoot root;
     private final EnvironmentThreads threads;
-    private final OpenStreams streams = new OpenStreams((store) -> !((FileStreamStore)store).isClosed());
+    private final OpenStreams streams = new OpenStreams(
+        (store) -> !((FileStreamStore)store).isClosing(), (store) -> ((FileStreamStore)store).catalogEntry());
     private final Object changes = new Object();
+    /** The names whose open, close, create or delete runs now; guarded by {@link #changes}. */
+    private final Map<String, Change> changing = new HashMap<>();
     private final Object catalogWrites = new Object();
+    /** Counted down once the first {@link #close()} ended: a second close waits for it. */
+    private final CountDownLatch closeEnded = new CountDownLatch(1);
+    /** Guarded by {@link #changes} for writes. */
     private volatile boolean closed;
 
     private FileStoreEnvironment(final EnvironmentConfig config, final EnvironmentRoot root)
@@ -50,7 +67,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
         this.threads = new EnvironmentThreads(config.threadFactory(), config.threadNamePrefix());
         for (final String name : root.listStreams())
         {
-            streams.known(name);
+            streams.known(name, StoredStreamEntry.read(root.streamDirectory(name), name));
         }
     }
 
@@ -59,10 +76,19 @@ public final class FileStoreEnvironment implements StoreEnvironment
      */
     public static FileStoreEnvironment open(final Path root, final EnvironmentConfig config)
     {
+        return open(root, config, DirectoryMoves.ATOMIC);
+    }
+
+    /**
+     * As {@link #open(Path, EnvironmentConfig)}, renaming streams' directories through {@code moves}: a seam for
+     * tests that fail a rename.
+     */
+    static FileStoreEnvironment open(final Path root, final EnvironmentConfig config, final DirectoryMoves moves)
+    {
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(config, "config");
         AgronaAccess.verify();
-        final EnvironmentRoot opened = EnvironmentRoot.open(root, config.storageIO());
+        final EnvironmentRoot opened = EnvironmentRoot.open(root, config.storageIO(), moves);
         try
         {
             return new FileStoreEnvironment(config, opened);
@@ -97,14 +123,18 @@ public final class FileStoreEnvironment implements StoreEnvironment
     {
         Objects.requireNonNull(streamConfig, "config");
         final String name = StreamNames.validate(streamConfig.name());
-        synchronized (changes)
+        refuseOnSharedThread("createStream(" + name + ")");
+        final Change change = begin(name, "created", () ->
         {
-            ensureOpen();
             if (streams.contains(name) || Files.exists(root.streamDirectory(name)))
             {
                 throw new IllegalArgumentException("stream '" + name + "' exists in " + root.root() +
                     ": open it with openStream");
             }
+            return true;
+        });
+        try
+        {
             final Path creating = root.beginCreate(name);
             try
             {
@@ -114,11 +144,29 @@ public final class FileStoreEnvironment implements StoreEnvironment
             }
             catch (final RuntimeException ex)
             {
-                CloseHelper.close(ex::addSuppressed, () -> root.abandonCreate(name));
+                try
+                {
+                    root.abandonCreate(name);
+                }
+                catch (final RuntimeException rollback)
+                {
+                    ex.addSuppressed(rollback);
+                }
+                if (root.exists(name))
+                {
+                    // Published and not taken back: the catalog lists what the root holds.
+                    settled(() -> streams.known(name, null));
+                }
                 throw ex;
             }
-            streams.known(name);
-            return openLocked(name, streamConfig);
+            settled(() -> streams.known(name, null));
+            final FileStreamStore store = openStore(name, streamConfig);
+            settled(() -> streams.opened(name, store));
+            return store;
+        }
+        finally
+        {
+            end(name, change);
         }
     }
 
@@ -126,47 +174,14 @@ public final class FileStoreEnvironment implements StoreEnvironment
     public StreamStore openStream(final String name)
     {
         StreamNames.validate(name);
-        synchronized (changes)
-        {
-            ensureOpen();
-            final StreamStore open = streams.openStore(name);
-            if (null != open)
-            {
-                return open;
-            }
-            requireKnown(name);
-            final Path file = root.streamDirectory(name).resolve(StreamDirectory.METADATA_FILE);
-            final StreamMetadata metadata = StreamMetadata.read(file);
-            if (null == metadata)
-            {
-                throw new StoreException("stream '" + name + "' has no " + StreamDirectory.METADATA_FILE, file,
-                    StoreException.UNKNOWN, StoreException.UNKNOWN);
-            }
-            if (metadata.encrypted())
-            {
-                throw new IllegalArgumentException("stream '" + name + "' is encrypted: open it with " +
-                    "openStream(StreamConfig) and its key");
-            }
-            return openLocked(name, metadata.configBuilder().syncMode(config.syncMode()).build());
-        }
+        return open(name, null);
     }
 
     @Override
     public StreamStore openStream(final StreamConfig streamConfig)
     {
         Objects.requireNonNull(streamConfig, "config");
-        final String name = StreamNames.validate(streamConfig.name());
-        synchronized (changes)
-        {
-            ensureOpen();
-            final StreamStore open = streams.openStore(name);
-            if (null != open)
-            {
-                return open;
-            }
-            requireKnown(name);
-            return openLocked(name, streamConfig);
-        }
+        return open(StreamNames.validate(streamConfig.name()), streamConfig);
     }
 
     @Override
@@ -179,31 +194,51 @@ public final class FileStoreEnvironment implements StoreEnvironment
     public boolean deleteStream(final String name)
     {
         StreamNames.validate(name);
-        synchronized (changes)
+        refuseOnSharedThread("deleteStream(" + name + ")");
+        final Change change = begin(name, "deleted", () -> streams.contains(name));
+        if (null == change)
         {
-            ensureOpen();
-            if (!streams.contains(name))
+            return false;
+        }
+        try
+        {
+            final FileStreamStore store = (FileStreamStore)streams.store(name);
+            if (null != store)
             {
-                return false;
+                store.close();
+                store.awaitReleased();
             }
-            final StreamStore open = streams.openStore(name);
-            if (null != open)
+            try
             {
-                open.close();
+                root.beginDelete(name);
             }
-            streams.removed(name);
-            root.delete(name);
+            catch (final RuntimeException ex)
+            {
+                if (!root.exists(name))
+                {
+                    // The rename took effect before the failure: the stream is gone, its files go now or at the
+                    // next open.
+                    settled(() -> streams.removed(name));
+                    CloseHelper.close(ex::addSuppressed, () -> root.finishDelete(name));
+                }
+                // Otherwise it is still there, whole and closed, and listed as such.
+                throw ex;
+            }
+            settled(() -> streams.removed(name));
+            root.finishDelete(name);
             return true;
+        }
+        finally
+        {
+            end(name, change);
         }
     }
 
     @Override
     public ConsumerStore consumer(final String stream, final String consumer, final ConsumerConfig consumerConfig)
     {
-        final StreamStore store = openStream(stream);
-        final ConsumerStore opened = store.consumer(consumer, consumerConfig);
-        streams.consumerOpened(stream, opened);
-        return opened;
+        // The stream lists its consumers itself: the catalog asks it, so there is nothing to record here.
+        return openStream(stream).consumer(consumer, consumerConfig);
     }
 
     @Override
@@ -239,20 +274,52 @@ public final class FileStoreEnvironment implements StoreEnvironment
         return threads.agentCount();
     }
 
+    /**
+     * @return the streams the root holds on disk now, for tests that compare it with the catalog.
+     */
+    List<String> rootListing()
+    {
+        return root.listStreams();
+    }
+
+    /**
+     * Close every open stream (outside the catalog's lock), then the shared threads and the root. A second or
+     * concurrent call returns once the first ended.
+     */
     @Override
     public void close()
     {
+        refuseOnSharedThread("close");
+        final boolean first;
         synchronized (changes)
         {
-            if (closed)
-            {
-                return;
-            }
+            first = !closed;
             closed = true;
-            final List<AutoCloseable> closing = new ArrayList<>(streams.openStores());
+        }
+        if (!first)
+        {
+            await(closeEnded);
+            return;
+        }
+        try
+        {
+            // No change begins from now on; those under way end first, so their stores are closed too.
+            awaitChanges();
+            final List<AutoCloseable> closing = new ArrayList<>();
+            for (final StreamStore store : streams.openStores())
+            {
+                final FileStreamStore file = (FileStreamStore)store;
+                closing.add(file);
+                // A close its owner began is waited for: the threads and the root lock go only after it.
+                closing.add(file::awaitReleased);
+            }
             closing.add(threads);
             closing.add(root);
             CloseHelper.closeAll(closing);
+        }
+        finally
+        {
+            closeEnded.countDown();
         }
     }
 
@@ -262,20 +329,161 @@ public final class FileStoreEnvironment implements StoreEnvironment
         return "FileStoreEnvironment{root=" + root.root() + ", streams=" + streams.names().size() + '}';
     }
 
-    private StreamStore openLocked(final String name, final StreamConfig streamConfig)
+    private StreamStore open(final String name, final StreamConfig given)
     {
-        final FileStreamStore store =
-            FileStreamStore.open(root.streamDirectory(name), streamConfig, config.storageIO(), threads.streamThreads());
-        streams.opened(name, store);
-        return store;
+        while (true)
+        {
+            final FileStreamStore closingStore;
+            synchronized (changes)
+            {
+                ensureOpen();
+                final StreamStore open = null == changing.get(name) ? streams.openStore(name) : null;
+                if (null != open)
+                {
+                    return open;
+                }
+                final FileStreamStore last = (FileStreamStore)streams.store(name);
+                closingStore = null != last && last.isClosing() && !last.isReleased() && null == changing.get(name) ?
+                    last : null;
+            }
+            if (null != closingStore)
+            {
+                // Its owner is closing it: it is opened again once its files are released.
+                refuseOnSharedThread("openStream(" + name + ")");
+                closingStore.awaitReleased();
+                continue;
+            }
+            refuseOnSharedThread("openStream(" + name + ")");
+            final Change change = begin(name, "opened", () ->
+            {
+                if (!streams.contains(name))
+                {
+                    throw new IllegalArgumentException("no stream '" + name + "' in " + root.root() +
+                        ": create it with createStream");
+                }
+                return null == streams.openStore(name);
+            });
+            if (null == change)
+            {
+                // Opened by the change this one waited for.
+                continue;
+            }
+            try
+            {
+                final FileStreamStore store = openStore(name, null == given ? storedConfig(name) : given);
+                settled(() -> streams.opened(name, store));
+                return store;
+            }
+            finally
+            {
+                end(name, change);
+            }
+        }
     }
 
-    private void requireKnown(final String name)
+    private StreamConfig storedConfig(final String name)
     {
-        if (!streams.contains(name))
+        final Path file = root.streamDirectory(name).resolve(StreamDirectory.METADATA_FILE);
+        final StreamMetadata metadata = StreamMetadata.read(file);
+        if (null == metadata)
         {
-            throw new IllegalArgumentException("no stream '" + name + "' in " + root.root() + ": create it with " +
-                "createStream");
+            throw new StoreException("stream '" + name + "' has no " + StreamDirectory.METADATA_FILE, file,
+                StoreException.UNKNOWN, StoreException.UNKNOWN);
+        }
+        if (metadata.encrypted())
+        {
+            throw new IllegalArgumentException("stream '" + name + "' is encrypted: open it with " +
+                "openStream(StreamConfig) and its key");
+        }
+        return metadata.configBuilder().syncMode(config.syncMode()).build();
+    }
+
+    private FileStreamStore openStore(final String name, final StreamConfig streamConfig)
+    {
+        return FileStreamStore.open(root.streamDirectory(name), streamConfig, config.storageIO(),
+            threads.streamThreads());
+    }
+
+    /**
+     * Mark {@code name} as changing, once no other change of it runs (waiting for one outside the lock).
+     *
+     * @param check under the lock, with no change of the name running: whether to go on (false: null is returned);
+     *              it may throw to refuse.
+     * @return the marker to {@link #end}, or null when {@code check} said no.
+     */
+    private Change begin(final String name, final String what, final BooleanSupplier check)
+    {
+        while (true)
+        {
+            final Change running;
+            synchronized (changes)
+            {
+                ensureOpen();
+                running = changing.get(name);
+                if (null == running)
+                {
+                    if (!check.getAsBoolean())
+                    {
+                        return null;
+                    }
+                    final Change change = new Change(what);
+                    changing.put(name, change);
+                    return change;
+                }
+            }
+            // Another thread opens, closes, creates or deletes it: its outcome decides what this call finds.
+            await(running.ended);
+        }
+    }
+
+    /**
+     * Apply a change's outcome to the catalog, under its lock: memory only.
+     */
+    private void settled(final Runnable update)
+    {
+        synchronized (changes)
+        {
+            update.run();
+        }
+    }
+
+    private void end(final String name, final Change change)
+    {
+        synchronized (changes)
+        {
+            changing.remove(name, change);
+        }
+        change.ended.countDown();
+    }
+
+    private void awaitChanges()
+    {
+        while (true)
+        {
+            final List<Change> running;
+            synchronized (changes)
+            {
+                running = new ArrayList<>(changing.values());
+            }
+            if (running.isEmpty())
+            {
+                return;
+            }
+            for (final Change change : running)
+            {
+                await(change.ended);
+            }
+        }
+    }
+
+    private void refuseOnSharedThread(final String operation)
+    {
+        if (SharedAgentThread.onSharedThread())
+        {
+            throw new IllegalStateException(operation + " on environment " + root.root() + " cannot run on " +
+                Thread.currentThread().getName() + ", one of its shared threads (a listener or callback): it " +
+                "would wait for agents of the other shared threads, which may be waiting for this one; call it from " +
+                "another thread");
         }
     }
 
@@ -284,6 +492,47 @@ public final class FileStoreEnvironment implements StoreEnvironment
         if (closed)
         {
             throw new StoreClosedException("environment " + root.root());
+        }
+    }
+
+    private static void await(final CountDownLatch latch)
+    {
+        boolean interrupted = false;
+        while (latch.getCount() > 0)
+        {
+            try
+            {
+                latch.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A name's open, close, create or delete under way, outside the catalog's lock; a call on the same name waits
+     * for it to end.
+     */
+    private static final class Change
+    {
+        private final String what;
+        private final CountDownLatch ended = new CountDownLatch(1);
+
+        Change(final String what)
+        {
+            this.what = what;
+        }
+
+        @Override
+        public String toString()
+        {
+            return "being " + what;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.agent.AgentSlot;
+import io.ferrite.engine.agent.SharedAgentThread;
 import io.ferrite.engine.agent.StreamThreads;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
@@ -25,6 +26,7 @@ import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerNames;
 import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.CursorPosition;
+import io.ferrite.store.EnvironmentSnapshot;
 import io.ferrite.store.FilteredState;
 import io.ferrite.store.MessageClaim;
 import io.ferrite.store.MessageHandler;
@@ -63,6 +65,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -103,6 +106,14 @@ public final class FileStreamStore implements StreamStore
     private final StreamBackup backup;
     private final StreamConsumers consumers;
     private volatile boolean closed;
+    /** Set when a close begins: an environment hands the store out no more, and waits for {@link #released}. */
+    private volatile boolean closing;
+    /** Counted down once the close that began ended: every file released, the stream's directory unlocked. */
+    private final CountDownLatch released = new CountDownLatch(1);
+    /** Its catalog entry as of its close, for an environment's snapshot; null until then. */
+    private volatile EnvironmentSnapshot.Stream closedEntry;
+    /** Whether its agents run on an environment's shared threads: then it is never closed from one of them. */
+    private final boolean sharedThreads;
     private final MessageClaim.Committer claims = new Claims();
     /** The mapped positions file readers in other processes follow ({@link #openReadOnly}). */
     private final PositionsFile positionsFile;
@@ -117,6 +128,7 @@ public final class FileStreamStore implements StreamStore
         final StreamThreads threads)
     {
         this.config = config;
+        this.sharedThreads = threads.flusher() instanceof SharedAgentThread;
         this.flusherThread = threads.flusher().newSlot();
         this.positionsFile = positionsFile;
         // Before any thread of the store starts: from here on every position is published through the mapped file.
@@ -881,6 +893,15 @@ public final class FileStreamStore implements StreamStore
         {
             return;
         }
+        if (sharedThreads && SharedAgentThread.onSharedThread())
+        {
+            // Its close waits for its agents to leave the other shared threads, whose agents may be waiting for a
+            // force of this very thread: it would never return.
+            throw new IllegalStateException("stream '" + config.name() + "' cannot be closed from " +
+                Thread.currentThread().getName() + ", one of its environment's shared threads (a listener or " +
+                "callback): close it from another thread");
+        }
+        closing = true;
         // A claim this thread holds open holds the append lock the steps below wait for: it ends with the store.
         writer.abortClaimOfThisThread();
         removals.close();
@@ -901,6 +922,8 @@ public final class FileStreamStore implements StreamStore
         closing.add(consumers);
         closing.add(flusherThread);
         closing.add(durability);
+        // Everything is forced and every consumer written: the catalog lists it as it is on disk now.
+        closing.add(() -> closedEntry = catalogEntry(false));
         closing.add(() -> closed = true);
         closing.add(positionsFile::markClosed);
         for (final MessageBlock block : index.blocks())
@@ -908,7 +931,88 @@ public final class FileStreamStore implements StreamStore
             closing.add(block.durability()::releaseChannel);
         }
         closing.add(directory);
-        CloseHelper.closeAll(closing);
+        try
+        {
+            CloseHelper.closeAll(closing);
+        }
+        finally
+        {
+            released.countDown();
+        }
+    }
+
+    /**
+     * @return whether a close began: an environment hands it out no more.
+     */
+    boolean isClosing()
+    {
+        return closing;
+    }
+
+    /**
+     * @return whether a close began and ended: its files are released.
+     */
+    boolean isReleased()
+    {
+        return closing && released.getCount() == 0;
+    }
+
+    /**
+     * Wait until the close that began ended (its files released, its directory unlocked), however long it takes; at
+     * once when no close began.
+     */
+    void awaitReleased()
+    {
+        if (!closing)
+        {
+            return;
+        }
+        boolean interrupted = false;
+        while (released.getCount() > 0)
+        {
+            try
+            {
+                released.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @return its entry in an environment's catalog, copied from memory (a seqlock copy of its totals, a volatile
+     * read of its durable sequence, each consumer's state under that consumer's monitor): while open its state now,
+     * once closed its state at its close (null when its close failed before that).
+     */
+    EnvironmentSnapshot.Stream catalogEntry()
+    {
+        if (!closed)
+        {
+            try
+            {
+                return catalogEntry(true);
+            }
+            catch (final StoreClosedException ex)
+            {
+                // Closed since the check: its entry as of the close follows.
+            }
+        }
+        return closedEntry;
+    }
+
+    private EnvironmentSnapshot.Stream catalogEntry(final boolean open)
+    {
+        // Durable first: it never passes the last sequence, so read before the state it is never above it.
+        final long durableSeq = open ? durableSeq() : index.positions().durableSeq();
+        final StreamState state = open ? state() : index.state();
+        return new EnvironmentSnapshot.Stream(config.name(), open, state.firstSeq(), state.lastSeq(), state.msgs(),
+            state.bytes(), durableSeq, consumers.catalog());
     }
 
     /**

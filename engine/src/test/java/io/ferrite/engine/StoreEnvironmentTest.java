@@ -1,6 +1,8 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.environment.DirectoryMoves;
 import io.ferrite.engine.environment.EnvironmentRoot;
+import io.ferrite.engine.flush.ControllableStorageIO;
 import io.ferrite.engine.agent.AgentSlot;
 import io.ferrite.engine.agent.AgentWakeUp;
 import io.ferrite.engine.agent.StreamThreads;
@@ -14,6 +16,7 @@ import io.ferrite.store.EnvironmentSnapshot;
 import io.ferrite.store.StoreEnvironment;
 import io.ferrite.store.StoreProvider;
 import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamListener;
 import io.ferrite.store.StreamLockedException;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.SyncMode;
@@ -28,8 +31,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -293,6 +299,247 @@ class StoreEnvironmentTest
             assertThatThrownBy(env::readSnapshot).isInstanceOf(CorruptFileException.class)
                 .hasMessageContaining("checksum mismatch").hasMessageContaining("catalog.snapshot");
             assertThat(env.streamNames()).as("the catalog file is no stream").containsExactly("idle", "orders");
+        }
+    }
+
+    @Test
+    void aSecondCloseReturnsOnlyOnceTheFirstClosedEveryStream() throws Exception
+    {
+        final ControllableStorageIO io = new ControllableStorageIO();
+        final StoreEnvironment env = StoreEnvironment.open(root, EnvironmentConfig.builder()
+            .syncMode(SyncMode.INTERVAL).storageIO(io).threadFactory(factory).build());
+        final StreamStore store = env.createStream(small(env, "slow"));
+        store.append("s", null, PAYLOAD);
+        io.stallBlockForces();
+        final CompletableFuture<Void> first = CompletableFuture.runAsync(env::close);
+        io.awaitStalled();
+        final Thread second = new Thread(env::close, "second-close");
+        second.start();
+        awaitParked(second);
+        assertThat(second.isAlive()).as("the second close waits for the first").isTrue();
+        assertThat(first).isNotDone();
+        io.releaseStall();
+        first.get();
+        second.join();
+        assertThat(((FileStreamStore)store).isClosed()).isTrue();
+        assertThat(made).allSatisfy((thread) -> assertThat(thread.isAlive()).isFalse());
+    }
+
+    @Test
+    void changesFromASharedThreadFailFastInsteadOfWaitingOnThemselves() throws Exception
+    {
+        try (StoreEnvironment env = open())
+        {
+            final StreamStore orders = env.createStream(small(env, "orders"));
+            env.createStream(small(env, "audit"));
+            final CompletableFuture<List<Throwable>> refused = new CompletableFuture<>();
+            final AtomicBoolean armed = new AtomicBoolean(true);
+            orders.addListener(new StreamListener()
+            {
+                @Override
+                public void onDurable(final long seq)
+                {
+                    if (!armed.getAndSet(false))
+                    {
+                        return;
+                    }
+                    final List<Throwable> failures = new ArrayList<>();
+                    failures.add(attempt(() -> env.deleteStream("audit")));
+                    failures.add(attempt(() -> env.createStream(small(env, "more"))));
+                    failures.add(attempt(orders::close));
+                    failures.add(attempt(env::close));
+                    // An open stream is handed out as it is: nothing waits.
+                    failures.add(attempt(() -> assertThat(env.openStream("audit")).isNotNull()));
+                    refused.complete(failures);
+                }
+            });
+            orders.append("o", null, PAYLOAD);
+            orders.flush().join();
+            final List<Throwable> failures = refused.get();
+            for (int i = 0; i < 4; i++)
+            {
+                assertThat(failures.get(i)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("test-env-flusher").hasMessageContaining("another thread");
+            }
+            assertThat(failures.get(4)).isNull();
+            assertThat(env.streamNames()).containsExactly("audit", "orders");
+            orders.append("o", null, PAYLOAD);
+            assertThat(orders.flush().join()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aStreamClosingOrBeingDeletedHoldsUpNeitherTheCatalogNorOtherStreams() throws Exception
+    {
+        final ControllableStorageIO io = new ControllableStorageIO();
+        try (StoreEnvironment env = StoreEnvironment.open(root, EnvironmentConfig.builder()
+            .syncMode(SyncMode.INTERVAL).storageIO(io).threadFactory(factory).build()))
+        {
+            final StreamStore slow = env.createStream(small(env, "slow"));
+            final StreamStore other = env.createStream(small(env, "other"));
+            env.createStream(small(env, "closed")).close();
+            slow.append("s", null, PAYLOAD);
+            io.stallBlockForces();
+            final CompletableFuture<Boolean> deleted = CompletableFuture.supplyAsync(() -> env.deleteStream("slow"));
+            io.awaitStalled();
+
+            assertThat(env.openStream("other")).isSameAs(other);
+            final StreamStore reopened = env.openStream("closed");
+            assertThat(reopened.state().lastSeq()).isZero();
+            final EnvironmentSnapshot snapshot = env.snapshot();
+            assertThat(snapshot.stream("closed").open()).isTrue();
+            assertThat(snapshot.stream("slow")).isNotNull();
+            // The same name waits for the delete and finds no stream.
+            final CompletableFuture<StreamStore> reopen = CompletableFuture.supplyAsync(() -> env.openStream("slow"));
+            assertThat(deleted).isNotDone();
+            io.releaseStall();
+            assertThat(deleted.get()).isTrue();
+            assertThatThrownBy(reopen::join).hasCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no stream 'slow'");
+            assertThat(env.streamNames()).containsExactly("closed", "other");
+        }
+    }
+
+    @Test
+    void anOpenWhileItsOwnerClosesTheStreamWaitsAndOpensItAgain() throws Exception
+    {
+        final ControllableStorageIO io = new ControllableStorageIO();
+        try (StoreEnvironment env = StoreEnvironment.open(root, EnvironmentConfig.builder()
+            .syncMode(SyncMode.INTERVAL).storageIO(io).threadFactory(factory).build()))
+        {
+            final StreamStore store = env.createStream(small(env, "s"));
+            store.append("s", null, PAYLOAD);
+            io.stallBlockForces();
+            final CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
+            io.awaitStalled();
+            final CompletableFuture<StreamStore> reopen = CompletableFuture.supplyAsync(() -> env.openStream("s"));
+            io.releaseStall();
+            closing.get();
+            final StreamStore again = reopen.get();
+            assertThat(again).isNotSameAs(store);
+            assertThat(again.lastSeq()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theCatalogListsConsumersTheStreamHoldsAndStreamsNotOpen() throws IOException
+    {
+        try (StoreEnvironment env = open())
+        {
+            final StreamStore orders = env.createStream(small(env, "orders"));
+            orders.append("o", null, PAYLOAD);
+            orders.append("o", null, PAYLOAD);
+            // Opened and deleted on the stream itself, not through the environment: the catalog still follows.
+            final ConsumerStore direct = orders.consumer("direct", ConsumerConfig.builder().build());
+            direct.updateDelivered(1, 1, 1, 1_000L);
+            orders.consumer("dropped", ConsumerConfig.builder().build());
+            assertThat(env.snapshot().stream("orders").consumers()).extracting(EnvironmentSnapshot.Consumer::name)
+                .containsExactly("direct", "dropped");
+            orders.deleteConsumer("dropped");
+            assertThat(env.snapshot().stream("orders").consumers()).extracting(EnvironmentSnapshot.Consumer::name)
+                .containsExactly("direct");
+
+            orders.close();
+            final EnvironmentSnapshot.Stream closed = env.snapshot().stream("orders");
+            assertThat(closed.open()).isFalse();
+            assertThat(closed.lastSeq()).isEqualTo(2);
+            assertThat(closed.msgs()).isEqualTo(2);
+            assertThat(closed.durableSeq()).isEqualTo(2);
+            assertThat(closed.consumer("direct").state().delivered().stream()).isEqualTo(1);
+        }
+        try (StoreEnvironment env = open())
+        {
+            // Never opened in this environment: read from what its close wrote.
+            final EnvironmentSnapshot.Stream stored = env.snapshot().stream("orders");
+            assertThat(stored.open()).isFalse();
+            assertThat(stored.firstSeq()).isEqualTo(1);
+            assertThat(stored.lastSeq()).isEqualTo(2);
+            assertThat(stored.msgs()).isEqualTo(2);
+            assertThat(stored.consumers()).extracting(EnvironmentSnapshot.Consumer::name).containsExactly("direct");
+            assertThat(stored.consumer("direct").state().delivered().stream()).isEqualTo(1);
+            final EnvironmentSnapshot.Stream open = env.snapshot().stream("orders");
+            assertThat(env.openStream("orders").state().lastSeq()).isEqualTo(open.lastSeq());
+        }
+    }
+
+    @Test
+    void aRenameThatFailsLeavesTheCatalogAndTheRootAgreeing() throws IOException
+    {
+        final AtomicReference<String> failing = new AtomicReference<>();
+        final DirectoryMoves moves = (source, target) ->
+        {
+            final String mode = failing.getAndSet(null);
+            if ("after".equals(mode))
+            {
+                DirectoryMoves.ATOMIC.move(source, target);
+            }
+            if (null != mode)
+            {
+                throw new IOException("injected rename failure " + mode + " the rename");
+            }
+            DirectoryMoves.ATOMIC.move(source, target);
+        };
+        final EnvironmentConfig config = EnvironmentConfig.builder().syncMode(SyncMode.INTERVAL).build();
+        try (FileStoreEnvironment env = FileStoreEnvironment.open(root, config, moves))
+        {
+            env.createStream(small(env, "kept")).append("k", null, PAYLOAD);
+            // Publishing fails after the rename took effect: the create is rolled back whole.
+            failing.set("after");
+            assertThatThrownBy(() -> env.createStream(small(env, "created"))).hasMessageContaining("injected");
+            assertAgree(env);
+            assertThat(env.streamNames()).containsExactly("kept");
+            // Failing before it took effect.
+            failing.set("before");
+            assertThatThrownBy(() -> env.createStream(small(env, "created"))).hasMessageContaining("injected");
+            assertAgree(env);
+
+            // A delete whose rename fails before it took effect: the stream stays, closed, and opens again.
+            failing.set("before");
+            assertThatThrownBy(() -> env.deleteStream("kept")).hasMessageContaining("injected");
+            assertAgree(env);
+            assertThat(env.streamNames()).containsExactly("kept");
+            assertThat(env.openStream("kept").lastSeq()).isEqualTo(1);
+            // After it took effect: the stream is gone.
+            failing.set("after");
+            assertThatThrownBy(() -> env.deleteStream("kept")).hasMessageContaining("injected");
+            assertAgree(env);
+            assertThat(env.streamNames()).isEmpty();
+            assertThat(env.createStream(small(env, "created")).lastSeq()).isZero();
+        }
+        try (StoreEnvironment env = open())
+        {
+            assertThat(env.streamNames()).containsExactly("created");
+        }
+    }
+
+    private void assertAgree(final StoreEnvironment env)
+    {
+        assertThat(env.streamNames()).as("the catalog lists what the root holds")
+            .isEqualTo(((FileStoreEnvironment)env).rootListing());
+        assertThat(env.snapshot().streams()).extracting(EnvironmentSnapshot.Stream::name)
+            .isEqualTo(env.streamNames());
+    }
+
+    private static Throwable attempt(final Runnable action)
+    {
+        try
+        {
+            action.run();
+            return null;
+        }
+        catch (final RuntimeException | AssertionError ex)
+        {
+            return ex;
+        }
+    }
+
+    private static void awaitParked(final Thread thread)
+    {
+        // Spins until the thread waits (or ended): what it waits for is then asserted, nothing is timed.
+        while (thread.isAlive() && thread.getState() != Thread.State.WAITING &&
+            thread.getState() != Thread.State.BLOCKED)
+        {
+            Thread.onSpinWait();
         }
     }
 

@@ -10,6 +10,7 @@ import io.ferrite.store.ConsumerState;
 import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.ConsumerTracker;
 import io.ferrite.store.CorruptFileException;
+import io.ferrite.store.EnvironmentSnapshot;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +134,23 @@ public final class StreamConsumers implements AutoCloseable
         loaded.put(name, consumer);
         consumers = loaded.values().toArray(NONE);
         return consumer;
+    }
+
+    /**
+     * @return every open consumer's state, by name ascending, copied from memory: the stream's own list (no other
+     * registry to drift from it), read without the registry's monitor (which a consumer's create holds across its
+     * write), each state a copy under its consumer's monitor, which its writes to disk do not hold.
+     */
+    public List<EnvironmentSnapshot.Consumer> catalog()
+    {
+        final FileConsumer[] open = consumers;
+        final List<EnvironmentSnapshot.Consumer> catalog = new ArrayList<>(open.length);
+        for (final FileConsumer consumer : open)
+        {
+            catalog.add(new EnvironmentSnapshot.Consumer(consumer.name(), consumer.state()));
+        }
+        catalog.sort(Comparator.comparing(EnvironmentSnapshot.Consumer::name));
+        return catalog;
     }
 
     /**

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,21 +47,32 @@ public final class EnvironmentRoot implements AutoCloseable
     private final Path root;
     private final StorageIO io;
     private final DirectoryLock lock;
+    private final DirectoryMoves moves;
 
-    private EnvironmentRoot(final Path root, final StorageIO io, final DirectoryLock lock)
+    private EnvironmentRoot(final Path root, final StorageIO io, final DirectoryLock lock, final DirectoryMoves moves)
     {
         this.root = root;
         this.io = io;
         this.lock = lock;
+        this.moves = moves;
+    }
+
+    /**
+     * As {@link #open(Path, StorageIO, DirectoryMoves)} with atomic renames.
+     */
+    public static EnvironmentRoot open(final Path root, final StorageIO io)
+    {
+        return open(root, io, DirectoryMoves.ATOMIC);
     }
 
     /**
      * Create the root if absent, lock it, and settle what a crash left: roll back creates, finish deletes.
      *
      * @throws io.ferrite.store.StreamLockedException when another environment has it open.
+     * @param moves renames a stream's directory (a seam for tests).
      * @throws StoreIOException                       naming the path that could not be used.
      */
-    public static EnvironmentRoot open(final Path root, final StorageIO io)
+    public static EnvironmentRoot open(final Path root, final StorageIO io, final DirectoryMoves moves)
     {
         final Path own = root.resolve(OWN_DIRECTORY);
         try
@@ -74,7 +84,7 @@ public final class EnvironmentRoot implements AutoCloseable
             throw new StoreIOException("create environment directory", own, ex);
         }
         final DirectoryLock lock = DirectoryLock.acquire(own);
-        final EnvironmentRoot opened = new EnvironmentRoot(root, io, lock);
+        final EnvironmentRoot opened = new EnvironmentRoot(root, io, lock, moves);
         try
         {
             opened.settleLeftovers();
@@ -98,6 +108,14 @@ public final class EnvironmentRoot implements AutoCloseable
     public Path streamDirectory(final String name)
     {
         return root.resolve(StreamNames.validate(name));
+    }
+
+    /**
+     * @return whether stream {@code name}'s directory is there: after a failed rename, what the root holds decides.
+     */
+    public boolean exists(final String name)
+    {
+        return Files.isDirectory(streamDirectory(name));
     }
 
     /**
@@ -163,7 +181,7 @@ public final class EnvironmentRoot implements AutoCloseable
         final Path target = streamDirectory(name);
         try
         {
-            Files.move(creating, target, StandardCopyOption.ATOMIC_MOVE);
+            moves.move(creating, target);
         }
         catch (final IOException ex)
         {
@@ -173,33 +191,58 @@ public final class EnvironmentRoot implements AutoCloseable
     }
 
     /**
-     * Give up a create: remove {@code .<name>.creating} and what it holds.
+     * Give up a create that failed at any step: remove {@code .<name>.creating}, and when the failure came after the
+     * rename took effect (its sync failed, or the rename reported a failure after it happened), delete the published
+     * stream as {@link #beginDelete} and {@link #finishDelete} do, so nothing of it is left.
+     *
+     * @throws io.ferrite.store.StoreException when the published stream cannot be taken back: it stays, whole, as
+     *                                         a stream.
      */
     public void abandonCreate(final String name)
     {
         deleteTree(creatingDirectory(name));
+        if (exists(name))
+        {
+            beginDelete(name);
+            finishDelete(name);
+        }
     }
 
     /**
-     * Delete stream {@code name} (closed by the caller): rename it to {@code .<name>.deleting}, sync the root (from
-     * here on it is gone, even after a crash), then remove its files and sync the root again.
+     * The step that deletes stream {@code name} (closed by the caller): rename it to {@code .<name>.deleting} and
+     * sync the root; from here on it is gone, even after a crash.
+     *
+     * @throws StoreIOException when the rename or the sync fails: {@link #exists} says whether the stream is still
+     *                          there.
      */
-    public void delete(final String name)
+    public void beginDelete(final String name)
     {
         final Path dir = streamDirectory(name);
-        final Path deleting = root.resolve("." + name + DELETING_SUFFIX);
+        final Path deleting = deletingDirectory(name);
         deleteTree(deleting);
         try
         {
-            Files.move(dir, deleting, StandardCopyOption.ATOMIC_MOVE);
+            moves.move(dir, deleting);
         }
         catch (final IOException ex)
         {
             throw new StoreIOException("rename " + name + " to " + deleting.getFileName(), dir, ex);
         }
         sync();
-        deleteTree(deleting);
+    }
+
+    /**
+     * Remove what {@link #beginDelete} set aside and sync the root; what a failure leaves, the next open removes.
+     */
+    public void finishDelete(final String name)
+    {
+        deleteTree(deletingDirectory(name));
         sync();
+    }
+
+    private Path deletingDirectory(final String name)
+    {
+        return root.resolve("." + name + DELETING_SUFFIX);
     }
 
     /**

@@ -1,83 +1,83 @@
 package io.ferrite.engine.environment;
 
-import io.ferrite.store.ConsumerState;
-import io.ferrite.store.ConsumerStore;
 import io.ferrite.store.EnvironmentSnapshot;
-import io.ferrite.store.StoreClosedException;
-import io.ferrite.store.StreamState;
 import io.ferrite.store.StreamStore;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The environment's catalog in memory: every stream it holds, the store of each open one, and the consumers opened
- * through the environment. {@link #snapshot()} reads only this and what each store already publishes without a lock
- * ({@link StreamStore#state()} is a seqlock copy of the stream's totals, {@link StreamStore#durableSeq()} a volatile
- * read, {@link ConsumerStore#state()} a copy under the consumer's own monitor, which its writes to disk do not hold),
- * so it never waits on a force, a state write or any other I/O, and never takes a stream's append lock.
+ * The environment's catalog in memory: every stream it holds, the store of each one opened, and for each stream not
+ * open its entry as last known (captured at its close, or read at the environment's open). It keeps no list of
+ * consumers of its own: an open stream's entry, consumers included, is asked of the stream itself, so the catalog
+ * cannot drift from what the streams hold. {@link #snapshot()} reads only memory: each store's entry is a seqlock copy
+ * of its totals, a volatile read of its durable sequence and each consumer's state under that consumer's own monitor
+ * (which its writes to disk do not hold), so it never waits on a force, a state write or any other I/O, and never
+ * takes a stream's append lock.
  * <p>
- * Threading: any thread; the maps are concurrent. Changes (open, close, create, delete) are serialized by the
+ * Threading: any thread; the map is concurrent. Changes (open, close, create, delete) are serialized by the
  * environment; a snapshot may see a stream being opened or closed either way.
  */
 public final class OpenStreams
 {
     private final ConcurrentSkipListMap<String, Entry> streams = new ConcurrentSkipListMap<>();
     private final Predicate<StreamStore> isOpen;
+    private final Function<StreamStore, EnvironmentSnapshot.Stream> entryOf;
 
     /**
-     * @param isOpen whether a store handed out is still open (its owner may have closed it).
+     * @param isOpen  whether a store handed out is still open (its owner may have closed it, or be closing it).
+     * @param entryOf a store's catalog entry copied from memory: its state now while open, its state at its close
+     *                once closed (null when not known).
      */
-    public OpenStreams(final Predicate<StreamStore> isOpen)
+    public OpenStreams(
+        final Predicate<StreamStore> isOpen, final Function<StreamStore, EnvironmentSnapshot.Stream> entryOf)
     {
         this.isOpen = isOpen;
+        this.entryOf = entryOf;
     }
 
     /**
      * A stream exists (found at open, or created), open or not.
+     *
+     * @param stored its entry as stored on disk, or null when not known (then it is listed with zero totals).
      */
-    public void known(final String name)
+    public void known(final String name, final EnvironmentSnapshot.Stream stored)
     {
-        streams.computeIfAbsent(name, (key) -> new Entry());
+        final Entry entry = streams.computeIfAbsent(name, (key) -> new Entry());
+        if (null != stored)
+        {
+            entry.stored = stored;
+        }
     }
 
     /**
-     * @return the open store of stream {@code name}, or null when it is closed or unknown.
+     * @return the open store of stream {@code name}, or null when it is closed, closing or unknown.
      */
     public StreamStore openStore(final String name)
     {
-        final Entry entry = streams.get(name);
-        if (null == entry)
-        {
-            return null;
-        }
-        final StreamStore store = entry.store;
+        final StreamStore store = store(name);
         return null != store && isOpen.test(store) ? store : null;
     }
 
     /**
-     * Stream {@code name} is open as {@code store}; its consumers are forgotten (a reopened store hands out new ones).
+     * @return the store stream {@code name} was last opened as, open or not, or null when it never was.
      */
-    public void opened(final String name, final StreamStore store)
+    public StreamStore store(final String name)
     {
-        final Entry entry = streams.computeIfAbsent(name, (key) -> new Entry());
-        entry.consumers.clear();
-        entry.store = store;
+        final Entry entry = streams.get(name);
+        return null == entry ? null : entry.store;
     }
 
     /**
-     * Record a consumer opened through the environment, for the snapshot.
+     * Stream {@code name} is open as {@code store}.
      */
-    public void consumerOpened(final String stream, final ConsumerStore consumer)
+    public void opened(final String name, final StreamStore store)
     {
-        final Entry entry = streams.get(stream);
-        if (null != entry)
-        {
-            entry.consumers.put(consumer.name(), consumer);
-        }
+        streams.computeIfAbsent(name, (key) -> new Entry()).store = store;
     }
 
     /**
@@ -102,7 +102,7 @@ public final class OpenStreams
     }
 
     /**
-     * @return the store of every open stream, for closing.
+     * @return the store of every stream opened, for closing (closing a closed one does nothing).
      */
     public List<StreamStore> openStores()
     {
@@ -119,7 +119,7 @@ public final class OpenStreams
     }
 
     /**
-     * @return the catalog as of now, copied from memory.
+     * @return the catalog as of now, copied from memory: every stream, open or not, and the consumers of each.
      */
     public EnvironmentSnapshot snapshot()
     {
@@ -135,60 +135,21 @@ public final class OpenStreams
     private EnvironmentSnapshot.Stream copyOf(final String name, final Entry entry)
     {
         final StreamStore store = entry.store;
-        if (null == store || !isOpen.test(store))
+        final EnvironmentSnapshot.Stream current = null == store ? null : entryOf.apply(store);
+        if (null != current)
         {
-            return closed(name);
+            return current;
         }
-        final StreamState state;
-        final long durableSeq;
-        try
-        {
-            // Durable first: it never passes the last sequence, so read before the state it is never above it.
-            durableSeq = store.durableSeq();
-            state = store.state();
-        }
-        catch (final StoreClosedException ex)
-        {
-            // Closed between the check and the copy: a snapshot may see a close either way.
-            return closed(name);
-        }
-        final List<EnvironmentSnapshot.Consumer> consumers = new ArrayList<>(entry.consumers.size());
-        for (final ConsumerStore consumer : entry.consumers.values())
-        {
-            final ConsumerState consumerState = consumerState(consumer);
-            if (null != consumerState)
-            {
-                consumers.add(new EnvironmentSnapshot.Consumer(consumer.name(), consumerState));
-            }
-        }
-        return new EnvironmentSnapshot.Stream(name, true, state.firstSeq(), state.lastSeq(), state.msgs(),
-            state.bytes(), durableSeq, consumers);
-    }
-
-    private static ConsumerState consumerState(final ConsumerStore consumer)
-    {
-        try
-        {
-            return consumer.state();
-        }
-        catch (final StoreClosedException | IllegalStateException ex)
-        {
-            // Closed with its stream, or deleted, since it was listed: not in the catalog any more.
-            return null;
-        }
-    }
-
-    private static EnvironmentSnapshot.Stream closed(final String name)
-    {
-        return new EnvironmentSnapshot.Stream(name, false, 0, 0, 0, 0, 0, List.of());
+        final EnvironmentSnapshot.Stream stored = entry.stored;
+        return null != stored ? stored : new EnvironmentSnapshot.Stream(name, false, 0, 0, 0, 0, 0, List.of());
     }
 
     /**
-     * One stream: its store while open, and its consumers by name.
+     * One stream: its store once opened, and its entry as stored when it was not opened yet.
      */
     private static final class Entry
     {
-        private final ConcurrentSkipListMap<String, ConsumerStore> consumers = new ConcurrentSkipListMap<>();
         private volatile StreamStore store;
+        private volatile EnvironmentSnapshot.Stream stored;
     }
 }
