@@ -126,15 +126,20 @@ public final class FileStoreEnvironment implements StoreEnvironment
         refuseOnSharedThread("createStream(" + name + ")");
         final Change change = begin(name, "created", () ->
         {
-            if (streams.contains(name) || Files.exists(root.streamDirectory(name)))
+            if (streams.contains(name))
             {
-                throw new IllegalArgumentException("stream '" + name + "' exists in " + root.root() +
-                    ": open it with openStream");
+                throw exists(name);
             }
             return true;
         });
         try
         {
+            // Looked at under the marker, not the lock: a directory the catalog does not list (made by hand since
+            // the open) is never overwritten.
+            if (Files.exists(root.streamDirectory(name)))
+            {
+                throw exists(name);
+            }
             final Path creating = root.beginCreate(name);
             try
             {
@@ -379,6 +384,12 @@ public final class FileStoreEnvironment implements StoreEnvironment
                 end(name, change);
             }
         }
+    }
+
+    private IllegalArgumentException exists(final String name)
+    {
+        return new IllegalArgumentException("stream '" + name + "' exists in " + root.root() +
+            ": open it with openStream");
     }
 
     private StreamConfig storedConfig(final String name)

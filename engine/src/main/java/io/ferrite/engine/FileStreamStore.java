@@ -106,7 +106,10 @@ public final class FileStreamStore implements StreamStore
     private final StreamBackup backup;
     private final StreamConsumers consumers;
     private volatile boolean closed;
-    /** Set when a close begins: an environment hands the store out no more, and waits for {@link #released}. */
+    /**
+     * Set when a close begins (under {@link #released}'s monitor: one call closes): an environment hands the store out
+     * no more, and waits for {@link #released}.
+     */
     private volatile boolean closing;
     /** Counted down once the close that began ended: every file released, the stream's directory unlocked. */
     private final CountDownLatch released = new CountDownLatch(1);
@@ -901,39 +904,46 @@ public final class FileStreamStore implements StreamStore
                 Thread.currentThread().getName() + ", one of its environment's shared threads (a listener or " +
                 "callback): close it from another thread");
         }
-        closing = true;
         // A claim this thread holds open holds the append lock the steps below wait for: it ends with the store.
         writer.abortClaimOfThisThread();
-        removals.close();
-        if (!writer.close())
+        synchronized (released)
         {
-            return;
+            if (closing)
+            {
+                // Another call closes it: an environment waits for that one through awaitReleased().
+                return;
+            }
+            closing = true;
         }
-        // First the prepared block file no roll will take goes: on a full disk its space is what the state write
-        // may need. Forces everything appended, then writes the state as of then: the next open reads only the tail.
-        // Then the bytes of any erase begun and not finished go. The flusher's thread serves what is queued and stops;
-        // the files are released whatever failed before.
-        final List<AutoCloseable> closing = new ArrayList<>();
-        closing.add(writer::closePreallocator);
-        closing.add(removals::writeDurableAndFinishErasures);
+        // From here every step runs whatever failed before, and released is counted down whatever happens: an
+        // environment (its close, an open or delete of this name) waits for it and must never wait for ever.
+        // The reclaimer stops, then appends. First the prepared block file no roll will take goes: on a full disk
+        // its space is what the state write may need. Forces everything appended, then writes the state as of then:
+        // the next open reads only the tail. Then the bytes of any erase begun and not finished go. The flusher's
+        // thread serves what is queued and stops; the files are released whatever failed before.
+        final List<AutoCloseable> steps = new ArrayList<>();
+        steps.add(removals);
+        steps.add(writer::close);
+        steps.add(writer::closePreallocator);
+        steps.add(removals::writeDurableAndFinishErasures);
         // After everything was forced: the cursors are written as far as the stream is durable, which is all of it.
-        closing.add(cursors);
+        steps.add(cursors);
         // Every consumer updated since its last write is written (NONE writes only here).
-        closing.add(consumers);
-        closing.add(flusherThread);
-        closing.add(durability);
+        steps.add(consumers);
+        steps.add(flusherThread);
+        steps.add(durability);
         // Everything is forced and every consumer written: the catalog lists it as it is on disk now.
-        closing.add(() -> closedEntry = catalogEntry(false));
-        closing.add(() -> closed = true);
-        closing.add(positionsFile::markClosed);
+        steps.add(() -> closedEntry = catalogEntry(false));
+        steps.add(() -> closed = true);
+        steps.add(positionsFile::markClosed);
         for (final MessageBlock block : index.blocks())
         {
-            closing.add(block.durability()::releaseChannel);
+            steps.add(block.durability()::releaseChannel);
         }
-        closing.add(directory);
+        steps.add(directory);
         try
         {
-            CloseHelper.closeAll(closing);
+            CloseHelper.closeAll(steps);
         }
         finally
         {

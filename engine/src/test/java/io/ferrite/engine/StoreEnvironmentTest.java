@@ -383,11 +383,14 @@ class StoreEnvironmentTest
             final CompletableFuture<Boolean> deleted = CompletableFuture.supplyAsync(() -> env.deleteStream("slow"));
             io.awaitStalled();
 
-            // Opening a closed stream would wait for the stalled flusher thread to take its agent: not asserted here.
             assertThat(env.openStream("other")).isSameAs(other);
             final EnvironmentSnapshot snapshot = env.snapshot();
             assertThat(snapshot.stream("closed").open()).isFalse();
             assertThat(snapshot.stream("slow")).isNotNull();
+            // Opening a stream not open holds no lock another call waits for, but its agents join the shared threads
+            // between duty cycles: with the flusher inside a stalled force it completes once that force returns.
+            final CompletableFuture<StreamStore> reopenClosed =
+                CompletableFuture.supplyAsync(() -> env.openStream("closed"));
             // The same name waits for the delete and finds no stream.
             final CompletableFuture<StreamStore> reopen = CompletableFuture.supplyAsync(() -> env.openStream("slow"));
             assertThat(deleted).isNotDone();
@@ -396,6 +399,8 @@ class StoreEnvironmentTest
             assertThatThrownBy(reopen::join).hasCauseInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no stream 'slow'");
             assertThat(env.streamNames()).containsExactly("closed", "other");
+            assertThat(reopenClosed.get().lastSeq()).isZero();
+            assertThat(env.snapshot().stream("closed").open()).isTrue();
         }
     }
 
