@@ -3,6 +3,7 @@ package io.ferrite.engine;
 import io.ferrite.engine.agent.SharedAgentThread;
 import io.ferrite.engine.environment.CatalogFile;
 import io.ferrite.engine.environment.DirectoryMoves;
+import io.ferrite.engine.environment.EnvironmentHistogramLog;
 import io.ferrite.engine.environment.EnvironmentRoot;
 import io.ferrite.engine.environment.EnvironmentThreads;
 import io.ferrite.engine.environment.OpenStreams;
@@ -49,6 +50,8 @@ public final class FileStoreEnvironment implements StoreEnvironment
     private final EnvironmentConfig config;
     private final EnvironmentRoot root;
     private final EnvironmentThreads threads;
+    /** Every stream's histograms in one file, on the flusher thread; null when the config names no log. */
+    private final EnvironmentHistogramLog histogramLog;
     private final OpenStreams streams = new OpenStreams(
         (store) -> !((FileStreamStore)store).isClosing(), (store) -> ((FileStreamStore)store).catalogEntry());
     private final Object changes = new Object();
@@ -68,6 +71,17 @@ public final class FileStoreEnvironment implements StoreEnvironment
         for (final String name : root.listStreams())
         {
             streams.known(name, StoredStreamEntry.read(root.streamDirectory(name), name));
+        }
+        try
+        {
+            this.histogramLog = null == config.histogramLogFile() ? null : EnvironmentHistogramLog.start(
+                threads.streamThreads().flusher().newSlot(), config.histogramLogFile(),
+                config.histogramLogInterval().toNanos());
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.close(ex::addSuppressed, threads);
+            throw ex;
         }
     }
 
@@ -123,6 +137,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
     {
         Objects.requireNonNull(streamConfig, "config");
         final String name = StreamNames.validate(streamConfig.name());
+        refuseOwnHistogramLog(streamConfig);
         refuseOnSharedThread("createStream(" + name + ")");
         final Change change = begin(name, "created", () ->
         {
@@ -186,7 +201,9 @@ public final class FileStoreEnvironment implements StoreEnvironment
     public StreamStore openStream(final StreamConfig streamConfig)
     {
         Objects.requireNonNull(streamConfig, "config");
-        return open(StreamNames.validate(streamConfig.name()), streamConfig);
+        final String name = StreamNames.validate(streamConfig.name());
+        refuseOwnHistogramLog(streamConfig);
+        return open(name, streamConfig);
     }
 
     @Override
@@ -272,11 +289,20 @@ public final class FileStoreEnvironment implements StoreEnvironment
     }
 
     /**
-     * @return the agents on the environment's threads now, for tests: each open stream has three.
+     * @return the agents on the environment's threads now, for tests: each open stream has three, the histogram log
+     * one.
      */
     int agentCount()
     {
         return threads.agentCount();
+    }
+
+    /**
+     * @return how many streams the environment's histogram log follows now (0 without one), for tests.
+     */
+    int histogramLogSources()
+    {
+        return null == histogramLog ? 0 : histogramLog.sourceCount();
     }
 
     /**
@@ -317,6 +343,11 @@ public final class FileStoreEnvironment implements StoreEnvironment
                 closing.add(file);
                 // A close its owner began is waited for: the threads and the root lock go only after it.
                 closing.add(file::awaitReleased);
+            }
+            if (null != histogramLog)
+            {
+                // After the streams: the last interval holds everything they recorded up to their close.
+                closing.add(histogramLog.slot());
             }
             closing.add(threads);
             closing.add(root);
@@ -411,8 +442,27 @@ public final class FileStoreEnvironment implements StoreEnvironment
 
     private FileStreamStore openStore(final String name, final StreamConfig streamConfig)
     {
-        return FileStreamStore.open(root.streamDirectory(name), streamConfig, config.storageIO(),
-            threads.streamThreads());
+        final FileStreamStore store = FileStreamStore.open(root.streamDirectory(name), streamConfig,
+            config.storageIO(), threads.streamThreads());
+        if (null != histogramLog)
+        {
+            histogramLog.add(name, store.metrics(), store::isReleased);
+        }
+        return store;
+    }
+
+    /**
+     * With the environment's one histogram log, a stream writes none of its own: one that names its own is refused
+     * rather than have it silently ignored.
+     */
+    private void refuseOwnHistogramLog(final StreamConfig streamConfig)
+    {
+        if (null != histogramLog && null != streamConfig.histogramLogFile())
+        {
+            throw new IllegalArgumentException("stream '" + streamConfig.name() + "' names its own histogram log " +
+                streamConfig.histogramLogFile() + ", but environment " + root.root() + " writes every stream's to " +
+                config.histogramLogFile() + ": build its StreamConfig without histogramLog");
+        }
     }
 
     /**

@@ -78,7 +78,8 @@ final class StreamOpening
             blocks.forceRecoveredOnce(index.blockCount() - report.blocksScanned());
         }
         final HistogramLog histogramLog = null == config.histogramLogFile() ? null :
-            new HistogramLog(config.histogramLogFile(), config.histogramLogInterval().toNanos(), metrics);
+            new HistogramLog(config.histogramLogFile(), config.histogramLogInterval().toNanos(),
+                metrics::writeIntervals);
         final AsyncFlusher flusher = new AsyncFlusher(config.name(), blocks, config.syncMode(),
             config.syncInterval().toNanos(), clean ? index.lastSeq() : 0, metrics, histogramLog, thread.wakeUp());
         flusher.durabilityListener(durabilityListener);

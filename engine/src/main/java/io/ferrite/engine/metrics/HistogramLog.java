@@ -11,10 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Writes a store's interval histograms to a file in HdrHistogram's log format ({@link HistogramLogWriter}), one
- * tagged interval histogram per metric every period, so they can be plotted with HdrHistogram's own tools
- * ({@code HistogramLogProcessor -tag flush.force}). Writing is page-cache I/O of a few KiB per period and happens on
- * the store's flusher thread; a failure to write logs one warning and disables the log, it never fails the store.
+ * Writes interval histograms to a file in HdrHistogram's log format ({@link HistogramLogWriter}), one tagged interval
+ * histogram per metric every period, so they can be plotted with HdrHistogram's own tools
+ * ({@code HistogramLogProcessor -tag flush.force}). What it writes comes from {@link Intervals}: one store's metrics,
+ * or every stream of an environment ({@code EnvironmentHistogramLog}, tags prefixed with the stream's name). Writing is
+ * page-cache I/O of a few KiB per period and happens on a flusher thread; a failure to write logs one warning and
+ * disables the log, it never fails the store.
  * <p>
  * Threading: one thread calls {@link #maybeWrite}; {@link #close()} after that thread stopped.
  */
@@ -24,17 +26,23 @@ public final class HistogramLog implements AutoCloseable
 
     private final Path file;
     private final long periodNanos;
-    private final StoreMetrics metrics;
+    private final Intervals intervals;
     private PrintStream out;
     private HistogramLogWriter writer;
     private long nextWriteNanos;
     private long intervalStartMillis;
 
-    public HistogramLog(final Path file, final long periodNanos, final StoreMetrics metrics)
+    /**
+     * Open (replace) {@code file} and write the log's header.
+     *
+     * @param intervals what each period writes.
+     * @throws StoreIOException naming the file when it cannot be opened.
+     */
+    public HistogramLog(final Path file, final long periodNanos, final Intervals intervals)
     {
         this.file = file;
         this.periodNanos = periodNanos;
-        this.metrics = metrics;
+        this.intervals = intervals;
         try
         {
             out = new PrintStream(file.toFile(), StandardCharsets.US_ASCII);
@@ -80,7 +88,7 @@ public final class HistogramLog implements AutoCloseable
     private void write()
     {
         final long endMillis = System.currentTimeMillis();
-        metrics.writeIntervals(writer, intervalStartMillis, endMillis);
+        intervals.write(writer, intervalStartMillis, endMillis);
         intervalStartMillis = endMillis;
         out.flush();
         if (out.checkError())
@@ -103,5 +111,17 @@ public final class HistogramLog implements AutoCloseable
             writer = null;
             out.close();
         }
+    }
+
+    /**
+     * What one period of the log holds.
+     */
+    @FunctionalInterface
+    public interface Intervals
+    {
+        /**
+         * Write each histogram's interval since the previous call, tagged, with its start and end times.
+         */
+        void write(HistogramLogWriter writer, long startMillis, long endMillis);
     }
 }

@@ -400,14 +400,24 @@ public final class StoreMetrics
     /**
      * Write every metric's interval since the previous call, tagged with its name, then reset it.
      */
-    public synchronized void writeIntervals(
+    public void writeIntervals(
         final org.HdrHistogram.HistogramLogWriter writer, final long startMillis, final long endMillis)
+    {
+        writeIntervals(writer, startMillis, endMillis, "");
+    }
+
+    /**
+     * Write every metric's interval since the previous call, tagged with {@code tagPrefix} and its name (a log that
+     * holds several streams tells them apart), then reset it.
+     */
+    public synchronized void writeIntervals(final org.HdrHistogram.HistogramLogWriter writer, final long startMillis,
+        final long endMillis, final String tagPrefix)
     {
         harvest();
         for (final Map.Entry<String, Histogram> entry : pendingLog.entrySet())
         {
             final Histogram interval = entry.getValue();
-            interval.setTag(entry.getKey());
+            interval.setTag(tagPrefix + entry.getKey());
             interval.setStartTimeStamp(startMillis);
             interval.setEndTimeStamp(endMillis);
             writer.outputIntervalHistogram(interval);
