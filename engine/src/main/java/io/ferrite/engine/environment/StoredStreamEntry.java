@@ -63,7 +63,8 @@ public final class StoredStreamEntry
         }
         final List<EnvironmentSnapshot.Consumer> consumers =
             metadata.encrypted() ? List.of() : consumers(dir.resolve(ConsumerStateDescriptor.DIRECTORY), name);
-        // Written at a close, after everything was forced: durable up to its last sequence.
+        // A state.db only ever describes durable data (written at a close after everything was forced, or by a state
+        // write as of a durable image): durable up to its last sequence. After a crash the stream may hold more.
         return new EnvironmentSnapshot.Stream(name, false, state.firstSeq(), state.lastSeq(), state.msgs(),
             state.bytes(), state.lastSeq(), consumers);
     }
