@@ -181,7 +181,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
             }
             settled(() -> streams.known(name, null));
             final FileStreamStore store = openStore(name, streamConfig);
-            settled(() -> streams.opened(name, store));
+            published(name, store);
             return store;
         }
         finally
@@ -298,6 +298,14 @@ public final class FileStoreEnvironment implements StoreEnvironment
     }
 
     /**
+     * @return how many stores the catalog holds now (open, or closing and not yet released), for tests.
+     */
+    int heldStores()
+    {
+        return streams.openStores().size();
+    }
+
+    /**
      * @return how many streams the environment's histogram log follows now (0 without one), for tests.
      */
     int histogramLogSources()
@@ -407,7 +415,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
             try
             {
                 final FileStreamStore store = openStore(name, null == given ? storedConfig(name) : given);
-                settled(() -> streams.opened(name, store));
+                published(name, store);
                 return store;
             }
             finally
@@ -495,6 +503,16 @@ public final class FileStoreEnvironment implements StoreEnvironment
             // Another thread opens, closes, creates or deletes it: its outcome decides what this call finds.
             await(running.ended);
         }
+    }
+
+    /**
+     * The catalog lists {@code store} as stream {@code name}'s, and once its close ended, the entry captured at the
+     * close in its place: a closed store is not held for the environment's lifetime.
+     */
+    private void published(final String name, final FileStreamStore store)
+    {
+        settled(() -> streams.opened(name, store));
+        store.whenReleased(() -> streams.released(name, store));
     }
 
     /**

@@ -113,6 +113,8 @@ public final class FileStreamStore implements StreamStore
     private volatile boolean closing;
     /** Counted down once the close that began ended: every file released, the stream's directory unlocked. */
     private final CountDownLatch released = new CountDownLatch(1);
+    /** Run once {@link #released} is counted down; guarded by its monitor. */
+    private Runnable onReleased;
     /** Its catalog entry as of its close, for an environment's snapshot; null until then. */
     private volatile EnvironmentSnapshot.Stream closedEntry;
     /** Whether its agents run on an environment's shared threads: then it is never closed from one of them. */
@@ -947,8 +949,35 @@ public final class FileStreamStore implements StreamStore
         }
         finally
         {
-            released.countDown();
+            final Runnable action;
+            synchronized (released)
+            {
+                released.countDown();
+                action = onReleased;
+            }
+            if (null != action)
+            {
+                // The environment's catalog swaps the store for its entry: memory only, never throws.
+                action.run();
+            }
         }
+    }
+
+    /**
+     * Run {@code action} once a close began and ended (on the closing thread), or now when that happened already. It
+     * must be quick and not throw: the environment's catalog keeps the entry in place of the store.
+     */
+    void whenReleased(final Runnable action)
+    {
+        synchronized (released)
+        {
+            if (released.getCount() > 0)
+            {
+                onReleased = action;
+                return;
+            }
+        }
+        action.run();
     }
 
     /**

@@ -422,6 +422,8 @@ class StoreEnvironmentTest
             final StreamStore again = reopen.get();
             assertThat(again).isNotSameAs(store);
             assertThat(again.lastSeq()).isEqualTo(1);
+            assertThat(env.openStream("s")).isSameAs(again);
+            assertThat(((FileStoreEnvironment)env).heldStores()).isEqualTo(1);
         }
     }
 
@@ -444,6 +446,8 @@ class StoreEnvironmentTest
                 .containsExactly("direct");
 
             orders.close();
+            assertThat(((FileStoreEnvironment)env).heldStores()).as("the closed store is not held, its entry is")
+                .isZero();
             final EnvironmentSnapshot.Stream closed = env.snapshot().stream("orders");
             assertThat(closed.open()).isFalse();
             assertThat(closed.lastSeq()).isEqualTo(2);

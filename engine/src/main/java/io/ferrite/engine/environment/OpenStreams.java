@@ -7,12 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The environment's catalog in memory: every stream it holds, the store of each one opened, and for each stream not
- * open its entry as last known (captured at its close, or read at the environment's open). It keeps no list of
+ * The environment's catalog in memory: every stream it holds, the store of each one opened and not yet released, and
+ * for each other stream its entry as last known (captured at its close, or read at the environment's open). A closed
+ * store is dropped once its close ended ({@link #released}): the catalog keeps its entry, a few hundred bytes, not the
+ * store with its index and metrics. It keeps no list of
  * consumers of its own: an open stream's entry, consumers included, is asked of the stream itself, so the catalog
  * cannot drift from what the streams hold. {@link #snapshot()} reads only memory: each store's entry is a seqlock copy
  * of its totals, a volatile read of its durable sequence and each consumer's state under that consumer's own monitor
@@ -50,7 +53,8 @@ public final class OpenStreams
         final Entry entry = streams.computeIfAbsent(name, (key) -> new Entry());
         if (null != stored)
         {
-            entry.stored = stored;
+            // Never in place of a store: a stored entry is only what is known of a stream not open.
+            entry.current.updateAndGet((current) -> current instanceof StreamStore ? current : stored);
         }
     }
 
@@ -64,12 +68,13 @@ public final class OpenStreams
     }
 
     /**
-     * @return the store stream {@code name} was last opened as, open or not, or null when it never was.
+     * @return the store stream {@code name} was last opened as, open or closing (a close not yet ended), or null when
+     * there is none.
      */
     public StreamStore store(final String name)
     {
         final Entry entry = streams.get(name);
-        return null == entry ? null : entry.store;
+        return null == entry ? null : entry.store();
     }
 
     /**
@@ -77,7 +82,25 @@ public final class OpenStreams
      */
     public void opened(final String name, final StreamStore store)
     {
-        streams.computeIfAbsent(name, (key) -> new Entry()).store = store;
+        streams.computeIfAbsent(name, (key) -> new Entry()).current.set(store);
+    }
+
+    /**
+     * The close of {@code store} ended: unless the stream was opened again or removed since, keep its entry as of the
+     * close in its place. A store whose close failed before its entry was captured stays (listed with zero totals).
+     */
+    public void released(final String name, final StreamStore store)
+    {
+        final Entry entry = streams.get(name);
+        if (null == entry)
+        {
+            return;
+        }
+        final EnvironmentSnapshot.Stream closed = entryOf.apply(store);
+        if (null != closed)
+        {
+            entry.current.compareAndSet(store, closed);
+        }
     }
 
     /**
@@ -109,7 +132,7 @@ public final class OpenStreams
         final List<StreamStore> open = new ArrayList<>();
         for (final Entry entry : streams.values())
         {
-            final StreamStore store = entry.store;
+            final StreamStore store = entry.store();
             if (null != store)
             {
                 open.add(store);
@@ -134,22 +157,35 @@ public final class OpenStreams
 
     private EnvironmentSnapshot.Stream copyOf(final String name, final Entry entry)
     {
-        final StreamStore store = entry.store;
-        final EnvironmentSnapshot.Stream current = null == store ? null : entryOf.apply(store);
-        if (null != current)
+        final Object current = entry.current.get();
+        final EnvironmentSnapshot.Stream copy;
+        if (current instanceof StreamStore)
         {
-            return current;
+            copy = entryOf.apply((StreamStore)current);
         }
-        final EnvironmentSnapshot.Stream stored = entry.stored;
-        return null != stored ? stored : new EnvironmentSnapshot.Stream(name, false, 0, 0, 0, 0, 0, List.of());
+        else
+        {
+            copy = (EnvironmentSnapshot.Stream)current;
+        }
+        // Not known: never opened here and no readable state, or a close that failed before its entry was captured.
+        return null != copy ? copy : new EnvironmentSnapshot.Stream(name, false, 0, 0, 0, 0, 0, List.of());
     }
 
     /**
-     * One stream: its store once opened, and its entry as stored when it was not opened yet.
+     * One stream: one reference, so that a store and the entry that replaces it at its release never disagree.
      */
     private static final class Entry
     {
-        private volatile StreamStore store;
-        private volatile EnvironmentSnapshot.Stream stored;
+        /**
+         * The {@link StreamStore} while open or closing; once released, or when not opened since the environment
+         * opened, its {@link EnvironmentSnapshot.Stream} as last known; null when nothing is known.
+         */
+        private final AtomicReference<Object> current = new AtomicReference<>();
+
+        StreamStore store()
+        {
+            final Object value = current.get();
+            return value instanceof StreamStore ? (StreamStore)value : null;
+        }
     }
 }
