@@ -34,8 +34,6 @@ final class EmptiedBlockDeletion
     private final FullStateWriter stateWriter;
     private final BlockFlusher blockFlusher;
     private final StreamDirectory directory;
-    /** The thread running a pass only: the last look found a block it must take still awaiting a force. */
-    private boolean awaitingForce;
 
     EmptiedBlockDeletion(
         final StreamIndex index, final StreamWriter writer, final StreamRemover remover, final ReclaimPolicy policy,
@@ -58,20 +56,6 @@ final class EmptiedBlockDeletion
      */
     boolean run()
     {
-        awaitingForce = false;
-        final boolean settled = runOnce();
-        if (settled || !awaitingForce)
-        {
-            return settled;
-        }
-        // A block it would take awaits a force nobody else may ask for soon (NONE leaves rolled blocks unforced).
-        steps.forceUnsettled();
-        awaitingForce = false;
-        return runOnce();
-    }
-
-    private boolean runOnce()
-    {
         final List<MessageBlock> doomed = new ArrayList<>();
         boolean settled = true;
         final boolean rehomed;
@@ -89,7 +73,6 @@ final class EmptiedBlockDeletion
                     if (blocks[p].durability().isDirty() || blocks[p].durability().hasChannel())
                     {
                         settled = false;
-                        awaitingForce |= blocks[p].durability().isDirty();
                     }
                     else
                     {

@@ -32,17 +32,6 @@ final class ReclaimSteps
     }
 
     /**
-     * A pass found a block it would delete or rewrite still awaiting a force (in {@code NONE} a roll releases a sealed
-     * block without forcing it, and only a {@code flush()} forces it): ask for that force now and wait for it, so the
-     * next look finds the block settled instead of retrying until someone else flushes. The order against
-     * {@code state.db} is unchanged: the block is taken only once it reads as forced.
-     */
-    void forceUnsettled()
-    {
-        durability.flushAndWait();
-    }
-
-    /**
      * Before block files change: wait for a force when tombstones were just rehomed, when the tombstones that removed
      * the leaving records ({@code removalsWritten}, read under the append lock with them) are not forced yet, or when
      * a block file that stays is not yet forced ({@code unforcedFile}). A force asked for now covers them all. In

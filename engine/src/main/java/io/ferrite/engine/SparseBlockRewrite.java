@@ -30,8 +30,6 @@ final class SparseBlockRewrite
     private final FullStateWriter stateWriter;
     private final BlockFlusher blockFlusher;
     private final StreamDirectory directory;
-    /** The thread running a pass only: the last look found a block it must take still awaiting a force. */
-    private boolean awaitingForce;
 
     SparseBlockRewrite(
         final StreamIndex index, final StreamWriter writer, final StreamRemover remover, final ReclaimPolicy policy,
@@ -55,20 +53,6 @@ final class SparseBlockRewrite
      */
     boolean run()
     {
-        awaitingForce = false;
-        final boolean settled = runOnce();
-        if (settled || !awaitingForce)
-        {
-            return settled;
-        }
-        // A block it would take awaits a force nobody else may ask for soon (NONE leaves rolled blocks unforced).
-        steps.forceUnsettled();
-        awaitingForce = false;
-        return runOnce();
-    }
-
-    private boolean runOnce()
-    {
         final BlockRewriter.Plan plan;
         boolean rehomed = false;
         final long removalsWritten;
@@ -84,7 +68,6 @@ final class SparseBlockRewrite
             final MessageBlock block = index.blocks()[candidate];
             if (block.durability().isDirty() || block.durability().hasChannel())
             {
-                awaitingForce = block.durability().isDirty();
                 return false;
             }
             plan = rewriter.plan(candidate);

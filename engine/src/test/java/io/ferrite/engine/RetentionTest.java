@@ -313,9 +313,8 @@ class RetentionTest
     }
 
     /**
-     * In {@code NONE} a roll leaves the sealed block unforced (it only releases its descriptor), so the blocks that
-     * {@code maxMsgs} empties still await a force when the reclaim pass finds them: the pass asks for it itself, and
-     * the files go without anyone calling {@code flush()}.
+     * In {@code NONE}, where nobody may ever call {@code flush()}, the blocks that {@code maxMsgs} empties are still
+     * deleted: each was forced at its roll, so the reclaim pass finds it settled.
      */
     @Test
     void noneBlocksEmptiedByRetentionAreDeletedWithoutAnyFlush() throws IOException

@@ -38,9 +38,8 @@ import java.util.function.LongConsumer;
  *   <li>{@link SyncMode#INTERVAL}: a cycle runs every sync interval, and as soon as half of
  *   {@code maxUnforcedBytes} is written and not yet forced; appenders wait only once the whole bound is
  *   ({@link UnforcedWindow}).</li>
- *   <li>{@link SyncMode#NONE}: cycles run only for {@code flush()}, state writes, close, and block rolls; a roll's
- *   cycle forces nothing, it releases the sealed block's descriptor and syncs the directory (the block's bytes wait
- *   for the next {@code flush()}, or for a reclaim pass that needs the block settled).</li>
+ *   <li>{@link SyncMode#NONE}: cycles run only for {@code flush()}, state writes, close, and block rolls (to release
+ *   the sealed block's descriptor).</li>
  * </ul>
  * Never report durability we do not have: {@link #durableSeq()} only moves after a force returned normally. After a
  * force fails the flusher is failed for good (after a failed {@code fsync} Linux may drop the dirty pages and report
@@ -127,9 +126,6 @@ public final class AsyncFlusher implements Agent, AutoCloseable
         this.roleName = "ferrite-flusher-" + streamName;
         this.wakeUp = wakeUp;
         this.nextTick = mode == SyncMode.INTERVAL ? System.nanoTime() + intervalNanos : Long.MAX_VALUE;
-        // NONE promises nothing before flush(): a roll's cycle only closes the sealed block's descriptor and syncs the
-        // directory, so sustained appends do not pay a force of every block they fill.
-        blocks.forceSealedOnRoll(mode != SyncMode.NONE);
         blocks.onDirectoryChange(this::nudge);
         window.flusherWakeUp(wakeUp::signal);
     }

@@ -43,12 +43,6 @@ public final class BlockFlusher
      */
     private volatile boolean inFlight;
 
-    /**
-     * Set before the flusher starts: whether a cycle a roll asked for ({@code sealedOnly}) forces the sealed blocks it
-     * releases. False in {@code NONE}, which promises no durability until {@code flush()}: such a cycle then closes
-     * their channels and syncs the directory, and leaves their bytes to the next whole-stream cycle.
-     */
-    private boolean forceSealedOnRoll = true;
     /** Guarded by the append lock: position of the oldest block that may hold unforced bytes or an open channel. */
     private int oldestUnsettledPosition;
     /** Guarded by the append lock: a block file was created or deleted since the last directory sync. */
@@ -86,15 +80,6 @@ public final class BlockFlusher
     public void captureListener(final CaptureListener listener)
     {
         this.captureListener = Objects.requireNonNull(listener, "listener");
-    }
-
-    /**
-     * @param force whether a cycle a roll asked for forces the sealed blocks it releases (see {@link #capture}); set
-     *              before the flusher starts.
-     */
-    public void forceSealedOnRoll(final boolean force)
-    {
-        this.forceSealedOnRoll = force;
     }
 
     /**
@@ -183,8 +168,6 @@ public final class BlockFlusher
      *
      * @param sealedOnly leave the tail block alone: force and release only sealed blocks and sync the directory (a
      *                   roll woke the flusher; nobody asked for durability). The batch then makes no sequence durable.
-     *                   Without {@link #forceSealedOnRoll(boolean)} the sealed blocks are released, not forced (but
-     *                   for one whose next force needs its channel), and stay unsettled for the next whole capture.
      * @param flushAsked the cycle serves an explicit {@code flush()}, passed on to the {@link CaptureListener}.
      * @return {@code batch}, filled.
      */
@@ -200,24 +183,12 @@ public final class BlockFlusher
             final MessageBlock[] blocks = index.blocks();
             final int last = blocks.length - 1;
             final int end = sealedOnly ? Math.max(0, last) : blocks.length;
-            final boolean releaseOnly = sealedOnly && !forceSealedOnRoll;
-            int unsettled = Math.max(0, last);
             for (int i = Math.min(oldestUnsettledPosition, end); i < end; i++)
             {
                 final MessageBlock block = blocks[i];
                 final boolean sealed = i < last;
                 final boolean recoveredUnforced = i >= recoveredFrom;
-                final boolean dirty = block.durability().isDirty() || recoveredUnforced;
-                if (dirty && releaseOnly && !recoveredUnforced && !block.durability().needsChannelToForce())
-                {
-                    // NONE: its range forces need no channel; the next flush() forces it through its mapping.
-                    unsettled = Math.min(unsettled, i);
-                    if (block.durability().hasChannel())
-                    {
-                        batch.add(block, -1, false, true, false);
-                    }
-                }
-                else if (dirty)
+                if (block.durability().isDirty() || recoveredUnforced)
                 {
                     batch.add(block, block.writeOffset(), block.durability().isFooterDirty(), sealed,
                         recoveredUnforced);
@@ -227,7 +198,7 @@ public final class BlockFlusher
                     batch.add(block, -1, false, true, false);
                 }
             }
-            oldestUnsettledPosition = unsettled;
+            oldestUnsettledPosition = Math.max(0, last);
             if (!sealedOnly)
             {
                 recoveredFrom = Integer.MAX_VALUE;
