@@ -13,9 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -49,12 +51,18 @@ public final class PowerLossIO implements StorageIO
 {
     static final int PAGE = 4096;
     static final int SECTOR = 512;
+    /** Listings of one directory in a row that may each lose a name to a rename before the model gives up. */
+    private static final int MAX_LISTINGS = 1000;
 
     private final Path root;
     private final Path blocks;
     /** The sub-directories a consumer's state and a named tailer's cursor live in, created on first use. */
     private final Path[] created;
     private final Object lock = new Object();
+    /** Guarded by {@link #lock}: a test's action for a listing to run between the names and the keys, or null. */
+    private Runnable interleaved;
+    /** Guarded by {@link #lock}: listings to let pass before the one that runs {@link #interleaved}. */
+    private int listingsBeforeInterleaved;
     /** File key to the file's content as of its last completed force (arrays are replaced, never changed). */
     private final Map<Object, byte[]> images = new HashMap<>();
     /** File key to the kind of file it was last seen as: a key seen as another kind is a reused inode. */
@@ -346,6 +354,21 @@ public final class PowerLossIO implements StorageIO
         }
     }
 
+    /**
+     * For a test of the model: run {@code action} once, in a listing of a directory after the next {@code skip}, after
+     * it has read the names and before it reads the files' keys, where a rename made by another thread can fall.
+     *
+     * @param action null to run none.
+     */
+    void interleaveListing(final int skip, final Runnable action)
+    {
+        synchronized (lock)
+        {
+            listingsBeforeInterleaved = skip;
+            interleaved = action;
+        }
+    }
+
     long pagesTorn()
     {
         return pagesTorn;
@@ -427,36 +450,78 @@ public final class PowerLossIO implements StorageIO
     }
 
     /**
-     * @return regular files in {@code dir}, by name, with their file keys.
+     * @return regular files in {@code dir}, by name, with their file keys. A listing reads the names first (a small
+     * directory's in one {@code getdents} call on Linux) and each file's key after, so a file another thread renames
+     * in between is under neither name: the directory is then listed again, until no listed name vanished (the engine
+     * renames without this model's lock). Left out, a file being renamed would pass for a gone one and
+     * {@link #syncDirectory} would forget its forced image: a block renamed from {@code next-<n>.creating} while the
+     * flusher synced the directory lost the size its preparation forced, and its next range force rebuilt its image
+     * from nothing, cut short at the range's end (a TRUNCATED_FILE no disk could hold: a forced size survives a rename
+     * and a directory sync).
      */
-    private static Map<String, Object> list(final Path dir)
+    private Map<String, Object> list(final Path dir)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            final Map<String, Object> listing = listOnce(dir);
+            if (null != listing)
+            {
+                return listing;
+            }
+            if (attempt == MAX_LISTINGS)
+            {
+                throw new IllegalStateException("files in " + dir + " vanished from " + MAX_LISTINGS +
+                    " listings in a row");
+            }
+        }
+    }
+
+    /**
+     * Called under {@link #lock}.
+     *
+     * @return regular files in {@code dir}, by name, with their file keys; null when a listed name was gone before its
+     * key was read (renamed or deleted meanwhile).
+     */
+    private Map<String, Object> listOnce(final Path dir)
     {
         final Map<String, Object> listing = new HashMap<>();
         if (!Files.isDirectory(dir))
         {
             return listing;
         }
+        final List<Path> names = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir))
         {
-            for (final Path path : stream)
-            {
-                try
-                {
-                    final BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-                    if (attributes.isRegularFile())
-                    {
-                        listing.put(path.getFileName().toString(), attributes.fileKey());
-                    }
-                }
-                catch (final NoSuchFileException ignored)
-                {
-                    // renamed or deleted while listing: as if listed a moment later
-                }
-            }
+            stream.forEach(names::add);
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
+        }
+        if (null != interleaved && listingsBeforeInterleaved-- == 0)
+        {
+            final Runnable action = interleaved;
+            interleaved = null;
+            action.run();
+        }
+        for (final Path path : names)
+        {
+            try
+            {
+                final BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                if (attributes.isRegularFile())
+                {
+                    listing.put(path.getFileName().toString(), attributes.fileKey());
+                }
+            }
+            catch (final NoSuchFileException ex)
+            {
+                return null;
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
         }
         return listing;
     }
