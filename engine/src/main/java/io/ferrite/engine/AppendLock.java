@@ -12,8 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>
  * So: {@link #lock()} — what the flusher, state writes, queries and removals call — announces the waiter before it
  * queues; appenders call {@link #lockForAppend()}, which lets an announced waiter in first by spinning until it has
- * the lock. The spin lasts the waiter's wake-up, a few microseconds, a few times a second; an appender then queues
- * behind it as on any lock. The cost on the append path is one volatile read.
+ * the lock, and then spins (and yields) a bounded while for it to let go: those holders keep the lock for a memory
+ * copy, and a queued acquire allocates the JDK's queue node, which the append path promises not to. Behind another
+ * appender, or a holder that keeps the lock past the bound, an appender queues as on any lock. The cost on the append
+ * path is two volatile reads.
  * <p>
  * Threading: any thread; re-entrant like {@link ReentrantLock}.
  */
@@ -27,6 +29,8 @@ final class AppendLock extends ReentrantLock
 
     /** Threads in {@link #lock()} that do not hold the lock yet. */
     private final AtomicInteger announced = new AtomicInteger();
+    /** A thread that took the lock through {@link #lock()} holds it (not an appender): worth a short spin. */
+    private volatile boolean heldByLock;
 
     /**
      * Take the lock ahead of appenders: they wait while this thread is queued for it.
@@ -43,6 +47,7 @@ final class AppendLock extends ReentrantLock
         try
         {
             super.lock();
+            heldByLock = true;
         }
         finally
         {
@@ -50,11 +55,19 @@ final class AppendLock extends ReentrantLock
         }
     }
 
+    @Override
+    public void unlock()
+    {
+        if (heldByLock && getHoldCount() == 1 && isHeldByCurrentThread())
+        {
+            heldByLock = false;
+        }
+        super.unlock();
+    }
+
     /**
-     * Take the lock for an append, after any thread announced in {@link #lock()} got it. A lock held by another thread
-     * (the flusher's capture: a memory copy) is waited out by spinning, then yielding, before queueing: a queued
-     * acquire allocates the JDK's queue node, and the append path promises to allocate nothing. A holder that keeps it
-     * longer (a roll waiting for its block file, a rewrite) is queued behind as on any lock.
+     * Take the lock for an append, after any thread announced in {@link #lock()} got it; while such a thread holds it,
+     * spin and then yield a bounded while before queueing (see the class comment).
      */
     void lockForAppend()
     {
@@ -63,10 +76,21 @@ final class AppendLock extends ReentrantLock
             super.lock();
             return;
         }
-        for (int spins = 0; announced.get() > 0 || (isLocked() && spins < SPINS_BEFORE_QUEUEING); spins++)
+        for (int spins = 0; ; spins++)
         {
-            // An announced waiter is being woken: spin through that. Should the holder keep the lock long, stop
-            // burning the core the waiter and the holder need.
+            if (announced.get() == 0)
+            {
+                if (tryLock())
+                {
+                    return;
+                }
+                if (!heldByLock || spins >= SPINS_BEFORE_QUEUEING)
+                {
+                    break;
+                }
+            }
+            // An announced waiter is being woken, or holds the lock for a copy: spin through that. Should it keep
+            // the lock long, stop burning the core it and the holder need.
             if (spins < SPINS_BEFORE_YIELD)
             {
                 Thread.onSpinWait();
@@ -76,9 +100,6 @@ final class AppendLock extends ReentrantLock
                 Thread.yield();
             }
         }
-        if (!tryLock())
-        {
-            super.lock();
-        }
+        super.lock();
     }
 }

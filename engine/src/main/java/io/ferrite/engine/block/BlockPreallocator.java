@@ -22,12 +22,14 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Keeps {@code depth} blocks prepared ahead of the appender, so a roll takes one that is ready — allocated, forced,
- * mapped, every page touched, its sequence table and block array allocated — and costs a header write and a rename,
+ * mapped, every page touched, its sequence table, block array and subject summary allocated — and costs a header write
+ * and a rename,
  * not megabytes of allocation and thousands of page faults (measured in docs/ENGINE.md "Block rolls").
  * <p>
- * Preparing means: create {@code blocks/next-<n>.creating}, write every page (a full disk fails here, not later as a
- * SIGBUS), force it through the {@link StorageIO} (its size and allocation are then durable, so the flusher never
- * forces the whole file, which would clean and write-protect the touched pages), map it, and touch every page through
+ * Preparing means: create {@code blocks/next-<n>.creating}, write its last byte and force it through the
+ * {@link StorageIO} (its size is then durable, so the flusher never forces the whole file, which would clean and
+ * write-protect the touched pages), write every page unforced (a full disk fails here, on file systems that reserve
+ * space at {@code write}, not later as a SIGBUS), map it, and touch every page through
  * the mapping so the appender takes no page fault on it. The file is not a block file until {@link BlockFile#activate}
  * renames it; recovery ignores it, and the next open deletes it.
  * <p>
@@ -316,7 +318,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
             final BlockFile.Prepared file = BlockFile.prepare(files[(int)(next % files.length)], blockSize, io);
             ready[slot] = new PreparedBlock(file, new int[SequenceTable.initialLength(expectedSequences)],
-                new MessageBlock[blocksThen], new BlockSubjects(false, expectedSubjects));
+                new MessageBlock[blocksThen], new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
         }
         catch (final RuntimeException ex)
         {
