@@ -126,7 +126,8 @@ public final class BlockFile
      * Turn a prepared file into block {@code blockId}: write its header, then rename it into place. A block file
      * therefore never exists without a header written to it; if power fails before the header page reaches the disk,
      * recovery finds a last block whose header is all zeros — a roll that never became durable, holding nothing that
-     * was acknowledged (the flusher forces a block from offset 0 before it acknowledges anything in it) — and removes it.
+     * was acknowledged (the flusher forces a block from offset 0 before it acknowledges anything in it) — and sets
+     * it aside.
      */
     public static Mapping activate(
         final Prepared prepared, final Path file, final long blockId, final long baseSeq, final long createdNanos,
