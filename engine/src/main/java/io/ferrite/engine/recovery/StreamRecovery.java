@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -98,6 +99,7 @@ public final class StreamRecovery
     {
         try
         {
+            adoptEarlierSetAside();
             try
             {
                 return recoverOnce();
@@ -316,6 +318,68 @@ public final class StreamRecovery
                 "it proves the stream had assigned sequences up to " + proven + ", so none of them is assigned again");
         }
         return true;
+    }
+
+    /**
+     * Block files an earlier open set aside whose proof nothing else records yet. That open raised the stream's last
+     * sequence to what they prove and bases a new block above it, but a power cut after its renames reached the disk
+     * and before that block's header did would leave the proof in them alone. Such a file's id is above every block
+     * file's and every id the state knew of: a block created, or a state written, after the set-aside takes a higher
+     * id and records the raised sequence (a truncation since then wrote such a state too). Those that prove a sequence
+     * are read again and reported as when first set aside; nothing in them is loaded.
+     */
+    private void adoptEarlierSetAside()
+    {
+        final long[] ids = directory.listBlockIds();
+        long known = ids.length == 0 ? 0 : ids[ids.length - 1];
+        known = Math.max(known, lastBlockIdOf(directory.stateFile()));
+        if (!Files.exists(directory.stateFile()))
+        {
+            known = Math.max(known, lastBlockIdOf(directory.replacedStateFile()));
+        }
+        final List<Path> earlier = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.blocksDir(),
+            "*" + BlockDescriptor.FILE_SUFFIX + UNWRITTEN_SUFFIX))
+        {
+            stream.forEach(earlier::add);
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("list set-aside block files", directory.blocksDir(), ex);
+        }
+        earlier.sort(null);
+        final SetAsideProof proof = new SetAsideProof(metrics, crypto);
+        for (final Path aside : earlier)
+        {
+            final String name = aside.getFileName().toString();
+            final long id = BlockDescriptor.parseFileName(name.substring(0, name.length() - UNWRITTEN_SUFFIX.length()));
+            if (id <= known)
+            {
+                continue;
+            }
+            afterSetAside = Math.max(afterSetAside, id + 1);
+            final long proven = proof.highestProven(aside, id);
+            if (proven == SetAsideProof.NOTHING)
+            {
+                // It cannot raise the floor: reported when it was set aside, it is not reported on every open.
+                continue;
+            }
+            final long size;
+            try
+            {
+                size = Files.size(aside);
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("read set-aside block file size", aside, ex);
+            }
+            setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN, StoreException.UNKNOWN,
+                RecoveryReport.Kind.UNWRITTEN_BLOCK));
+            setAsideProven = Math.max(setAsideProven, proven);
+            LOG.warn("stream {}: {} was set aside by an open that recorded nothing after it (power lost during that " +
+                "open?); it proves the stream had assigned sequences up to {}, so none of them is assigned again",
+                directory.root(), aside, proven);
+        }
     }
 
     /**

@@ -87,6 +87,48 @@ class SetAsideFloorTest
     }
 
     /**
+     * The open that set the files aside lost power after its renames reached the disk and before the new block it
+     * bases above the raised floor did: the next open reads the proof from the set-aside files again. Once a block
+     * above them exists, they are not read or reported again.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aProofLeftOnlyInSetAsideFilesIsReadAgain(final StreamMode mode) throws IOException
+    {
+        final StreamConfig config = config(mode);
+        final Path dir = tmp.resolve("stream");
+        final long last = imageWithLostRoll(dir, config);
+        final StreamDirectory files = StreamDirectory.readOnly(dir);
+        final long[] ids = files.listBlockIds();
+        final long survivingLast = lastMessageSeq(files.blockFile(ids[0]));
+        zeroHeader(files.blockFile(ids[1]));
+        for (int i = 1; i < ids.length; i++)
+        {
+            final Path block = files.blockFile(ids[i]);
+            Files.move(block, block.resolveSibling(block.getFileName() + StreamRecovery.UNWRITTEN_SUFFIX));
+        }
+
+        final long next;
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            final RecoveryReport report = store.recoveryReport();
+            assertThat(unwritten(report)).as(report.toString()).isNotEmpty().allSatisfy((range) ->
+            {
+                assertThat(range.firstSeq()).isEqualTo(survivingLast + 1);
+                assertThat(range.lastSeq()).isGreaterThanOrEqualTo(last);
+            });
+            assertSurvivorsAndNothingSetAside(store, survivingLast, last);
+            next = store.append("a", null, payload(0));
+            assertThat(next).isGreaterThan(last);
+        }
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            assertThat(unwritten(store.recoveryReport())).isEmpty();
+            assertThat(store.append("a", null, payload(0))).isEqualTo(next + 1);
+        }
+    }
+
+    /**
      * The later files' headers reached the disk, their records did not: the headers alone prove the sequences before
      * each block's base were assigned.
      */
