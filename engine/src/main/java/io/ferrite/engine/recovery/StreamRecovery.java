@@ -332,27 +332,37 @@ public final class StreamRecovery
     {
         final long[] ids = directory.listBlockIds();
         long known = ids.length == 0 ? 0 : ids[ids.length - 1];
-        known = Math.max(known, lastBlockIdOf(directory.stateFile()));
-        if (!Files.exists(directory.stateFile()))
-        {
-            known = Math.max(known, lastBlockIdOf(directory.replacedStateFile()));
-        }
         final List<Path> earlier = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.blocksDir(),
             "*" + BlockDescriptor.FILE_SUFFIX + UNWRITTEN_SUFFIX))
         {
-            stream.forEach(earlier::add);
+            for (final Path aside : stream)
+            {
+                if (setAsideId(aside) > known)
+                {
+                    earlier.add(aside);
+                }
+            }
         }
         catch (final IOException ex)
         {
             throw new StoreIOException("list set-aside block files", directory.blocksDir(), ex);
         }
+        if (earlier.isEmpty())
+        {
+            // The usual case: no set-aside file, or a block created since records what they proved.
+            return;
+        }
+        known = Math.max(known, lastBlockIdOf(directory.stateFile()));
+        if (!Files.exists(directory.stateFile()))
+        {
+            known = Math.max(known, lastBlockIdOf(directory.replacedStateFile()));
+        }
         earlier.sort(null);
         final SetAsideProof proof = new SetAsideProof(metrics, crypto);
         for (final Path aside : earlier)
         {
-            final String name = aside.getFileName().toString();
-            final long id = BlockDescriptor.parseFileName(name.substring(0, name.length() - UNWRITTEN_SUFFIX.length()));
+            final long id = setAsideId(aside);
             if (id <= known)
             {
                 continue;
@@ -380,6 +390,17 @@ public final class StreamRecovery
                 "open?); it proves the stream had assigned sequences up to {}, so none of them is assigned again",
                 directory.root(), aside, proven);
         }
+    }
+
+    /**
+     * @return the id of the block a file named {@code <block file name>}{@link #UNWRITTEN_SUFFIX} was, -1 when the
+     * name is not one.
+     */
+    private static long setAsideId(final Path aside)
+    {
+        final String name = aside.getFileName().toString();
+        return name.endsWith(UNWRITTEN_SUFFIX) ?
+            BlockDescriptor.parseFileName(name.substring(0, name.length() - UNWRITTEN_SUFFIX.length())) : -1;
     }
 
     /**
