@@ -96,9 +96,14 @@ public record RecoveryReport(
         TAMPERED_FOOTER,
         /**
          * A block file newer than {@code state.db} whose header never reached the disk (a roll interrupted by power
-         * loss): it and the block files after it held nothing acknowledged; they were set aside as {@code *.unwritten}.
-         * Which sequences they held is not recorded anywhere, so each is reported with every sequence after what
-         * survived, open-ended (like a torn tail); the next append takes the first of them again.
+         * loss), and every block file after it, which cannot be placed without it: they were set aside as
+         * {@code *.unwritten} and nothing in them is loaded. Each is reported from the sequence after what survived.
+         * A later file whose header, or records, did reach the disk proves the stream had assigned sequences up to
+         * some point: the range ends at the highest sequence the files set aside prove (a header that validates, a
+         * record that verifies), the stream's last sequence is raised to it, and the next append takes a sequence
+         * above it. When they prove nothing beyond what survived (every header unwritten, or none validates) the
+         * range is open-ended, like a torn tail, and the next append takes its first sequence again. Which file held
+         * which sequence is not known, so every file set aside is reported with the same sequences.
          */
         UNWRITTEN_BLOCK,
         /**

@@ -60,6 +60,8 @@ final class Replay implements RecordScanner.Visitor
      * blocks, proved it), else 0: only state.db remembers it, so the store must put it in a block header.
      */
     private long sequenceFloor;
+    /** The stream's last sequence before files set aside raised it: set by {@link #finish(long)}. */
+    private long survivingLastSeq;
     /**
      * Whether the last block holds damage with valid records after it: it stays on disk, so the block must not stay
      * the tail — scanned on every open, it would be found and reported again each time.
@@ -655,9 +657,11 @@ final class Replay implements RecordScanner.Visitor
      * Zero the torn tail found (nothing was zeroed while scanning, so an abandoned replay changes no block) and
      * publish.
      *
+     * @param provenAside the highest sequence block files set aside prove the stream had assigned, 0 when none: the
+     *                    stream's last sequence is raised to it, like to a floor state.db proves.
      * @return the index, published; every block but the last has released its channel.
      */
-    StreamIndex finish()
+    StreamIndex finish(final long provenAside)
     {
         // Taken before the losses are marked removed: afterwards every lost record would look erased.
         reported = lost();
@@ -685,6 +689,14 @@ final class Replay implements RecordScanner.Visitor
         {
             index.onSkip(sequenceFloor);
         }
+        survivingLastSeq = index.lastSeq();
+        if (provenAside > survivingLastSeq)
+        {
+            // Files set aside after a lost roll prove these were assigned: they are reported lost up to here, never
+            // handed out again, and only the new block the store bases above the floor remembers it.
+            sequenceFloor = provenAside;
+            index.onSkip(provenAside);
+        }
         index.nextBlockId(Math.max(index.nextBlockId(), evidence.nextBlockId()));
         index.publish();
         return index;
@@ -697,6 +709,15 @@ final class Replay implements RecordScanner.Visitor
     boolean damagedTail()
     {
         return damagedTail;
+    }
+
+    /**
+     * @return the stream's last sequence as the surviving blocks and state.db account for it, before files set aside
+     * raised it ({@link #finish(long)}): what they are reported lost after.
+     */
+    long survivingLastSeq()
+    {
+        return survivingLastSeq;
     }
 
     /**

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,6 +54,11 @@ public final class StreamRecovery
     private final List<RecoveryReport.LostRange> setAside = new ArrayList<>();
     /** The id after the last block file set aside: no new block takes an id a set-aside file had. */
     private long afterSetAside;
+    /**
+     * The highest sequence the files set aside prove the stream had assigned ({@link SetAsideProof}), 0 when they
+     * prove none: recovery raises the stream's last sequence to it, so none of them is assigned again.
+     */
+    private long setAsideProven;
     private final List<Replay> replays = new ArrayList<>();
 
     /** Suffix of a block file set aside because its roll never became durable; not a block file name. */
@@ -93,6 +99,7 @@ public final class StreamRecovery
     {
         try
         {
+            adoptEarlierSetAside();
             try
             {
                 return recoverOnce();
@@ -207,10 +214,13 @@ public final class StreamRecovery
         }
         run.endPhase(StoreMetrics.RECOVERY_SCAN);
 
-        final StreamIndex index = replay.finish();
+        final StreamIndex index = replay.finish(setAsideProven);
         index.nextBlockId(Math.max(index.nextBlockId(), afterSetAside));
-        final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAsideFrom(index.lastSeq() + 1));
-        lost.addAll(replay.lost());
+        final List<RecoveryReport.LostRange> lost = new ArrayList<>(setAsideFrom(replay.survivingLastSeq() + 1));
+        for (final RecoveryReport.LostRange range : replay.lost())
+        {
+            lost.add(closedAtSetAsideProof(range));
+        }
         final RecoveryReport report = new RecoveryReport(outcome, reason, lost, replay.blocksScanned(),
             replay.bytesScanned(), System.nanoTime() - startNanos);
         for (final RecoveryReport.LostRange range : report.lost())
@@ -228,9 +238,14 @@ public final class StreamRecovery
      * reclaim pass set aside; without either: at the end of the listing) whose header is all zeros (or that is shorter
      * than a header) is a roll that never became durable: the header is written before the rename, but power failed
      * before that page reached the disk. Nothing in it was acknowledged — the flusher acknowledges nothing in a block
-     * before forcing it from offset 0 — and nothing after it was either, so it and every later block file are set
-     * aside (renamed {@code *.unwritten}, kept for inspection) and listed in the recovery report. A block that the
-     * state (or the state set aside) lists is never set aside: damage to it fails the open, naming the file.
+     * before forcing it from offset 0 — and the block files after it cannot be placed without it, so it and every
+     * later block file are set aside (renamed {@code *.unwritten}, kept for inspection) and listed in the recovery
+     * report. A block that the state (or the state set aside) lists is never set aside: damage to it fails the open,
+     * naming the file.
+     * <p>
+     * A later file's header (and records) may have reached the disk although the earlier header did not: its
+     * sequences were assigned, maybe read. What each file set aside proves ({@link SetAsideProof}) raises the
+     * stream's last sequence, so the next append takes a sequence above all of them, and closes the reported range.
      *
      * @return whether anything was set aside, so recovery can run again.
      */
@@ -269,45 +284,162 @@ public final class StreamRecovery
         {
             return false;
         }
+        final SetAsideProof proof = new SetAsideProof(metrics, crypto);
+        final Path unwritten = directory.blockFile(ids[first]);
         for (int i = first; i < ids.length; i++)
         {
             final Path file = directory.blockFile(ids[i]);
             final Path aside = file.resolveSibling(file.getFileName() + UNWRITTEN_SUFFIX);
+            final long size;
             try
             {
-                final long size = Files.size(file);
+                size = Files.size(file);
                 Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-                afterSetAside = Math.max(afterSetAside, ids[i] + 1);
-                setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN,
-                    StoreException.UNKNOWN,
-                    RecoveryReport.Kind.UNWRITTEN_BLOCK));
-                LOG.warn("stream {}: set aside {} as {}: its header never reached the disk (a block roll interrupted " +
-                    "by power loss); nothing in it was acknowledged", directory.root(), file, aside.getFileName());
             }
             catch (final IOException ex)
             {
                 throw new StoreIOException("set aside unwritten block file", file, ex);
             }
+            afterSetAside = Math.max(afterSetAside, ids[i] + 1);
+            setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN, StoreException.UNKNOWN,
+                RecoveryReport.Kind.UNWRITTEN_BLOCK));
+            if (i == first)
+            {
+                LOG.warn("stream {}: set aside {} as {}: its header never reached the disk (a block roll interrupted " +
+                    "by power loss); nothing in it was acknowledged", directory.root(), file, aside.getFileName());
+                continue;
+            }
+            // Read once the file carries its new name: a failure here leaves it set aside, never loaded on a retry.
+            final long proven = proof.highestProven(aside, ids[i]);
+            setAsideProven = Math.max(setAsideProven, proven);
+            LOG.warn("stream {}: set aside {} as {}: it comes after {}, whose header never reached the disk, so it " +
+                "cannot be placed in the stream; {}", directory.root(), file, aside.getFileName(),
+                unwritten.getFileName(), proven == SetAsideProof.NOTHING ? "its own header does not validate either" :
+                "it proves the stream had assigned sequences up to " + proven + ", so none of them is assigned again");
         }
         return true;
     }
 
     /**
-     * The files set aside, each reported with the sequences from {@code firstLost} on, open-ended. Nothing records
-     * which sequences a set-aside file held (its header may be all a roll never wrote, or it is set aside only because
-     * it came after one), but every sequence it held came after everything that survived: without a first sequence
-     * the report would leave them silently absent, and a file with written records after the unwritten one (damage
-     * rather than a lost roll, or a roll whose header page happened to reach the disk) did hold some.
+     * Block files an earlier open set aside whose proof nothing else records yet. That open raised the stream's last
+     * sequence to what they prove and bases a new block above it, but a power cut after its renames reached the disk
+     * and before that block's header did would leave the proof in them alone. Such a file's id is above every block
+     * file's and every id the state knew of: a block created, or a state written, after the set-aside takes a higher
+     * id and records the raised sequence (a truncation since then wrote such a state too). Those that prove a sequence
+     * are read again and reported as when first set aside; nothing in them is loaded.
+     */
+    private void adoptEarlierSetAside()
+    {
+        final long[] ids = directory.listBlockIds();
+        long known = ids.length == 0 ? 0 : ids[ids.length - 1];
+        final List<Path> earlier = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.blocksDir(),
+            "*" + BlockDescriptor.FILE_SUFFIX + UNWRITTEN_SUFFIX))
+        {
+            for (final Path aside : stream)
+            {
+                if (setAsideId(aside) > known)
+                {
+                    earlier.add(aside);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new StoreIOException("list set-aside block files", directory.blocksDir(), ex);
+        }
+        if (earlier.isEmpty())
+        {
+            // The usual case: no set-aside file, or a block created since records what they proved.
+            return;
+        }
+        known = Math.max(known, lastBlockIdOf(directory.stateFile()));
+        if (!Files.exists(directory.stateFile()))
+        {
+            known = Math.max(known, lastBlockIdOf(directory.replacedStateFile()));
+        }
+        earlier.sort(null);
+        final SetAsideProof proof = new SetAsideProof(metrics, crypto);
+        for (final Path aside : earlier)
+        {
+            final long id = setAsideId(aside);
+            if (id <= known)
+            {
+                continue;
+            }
+            afterSetAside = Math.max(afterSetAside, id + 1);
+            final long proven = proof.highestProven(aside, id);
+            if (proven == SetAsideProof.NOTHING)
+            {
+                // It cannot raise the floor: reported when it was set aside, it is not reported on every open.
+                continue;
+            }
+            final long size;
+            try
+            {
+                size = Files.size(aside);
+            }
+            catch (final IOException ex)
+            {
+                throw new StoreIOException("read set-aside block file size", aside, ex);
+            }
+            setAside.add(new RecoveryReport.LostRange(aside, 0, size, StoreException.UNKNOWN, StoreException.UNKNOWN,
+                RecoveryReport.Kind.UNWRITTEN_BLOCK));
+            setAsideProven = Math.max(setAsideProven, proven);
+            LOG.warn("stream {}: {} was set aside by an open that recorded nothing after it (power lost during that " +
+                "open?); it proves the stream had assigned sequences up to {}, so none of them is assigned again",
+                directory.root(), aside, proven);
+        }
+    }
+
+    /**
+     * @return the id of the block a file named {@code <block file name>}{@link #UNWRITTEN_SUFFIX} was, -1 when the
+     * name is not one.
+     */
+    private static long setAsideId(final Path aside)
+    {
+        final String name = aside.getFileName().toString();
+        return name.endsWith(UNWRITTEN_SUFFIX) ?
+            BlockDescriptor.parseFileName(name.substring(0, name.length() - UNWRITTEN_SUFFIX.length())) : -1;
+    }
+
+    /**
+     * The files set aside, each reported with the sequences from {@code firstLost} on. Every sequence a set-aside file
+     * held came after everything that survived: without a first sequence the report would leave them silently absent,
+     * and a file with written records after the unwritten one (damage rather than a lost roll, or a roll whose header
+     * page happened to reach the disk) did hold some. The range ends at the highest sequence the files prove was
+     * assigned, which the stream's last sequence was raised to; when they prove none beyond what survived (every
+     * header unwritten), it stays open-ended and the next append takes {@code firstLost} again. Which file held which
+     * of the sequences is not known (the first file's header is gone), so each file is reported with all of them.
+     *
+     * @param firstLost the sequence after the last one the surviving blocks and state account for.
      */
     private List<RecoveryReport.LostRange> setAsideFrom(final long firstLost)
     {
+        final long lastLost = setAsideProven >= firstLost ? setAsideProven : StoreException.UNKNOWN;
         final List<RecoveryReport.LostRange> ranges = new ArrayList<>(setAside.size());
         for (final RecoveryReport.LostRange range : setAside)
         {
             ranges.add(new RecoveryReport.LostRange(range.file(), range.fromOffset(), range.toOffset(), firstLost,
-                StoreException.UNKNOWN, range.kind()));
+                lastLost, range.kind()));
         }
         return ranges;
+    }
+
+    /**
+     * @return {@code range}, or when it is open-ended (damage at the end of what survived, such as a torn tail) and
+     * files set aside prove the stream got further, the same range ending there: the stream's last sequence was raised
+     * to that proof, so the sequences after it are new, not lost.
+     */
+    private RecoveryReport.LostRange closedAtSetAsideProof(final RecoveryReport.LostRange range)
+    {
+        if (range.lastSeq() != StoreException.UNKNOWN || range.firstSeq() == StoreException.UNKNOWN ||
+            setAsideProven < range.firstSeq())
+        {
+            return range;
+        }
+        return new RecoveryReport.LostRange(range.file(), range.fromOffset(), range.toOffset(), range.firstSeq(),
+            setAsideProven, range.kind());
     }
 
     /**

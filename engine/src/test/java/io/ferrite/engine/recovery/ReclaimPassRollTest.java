@@ -7,6 +7,7 @@ import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoredMessage;
@@ -65,26 +66,54 @@ class ReclaimPassRollTest
 
         // A lost roll: the first block rolled during the pass lost its header page, a later one kept its own.
         final Path lostRoll = copy(image, "lost-roll");
+        // The sequences the later rolls hold were assigned (and may have been read): never to be assigned again.
+        long laterRollsLast = 0;
+        long beforeLostRoll = 0;
+        for (final long id : ids)
+        {
+            for (final BlockFiles.Frame frame : BlockFiles.frames(StreamDirectory.readOnly(lostRoll).blockFile(id)))
+            {
+                if (id > rolled[0])
+                {
+                    laterRollsLast = Math.max(laterRollsLast, frame.seq());
+                }
+                else if (id < rolled[0] && frame.type() == RecordDescriptor.TYPE_MESSAGE)
+                {
+                    beforeLostRoll = Math.max(beforeLostRoll, frame.seq());
+                }
+            }
+        }
+        assertThat(laterRollsLast).as("the later rolls hold records").isGreaterThan(beforeLostRoll);
         zeroHeader(lostRoll, rolled[0]);
         final long survivingLast;
         try (FileStreamStore store = FileStreamStore.open(lostRoll, config))
         {
             final RecoveryReport report = store.recoveryReport();
-            survivingLast = store.state().lastSeq();
+            survivingLast = beforeLostRoll;
+            assertThat(store.state().lastSeq()).as("raised to what the later rolls prove: %s", report)
+                .isEqualTo(laterRollsLast);
             assertThat(survivingLast).as(report.toString()).isGreaterThanOrEqualTo(lastBeforePass);
             final List<RecoveryReport.LostRange> unwritten = report.lost().stream()
                 .filter((range) -> range.kind() == RecoveryReport.Kind.UNWRITTEN_BLOCK).toList();
             assertThat(unwritten).as(report.toString()).hasSize(rolled.length);
+            final long provenLast = laterRollsLast;
             assertThat(unwritten).allSatisfy((range) ->
+            {
                 assertThat(range.firstSeq()).as("reported from the first sequence after what survived")
-                    .isEqualTo(survivingLast + 1));
+                    .isEqualTo(survivingLast + 1);
+                assertThat(range.lastSeq()).as("up to what the later rolls prove").isEqualTo(provenLast);
+            });
             for (long seq = store.state().firstSeq(); seq <= survivingLast; seq++)
             {
                 final StoredMessage message = store.load(seq);
                 assertThat(message).as("seq %d: %s", seq, report).isNotNull();
                 assertThat(message.payload()).isEqualTo(payload(seq));
             }
-            assertThat(store.append("a", null, payload(survivingLast + 1))).isEqualTo(survivingLast + 1);
+            for (long seq = survivingLast + 1; seq <= laterRollsLast; seq++)
+            {
+                assertThat(store.load(seq)).as("seq %d is only in a set-aside file", seq).isNull();
+            }
+            assertThat(store.append("a", null, payload(laterRollsLast + 1))).isEqualTo(laterRollsLast + 1);
         }
         for (final long id : rolled)
         {
