@@ -628,6 +628,14 @@ public final class FileStreamStore implements StreamStore
     }
 
     /**
+     * For tests in this package, on the appending thread: see {@link StreamWriter#awaitBlockPreparation()}.
+     */
+    void awaitBlockPreparation()
+    {
+        writer.awaitBlockPreparation();
+    }
+
+    /**
      * Test seam: {@code listener} is told each step of a space reclaim (block deletion, block rewrite) as it
      * completes, on the thread doing it, with the store's files as a crash at that point would leave them.
      */

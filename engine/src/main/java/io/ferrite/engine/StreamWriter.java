@@ -805,6 +805,15 @@ final class StreamWriter
     }
 
     /**
+     * For tests, on the appending thread: wait until the block preparer has nothing left to do (blocks prepared ahead,
+     * a failure waiting to be taken, or stopped), so a test that fills a disk knows no preparation holds space.
+     */
+    void awaitBlockPreparation()
+    {
+        preallocator.awaitBackground();
+    }
+
+    /**
      * @return the subjects {@code block} holds, for sizing the summaries of the blocks prepared next: 0 when unknown.
      */
     private static int expectedSubjects(final MessageBlock block)

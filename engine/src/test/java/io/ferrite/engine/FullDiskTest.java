@@ -386,10 +386,13 @@ class FullDiskTest
         open.add(store);
         // Opening starts preparing a block file in the background, which takes pages until the disk is full and gives
         // them back when it fails. An append waits for that attempt, tries once more itself and fails (the tail takes
-        // no message: an encrypted found tail, or a full one), and no other attempt starts until a roll succeeds, so
-        // the slack filled next stays filled.
+        // no message: an encrypted found tail, or a full one).
         assertThatThrownBy(() -> store.append("orders.eu", null, new byte[1000]))
             .isInstanceOf(StoreFullException.class).hasMessageContaining("allocate block file");
+        // Once the append took the background failure, the preparer tries the next block in the background: wait
+        // until that attempt has failed too, or it would give its pages back after the slack was filled. No other
+        // attempt starts until an append needs a block, so the slack filled next stays filled.
+        store.awaitBlockPreparation();
         fillers.add(fill("filler-slack-" + fillers.size()));
         return store;
     }

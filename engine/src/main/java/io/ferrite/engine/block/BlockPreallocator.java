@@ -274,7 +274,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      *
      * @return the state of the next block to take: {@code IDLE}, {@code READY} or {@code FAILED}.
      */
-    int awaitBackground()
+    public int awaitBackground()
     {
         final long next = takenCount;
         if (started)
