@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.agent.SharedAgentThread;
+import io.ferrite.engine.agent.Uninterruptibles;
 import io.ferrite.engine.environment.CatalogFile;
 import io.ferrite.engine.environment.DirectoryMoves;
 import io.ferrite.engine.environment.EnvironmentHistogramLog;
@@ -337,7 +338,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
         }
         if (!first)
         {
-            await(closeEnded);
+            Uninterruptibles.await(closeEnded);
             return;
         }
         try
@@ -501,7 +502,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
                 }
             }
             // Another thread opens, closes, creates or deletes it: its outcome decides what this call finds.
-            await(running.ended);
+            Uninterruptibles.await(running.ended);
         }
     }
 
@@ -550,7 +551,7 @@ public final class FileStoreEnvironment implements StoreEnvironment
             }
             for (final Change change : running)
             {
-                await(change.ended);
+                Uninterruptibles.await(change.ended);
             }
         }
     }
@@ -571,26 +572,6 @@ public final class FileStoreEnvironment implements StoreEnvironment
         if (closed)
         {
             throw new StoreClosedException("environment " + root.root());
-        }
-    }
-
-    private static void await(final CountDownLatch latch)
-    {
-        boolean interrupted = false;
-        while (latch.getCount() > 0)
-        {
-            try
-            {
-                latch.await();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -3,6 +3,7 @@ package io.ferrite.engine;
 import io.ferrite.engine.agent.AgentSlot;
 import io.ferrite.engine.agent.SharedAgentThread;
 import io.ferrite.engine.agent.StreamThreads;
+import io.ferrite.engine.agent.Uninterruptibles;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
@@ -21,10 +22,10 @@ import io.ferrite.engine.state.StateCipher;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.engine.state.StreamMetadata;
 import io.ferrite.engine.view.ReadOnlyStream;
-import io.ferrite.store.CorruptSnapshotException;
 import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerNames;
 import io.ferrite.store.ConsumerStore;
+import io.ferrite.store.CorruptSnapshotException;
 import io.ferrite.store.CursorPosition;
 import io.ferrite.store.EnvironmentSnapshot;
 import io.ferrite.store.FilteredState;
@@ -1014,22 +1015,7 @@ public final class FileStreamStore implements StreamStore
         {
             return;
         }
-        boolean interrupted = false;
-        while (released.getCount() > 0)
-        {
-            try
-            {
-                released.await();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibles.await(released);
     }
 
     /**

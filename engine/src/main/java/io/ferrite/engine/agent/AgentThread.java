@@ -66,23 +66,8 @@ public final class AgentThread implements AgentSlot
             return;
         }
         wakeUp.terminate();
-        boolean interrupted = false;
-        while (thread.isAlive())
-        {
-            try
-            {
-                thread.join();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
+        Uninterruptibles.join(thread);
         // The thread has ended: this only marks the runner closed.
         runner.close();
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -58,7 +58,7 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
         // Its first duty cycle names its timers.
         signalled = true;
         thread.join(this);
-        await(settled);
+        Uninterruptibles.await(settled);
     }
 
     @Override
@@ -166,26 +166,6 @@ final class SharedAgentMember implements AgentSlot, AgentWakeUp
             return;
         }
         // Like AgentThread.close(): never give up on an onClose in flight (the flusher's last force).
-        await(left);
-    }
-
-    private static void await(final CountDownLatch latch)
-    {
-        boolean interrupted = false;
-        while (latch.getCount() > 0)
-        {
-            try
-            {
-                latch.await();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibles.await(left);
     }
 }

@@ -190,23 +190,8 @@ public final class SharedAgentThread implements AgentHost, AutoCloseable
             // returns and its onClose takes every agent off; the runner's resources go with the thread.
             return;
         }
-        boolean interrupted = false;
-        while (running.isAlive())
-        {
-            try
-            {
-                running.join();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
+        Uninterruptibles.join(running);
         runner.close();
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private int applyChanges()
