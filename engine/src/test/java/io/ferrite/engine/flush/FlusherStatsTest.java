@@ -1,6 +1,7 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.store.StoreStats;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
@@ -10,14 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -115,11 +114,11 @@ class FlusherStatsTest
                 }
                 assertThat(store.stats().blocksCreated()).isGreaterThan(50);
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (openBlockFiles(dir) > 1 && System.nanoTime() < deadline)
+                while (BlockFiles.openDescriptors(dir) > 1 && System.nanoTime() < deadline)
                 {
                     Thread.onSpinWait(); // the flusher releases sealed blocks in the background
                 }
-                assertThat(openBlockFiles(dir)).as("%s: only the tail block keeps a descriptor", mode)
+                assertThat(BlockFiles.openDescriptors(dir)).as("%s: only the tail block keeps a descriptor", mode)
                     .isLessThanOrEqualTo(1);
             }
         }
@@ -155,29 +154,6 @@ class FlusherStatsTest
     {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
             .filter((name) -> name.startsWith("ferrite-flusher-")).toList();
-    }
-
-    private static long openBlockFiles(final Path dir) throws IOException
-    {
-        final Path blocks = dir.resolve("blocks").toRealPath();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
-        {
-            return fds.map(FlusherStatsTest::target)
-                .filter((target) -> null != target && target.startsWith(blocks) && target.toString().endsWith(".blk"))
-                .count();
-        }
-    }
-
-    private static Path target(final Path link)
-    {
-        try
-        {
-            return Files.readSymbolicLink(link);
-        }
-        catch (final IOException ex)
-        {
-            return null; // closed while listing
-        }
     }
 
     private static StreamConfig.Builder config(final SyncMode mode)

@@ -1,6 +1,7 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.TestMessages;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
@@ -9,12 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -230,34 +229,11 @@ class WorstCasePowerCutTest
     private static void awaitOnlyTheTailOpen(final Path dir) throws IOException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (openBlockFiles(dir) > 1 && System.nanoTime() < deadline)
+        while (BlockFiles.openDescriptors(dir) > 1 && System.nanoTime() < deadline)
         {
             Thread.onSpinWait();
         }
-        assertThat(openBlockFiles(dir)).as("only the tail block keeps a descriptor").isEqualTo(1);
-    }
-
-    private static long openBlockFiles(final Path dir) throws IOException
-    {
-        final Path blocks = dir.resolve("blocks").toRealPath();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
-        {
-            return fds.map(WorstCasePowerCutTest::target)
-                .filter((target) -> null != target && target.startsWith(blocks) && target.toString().endsWith(".blk"))
-                .count();
-        }
-    }
-
-    private static Path target(final Path link)
-    {
-        try
-        {
-            return Files.readSymbolicLink(link);
-        }
-        catch (final IOException ex)
-        {
-            return null; // closed while listing
-        }
+        assertThat(BlockFiles.openDescriptors(dir)).as("only the tail block keeps a descriptor").isEqualTo(1);
     }
 
     private void appendMessages(final FileStreamStore store, final int count)

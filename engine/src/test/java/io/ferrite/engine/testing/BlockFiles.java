@@ -192,4 +192,31 @@ public final class BlockFiles
             throw new UncheckedIOException(ex);
         }
     }
+
+    /**
+     * @return how many descriptors this process holds on the block files of {@code streamDir} (Linux:
+     *         {@code /proc/self/fd}).
+     */
+    public static long openDescriptors(final Path streamDir) throws IOException
+    {
+        final Path blocks = streamDir.resolve("blocks").toRealPath();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
+        {
+            return fds.map(BlockFiles::linkTarget)
+                .filter((target) -> null != target && target.startsWith(blocks) && target.toString().endsWith(".blk"))
+                .count();
+        }
+    }
+
+    private static Path linkTarget(final Path link)
+    {
+        try
+        {
+            return Files.readSymbolicLink(link);
+        }
+        catch (final IOException ex)
+        {
+            return null; // closed while listing
+        }
+    }
 }
