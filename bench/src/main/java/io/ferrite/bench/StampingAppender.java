@@ -9,15 +9,19 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The writing side of the write-to-read latency benchmarks: appends messages whose first 8 bytes carry
- * {@code System.nanoTime()} (little-endian) when the append began, to a Ferrite stream or a Chronicle queue, paced to
- * a rate or flat out. The reader subtracts the stamp from its own clock on receipt.
+ * {@code System.nanoTime()} (little-endian) when the append began, to a Ferrite stream, a Chronicle queue or the floor
+ * (an Agrona {@link OneToOneRingBuffer} in memory: the message copied into shared memory and published, nothing else),
+ * paced to a rate or flat out. The reader subtracts the stamp from its own clock on receipt.
  */
 final class StampingAppender implements AutoCloseable
 {
@@ -31,6 +35,8 @@ final class StampingAppender implements AutoCloseable
     private ChronicleQueue queue;
     private ExcerptAppender appender;
     private BytesStore<?, ?> chroniclePayload;
+
+    private OneToOneRingBuffer ring;
 
     private StampingAppender(final long rate)
     {
@@ -62,6 +68,27 @@ final class StampingAppender implements AutoCloseable
     }
 
     /**
+     * @param rate messages per second, 0 for flat out.
+     */
+    static StampingAppender floor(final int payloadLength, final long rate)
+    {
+        final StampingAppender stamping = new StampingAppender(rate);
+        stamping.ring = new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect((16 << 20) + RingBufferDescriptor.TRAILER_LENGTH)));
+        stamping.payload = new byte[payloadLength];
+        stamping.payloadBuffer = new UnsafeBuffer(stamping.payload);
+        return stamping;
+    }
+
+    /**
+     * @return the floor's ring, or null when it is a store.
+     */
+    OneToOneRingBuffer floorRing()
+    {
+        return ring;
+    }
+
+    /**
      * @return the Ferrite stream written, or null when it is Chronicle Queue.
      */
     StreamStore ferriteStore()
@@ -88,7 +115,7 @@ final class StampingAppender implements AutoCloseable
     /**
      * Wait for the next slot of the pace (none flat out), then append one stamped message.
      *
-     * @return the sequence appended (0 for Chronicle Queue).
+     * @return the sequence appended (0 for Chronicle Queue and the floor).
      */
     long append()
     {
@@ -106,6 +133,16 @@ final class StampingAppender implements AutoCloseable
         {
             payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
             return ferrite.append(FerriteAppender.SUBJECT, null, payload);
+        }
+        if (null != ring)
+        {
+            payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
+            while (!ring.write(1, payloadBuffer, 0, payload.length))
+            {
+                // Full: the reader is a ring behind; wait for it, as a store's appender would wait for space.
+                Thread.onSpinWait();
+            }
+            return 0;
         }
         chroniclePayload.writeLong(0, System.nanoTime());
         appender.writeBytes(chroniclePayload);

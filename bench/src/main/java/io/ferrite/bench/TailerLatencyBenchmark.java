@@ -9,6 +9,8 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -19,6 +21,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -29,8 +33,10 @@ import java.util.concurrent.TimeUnit;
  * measured the same way in the same run: the benchmark thread appends messages of {@link #payloadLength} bytes whose
  * first 8 carry {@code System.nanoTime()} (paced to {@link #rate} per second, or flat out with 0), and one follower
  * thread busy-spins on its tailer and records, per message, the time from just before the append to the moment the
- * follower holds it, into an HdrHistogram. JMH reports the appender's throughput; the histogram of every message of
- * the trial (warm-up included) is printed at its end. Ferrite: plaintext, {@code INTERVAL}, {@code poll(handler, 64)}
+ * follower holds it, into an HdrHistogram. JMH reports the appender's throughput; the histogram of every message
+ * appended during the measurement iterations is printed at the trial's end. Messages of the warm-up are left out: while
+ * the follower's code is still interpreted or being compiled it falls behind, and the backlog it then drains would be
+ * reported as the steady state's tail. Ferrite: plaintext, {@code INTERVAL}, {@code poll(handler, 64)}
  * on a zero-copy view; Chronicle: {@code writeBytes(BytesStore)}, {@code readingDocument()} on its bytes in place.
  */
 @State(Scope.Benchmark)
@@ -38,8 +44,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class TailerLatencyBenchmark extends BenchmarkDefaults
 {
-    /** Which store: {@code ferrite} or {@code chronicle}. */
-    @Param({ "ferrite", "chronicle" })
+    /** Which store: {@code ferrite}, {@code chronicle}, or {@code floor} (a hand-over through memory only). */
+    @Param({ "ferrite", "chronicle", "floor" })
     public String store;
 
     /** Message payload bytes, the send time included. */
@@ -53,6 +59,8 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     private Path directory;
     private Thread follower;
     private volatile boolean running;
+    /** When the first measurement iteration began: the follower records only messages sent from then on. */
+    private volatile long measuredFrom = Long.MAX_VALUE;
     private final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     private StampingAppender appender;
 
@@ -68,7 +76,8 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
         {
             case "ferrite" -> startFerrite();
             case "chronicle" -> startChronicle();
-            default -> throw new IllegalArgumentException("store must be ferrite or chronicle: " + store);
+            case "floor" -> startFloor();
+            default -> throw new IllegalArgumentException("store must be ferrite, chronicle or floor: " + store);
         }
         appender.startPace();
     }
@@ -88,6 +97,25 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
                 }
             }
         }, "bench-ferrite-tailer");
+        follower.start();
+    }
+
+    private void startFloor()
+    {
+        appender = StampingAppender.floor(payloadLength, rate);
+        final OneToOneRingBuffer ring = appender.floorRing();
+        final ControlledMessageHandler handler = (msgTypeId, buffer, index, length) ->
+        {
+            record(buffer.getLong(index, ByteOrder.LITTLE_ENDIAN));
+            return ControlledMessageHandler.Action.CONTINUE;
+        };
+        follower = new Thread(() ->
+        {
+            while (running)
+            {
+                ring.controlledRead(handler, 64);
+            }
+        }, "bench-floor-tailer");
         follower.start();
     }
 
@@ -140,6 +168,18 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     }
 
     /**
+     * Record from the first measurement iteration on.
+     */
+    @Setup(Level.Iteration)
+    public void setUpIteration(final IterationParams iteration)
+    {
+        if (IterationType.MEASUREMENT == iteration.getType() && measuredFrom == Long.MAX_VALUE)
+        {
+            measuredFrom = System.nanoTime();
+        }
+    }
+
+    /**
      * Stops the follower, prints the histogram, closes and deletes the store.
      */
     @TearDown(Level.Trial)
@@ -179,6 +219,10 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
 
     private void record(final long sentNanos)
     {
+        if (sentNanos - measuredFrom < 0)
+        {
+            return;
+        }
         histogram.recordValue(Math.min(System.nanoTime() - sentNanos, histogram.getHighestTrackableValue()));
     }
 }

@@ -4,7 +4,6 @@ import io.ferrite.crypto.BlockKey;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.StorageIO;
-import io.ferrite.store.StoreFullException;
 import io.ferrite.store.StoreIOException;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
@@ -28,11 +27,6 @@ import java.nio.file.StandardOpenOption;
  */
 public final class BlockFile
 {
-    /** Zero-fill in chunks: large enough to be fast, small enough to keep the buffer cheap. */
-    private static final int FILL_CHUNK = 1 << 20;
-    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(FILL_CHUNK);
-    /** Touching one byte per page faults the whole page in. */
-    private static final int PAGE_SIZE = 4096;
     /** A block file being created; not a block file name, so listing and recovery never see it. */
     public static final String TEMP_SUFFIX = ".creating";
 
@@ -79,47 +73,12 @@ public final class BlockFile
      */
     public static Prepared prepare(final Path temp, final int length, final StorageIO io)
     {
-        FileChannel channel = null;
-        MappedByteBuffer mapped = null;
-        try
+        final BlockPreparation preparation = BlockPreparation.begin(temp, length, io);
+        while (!preparation.isComplete())
         {
-            channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-            if (null != io)
-            {
-                fill(channel, length - 1, length);
-                io.forceFile(temp, channel);
-            }
-            fill(channel, 0, length);
-            mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
-            mapped.order(ByteOrder.LITTLE_ENDIAN);
-            for (int page = 0; page < length; page += PAGE_SIZE)
-            {
-                mapped.put(page, (byte)0);
-            }
-            return new Prepared(temp, channel, mapped, null != io);
+            preparation.advance(length);
         }
-        catch (final IOException ex)
-        {
-            closeQuietlyAfterFailure(channel, ex);
-            deleteQuietlyAfterFailure(temp, ex);
-            if (isOutOfSpace(ex))
-            {
-                throw new StoreFullException("allocate block file", temp, ex);
-            }
-            throw new StoreIOException("allocate block file", temp, ex);
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            // A fault while touching the mapped pages (an InternalError), or worse: nothing half-made is kept.
-            closeQuietlyAfterFailure(channel, ex);
-            if (null != mapped)
-            {
-                IoUtil.unmap(mapped);
-            }
-            deleteQuietlyAfterFailure(temp, ex);
-            throw ex;
-        }
+        return preparation.complete();
     }
 
     /**
@@ -183,7 +142,7 @@ public final class BlockFile
             final int declared = BlockHeader.validate(file, header, expectedBlockId, encrypted);
             if (size < declared && writable)
             {
-                fill(channel, size, declared);
+                BlockPreparation.writeZeros(channel, BlockPreparation.zeros(), size, declared);
             }
             final long mappable = writable ? declared : Math.min(size, declared);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, mappable);
@@ -204,20 +163,6 @@ public final class BlockFile
         {
             closeQuietlyAfterFailure(channel, ex);
             throw ex;
-        }
-    }
-
-    private static void fill(final FileChannel channel, final long from, final long to) throws IOException
-    {
-        long position = from;
-        while (position < to)
-        {
-            final ByteBuffer chunk = ZEROES.duplicate();
-            chunk.limit((int)Math.min(FILL_CHUNK, to - position));
-            while (chunk.hasRemaining())
-            {
-                position += channel.write(chunk, position);
-            }
         }
     }
 

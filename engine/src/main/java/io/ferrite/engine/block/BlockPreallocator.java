@@ -31,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * write-protect the touched pages), write every page unforced (a full disk fails here, on file systems that reserve
  * space at {@code write}, not later as a SIGBUS), map it, and touch every page through
  * the mapping so the appender takes no page fault on it. The file is not a block file until {@link BlockFile#activate}
- * renames it; recovery ignores it, and the next open deletes it.
+ * renames it; recovery ignores it, and the next open deletes it. The agent does the zeros and the touching
+ * {@link #RANGE} bytes per duty cycle ({@link BlockPreparation}), pausing between ranges, so it never holds a core for
+ * a whole block's worth of page-cache work while the appender and its readers need it.
  * <p>
  * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread} (or an
  * environment's shared preparer thread), started by the
@@ -63,6 +65,14 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     static final int READY = 3;
     /** The next block to take failed to be prepared. */
     static final int FAILED = 4;
+
+    /**
+     * Bytes prepared per duty cycle: 32 pages, a fraction of a millisecond of CPU here (an 8 MiB block costs 15–30 ms),
+     * so the preparer takes a core from a spinning reader for that long at a time rather than for the whole block.
+     */
+    static final int RANGE = 128 * 1024;
+    /** The pause between ranges: about what a timed park takes on Linux anyway. */
+    static final long PAUSE_NANOS = 50_000L;
 
     private static final Logger LOG = LoggerFactory.getLogger(BlockPreallocator.class);
 
@@ -96,6 +106,11 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private volatile boolean stopped;
     /** Appending thread only. */
     private boolean started;
+    /**
+     * The agent's block in the making, or null; read by {@link #close()} once the agent stopped, to remove an
+     * unfinished file.
+     */
+    private volatile BlockPreparation preparing;
 
     /**
      * @param depth how many blocks to keep prepared (at least 1).
@@ -300,9 +315,12 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     }
 
     /**
-     * One duty cycle: prepare the next block when fewer than {@code depth} are ahead, and publish it or why it failed.
+     * One duty cycle: when fewer than {@code depth} blocks are ahead, prepare the next {@link #RANGE} bytes of the next
+     * one, and publish it, or why it failed, once it is complete. Between ranges it names a timer {@link #PAUSE_NANOS}
+     * ahead and reports no work, so its thread idles and the cores go back to the appender and its readers — unless
+     * the appender waits for this block in {@link #take()}.
      *
-     * @return 1 when a block was prepared or failed, else 0.
+     * @return 1 when a range was prepared with no pause to follow, or a block was published or failed; else 0.
      */
     @Override
     public int doWork()
@@ -315,20 +333,38 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         final int slot = (int)(next % depth);
         try
         {
+            if (null == preparing)
+            {
+                preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
+            }
+            preparing.advance(RANGE);
+            if (!preparing.isComplete())
+            {
+                if (null != waiter)
+                {
+                    return 1;
+                }
+                wakeUp.wakeAt(System.nanoTime() + PAUSE_NANOS);
+                return 0;
+            }
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
-            final BlockFile.Prepared file = BlockFile.prepare(files[(int)(next % files.length)], blockSize, io);
+            final BlockFile.Prepared file = preparing.complete();
+            preparing = null;
             ready[slot] = new PreparedBlock(file, new int[SequenceTable.initialLength(expectedSequences)],
                 new MessageBlock[blocksThen], new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
         }
         catch (final RuntimeException ex)
         {
             // Expected (a full disk) or not, the appender reports it at the roll that needs the block, and tries again.
+            // The preparation removed its file.
+            preparing = null;
             failures[slot] = ex;
             failurePending = true;
         }
         catch (final Error ex)
         {
             // The runner ends the thread on an Error without onClose: no later roll may wait for this agent.
+            preparing = null;
             failures[slot] = ex;
             failurePending = true;
             stopped = true;
@@ -384,7 +420,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      */
     private void discardUntaken()
     {
-        RuntimeException first = null;
+        RuntimeException first = discardUnfinished();
         for (long n = takenCount; n < preparedCount; n++)
         {
             try
@@ -408,6 +444,23 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         {
             throw first;
         }
+    }
+
+    /**
+     * @return why the file of a preparation the agent left unfinished could not be removed, or null.
+     */
+    private RuntimeException discardUnfinished()
+    {
+        final BlockPreparation unfinished = preparing;
+        if (null == unfinished)
+        {
+            return null;
+        }
+        preparing = null;
+        final StoreIOException failure = new StoreIOException("discard unfinished prepared block file",
+            unfinished.temp(), new IOException("closed while being prepared"));
+        unfinished.abandon(failure);
+        return failure.getSuppressed().length == 0 ? null : failure;
     }
 
     private void discard(final long n)

@@ -12,6 +12,35 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
+abstract class StreamTotalsLhsPadding
+{
+    byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
+    byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
+    byte p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044, p045, p046, p047;
+    byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
+}
+
+abstract class StreamTotals extends StreamTotalsLhsPadding
+{
+    /** Odd while the totals below are being changed; see {@link StreamIndex#state()}. */
+    long totalsVersion;
+
+    long msgs;
+    long bytes;
+    long firstSeq;
+    long lastSeq;
+    long firstTime;
+    long lastTime;
+}
+
+abstract class StreamTotalsRhsPadding extends StreamTotals
+{
+    byte p064, p065, p066, p067, p068, p069, p070, p071, p072, p073, p074, p075, p076, p077, p078, p079;
+    byte p080, p081, p082, p083, p084, p085, p086, p087, p088, p089, p090, p091, p092, p093, p094, p095;
+    byte p096, p097, p098, p099, p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111;
+    byte p112, p113, p114, p115, p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127;
+}
+
 /**
  * Everything the store knows in memory: the blocks in sequence order, their off-heap index entries, per-subject state
  * and the stream totals. Recovery builds it, the appender mutates it, readers look up through it, and state writes
@@ -24,8 +53,11 @@ import java.util.Arrays;
  * between two increments of a version, seqlock fashion, so a reader retries a copy that a change overlapped. Every
  * change that takes messages or blocks away moves {@link #removals()} the same way, for queries that read more than
  * the totals without the lock.
+ * <p>
+ * The totals, which every append changes, sit between paddings (the superclasses above, as in Agrona): the block
+ * array every tailer poll reads would otherwise share their cache line and be lost to each append.
  */
-public final class StreamIndex
+public final class StreamIndex extends StreamTotalsRhsPadding
 {
     private static final MessageBlock[] NO_BLOCKS = new MessageBlock[0];
 
@@ -41,16 +73,6 @@ public final class StreamIndex
      * count in {@link #positions} says only once the cut is published.
      */
     private volatile long truncationsBegun;
-    /** Odd while the totals below are being changed; see {@link #state()}. */
-    @SuppressWarnings("unused")
-    private long totalsVersion;
-
-    private long msgs;
-    private long bytes;
-    private long firstSeq;
-    private long lastSeq;
-    private long firstTime;
-    private long lastTime;
     private long nextBlockId = 1;
 
     public StreamIndex()
@@ -584,9 +606,9 @@ public final class StreamIndex
         try
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            TOTALS_VERSION = lookup.findVarHandle(StreamIndex.class, "totalsVersion", long.class);
-            MSGS = lookup.findVarHandle(StreamIndex.class, "msgs", long.class);
-            BYTES = lookup.findVarHandle(StreamIndex.class, "bytes", long.class);
+            TOTALS_VERSION = lookup.findVarHandle(StreamTotals.class, "totalsVersion", long.class);
+            MSGS = lookup.findVarHandle(StreamTotals.class, "msgs", long.class);
+            BYTES = lookup.findVarHandle(StreamTotals.class, "bytes", long.class);
         }
         catch (final ReflectiveOperationException ex)
         {

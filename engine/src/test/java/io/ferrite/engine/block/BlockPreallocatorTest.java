@@ -1,5 +1,6 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.engine.agent.Uninterruptibles;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -147,6 +149,56 @@ class BlockPreallocatorTest
         assertThat(thread).isNotNull();
         thread.join(JOIN_MILLIS);
         assertThat(thread.isAlive()).isFalse();
+    }
+
+    @Test
+    void closeWhileABlockIsHalfPreparedRemovesItsFile() throws Exception
+    {
+        final CountDownLatch forcing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final StorageIO held = new StorageIO()
+        {
+            @Override
+            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+                final int from, final int to, final boolean metadata)
+            {
+                throw new AssertionError("a preparation forces files, not block ranges");
+            }
+
+            @Override
+            public void forceFile(final Path file, final FileChannel channel) throws IOException
+            {
+                forcing.countDown();
+                Uninterruptibles.await(release);
+                StorageIO.standard().forceFile(file, channel);
+            }
+
+            @Override
+            public void syncDirectory(final Path dir)
+            {
+                throw new AssertionError("a preparation syncs no directory");
+            }
+        };
+        // Many ranges: after the held force returns, the agent prepares one range and then sees the close.
+        final int blockSize = 64 * BlockPreallocator.RANGE;
+        final BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, held, "half");
+        preallocator.prepareNext();
+        forcing.await();
+        assertThat(preparedFiles()).containsExactly(file(0));
+
+        final Thread closer = new Thread(preallocator::close, "closer");
+        closer.start();
+        // close() marks the preallocator closed before it waits for the agent's thread to stop.
+        while (closer.getState() != Thread.State.WAITING && closer.getState() != Thread.State.TIMED_WAITING)
+        {
+            Thread.onSpinWait();
+        }
+        release.countDown();
+        closer.join(JOIN_MILLIS);
+
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(preparedFiles()).as("the unfinished file").isEmpty();
+        assertThat(preallocator.preparedAhead()).isZero();
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Block preparation forces only the file's size (its last byte written, then one {@code forceFile}), never the zeros
@@ -72,6 +73,61 @@ class BlockPreparationTest
         {
             prepared.discard();
         }
+    }
+
+    @Test
+    void aPreparationInRangesWritesAndTouchesOneRangeAtATimeAndHandsTheFileOverOnlyWhenComplete() throws IOException
+    {
+        final Path temp = tmp.resolve("ranges.creating");
+        final BlockPreparation preparation = BlockPreparation.begin(temp, BLOCK_SIZE, io);
+        // Begun: the size is forced and the file mapped, no zero written but the last byte.
+        assertThat(calls).containsExactly("forceFile size " + BLOCK_SIZE + " zeros written false");
+        assertThat(Files.size(temp)).isEqualTo(BLOCK_SIZE);
+        assertThat(allocatedBytes(temp)).isLessThan(BLOCK_SIZE);
+
+        preparation.advance(1);
+        assertThat(preparation.isComplete()).isFalse();
+        assertThat(allocatedBytes(temp)).as("a range is rounded up to a whole page").isGreaterThanOrEqualTo(4096)
+            .isLessThan(BLOCK_SIZE);
+        assertThatThrownBy(preparation::complete).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining(temp.toString()).hasMessageContaining("4096 of " + BLOCK_SIZE);
+
+        int ranges = 1;
+        while (!preparation.isComplete())
+        {
+            preparation.advance(16 << 10);
+            ranges++;
+        }
+        // One page, then 16 KiB at a time, the last range cut at the end.
+        assertThat(ranges).isEqualTo(1 + (BLOCK_SIZE - 4096 + (16 << 10) - 1) / (16 << 10));
+        final BlockFile.Prepared prepared = preparation.complete();
+        try
+        {
+            assertThat(calls).as("no other force").hasSize(1);
+            assertThat(prepared.sizeForced()).isTrue();
+            assertThat(prepared.mapped().capacity()).isEqualTo(BLOCK_SIZE);
+            assertThat(allZeroBytesWritten(temp)).isTrue();
+            assertThat(Files.readAllBytes(temp)).containsOnly(0);
+        }
+        finally
+        {
+            prepared.discard();
+        }
+    }
+
+    @Test
+    void anAbandonedPreparationLeavesNoFile() throws IOException
+    {
+        final Path temp = tmp.resolve("abandoned.creating");
+        final BlockPreparation preparation = BlockPreparation.begin(temp, BLOCK_SIZE, io);
+        preparation.advance(8192);
+        final IOException cause = new IOException("closed while being prepared");
+
+        preparation.abandon(cause);
+        preparation.abandon(cause);
+
+        assertThat(temp).doesNotExist();
+        assertThat(cause.getSuppressed()).as("nothing failed").isEmpty();
     }
 
     @Test
