@@ -12,9 +12,12 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.HdrHistogram.Histogram;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +29,13 @@ import java.util.concurrent.TimeUnit;
  * to the moment this process holds it. {@code System.nanoTime()} is {@code CLOCK_MONOTONIC} on Linux, one clock for
  * every process of the machine, so the two JVMs' readings subtract.
  * <p>
- * Protocol on stdout/stdin: prints {@value #READY} once its tailer exists; stops at the first line or end of stdin
- * (the parent asking, or gone), then prints {@value #RESULT} followed by the count and the p50, p90, p99, p99.9,
- * p99.99 and max latencies in nanoseconds, and exits.
+ * Protocol on stdout/stdin: prints {@value #READY} once its tailer exists; a stdin line {@value #MEASURE} followed by
+ * a {@code System.nanoTime()} reading makes it record only messages sent from then on (the parent's measurement
+ * iterations, not the warm-up, when this JVM's code is still being compiled and falls behind); it stops at any other
+ * line or the end of stdin (the parent gone) at once, and after a line {@value #STOP} followed by the number of
+ * messages the parent appended once it read that many (at most a minute more), so a backlog is measured and not
+ * dropped; then prints {@value #RESULT} followed by the count recorded, the p50, p90, p99, p99.9, p99.99 and max
+ * latencies in nanoseconds and the count received, and exits.
  * <p>
  * Threading: the main thread polls and records; one daemon thread watches stdin.
  */
@@ -37,13 +44,30 @@ public final class CrossProcessFollower
     /** Printed once the tailer is in place: messages appended from then on are all seen. */
     public static final String READY = "READY";
 
+    /** Prefix of the stdin line that asks to stop once the count of messages after it were read. */
+    public static final String STOP = "STOP";
+
+    private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** Prefix of the stdin line that starts the measurement. */
+    public static final String MEASURE = "MEASURE";
+
     /** Prefix of the result line. */
     public static final String RESULT = "RESULT";
 
     private static final int BATCH = 64;
 
     private final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-    private volatile boolean running = true;
+    /** Set with {@link #measuredFrom} by the {@value #MEASURE} line. */
+    private volatile boolean measuring;
+    /** Messages sent before this {@code System.nanoTime()} reading are not recorded. */
+    private volatile long measuredFrom;
+    /** How many messages to read before stopping: unbounded until the parent says ({@value #STOP}). */
+    private volatile long stopAt = Long.MAX_VALUE;
+    /** When a stop was asked: the reading gives up a drain that takes longer than {@link #DRAIN_TIMEOUT_NANOS}. */
+    private volatile long stopAskedAt;
+    /** Messages received, recorded or not; main thread only. */
+    private long received;
 
     private CrossProcessFollower()
     {
@@ -76,13 +100,33 @@ public final class CrossProcessFollower
         {
             try
             {
-                System.in.read();
+                final BufferedReader in =
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+                for (String line = in.readLine(); null != line; line = in.readLine())
+                {
+                    if (line.startsWith(MEASURE))
+                    {
+                        measuredFrom = Long.parseLong(line.substring(MEASURE.length()).trim());
+                        measuring = true;
+                    }
+                    else if (line.startsWith(STOP))
+                    {
+                        stopAskedAt = System.nanoTime();
+                        stopAt = Long.parseLong(line.substring(STOP.length()).trim());
+                        return;
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
             }
             catch (final IOException ignored)
             {
                 // stdin gone: the same as being asked to stop
             }
-            running = false;
+            stopAskedAt = System.nanoTime();
+            stopAt = 0;
         }, "follower-stdin");
         watcher.setDaemon(true);
         watcher.start();
@@ -95,7 +139,7 @@ public final class CrossProcessFollower
             StreamTailer tailer = view.createTailer(1))
         {
             ready();
-            while (running)
+            while (running())
             {
                 tailer.poll(handler, BATCH);
             }
@@ -113,7 +157,7 @@ public final class CrossProcessFollower
             ExcerptTailer tailer = queue.createTailer())
         {
             ready();
-            while (running)
+            while (running())
             {
                 for (int i = 0; i < BATCH; i++)
                 {
@@ -131,6 +175,16 @@ public final class CrossProcessFollower
         }
     }
 
+    /**
+     * @return whether to go on reading: no stop asked, or fewer messages read than the parent appended and the drain
+     * not yet over time.
+     */
+    private boolean running()
+    {
+        final long limit = stopAt;
+        return received < limit && (limit == Long.MAX_VALUE || System.nanoTime() - stopAskedAt < DRAIN_TIMEOUT_NANOS);
+    }
+
     private static void ready()
     {
         System.out.println(READY);
@@ -139,6 +193,11 @@ public final class CrossProcessFollower
 
     private void record(final long sentNanos)
     {
+        received++;
+        if (!measuring || sentNanos - measuredFrom < 0)
+        {
+            return;
+        }
         histogram.recordValue(Math.min(System.nanoTime() - sentNanos, histogram.getHighestTrackableValue()));
     }
 
@@ -147,7 +206,7 @@ public final class CrossProcessFollower
         out.println(RESULT + " " + histogram.getTotalCount() + " " + histogram.getValueAtPercentile(50) + " " +
             histogram.getValueAtPercentile(90) + " " + histogram.getValueAtPercentile(99) + " " +
             histogram.getValueAtPercentile(99.9) + " " + histogram.getValueAtPercentile(99.99) + " " +
-            histogram.getMaxValue());
+            histogram.getMaxValue() + " " + received);
         out.flush();
     }
 }

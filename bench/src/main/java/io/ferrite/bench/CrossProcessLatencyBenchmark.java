@@ -11,6 +11,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,8 +33,9 @@ import java.util.concurrent.locks.LockSupport;
  * tailer (the mapped {@code positions} file), Chronicle through an {@code ExcerptTailer} — busy-spinning, and records
  * each message's latency into an HdrHistogram. {@code System.nanoTime()} is {@code CLOCK_MONOTONIC} on Linux, shared by
  * every process of the machine. JMH reports the appender's (paced) throughput; the child's histogram of every message
- * of the trial (warm-up included) is printed at its end. Ferrite: plaintext, {@code INTERVAL} or {@code NONE};
- * Chronicle: {@code writeBytes(BytesStore)}. Both readers poll in batches of 64 on their bytes in place.
+ * sent during the measurement iterations (the warm-up left out) is printed at the trial's end. Ferrite: plaintext,
+ * {@code INTERVAL} or {@code NONE}; Chronicle: {@code writeBytes(BytesStore)}. Both readers poll in batches of 64 on
+ * their bytes in place.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -62,6 +65,10 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
     private Process child;
     private BufferedReader childOut;
     private StampingAppender appender;
+    /** Whether the child was told the measurement began. */
+    private boolean measuring;
+    /** Messages appended, by the benchmark thread. */
+    private long appended;
 
     /**
      * Opens the store for writing, then starts the following JVM and waits until its tailer is in place.
@@ -160,11 +167,27 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
         }
     }
 
+    /**
+     * At the first measurement iteration, tell the child to record from now on.
+     */
+    @Setup(Level.Iteration)
+    public void setUpIteration(final IterationParams iteration) throws IOException
+    {
+        if (IterationType.MEASUREMENT == iteration.getType() && !measuring)
+        {
+            measuring = true;
+            final OutputStream toChild = child.getOutputStream();
+            toChild.write((CrossProcessFollower.MEASURE + " " + System.nanoTime() + "\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            toChild.flush();
+        }
+    }
+
     private void stopChild() throws IOException, InterruptedException
     {
         try (OutputStream stop = child.getOutputStream())
         {
-            stop.write('\n');
+            stop.write((CrossProcessFollower.STOP + " " + appended + "\n").getBytes(StandardCharsets.US_ASCII));
         }
         catch (final IOException ex)
         {
@@ -177,6 +200,11 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
             throw new IllegalStateException("the following JVM ended without a result (exit " + exitOf(child) + ")");
         }
         final String[] figures = result.split(" ");
+        if (Long.parseLong(figures[8]) < appended)
+        {
+            throw new IllegalStateException("the following JVM read " + figures[8] + " of the " + appended +
+                " messages appended");
+        }
         System.out.printf("%ncross-process write-to-read latency, %s, %d B, rate %s/s, %s messages: p50 %s ns, " +
             "p90 %s ns, p99 %s ns, p99.9 %s ns, p99.99 %s ns, max %s ns%n", store, payloadLength,
             rate == 0 ? "flat-out" : Long.toString(rate), figures[1], figures[2], figures[3], figures[4], figures[5],
@@ -189,6 +217,7 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
     @Benchmark
     public long append()
     {
+        appended++;
         return appender.append();
     }
 }

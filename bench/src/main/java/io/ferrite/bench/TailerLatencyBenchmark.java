@@ -27,6 +27,8 @@ import org.openjdk.jmh.runner.IterationType;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Write-to-read latency in one process, Ferrite's {@code StreamTailer} against Chronicle Queue's {@code ExcerptTailer}
@@ -34,9 +36,12 @@ import java.util.concurrent.TimeUnit;
  * first 8 carry {@code System.nanoTime()} (paced to {@link #rate} per second, or flat out with 0), and one follower
  * thread busy-spins on its tailer and records, per message, the time from just before the append to the moment the
  * follower holds it, into an HdrHistogram. JMH reports the appender's throughput; the histogram of every message
- * appended during the measurement iterations is printed at the trial's end. Messages of the warm-up are left out: while
- * the follower's code is still interpreted or being compiled it falls behind, and the backlog it then drains would be
- * reported as the steady state's tail. Ferrite: plaintext, {@code INTERVAL}, {@code poll(handler, 64)}
+ * appended during the measurement iterations is printed at the trial's end (the teardown lets the follower read every
+ * message appended before it stops it). Messages of the warm-up are left out: while the follower's code is still
+ * interpreted or being compiled it falls behind, and the backlog it then drains would be reported as the steady
+ * state's tail. The {@code floor} is a hand-over through memory only (an Agrona {@link OneToOneRingBuffer}): the
+ * figure no store can beat on the machine, at a paced rate; flat out its appender outruns the follower and fills the
+ * ring, so it measures the ring's queue instead. Ferrite: plaintext, {@code INTERVAL}, {@code poll(handler, 64)}
  * on a zero-copy view; Chronicle: {@code writeBytes(BytesStore)}, {@code readingDocument()} on its bytes in place.
  */
 @State(Scope.Benchmark)
@@ -44,6 +49,9 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class TailerLatencyBenchmark extends BenchmarkDefaults
 {
+    /** How long the teardown waits for the follower to read what was appended. */
+    private static final long DRAIN_TIMEOUT_SECONDS = 60;
+
     /** Which store: {@code ferrite}, {@code chronicle}, or {@code floor} (a hand-over through memory only). */
     @Param({ "ferrite", "chronicle", "floor" })
     public String store;
@@ -59,8 +67,16 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     private Path directory;
     private Thread follower;
     private volatile boolean running;
+    /** Set with {@link #measuredFrom} at the first measurement iteration. */
+    private volatile boolean measuring;
     /** When the first measurement iteration began: the follower records only messages sent from then on. */
-    private volatile long measuredFrom = Long.MAX_VALUE;
+    private volatile long measuredFrom;
+    /** Messages appended, by the benchmark thread. */
+    private long appended;
+    /** Messages the follower received (recorded or not), published after each poll for the teardown's drain. */
+    private final AtomicLong received = new AtomicLong();
+    /** The follower's own count. */
+    private long receivedByFollower;
     private final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     private StampingAppender appender;
 
@@ -94,6 +110,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
                 while (running)
                 {
                     tailer.poll(handler, 64);
+                    received.lazySet(receivedByFollower);
                 }
             }
         }, "bench-ferrite-tailer");
@@ -114,6 +131,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
             while (running)
             {
                 ring.controlledRead(handler, 64);
+                received.lazySet(receivedByFollower);
             }
         }, "bench-floor-tailer");
         follower.start();
@@ -138,6 +156,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
                 while (running)
                 {
                     readChronicle(tailer);
+                    received.lazySet(receivedByFollower);
                 }
             }
         }, "bench-chronicle-tailer");
@@ -173,9 +192,10 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     @Setup(Level.Iteration)
     public void setUpIteration(final IterationParams iteration)
     {
-        if (IterationType.MEASUREMENT == iteration.getType() && measuredFrom == Long.MAX_VALUE)
+        if (IterationType.MEASUREMENT == iteration.getType() && !measuring)
         {
             measuredFrom = System.nanoTime();
+            measuring = true;
         }
     }
 
@@ -185,8 +205,19 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException
     {
+        // Every message appended is recorded before the follower stops: a backlog left unread would drop the slowest.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_TIMEOUT_SECONDS);
+        while (received.get() < appended && System.nanoTime() - deadline < 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
         running = false;
         follower.join();
+        if (received.get() < appended)
+        {
+            throw new IllegalStateException("the follower received " + received.get() + " of " + appended +
+                " messages in " + DRAIN_TIMEOUT_SECONDS + " s after the last iteration");
+        }
         try
         {
             appender.close();
@@ -209,6 +240,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     @Benchmark
     public long append()
     {
+        appended++;
         return appender.append();
     }
 
@@ -219,7 +251,8 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
 
     private void record(final long sentNanos)
     {
-        if (sentNanos - measuredFrom < 0)
+        receivedByFollower++;
+        if (!measuring || sentNanos - measuredFrom < 0)
         {
             return;
         }

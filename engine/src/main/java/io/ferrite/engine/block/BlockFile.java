@@ -48,10 +48,11 @@ public final class BlockFile
     }
 
     /**
-     * Allocate a file of {@code length} bytes under a temporary name: write every page (so a full disk is an
-     * exception here, never a SIGBUS on a later append), map it, and touch every page through the mapping so the
-     * appender does not fault on them. A leftover file of that name, from a crash, is overwritten. The file's size is
-     * not forced: its first force must include it ({@link Prepared#sizeForced()} false).
+     * Allocate a file of {@code length} bytes under a temporary name, in one go on the calling thread
+     * ({@link BlockPreparation}): make it its full length and map it, then write every page (so a full disk is an
+     * exception here, never a SIGBUS on a later append) and touch every page through the mapping, each after its zeros
+     * were written, so the appender does not fault on them. A leftover file of that name, from a crash, is overwritten.
+     * The file's size is not forced: its first force must include it ({@link Prepared#sizeForced()} false).
      */
     public static Prepared prepare(final Path temp, final int length)
     {

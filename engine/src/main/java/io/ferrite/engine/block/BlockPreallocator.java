@@ -26,14 +26,14 @@ import java.util.concurrent.locks.LockSupport;
  * and a rename,
  * not megabytes of allocation and thousands of page faults (measured in docs/ENGINE.md "Block rolls").
  * <p>
- * Preparing means: create {@code blocks/next-<n>.creating}, write its last byte and force it through the
- * {@link StorageIO} (its size is then durable, so the flusher never forces the whole file, which would clean and
- * write-protect the touched pages), write every page unforced (a full disk fails here, on file systems that reserve
- * space at {@code write}, not later as a SIGBUS), map it, and touch every page through
- * the mapping so the appender takes no page fault on it. The file is not a block file until {@link BlockFile#activate}
- * renames it; recovery ignores it, and the next open deletes it. The agent does the zeros and the touching
- * {@link #RANGE} bytes per duty cycle ({@link BlockPreparation}), pausing between ranges, so it never holds a core for
- * a whole block's worth of page-cache work while the appender and its readers need it.
+ * Preparing means ({@link BlockPreparation}): create {@code blocks/next-<n>.creating}, write its last byte and force it
+ * through the {@link StorageIO} (its size is then durable, so the flusher never forces the whole file, which would
+ * clean and write-protect the touched pages) and map it; then, {@link #RANGE} bytes per duty cycle with a pause
+ * between, write the range's pages unforced (a full disk fails here, on file systems that reserve space at
+ * {@code write}, not later as a SIGBUS) and touch each through the mapping, so the appender takes no page fault on it
+ * and the agent never holds a core for a whole block's worth of page-cache work while the appender and its readers
+ * need it. The file is not a block file until {@link BlockFile#activate} renames it; recovery ignores it, and the
+ * next open deletes it.
  * <p>
  * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread} (or an
  * environment's shared preparer thread), started by the
@@ -107,10 +107,12 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     /** Appending thread only. */
     private boolean started;
     /**
-     * The agent's block in the making, or null; read by {@link #close()} once the agent stopped, to remove an
-     * unfinished file.
+     * The agent's block in the making, or null: removed by {@link #onClose()}, or by {@link #close()} once the agent's
+     * thread ended without it.
      */
     private volatile BlockPreparation preparing;
+    /** Why {@link #onClose()} could not remove a half-made file, for {@link #close()} to report; or null. */
+    private volatile RuntimeException unfinishedFailure;
 
     /**
      * @param depth how many blocks to keep prepared (at least 1).
@@ -348,23 +350,23 @@ public final class BlockPreallocator implements Agent, AutoCloseable
                 return 0;
             }
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
-            final BlockFile.Prepared file = preparing.complete();
+            // The preparation owns the file until the block holding it is in its slot: a failure before removes it.
+            ready[slot] = new PreparedBlock(preparing.complete(),
+                new int[SequenceTable.initialLength(expectedSequences)], new MessageBlock[blocksThen],
+                new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
             preparing = null;
-            ready[slot] = new PreparedBlock(file, new int[SequenceTable.initialLength(expectedSequences)],
-                new MessageBlock[blocksThen], new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
         }
         catch (final RuntimeException ex)
         {
             // Expected (a full disk) or not, the appender reports it at the roll that needs the block, and tries again.
-            // The preparation removed its file.
-            preparing = null;
+            abandonPreparing(ex);
             failures[slot] = ex;
             failurePending = true;
         }
         catch (final Error ex)
         {
             // The runner ends the thread on an Error without onClose: no later roll may wait for this agent.
-            preparing = null;
+            abandonPreparing(ex);
             failures[slot] = ex;
             failurePending = true;
             stopped = true;
@@ -378,13 +380,29 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     }
 
     /**
+     * Remove the file of the preparation in hand, if any (one that failed in {@code begin} or {@code advance} has
+     * removed it already; abandoning again only deletes by name), adding what fails to {@code cause}.
+     */
+    private void abandonPreparing(final Throwable cause)
+    {
+        final BlockPreparation unfinished = preparing;
+        preparing = null;
+        if (null != unfinished)
+        {
+            unfinished.abandon(cause);
+        }
+    }
+
+    /**
      * Taken off its thread: blocks it prepared stay for {@link #close()} to discard, on the closing thread, which
-     * reports a failure to delete them.
+     * reports a failure to delete them; a block it left half-made is removed here, on its own thread, so that a roll
+     * after this (preparing on the append path, under the same name) never meets it.
      */
     @Override
     public void onClose()
     {
         stopped = true;
+        unfinishedFailure = discardUnfinished();
         wakeWaiter();
     }
 
@@ -420,7 +438,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      */
     private void discardUntaken()
     {
-        RuntimeException first = discardUnfinished();
+        // Half-made and not removed by onClose (the agent's thread ended without it): nothing runs the agent now.
+        final RuntimeException late = discardUnfinished();
+        RuntimeException first = null == unfinishedFailure ? late : unfinishedFailure;
         for (long n = takenCount; n < preparedCount; n++)
         {
             try

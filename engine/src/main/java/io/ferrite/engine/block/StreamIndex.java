@@ -33,12 +33,16 @@ abstract class StreamTotals extends StreamTotalsLhsPadding
     long lastTime;
 }
 
+/**
+ * 72 bytes, not 64: the JVM puts the first of these bytes in the 4-byte gap before the totals (they are 8-byte
+ * aligned), which leaves 68 after them.
+ */
 abstract class StreamTotalsRhsPadding extends StreamTotals
 {
-    byte p064, p065, p066, p067, p068, p069, p070, p071, p072, p073, p074, p075, p076, p077, p078, p079;
-    byte p080, p081, p082, p083, p084, p085, p086, p087, p088, p089, p090, p091, p092, p093, p094, p095;
-    byte p096, p097, p098, p099, p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111;
-    byte p112, p113, p114, p115, p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127;
+    byte p064, p065, p066, p067, p068, p069, p070, p071, p072, p073, p074, p075, p076, p077, p078, p079, p080, p081;
+    byte p082, p083, p084, p085, p086, p087, p088, p089, p090, p091, p092, p093, p094, p095, p096, p097, p098, p099;
+    byte p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111, p112, p113, p114, p115, p116, p117;
+    byte p118, p119, p120, p121, p122, p123, p124, p125, p126, p127, p128, p129, p130, p131, p132, p133, p134, p135;
 }
 
 /**

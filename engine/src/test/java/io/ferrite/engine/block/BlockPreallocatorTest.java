@@ -202,6 +202,21 @@ class BlockPreallocatorTest
     }
 
     @Test
+    void aFailureAfterTheFileIsCompleteStillRemovesIt() throws Exception
+    {
+        final BlockPreallocator preallocator = preallocator(1, "arrays");
+        // A block count no array can have: the file is complete, then making the block array fails.
+        preallocator.prepareNext(1000, 0, -10);
+        assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.FAILED);
+        assertThat(forced).as("the file was made before the failure").containsExactly(file(0));
+        assertThat(preparedFiles()).as("and removed with it").isEmpty();
+
+        assertThatThrownBy(preallocator::close).isInstanceOf(StoreException.class)
+            .hasMessageContaining("failed unexpectedly").hasMessageContaining(file(0).toString());
+        assertThat(preparedFiles()).isEmpty();
+    }
+
+    @Test
     void aFailedBackgroundAttemptIsMadeAgainOnTheAppendPathAndTheAgentCarriesOn() throws Exception
     {
         try (BlockPreallocator preallocator = preallocator(2, "fallback"))
