@@ -47,7 +47,10 @@ public final class CrossProcessFollower
     /** Prefix of the stdin line that asks to stop once the count of messages after it were read. */
     public static final String STOP = "STOP";
 
-    private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How long the reading goes on after a stop was asked, to read what the parent appended. */
+    public static final long DRAIN_TIMEOUT_SECONDS = 60;
+
+    private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(DRAIN_TIMEOUT_SECONDS);
 
     /** Prefix of the stdin line that starts the measurement. */
     public static final String MEASURE = "MEASURE";
@@ -92,6 +95,8 @@ public final class CrossProcessFollower
             default -> throw new IllegalArgumentException("store must be ferrite or chronicle: " + args[0]);
         }
         follower.printResult(System.out);
+        // The stores' own threads (Chronicle's, Ferrite's) must not keep this JVM alive once the result is out.
+        System.exit(0);
     }
 
     private void stopOnStdin()

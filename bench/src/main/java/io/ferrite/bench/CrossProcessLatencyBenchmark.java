@@ -85,7 +85,23 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
             default -> throw new IllegalArgumentException(
                 "store must be ferrite, ferrite-nosync or chronicle: " + store);
         };
-        startChild();
+        try
+        {
+            startChild();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // JMH runs no teardown after a failed setup: close and delete here.
+            try
+            {
+                appender.close();
+            }
+            finally
+            {
+                BenchDirectory.delete(directory);
+            }
+            throw ex;
+        }
         appender.startPace();
     }
 
@@ -100,7 +116,7 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
             directory.toString()));
         child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
-        final String line = awaitLine(CrossProcessFollower.READY);
+        final String line = awaitLine(CrossProcessFollower.READY, CHILD_TIMEOUT_SECONDS);
         if (null == line)
         {
             child.destroyForcibly();
@@ -111,11 +127,11 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
 
     /**
      * @return the first line of the child starting with {@code prefix}, or null when it ends first; gives up after
-     * {@link #CHILD_TIMEOUT_SECONDS}.
+     * {@code timeoutSeconds}.
      */
-    private String awaitLine(final String prefix) throws IOException
+    private String awaitLine(final String prefix, final long timeoutSeconds) throws IOException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHILD_TIMEOUT_SECONDS);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (System.nanoTime() < deadline)
         {
             if (!childOut.ready() && child.isAlive())
@@ -136,7 +152,7 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
         }
         child.destroyForcibly();
         throw new IllegalStateException("the following JVM printed no " + prefix + " line in " +
-            CHILD_TIMEOUT_SECONDS + " s");
+            timeoutSeconds + " s");
     }
 
     private static String exitOf(final Process process)
@@ -193,8 +209,13 @@ public class CrossProcessLatencyBenchmark extends BenchmarkDefaults
         {
             // The child is gone already; its missing result line says so below.
         }
-        final String result = awaitLine(CrossProcessFollower.RESULT);
-        child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        // The child may drain for up to its own limit before it answers.
+        final String result = awaitLine(CrossProcessFollower.RESULT,
+            CrossProcessFollower.DRAIN_TIMEOUT_SECONDS + CHILD_TIMEOUT_SECONDS);
+        if (!child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+        {
+            child.destroyForcibly();
+        }
         if (null == result)
         {
             throw new IllegalStateException("the following JVM ended without a result (exit " + exitOf(child) + ")");

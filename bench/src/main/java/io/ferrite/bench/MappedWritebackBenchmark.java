@@ -156,8 +156,12 @@ public class MappedWritebackBenchmark extends BenchmarkDefaults
             IoUtil.unmap(readOnly);
             readOnly = null;
         }
-        channel.close();
-        Files.delete(file);
+        if (null != channel)
+        {
+            channel.close();
+            channel = null;
+        }
+        Files.deleteIfExists(file);
     }
 
     /**

@@ -9,10 +9,7 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -20,11 +17,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * The writing side of the write-to-read latency benchmarks: appends messages whose first 8 bytes carry
  * {@code System.nanoTime()} (little-endian) when the append began, to a Ferrite stream, a Chronicle queue or the floor
- * (an Agrona {@link OneToOneRingBuffer} in memory: the message copied into shared memory and published, nothing else),
- * paced to a rate or flat out. The reader subtracts the stamp from its own clock on receipt.
+ * (a {@link MemoryHandover}: the message copied into shared memory and published, nothing else), paced to a rate or
+ * flat out. The reader subtracts the stamp from its own clock on receipt.
  */
 final class StampingAppender implements AutoCloseable
 {
+    /** The floor's ring: 16 MiB of slots, as much as a few of a store's pages in flight and more. */
+    private static final int FLOOR_BYTES = 16 << 20;
+
     private final long intervalNanos;
     private long nextAt;
 
@@ -36,7 +36,7 @@ final class StampingAppender implements AutoCloseable
     private ExcerptAppender appender;
     private BytesStore<?, ?> chroniclePayload;
 
-    private OneToOneRingBuffer ring;
+    private MemoryHandover handover;
 
     private StampingAppender(final long rate)
     {
@@ -73,19 +73,18 @@ final class StampingAppender implements AutoCloseable
     static StampingAppender floor(final int payloadLength, final long rate)
     {
         final StampingAppender stamping = new StampingAppender(rate);
-        stamping.ring = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect((16 << 20) + RingBufferDescriptor.TRAILER_LENGTH)));
+        stamping.handover = new MemoryHandover(payloadLength, FLOOR_BYTES);
         stamping.payload = new byte[payloadLength];
         stamping.payloadBuffer = new UnsafeBuffer(stamping.payload);
         return stamping;
     }
 
     /**
-     * @return the floor's ring, or null when it is a store.
+     * @return the floor's hand-over, or null when it is a store.
      */
-    OneToOneRingBuffer floorRing()
+    MemoryHandover floorHandover()
     {
-        return ring;
+        return handover;
     }
 
     /**
@@ -134,10 +133,10 @@ final class StampingAppender implements AutoCloseable
             payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
             return ferrite.append(FerriteAppender.SUBJECT, null, payload);
         }
-        if (null != ring)
+        if (null != handover)
         {
             payloadBuffer.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
-            while (!ring.write(1, payloadBuffer, 0, payload.length))
+            while (!handover.offer(payloadBuffer, 0, payload.length))
             {
                 // Full: the reader is a ring behind; wait for it, as a store's appender would wait for space.
                 Thread.onSpinWait();

@@ -212,9 +212,17 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         }
         if (!started)
         {
-            // Should the thread fail to start, take() prepares on the append path rather than wait for it.
             started = true;
-            thread.start(this);
+            try
+            {
+                thread.start(this);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                // No agent runs: take() prepares on the append path rather than wait for it.
+                stopped = true;
+                throw ex;
+            }
         }
         wakeUp.signal();
     }
@@ -401,8 +409,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     @Override
     public void onClose()
     {
-        stopped = true;
+        // Removed before the appender may see the agent stopped and prepare under the same name on the append path.
         unfinishedFailure = discardUnfinished();
+        stopped = true;
         wakeWaiter();
     }
 
