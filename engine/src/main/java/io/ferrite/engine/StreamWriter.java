@@ -765,6 +765,12 @@ final class StreamWriter
         }
         index.blockIndex().add(block.id(), baseSeq, BlockDescriptor.DATA_OFFSET);
         index.addBlock(block, prepared.blockArray());
+        if (null != previous)
+        {
+            // Nothing writes to it again (a truncation that cuts into it opens it anew): its force must not pay for a
+            // writable mapping.
+            previous.releaseWriter();
+        }
         preallocator.prepareNext(expectedSequences(previous), expectedSubjects(previous), index.blockCount());
         flusher.onBlockCreated();
         run.endPhase(0);

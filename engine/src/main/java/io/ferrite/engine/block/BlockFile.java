@@ -97,7 +97,7 @@ public final class BlockFile
         {
             throw new StoreIOException("create block file", file, new FileAlreadyExistsException(file.toString()));
         }
-        final Mapping mapping = new Mapping(file, prepared.channel(), prepared.mapped(), -1);
+        final Mapping mapping = new Mapping(file, prepared.channel(), prepared.mapped(), prepared.readMapped(), -1);
         BlockHeader.write(mapping, blockId, baseSeq, prepared.mapped().capacity(), createdNanos, prevLastSeq, key);
         try
         {
@@ -148,7 +148,13 @@ public final class BlockFile
             final long mappable = writable ? declared : Math.min(size, declared);
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, mappable);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
-            final Mapping mapping = new Mapping(file, writable ? channel : null, mapped, size < declared ? size : -1);
+            // A block to append to gets a read-only mapping for readers and forces besides the one it is written
+            // through (see MessageBlock#releaseWriter); one opened to be read is read through the one mapping.
+            final MappedByteBuffer readMapped = writable ? channel.map(FileChannel.MapMode.READ_ONLY, 0, mappable) :
+                mapped;
+            readMapped.order(ByteOrder.LITTLE_ENDIAN);
+            final Mapping mapping = new Mapping(file, writable ? channel : null, mapped, readMapped,
+                size < declared ? size : -1);
             if (!writable)
             {
                 channel.close();
@@ -193,10 +199,13 @@ public final class BlockFile
     /**
      * An allocated, mapped file waiting under a temporary name to become a block.
      *
+     * @param mapped     the writable mapping the appender writes through, every page touched.
+     * @param readMapped a read-only mapping of the same file, every page touched, for readers and forces.
      * @param sizeForced its size was forced when it was prepared (its zeros were not): forces of the block's written
      *                   ranges make them durable without forcing the whole file.
      */
-    public record Prepared(Path temp, FileChannel channel, MappedByteBuffer mapped, boolean sizeForced)
+    public record Prepared(
+        Path temp, FileChannel channel, MappedByteBuffer mapped, MappedByteBuffer readMapped, boolean sizeForced)
     {
         /**
          * Close and delete a prepared file nobody will use.
@@ -215,6 +224,7 @@ public final class BlockFile
             // Nobody else holds this mapping (readers map block files, never a prepared one): unmapped now, its pages
             // go back with the file, not at some later collection; on a full disk that is the space it frees.
             IoUtil.unmap(mapped);
+            IoUtil.unmap(readMapped);
             try
             {
                 Files.deleteIfExists(temp);
@@ -240,9 +250,13 @@ public final class BlockFile
     /**
      * A mapped block file and, while it is writable, its channel (used for fsync).
      *
+     * @param mapped        the mapping the block is written through.
+     * @param readMapped    the mapping readers and forces use: a read-only one when the block is to be appended to,
+     *                      else {@code mapped}.
      * @param truncatedSize the file's size when it was found shorter than its header claims, else -1.
      */
-    public record Mapping(Path file, FileChannel channel, MappedByteBuffer mapped, long truncatedSize)
+    public record Mapping(
+        Path file, FileChannel channel, MappedByteBuffer mapped, MappedByteBuffer readMapped, long truncatedSize)
     {
     }
 }

@@ -48,6 +48,7 @@ final class BlockPreparation
     private final ByteBuffer zeros = zeros();
     private FileChannel channel;
     private MappedByteBuffer mapped;
+    private MappedByteBuffer readMapped;
     private int prepared;
 
     private BlockPreparation(final Path temp, final int length, final boolean sizeForced)
@@ -78,6 +79,8 @@ final class BlockPreparation
             }
             preparation.mapped = preparation.channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             preparation.mapped.order(ByteOrder.LITTLE_ENDIAN);
+            preparation.readMapped = preparation.channel.map(FileChannel.MapMode.READ_ONLY, 0, length);
+            preparation.readMapped.order(ByteOrder.LITTLE_ENDIAN);
         }
         catch (final IOException ex)
         {
@@ -106,9 +109,16 @@ final class BlockPreparation
         try
         {
             writeZeros(channel, zeros, from, to);
+            byte touched = 0;
             for (int page = from; page < to; page += PAGE_SIZE)
             {
                 mapped.put(page, (byte)0);
+                touched |= readMapped.get(page);
+            }
+            if (touched != 0)
+            {
+                throw new IllegalStateException("block file " + temp + " reads back a non-zero byte below offset " +
+                    to + " just after its zeros were written");
             }
         }
         catch (final IOException ex)
@@ -143,7 +153,7 @@ final class BlockPreparation
             throw new IllegalStateException("block file " + temp + " is prepared up to " + prepared + " of " + length +
                 " bytes");
         }
-        return new BlockFile.Prepared(temp, channel, mapped, sizeForced);
+        return new BlockFile.Prepared(temp, channel, mapped, readMapped, sizeForced);
     }
 
     /**
@@ -158,6 +168,11 @@ final class BlockPreparation
         {
             IoUtil.unmap(mapped);
             mapped = null;
+        }
+        if (null != readMapped)
+        {
+            IoUtil.unmap(readMapped);
+            readMapped = null;
         }
         try
         {

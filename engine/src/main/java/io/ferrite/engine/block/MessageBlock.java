@@ -15,6 +15,7 @@ import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StoreIOException;
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -75,6 +76,13 @@ public final class MessageBlock extends MessageBlockRhsPadding
     private volatile UnsafeBuffer buffer;
     private volatile BlockKey key;
     private volatile MappedByteBuffer mapped;
+    /**
+     * Appending thread only: the mapping records, tombstones, footers and epoch slots are written through — the same as
+     * {@link #mapped} for a block opened to be read, a writable mapping of its own for one the appender writes (readers
+     * and forces then go through the read-only {@link #mapped}); null once {@link #releaseWriter()} unmapped it.
+     */
+    private MappedByteBuffer writeMapped;
+    private UnsafeBuffer writeBuffer;
 
     /** Set by the appender when the footer is written; the block takes no more records. */
     private volatile boolean sealed;
@@ -217,8 +225,28 @@ public final class MessageBlock extends MessageBlockRhsPadding
         this.tombstoneReserve = RecordDescriptor.tombstoneReserve(limit - BlockDescriptor.DATA_OFFSET, null != crypto);
         durability.channel(mapping.channel());
         this.truncatedSize = mapping.truncatedSize();
-        this.mapped = mapping.mapped();
-        this.buffer = mappedBuffer;
+        this.writeMapped = mapping.mapped();
+        this.writeBuffer = mappedBuffer;
+        this.mapped = mapping.readMapped();
+        this.buffer = mapping.readMapped() == mapping.mapped() ? mappedBuffer : new UnsafeBuffer(mapping.readMapped());
+    }
+
+    /**
+     * The block takes no more writes (the appender rolled past it): unmap its writable mapping when it has one of its
+     * own, so forcing the pages written through it write-protects no writable mapping — one TLB shoot-down per page
+     * on every core the process runs on (docs/BENCHMARKS.md, {@code MappedWritebackBenchmark}). Safe to unmap: only the
+     * appending thread ever used it, readers and forces use the read-only mapping. A write after this fails with a
+     * {@link NullPointerException}, never touches unmapped memory. Appending thread only.
+     */
+    public void releaseWriter()
+    {
+        final MappedByteBuffer writable = writeMapped;
+        writeMapped = null;
+        writeBuffer = null;
+        if (null != writable && writable != mapped)
+        {
+            IoUtil.unmap(writable);
+        }
     }
 
     /**
@@ -463,7 +491,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
             null != unforcedEpochSlot ? unforcedEpochSlot : TombstoneEpochSlots.next(buffer, id);
         if (!write.isRefused())
         {
-            TombstoneEpochSlots.put(buffer, id, write.slot(), write.epoch());
+            TombstoneEpochSlots.put(writeBuffer, id, write.slot(), write.epoch());
             unforcedEpochSlot = write;
         }
         return write;
@@ -508,7 +536,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
     {
         final int offset = writeOffset;
         final int checksum = RecordWriter.writeMessage(
-            buffer, mapped, key, offset, seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
+            writeBuffer, writeMapped, key, offset, seq, timestamp, subject, headers, payload, frameLength, crc, cipher);
         contents.table().put(seq, offset);
         writeOffset = offset + frameLength;
         return checksum;
@@ -521,7 +549,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
      */
     public UnsafeBuffer contentBuffer(final int subjectLength, final int contentLength, final RecordCipher cipher)
     {
-        return null == key ? buffer : cipher.stage(subjectLength, contentLength);
+        return null == key ? writeBuffer : cipher.stage(subjectLength, contentLength);
     }
 
     /**
@@ -544,7 +572,8 @@ public final class MessageBlock extends MessageBlockRhsPadding
         final int frameLength, final Crc32c crc, final RecordCipher cipher)
     {
         final int offset = writeOffset;
-        final int checksum = RecordWriter.writePlacedMessage(buffer, mapped, key, offset, seq, timestamp, subject,
+        final int checksum = RecordWriter.writePlacedMessage(writeBuffer, writeMapped, key, offset, seq, timestamp,
+            subject,
             headersLength, payloadLength, frameLength, crc, cipher);
         contents.table().put(seq, offset);
         writeOffset = offset + frameLength;
@@ -559,7 +588,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
     {
         if (null == key)
         {
-            buffer.setMemory(writeOffset, Math.min(frameLength, limit - writeOffset), (byte)0);
+            writeBuffer.setMemory(writeOffset, Math.min(frameLength, limit - writeOffset), (byte)0);
         }
     }
 
@@ -572,7 +601,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
     {
         final int frameLength = skipFrameLength();
         final int checksum = RecordWriter.writeSkip(
-            buffer, mapped, key, writeOffset, seq, timestamp, frameLength, crc, cipher);
+            writeBuffer, writeMapped, key, writeOffset, seq, timestamp, frameLength, crc, cipher);
         writeOffset += frameLength;
         return checksum;
     }
@@ -593,7 +622,8 @@ public final class MessageBlock extends MessageBlockRhsPadding
                 " (found on open or truncated): see writeTombstoneEpochSlot");
         }
         final int frameLength = tombstoneFrameLength();
-        final int checksum = RecordWriter.writeTombstone(buffer, mapped, key, writeOffset, lastSeq, timestamp, fromSeq,
+        final int checksum = RecordWriter.writeTombstone(writeBuffer, writeMapped, key, writeOffset, lastSeq, timestamp,
+            fromSeq,
             toSeq, flags, frameLength, crc, cipher, scratch, Math.max(0, tombstoneEpoch));
         writeOffset += frameLength;
         holdsTombstones = true;
@@ -635,7 +665,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
      */
     public void sealFooter(final BlockFooter footer, final BlockFooterCodec codec)
     {
-        final ByteBuffer view = mapped.duplicate().clear();
+        final ByteBuffer view = writeMapped.duplicate().clear();
         codec.encode(key, id, footer, view, footerOffset());
         sealed = true;
         durability.footerWritten();
@@ -674,7 +704,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
      */
     public void truncateTo(final int offset, final int extent)
     {
-        buffer.setMemory(offset, Math.min(limit, extent) - offset, (byte)0);
+        writeBuffer.setMemory(offset, Math.min(limit, extent) - offset, (byte)0);
         writeOffset = offset;
         tombstoneEpoch = -1;
         durability.cutTo(offset);

@@ -73,6 +73,7 @@ class BlockPreallocatorTest
         {
             prepared.channel().close();
             IoUtil.unmap(prepared.mapped());
+            IoUtil.unmap(prepared.readMapped());
         }
     }
 
