@@ -1,5 +1,6 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.crypto.BlockFooter;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.engine.block.BlockFile;
@@ -193,7 +194,7 @@ class BlockRewriterTest
             parts.remove(old.baseSeq());
             final long damaged = old.baseSeq() + 4;
             final int offset = old.table().get(damaged);
-            old.buffer().putByte(offset + 45, (byte)(old.buffer().getByte(offset + 45) ^ 1));
+            BlockFiles.xorByte(old.file(), offset + 45, 1);
             final byte[] oldBytes = Files.readAllBytes(old.file());
             final BlockRewriter rewriter = rewriter(parts);
             final BlockRewriter.Plan plan = parts.locked(() -> rewriter.plan(0));

@@ -1,5 +1,6 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.index.BlockIndex;
@@ -257,7 +258,7 @@ class StreamTruncationTest
             final int offset = block.table().get(9);
             final int damaged = offset + frameLength(block, 9);
             // What erase leaves: a record whose header verifies and whose body does not.
-            block.buffer().putByte(damaged + 44, (byte)(block.buffer().getByte(damaged + 44) ^ 0x10));
+            BlockFiles.xorByte(block.file(), damaged + 44, 0x10);
             truncate(parts, 10);
             assertThat(parts.index.lastSeq()).isEqualTo(10);
             assertThat(parts.index.msgs()).isEqualTo(9);
@@ -281,7 +282,7 @@ class StreamTruncationTest
             }
             final MessageBlock block = parts.block(0);
             final int offset = block.table().get(15);
-            block.buffer().putByte(offset + 50, (byte)(block.buffer().getByte(offset + 50) ^ 1));
+            BlockFiles.xorByte(block.file(), offset + 50, 1);
             final long bytes = parts.index.bytes();
             assertThatThrownBy(() -> truncate(parts, 5)).isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("cannot truncate");

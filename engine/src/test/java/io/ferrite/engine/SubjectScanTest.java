@@ -1,5 +1,6 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.index.BlockSubjects;
 import io.ferrite.engine.index.SubjectIndex;
@@ -124,7 +125,7 @@ class SubjectScanTest
             assertThat(summary.columns().entry(0).subject()).isEqualTo("noise");
             // Damage the block's first record: any read of it fails.
             final int offset = quiet.table().get(quiet.baseSeq());
-            quiet.buffer().putByte(offset + 50, (byte)(quiet.buffer().getByte(offset + 50) ^ 1));
+            BlockFiles.xorByte(quiet.file(), offset + 50, 1);
             final SubjectScan scan = new SubjectScan(parts.index);
             final long firstAfter = parts.block(3).baseSeq() + 1;
             assertThat(scan.findNext("a", quiet.baseSeq(), Long.MAX_VALUE, context)).isEqualTo(firstAfter);

@@ -1,5 +1,6 @@
 package io.ferrite.format;
 
+import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.BlockFile;
 import io.ferrite.engine.block.MessageBlock;
@@ -189,7 +190,7 @@ class TombstoneEpochSlotsTest
             final TombstoneEpochSlots.Write pending = block.writeTombstoneEpochSlot();
             assertThat(pending.epoch()).isEqualTo(3);
             // The force failed. Whatever became of the page, the retry writes the same bytes again.
-            block.buffer().putLong(pending.offset(), 0);
+            BlockFiles.putLong(block.file(), pending.offset(), 0);
             final TombstoneEpochSlots.Write retry = block.writeTombstoneEpochSlot();
             assertThat(retry).isEqualTo(pending);
             assertThat(TombstoneEpochSlots.epoch(block.buffer(), BLOCK_ID, pending.slot())).isEqualTo(3);

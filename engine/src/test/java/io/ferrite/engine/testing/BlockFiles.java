@@ -28,6 +28,48 @@ public final class BlockFiles
     }
 
     /**
+     * Flip bits of one byte of a block file through its channel, the way a disk damages it. A block the appender writes
+     * is read through a read-only mapping, which sees the change (same page cache); writing through that mapping would
+     * crash the JVM.
+     */
+    public static void xorByte(final Path file, final long offset, final int mask)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer one = ByteBuffer.allocate(1);
+            if (channel.read(one, offset) != 1)
+            {
+                throw new IOException("no byte at offset " + offset + " of " + file);
+            }
+            one.put(0, (byte)(one.get(0) ^ mask)).clear();
+            channel.write(one, offset);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Write a little-endian long into a block file through its channel (see {@link #xorByte}).
+     */
+    public static void putLong(final Path file, final long offset, final long value)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value);
+            while (bytes.hasRemaining())
+            {
+                channel.write(bytes, offset + bytes.position());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
      * One record frame as found in a block file.
      */
     public record Frame(Path file, int offset, int length, long seq, byte type)
