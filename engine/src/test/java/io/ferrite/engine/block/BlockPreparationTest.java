@@ -161,6 +161,7 @@ class BlockPreparationTest
         durability.force(BlockDescriptor.DATA_OFFSET, false, io);
         assertThat(calls).containsExactly("forceBlock 0.." + BlockDescriptor.DATA_OFFSET + " no channel");
         assertThat(durability.isDirty()).isFalse();
+        block.releaseWriter();
         IoUtil.unmap(block.mappedOrNull());
     }
 
@@ -177,6 +178,26 @@ class BlockPreparationTest
         assertThat(durability.rangeForcesSuffice()).isTrue();
         assertThat(durability.needsChannelToForce()).isFalse();
         durability.releaseChannel();
+        block.releaseWriter();
+        IoUtil.unmap(block.mappedOrNull());
+    }
+
+    @Test
+    void aBlockIsReadAndForcedThroughAReadOnlyMappingAndItsWriterIsReleasedAtTheRoll()
+    {
+        final MessageBlock block = block(BlockFile.prepare(tmp.resolve("e.creating"), BLOCK_SIZE, io), "e.blk");
+        assertThat(block.mapped().isReadOnly()).as("readers' and forces' mapping").isTrue();
+        assertThat(block.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET)).as("the header written through the writer")
+            .isEqualTo(1);
+
+        block.releaseWriter();
+
+        assertThat(block.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET)).as("still readable").isEqualTo(1);
+        // A write after the release is an exception, never a write to unmapped memory.
+        assertThatThrownBy(() -> block.discardPlaced(64)).isInstanceOf(NullPointerException.class);
+        block.durability().force(BlockDescriptor.DATA_OFFSET, false, io);
+        assertThat(calls).contains("forceBlock 0.." + BlockDescriptor.DATA_OFFSET);
+        block.durability().releaseChannel();
         IoUtil.unmap(block.mappedOrNull());
     }
 
