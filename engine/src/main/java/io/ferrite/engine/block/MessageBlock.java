@@ -56,9 +56,11 @@ abstract class MessageBlockRhsPadding extends MessageBlockWriteOffset
  * its {@link BlockContents}'), which
  * only readers of the same not-yet-mapped block contend for.
  * <p>
- * Mappings are not unmapped explicitly: a reader racing with close or deletion still holds the buffer it uses, so the
- * mapping stays valid until the garbage collector proves nobody does. That trades prompt release of address space for
- * never faulting on unmapped memory.
+ * The mapping readers use is not unmapped explicitly: a reader racing with close or deletion still holds the buffer it
+ * uses, so the mapping stays valid until the garbage collector proves nobody does. That trades prompt release of
+ * address space for never faulting on unmapped memory. A block the appender writes has a second, writable mapping that
+ * only the appending thread uses, unmapped at the roll ({@link #releaseWriter()}); every write goes through it, since a
+ * write through the read-only one would crash the JVM.
  * <p>
  * The write offset, the one field the appender changes on every append, sits between paddings (the superclasses
  * above, as in Agrona): a tailer reading this block's mapping and key on another core would otherwise share its cache
@@ -573,8 +575,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
     {
         final int offset = writeOffset;
         final int checksum = RecordWriter.writePlacedMessage(writeBuffer, writeMapped, key, offset, seq, timestamp,
-            subject,
-            headersLength, payloadLength, frameLength, crc, cipher);
+            subject, headersLength, payloadLength, frameLength, crc, cipher);
         contents.table().put(seq, offset);
         writeOffset = offset + frameLength;
         return checksum;
@@ -623,8 +624,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
         }
         final int frameLength = tombstoneFrameLength();
         final int checksum = RecordWriter.writeTombstone(writeBuffer, writeMapped, key, writeOffset, lastSeq, timestamp,
-            fromSeq,
-            toSeq, flags, frameLength, crc, cipher, scratch, Math.max(0, tombstoneEpoch));
+            fromSeq, toSeq, flags, frameLength, crc, cipher, scratch, Math.max(0, tombstoneEpoch));
         writeOffset += frameLength;
         holdsTombstones = true;
         return checksum;
