@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,28 +44,7 @@ class BlockPreallocatorTest
     private final List<BlockFile.Prepared> taken = new ArrayList<>();
     /** Files forced through {@link #io}, in order. */
     private final List<Path> forced = new CopyOnWriteArrayList<>();
-    private final StorageIO io = new StorageIO()
-    {
-        @Override
-        public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
-            final int from, final int to, final boolean metadata)
-        {
-            throw new AssertionError("a preparation forces files, not block ranges");
-        }
-
-        @Override
-        public void forceFile(final Path file, final FileChannel channel) throws IOException
-        {
-            forced.add(file);
-            StorageIO.standard().forceFile(file, channel);
-        }
-
-        @Override
-        public void syncDirectory(final Path dir)
-        {
-            throw new AssertionError("a preparation syncs no directory");
-        }
-    };
+    private final StorageIO io = preparingIo(forced::add);
 
     @AfterEach
     void releaseTaken() throws IOException
@@ -157,29 +137,11 @@ class BlockPreallocatorTest
     {
         final CountDownLatch forcing = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        final StorageIO held = new StorageIO()
+        final StorageIO held = preparingIo((file) ->
         {
-            @Override
-            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
-                final int from, final int to, final boolean metadata)
-            {
-                throw new AssertionError("a preparation forces files, not block ranges");
-            }
-
-            @Override
-            public void forceFile(final Path file, final FileChannel channel) throws IOException
-            {
-                forcing.countDown();
-                Uninterruptibles.await(release);
-                StorageIO.standard().forceFile(file, channel);
-            }
-
-            @Override
-            public void syncDirectory(final Path dir)
-            {
-                throw new AssertionError("a preparation syncs no directory");
-            }
-        };
+            forcing.countDown();
+            Uninterruptibles.await(release);
+        });
         // Many ranges: after the held force returns, the agent prepares one range and then sees the close.
         final int blockSize = 64 * BlockPreallocator.RANGE;
         final BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, held, "half");
@@ -308,6 +270,36 @@ class BlockPreallocatorTest
     {
         assertThatThrownBy(() -> new BlockPreallocator(blocks, BLOCK_SIZE, 0, io, "zero"))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("depth");
+    }
+
+    /**
+     * What a preparation may ask of its {@link StorageIO}: forcing the file, after {@code beforeForce} saw it; never a
+     * block range, never a directory.
+     */
+    private static StorageIO preparingIo(final Consumer<Path> beforeForce)
+    {
+        return new StorageIO()
+        {
+            @Override
+            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+                final int from, final int to, final boolean metadata)
+            {
+                throw new AssertionError("a preparation forces files, not block ranges");
+            }
+
+            @Override
+            public void forceFile(final Path file, final FileChannel channel) throws IOException
+            {
+                beforeForce.accept(file);
+                StorageIO.standard().forceFile(file, channel);
+            }
+
+            @Override
+            public void syncDirectory(final Path dir)
+            {
+                throw new AssertionError("a preparation syncs no directory");
+            }
+        };
     }
 
     private BlockPreallocator preallocator(final int depth, final String stream)
