@@ -485,10 +485,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         {
             return null;
         }
-        preparing = null;
         final StoreIOException failure = new StoreIOException("discard unfinished prepared block file",
             unfinished.temp(), new IOException("closed while being prepared"));
-        unfinished.abandon(failure);
+        abandonPreparing(failure);
         return failure.getSuppressed().length == 0 ? null : failure;
     }
 
