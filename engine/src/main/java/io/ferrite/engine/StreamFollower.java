@@ -53,6 +53,7 @@ final class StreamFollower implements StreamTailer
         this.durableOnly = durableOnly;
         this.boundedByDurable = boundedByDurable;
         seek(fromSeq);
+        index.followers().opened();
     }
 
     @Override
@@ -220,7 +221,11 @@ final class StreamFollower implements StreamTailer
     @Override
     public void close()
     {
-        closed = true;
+        if (!closed)
+        {
+            closed = true;
+            index.followers().closed();
+        }
         block = null;
     }
 

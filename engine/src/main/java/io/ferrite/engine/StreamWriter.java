@@ -113,7 +113,7 @@ final class StreamWriter
         this.crypto = crypto;
         this.slots = new SubjectSlots(index.subjects());
         this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.preparedBlocks(),
-            directory.storageIO(), config.name(), preparerHost);
+            directory.storageIO(), config.name(), preparerHost, index.followers());
         this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;
@@ -126,6 +126,7 @@ final class StreamWriter
     void flusher(final BlockFlusher flusher)
     {
         this.flusher = flusher;
+        flusher.retiredWriters(preallocator.retiredWriters());
     }
 
     void retention(final Retention retention)
@@ -768,8 +769,8 @@ final class StreamWriter
         if (null != previous)
         {
             // Nothing writes to it again (a truncation that cuts into it opens it anew): its force must not pay for a
-            // writable mapping.
-            previous.releaseWriter();
+            // writable mapping, nor this roll for the unmap (the preparer's agent does it).
+            preallocator.retireWriter(previous.detachWriter());
         }
         preallocator.prepareNext(expectedSequences(previous), expectedSubjects(previous), index.blockCount());
         flusher.onBlockCreated();

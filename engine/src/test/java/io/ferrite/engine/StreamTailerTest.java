@@ -40,6 +40,26 @@ class StreamTailerTest
     private final List<Long> seen = new ArrayList<>();
 
     @Test
+    void theStoreCountsTheTailersThatFollowItOnceEachSoTheBlockPreparerKnowsWhetherToTouchReadersPages()
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.INTERVAL)))
+        {
+            assertThat(store.index().followers().any()).isFalse();
+            final StreamTailer first = store.createTailer(1);
+            final StreamTailer named = store.createTailer("named");
+            assertThat(store.index().followers().any()).isTrue();
+
+            first.close();
+            first.close();
+            assertThat(store.index().followers().any()).as("a second close counts nothing").isTrue();
+            named.close();
+            assertThat(store.index().followers().any()).isFalse();
+            assertThatThrownBy(() -> store.createTailer(-1)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(store.index().followers().any()).as("a tailer that failed to open is not counted").isFalse();
+        }
+    }
+
+    @Test
     void handsOverMessagesInOrderUpToTheLimitAndZeroWhenNothingIsNew()
     {
         try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.INTERVAL));

@@ -77,7 +77,7 @@ public final class BlockFile
         final BlockPreparation preparation = BlockPreparation.begin(temp, length, io);
         while (!preparation.isComplete())
         {
-            preparation.advance(length);
+            preparation.advance(length, true);
         }
         return preparation.complete();
     }

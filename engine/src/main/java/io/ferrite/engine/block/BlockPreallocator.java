@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +24,17 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Keeps {@code depth} blocks prepared ahead of the appender, so a roll takes one that is ready — allocated, forced,
  * mapped, every page touched, its sequence table, block array and subject summary allocated — and costs a header write
- * and a rename,
- * not megabytes of allocation and thousands of page faults (measured in docs/ENGINE.md "Block rolls").
+ * and a rename, not megabytes of allocation and thousands of page faults (measured in docs/ENGINE.md "Block rolls").
  * <p>
  * Preparing means ({@link BlockPreparation}): create {@code blocks/next-<n>.creating}, write its last byte and force it
  * through the {@link StorageIO} (its size is then durable, so the flusher never forces the whole file, which would
  * clean and write-protect the touched pages) and map it; then, {@link #RANGE} bytes per duty cycle with a pause
  * between, write the range's pages unforced (a full disk fails here, on file systems that reserve space at
- * {@code write}, not later as a SIGBUS) and touch each through the mapping, so the appender takes no page fault on it
- * and the agent never holds a core for a whole block's worth of page-cache work while the appender and its readers
- * need it. The file is not a block file until {@link BlockFile#activate} renames it; recovery ignores it, and the
- * next open deletes it.
+ * {@code write}, not later as a SIGBUS) and touch each through the writable mapping, so the appender takes no page
+ * fault on it, and through the read-only one while a tailer in this process follows the stream ({@link FollowerCount}),
+ * so the tailer takes none either; the agent never holds a core for a whole block's worth of page-cache work while the
+ * appender and its readers need it. The file is not a block file until {@link BlockFile#activate} renames it; recovery
+ * ignores it, and the next open deletes it.
  * <p>
  * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread} (or an
  * environment's shared preparer thread), started by the
@@ -51,8 +52,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code depth} blocks. An {@link Error} ends the agent's thread, as with the other agents (logged by the
  * {@link AgentThread}); later rolls then prepare on the append path.
  * <p>
- * Threading: {@link #prepareNext()}, {@link #take()} and {@link #close()} from the appending thread (under the append
- * lock: one caller at a time); {@link #doWork()} and {@link #onClose()} on the agent's thread.
+ * The agent also unmaps the writable mapping of each block the appender rolled past ({@link #retireWriter}), so the
+ * roll pays no {@code munmap} and no TLB shoot-down ({@link RetiredMappings}).
+ * <p>
+ * Threading: {@link #prepareNext()}, {@link #take()}, {@link #retireWriter} and {@link #close()} from the appending
+ * thread (under the append lock: one caller at a time); {@link #doWork()} and {@link #onClose()} on the agent's
+ * thread.
  */
 public final class BlockPreallocator implements Agent, AutoCloseable
 {
@@ -83,6 +88,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private final String roleName;
     private final AgentSlot thread;
     private final AgentWakeUp wakeUp;
+    private final FollowerCount followers;
+    private final RetiredMappings retiredWriters = new RetiredMappings();
 
     /** Slot {@code n % depth}: the n-th block, published by {@link #preparedCount}; cleared by the appender. */
     private final PreparedBlock[] ready;
@@ -115,22 +122,26 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private volatile RuntimeException unfinishedFailure;
 
     /**
+     * With the agent on a thread of its own, for a stream no tailer follows.
+     *
      * @param depth how many blocks to keep prepared (at least 1).
      * @param io    forces each prepared file; null for none (its first force as a block then covers the whole file).
      */
     public BlockPreallocator(
         final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName)
     {
-        this(blocksDir, blockSize, depth, io, streamName, AgentHost.dedicated(LOG));
+        this(blocksDir, blockSize, depth, io, streamName, AgentHost.dedicated(LOG), new FollowerCount());
     }
 
     /**
      * As {@link #BlockPreallocator(Path, int, int, StorageIO, String)}, with the agent on a slot of {@code host} (a
      * thread of its own, or an environment's shared preparer thread).
+     *
+     * @param followers the stream's tailers in this process: while one follows, read-only mappings are touched too.
      */
     public BlockPreallocator(
         final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName,
-        final AgentHost host)
+        final AgentHost host, final FollowerCount followers)
     {
         if (depth < 1)
         {
@@ -150,6 +161,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         removeLeftovers(blocksDir);
         this.thread = host.newSlot();
         this.wakeUp = thread.wakeUp();
+        this.followers = followers;
     }
 
     /**
@@ -261,6 +273,27 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     }
 
     /**
+     * Hand over the writable mapping of the block the appender just rolled past, detached from it
+     * ({@link MessageBlock#detachWriter()}), for the agent to unmap; unmapped now when no agent runs or too many wait.
+     * Appending thread only; the agent is woken by the {@link #prepareNext()} that follows every roll.
+     *
+     * @param writable the mapping, or null for none.
+     */
+    public void retireWriter(final MappedByteBuffer writable)
+    {
+        retiredWriters.retire(writable, started && !stopped && !closed);
+    }
+
+    /**
+     * @return the writable mappings handed over by {@link #retireWriter} and not unmapped yet, for the flusher to unmap
+     * before it forces.
+     */
+    public RetiredMappings retiredWriters()
+    {
+        return retiredWriters;
+    }
+
+    /**
      * Wait until block {@code next} is published, while the agent runs. Appending thread only.
      *
      * @return whether it is published (else the agent does not run, and the caller prepares it).
@@ -335,10 +368,11 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     @Override
     public int doWork()
     {
+        final int unmapped = retiredWriters.unmapRetired();
         final long next = preparedCount;
         if (closed || failurePending || next - takenCount >= depth)
         {
-            return 0;
+            return unmapped;
         }
         final int slot = (int)(next % depth);
         try
@@ -347,7 +381,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             {
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
             }
-            preparing.advance(RANGE);
+            preparing.advance(RANGE, followers.any());
             if (!preparing.isComplete())
             {
                 if (null != waiter)
@@ -411,6 +445,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     {
         // Removed before the appender may see the agent stopped and prepare under the same name on the append path.
         unfinishedFailure = discardUnfinished();
+        retiredWriters.unmapRetired();
         stopped = true;
         wakeWaiter();
     }
@@ -447,6 +482,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      */
     private void discardUntaken()
     {
+        // Handed over after the agent's last duty cycle, or while its thread ended on an Error.
+        retiredWriters.unmapRetired();
         // Half-made and not removed by onClose (the agent's thread ended without it): nothing runs the agent now.
         final RuntimeException late = discardUnfinished();
         RuntimeException first = null == unfinishedFailure ? late : unfinishedFailure;

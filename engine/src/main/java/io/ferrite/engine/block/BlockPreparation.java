@@ -18,8 +18,10 @@ import java.nio.file.StandardOpenOption;
 /**
  * One block file being prepared a range at a time ({@link BlockFile#prepare} does it in one go): {@link #begin} makes
  * the file its full length (its last byte written, and forced through the {@link StorageIO} when one is given) and maps
- * it; each {@link #advance} writes the zeros of the next range through the channel, unforced, and then touches its
- * pages through the mapping; {@link #complete} hands the {@link BlockFile.Prepared} file over.
+ * it, read-write for the appender and read-only for readers; each {@link #advance} writes the zeros of the next range
+ * through the channel, unforced, and then touches its pages through the writable mapping, and through the read-only
+ * one when asked to (a reader follows: {@link FollowerCount}); {@link #complete} hands the {@link BlockFile.Prepared}
+ * file over.
  * <p>
  * Why in ranges: the block preparer shares two cores with the appender and the readers that spin on it. One 8 MiB
  * preparation is tens of milliseconds of CPU; taken in one piece it holds a core that long, and a busy-spinning reader
@@ -95,13 +97,15 @@ final class BlockPreparation
     }
 
     /**
-     * Write the zeros of the next {@code bytes} (rounded up to whole pages, at most to the end) and touch their pages.
-     * The length is a whole number of pages, as block sizes are.
+     * Write the zeros of the next {@code bytes} (rounded up to whole pages, at most to the end) and touch their pages
+     * through the writable mapping. The length is a whole number of pages, as block sizes are.
      *
+     * @param touchReadMapping whether to touch them through the read-only mapping too, so a reader following the
+     *                         appender takes no fault on them.
      * @throws StoreFullException when the disk is full; {@link StoreIOException} for any other I/O failure. Either
      *                            names the file, which is gone.
      */
-    void advance(final int bytes)
+    void advance(final int bytes, final boolean touchReadMapping)
     {
         final int from = prepared;
         final long wanted = (long)from + Math.max(PAGE_SIZE, bytes);
@@ -109,16 +113,13 @@ final class BlockPreparation
         try
         {
             writeZeros(channel, zeros, from, to);
-            byte touched = 0;
             for (int page = from; page < to; page += PAGE_SIZE)
             {
                 mapped.put(page, (byte)0);
-                touched |= readMapped.get(page);
             }
-            if (touched != 0)
+            if (touchReadMapping)
             {
-                throw new IllegalStateException("block file " + temp + " reads back a non-zero byte below offset " +
-                    to + " just after its zeros were written");
+                touchReadMapping(from, to);
             }
         }
         catch (final IOException ex)
@@ -132,6 +133,20 @@ final class BlockPreparation
             throw ex;
         }
         prepared = to;
+    }
+
+    private void touchReadMapping(final int from, final int to)
+    {
+        byte touched = 0;
+        for (int page = from; page < to; page += PAGE_SIZE)
+        {
+            touched |= readMapped.get(page);
+        }
+        if (touched != 0)
+        {
+            throw new IllegalStateException("block file " + temp + " reads back a non-zero byte below offset " + to +
+                " just after its zeros were written");
+        }
     }
 
     /**

@@ -242,13 +242,26 @@ public final class MessageBlock extends MessageBlockRhsPadding
      */
     public void releaseWriter()
     {
-        final MappedByteBuffer writable = writeMapped;
-        writeMapped = null;
-        writeBuffer = null;
-        if (null != writable && writable != mapped)
+        final MappedByteBuffer writable = detachWriter();
+        if (null != writable)
         {
             IoUtil.unmap(writable);
         }
+    }
+
+    /**
+     * As {@link #releaseWriter()}, leaving the unmap to the caller, who may hand it to another thread: from here on a
+     * write to this block fails with a {@link NullPointerException} and nothing of this block touches the returned
+     * mapping. Appending thread only.
+     *
+     * @return the writable mapping to unmap, or null when the block has none of its own.
+     */
+    public MappedByteBuffer detachWriter()
+    {
+        final MappedByteBuffer writable = writeMapped;
+        writeMapped = null;
+        writeBuffer = null;
+        return null != writable && writable != mapped ? writable : null;
     }
 
     /**

@@ -71,6 +71,7 @@ public final class StreamIndex extends StreamTotalsRhsPadding
 
     private final StreamPositions positions = new StreamPositions();
     private final RemovalVersion removals = new RemovalVersion();
+    private final FollowerCount followers = new FollowerCount();
     /**
      * Truncations begun in this process: raised under the append lock before a truncation uncounts or cuts anything,
      * so a reader working without the lock (a pending count's scan) can tell one is under way, which the completed
@@ -83,6 +84,14 @@ public final class StreamIndex extends StreamTotalsRhsPadding
     {
         // An empty stream's first sequence is the one after its last, 0.
         positions.publishFirstSeq(1);
+    }
+
+    /**
+     * @return the tailers of this process that follow the stream.
+     */
+    public FollowerCount followers()
+    {
+        return followers;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.ferrite.engine.flush;
 
 import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.RetiredMappings;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.metrics.OperationTimer;
 import io.ferrite.engine.metrics.StoreMetrics;
@@ -36,6 +37,7 @@ public final class BlockFlusher
     private final StorageIO io;
     private final UnforcedWindow window;
     private volatile Runnable onDirectoryChange = () -> {};
+    private volatile RetiredMappings retiredWriters;
     private CaptureListener captureListener = CaptureListener.NONE;
     /**
      * Set by every capture under the append lock, cleared once that cycle's forces and directory sync returned (or
@@ -62,6 +64,15 @@ public final class BlockFlusher
         this.appendLock = appendLock;
         this.blocksDir = blocksDir;
         this.io = io;
+    }
+
+    /**
+     * @param retired the writable mappings of blocks the appender rolled past: unmapped before each force, so forcing a
+     *                rolled block write-protects no writable mapping.
+     */
+    public void retiredWriters(final RetiredMappings retired)
+    {
+        this.retiredWriters = retired;
     }
 
     /**
@@ -250,6 +261,12 @@ public final class BlockFlusher
      */
     public void force(final Batch batch, final OperationTimer.Run run)
     {
+        final RetiredMappings retired = retiredWriters;
+        if (null != retired)
+        {
+            // Handed over by rolls before this batch's capture (both under the append lock).
+            retired.unmapRetired();
+        }
         int i = 0;
         final long start = System.nanoTime();
         try

@@ -20,11 +20,13 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The preallocator's agent keeps blocks prepared ahead of the appender, hands them to {@code take()} in order, falls
@@ -95,6 +97,38 @@ class BlockPreallocatorTest
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
             // The names cycle: the fourth takes the first's name, free since its rename.
             assertPrepared(take(preallocator), 0);
+        }
+    }
+
+    @Test
+    void theAgentUnmapsAWriterRetiredAtARollAndWithoutAnAgentTheRollUnmapsIt() throws Exception
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        try (BlockPreallocator preallocator = preallocator(1, "retire"))
+        {
+            final PreparedBlock notStarted = take(preallocator);
+            final Path notStartedFile = notStarted.file().temp();
+            preallocator.retireWriter(notStarted.file().mapped());
+            assertThat(ProcessMappings.residentKiB(notStarted.file().mapped(), notStartedFile))
+                .as("no agent yet: unmapped at once").isEqualTo(-1);
+            Files.move(notStartedFile, blocks.resolve("0.blk"));
+
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            final PreparedBlock first = take(preallocator);
+            final Path firstFile = Files.move(first.file().temp(), blocks.resolve("1.blk"));
+            preallocator.retireWriter(first.file().mapped());
+            // What a roll does next: wake the agent, which unmaps before anything else.
+            preallocator.prepareNext();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ProcessMappings.residentKiB(first.file().mapped(), firstFile) != -1 && System.nanoTime() < deadline)
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            assertThat(ProcessMappings.residentKiB(first.file().mapped(), firstFile)).as("unmapped by the agent")
+                .isEqualTo(-1);
+            assertThat(ProcessMappings.residentKiB(first.file().readMapped(), firstFile))
+                .as("the readers' mapping stays").isNotEqualTo(-1);
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Block preparation forces only the file's size (its last byte written, then one {@code forceFile}), never the zeros
@@ -85,7 +86,7 @@ class BlockPreparationTest
         assertThat(Files.size(temp)).isEqualTo(BLOCK_SIZE);
         assertThat(allocatedBytes(temp)).isLessThan(BLOCK_SIZE);
 
-        preparation.advance(1);
+        preparation.advance(1, true);
         assertThat(preparation.isComplete()).isFalse();
         assertThat(allocatedBytes(temp)).as("a range is rounded up to a whole page").isGreaterThanOrEqualTo(4096)
             .isLessThan(BLOCK_SIZE);
@@ -95,7 +96,7 @@ class BlockPreparationTest
         int ranges = 1;
         while (!preparation.isComplete())
         {
-            preparation.advance(16 << 10);
+            preparation.advance(16 << 10, true);
             ranges++;
         }
         // One page, then 16 KiB at a time, the last range cut at the end.
@@ -116,11 +117,74 @@ class BlockPreparationTest
     }
 
     @Test
+    void theReadOnlyMappingIsTouchedAheadOnlyWhenAskedForAReaderThatFollows() throws IOException
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        final BlockFile.Prepared unfollowed = prepareInRanges("unfollowed.creating", false);
+        final BlockFile.Prepared followed = prepareInRanges("followed.creating", true);
+        try
+        {
+            assertThat(resident(unfollowed.mapped(), unfollowed)).as("every page touched for the appender")
+                .isEqualTo(BLOCK_SIZE / 1024);
+            assertThat(resident(unfollowed.readMapped(), unfollowed)).as("no entry made for readers").isZero();
+            assertThat(resident(followed.mapped(), followed)).isEqualTo(BLOCK_SIZE / 1024);
+            assertThat(resident(followed.readMapped(), followed)).as("every page touched for the follower")
+                .isEqualTo(BLOCK_SIZE / 1024);
+            assertThat(Files.readAllBytes(unfollowed.temp())).containsOnly(0);
+        }
+        finally
+        {
+            unfollowed.discard();
+            followed.discard();
+        }
+    }
+
+    private static long resident(final MappedByteBuffer mapping, final BlockFile.Prepared prepared)
+        throws IOException
+    {
+        return ProcessMappings.residentKiB(mapping, prepared.temp());
+    }
+
+    private BlockFile.Prepared prepareInRanges(final String name, final boolean touchReadMapping)
+    {
+        final BlockPreparation preparation = BlockPreparation.begin(tmp.resolve(name), BLOCK_SIZE, io);
+        while (!preparation.isComplete())
+        {
+            preparation.advance(16 << 10, touchReadMapping);
+        }
+        return preparation.complete();
+    }
+
+    @Test
+    void aBlockWriterDetachedAtTheRollIsUnmappedByWhoeverItIsHandedTo() throws IOException
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        final MessageBlock block = block(BlockFile.prepare(tmp.resolve("g.creating"), BLOCK_SIZE, io), "g.blk");
+        final MappedByteBuffer readMapping = block.mapped();
+
+        final MappedByteBuffer writable = block.detachWriter();
+
+        assertThat(writable).isNotNull().isNotSameAs(readMapping);
+        assertThat(writable.isReadOnly()).isFalse();
+        final Path file = tmp.resolve("g.blk");
+        assertThat(ProcessMappings.residentKiB(writable, file)).as("still mapped until its new owner unmaps it")
+            .isPositive();
+        assertThatThrownBy(() -> block.discardPlaced(64)).as("the block itself writes no more")
+            .isInstanceOf(NullPointerException.class);
+        assertThat(block.detachWriter()).as("detached once").isNull();
+        IoUtil.unmap(writable);
+        assertThat(ProcessMappings.residentKiB(writable, file)).as("unmapped").isEqualTo(-1);
+        assertThat(block.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET)).as("still readable").isEqualTo(1);
+        block.durability().releaseChannel();
+        IoUtil.unmap(readMapping);
+    }
+
+    @Test
     void anAbandonedPreparationLeavesNoFile() throws IOException
     {
         final Path temp = tmp.resolve("abandoned.creating");
         final BlockPreparation preparation = BlockPreparation.begin(temp, BLOCK_SIZE, io);
-        preparation.advance(8192);
+        preparation.advance(8192, true);
         final IOException cause = new IOException("closed while being prepared");
 
         preparation.abandon(cause);
