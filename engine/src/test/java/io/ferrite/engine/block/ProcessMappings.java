@@ -36,7 +36,7 @@ final class ProcessMappings
         final List<String> lines = Files.readAllLines(SMAPS);
         for (int i = 0; i < lines.size(); i++)
         {
-            if (lines.get(i).startsWith(start) && lines.get(i).contains(name))
+            if (lines.get(i).startsWith(start) && lines.get(i).endsWith(name))
             {
                 for (int j = i + 1; j < lines.size(); j++)
                 {
