@@ -5,6 +5,7 @@ import io.ferrite.crypto.BlockFooterCodec;
 import io.ferrite.engine.agent.AgentHost;
 import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.BlockPreallocator;
+import io.ferrite.engine.block.FolioPolicy;
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.PreparedBlock;
 import io.ferrite.engine.block.RecordCipher;
@@ -113,7 +114,8 @@ final class StreamWriter
         this.crypto = crypto;
         this.slots = new SubjectSlots(index.subjects());
         this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.preparedBlocks(),
-            directory.storageIO(), config.name(), preparerHost, index.followers());
+            directory.storageIO(), config.name(), preparerHost, index.followers(),
+            FolioPolicy.of(config.syncMode(), config.syncInterval(), config.blockSize()));
         this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;

@@ -60,8 +60,8 @@ public final class BlockFile
     }
 
     /**
-     * As {@link #prepare(Path, int)}, and when {@code io} is given, make the file's size durable first: write its last
-     * byte (the file is then {@code length} bytes long, a hole before that byte) and force it through {@code io}, then
+     * As {@link #prepare(Path, int)}, and when {@code io} is given, make the file's size durable first: extend it with
+     * {@code ftruncate} (the file is then {@code length} bytes long, all a hole) and force it through {@code io}, then
      * write the zeros and touch the pages without forcing them. A force of the zeros would send every page to the disk
      * twice, zeros now and records later (16 MiB of disk writes per 8 MiB block); unforced, a page the appender fills
      * before writeback reaches the disk once, with its records. The block's forces are then range forces

@@ -26,15 +26,15 @@ import java.util.concurrent.locks.LockSupport;
  * mapped, every page touched, its sequence table, block array and subject summary allocated — and costs a header write
  * and a rename, not megabytes of allocation and thousands of page faults (measured in docs/ENGINE.md "Block rolls").
  * <p>
- * Preparing means ({@link BlockPreparation}): create {@code blocks/next-<n>.creating}, write its last byte and force it
- * through the {@link StorageIO} (its size is then durable, so the flusher never forces the whole file, which would
- * clean and write-protect the touched pages) and map it; then, {@link #RANGE} bytes per duty cycle with a pause
- * between, write the range's pages unforced (a full disk fails here, on file systems that reserve space at
- * {@code write}, not later as a SIGBUS) and touch each through the writable mapping, so the appender takes no page
- * fault on it, and through the read-only one while a tailer in this process follows the stream ({@link FollowerCount}),
- * so the tailer takes none either; the agent never holds a core for a whole block's worth of page-cache work while the
- * appender and its readers need it. The file is not a block file until {@link BlockFile#activate} renames it; recovery
- * ignores it, and the next open deletes it.
+ * Preparing means ({@link BlockPreparation}): create {@code blocks/next-<n>.creating}, extend it to its length and
+ * force it through the {@link StorageIO} (its size is then durable, so the flusher never forces the whole file, which
+ * would clean and write-protect the touched pages) and map it; then, a range per duty cycle with a pause between
+ * (128 KiB, or 2 MiB where large page-cache folios pay: {@link FolioPolicy}), write the range's pages unforced (a full
+ * disk fails here, on file systems that reserve space at {@code write}, not later as a SIGBUS) and touch each through
+ * the writable mapping, so the appender takes no page fault on it, and through the read-only one while a tailer in this
+ * process follows the stream ({@link FollowerCount}), so the tailer takes none either; the agent never holds a core for
+ * a whole block's worth of page-cache work while the appender and its readers need it. The file is not a block file
+ * until {@link BlockFile#activate} renames it; recovery ignores it, and the next open deletes it.
  * <p>
  * An Agrona {@link Agent} ({@code ferrite-preallocator-<stream>}) on its own daemon {@link AgentThread} (or an
  * environment's shared preparer thread), started by the
@@ -71,11 +71,6 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     /** The next block to take failed to be prepared. */
     static final int FAILED = 4;
 
-    /**
-     * Bytes prepared per duty cycle: 32 pages, a fraction of a millisecond of CPU here (an 8 MiB block costs 15–30 ms),
-     * so the preparer takes a core from a spinning reader for that long at a time rather than for the whole block.
-     */
-    static final int RANGE = 128 * 1024;
     /** The pause between ranges: about what a timed park takes on Linux anyway. */
     static final long PAUSE_NANOS = 50_000L;
 
@@ -89,6 +84,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private final AgentSlot thread;
     private final AgentWakeUp wakeUp;
     private final FollowerCount followers;
+    private final FolioPolicy folios;
     private final RetiredMappings retiredWriters = new RetiredMappings();
 
     /** Slot {@code n % depth}: the n-th block, published by {@link #preparedCount}; cleared by the appender. */
@@ -118,6 +114,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      * thread ended without it.
      */
     private volatile BlockPreparation preparing;
+    /** Agent only: the bytes per duty cycle {@link #folios} chose for {@link #preparing}. */
+    private int preparingRange;
     /** Why {@link #onClose()} could not remove a half-made file, for {@link #close()} to report; or null. */
     private volatile RuntimeException unfinishedFailure;
 
@@ -130,7 +128,8 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     public BlockPreallocator(
         final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName)
     {
-        this(blocksDir, blockSize, depth, io, streamName, AgentHost.dedicated(LOG), new FollowerCount());
+        this(blocksDir, blockSize, depth, io, streamName, AgentHost.dedicated(LOG), new FollowerCount(),
+            FolioPolicy.small());
     }
 
     /**
@@ -138,10 +137,11 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      * thread of its own, or an environment's shared preparer thread).
      *
      * @param followers the stream's tailers in this process: while one follows, read-only mappings are touched too.
+     * @param folios    how big a range each duty cycle zeroes and touches, block by block.
      */
     public BlockPreallocator(
         final Path blocksDir, final int blockSize, final int depth, final StorageIO io, final String streamName,
-        final AgentHost host, final FollowerCount followers)
+        final AgentHost host, final FollowerCount followers, final FolioPolicy folios)
     {
         if (depth < 1)
         {
@@ -162,6 +162,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         this.thread = host.newSlot();
         this.wakeUp = thread.wakeUp();
         this.followers = followers;
+        this.folios = folios;
     }
 
     /**
@@ -248,6 +249,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      */
     public PreparedBlock take()
     {
+        folios.onTake(System.nanoTime());
         final long next = takenCount;
         if (awaitPrepared(next))
         {
@@ -358,10 +360,10 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     }
 
     /**
-     * One duty cycle: when fewer than {@code depth} blocks are ahead, prepare the next {@link #RANGE} bytes of the next
-     * one, and publish it, or why it failed, once it is complete. Between ranges it names a timer {@link #PAUSE_NANOS}
-     * ahead and reports no work, so its thread idles and the cores go back to the appender and its readers — unless
-     * the appender waits for this block in {@link #take()}.
+     * One duty cycle: when fewer than {@code depth} blocks are ahead, prepare the next range of the next one, and
+     * publish it, or why it failed, once it is complete. Between ranges it names a timer {@link #PAUSE_NANOS} ahead and
+     * reports no work, so its thread idles and the cores go back to the appender and its readers — unless the appender
+     * waits for this block in {@link #take()}.
      *
      * @return 1 when a range was prepared with no pause to follow, or a block was published or failed; else 0.
      */
@@ -379,9 +381,10 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         {
             if (null == preparing)
             {
+                preparingRange = folios.rangeBytes();
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
             }
-            preparing.advance(RANGE, followers.any());
+            preparing.advance(preparingRange, followers.any());
             if (!preparing.isComplete())
             {
                 if (null != waiter)

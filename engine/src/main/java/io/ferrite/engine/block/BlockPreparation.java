@@ -7,17 +7,17 @@ import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * One block file being prepared a range at a time ({@link BlockFile#prepare} does it in one go): {@link #begin} makes
- * the file its full length (its last byte written, and forced through the {@link StorageIO} when one is given) and maps
+ * the file its full length (by {@code ftruncate}, and forced through the {@link StorageIO} when one is given) and maps
  * it, read-write for the appender and read-only for readers; each {@link #advance} writes the zeros of the next range
  * through the channel, unforced, and then touches its pages through the writable mapping, and through the read-only
  * one when asked to (a reader follows: {@link FollowerCount}); {@link #complete} hands the {@link BlockFile.Prepared}
@@ -38,8 +38,11 @@ import java.nio.file.StandardOpenOption;
  */
 final class BlockPreparation
 {
-    /** Zeros are written from one shared direct buffer, each preparation through its own view of it. */
-    private static final int ZEROS_LENGTH = 1 << 20;
+    /**
+     * Zeros are written from one shared direct buffer, each preparation through its own view of it; as long as a large
+     * folio, so that a range of {@link FolioPolicy#LARGE_RANGE} is one write and makes one folio.
+     */
+    private static final int ZEROS_LENGTH = FolioPolicy.LARGE_RANGE;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZEROS_LENGTH);
     /** Touching one byte per page faults the whole page in. */
     private static final int PAGE_SIZE = 4096;
@@ -64,17 +67,21 @@ final class BlockPreparation
      * Create {@code temp} (a leftover of that name, from a crash, is overwritten), make it {@code length} bytes long,
      * force its size through {@code io} when given, and map it.
      *
-     * @throws StoreFullException when the disk is full; {@link StoreIOException} for any other I/O failure. Either
-     *                            names the file, which is gone.
+     * @throws StoreFullException       when the disk is full; {@link StoreIOException} for any other I/O failure.
+     *                                  Either names the file, which is gone.
+     * @throws IllegalArgumentException when {@code length} is not a positive whole number of pages.
      */
     static BlockPreparation begin(final Path temp, final int length, final StorageIO io)
     {
+        if (length <= 0 || length % PAGE_SIZE != 0)
+        {
+            throw new IllegalArgumentException("block file " + temp + ": length must be a positive number of " +
+                PAGE_SIZE + "-byte pages: " + length);
+        }
         final BlockPreparation preparation = new BlockPreparation(temp, length, null != io);
         try
         {
-            preparation.channel = FileChannel.open(temp, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            writeZeros(preparation.channel, preparation.zeros, length - 1, length);
+            preparation.channel = extendedFile(temp, length);
             if (null != io)
             {
                 io.forceFile(temp, preparation.channel);
@@ -94,6 +101,27 @@ final class BlockPreparation
             throw ex;
         }
         return preparation;
+    }
+
+    /**
+     * @return a channel to {@code temp}, created or emptied, then made {@code length} bytes long by {@code ftruncate}:
+     * all of it a hole, no byte written. Writing its last byte instead would put a small folio at the end of the page
+     * cache's view of the file, and the last range could then not become one large folio ({@link FolioPolicy}).
+     */
+    private static FileChannel extendedFile(final Path temp, final int length) throws IOException
+    {
+        final RandomAccessFile file = new RandomAccessFile(temp.toFile(), "rw");
+        try
+        {
+            file.setLength(0);
+            file.setLength(length);
+            return file.getChannel();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.close(ex::addSuppressed, file);
+            throw ex;
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.engine.agent.AgentHost;
 import io.ferrite.engine.agent.Uninterruptibles;
 import io.ferrite.store.StorageIO;
+import io.ferrite.store.SyncMode;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 import org.agrona.IoUtil;
@@ -9,12 +11,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -101,6 +105,25 @@ class BlockPreallocatorTest
     }
 
     @Test
+    void theAgentPreparesInTheRangesItsFolioPolicyChooses() throws Exception
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        final int blockSize = 2 * FolioPolicy.LARGE_RANGE;
+        assumeTrue(BlockPreparationTest.rawLargeFolioIsPmdMapped(blocks.resolve("raw"), blockSize),
+            "this kernel or file system does not map a 2 MiB page-cache folio with one entry");
+        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, io, "folios",
+            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), new FollowerCount(),
+            FolioPolicy.of(SyncMode.NONE, Duration.ofMillis(100), blockSize)))
+        {
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            final PreparedBlock prepared = take(preallocator);
+            assertThat(ProcessMappings.pmdMappedKiB(prepared.file().mapped(), prepared.file().temp()))
+                .as("large folios throughout").isEqualTo(blockSize / 1024);
+        }
+    }
+
+    @Test
     void theAgentUnmapsAWriterRetiredAtARollAndWithoutAnAgentTheRollUnmapsIt() throws Exception
     {
         assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
@@ -177,7 +200,7 @@ class BlockPreallocatorTest
             Uninterruptibles.await(release);
         });
         // Many ranges: after the held force returns, the agent prepares one range and then sees the close.
-        final int blockSize = 64 * BlockPreallocator.RANGE;
+        final int blockSize = 64 * FolioPolicy.SMALL_RANGE;
         final BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, held, "half");
         preallocator.prepareNext();
         forcing.await();

@@ -9,10 +9,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Block preparation forces only the file's size (its last byte written, then one {@code forceFile}), never the zeros
- * written after it; the block's forces are then range forces, and a block whose size was not forced keeps its channel
- * until its first force covers the whole file.
+ * Block preparation forces only the file's size (extended with {@code ftruncate}, then one {@code forceFile}), never
+ * the zeros written after it; the block's forces are then range forces, and a block whose size was not forced keeps its
+ * channel until its first force covers the whole file.
  */
 class BlockPreparationTest
 {
@@ -63,7 +65,7 @@ class BlockPreparationTest
         final BlockFile.Prepared prepared = BlockFile.prepare(tmp.resolve("a.creating"), BLOCK_SIZE, io);
         try
         {
-            // At the force the file had its full size but held only its last byte: the zeros came after, unforced.
+            // At the force the file had its full size but was all a hole: the zeros came after, unforced.
             assertThat(calls).containsExactly("forceFile size " + BLOCK_SIZE + " zeros written false");
             assertThat(prepared.sizeForced()).isTrue();
             assertThat(prepared.channel().size()).isEqualTo(BLOCK_SIZE);
@@ -81,7 +83,7 @@ class BlockPreparationTest
     {
         final Path temp = tmp.resolve("ranges.creating");
         final BlockPreparation preparation = BlockPreparation.begin(temp, BLOCK_SIZE, io);
-        // Begun: the size is forced and the file mapped, no zero written but the last byte.
+        // Begun: the size is forced and the file mapped, no zero written.
         assertThat(calls).containsExactly("forceFile size " + BLOCK_SIZE + " zeros written false");
         assertThat(Files.size(temp)).isEqualTo(BLOCK_SIZE);
         assertThat(allocatedBytes(temp)).isLessThan(BLOCK_SIZE);
@@ -177,6 +179,69 @@ class BlockPreparationTest
         assertThat(block.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET)).as("still readable").isEqualTo(1);
         block.durability().releaseChannel();
         IoUtil.unmap(readMapping);
+    }
+
+    @Test
+    void aLargeRangeMakesLargeFoliosWhereverThisMachineMapsThem() throws IOException
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        final int length = 2 * FolioPolicy.LARGE_RANGE;
+        assumeTrue(rawLargeFolioIsPmdMapped(tmp.resolve("raw"), length),
+            "this kernel or file system does not map a 2 MiB page-cache folio with one entry (needs Linux 6.x and " +
+            "large folios on the file system holding java.io.tmpdir)");
+        final Path large = tmp.resolve("large.creating");
+        final Path small = tmp.resolve("small.creating");
+        final BlockFile.Prepared largeFolios = prepareInRanges(large, length, FolioPolicy.LARGE_RANGE);
+        final BlockFile.Prepared smallFolios = prepareInRanges(small, length, FolioPolicy.SMALL_RANGE);
+        try
+        {
+            assertThat(ProcessMappings.pmdMappedKiB(largeFolios.mapped(), large)).as("every range one folio")
+                .isEqualTo(length / 1024);
+            assertThat(ProcessMappings.pmdMappedKiB(smallFolios.mapped(), small)).isZero();
+            assertThat(Files.readAllBytes(large)).containsOnly(0);
+        }
+        finally
+        {
+            largeFolios.discard();
+            smallFolios.discard();
+        }
+    }
+
+    private BlockFile.Prepared prepareInRanges(final Path temp, final int length, final int range)
+    {
+        final BlockPreparation preparation = BlockPreparation.begin(temp, length, io);
+        while (!preparation.isComplete())
+        {
+            preparation.advance(range, false);
+        }
+        return preparation.complete();
+    }
+
+    /**
+     * @return whether zeros written to a fresh file in one aligned 2 MiB write, then touched through a mapping, end up
+     * mapped by huge entries here: what the preparation's large ranges count on.
+     */
+    static boolean rawLargeFolioIsPmdMapped(final Path file, final int length) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE))
+        {
+            final ByteBuffer zeros = ByteBuffer.allocateDirect(length);
+            while (zeros.hasRemaining())
+            {
+                channel.write(zeros, zeros.position());
+            }
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+            try
+            {
+                mapped.put(0, (byte)0);
+                return ProcessMappings.pmdMappedKiB(mapped, file) > 0;
+            }
+            finally
+            {
+                IoUtil.unmap(mapped);
+            }
+        }
     }
 
     @Test

@@ -31,6 +31,20 @@ final class ProcessMappings
      */
     static long residentKiB(final ByteBuffer mapped, final Path file) throws IOException
     {
+        return field(mapped, file, "Rss:");
+    }
+
+    /**
+     * @return the KiB of that mapping mapped by huge page-middle-directory entries (whole 2 MiB folios), or -1 when
+     * there is no such mapping.
+     */
+    static long pmdMappedKiB(final ByteBuffer mapped, final Path file) throws IOException
+    {
+        return field(mapped, file, "FilePmdMapped:");
+    }
+
+    private static long field(final ByteBuffer mapped, final Path file, final String field) throws IOException
+    {
         final String start = Long.toHexString(BufferUtil.address(mapped)) + "-";
         final String name = " " + file.toAbsolutePath();
         final List<String> lines = Files.readAllLines(SMAPS);
@@ -40,9 +54,9 @@ final class ProcessMappings
             {
                 for (int j = i + 1; j < lines.size(); j++)
                 {
-                    if (lines.get(j).startsWith("Rss:"))
+                    if (lines.get(j).startsWith(field))
                     {
-                        return Long.parseLong(lines.get(j).substring("Rss:".length()).trim().split("\\s+")[0]);
+                        return Long.parseLong(lines.get(j).substring(field.length()).trim().split("\\s+")[0]);
                     }
                 }
             }

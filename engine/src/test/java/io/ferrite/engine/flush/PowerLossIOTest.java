@@ -29,7 +29,7 @@ class PowerLossIOTest
     Path tmp;
 
     /**
-     * A block is prepared as the engine prepares one (its last byte written and the file forced: its size is
+     * A block is prepared as the engine prepares one (extended to its length and forced: its size is
      * durable), renamed into place by the appender while the flusher's directory sync lists a directory, then forced
      * over a range only, and the directory synced again. No disk loses a forced size to a rename or a directory sync,
      * so even the worst-case cut holds the whole block. Tried with the rename in each listing the sync makes, in turn.
