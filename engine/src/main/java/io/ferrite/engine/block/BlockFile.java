@@ -149,7 +149,7 @@ public final class BlockFile
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, mappable);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             // A block to append to gets a read-only mapping for readers and forces besides the one it is written
-            // through (see MessageBlock#releaseWriter); one opened to be read is read through the one mapping.
+            // through (see MessageBlock#detachWriter); one opened to be read is read through the one mapping.
             final MappedByteBuffer readMapped = writable ? channel.map(FileChannel.MapMode.READ_ONLY, 0, mappable) :
                 mapped;
             readMapped.order(ByteOrder.LITTLE_ENDIAN);

@@ -370,7 +370,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     @Override
     public int doWork()
     {
-        final int unmapped = retiredWriters.unmapRetired();
+        final int unmapped = unmapRetiredWriters();
         final long next = preparedCount;
         if (closed || failurePending || next - takenCount >= depth)
         {
@@ -422,6 +422,21 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         preparedCount = next + 1;
         wakeWaiter();
         return 1;
+    }
+
+    private int unmapRetiredWriters()
+    {
+        try
+        {
+            return retiredWriters.unmapRetired();
+        }
+        catch (final Error ex)
+        {
+            // The runner ends the thread on an Error without onClose: no later roll may wait for this agent.
+            stopped = true;
+            wakeWaiter();
+            throw ex;
+        }
     }
 
     /**

@@ -15,7 +15,6 @@ import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StoreIOException;
 import org.agrona.DirectBuffer;
-import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -59,7 +58,7 @@ abstract class MessageBlockRhsPadding extends MessageBlockWriteOffset
  * The mapping readers use is not unmapped explicitly: a reader racing with close or deletion still holds the buffer it
  * uses, so the mapping stays valid until the garbage collector proves nobody does. That trades prompt release of
  * address space for never faulting on unmapped memory. A block the appender writes has a second, writable mapping that
- * only the appending thread uses, unmapped at the roll ({@link #releaseWriter()}); every write goes through it, since a
+ * only the appending thread uses, let go of at the roll ({@link #detachWriter()}); every write goes through it, since a
  * write through the read-only one would crash the JVM.
  * <p>
  * The write offset, the one field the appender changes on every append, sits between paddings (the superclasses
@@ -81,7 +80,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
     /**
      * Appending thread only: the mapping records, tombstones, footers and epoch slots are written through — the same as
      * {@link #mapped} for a block opened to be read, a writable mapping of its own for one the appender writes (readers
-     * and forces then go through the read-only {@link #mapped}); null once {@link #releaseWriter()} unmapped it.
+     * and forces then go through the read-only {@link #mapped}); null once {@link #detachWriter()} let it go.
      */
     private MappedByteBuffer writeMapped;
     private UnsafeBuffer writeBuffer;
@@ -234,25 +233,13 @@ public final class MessageBlock extends MessageBlockRhsPadding
     }
 
     /**
-     * The block takes no more writes (the appender rolled past it): unmap its writable mapping when it has one of its
-     * own, so forcing the pages written through it write-protects no writable mapping — one TLB shoot-down per page
-     * on every core the process runs on (docs/BENCHMARKS.md, {@code MappedWritebackBenchmark}). Safe to unmap: only the
-     * appending thread ever used it, readers and forces use the read-only mapping. A write after this fails with a
-     * {@link NullPointerException}, never touches unmapped memory. Appending thread only.
-     */
-    public void releaseWriter()
-    {
-        final MappedByteBuffer writable = detachWriter();
-        if (null != writable)
-        {
-            IoUtil.unmap(writable);
-        }
-    }
-
-    /**
-     * As {@link #releaseWriter()}, leaving the unmap to the caller, who may hand it to another thread: from here on a
-     * write to this block fails with a {@link NullPointerException} and nothing of this block touches the returned
-     * mapping. Appending thread only.
+     * The block takes no more writes (the appender rolled past it): let go of its writable mapping, for the caller to
+     * unmap — the roll hands it to {@link RetiredMappings}, so the unmap costs the append path nothing. Unmapped, it
+     * leaves the block's pages to the read-only mapping alone, so forcing them write-protects no writable mapping — one
+     * TLB shoot-down per page on every core the process runs on (docs/BENCHMARKS.md, {@code MappedWritebackBenchmark}).
+     * Safe to unmap: only the appending thread ever used it, readers and forces use the read-only mapping. From here on
+     * a write to this block fails with a {@link NullPointerException}, never touches unmapped memory, and nothing of
+     * this block touches the returned mapping. Appending thread only.
      *
      * @return the writable mapping to unmap, or null when the block has none of its own.
      */

@@ -20,7 +20,12 @@ import java.nio.MappedByteBuffer;
  * Unmapping late is safe in every order: a mapping's pages stay the file's, dirty or not, and a force through the
  * read-only mapping writes them back whichever mapping dirtied them.
  * <p>
- * Threading: {@link #retire} from the appending thread; {@link #unmapRetired()} from any thread, one at a time.
+ * A mapping handed over after the agent's last duty cycle (it stopped, or an {@code Error} ended its thread) waits for
+ * the flusher's next force or the preallocator's close: at most {@value #CAPACITY} of them, 8 MiB of address space
+ * each, none of it memory the page cache would not hold anyway.
+ * <p>
+ * Threading: {@link #retire} under the append lock (rolls happen on whichever thread appends, one at a time: the single
+ * producer the queue needs); {@link #unmapRetired()} from any thread, one at a time.
  */
 public final class RetiredMappings
 {

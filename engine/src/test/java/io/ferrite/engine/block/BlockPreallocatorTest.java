@@ -124,6 +124,30 @@ class BlockPreallocatorTest
     }
 
     @Test
+    void theAgentTouchesTheReadersMappingOnlyWhileATailerFollows() throws Exception
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        final FollowerCount followers = new FollowerCount();
+        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, BLOCK_SIZE, 1, io, "followers",
+            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), followers, FolioPolicy.small()))
+        {
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            final PreparedBlock unfollowed = take(preallocator);
+            assertThat(ProcessMappings.residentKiB(unfollowed.file().readMapped(), unfollowed.file().temp()))
+                .as("no tailer: readers' pages left alone").isZero();
+            Files.move(unfollowed.file().temp(), blocks.resolve("1.blk"));
+
+            followers.opened();
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            final PreparedBlock followed = take(preallocator);
+            assertThat(ProcessMappings.residentKiB(followed.file().readMapped(), followed.file().temp()))
+                .as("a tailer follows: every page touched for it").isEqualTo(BLOCK_SIZE / 1024);
+        }
+    }
+
+    @Test
     void theAgentUnmapsAWriterRetiredAtARollAndWithoutAnAgentTheRollUnmapsIt() throws Exception
     {
         assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);

@@ -290,7 +290,7 @@ class BlockPreparationTest
         durability.force(BlockDescriptor.DATA_OFFSET, false, io);
         assertThat(calls).containsExactly("forceBlock 0.." + BlockDescriptor.DATA_OFFSET + " no channel");
         assertThat(durability.isDirty()).isFalse();
-        block.releaseWriter();
+        IoUtil.unmap(block.detachWriter());
         IoUtil.unmap(block.mappedOrNull());
     }
 
@@ -307,7 +307,7 @@ class BlockPreparationTest
         assertThat(durability.rangeForcesSuffice()).isTrue();
         assertThat(durability.needsChannelToForce()).isFalse();
         durability.releaseChannel();
-        block.releaseWriter();
+        IoUtil.unmap(block.detachWriter());
         IoUtil.unmap(block.mappedOrNull());
     }
 
@@ -319,7 +319,7 @@ class BlockPreparationTest
         assertThat(block.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET)).as("the header written through the writer")
             .isEqualTo(1);
 
-        block.releaseWriter();
+        IoUtil.unmap(block.detachWriter());
 
         assertThat(block.buffer().getLong(BlockDescriptor.BASE_SEQ_OFFSET)).as("still readable").isEqualTo(1);
         // A write after the release is an exception, never a write to unmapped memory.

@@ -1,8 +1,14 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.engine.flush.BlockFlusher;
+import io.ferrite.engine.flush.UnforcedWindow;
+import io.ferrite.engine.metrics.StoreMetrics;
+import io.ferrite.store.StorageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
@@ -13,6 +19,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -47,6 +54,22 @@ class RetiredMappingsTest
         assertThat(retired.unmapRetired()).isEqualTo(1);
         assertThat(ProcessMappings.residentKiB(writable, file(writable))).isEqualTo(-1);
         assertThat(retired.unmapRetired()).as("nothing twice").isZero();
+    }
+
+    @Test
+    void theFlusherUnmapsWhatRollsHandedOverBeforeItForcesAnything() throws IOException
+    {
+        final Logger log = LoggerFactory.getLogger(RetiredMappingsTest.class);
+        final StoreMetrics metrics = new StoreMetrics(Long.MAX_VALUE, log);
+        final BlockFlusher flusher = new BlockFlusher(new StreamIndex(), new ReentrantLock(), tmp, StorageIO.standard(),
+            new UnforcedWindow("retired", UnforcedWindow.UNBOUNDED, metrics, log));
+        flusher.retiredWriters(retired);
+        final MappedByteBuffer writable = map("flushed");
+        retired.retire(writable, true);
+
+        flusher.force(new BlockFlusher.Batch(), metrics.flush().start());
+
+        assertThat(ProcessMappings.residentKiB(writable, file(writable))).isEqualTo(-1);
     }
 
     @Test
