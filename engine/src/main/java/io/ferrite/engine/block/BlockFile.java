@@ -77,7 +77,8 @@ public final class BlockFile
         final BlockPreparation preparation = BlockPreparation.begin(temp, length, io);
         while (!preparation.isComplete())
         {
-            preparation.advance(length, true);
+            // Small folios: whoever prepares in one go knows nothing of the stream's forces (FolioPolicy).
+            preparation.advance(FolioPolicy.SMALL_RANGE, true);
         }
         return preparation.complete();
     }

@@ -381,7 +381,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         {
             if (null == preparing)
             {
-                preparingRange = folios.rangeBytes();
+                preparingRange = folios.rangeBytes(followers.any());
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
             }
             preparing.advance(preparingRange, followers.any());
