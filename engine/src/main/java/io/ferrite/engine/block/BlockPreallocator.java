@@ -249,7 +249,6 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      */
     public PreparedBlock take()
     {
-        folios.onTake(System.nanoTime());
         final long next = takenCount;
         if (awaitPrepared(next))
         {
@@ -272,6 +271,15 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         }
         return new PreparedBlock(
             BlockFile.prepare(files[(int)(next % files.length)], blockSize, io), null, null, null);
+    }
+
+    /**
+     * A roll succeeded, moving past a block that held {@code previousBytes} bytes of records: what the folio policy
+     * measures the stream's rate by. Under the append lock.
+     */
+    public void onRolled(final long previousBytes)
+    {
+        folios.onRoll(System.nanoTime(), previousBytes);
     }
 
     /**
@@ -384,7 +392,13 @@ public final class BlockPreallocator implements Agent, AutoCloseable
                 preparingRange = folios.rangeBytes(followers.any());
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
             }
-            preparing.advance(preparingRange, followers.any());
+            final boolean followed = followers.any();
+            if (followed)
+            {
+                // Small to the block's end: going large again mid-block could start off a 2 MiB boundary.
+                preparingRange = FolioPolicy.SMALL_RANGE;
+            }
+            preparing.advance(preparingRange, followed);
             if (!preparing.isComplete())
             {
                 if (null != waiter)
