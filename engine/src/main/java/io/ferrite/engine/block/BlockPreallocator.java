@@ -55,9 +55,9 @@ import java.util.concurrent.locks.LockSupport;
  * The agent also unmaps the writable mapping of each block the appender rolled past ({@link #retireWriter}), so the
  * roll pays no {@code munmap} and no TLB shoot-down ({@link RetiredMappings}).
  * <p>
- * Threading: {@link #prepareNext()}, {@link #take()}, {@link #retireWriter} and {@link #close()} from the appending
- * thread (under the append lock: one caller at a time); {@link #doWork()} and {@link #onClose()} on the agent's
- * thread.
+ * Threading: {@link #prepareNext()}, {@link #take()}, {@link #onRolled}, {@link #retireWriter} and {@link #close()}
+ * from the appending thread (under the append lock: one caller at a time); {@link #doWork()} and {@link #onClose()}
+ * on the agent's thread.
  */
 public final class BlockPreallocator implements Agent, AutoCloseable
 {
@@ -285,7 +285,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     /**
      * Hand over the writable mapping of the block the appender just rolled past, detached from it
      * ({@link MessageBlock#detachWriter()}), for the agent to unmap; unmapped now when no agent runs or too many wait.
-     * Appending thread only; the agent is woken by the {@link #prepareNext()} that follows every roll.
+     * Under the append lock; the agent is woken by the {@link #prepareNext()} that follows every roll.
      *
      * @param writable the mapping, or null for none.
      */
