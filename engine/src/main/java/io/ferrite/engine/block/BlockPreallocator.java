@@ -398,7 +398,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
                 // Small to the block's end: going large again mid-block could start off a 2 MiB boundary.
                 preparingRange = FolioPolicy.SMALL_RANGE;
             }
-            preparing.advance(preparingRange, followed);
+            preparing.advance(preparingRange, folios.writeBytes(preparingRange), followed);
             if (!preparing.isComplete())
             {
                 if (null != waiter)

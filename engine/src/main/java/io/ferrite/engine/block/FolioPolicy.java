@@ -21,6 +21,10 @@ import io.ferrite.store.SyncMode;
  * stream that slows down gets small folios from its next preparation on; the blocks already prepared (at most
  * {@code preparedBlocks}) keep theirs.
  * <p>
+ * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes instead, so the
+ * folios are single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price,
+ * a system call per page at preparation, is small next to a force per commit.
+ * <p>
  * Nor while a tailer of this process follows the stream: one step of a large folio is a 2 MiB write whose copy takes
  * the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken from the appender or
  * from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth of a millisecond;
@@ -34,20 +38,25 @@ public final class FolioPolicy
     public static final int SMALL_RANGE = 128 * 1024;
     /** Bytes zeroed (in one write) and touched per step with large folios: one PMD-mappable folio. */
     public static final int LARGE_RANGE = 2 * 1024 * 1024;
+    /** The zero writes, and so the folios, of a stream that forces every commit: one page. */
+    public static final int PAGE_FOLIO = 4096;
 
     private static final long NONE_YET = -1;
 
     /** Whether large folios may be chosen at all for this stream. */
     private final boolean allowed;
+    /** Whether the stream forces every commit, so its zeros go in page-sized writes. */
+    private final boolean pageFolios;
     private final long syncIntervalNanos;
     /** Under the append lock: when the newest block began, or {@link #NONE_YET}. */
     private long lastRollNanos = NONE_YET;
     /** Bytes the stream appended per sync interval over the newest block that filled; 0 until one did. */
     private volatile double bytesPerInterval;
 
-    private FolioPolicy(final boolean allowed, final long syncIntervalNanos)
+    private FolioPolicy(final boolean allowed, final boolean pageFolios, final long syncIntervalNanos)
     {
         this.allowed = allowed;
+        this.pageFolios = pageFolios;
         this.syncIntervalNanos = syncIntervalNanos;
     }
 
@@ -60,7 +69,7 @@ public final class FolioPolicy
         final long bound = config.maxUnforcedBytes();
         final boolean allowed = config.blockSize() >= LARGE_RANGE && config.syncMode() != SyncMode.ALWAYS &&
             (bound == StreamConfig.UNBOUNDED || bound / 2 >= LARGE_RANGE);
-        return new FolioPolicy(allowed, config.syncInterval().toNanos());
+        return new FolioPolicy(allowed, config.syncMode() == SyncMode.ALWAYS, config.syncInterval().toNanos());
     }
 
     /**
@@ -68,7 +77,7 @@ public final class FolioPolicy
      */
     public static FolioPolicy small()
     {
-        return new FolioPolicy(false, 1);
+        return new FolioPolicy(false, false, 1);
     }
 
     /**
@@ -87,6 +96,16 @@ public final class FolioPolicy
             bytesPerInterval = (double)previousBytes * syncIntervalNanos / took;
         }
         lastRollNanos = nowNanos;
+    }
+
+    /**
+     * @param rangeBytes the step {@link #rangeBytes(boolean)} chose.
+     * @return the bytes of each zero write in that step: one page for a stream that forces every commit, else the
+     * whole step.
+     */
+    int writeBytes(final int rangeBytes)
+    {
+        return pageFolios ? PAGE_FOLIO : rangeBytes;
     }
 
     /**

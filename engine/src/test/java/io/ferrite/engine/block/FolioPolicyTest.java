@@ -70,6 +70,17 @@ class FolioPolicyTest
         assertThat(FolioPolicy.small().rangeBytes(false)).isEqualTo(FolioPolicy.SMALL_RANGE);
     }
 
+    @Test
+    void aStreamThatForcesEveryCommitWritesItsZerosAPageAtATime()
+    {
+        final FolioPolicy always = FolioPolicy.of(config(SyncMode.ALWAYS, BLOCK_SIZE, StreamConfig.UNBOUNDED));
+        assertThat(always.writeBytes(always.rangeBytes(false))).isEqualTo(FolioPolicy.PAGE_FOLIO);
+        final FolioPolicy interval = FolioPolicy.of(config(SyncMode.INTERVAL, BLOCK_SIZE, StreamConfig.UNBOUNDED));
+        assertThat(interval.writeBytes(FolioPolicy.SMALL_RANGE)).as("one write per step")
+            .isEqualTo(FolioPolicy.SMALL_RANGE);
+        assertThat(interval.writeBytes(FolioPolicy.LARGE_RANGE)).isEqualTo(FolioPolicy.LARGE_RANGE);
+    }
+
     private static StreamConfig config(final SyncMode mode, final int blockSize, final long maxUnforcedBytes)
     {
         return StreamConfig.builder("folios").syncMode(mode).syncInterval(Duration.ofMillis(100)).blockSize(blockSize)
