@@ -4,12 +4,12 @@ import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
 
 /**
- * Chooses, block by block, how many bytes the preparer zeroes with one {@code write}: {@link #SMALL_RANGE} or
- * {@link #LARGE_RANGE}. The page cache sizes a file's folios by the write that creates them (measured on Linux 6.18,
- * ext4), and a whole 2 MiB folio under an aligned mapping is mapped by one page-middle-directory entry instead of 512
- * page-table entries: touching an 8 MiB block's pages then takes 0.37 ms instead of 11.1 ms on the benchmark VM, where
- * every new page-table entry is a trip through the hypervisor, and the appender's TLB covers 2 MiB per entry
- * (docs/ENGINE.md "Block rolls", {@code FolioCost}).
+ * Chooses, block by block, how many bytes the preparer zeroes and touches per step ({@link #SMALL_RANGE} or
+ * {@link #LARGE_RANGE}) and in writes of what size (the step, or {@link #PAGE_FOLIO}). The page cache sizes a file's
+ * folios by the write that creates them (measured on Linux 6.18, ext4), and a whole 2 MiB folio under an aligned
+ * mapping is mapped by one page-middle-directory entry instead of 512 page-table entries: touching an 8 MiB block's
+ * pages then takes 0.37 ms instead of 11.1 ms on the benchmark VM, where every new page-table entry is a trip through
+ * the hypervisor, and the appender's TLB covers 2 MiB per entry (docs/ENGINE.md "Block rolls", {@code FolioCost}).
  * <p>
  * The price is at the force: write-back is per folio, so forcing a few bytes writes the whole folio they sit in (2 MiB
  * instead of 128 KiB), and the next write into it dirties all of it again. A force of {@code b} bytes therefore writes
@@ -21,16 +21,19 @@ import io.ferrite.store.SyncMode;
  * stream that slows down gets small folios from its next preparation on; the blocks already prepared (at most
  * {@code preparedBlocks}) keep theirs.
  * <p>
- * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes instead, so the
- * folios are single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price,
- * a system call per page at preparation, is small next to a force per commit.
+ * Nor are large folios chosen while a tailer of this process follows the stream: one step of a large folio is a 2 MiB
+ * write whose copy takes the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken
+ * from the appender or from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth
+ * of a millisecond; the agent asks before every step, so a tailer that starts mid-block gets them from the next step
+ * on.
  * <p>
- * Nor while a tailer of this process follows the stream: one step of a large folio is a 2 MiB write whose copy takes
- * the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken from the appender or
- * from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth of a millisecond;
- * the agent asks before every step, so a tailer that starts mid-block gets them from the next step on.
+ * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
+ * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
+ * call and a page-table entry per page at preparation (45 instead of 17 ms of CPU per 8 MiB block), is small next to
+ * a force per commit.
  * <p>
- * Threading: {@link #onRoll} under the append lock, {@link #rangeBytes(boolean)} from the preparer's agent.
+ * Threading: {@link #onRoll} under the append lock; {@link #rangeBytes(boolean)} and {@link #writeBytes(int)} from
+ * the preparer's agent.
  */
 public final class FolioPolicy
 {
