@@ -24,7 +24,7 @@ import java.time.Duration;
  * the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken from the appender or
  * from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth of a millisecond.
  * <p>
- * Threading: {@link #onTake} from the appending thread, {@link #rangeBytes()} from the preparer's agent.
+ * Threading: {@link #onTake} under the append lock, {@link #rangeBytes(boolean)} from the preparer's agent.
  */
 public final class FolioPolicy
 {
