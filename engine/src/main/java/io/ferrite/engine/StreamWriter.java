@@ -724,7 +724,6 @@ final class StreamWriter
         index.blockIndex().onMessage(index.blockCount() - 1, seq, timestamp, messageBytes, block.writeOffset(),
             checksum);
         index.onMessage(seq, timestamp, messageBytes);
-        index.publish();
         // After the publish: a reader that finds seq as a subject's last message must be able to load it.
         index.subjects().onMessage(entry, seq);
         listeners.onAppended(seq, messageBytes);

@@ -244,6 +244,10 @@ public final class StreamIndex extends StreamTotalsRhsPadding
         return -1;
     }
 
+    /**
+     * Count a message record written at the end of the last block and publish its sequence to readers: within the
+     * totals' change, so that {@link #state()} never counts a message a reader cannot load yet.
+     */
     public void onMessage(final long seq, final long timestamp, final int messageBytes)
     {
         beginTotals();
@@ -256,6 +260,8 @@ public final class StreamIndex extends StreamTotalsRhsPadding
         bytes += messageBytes;
         lastSeq = seq;
         lastTime = timestamp;
+        // Inside the change: a reader whose state() counts this message must find it when it loads it.
+        positions.publishLastSeq(seq);
         endTotals();
     }
 
