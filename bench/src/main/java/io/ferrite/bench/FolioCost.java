@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * A timed main (what it measures is a kernel effect JMH cannot report: bytes sent to write-back) that shows both sides
  * of the block preparer's choice of page-cache folio size ({@code FolioPolicy}, docs/ENGINE.md "Block rolls"). For each
- * size of zero write — 128 KiB (small folios) and 2 MiB (large ones) — on files of 8 MiB, as the preparer makes them:
+ * size of zero write — 4 KiB (page folios, for {@code ALWAYS}), 128 KiB (small folios) and 2 MiB (large ones) — on
+ * files of 8 MiB, as the preparer makes them:
  * <ul>
  *   <li><b>zeros</b>: the milliseconds to write a new file's zeros (the page cache's memory is taken here);</li>
  *   <li><b>touch</b>: the milliseconds to write one byte per page of a new file through a writable mapping after its
@@ -33,7 +34,7 @@ public final class FolioCost
     private static final int FILE_LENGTH = 8 << 20;
     private static final int PAGE_SIZE = 4096;
     private static final int FORCES = 1000;
-    private static final int[] ZERO_WRITES = { 128 << 10, 2 << 20 };
+    private static final int[] ZERO_WRITES = { 4 << 10, 128 << 10, 2 << 20 };
 
     private FolioCost()
     {

@@ -115,7 +115,7 @@ final class StreamWriter
         this.slots = new SubjectSlots(index.subjects());
         this.preallocator = new BlockPreallocator(directory.blocksDir(), config.blockSize(), config.preparedBlocks(),
             directory.storageIO(), config.name(), preparerHost, index.followers(),
-            FolioPolicy.of(config.syncMode(), config.syncInterval(), config.blockSize()));
+            FolioPolicy.of(config));
         this.rollBeforeNextAppend = null != crypto && null != index.lastBlock();
         this.directory = directory;
         this.index = index;
@@ -773,6 +773,7 @@ final class StreamWriter
             // writable mapping, nor this roll for the unmap (the preparer's agent does it).
             preallocator.retireWriter(previous.detachWriter());
         }
+        preallocator.onRolled(null == previous ? 0 : previous.writeOffset() - BlockDescriptor.DATA_OFFSET);
         preallocator.prepareNext(expectedSequences(previous), expectedSubjects(previous), index.blockCount());
         flusher.onBlockCreated();
         run.endPhase(0);

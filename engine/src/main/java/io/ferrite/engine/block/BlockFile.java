@@ -78,7 +78,7 @@ public final class BlockFile
         while (!preparation.isComplete())
         {
             // Small folios: whoever prepares in one go knows nothing of the stream's forces (FolioPolicy).
-            preparation.advance(FolioPolicy.SMALL_RANGE, true);
+            preparation.advance(FolioPolicy.SMALL_RANGE, FolioPolicy.SMALL_RANGE, true);
         }
         return preparation.complete();
     }

@@ -55,9 +55,9 @@ import java.util.concurrent.locks.LockSupport;
  * The agent also unmaps the writable mapping of each block the appender rolled past ({@link #retireWriter}), so the
  * roll pays no {@code munmap} and no TLB shoot-down ({@link RetiredMappings}).
  * <p>
- * Threading: {@link #prepareNext()}, {@link #take()}, {@link #retireWriter} and {@link #close()} from the appending
- * thread (under the append lock: one caller at a time); {@link #doWork()} and {@link #onClose()} on the agent's
- * thread.
+ * Threading: {@link #prepareNext()}, {@link #take()}, {@link #onRolled}, {@link #retireWriter} and {@link #close()}
+ * from the appending thread (under the append lock: one caller at a time); {@link #doWork()} and {@link #onClose()}
+ * on the agent's thread.
  */
 public final class BlockPreallocator implements Agent, AutoCloseable
 {
@@ -249,7 +249,6 @@ public final class BlockPreallocator implements Agent, AutoCloseable
      */
     public PreparedBlock take()
     {
-        folios.onTake(System.nanoTime());
         final long next = takenCount;
         if (awaitPrepared(next))
         {
@@ -275,9 +274,18 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     }
 
     /**
+     * A roll succeeded, moving past a block that held {@code previousBytes} bytes of records: what the folio policy
+     * measures the stream's rate by. Under the append lock.
+     */
+    public void onRolled(final long previousBytes)
+    {
+        folios.onRoll(System.nanoTime(), previousBytes);
+    }
+
+    /**
      * Hand over the writable mapping of the block the appender just rolled past, detached from it
      * ({@link MessageBlock#detachWriter()}), for the agent to unmap; unmapped now when no agent runs or too many wait.
-     * Appending thread only; the agent is woken by the {@link #prepareNext()} that follows every roll.
+     * Under the append lock; the agent is woken by the {@link #prepareNext()} that follows every roll.
      *
      * @param writable the mapping, or null for none.
      */
@@ -384,7 +392,13 @@ public final class BlockPreallocator implements Agent, AutoCloseable
                 preparingRange = folios.rangeBytes(followers.any());
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
             }
-            preparing.advance(preparingRange, followers.any());
+            final boolean followed = followers.any();
+            if (followed)
+            {
+                // Small to the block's end: going large again mid-block could start off a 2 MiB boundary.
+                preparingRange = FolioPolicy.SMALL_RANGE;
+            }
+            preparing.advance(preparingRange, folios.writeBytes(preparingRange), followed);
             if (!preparing.isComplete())
             {
                 if (null != waiter)

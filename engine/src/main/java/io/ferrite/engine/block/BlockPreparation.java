@@ -128,19 +128,21 @@ final class BlockPreparation
      * Write the zeros of the next {@code bytes} (rounded up to whole pages, at most to the end) and touch their pages
      * through the writable mapping. The length is a whole number of pages, as block sizes are.
      *
+     * @param writeBytes       the zeros go in writes of this many bytes (a whole number of pages), which sets the size
+     *                         of the page cache's folios ({@link FolioPolicy}).
      * @param touchReadMapping whether to touch them through the read-only mapping too, so a reader following the
      *                         appender takes no fault on them.
      * @throws StoreFullException when the disk is full; {@link StoreIOException} for any other I/O failure. Either
      *                            names the file, which is gone.
      */
-    void advance(final int bytes, final boolean touchReadMapping)
+    void advance(final int bytes, final int writeBytes, final boolean touchReadMapping)
     {
         final int from = prepared;
         final long wanted = (long)from + Math.max(PAGE_SIZE, bytes);
         final int to = (int)Math.min(length, (wanted + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE);
         try
         {
-            writeZeros(channel, zeros, from, to);
+            writeZeros(channel, zeros, from, to, writeBytes);
             for (int page = from; page < to; page += PAGE_SIZE)
             {
                 mapped.put(page, (byte)0);
@@ -258,10 +260,18 @@ final class BlockPreparation
     static void writeZeros(final FileChannel channel, final ByteBuffer zeros, final long from, final long to)
         throws IOException
     {
+        writeZeros(channel, zeros, from, to, ZEROS_LENGTH);
+    }
+
+    private static void writeZeros(
+        final FileChannel channel, final ByteBuffer zeros, final long from, final long to, final int writeBytes)
+        throws IOException
+    {
+        final int chunk = Math.max(PAGE_SIZE, Math.min(ZEROS_LENGTH, writeBytes));
         long position = from;
         while (position < to)
         {
-            zeros.clear().limit((int)Math.min(ZEROS_LENGTH, to - position));
+            zeros.clear().limit((int)Math.min(chunk, to - position));
             while (zeros.hasRemaining())
             {
                 position += channel.write(zeros, position);

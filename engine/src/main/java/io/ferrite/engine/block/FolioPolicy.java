@@ -1,30 +1,39 @@
 package io.ferrite.engine.block;
 
+import io.ferrite.store.StreamConfig;
 import io.ferrite.store.SyncMode;
 
-import java.time.Duration;
-
 /**
- * Chooses, block by block, how many bytes the preparer zeroes with one {@code write}: {@link #SMALL_RANGE} or
- * {@link #LARGE_RANGE}. The kernel sizes the page cache's folios by the write that creates them (Linux 6.x, ext4 and
- * XFS), and a whole 2 MiB folio under an aligned mapping is mapped by one page-middle-directory entry instead of 512
- * page-table entries: touching an 8 MiB block's pages then takes ≈ 0.35 ms instead of ≈ 12 ms on the benchmark VM,
- * where every new page-table entry is a trip through the hypervisor, and the appender's TLB covers 2 MiB per entry
- * (docs/ENGINE.md "Block rolls").
+ * Chooses, block by block, how many bytes the preparer zeroes and touches per step ({@link #SMALL_RANGE} or
+ * {@link #LARGE_RANGE}) and in writes of what size (the step, or {@link #PAGE_FOLIO}). The page cache sizes a file's
+ * folios by the write that creates them (measured on Linux 6.18, ext4), and a whole 2 MiB folio under an aligned
+ * mapping is mapped by one page-middle-directory entry instead of 512 page-table entries: touching an 8 MiB block's
+ * pages then takes 0.37 ms instead of 11.1 ms on the benchmark VM, where every new page-table entry is a trip through
+ * the hypervisor, and the appender's TLB covers 2 MiB per entry (docs/ENGINE.md "Block rolls", {@code FolioCost}).
  * <p>
  * The price is at the force: write-back is per folio, so forcing a few bytes writes the whole folio they sit in (2 MiB
- * instead of 128 KiB), and a later write into it dirties all of it again. Large folios are therefore chosen only where
- * forces are few next to the bytes written: always in {@code NONE} (no force; the kernel's write-back writes each folio
- * once it is full anyway), never in {@code ALWAYS} (a force per commit), and in {@code INTERVAL} once the newest block
- * filled within {@value #FILL_INTERVALS} sync intervals — each force then covers at least a quarter of a block (2 MiB
- * for 8 MiB blocks), so the folio rewritten at each end at most doubles the bytes forced, and less the faster the
- * stream goes. A stream that slows down gets small folios again from the next preparation on.
+ * instead of 128 KiB), and the next write into it dirties all of it again. A force of {@code b} bytes therefore writes
+ * up to {@code b} + 2 MiB. Large folios are chosen only where that at most doubles what forces write: never in
+ * {@code ALWAYS} (a force per commit), never when {@code maxUnforcedBytes} makes the flusher force less than 2 MiB at a
+ * time, and otherwise while the stream appends at least 2 MiB per sync interval — the rate measured over the newest
+ * block that filled (its bytes over the time between the rolls that began and ended it). {@code NONE} is judged by
+ * the same rate: its forces (a sealed block's, {@code flush()}, state writes) are rarer, never more frequent. A
+ * stream that slows down gets small folios from its next preparation on; the blocks already prepared (at most
+ * {@code preparedBlocks}) keep theirs.
  * <p>
- * Nor while a tailer of this process follows the stream: one step of a large folio is a 2 MiB write whose copy takes
- * the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken from the appender or
- * from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth of a millisecond.
+ * Nor are large folios chosen while a tailer of this process follows the stream: one step of a large folio is a 2 MiB
+ * write whose copy takes the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken
+ * from the appender or from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth
+ * of a millisecond; the agent asks before every step, so a tailer that starts mid-block gets them from the next step
+ * on.
  * <p>
- * Threading: {@link #onTake} under the append lock, {@link #rangeBytes(boolean)} from the preparer's agent.
+ * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
+ * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
+ * call and a page-table entry per page at preparation (45 instead of 17 ms of CPU per 8 MiB block), is small next to
+ * a force per commit.
+ * <p>
+ * Threading: {@link #onRoll} under the append lock; {@link #rangeBytes(boolean)} and {@link #writeBytes(int)} from
+ * the preparer's agent.
  */
 public final class FolioPolicy
 {
@@ -32,38 +41,38 @@ public final class FolioPolicy
     public static final int SMALL_RANGE = 128 * 1024;
     /** Bytes zeroed (in one write) and touched per step with large folios: one PMD-mappable folio. */
     public static final int LARGE_RANGE = 2 * 1024 * 1024;
-    /** In {@code INTERVAL}, large folios once a block fills within this many sync intervals. */
-    static final int FILL_INTERVALS = 4;
+    /** The zero writes, and so the folios, of a stream that forces every commit: one page. */
+    public static final int PAGE_FOLIO = 4096;
 
-    private static final long NEVER = -1;
+    private static final long NONE_YET = -1;
 
-    /** Large folios once a block fills within this; {@link Long#MAX_VALUE} always, {@link #NEVER} never. */
-    private final long largeWithinNanos;
-    /** Appending thread only. */
-    private long lastTakeNanos = NEVER;
-    /** How long the newest block took to fill, once two were taken. */
-    private volatile long lastFillNanos = Long.MAX_VALUE;
+    /** Whether large folios may be chosen at all for this stream. */
+    private final boolean allowed;
+    /** Whether the stream forces every commit, so its zeros go in page-sized writes. */
+    private final boolean pageFolios;
+    private final long syncIntervalNanos;
+    /** Under the append lock: when the newest block began, or {@link #NONE_YET}. */
+    private long lastRollNanos = NONE_YET;
+    /** Bytes the stream appended per sync interval over the newest block that filled; 0 until one did. */
+    private volatile double bytesPerInterval;
 
-    private FolioPolicy(final long largeWithinNanos)
+    private FolioPolicy(final boolean allowed, final boolean pageFolios, final long syncIntervalNanos)
     {
-        this.largeWithinNanos = largeWithinNanos;
+        this.allowed = allowed;
+        this.pageFolios = pageFolios;
+        this.syncIntervalNanos = syncIntervalNanos;
     }
 
     /**
-     * @return the policy for a stream of {@code blockSize}-byte blocks in {@code mode}; small folios throughout for
-     * blocks smaller than one large folio.
+     * @return the policy for a stream of {@code config}: small folios throughout for blocks smaller than one large
+     * folio, for {@code ALWAYS}, and for a bound on unforced bytes under two large folios.
      */
-    public static FolioPolicy of(final SyncMode mode, final Duration syncInterval, final int blockSize)
+    public static FolioPolicy of(final StreamConfig config)
     {
-        if (blockSize < LARGE_RANGE || mode == SyncMode.ALWAYS)
-        {
-            return small();
-        }
-        if (mode == SyncMode.NONE)
-        {
-            return new FolioPolicy(Long.MAX_VALUE);
-        }
-        return new FolioPolicy(syncInterval.toNanos() * FILL_INTERVALS);
+        final long bound = config.maxUnforcedBytes();
+        final boolean allowed = config.blockSize() >= LARGE_RANGE && config.syncMode() != SyncMode.ALWAYS &&
+            (bound == StreamConfig.UNBOUNDED || bound / 2 >= LARGE_RANGE);
+        return new FolioPolicy(allowed, config.syncMode() == SyncMode.ALWAYS, config.syncInterval().toNanos());
     }
 
     /**
@@ -71,33 +80,43 @@ public final class FolioPolicy
      */
     public static FolioPolicy small()
     {
-        return new FolioPolicy(NEVER);
+        return new FolioPolicy(false, false, 1);
     }
 
     /**
-     * A roll took a prepared block: the one before it is full.
+     * A roll succeeded: the block before it is done with.
      *
-     * @param nowNanos {@link System#nanoTime()} now.
+     * @param nowNanos      {@link System#nanoTime()} now.
+     * @param previousBytes the bytes appended to the block the roll moved past (0 for none); a roll that did not fill
+     *                      its block (a purge, a tombstone, a truncated tail) counts what it held, so it makes the
+     *                      stream look slower, never faster.
      */
-    void onTake(final long nowNanos)
+    void onRoll(final long nowNanos, final long previousBytes)
     {
-        if (lastTakeNanos != NEVER)
+        if (lastRollNanos != NONE_YET)
         {
-            lastFillNanos = nowNanos - lastTakeNanos;
+            final long took = Math.max(1, nowNanos - lastRollNanos);
+            bytesPerInterval = (double)previousBytes * syncIntervalNanos / took;
         }
-        lastTakeNanos = nowNanos;
+        lastRollNanos = nowNanos;
+    }
+
+    /**
+     * @param rangeBytes the step {@link #rangeBytes(boolean)} chose.
+     * @return the bytes of each zero write in that step: one page for a stream that forces every commit, else the
+     * whole step.
+     */
+    int writeBytes(final int rangeBytes)
+    {
+        return pageFolios ? PAGE_FOLIO : rangeBytes;
     }
 
     /**
      * @param followed whether a tailer of this process follows the stream now.
-     * @return the bytes to zero and touch per step for the block about to be prepared.
+     * @return the bytes to zero and touch in the preparer's next step.
      */
     int rangeBytes(final boolean followed)
     {
-        if (followed)
-        {
-            return SMALL_RANGE;
-        }
-        return largeWithinNanos == Long.MAX_VALUE || lastFillNanos <= largeWithinNanos ? LARGE_RANGE : SMALL_RANGE;
+        return allowed && !followed && bytesPerInterval >= LARGE_RANGE ? LARGE_RANGE : SMALL_RANGE;
     }
 }
