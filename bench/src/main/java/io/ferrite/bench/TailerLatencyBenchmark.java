@@ -40,9 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  * state's tail. The {@code floor} is a hand-over through memory only ({@link MemoryHandover}: the message copied into
  * a ring of fixed slots, a position published, the slot read in place, nothing framed, checksummed or zeroed): what
  * two threads cost on the machine before any store's work, at a paced rate; flat out its appender outruns the follower
- * and fills the ring, so it measures the ring's queue instead. Ferrite: plaintext, {@code INTERVAL},
- * {@code poll(handler, 64)} on a zero-copy view; Chronicle: {@code writeBytes(BytesStore)}, {@code readingDocument()}
- * on its bytes in place.
+ * and fills the ring, so it measures the ring's queue instead. Ferrite: plaintext, {@link #syncMode}
+ * ({@code INTERVAL} unless told), {@code poll(handler, 64)} on a zero-copy view; Chronicle:
+ * {@code writeBytes(BytesStore)}, {@code readingDocument()} on its bytes in place.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -63,6 +63,10 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
     /** Messages per second the appender is paced to; 0 for flat out. */
     @Param({ "100000", "0" })
     public long rate;
+
+    /** Ferrite's sync mode; {@code NONE} shows what the flusher's forces cost the follower. */
+    @Param({ "INTERVAL" })
+    public SyncMode syncMode;
 
     private Path directory;
     private Thread follower;
@@ -100,7 +104,7 @@ public class TailerLatencyBenchmark extends BenchmarkDefaults
 
     private void startFerrite()
     {
-        appender = StampingAppender.ferrite(directory, SyncMode.INTERVAL, payloadLength, rate);
+        appender = StampingAppender.ferrite(directory, syncMode, payloadLength, rate);
         final StreamTailer tailer = appender.ferriteStore().createTailer(1);
         final MessageHandler handler = this::onFerriteMessage;
         follower = new Thread(() ->

@@ -115,8 +115,7 @@ class BlockPreallocatorTest
             .blockSize(blockSize).build());
         fast.onRoll(0, 0);
         fast.onRoll(1, blockSize);
-        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, io, "folios",
-            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), new FollowerCount(), fast))
+        try (BlockPreallocator preallocator = withAgent(blockSize, "folios", new FollowerCount(), fast))
         {
             preallocator.prepareNext();
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
@@ -132,8 +131,7 @@ class BlockPreallocatorTest
     {
         assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
         final FollowerCount followers = new FollowerCount();
-        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, BLOCK_SIZE, 1, io, "followers",
-            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), followers, FolioPolicy.small()))
+        try (BlockPreallocator preallocator = withAgent(BLOCK_SIZE, "followers", followers, FolioPolicy.small()))
         {
             preallocator.prepareNext();
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
@@ -390,6 +388,16 @@ class BlockPreallocatorTest
     private BlockPreallocator preallocator(final int depth, final String stream)
     {
         return new BlockPreallocator(blocks, BLOCK_SIZE, depth, io, stream);
+    }
+
+    /**
+     * @return a preallocator of depth 1 whose agent runs on a thread of its own.
+     */
+    private BlockPreallocator withAgent(
+        final int blockSize, final String stream, final FollowerCount followers, final FolioPolicy folios)
+    {
+        return new BlockPreallocator(blocks, blockSize, 1, io, stream,
+            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), followers, folios);
     }
 
     private Path file(final int index)
