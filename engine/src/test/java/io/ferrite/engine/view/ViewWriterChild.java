@@ -2,6 +2,7 @@ package io.ferrite.engine.view;
 
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.testing.ChildProcess;
+import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.SyncMode;
@@ -16,13 +17,17 @@ import java.util.HexFormat;
 import java.util.SplittableRandom;
 
 /**
- * The writer {@link CrossProcessViewTest} follows and kills. Opens the stream, prints {@code OPEN <lastSeq>}, then
- * appends without end: the message at sequence {@code s} is {@link #payload(long)} under {@link #subject(long)}, so a
- * reader can check every record by its sequence alone. Every {@value #REMOVE_EVERY}th message is removed right after
- * its append; every {@value #FLUSH_EVERY} appends it flushes and prints {@code FLUSHED <durableSeq>}; every
- * {@value #COMPACT_EVERY} appends it prints {@code COMPACT <seq>} and compacts below it, so the reclaimer deletes
- * blocks under the reader. Blocks are small, so it rolls often. It never closes: it is killed, or halts when its parent
- * goes.
+ * The writer {@link CrossProcessViewTest} follows and kills. Opens the stream, prints {@code LOST <firstSeq> <lastSeq>
+ * <kind>} for each loss its recovery reported, then {@code OPEN <lastSeq>}, then appends without end: the message at
+ * sequence {@code s} is {@link #payload(long)} under {@link #subject(long)}, so a reader can check every record by its
+ * sequence alone. Every {@value #REMOVE_EVERY}th message is removed right after its append; every
+ * {@value #FLUSH_EVERY} appends it flushes and prints {@code FLUSHED <durableSeq>}; every {@value #COMPACT_EVERY}
+ * appends it prints {@code COMPACT <seq>} and compacts below it, so the reclaimer deletes blocks under the reader.
+ * Blocks are small, so it rolls often. It never closes: it is killed, or halts when its parent goes.
+ * <p>
+ * A loss is what a SIGKILL between the two checksum stores of a record leaves (RecordWriter writes the header's, then
+ * the record's): the header verifies, the body does not, so recovery keeps the sequence taken, reports it lost and
+ * tombstones it, and {@code OPEN} counts it, though no append returned it and no reader was ever shown it.
  * <p>
  * Arguments: {@code <dir> <keyHex or ->}.
  */
@@ -68,6 +73,10 @@ public final class ViewWriterChild
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false,
             StandardCharsets.US_ASCII);
         final StreamStore store = FileStreamStore.open(dir, config(key));
+        for (final RecoveryReport.LostRange lost : store.recoveryReport().lost())
+        {
+            out.println("LOST " + lost.firstSeq() + " " + lost.lastSeq() + " " + lost.kind());
+        }
         out.println("OPEN " + store.lastSeq());
         out.flush();
         for (long n = 1; ; n++)
