@@ -24,12 +24,12 @@ import java.util.TreeMap;
  * the last sequence the writer published. Nothing here opens {@code LOCK} or writes a file of the stream.
  * <p>
  * Protocol (docs/ENGINE.md, "Reading a stream from another process"): every call first {@link #refresh()}es — the
- * writer's state and epoch, its truncation count and blocks version, and its last sequence, each one acquire load.
- * When none moved, nothing else happens. A new blocks version lists {@code blocks/} again (the only system calls in
- * steady state, once per roll or reclaim); a new last sequence indexes the records added since to the blocks already
- * indexed, each verified (checksums; an encrypted message is authenticated when it is read); a truncation or a new
- * epoch (the writer restarted) drops the index. Tombstones remove what they name from the index; sequences below the
- * published first sequence are never shown.
+ * writer's state and epoch, its truncation count and blocks version, and its last sequence, each one acquire load, then
+ * the epoch again (a writer that opened in between makes it look again). When none moved, nothing else happens. A new
+ * blocks version lists {@code blocks/} again (the only system calls in steady state, once per roll or reclaim); a new
+ * last sequence indexes the records added since to the blocks already indexed, each verified (checksums; an encrypted
+ * message is authenticated when it is read); a truncation or a new epoch (the writer restarted) drops the index.
+ * Tombstones remove what they name from the index; sequences below the published first sequence are never shown.
  * <p>
  * The index is built lazily ({@link ViewIndex}): opening, and listing again after a restart, truncation or reclaim,
  * maps the blocks and reads their headers only; a read, a tailer or a seek indexes from the tail back to the block of
@@ -42,6 +42,11 @@ import java.util.TreeMap;
  */
 public final class ReadOnlyStream implements StreamView
 {
+    /** Looks at the positions a refresh makes before it gives up on a writer that restarts at every look. */
+    private static final int CONSISTENT_LOOKS = 16;
+    /** No truncation to tell tailers of. */
+    private static final long NOT_TRUNCATED = -1;
+
     private final Path dir;
     private final String name;
     private final StreamPositions positions;
@@ -55,6 +60,7 @@ public final class ReadOnlyStream implements StreamView
     private long horizon;
     private long durable;
     private volatile boolean closed;
+    private Runnable refreshPause;
 
     private ReadOnlyStream(final Path dir, final ViewFiles files)
     {
@@ -124,50 +130,92 @@ public final class ReadOnlyStream implements StreamView
 
     /**
      * Catch up with the writer's published positions. Holding the monitor.
+     * <p>
+     * The positions are separate loads, and a whole new writer may open between two of them (announce itself,
+     * recover, publish): its last sequence paired with the epoch of the writer before it would keep an index of the
+     * old writer's blocks and index them up to the new writer's horizon, while {@link #writerMoved()} says every look
+     * is suspect. So every position is loaded, the rewind points included, and then the epoch again, seqlock fashion:
+     * when it moved, the look starts again (the new writer stores its epoch before any position it publishes, so an
+     * unchanged epoch proves the loads between were all of one writer). A writer restarting at every look ends the
+     * loop after {@link #CONSISTENT_LOOKS} tries as a recovering writer would: nothing new.
      */
     void refresh()
     {
         ensureOpen();
-        // The epoch first: a writer announces itself with the recovering state before its new epoch, so a new epoch
-        // read here is never paired with the state of the writer before it.
-        final long epoch = positions.epoch();
-        final int state = positions.writerState();
-        if (state == PositionsDescriptor.STATE_RECOVERING)
+        for (int look = 0; look < CONSISTENT_LOOKS; look++)
         {
-            // The new writer is recovering: what the view holds stays verified and visible; nothing new until it
-            // publishes.
-            return;
+            // The epoch first: a writer announces itself with the recovering state before its new epoch, so a new
+            // epoch read here is never paired with the state of the writer before it.
+            final long epoch = positions.epoch();
+            if (positions.writerState() == PositionsDescriptor.STATE_RECOVERING)
+            {
+                // The new writer is recovering: what the view holds stays verified and visible; nothing new until it
+                // publishes.
+                return;
+            }
+            if (null != refreshPause)
+            {
+                refreshPause.run();
+            }
+            final long truncations = positions.truncations();
+            final boolean restarted = epoch != seenEpoch;
+            long truncatedTo = NOT_TRUNCATED;
+            if (restarted ? seenEpoch >= 0 && truncations > 0 : truncations != seenTruncations)
+            {
+                truncatedTo = positions.lowestTruncatedTo(restarted ? 0 : seenTruncations, truncations);
+            }
+            final long published = positions.lastSeq();
+            final long durableSeq = positions.durableSeq();
+            if (positions.epoch() == epoch)
+            {
+                catchUp(restarted, epoch, truncations, truncatedTo, published, durableSeq);
+                return;
+            }
         }
-        final long truncations = positions.truncations();
-        if (epoch != seenEpoch)
+    }
+
+    /**
+     * Apply one consistent look at the positions, all of the writer of {@code epoch}.
+     */
+    private void catchUp(
+        final boolean restarted, final long epoch, final long truncations, final long truncatedTo,
+        final long published, final long durableSeq)
+    {
+        if (restarted)
         {
             final long lastBefore = horizon;
             final boolean first = seenEpoch < 0;
             seenEpoch = epoch;
             seenTruncations = truncations;
             index.reset();
-            final long published = positions.lastSeq();
             if (!first && published < lastBefore)
             {
                 // The restarted writer kept less than the view had shown: only what was never forced can go so.
                 rewinds.rewound(published);
             }
-            if (!first && truncations > 0)
+            if (truncatedTo != NOT_TRUNCATED)
             {
-                rewinds.rewound(positions.lowestTruncatedTo(0, truncations));
+                rewinds.rewound(truncatedTo);
             }
         }
         else if (truncations != seenTruncations)
         {
-            final long lowest = positions.lowestTruncatedTo(seenTruncations, truncations);
             seenTruncations = truncations;
-            rewinds.rewound(lowest);
+            rewinds.rewound(truncatedTo);
             index.reset();
         }
-        final long published = positions.lastSeq();
-        durable = positions.durableSeq();
+        durable = durableSeq;
         horizon = published;
         index.follow(published);
+    }
+
+    /**
+     * Test seam: {@code pause} runs inside {@link #refresh()} after the writer's epoch and state are loaded and before
+     * the other positions are, as if the reading thread were descheduled there; null for none.
+     */
+    void pauseInRefresh(final Runnable pause)
+    {
+        refreshPause = pause;
     }
 
     /**
@@ -181,9 +229,10 @@ public final class ReadOnlyStream implements StreamView
     }
 
     /**
-     * @return whether the writer truncated the stream or restarted since the last refresh.
+     * @return whether the writer truncated the stream or restarted since the last refresh: a look at the blocks made
+     * since may have been cut short by the change, so it neither hands over nor passes over what it did not reach.
      */
-    private boolean writerMoved()
+    boolean writerMoved()
     {
         return positions.epoch() != seenEpoch || positions.truncations() != seenTruncations;
     }

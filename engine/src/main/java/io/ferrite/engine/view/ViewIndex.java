@@ -111,7 +111,7 @@ final class ViewIndex
                 indexedFrom--;
                 final ViewBlock block = list.get(indexedFrom);
                 indexBlock(block, indexedTo);
-                block.done = indexedFrom + 1 < list.size();
+                block.done = indexedFrom + 1 < list.size() && !writerMoved.getAsBoolean();
             }
             final long resetsBefore = resets;
             checkUnverified();
@@ -208,7 +208,9 @@ final class ViewIndex
                 continue;
             }
             indexBlock(block, published);
-            if (b + 1 < list.size())
+            // A look during which the writer moved may have stopped short of the block's end (at a record the change
+            // left failing): the block stays open, and the next refresh drops the index and looks again.
+            if (b + 1 < list.size() && !writerMoved.getAsBoolean())
             {
                 block.done = true;
             }
@@ -319,7 +321,8 @@ final class ViewIndex
 
     /**
      * @return the next sequence at or after {@code seq} (and at most {@code bound}) that is listed, or -1; indexes
-     * back to the block of the first sequence looked at.
+     * back to the block of the first sequence looked at. Never past a block whose look the writer cut short (not
+     * {@link ViewBlock#done} though a later block exists): -1 there, and the caller, seeing the writer moved, stays.
      */
     long nextListed(final long seq, final long bound)
     {
@@ -345,8 +348,10 @@ final class ViewIndex
             if (s >= block.endSeq())
             {
                 final int next = position + 1;
-                if (next >= list.size())
+                if (next >= list.size() || !block.done)
                 {
+                    // Past the last block, or past where the look at a block the writer moved under stopped: what
+                    // lies beyond it in that block was not looked at, so nothing after it is listed yet.
                     return -1;
                 }
                 s = list.get(next).baseSeq;

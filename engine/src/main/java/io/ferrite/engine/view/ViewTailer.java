@@ -57,7 +57,12 @@ final class ViewTailer implements StreamTailer
                 final long found = stream.nextListed(seq, horizon);
                 if (found < 0)
                 {
-                    seq = horizon + 1;
+                    // Nothing listed up to the horizon; unless the writer moved during the look, which may have
+                    // stopped short of it: the tailer then stays, and the next poll's refresh looks again.
+                    if (!stream.writerMoved())
+                    {
+                        seq = horizon + 1;
+                    }
                     break;
                 }
                 // Stays on the message until the handler returned: a record that fails verification, or a handler
@@ -67,6 +72,12 @@ final class ViewTailer implements StreamTailer
                 {
                     handler.onMessage(stream.view());
                     delivered++;
+                }
+                else if (stream.writerMoved())
+                {
+                    // Not verified now, under a writer that moved since the refresh: not passed over on this look.
+                    seq = found;
+                    break;
                 }
                 seq = found + 1;
             }
@@ -131,15 +142,19 @@ final class ViewTailer implements StreamTailer
             stream.refresh();
             rewindsSeen = stream.rewinds().count();
             final long horizon = stream.horizon(false);
+            long older = 0;
             for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))
             {
-                if (stream.locate(s, horizon) && stream.view().timestamp() >= nanos)
+                final boolean located = stream.locate(s, horizon);
+                if (located ? stream.view().timestamp() >= nanos : stream.writerMoved())
                 {
                     nextSeq = s;
                     return;
                 }
+                older = s;
             }
-            nextSeq = horizon + 1;
+            // A walk the writer cut short did not reach the horizon: the tailer stays after what it passed.
+            nextSeq = stream.writerMoved() ? older + 1 : horizon + 1;
         }
     }
 
