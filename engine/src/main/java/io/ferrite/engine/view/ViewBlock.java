@@ -44,6 +44,12 @@ final class ViewBlock
     int scanEnd = BlockDescriptor.DATA_OFFSET;
     /** Set once a newer block exists and this one was indexed to its end: nothing more is appended to it. */
     boolean done;
+    /**
+     * Set when the last look at this block stopped at a published message that did not verify while the writer moved
+     * (restarted or truncated since the refresh): what lies past it was not looked at, so the block is not done and
+     * nothing past it may be passed over until a look after the next refresh.
+     */
+    boolean cutShort;
     /** Set when indexing first looked at this block (counted by {@link ViewIndex#blocksIndexed()}). */
     boolean entered;
     /** Record offsets by {@code seq - baseSeq}, 0 for none (not listed, removed, or a skip). */

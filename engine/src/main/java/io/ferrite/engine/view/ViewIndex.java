@@ -111,7 +111,7 @@ final class ViewIndex
                 indexedFrom--;
                 final ViewBlock block = list.get(indexedFrom);
                 indexBlock(block, indexedTo);
-                block.done = indexedFrom + 1 < list.size() && !writerMoved.getAsBoolean();
+                block.done = indexedFrom + 1 < list.size() && !block.cutShort;
             }
             final long resetsBefore = resets;
             checkUnverified();
@@ -208,9 +208,9 @@ final class ViewIndex
                 continue;
             }
             indexBlock(block, published);
-            // A look during which the writer moved may have stopped short of the block's end (at a record the change
-            // left failing): the block stays open, and the next refresh drops the index and looks again.
-            if (b + 1 < list.size() && !writerMoved.getAsBoolean())
+            // A look the writer's move cut short (at a record the change left failing) leaves the block open: the next
+            // refresh drops the index and looks again.
+            if (b + 1 < list.size() && !block.cutShort)
             {
                 block.done = true;
             }
@@ -230,6 +230,7 @@ final class ViewIndex
             block.entered = true;
             blocksIndexed++;
         }
+        block.cutShort = false;
         final UnsafeBuffer buffer = block.buffer;
         int offset = block.scanEnd;
         while (offset + HEADER_LENGTH <= block.limit)
@@ -247,8 +248,14 @@ final class ViewIndex
             }
             if (!check.frameVerifies(block, offset, frameLength))
             {
-                if (type != TYPE_MESSAGE || seq > published || writerMoved.getAsBoolean())
+                if (type != TYPE_MESSAGE || seq > published)
                 {
+                    break;
+                }
+                if (writerMoved.getAsBoolean())
+                {
+                    // Erased, torn by a killed writer, or damage: which, only a look after the next refresh can say.
+                    block.cutShort = true;
                     break;
                 }
                 // A published message whose header verifies but whose record does not: erased (its erase tombstone
@@ -321,8 +328,9 @@ final class ViewIndex
 
     /**
      * @return the next sequence at or after {@code seq} (and at most {@code bound}) that is listed, or -1; indexes
-     * back to the block of the first sequence looked at. Never past a block whose look the writer cut short (not
-     * {@link ViewBlock#done} though a later block exists): -1 there, and the caller, seeing the writer moved, stays.
+     * back to the block of the first sequence looked at. Never past a block whose look the writer's move cut short
+     * ({@link ViewBlock#cutShort}, so not done though a later block exists): -1 there, and the caller, seeing the
+     * writer moved, stays.
      */
     long nextListed(final long seq, final long bound)
     {

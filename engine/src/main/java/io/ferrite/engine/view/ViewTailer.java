@@ -24,6 +24,9 @@ final class ViewTailer implements StreamTailer
     private long nextSeq;
     private long rewindsSeen;
     private boolean closed;
+    /** A {@link #seek(Instant)} a writer's move cut short: the poll that next looks without one finishes it. */
+    private boolean seekPending;
+    private long seekNanos;
 
     ViewTailer(final ReadOnlyStream stream, final long fromSeq, final boolean durableOnly)
     {
@@ -41,13 +44,17 @@ final class ViewTailer implements StreamTailer
         {
             throw new IllegalArgumentException("limit must be >= 1: " + limit);
         }
-        if (!stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds().count())
+        if (!seekPending && !stream.moved(nextSeq, durableOnly) && rewindsSeen == stream.rewinds().count())
         {
             return 0;
         }
         synchronized (stream)
         {
             stream.refresh();
+            if (seekPending && !seekByTime())
+            {
+                return 0;
+            }
             checkRewind();
             final long horizon = stream.horizon(durableOnly);
             int delivered = 0;
@@ -123,13 +130,16 @@ final class ViewTailer implements StreamTailer
                     "] of stream " + stream.name() + ": " + seq);
             }
             rewindsSeen = stream.rewinds().count();
+            seekPending = false;
             nextSeq = seq;
         }
     }
 
     /**
      * Moves to the first message at or after {@code time}, found by a walk over the view (O(messages); the view's
-     * first walk indexes the whole stream).
+     * first walk indexes the whole stream). A walk the writer's move cut short (a restart or truncation during it, or a
+     * writer still recovering) leaves the tailer where it was, delivering nothing, until a poll's walk gets through:
+     * stopping after the last message passed would hand over messages older than {@code time}.
      */
     @Override
     public void seek(final Instant time)
@@ -141,21 +151,37 @@ final class ViewTailer implements StreamTailer
         {
             stream.refresh();
             rewindsSeen = stream.rewinds().count();
-            final long horizon = stream.horizon(false);
-            long older = 0;
-            for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))
-            {
-                final boolean located = stream.locate(s, horizon);
-                if (located ? stream.view().timestamp() >= nanos : stream.writerMoved())
-                {
-                    nextSeq = s;
-                    return;
-                }
-                older = s;
-            }
-            // A walk the writer cut short did not reach the horizon: the tailer stays after what it passed.
-            nextSeq = stream.writerMoved() ? older + 1 : horizon + 1;
+            seekNanos = nanos;
+            seekPending = true;
+            seekByTime();
         }
+    }
+
+    /**
+     * Walk to the first message at or after {@link #seekNanos}. Holding the monitor, after a refresh.
+     *
+     * @return true when the walk got through and the tailer moved; false when the writer moved during it.
+     */
+    private boolean seekByTime()
+    {
+        final long horizon = stream.horizon(false);
+        long found = horizon + 1;
+        for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))
+        {
+            if (stream.locate(s, horizon) && stream.view().timestamp() >= seekNanos)
+            {
+                found = s;
+                break;
+            }
+        }
+        if (stream.writerMoved())
+        {
+            return false;
+        }
+        rewindsSeen = stream.rewinds().count();
+        seekPending = false;
+        nextSeq = found;
+        return true;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -169,6 +170,90 @@ class WriterMovedMidLookViewTest
             assertThat(seen).as("%s: every message but the erased one, once", mode)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, MESSAGES).filter((s) -> s != ERASED).boxed()
                     .toList());
+        }
+    }
+
+    /**
+     * Only a look the writer's move actually cut short keeps a block open: a block looked at to its end while a new
+     * writer recovers is done, even though a message of it (its last, removed by a tombstone in a later block) is not
+     * listed, and the tailer goes on past it into the next blocks.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aBlockLookedAtToItsEndWhileAWriterRecoversIsDoneAndPassedOnce(final StreamMode mode)
+    {
+        final long removed = storeWithTheFirstBlocksLastMessageRemoved(mode);
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+            StreamTailer tailer = view.createTailer(1))
+        {
+            PositionsFile.openForWriter(dir);
+            for (int polls = 0; polls < POLLS && tailer.poll(this::record, 64) > 0; polls++)
+            {
+                // what the view held before the writer moved stays visible
+            }
+            assertThat(seen).as("%s: every message but the removed one, while the writer recovers", mode)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, MESSAGES).filter((s) -> s != removed).boxed()
+                    .toList());
+        }
+    }
+
+    /**
+     * A seek by time whose walk the writer's move cuts short (a writer recovering) moves the tailer nowhere and hands
+     * over nothing until a walk gets through; then it hands over from the first message at or after the time, never an
+     * older one (it used to stop after the last message the cut walk passed).
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aSeekByTimeTheWritersMoveCutsShortWaitsAndNeverHandsOverAnOlderMessage(final StreamMode mode)
+    {
+        storeWithTheFirstBlocksLastMessageRemoved(mode);
+        final StreamConfig config = mode.config(StreamConfig.builder("moved").blockSize(8 * 1024).maxMsgSize(512));
+        final byte[] key = mode.encrypted() ? StreamMode.KEY : null;
+        final long target = 300;
+        final long nanos;
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, key))
+        {
+            nanos = view.load(target).timestamp();
+            assertThat(view.load(target - 1).timestamp()).as("an older message is older").isLessThan(nanos);
+        }
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, key);
+            StreamTailer tailer = view.createTailer(1))
+        {
+            PositionsFile.openForWriter(dir);
+            tailer.seek(Instant.ofEpochSecond(0, nanos));
+            for (int polls = 0; polls < POLLS; polls++)
+            {
+                assertThat(tailer.poll(this::record, 64)).as("%s: nothing while the seek waits", mode).isZero();
+            }
+            try (FileStreamStore store = FileStreamStore.open(dir, config))
+            {
+                assertThat(store.lastSeq()).isEqualTo(MESSAGES);
+            }
+            for (int polls = 0; polls < POLLS && tailer.nextSeq() <= MESSAGES; polls++)
+            {
+                tailer.poll(this::record, 64);
+            }
+            assertThat(seen).as("%s: from the first message at or after the time", mode)
+                .containsExactlyElementsOf(LongStream.rangeClosed(target, MESSAGES).boxed().toList());
+        }
+    }
+
+    /**
+     * @return the sequence removed: the last message of the first of several blocks of {@link #MESSAGES} messages,
+     * its record left intact, its tombstone in a later block.
+     */
+    private long storeWithTheFirstBlocksLastMessageRemoved(final StreamMode mode)
+    {
+        final StreamConfig config = mode.config(StreamConfig.builder("moved").blockSize(8 * 1024).maxMsgSize(512));
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            append(store, 1, MESSAGES);
+            final List<BlockFiles.Frame> frames = BlockFiles.frames(BlockFiles.blocks(dir).get(0));
+            final long removed = frames.get(frames.size() - 1).seq();
+            assertThat(store.remove(removed)).isTrue();
+            assertThat(BlockFiles.blocks(dir)).as("blocks").hasSizeGreaterThan(2);
+            assertThat(removed).isLessThan(300);
+            return removed;
         }
     }
 
