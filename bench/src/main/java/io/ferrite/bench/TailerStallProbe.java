@@ -129,6 +129,11 @@ public final class TailerStallProbe
             cpu.stop();
             while (received < sent)
             {
+                if (!follower.isAlive())
+                {
+                    throw new IllegalStateException("the tailer thread ended after " + received + " of " + sent +
+                        " messages (see its stack trace above)");
+                }
                 Thread.onSpinWait();
             }
             running = false;
@@ -167,6 +172,10 @@ public final class TailerStallProbe
 
         void stop()
         {
+            if (startNanos.isEmpty())
+            {
+                return;
+            }
             wallNanos = System.nanoTime() - wallStart;
             startNanos.forEach((id, from) ->
             {

@@ -137,6 +137,11 @@ final class BlockPreparation
      */
     void advance(final int bytes, final int writeBytes, final boolean touchReadMapping)
     {
+        if (writeBytes < PAGE_SIZE || writeBytes % PAGE_SIZE != 0)
+        {
+            throw new IllegalArgumentException("writeBytes must be a positive whole number of " + PAGE_SIZE +
+                "-byte pages: " + writeBytes + " (preparing " + temp + ")");
+        }
         final int from = prepared;
         final long wanted = (long)from + Math.max(PAGE_SIZE, bytes);
         final int to = (int)Math.min(length, (wanted + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE);

@@ -29,8 +29,9 @@ import io.ferrite.store.SyncMode;
  * <p>
  * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
  * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
- * call and a page-table entry per page at preparation (45 instead of 17 ms of CPU per 8 MiB block), is small next to
- * a force per commit.
+ * call and a page-table entry per page at preparation (45 instead of 17 ms per 8 MiB block on the preparer's
+ * thread), is small next to a force per commit. Only the agent's preparations follow this; a block prepared inline
+ * and a rewrite's file get {@link #SMALL_RANGE} writes.
  * <p>
  * Threading: {@link #onRoll} under the append lock; {@link #rangeBytes(boolean)} and {@link #writeBytes(int)} from
  * the preparer's agent.
@@ -88,8 +89,9 @@ public final class FolioPolicy
      *
      * @param nowNanos      {@link System#nanoTime()} now.
      * @param previousBytes the bytes appended to the block the roll moved past (0 for none); a roll that did not fill
-     *                      its block (a purge, a tombstone, a truncated tail) counts what it held, so it makes the
-     *                      stream look slower, never faster.
+     *                      its block (a purge, a tombstone, a truncated tail) counts what it held, so it usually makes
+     *                      the stream look slower (not one within a fraction of a millisecond of the roll before, nor
+     *                      the first after a truncation made an older block the tail: one preparation's choice).
      */
     void onRoll(final long nowNanos, final long previousBytes)
     {

@@ -58,6 +58,9 @@ public final class StreamPositions
      */
     public void moveTo(final UnsafeBuffer mapped)
     {
+        // The writer's epoch went into this area (PositionsFile.openForWriter) before recovery: no position stored
+        // below may become visible before it, or a reader's epoch re-check could pair it with the writer before.
+        VarHandle.storeStoreFence();
         mapped.putLong(DURABLE_SEQ_OFFSET, buffer.getLong(DURABLE_SEQ_OFFSET));
         mapped.putLong(FIRST_SEQ_OFFSET, buffer.getLong(FIRST_SEQ_OFFSET));
         mapped.putLong(TRUNCATIONS_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));

@@ -135,12 +135,14 @@ class BlockPreallocatorTest
         {
             preallocator.prepareNext();
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            // The tailer comes before the take: the take lets the agent start the next block at once, and every step
+            // of it must see the tailer.
+            followers.opened();
             final PreparedBlock unfollowed = take(preallocator);
             assertThat(ProcessMappings.residentKiB(unfollowed.file().readMapped(), unfollowed.file().temp()))
-                .as("no tailer: readers' pages left alone").isZero();
+                .as("prepared with no tailer: readers' pages left alone").isZero();
             Files.move(unfollowed.file().temp(), blocks.resolve("1.blk"));
 
-            followers.opened();
             preallocator.prepareNext();
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
             final PreparedBlock followed = take(preallocator);

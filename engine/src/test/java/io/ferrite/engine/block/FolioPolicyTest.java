@@ -32,7 +32,7 @@ class FolioPolicyTest
         policy.onRoll(1_801 * MS, BLOCK_SIZE);
         assertThat(policy.rangeBytes(false)).as("slowed down").isEqualTo(FolioPolicy.SMALL_RANGE);
         policy.onRoll(1_802 * MS, 4096);
-        assertThat(policy.rangeBytes(false)).as("a roll that filled nothing (a purge) looks slow, however soon")
+        assertThat(policy.rangeBytes(false)).as("a roll 1 ms after the last that filled nothing (a purge) looks slow")
             .isEqualTo(FolioPolicy.SMALL_RANGE);
         policy.onRoll(1_850 * MS, BLOCK_SIZE);
         assertThat(policy.rangeBytes(false)).as("fast again").isEqualTo(FolioPolicy.LARGE_RANGE);

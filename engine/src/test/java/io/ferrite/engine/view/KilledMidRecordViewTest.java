@@ -1,9 +1,7 @@
 package io.ferrite.engine.view;
 
 import io.ferrite.engine.FileStreamStore;
-import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.StreamMode;
-import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
@@ -13,9 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -51,10 +47,9 @@ class KilledMidRecordViewTest
         final StreamConfig config = mode.config(StreamConfig.builder("killed").blockSize(8 * 1024).maxMsgSize(512));
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
-            append(store, 1, BEFORE);
+            KilledWriter.append(store, 1, BEFORE);
         }
-        final Path stateBefore = dir.resolveSibling("state-before.db");
-        Files.copy(dir.resolve("state.db"), stateBefore, StandardCopyOption.REPLACE_EXISTING);
+        final Path stateBefore = KilledWriter.saveState(dir);
 
         try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
             StreamTailer tailer = view.createTailer(1))
@@ -67,13 +62,9 @@ class KilledMidRecordViewTest
             final long torn = BEFORE + 1;
             try (FileStreamStore store = FileStreamStore.open(dir, config))
             {
-                append(store, torn, torn);
+                KilledWriter.append(store, torn, torn);
             }
-            final BlockFiles.Frame frame = lastFrame();
-            assertThat(frame.seq()).isEqualTo(torn);
-            BlockFiles.write(frame.file(), frame.end() - RecordDescriptor.CHECKSUM_LENGTH,
-                new byte[RecordDescriptor.CHECKSUM_LENGTH]);
-            Files.copy(stateBefore, dir.resolve("state.db"), StandardCopyOption.REPLACE_EXISTING);
+            KilledWriter.tearLastRecord(dir, torn, stateBefore);
 
             final long opened;
             final long flushed;
@@ -89,7 +80,7 @@ class KilledMidRecordViewTest
                 opened = store.lastSeq();
                 assertThat(opened).as("%s: the torn sequence stays taken (ViewWriterChild prints it as OPEN)", mode)
                     .isEqualTo(torn);
-                append(store, torn + 1, torn + AFTER);
+                KilledWriter.append(store, torn + 1, torn + AFTER);
                 flushed = store.flush().join();
                 assertThat(store.load(torn)).isNull();
             }
@@ -103,21 +94,6 @@ class KilledMidRecordViewTest
                     .toList());
             assertThat(view.load(torn)).as("%s: the view never shows the torn record", mode).isNull();
             assertThat(view.state().lastSeq()).isEqualTo(flushed);
-        }
-    }
-
-    private BlockFiles.Frame lastFrame()
-    {
-        final List<Path> blocks = BlockFiles.blocks(dir);
-        final List<BlockFiles.Frame> frames = BlockFiles.frames(blocks.get(blocks.size() - 1));
-        return frames.get(frames.size() - 1);
-    }
-
-    private static void append(final FileStreamStore store, final long from, final long to)
-    {
-        for (long seq = from; seq <= to; seq++)
-        {
-            assertThat(store.append(ViewWriterChild.subject(seq), null, ViewWriterChild.payload(seq))).isEqualTo(seq);
         }
     }
 

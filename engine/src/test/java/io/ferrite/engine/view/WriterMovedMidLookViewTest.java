@@ -4,7 +4,6 @@ import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.state.PositionsFile;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.StreamMode;
-import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StreamConfig;
@@ -14,9 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,10 +55,9 @@ class WriterMovedMidLookViewTest
         final StreamConfig config = mode.config(StreamConfig.builder("restart").blockSize(8 * 1024).maxMsgSize(512));
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
-            append(store, 1, BEFORE);
+            KilledWriter.append(store, 1, BEFORE);
         }
-        final Path stateBefore = dir.resolveSibling("state-before.db");
-        Files.copy(dir.resolve("state.db"), stateBefore, StandardCopyOption.REPLACE_EXISTING);
+        final Path stateBefore = KilledWriter.saveState(dir);
 
         try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
             StreamTailer tailer = view.createTailer(1))
@@ -77,13 +73,9 @@ class WriterMovedMidLookViewTest
             {
                 assertThat(tailer.poll(this::record, 64)).isZero();
                 epochBefore = view.writerEpoch();
-                append(store, torn, torn);
+                KilledWriter.append(store, torn, torn);
             }
-            final BlockFiles.Frame frame = lastFrame();
-            assertThat(frame.seq()).isEqualTo(torn);
-            BlockFiles.write(frame.file(), frame.end() - RecordDescriptor.CHECKSUM_LENGTH,
-                new byte[RecordDescriptor.CHECKSUM_LENGTH]);
-            Files.copy(stateBefore, dir.resolve("state.db"), StandardCopyOption.REPLACE_EXISTING);
+            final Path tornBlock = KilledWriter.tearLastRecord(dir, torn, stateBefore);
 
             // The next writer opens, whole, while the reader is between its epoch load and its last sequence load.
             final long[] flushed = new long[1];
@@ -96,7 +88,7 @@ class WriterMovedMidLookViewTest
                     assertThat(report.lost()).as("%s: %s", mode, report).singleElement()
                         .satisfies((range) -> assertThat(range.firstSeq()).isEqualTo(torn));
                     assertThat(store.lastSeq()).as("%s: the torn sequence stays taken", mode).isEqualTo(torn);
-                    append(store, torn + 1, torn + AFTER);
+                    KilledWriter.append(store, torn + 1, torn + AFTER);
                     flushed[0] = store.flush().join();
                 }
             });
@@ -111,7 +103,6 @@ class WriterMovedMidLookViewTest
             {
                 // What made the look pass over messages: appends continued after the torn record, into its block,
                 // and rolled to a later one (an encrypted writer reopening appends into a new block).
-                final Path tornBlock = frame.file();
                 assertThat(BlockFiles.frames(tornBlock)).as("records after the torn one in its block")
                     .anyMatch((f) -> f.seq() > torn + 1);
                 assertThat(BlockFiles.blocks(dir)).as("a block after the torn one's").last().isNotEqualTo(tornBlock);
@@ -137,7 +128,7 @@ class WriterMovedMidLookViewTest
         final StreamConfig config = mode.config(StreamConfig.builder("moved").blockSize(8 * 1024).maxMsgSize(512));
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
-            append(store, 1, MESSAGES);
+            KilledWriter.append(store, 1, MESSAGES);
             assertThat(store.erase(ERASED)).isTrue();
         }
         final Path firstBlock = BlockFiles.blocks(dir).get(0);
@@ -247,28 +238,13 @@ class WriterMovedMidLookViewTest
         final StreamConfig config = mode.config(StreamConfig.builder("moved").blockSize(8 * 1024).maxMsgSize(512));
         try (FileStreamStore store = FileStreamStore.open(dir, config))
         {
-            append(store, 1, MESSAGES);
+            KilledWriter.append(store, 1, MESSAGES);
             final List<BlockFiles.Frame> frames = BlockFiles.frames(BlockFiles.blocks(dir).get(0));
             final long removed = frames.get(frames.size() - 1).seq();
             assertThat(store.remove(removed)).isTrue();
             assertThat(BlockFiles.blocks(dir)).as("blocks").hasSizeGreaterThan(2);
             assertThat(removed).isLessThan(300);
             return removed;
-        }
-    }
-
-    private BlockFiles.Frame lastFrame()
-    {
-        final List<Path> blocks = BlockFiles.blocks(dir);
-        final List<BlockFiles.Frame> frames = BlockFiles.frames(blocks.get(blocks.size() - 1));
-        return frames.get(frames.size() - 1);
-    }
-
-    private static void append(final FileStreamStore store, final long from, final long to)
-    {
-        for (long seq = from; seq <= to; seq++)
-        {
-            assertThat(store.append(ViewWriterChild.subject(seq), null, ViewWriterChild.payload(seq))).isEqualTo(seq);
         }
     }
 
