@@ -6,6 +6,7 @@ import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -66,6 +67,9 @@ public final class PositionsFile
             area.putLongVolatile(WRITER_PID_OFFSET, ProcessHandle.current().pid());
             area.putInt(VERSION_OFFSET, VERSION);
             area.putIntVolatile(MAGIC_OFFSET, MAGIC);
+            // Nothing recovery writes (blocks, then the positions) may become visible before the new epoch: a reader
+            // that sees a change of this writer's must see its epoch too.
+            VarHandle.storeStoreFence();
             return new PositionsFile(file, area);
         }
         catch (final IOException ex)

@@ -61,6 +61,7 @@ public final class ReadOnlyStream implements StreamView
     private long durable;
     private volatile boolean closed;
     private Runnable refreshPause;
+    private Runnable refreshEndPause;
 
     private ReadOnlyStream(final Path dir, final ViewFiles files)
     {
@@ -169,6 +170,10 @@ public final class ReadOnlyStream implements StreamView
             if (positions.epoch() == epoch)
             {
                 catchUp(restarted, epoch, truncations, truncatedTo, published, durableSeq);
+                if (null != refreshEndPause)
+                {
+                    refreshEndPause.run();
+                }
                 return;
             }
         }
@@ -216,6 +221,15 @@ public final class ReadOnlyStream implements StreamView
     void pauseInRefresh(final Runnable pause)
     {
         refreshPause = pause;
+    }
+
+    /**
+     * Test seam: {@code pause} runs at the end of a {@link #refresh()} that caught up, before the caller looks at the
+     * blocks, as if the reading thread were descheduled there; null for none.
+     */
+    void pauseAfterRefresh(final Runnable pause)
+    {
+        refreshEndPause = pause;
     }
 
     /**

@@ -35,6 +35,8 @@ final class ViewBlock
     final Path file;
     final Object fileKey;
     final long baseSeq;
+    /** The stream's last sequence when the writer began this block (its header's): the previous block's last. */
+    final long prevLastSeq;
     final MappedByteBuffer mapped;
     final UnsafeBuffer buffer;
     final BlockKey key;
@@ -45,11 +47,14 @@ final class ViewBlock
     /** Set once a newer block exists and this one was indexed to its end: nothing more is appended to it. */
     boolean done;
     /**
-     * Set when the last look at this block stopped at a published message that did not verify while the writer moved
-     * (restarted or truncated since the refresh): what lies past it was not looked at, so the block is not done and
-     * nothing past it may be passed over until a look after the next refresh.
+     * Set when the last look at this block, while the writer moved (restarted or truncated since the refresh), stopped
+     * at a published message that did not verify and no known removal explains, or stopped before {@link #highestMet}
+     * reached the next block's {@link #prevLastSeq}: what lies past the stop was not looked at, so the block is not
+     * done and nothing past it may be passed over until a look after the next refresh.
      */
     boolean cutShort;
+    /** The highest sequence of a message or skip record met in this block so far; 0 for none. */
+    long highestMet;
     /** Set when indexing first looked at this block (counted by {@link ViewIndex#blocksIndexed()}). */
     boolean entered;
     /** Record offsets by {@code seq - baseSeq}, 0 for none (not listed, removed, or a skip). */
@@ -58,13 +63,14 @@ final class ViewBlock
     private int span;
 
     private ViewBlock(
-        final long id, final Path file, final Object fileKey, final long baseSeq, final MappedByteBuffer mapped,
-        final BlockKey key, final int limit)
+        final long id, final Path file, final Object fileKey, final long baseSeq, final long prevLastSeq,
+        final MappedByteBuffer mapped, final BlockKey key, final int limit)
     {
         this.id = id;
         this.file = file;
         this.fileKey = fileKey;
         this.baseSeq = baseSeq;
+        this.prevLastSeq = prevLastSeq;
         this.mapped = mapped;
         this.buffer = new UnsafeBuffer(mapped);
         this.key = key;
@@ -103,7 +109,8 @@ final class ViewBlock
             final int limit = null == crypto ? mapped.capacity() :
                 Math.min(mapped.capacity(), declared - BlockFooterCodec.FOOTER_LENGTH);
             final long baseSeq = header.getLong(BlockDescriptor.BASE_SEQ_OFFSET);
-            return new ViewBlock(id, file, fileKey, baseSeq, mapped, key, limit);
+            final long prevLastSeq = header.getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
+            return new ViewBlock(id, file, fileKey, baseSeq, prevLastSeq, mapped, key, limit);
         }
         catch (final NoSuchFileException ex)
         {

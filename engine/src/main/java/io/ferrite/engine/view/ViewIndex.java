@@ -110,7 +110,7 @@ final class ViewIndex
             {
                 indexedFrom--;
                 final ViewBlock block = list.get(indexedFrom);
-                indexBlock(block, indexedTo);
+                indexBlock(block, indexedTo, endsAt(indexedFrom));
                 block.done = indexedFrom + 1 < list.size() && !block.cutShort;
             }
             final long resetsBefore = resets;
@@ -207,7 +207,7 @@ final class ViewIndex
             {
                 continue;
             }
-            indexBlock(block, published);
+            indexBlock(block, published, endsAt(b));
             // A look the writer's move cut short (at a record the change left failing) leaves the block open: the next
             // refresh drops the index and looks again.
             if (b + 1 < list.size() && !block.cutShort)
@@ -223,7 +223,7 @@ final class ViewIndex
      * written, or a tail a crash tore) unless its header verified and names a published message: it is then set
      * aside, to be told apart once the blocks after it are indexed (an erase, or damage).
      */
-    private void indexBlock(final ViewBlock block, final long published)
+    private void indexBlock(final ViewBlock block, final long published, final long endsAt)
     {
         if (!block.entered)
         {
@@ -238,23 +238,27 @@ final class ViewIndex
             final int frameLength = buffer.getIntVolatile(offset + FRAME_LENGTH_OFFSET);
             if (!check.headerVerifies(block, offset, frameLength))
             {
+                cutShortIfMoved(block, endsAt);
                 break;
             }
             final byte type = buffer.getByte(offset + TYPE_OFFSET);
             final long seq = buffer.getLong(offset + SEQUENCE_OFFSET);
             if (type != TYPE_DELETE && seq > published)
             {
+                cutShortIfMoved(block, endsAt);
                 break;
             }
             if (!check.frameVerifies(block, offset, frameLength))
             {
                 if (type != TYPE_MESSAGE || seq > published)
                 {
+                    cutShortIfMoved(block, endsAt);
                     break;
                 }
-                if (writerMoved.getAsBoolean())
+                if (writerMoved.getAsBoolean() && !removed.contains(seq) && seq >= positions.firstSeq())
                 {
-                    // Erased, torn by a killed writer, or damage: which, only a look after the next refresh can say.
+                    // Erased, torn by a killed writer, or damage, and no removal known yet says which: only a look
+                    // after the next refresh can.
                     block.cutShort = true;
                     break;
                 }
@@ -262,23 +266,52 @@ final class ViewIndex
                 // follows it in the stream, written before the bytes were overwritten), or damage. Its verified
                 // header makes its frame length trustworthy, so the look goes on past it.
                 unverified.add(block.file, offset, seq);
-            }
-            else if (type == TYPE_MESSAGE)
-            {
-                if (seq >= block.baseSeq && !removed.contains(seq))
-                {
-                    block.list(seq, offset);
-                    totals.listed(buffer, offset);
-                }
-                totals.met(seq, buffer, offset);
+                block.highestMet = Math.max(block.highestMet, seq);
             }
             else if (type == TYPE_DELETE)
             {
                 applyTombstone(block, offset, seq);
             }
+            else
+            {
+                if (type == TYPE_MESSAGE)
+                {
+                    if (seq >= block.baseSeq && !removed.contains(seq))
+                    {
+                        block.list(seq, offset);
+                        totals.listed(buffer, offset);
+                    }
+                    totals.met(seq, buffer, offset);
+                }
+                block.highestMet = Math.max(block.highestMet, seq);
+            }
             offset += frameLength;
             block.scanEnd = offset;
         }
+    }
+
+    /**
+     * A look that stopped short of the last sequence the writer put in {@code block} ({@code endsAt}, from the next
+     * block's header) while the writer moved may have met a truncation's zeros or a record being rewritten, not the
+     * block's end: it is cut short. With the writer in place, such a stop is the block's end as it always was.
+     *
+     * @param endsAt the next block's previous last sequence, or 0 when {@code block} is the last.
+     */
+    private void cutShortIfMoved(final ViewBlock block, final long endsAt)
+    {
+        if (endsAt > 0 && block.highestMet < endsAt && writerMoved.getAsBoolean())
+        {
+            block.cutShort = true;
+        }
+    }
+
+    /**
+     * @return the last sequence the writer had put in the block at {@code position} when it began the next one (the
+     * next block's header), or 0 for the last block.
+     */
+    private long endsAt(final int position)
+    {
+        return position + 1 < list.size() ? list.get(position + 1).prevLastSeq : 0;
     }
 
     private void applyTombstone(final ViewBlock block, final int offset, final long seq)

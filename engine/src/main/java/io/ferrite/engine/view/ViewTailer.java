@@ -150,10 +150,10 @@ final class ViewTailer implements StreamTailer
         synchronized (stream)
         {
             stream.refresh();
-            rewindsSeen = stream.rewinds().count();
             seekNanos = nanos;
-            seekPending = true;
-            seekByTime();
+            // Pending only once a walk was cut short: a walk that throws leaves the tailer as it was.
+            seekPending = false;
+            seekPending = !seekByTime();
         }
     }
 
@@ -164,6 +164,11 @@ final class ViewTailer implements StreamTailer
      */
     private boolean seekByTime()
     {
+        if (stream.writerMoved())
+        {
+            // Cut short before it starts (a writer recovering, say): no walk a poll would throw away.
+            return false;
+        }
         final long horizon = stream.horizon(false);
         long found = horizon + 1;
         for (long s = stream.nextListed(1, horizon); s > 0; s = stream.nextListed(s + 1, horizon))

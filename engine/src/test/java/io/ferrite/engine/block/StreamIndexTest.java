@@ -3,7 +3,9 @@ package io.ferrite.engine.block;
 import io.ferrite.store.StreamState;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,8 +45,11 @@ class StreamIndexTest
         final StreamIndex index = new StreamIndex();
         final AtomicBoolean done = new AtomicBoolean();
         final AtomicReference<String> ahead = new AtomicReference<>();
+        final AtomicLong lookedMidway = new AtomicLong();
+        final CountDownLatch reading = new CountDownLatch(1);
         final Thread reader = new Thread(() ->
         {
+            reading.countDown();
             while (!done.get() && null == ahead.get())
             {
                 final long counted = index.state().lastSeq();
@@ -54,9 +59,14 @@ class StreamIndexTest
                     ahead.set("state() counted up to " + counted + " while the published last sequence was " +
                         published);
                 }
+                if (counted > 0 && counted < MESSAGES)
+                {
+                    lookedMidway.incrementAndGet();
+                }
             }
         }, "state-reader");
         reader.start();
+        reading.await();
         for (long seq = 1; seq <= MESSAGES && null == ahead.get(); seq++)
         {
             index.onMessage(seq, seq, 10);
@@ -64,5 +74,6 @@ class StreamIndexTest
         done.set(true);
         reader.join();
         assertThat(ahead.get()).isNull();
+        assertThat(lookedMidway.get()).as("looks while messages were counted").isPositive();
     }
 }
