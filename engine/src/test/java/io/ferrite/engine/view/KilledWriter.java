@@ -3,6 +3,7 @@ package io.ferrite.engine.view;
 import io.ferrite.engine.FileStreamStore;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.StreamConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,9 +27,23 @@ final class KilledWriter
     }
 
     /**
+     * The writer before the one that is killed: append messages {@code 1 .. count} and close.
+     *
+     * @return a copy of the {@code state.db} it left, for {@link #tearLastRecord}.
+     */
+    static Path writeAndSaveState(final Path dir, final StreamConfig config, final long count) throws IOException
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config))
+        {
+            append(store, 1, count);
+        }
+        return saveState(dir);
+    }
+
+    /**
      * @return a copy of the stream's {@code state.db} as it is now, beside the stream's directory.
      */
-    static Path saveState(final Path dir) throws IOException
+    private static Path saveState(final Path dir) throws IOException
     {
         final Path saved = dir.resolveSibling("state-before.db");
         Files.copy(dir.resolve(STATE), saved, StandardCopyOption.REPLACE_EXISTING);

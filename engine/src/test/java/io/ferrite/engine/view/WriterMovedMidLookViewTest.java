@@ -53,11 +53,7 @@ class WriterMovedMidLookViewTest
         throws IOException
     {
         final StreamConfig config = mode.config(StreamConfig.builder("restart").blockSize(8 * 1024).maxMsgSize(512));
-        try (FileStreamStore store = FileStreamStore.open(dir, config))
-        {
-            KilledWriter.append(store, 1, BEFORE);
-        }
-        final Path stateBefore = KilledWriter.saveState(dir);
+        final Path stateBefore = KilledWriter.writeAndSaveState(dir, config, BEFORE);
 
         try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
             StreamTailer tailer = view.createTailer(1))
