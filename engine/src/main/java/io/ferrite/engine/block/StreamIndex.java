@@ -265,10 +265,15 @@ public final class StreamIndex extends StreamTotalsRhsPadding
         endTotals();
     }
 
+    /**
+     * Count a skip to {@code seq} (a skip record, or a purge's gap) and publish it, within the totals' change as
+     * {@link #onMessage} does: {@link #state()} never shows a last sequence readers do not see yet.
+     */
     public void onSkip(final long seq)
     {
         beginTotals();
         lastSeq = seq;
+        positions.publishLastSeq(seq);
         endTotals();
     }
 
