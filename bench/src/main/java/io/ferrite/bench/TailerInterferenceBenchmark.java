@@ -5,6 +5,7 @@ import io.ferrite.store.MessageHandler;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.StreamTailer;
+import io.ferrite.store.SyncMode;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,6 +42,10 @@ public class TailerInterferenceBenchmark extends BenchmarkDefaults
     @Param({ "0", "1", "4" })
     public int tailers;
 
+    /** The stream's sync mode; {@code NONE} shows what the flusher's forces add to the tailers' cost. */
+    @Param({ "INTERVAL" })
+    public SyncMode syncMode;
+
     private Path directory;
     private StreamStore store;
     private final List<Thread> followers = new ArrayList<>();
@@ -55,7 +60,7 @@ public class TailerInterferenceBenchmark extends BenchmarkDefaults
     public void setUp()
     {
         directory = BenchDirectory.create("tailer-interference");
-        store = FileStreamStore.open(directory, StreamConfig.builder("bench").build());
+        store = FileStreamStore.open(directory, StreamConfig.builder("bench").syncMode(syncMode).build());
         running = true;
         for (int i = 0; i < tailers; i++)
         {
