@@ -387,16 +387,16 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         final int slot = (int)(next % depth);
         try
         {
+            final boolean followed = followers.any();
+            if (null == preparing || followed)
+            {
+                // Chosen at the block's start; a tailer that starts following mid-block makes it small to the block's
+                // end (going large again mid-block could start off a 2 MiB boundary).
+                preparingRange = folios.rangeBytes(followed);
+            }
             if (null == preparing)
             {
-                preparingRange = folios.rangeBytes(followers.any());
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
-            }
-            final boolean followed = followers.any();
-            if (followed)
-            {
-                // Small to the block's end: going large again mid-block could start off a 2 MiB boundary.
-                preparingRange = FolioPolicy.SMALL_RANGE;
             }
             preparing.advance(preparingRange, folios.writeBytes(preparingRange), followed);
             if (!preparing.isComplete())
