@@ -87,6 +87,8 @@ import java.util.function.Consumer;
 public final class FileStreamStore implements StreamStore
 {
     private static final Logger LOG = LoggerFactory.getLogger(FileStreamStore.class);
+    /** How long close waits for readers to leave the block mappings before it leaves them to the collector. */
+    static final long UNMAP_WAIT_NANOS = 250_000_000L;
 
     private final StreamConfig config;
     private final StreamDirectory directory;
@@ -95,6 +97,10 @@ public final class FileStreamStore implements StreamStore
     private final StoreCounters counters;
     private final StreamWriter writer;
     private final StreamReader reader;
+    /** Readers of the block mappings, so close unmaps them once none is inside. */
+    private final ReadGate readGate;
+    /** How long close waits for readers to leave the block mappings; a test seam changes it. */
+    private volatile long unmapWaitNanos = UNMAP_WAIT_NANOS;
     private final BlockFlusher flusher;
     private final AgentSlot flusherThread;
     private final AsyncFlusher durability;
@@ -180,6 +186,7 @@ public final class FileStreamStore implements StreamStore
             started.add(flusherThread);
             flusherThread.start(durability);
             // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
+            this.readGate = new ReadGate(config.name());
             this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
             this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
             if (recovered.sequenceFloor() > 0)
@@ -507,28 +514,60 @@ public final class FileStreamStore implements StreamStore
     public StoredMessage load(final long seq)
     {
         ensureOpen();
-        return reader.load(seq);
+        final int gate = readGate.enter();
+        try
+        {
+            return reader.load(seq);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
     public StoredMessage loadNext(final String filter, final long fromSeq)
     {
         ensureOpen();
-        return reader.loadNext(filter, fromSeq);
+        final int gate = readGate.enter();
+        try
+        {
+            return reader.loadNext(filter, fromSeq);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
     public StoredMessage loadLast(final String subject)
     {
         ensureOpen();
-        return reader.loadLast(subject);
+        final int gate = readGate.enter();
+        try
+        {
+            return reader.loadLast(subject);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
     public StoredMessage loadPrev(final String filter, final long seq)
     {
         ensureOpen();
-        return reader.loadPrev(filter, seq);
+        final int gate = readGate.enter();
+        try
+        {
+            return reader.loadPrev(filter, seq);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
@@ -536,7 +575,15 @@ public final class FileStreamStore implements StreamStore
     {
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
-        return reader.read(seq, handler);
+        final int gate = readGate.enter();
+        try
+        {
+            return reader.read(seq, handler);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
@@ -616,15 +663,23 @@ public final class FileStreamStore implements StreamStore
         ensureOpen();
         durability.checkUsable();
         final long[] written = new long[1];
-        removals.whileQuiescent(() ->
+        final int gate = readGate.enter();
+        try
         {
-            if (removals.hasUnfinishedErasures())
+            removals.whileQuiescent(() ->
             {
-                // No erased message's bytes may reach a snapshot.
-                removals.writeDurableAndFinishErasures();
-            }
-            written[0] = backup.write(out);
-        });
+                if (removals.hasUnfinishedErasures())
+                {
+                    // No erased message's bytes may reach a snapshot.
+                    removals.writeDurableAndFinishErasures();
+                }
+                written[0] = backup.write(out);
+            });
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
         return written[0];
     }
 
@@ -667,28 +722,60 @@ public final class FileStreamStore implements StreamStore
     public Map<String, SubjectState> subjects(final String filter)
     {
         ensureOpen();
-        return queries.subjects(filter);
+        final int gate = readGate.enter();
+        try
+        {
+            return queries.subjects(filter);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
     public long numPending(final long fromSeq, final String filter)
     {
         ensureOpen();
-        return queries.numPending(fromSeq, filter);
+        final int gate = readGate.enter();
+        try
+        {
+            return queries.numPending(fromSeq, filter);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
     public FilteredState filteredState(final String filter, final long fromSeq)
     {
         ensureOpen();
-        return queries.filteredState(filter, fromSeq);
+        final int gate = readGate.enter();
+        try
+        {
+            return queries.filteredState(filter, fromSeq);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
     public long sequenceAt(final Instant time)
     {
         ensureOpen();
-        return queries.sequenceAt(time);
+        final int gate = readGate.enter();
+        try
+        {
+            return queries.sequenceAt(time);
+        }
+        finally
+        {
+            readGate.exit(gate);
+        }
     }
 
     @Override
@@ -955,6 +1042,9 @@ public final class FileStreamStore implements StreamStore
         try
         {
             CloseHelper.closeAll(steps);
+            // Only when every step succeeded: every agent of the store (flusher, preparer, reclaimer) is known stopped,
+            // so nothing of the store's own touches a mapping either.
+            unmapBlocks();
         }
         finally
         {
@@ -1090,6 +1180,53 @@ public final class FileStreamStore implements StreamStore
     boolean isClosed()
     {
         return closed;
+    }
+
+    /**
+     * The last step of a {@link #close()} whose other steps all succeeded: unmap every block's mappings once no reader
+     * is inside them, so the files' page-cache memory (and the disk space of files deleted after the close) goes back
+     * now. When a reader stays inside past {@link #UNMAP_WAIT_NANOS} (a handler that blocks, or a close called from a
+     * handler), or a step failed, the mappings are left for the garbage collector to release: later, never unsafely.
+     */
+    private void unmapBlocks()
+    {
+        final long waitNanos = unmapWaitNanos;
+        if (!readGate.close(waitNanos))
+        {
+            LOG.warn("stream {}: {} readers still inside its blocks {} ms after close; their mappings are left for " +
+                "the garbage collector to release", config.name(), readGate.inside(), waitNanos / 1_000_000);
+            return;
+        }
+        for (final MessageBlock block : index.blocks())
+        {
+            block.unmapAtClose();
+        }
+    }
+
+    /**
+     * Test seam: how long {@link #close()} waits for readers to leave the block mappings before it leaves them to the
+     * garbage collector.
+     */
+    void unmapWait(final long nanos)
+    {
+        unmapWaitNanos = nanos;
+    }
+
+    /**
+     * Enter the read gate: a tailer's poll or seek, which touches the block mappings.
+     *
+     * @return what to give back to {@link #exitRead(int)}, in a {@code finally}.
+     * @throws StoreClosedException when the store is closed or closing.
+     */
+    int enterRead()
+    {
+        ensureOpen();
+        return readGate.enter();
+    }
+
+    void exitRead(final int gate)
+    {
+        readGate.exit(gate);
     }
 
     void ensureOpen()

@@ -63,7 +63,6 @@ final class StreamFollower implements StreamTailer
         {
             throw new IllegalStateException("tailer of stream " + store.config().name() + " is closed");
         }
-        store.ensureOpen();
         if (null == handler)
         {
             throw new NullPointerException("handler");
@@ -72,6 +71,21 @@ final class StreamFollower implements StreamTailer
         {
             throw new IllegalArgumentException("limit must be >= 1: " + limit);
         }
+        // Inside the store's read gate from the first look at a block to the last handler's return: close unmaps the
+        // blocks only once no poll is inside.
+        final int gate = store.enterRead();
+        try
+        {
+            return pollInside(handler, limit);
+        }
+        finally
+        {
+            store.exitRead(gate);
+        }
+    }
+
+    private int pollInside(final MessageHandler handler, final int limit)
+    {
         checkTruncation();
         final long horizon = boundedByDurable ?
             Math.min(positions.lastSeq(), positions.durableSeq()) : positions.lastSeq();
@@ -128,7 +142,7 @@ final class StreamFollower implements StreamTailer
                 nextSeq = seq;
                 block = null;
                 position = -1;
-                return delivered + poll(handler, limit - delivered);
+                return delivered + pollInside(handler, limit - delivered);
             }
         }
         nextSeq = seq;

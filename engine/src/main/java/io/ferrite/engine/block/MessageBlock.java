@@ -15,6 +15,7 @@ import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StoreIOException;
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -55,9 +56,10 @@ abstract class MessageBlockRhsPadding extends MessageBlockWriteOffset
  * its {@link BlockContents}'), which
  * only readers of the same not-yet-mapped block contend for.
  * <p>
- * The mapping readers use is not unmapped explicitly: a reader racing with close or deletion still holds the buffer it
- * uses, so the mapping stays valid until the garbage collector proves nobody does. That trades prompt release of
- * address space for never faulting on unmapped memory. A block the appender writes has a second, writable mapping that
+ * The mapping readers use is unmapped only when the store closes and its read gate shows no reader inside
+ * ({@link #unmapAtClose()}). A block deleted or replaced while the store is open keeps its mapping until the garbage
+ * collector proves nobody holds it: a reader racing with the deletion may still hold the buffer, and a fault on
+ * unmapped memory would crash the JVM. A block the appender writes has a second, writable mapping that
  * only the appending thread uses, let go of at the roll ({@link #detachWriter()}); every write goes through it, since a
  * write through the read-only one would crash the JVM.
  * <p>
@@ -102,6 +104,8 @@ public final class MessageBlock extends MessageBlockRhsPadding
     private final BlockContents contents;
     /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
     private volatile boolean retired;
+    /** Set by {@link #unmapAtClose()}: the store closed, and the file is never mapped again. */
+    private boolean unmapped;
     /**
      * Whether the file may hold tombstones (of removals in older blocks, which must be written again before this file
      * goes). Unknown, hence true, for a block recovery did not scan.
@@ -252,6 +256,31 @@ public final class MessageBlock extends MessageBlockRhsPadding
     }
 
     /**
+     * The store closed and no reader is inside it (the caller knows: a reader that touched an unmapped page would crash
+     * the JVM): unmap both mappings now, so the file's page-cache memory, and its disk space once the file is deleted,
+     * go back at once rather than at some later garbage collection. The block is never mapped again: a
+     * {@link #buffer()} after this fails, naming the file.
+     */
+    public synchronized void unmapAtClose()
+    {
+        unmapped = true;
+        final MappedByteBuffer writable = writeMapped;
+        final MappedByteBuffer readable = mapped;
+        writeMapped = null;
+        writeBuffer = null;
+        mapped = null;
+        buffer = null;
+        if (null != writable && writable != readable)
+        {
+            IoUtil.unmap(writable);
+        }
+        if (null != readable)
+        {
+            IoUtil.unmap(readable);
+        }
+    }
+
+    /**
      * @return the block's key, null for a plaintext block. Maps the block first if needed.
      */
     public BlockKey key()
@@ -362,6 +391,10 @@ public final class MessageBlock extends MessageBlockRhsPadding
     {
         if (null == buffer)
         {
+            if (unmapped)
+            {
+                throw new IllegalStateException("block file " + file + " was unmapped when its store closed");
+            }
             if (retired)
             {
                 throw new BlockRetiredException(file);
