@@ -179,6 +179,15 @@ final class StreamRemovals implements AutoCloseable
         return offset > 0;
     }
 
+    /**
+     * @return the lock that serializes reclaim passes, truncations and erasures: every change of a block file, and
+     * every read of a block by one of them, happens under it.
+     */
+    ReentrantLock maintenanceLock()
+    {
+        return reclaimer.maintenanceLock();
+    }
+
     boolean erase(final long seq)
     {
         StreamReader.requirePositive(seq, "seq");

@@ -15,12 +15,12 @@ import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.TombstoneEpochSlots;
 import io.ferrite.store.StoreIOException;
 import org.agrona.DirectBuffer;
-import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 
 import static io.ferrite.format.RecordDescriptor.*;
 
@@ -57,9 +57,9 @@ abstract class MessageBlockRhsPadding extends MessageBlockWriteOffset
  * only readers of the same not-yet-mapped block contend for.
  * <p>
  * The mapping readers use is unmapped only when the store closes and its read gate shows no reader inside
- * ({@link #unmapAtClose()}). A block deleted or replaced while the store is open keeps its mapping until the garbage
- * collector proves nobody holds it: a reader racing with the deletion may still hold the buffer, and a fault on
- * unmapped memory would crash the JVM. A block the appender writes has a second, writable mapping that
+ * ({@link #detachMappings}), or once the block left the index (deleted, rewritten or cut) and the gate showed no
+ * reader inside after that: a reader racing with the deletion may still hold the buffer, and a fault on unmapped memory
+ * would crash the JVM. A block the appender writes has a second, writable mapping that
  * only the appending thread uses, let go of at the roll ({@link #detachWriter()}); every write goes through it, since a
  * write through the read-only one would crash the JVM.
  * <p>
@@ -104,7 +104,7 @@ public final class MessageBlock extends MessageBlockRhsPadding
     private final BlockContents contents;
     /** Set once the file was deleted or replaced: a reader holding this block must not map it. */
     private volatile boolean retired;
-    /** Set by {@link #unmapAtClose()}: the store closed, and the file is never mapped again. */
+    /** Set by {@link #detachMappings}: the file is never mapped again. */
     private boolean unmapped;
     /**
      * Whether the file may hold tombstones (of removals in older blocks, which must be written again before this file
@@ -256,12 +256,15 @@ public final class MessageBlock extends MessageBlockRhsPadding
     }
 
     /**
-     * The store closed and no reader is inside it (the caller knows: a reader that touched an unmapped page would crash
-     * the JVM): unmap both mappings now, so the file's page-cache memory, and its disk space once the file is deleted,
-     * go back at once rather than at some later garbage collection. The block is never mapped again: a
-     * {@link #buffer()} after this fails, naming the file.
+     * Let go of both mappings, for the caller to unmap: the store closed, or the block left the index, and no reader
+     * can still hold it (the caller knows: a read of an unmapped page would crash the JVM). Unmapped, the file's
+     * page-cache memory, and its disk space once the file is deleted, go back at once rather than at some later garbage
+     * collection. The block is never mapped again: a {@link #buffer()} after this fails, naming the file; a write
+     * fails with a {@link NullPointerException}. Under the append lock when the block may still have a writer.
+     *
+     * @param into gets the mappings to unmap, none twice.
      */
-    public synchronized void unmapAtClose()
+    public synchronized void detachMappings(final List<MappedByteBuffer> into)
     {
         unmapped = true;
         final MappedByteBuffer writable = writeMapped;
@@ -272,11 +275,11 @@ public final class MessageBlock extends MessageBlockRhsPadding
         buffer = null;
         if (null != writable && writable != readable)
         {
-            IoUtil.unmap(writable);
+            into.add(writable);
         }
         if (null != readable)
         {
-            IoUtil.unmap(readable);
+            into.add(readable);
         }
     }
 
@@ -393,7 +396,8 @@ public final class MessageBlock extends MessageBlockRhsPadding
         {
             if (unmapped)
             {
-                throw new IllegalStateException("block file " + file + " was unmapped when its store closed");
+                throw new IllegalStateException("block file " + file + " was unmapped: its store closed, or the " +
+                    "block left the index");
             }
             if (retired)
             {

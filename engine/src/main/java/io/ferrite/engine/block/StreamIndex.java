@@ -11,6 +11,8 @@ import io.ferrite.store.StreamState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 abstract class StreamTotalsLhsPadding
 {
@@ -68,6 +70,12 @@ public final class StreamIndex extends StreamTotalsRhsPadding
     private final BlockIndex blockIndex = new BlockIndex();
     private final SubjectIndex subjects = new SubjectIndex();
     private volatile MessageBlock[] blocks = NO_BLOCKS;
+    /**
+     * Blocks that left {@link #blocks}, in that order, for the store to unmap once no reader can hold them (removed or
+     * replaced under the append lock, taken by the flusher or by close): a deletion or rewrite is rare, so a linked
+     * queue's node per block costs nothing that matters.
+     */
+    private final Queue<MessageBlock> left = new ConcurrentLinkedQueue<>();
 
     private final StreamPositions positions = new StreamPositions();
     private final RemovalVersion removals = new RemovalVersion();
@@ -426,6 +434,7 @@ public final class StreamIndex extends StreamTotalsRhsPadding
     public void removeBlock(final int position)
     {
         final MessageBlock[] current = blocks;
+        final MessageBlock gone = current[position];
         final MessageBlock[] shrunk = new MessageBlock[current.length - 1];
         System.arraycopy(current, 0, shrunk, 0, position);
         System.arraycopy(current, position + 1, shrunk, position, current.length - position - 1);
@@ -440,6 +449,7 @@ public final class StreamIndex extends StreamTotalsRhsPadding
         {
             removals.end();
         }
+        left.offer(gone);
     }
 
     /**
@@ -448,9 +458,20 @@ public final class StreamIndex extends StreamTotalsRhsPadding
     public void replaceBlock(final int position, final MessageBlock block)
     {
         final MessageBlock[] replaced = blocks.clone();
+        final MessageBlock gone = replaced[position];
         replaced[position] = block;
         blocks = replaced;
         positions.onBlocksChanged();
+        left.offer(gone);
+    }
+
+    /**
+     * @return a block that left the index ({@link #removeBlock}, {@link #replaceBlock}), oldest first, or null: its
+     * mappings are to be unmapped once no reader can still hold it.
+     */
+    public MessageBlock pollLeft()
+    {
+        return left.poll();
     }
 
     /**

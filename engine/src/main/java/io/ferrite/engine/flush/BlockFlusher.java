@@ -37,6 +37,7 @@ public final class BlockFlusher
     private final StorageIO io;
     private final UnforcedWindow window;
     private volatile Runnable onDirectoryChange = () -> {};
+    private volatile Runnable beforeCapture = () -> {};
     private volatile RetiredMappings retiredWriters;
     private CaptureListener captureListener = CaptureListener.NONE;
     /**
@@ -73,6 +74,15 @@ public final class BlockFlusher
     public void retiredWriters(final RetiredMappings retired)
     {
         this.retiredWriters = retired;
+    }
+
+    /**
+     * @param hook run at the start of every {@link #capture}, with no lock held, on the thread that flushes: the store
+     *             unmaps there the blocks that left the index (it may take the append lock).
+     */
+    public void beforeCapture(final Runnable hook)
+    {
+        this.beforeCapture = hook;
     }
 
     /**
@@ -184,6 +194,7 @@ public final class BlockFlusher
      */
     public Batch capture(final Batch batch, final boolean sealedOnly, final boolean flushAsked)
     {
+        beforeCapture.run();
         batch.clear();
         appendLock.lock();
         try

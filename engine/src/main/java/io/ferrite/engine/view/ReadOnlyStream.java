@@ -37,6 +37,10 @@ import java.util.TreeMap;
  * or a walk from the start, so their first call indexes the whole stream; {@link #loadNext} indexes from the block of
  * its first sequence, {@link #loadLast(String)} backward as far as it walks.
  * <p>
+ * Block files are unmapped as soon as the view lets go of them (a reclaim, a truncation or a restart dropped them)
+ * and at {@link #close()}, so a deleted block's disk space and page-cache memory do not wait for a garbage collection;
+ * never while a call that runs a handler is under way ({@link #enterCall()}).
+ * <p>
  * Threading: every call holds this view's monitor (a lock of the reading process only; the writer never waits for a
  * reader).
  */
@@ -60,6 +64,8 @@ public final class ReadOnlyStream implements StreamView
     private long horizon;
     private long durable;
     private volatile boolean closed;
+    /** Under the monitor: calls under way that run a handler ({@link #enterCall()}); no block is unmapped meanwhile. */
+    private int callsInside;
     private Runnable refreshPause;
     private Runnable refreshEndPause;
 
@@ -143,6 +149,44 @@ public final class ReadOnlyStream implements StreamView
     void refresh()
     {
         ensureOpen();
+        try
+        {
+            look();
+        }
+        finally
+        {
+            if (0 == callsInside)
+            {
+                // No call of this view is under way (the monitor keeps other threads out, and this thread is in no
+                // handler): the blocks a look let go of are read by nobody, and unmapped now rather than by a GC.
+                index.unmapDropped();
+            }
+        }
+    }
+
+    /**
+     * A call that may run a handler, with its block reads around it, is under way: until {@link #exitCall()}, no block
+     * is unmapped, whatever the handler does (it may read the view again, or close it). Under the monitor.
+     */
+    void enterCall()
+    {
+        callsInside++;
+    }
+
+    /**
+     * The call of {@link #enterCall()} is over; when it was the last and the view closed meanwhile, its blocks are
+     * unmapped now. Under the monitor.
+     */
+    void exitCall()
+    {
+        if (0 == --callsInside && closed)
+        {
+            index.unmapAll();
+        }
+    }
+
+    private void look()
+    {
         for (int look = 0; look < CONSISTENT_LOOKS; look++)
         {
             // The epoch first: a writer announces itself with the recovering state before its new epoch, so a new
@@ -315,12 +359,20 @@ public final class ReadOnlyStream implements StreamView
     public synchronized boolean read(final long seq, final MessageHandler handler)
     {
         refresh();
-        if (!locate(seq, horizon))
+        enterCall();
+        try
         {
-            return false;
+            if (!locate(seq, horizon))
+            {
+                return false;
+            }
+            handler.onMessage(view());
+            return true;
         }
-        handler.onMessage(view());
-        return true;
+        finally
+        {
+            exitCall();
+        }
     }
 
     @Override
@@ -449,6 +501,11 @@ public final class ReadOnlyStream implements StreamView
     {
         closed = true;
         index.close();
+        if (0 == callsInside)
+        {
+            // Else a handler closed the view: the call it runs in unmaps them when it returns (exitCall).
+            index.unmapAll();
+        }
         check.release();
         records.release();
     }

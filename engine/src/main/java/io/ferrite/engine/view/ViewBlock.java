@@ -7,6 +7,7 @@ import io.ferrite.engine.block.BlockHeader;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.CorruptFileException;
 import io.ferrite.store.StoreIOException;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -120,6 +121,16 @@ final class ViewBlock
         {
             throw new StoreIOException("map block file read-only", file, ex);
         }
+    }
+
+    /**
+     * Unmap the file: its page-cache memory, and its disk space once the writer deleted it, go back now rather than at
+     * some garbage collection. Only once nothing of the view holds or reads this block, and nothing will
+     * ({@link ViewBlockList}); a read of it after this would crash the JVM.
+     */
+    void unmap()
+    {
+        IoUtil.unmap(mapped);
     }
 
     /**

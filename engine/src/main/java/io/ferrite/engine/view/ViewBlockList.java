@@ -21,6 +21,8 @@ final class ViewBlockList
     private final StreamDirectory directory;
     private final BlockCrypto crypto;
     private ViewBlock[] blocks = NONE;
+    /** Blocks let go of, not unmapped yet: a call of the view may still be reading them ({@link #unmapDropped()}). */
+    private final List<ViewBlock> dropped = new ArrayList<>();
     private boolean stale = true;
 
     ViewBlockList(final StreamDirectory directory, final BlockCrypto crypto)
@@ -46,9 +48,10 @@ final class ViewBlockList
         {
             keys[i] = ViewBlock.fileKey(directory.blockFile(ids[i]));
         }
-        final boolean dropped = !stillListed(ids, keys);
-        if (dropped)
+        final boolean droppedAll = !stillListed(ids, keys);
+        if (droppedAll)
         {
+            drop(blocks);
             blocks = NONE;
         }
         final List<ViewBlock> mapped = new ArrayList<>(Arrays.asList(blocks));
@@ -66,13 +69,46 @@ final class ViewBlockList
             }
             if (block.baseSeq > published + 1)
             {
+                dropped.add(block);
                 stale = true;
                 break;
             }
             mapped.add(block);
         }
         blocks = mapped.toArray(NONE);
-        return dropped;
+        return droppedAll;
+    }
+
+    private void drop(final ViewBlock[] blocks)
+    {
+        for (final ViewBlock block : blocks)
+        {
+            dropped.add(block);
+        }
+    }
+
+    /**
+     * Unmap the blocks let go of since the last call. Only when no call of the view is under way on any thread: the
+     * owner's monitor keeps other threads out, and the caller knows its own thread is inside no handler.
+     */
+    void unmapDropped()
+    {
+        for (int i = 0; i < dropped.size(); i++)
+        {
+            dropped.get(i).unmap();
+        }
+        dropped.clear();
+    }
+
+    /**
+     * Unmap every block, held or dropped; the view is closed and lists nothing again. As {@link #unmapDropped()}: only
+     * when no call of the view is under way.
+     */
+    void unmapAll()
+    {
+        drop(blocks);
+        blocks = NONE;
+        unmapDropped();
     }
 
     private boolean stillListed(final long[] ids, final Object[] keys)
@@ -101,6 +137,7 @@ final class ViewBlockList
      */
     void clear()
     {
+        drop(blocks);
         blocks = NONE;
         stale = true;
     }

@@ -432,6 +432,22 @@ final class ViewIndex
         return list.size();
     }
 
+    /**
+     * Unmap the blocks let go of since the last call: see {@link ViewBlockList#unmapDropped()}.
+     */
+    void unmapDropped()
+    {
+        list.unmapDropped();
+    }
+
+    /**
+     * Unmap every block: see {@link ViewBlockList#unmapAll()}.
+     */
+    void unmapAll()
+    {
+        list.unmapAll();
+    }
+
     void close()
     {
         list.clear();

@@ -56,41 +56,58 @@ final class ViewTailer implements StreamTailer
                 return 0;
             }
             checkRewind();
-            final long horizon = stream.horizon(durableOnly);
-            int delivered = 0;
-            long seq = nextSeq;
-            while (delivered < limit && seq <= horizon)
+            stream.enterCall();
+            try
             {
-                final long found = stream.nextListed(seq, horizon);
-                if (found < 0)
-                {
-                    // Nothing listed up to the horizon; unless the writer moved during the look, which may have
-                    // stopped short of it: the tailer then stays, and the next poll's refresh looks again.
-                    if (!stream.writerMoved())
-                    {
-                        seq = horizon + 1;
-                    }
-                    break;
-                }
-                // Stays on the message until the handler returned: a record that fails verification, or a handler
-                // that throws, leaves the tailer on it.
-                nextSeq = found;
-                if (stream.locate(found, horizon))
-                {
-                    handler.onMessage(stream.view());
-                    delivered++;
-                }
-                else if (stream.writerMoved())
-                {
-                    // Not verified now, under a writer that moved since the refresh: not passed over on this look.
-                    seq = found;
-                    break;
-                }
-                seq = found + 1;
+                return pollLocked(handler, limit);
             }
-            nextSeq = seq;
-            return delivered;
+            finally
+            {
+                stream.exitCall();
+            }
         }
+    }
+
+    /**
+     * Under the stream's monitor, inside a call ({@link ReadOnlyStream#enterCall()}): the handler may close the view,
+     * and the blocks this poll reads are unmapped only once it returned.
+     */
+    private int pollLocked(final MessageHandler handler, final int limit)
+    {
+        final long horizon = stream.horizon(durableOnly);
+        int delivered = 0;
+        long seq = nextSeq;
+        while (delivered < limit && seq <= horizon)
+        {
+            final long found = stream.nextListed(seq, horizon);
+            if (found < 0)
+            {
+                // Nothing listed up to the horizon; unless the writer moved during the look, which may have
+                // stopped short of it: the tailer then stays, and the next poll's refresh looks again.
+                if (!stream.writerMoved())
+                {
+                    seq = horizon + 1;
+                }
+                break;
+            }
+            // Stays on the message until the handler returned: a record that fails verification, or a handler
+            // that throws, leaves the tailer on it.
+            nextSeq = found;
+            if (stream.locate(found, horizon))
+            {
+                handler.onMessage(stream.view());
+                delivered++;
+            }
+            else if (stream.writerMoved())
+            {
+                // Not verified now, under a writer that moved since the refresh: not passed over on this look.
+                seq = found;
+                break;
+            }
+            seq = found + 1;
+        }
+        nextSeq = seq;
+        return delivered;
     }
 
     private void checkRewind()

@@ -1,9 +1,11 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamTailer;
+import io.ferrite.store.StreamView;
 import io.ferrite.store.SyncMode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,12 +30,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link FileStreamStore#close()} unmaps the block files once no reader is inside them ({@link ReadGate}), so a closed
- * store holds none of their page-cache memory, nor the disk space of files deleted after the close; a reader still
- * inside keeps them mapped (left to the garbage collector), and readers racing the close get
- * {@link StoreClosedException}, never a fault. The mappings are read from {@code /proc/self/maps}.
+ * Block files are unmapped as soon as no reader can read them, not at some garbage collection, so a closed store, or a
+ * block deleted by reclaim or a truncation, holds no page-cache memory and no disk space:
+ * {@link FileStreamStore#close()} unmaps every block once no reader is inside ({@link ReadGate}); the flusher unmaps
+ * the blocks that left the index once the gate shows no reader inside after they left; a read-only view unmaps the
+ * blocks it lets go of, and all of them at its close. A reader still inside keeps them mapped, and readers racing the
+ * close get {@link StoreClosedException}, never a fault. The mappings are read from {@code /proc/self/maps}.
  */
-class CloseUnmapTest
+class BlockUnmapTest
 {
     private static final Path MAPS = Path.of("/proc/self/maps");
     private static final int MESSAGES = 600;
@@ -212,6 +216,189 @@ class CloseUnmapTest
                 .allSatisfy(ex -> assertThat(ex).isInstanceOf(StoreClosedException.class));
             assertThat(blockMappings(streamDir)).as("round %d", round).isEmpty();
         }
+    }
+
+    @Test
+    void blocksReclaimDeletesAreUnmappedByTheNextFlushOnceNoReaderIsInside() throws Exception
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.INTERVAL));
+            StreamTailer tailer = store.createTailer(1))
+        {
+            fill(store);
+            assertThat(tailer.poll(this::check, MESSAGES)).as("every block mapped and followed").isEqualTo(MESSAGES);
+            final List<Path> doomed = blockFilesBelow(store, 400);
+            assertThat(doomed).as("blocks wholly below 400").hasSizeGreaterThan(2);
+            final StreamTailer early = store.createTailer(1);
+            assertThat(early.poll(this::check, 10)).as("holds the first block between polls").isEqualTo(10);
+
+            // A reader inside (its handler waits) holds the gate: the deleted files stay mapped for it.
+            final CountDownLatch inside = new CountDownLatch(1);
+            final CountDownLatch leave = new CountDownLatch(1);
+            final AtomicReference<String> readLate = new AtomicReference<>();
+            final Thread reader = new Thread(() -> store.read(3, (MessageView message) ->
+            {
+                inside.countDown();
+                awaitUninterruptibly(leave);
+                readLate.set(new String(message.payload(), StandardCharsets.US_ASCII));
+            }), "reader-inside");
+            reader.start();
+            awaitUninterruptibly(inside);
+            store.compact(400);
+            awaitDeleted(doomed);
+            store.flush().join();
+            store.flush().join();
+            assertThat(deletedMappings(dir)).as("deleted, and still mapped for the reader inside").isNotEmpty();
+
+            leave.countDown();
+            reader.join();
+            assertThat(readLate.get()).as("the reader inside read its deleted block's mapping").isEqualTo("m3");
+            awaitUnmapped(store);
+
+            // The tailer held a deleted block between polls: it carries on from the blocks still there.
+            for (int i = MESSAGES + 1; i <= MESSAGES + 50; i++)
+            {
+                store.append("close.unmap", null, ("m" + i).getBytes(StandardCharsets.US_ASCII));
+            }
+            assertThat(tailer.poll(this::check, 100)).isEqualTo(50);
+            final List<Long> fromEarly = new ArrayList<>();
+            assertThat(early.poll(message -> fromEarly.add(message.seq()), 1)).isEqualTo(1);
+            assertThat(fromEarly).as("the tailer whose block was deleted and unmapped goes on after the cut")
+                .containsExactly(400L);
+            early.close();
+            assertThat(store.load(400).seq()).isEqualTo(400);
+            assertThat(store.load(399)).isNull();
+        }
+    }
+
+    @Test
+    void aTruncationsDeletedAndCutBlocksAreUnmappedAndAppendsCarryOn() throws Exception
+    {
+        for (final SyncMode mode : List.of(SyncMode.INTERVAL, SyncMode.NONE))
+        {
+            final Path streamDir = Files.createDirectory(dir.resolve(mode.name()));
+            try (FileStreamStore store = FileStreamStore.open(streamDir, config(mode)))
+            {
+                fill(store);
+                for (long seq = 1; seq <= MESSAGES; seq += 10)
+                {
+                    assertThat(store.load(seq)).isNotNull();
+                }
+                final List<Path> above = blockFilesAbove(store, 250);
+                store.truncate(250);
+                awaitDeleted(above);
+                awaitUnmapped(store);
+                for (int i = 251; i <= 400; i++)
+                {
+                    assertThat(store.append("close.unmap", null, ("m" + i).getBytes(StandardCharsets.US_ASCII)))
+                        .isEqualTo(i);
+                }
+                for (long seq = 1; seq <= 400; seq++)
+                {
+                    assertThat(new String(store.load(seq).payload(), StandardCharsets.US_ASCII)).isEqualTo("m" + seq);
+                }
+            }
+            assertThat(blockMappings(streamDir)).isEmpty();
+        }
+    }
+
+    @Test
+    void aViewUnmapsTheBlocksItLetsGoOfAndEveryBlockAtItsClose() throws Exception
+    {
+        final Path writerDir = Files.createDirectory(dir.resolve("followed"));
+        try (FileStreamStore store = FileStreamStore.open(writerDir, config(SyncMode.INTERVAL)))
+        {
+            fill(store);
+            final List<Path> doomed = blockFilesBelow(store, 400);
+            try (StreamView view = FileStreamStore.openReadOnly(writerDir);
+                StreamTailer tailer = view.createTailer(1))
+            {
+                assertThat(tailer.poll(this::check, MESSAGES)).isEqualTo(MESSAGES);
+                store.compact(400);
+                awaitDeleted(doomed);
+                // The view lets go of its mappings at its next look; the writer of its own at its next flush.
+                assertThat(view.load(450).seq()).isEqualTo(450);
+                awaitUnmapped(store);
+                assertThat(deletedMappings(writerDir)).as("neither the writer nor the view maps a deleted block")
+                    .isEmpty();
+            }
+        }
+        assertThat(blockMappings(writerDir)).as("closed writer and closed view").isEmpty();
+
+        // Closed from inside a handler: the mappings go once the read that ran the handler returned.
+        final StreamView view = FileStreamStore.openReadOnly(writerDir);
+        final AtomicReference<String> readAfterClose = new AtomicReference<>();
+        assertThat(view.read(450, message ->
+        {
+            view.close();
+            readAfterClose.set(new String(message.payload(), StandardCharsets.US_ASCII));
+        })).isTrue();
+        assertThat(readAfterClose.get()).isEqualTo("m450");
+        assertThat(blockMappings(writerDir)).as("unmapped when the read returned").isEmpty();
+        assertThatThrownBy(() -> view.load(450)).isInstanceOf(StoreClosedException.class);
+    }
+
+    private static List<Path> blockFilesBelow(final FileStreamStore store, final long seq)
+    {
+        final List<Path> files = new ArrayList<>();
+        final MessageBlock[] blocks = store.index().blocks();
+        for (int i = 0; i + 1 < blocks.length && blocks[i + 1].baseSeq() <= seq; i++)
+        {
+            files.add(blocks[i].file());
+        }
+        return files;
+    }
+
+    private static List<Path> blockFilesAbove(final FileStreamStore store, final long seq)
+    {
+        final List<Path> files = new ArrayList<>();
+        for (final MessageBlock block : store.index().blocks())
+        {
+            if (block.baseSeq() > seq)
+            {
+                files.add(block.file());
+            }
+        }
+        return files;
+    }
+
+    /**
+     * Waits, with a deadline, until every file of {@code files} is gone (the reclaimer deletes them on its thread).
+     */
+    private static void awaitDeleted(final List<Path> files)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (files.stream().anyMatch(Files::exists))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("not deleted in time: " + files.stream().filter(Files::exists)
+                    .collect(Collectors.toList()));
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Flushes until no deleted block file is mapped, with a deadline: a flush whose cycle met the reclaimer still in
+     * its pass (holding the maintenance lock) leaves them for the next.
+     */
+    private static void awaitUnmapped(final FileStreamStore store)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!deletedMappings(store.directory()).isEmpty())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("still mapped: " + deletedMappings(store.directory()));
+            }
+            store.flush().join();
+        }
+    }
+
+    private static List<String> deletedMappings(final Path streamDir)
+    {
+        return blockMappings(streamDir).stream().filter(line -> line.endsWith("(deleted)"))
+            .collect(Collectors.toList());
     }
 
     private void check(final MessageView message)
