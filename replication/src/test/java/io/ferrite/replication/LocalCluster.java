@@ -3,6 +3,7 @@ package io.ferrite.replication;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.util.SizeInBytes;
 
 import java.io.IOException;
@@ -151,15 +152,38 @@ final class LocalCluster implements AutoCloseable
         throw new IllegalStateException("no follower running");
     }
 
+    /**
+     * Waits until every running peer's stream reaches {@code seq} and every peer applied the log as far as the most
+     * advanced one had when called. The second wait matters after a truncate: a follower still holding the messages
+     * the truncate took back already shows {@code lastSeq >= seq}, and would be compared before it applied the
+     * truncate and the appends after it.
+     */
     void awaitApplied(final long seq)
     {
+        long logIndex = -1;
         for (final ReplicationNode node : nodes)
         {
             if (null != node)
             {
+                logIndex = Math.max(logIndex, appliedLogIndex(node));
+            }
+        }
+        final long target = logIndex;
+        for (final ReplicationNode node : nodes)
+        {
+            if (null != node)
+            {
+                await(node.peerId() + " at log index " + target,
+                    () -> appliedLogIndex(node) >= target);
                 await(node.peerId() + " at sequence " + seq, () -> node.stream().lastSeq() >= seq);
             }
         }
+    }
+
+    private static long appliedLogIndex(final ReplicationNode node)
+    {
+        final TermIndex applied = node.stateMachine().getLastAppliedTermIndex();
+        return null == applied ? -1 : applied.getIndex();
     }
 
     static void await(final String what, final BooleanSupplier condition)
