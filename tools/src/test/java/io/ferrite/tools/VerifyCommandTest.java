@@ -2,6 +2,7 @@ package io.ferrite.tools;
 
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.block.BlockFile;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -236,8 +238,19 @@ class VerifyCommandTest
 
             assertThat(run.exitCode()).as(run.toString()).isZero();
             assertThat(run.out()).contains("checked  2,100 records", "result   OK");
-            assertThat(Streams.fingerprint(stream)).isEqualTo(before);
+            final Map<String, String> after = Streams.fingerprint(stream);
+            // The open store's preparer may still be writing blocks ahead (next-N.creating) while verify runs: those
+            // files are the writer's, may appear or grow, and never go away without a roll.
+            assertThat(after.keySet()).as("nothing deleted").containsAll(before.keySet());
+            assertThat(withoutPreparedBlocks(after)).isEqualTo(withoutPreparedBlocks(before));
         }
+    }
+
+    private static Map<String, String> withoutPreparedBlocks(final Map<String, String> fingerprint)
+    {
+        final Map<String, String> kept = new TreeMap<>(fingerprint);
+        kept.keySet().removeIf((name) -> name.endsWith(BlockFile.TEMP_SUFFIX));
+        return kept;
     }
 
     @Test
