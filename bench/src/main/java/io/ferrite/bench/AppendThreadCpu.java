@@ -2,9 +2,13 @@ package io.ferrite.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.store.StoreMetricNames;
+import io.ferrite.store.StoreOperation;
+import io.ferrite.store.StoreStats;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.SyncMode;
+import org.HdrHistogram.Histogram;
 import org.agrona.IoUtil;
 
 import java.lang.management.ManagementFactory;
@@ -73,10 +77,32 @@ public final class AppendThreadCpu
                         (double)used / appends);
                 }
             }
+            printWaits(store.stats(), wall);
         }
         finally
         {
             IoUtil.delete(dir.toFile(), true);
+        }
+    }
+
+    /**
+     * Where the appender waited, from the store's own histograms (warm-up included): the flusher under
+     * {@code maxUnforcedBytes}, and block rolls (the appender waiting for a prepared block).
+     */
+    private static void printWaits(final StoreStats stats, final long wallNanos)
+    {
+        System.out.printf("  back-pressure waits: %d%n", stats.backPressureWaits());
+        for (final String name : new String[]{ StoreMetricNames.BACK_PRESSURE, StoreOperation.BLOCK_ROLL.metricName() })
+        {
+            if (!stats.histogramNames().contains(name))
+            {
+                continue;
+            }
+            final Histogram histogram = stats.histogram(name);
+            final double total = histogram.getMean() * histogram.getTotalCount();
+            System.out.printf("  %-13s n=%d p50=%d ns p99=%d ns max=%d ns, total %.1f ms (%.1f %% of the run)%n", name,
+                histogram.getTotalCount(), histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(99),
+                histogram.getMaxValue(), total / 1e6, 100 * total / wallNanos);
         }
     }
 
