@@ -53,6 +53,8 @@ class ReplicatedCommandsTest
             assertThat(get(stream.erase(41))).as("not assigned yet").isFalse();
 
             get(stream.truncate(20));
+            // The truncate completed on the leader; this client's peer is a follower and may not have applied it yet.
+            cluster.awaitApplied(20);
             assertThat(stream.lastSeq()).isEqualTo(20);
             for (int i = 21; i <= 25; i++)
             {
