@@ -46,7 +46,8 @@ public final class RecordVerifier
         {
             return HEADER_DOES_NOT_VERIFY;
         }
-        if (crc.compute(block.mapped(), offset, frameLength - CHECKSUM_LENGTH) !=
+        // The frame checksum goes on from the header's: the header is not read twice.
+        if (crc.extend(offset + HEADER_CHECKSUM_OFFSET, frameLength - CHECKSUM_LENGTH - HEADER_CHECKSUM_OFFSET) !=
             buffer.getInt(checksumOffset(offset, frameLength)))
         {
             return CHECKSUM_DOES_NOT_VERIFY;

@@ -28,11 +28,14 @@ final class RecordCheck
     }
 
     /**
-     * @return whether the frame checksum of the record at {@code offset}, whose header verified, verifies.
+     * To be called right after {@link #headerVerifies} returned true for the same record, with no other check between:
+     * the frame checksum goes on from the header's, so the header is not read twice.
+     *
+     * @return whether the frame checksum of the record at {@code offset} verifies.
      */
-    boolean frameVerifies(final ViewBlock block, final int offset, final int frameLength)
+    boolean frameVerifiesAfterHeader(final ViewBlock block, final int offset, final int frameLength)
     {
-        return crc.compute(block.mapped, offset, frameLength - CHECKSUM_LENGTH) ==
+        return crc.extend(offset + HEADER_CHECKSUM_OFFSET, frameLength - CHECKSUM_LENGTH - HEADER_CHECKSUM_OFFSET) ==
             block.buffer.getInt(checksumOffset(offset, frameLength));
     }
 
@@ -52,7 +55,7 @@ final class RecordCheck
         {
             return "record header does not verify";
         }
-        if (!frameVerifies(block, offset, frameLength))
+        if (!frameVerifiesAfterHeader(block, offset, frameLength))
         {
             return "record checksum does not verify";
         }

@@ -248,7 +248,7 @@ final class ViewIndex
                 cutShortIfMoved(block, endsAt);
                 break;
             }
-            if (!check.frameVerifies(block, offset, frameLength))
+            if (!check.frameVerifiesAfterHeader(block, offset, frameLength))
             {
                 if (type != TYPE_MESSAGE || seq > published)
                 {
