@@ -152,6 +152,18 @@ public final class RecordScanner
     }
 
     /**
+     * Where a reader that met a record header that does not verify goes on, as {@link #scan} does: the first aligned
+     * offset at or after {@code from} holding a fully valid record with a sequence above {@code afterSeq} (a tombstone
+     * may carry {@code afterSeq} itself), within the limit and sequences this scanner was wrapped with.
+     *
+     * @return that offset, or -1 when no valid record follows.
+     */
+    public int nextValidRecord(final int from, final long afterSeq)
+    {
+        return resync(from, afterSeq);
+    }
+
+    /**
      * @return the first aligned offset at or after {@code from} holding a fully valid record with a sequence above
      * {@code afterSeq}, or -1.
      */

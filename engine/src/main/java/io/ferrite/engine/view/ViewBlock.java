@@ -58,7 +58,16 @@ final class ViewBlock
     long highestMet;
     /** Set when indexing first looked at this block (counted by {@link ViewIndex#blocksIndexed()}). */
     boolean entered;
-    /** Record offsets by {@code seq - baseSeq}, 0 for none (not listed, removed, or a skip). */
+    /**
+     * Where the look at this block met a record header that does not verify below the sequences the writer is known
+     * to have put here, and went on past it: the sequences it held are known once the next message or skip is met.
+     * -1 for none.
+     */
+    int pendingDamage = -1;
+    /**
+     * Record offsets by {@code seq - baseSeq}, 0 for none (not listed, removed, or a skip); the negated offset of the
+     * damaged bytes for a sequence they held ({@link #listDamaged}).
+     */
     private int[] offsets = new int[64];
     /** One past the highest sequence indexed here, as an index into {@link #offsets}. */
     private int span;
@@ -167,9 +176,39 @@ final class ViewBlock
     }
 
     /**
-     * @return the offset of the record listed for {@code seq}, 0 for none.
+     * List {@code seq} as held by the damaged bytes at {@code damageOffset}: a read of it fails naming that offset
+     * instead of finding nothing, and a tailer stops at it instead of passing over it.
+     */
+    void listDamaged(final long seq, final int damageOffset)
+    {
+        list(seq, -damageOffset);
+    }
+
+    /**
+     * @return the offset of the verified record listed for {@code seq}, 0 for none.
      */
     int offsetOf(final long seq)
+    {
+        return Math.max(0, entry(seq));
+    }
+
+    /**
+     * @return the offset of the damaged bytes listed as holding {@code seq}, 0 for none.
+     */
+    int damageOffsetOf(final long seq)
+    {
+        return Math.max(0, -entry(seq));
+    }
+
+    /**
+     * @return whether {@code seq} is listed: a verified record, or damage that held it.
+     */
+    boolean isListed(final long seq)
+    {
+        return entry(seq) != 0;
+    }
+
+    private int entry(final long seq)
     {
         final long at = seq - baseSeq;
         return at < 0 || at >= span ? 0 : offsets[(int)at];

@@ -4,6 +4,7 @@ import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.format.RecordScanner;
 import io.ferrite.store.CorruptRecordException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -35,6 +36,7 @@ final class ViewIndex
     private final RemovedRanges removed = new RemovedRanges();
     private final ViewTotals totals = new ViewTotals();
     private final UnverifiedRecords unverified = new UnverifiedRecords();
+    private final RecordScanner scanner = new RecordScanner();
 
     /** The position of the lowest indexed block: the blocks from here to the end are indexed, those below not. */
     private int indexedFrom;
@@ -221,7 +223,8 @@ final class ViewIndex
      * Index {@code block} from where the last look ended, up to {@code published}: messages and skips at or below it,
      * tombstones whatever they carry. A record that does not verify ends the look at that block (a record being
      * written, or a tail a crash tore) unless its header verified and names a published message: it is then set
-     * aside, to be told apart once the blocks after it are indexed (an erase, or damage).
+     * aside, to be told apart once the blocks after it are indexed (an erase, or damage); or unless its header does
+     * not verify where the block is known to hold more published sequences: damage, passed ({@link #passDamage}).
      */
     private void indexBlock(final ViewBlock block, final long published, final long endsAt)
     {
@@ -238,15 +241,26 @@ final class ViewIndex
             final int frameLength = buffer.getIntVolatile(offset + FRAME_LENGTH_OFFSET);
             if (!check.headerVerifies(block, offset, frameLength))
             {
-                cutShortIfMoved(block, endsAt);
-                break;
+                final int next = passDamage(block, offset, published, endsAt);
+                if (next < 0)
+                {
+                    cutShortIfMoved(block, endsAt);
+                    break;
+                }
+                offset = next;
+                continue;
             }
             final byte type = buffer.getByte(offset + TYPE_OFFSET);
             final long seq = buffer.getLong(offset + SEQUENCE_OFFSET);
             if (type != TYPE_DELETE && seq > published)
             {
+                listPendingDamage(block, Math.min(seq - 1, published));
                 cutShortIfMoved(block, endsAt);
                 break;
+            }
+            if (type != TYPE_DELETE)
+            {
+                listPendingDamage(block, seq - 1);
             }
             if (!check.frameVerifiesAfterHeader(block, offset, frameLength))
             {
@@ -288,6 +302,57 @@ final class ViewIndex
             offset += frameLength;
             block.scanEnd = offset;
         }
+    }
+
+    /**
+     * A record header that does not verify where the writer is known to have put more of the sequences published —
+     * the next block's header says up to which, the last block holds up to {@code published} — with the writer in
+     * place is damage, not the end of the data: the look goes on at the next record that verifies, as the writer's
+     * own scan does, and the sequences the damaged bytes held are listed as damage once the next message or skip says
+     * which they are ({@link #listPendingDamage}), or up to that known last one when nothing valid follows.
+     *
+     * @return the offset to go on from, or -1 when the look ends here.
+     */
+    private int passDamage(final ViewBlock block, final int offset, final long published, final long endsAt)
+    {
+        final long knownLast = endsAt > 0 ? Math.min(endsAt, published) : published;
+        if (block.highestMet >= knownLast || writerMoved.getAsBoolean())
+        {
+            return -1;
+        }
+        if (block.pendingDamage < 0)
+        {
+            block.pendingDamage = offset;
+        }
+        final int next = scanner.wrap(block.buffer, block.mapped, block.limit, null != block.key)
+            .blockBase(block.baseSeq)
+            .nextValidRecord(offset + ALIGNMENT, Math.max(block.highestMet, block.baseSeq - 1));
+        if (next < 0)
+        {
+            listPendingDamage(block, knownLast);
+        }
+        return next;
+    }
+
+    /**
+     * List the sequences after the highest met up to {@code lastHeld} as held by the damage the look passed, unless a
+     * known removal names them.
+     */
+    private void listPendingDamage(final ViewBlock block, final long lastHeld)
+    {
+        if (block.pendingDamage < 0)
+        {
+            return;
+        }
+        for (long seq = Math.max(block.highestMet + 1, block.baseSeq); seq <= lastHeld; seq++)
+        {
+            if (!removed.contains(seq))
+            {
+                block.listDamaged(seq, block.pendingDamage);
+            }
+        }
+        block.highestMet = Math.max(block.highestMet, lastHeld);
+        block.pendingDamage = -1;
     }
 
     /**
@@ -339,9 +404,9 @@ final class ViewIndex
                 final int listed = holder.offsetOf(s);
                 if (listed != 0)
                 {
-                    holder.unlist(s);
                     totals.unlisted(holder.buffer, listed);
                 }
+                holder.unlist(s);
             }
         }
     }
@@ -398,7 +463,7 @@ final class ViewIndex
                 s = list.get(next).baseSeq;
                 continue;
             }
-            if (block.offsetOf(s) != 0)
+            if (block.isListed(s))
             {
                 return s;
             }

@@ -54,6 +54,10 @@ final class ViewRecords
         final int offset = null == block ? 0 : block.offsetOf(seq);
         if (offset == 0)
         {
+            if (null != block && block.damageOffsetOf(seq) != 0)
+            {
+                failDamaged(block, seq);
+            }
             return false;
         }
         final String problem = check.problemWith(block, offset, seq);
@@ -83,6 +87,26 @@ final class ViewRecords
             recordOffset = 0;
         }
         return true;
+    }
+
+    /**
+     * A sequence the look listed as held by a record header that does not verify fails the read naming the damaged
+     * offset — unless a removal the view has not indexed yet names it, or the writer moved since the refresh (the next
+     * refresh looks again).
+     */
+    private void failDamaged(final ViewBlock block, final long seq)
+    {
+        if (writerMoved.getAsBoolean())
+        {
+            return;
+        }
+        index.catchUp();
+        final int damageOffset = block.damageOffsetOf(seq);
+        if (damageOffset != 0 && !index.isRemoved(seq))
+        {
+            throw new CorruptRecordException("record header does not verify (read-only view)", block.file,
+                damageOffset, seq);
+        }
     }
 
     /**

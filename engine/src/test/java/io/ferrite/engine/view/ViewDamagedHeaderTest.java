@@ -1,0 +1,243 @@
+package io.ferrite.engine.view;
+
+import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.StreamMode;
+import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
+import io.ferrite.store.CorruptRecordException;
+import io.ferrite.store.MessageView;
+import io.ferrite.store.StoreException;
+import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamTailer;
+import io.ferrite.store.SyncMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A damaged record header in a sealed block — one the writer has moved past — does not hide the records after it from
+ * a read-only view: the view looks past the damage for the next record whose header verifies, as the writer's own
+ * scan does, and the sequences the damaged bytes held fail reads with {@link CorruptRecordException} naming the file
+ * and offset — never read as absent, and never passed over by a tailer in silence.
+ */
+class ViewDamagedHeaderTest
+{
+    private static final int MESSAGES = 400;
+
+    @TempDir
+    Path dir;
+
+    private final List<Long> seen = new ArrayList<>();
+
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void theRecordsAfterADamagedHeaderStayReadable(final StreamMode mode) throws IOException
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                assertThat(store.append("damage." + (i % 3), null, payload(i))).isEqualTo(i);
+            }
+            assertThat(store.stats().blocksCreated()).isGreaterThan(3);
+        }
+        final long victim = victimInsideSecondBlock();
+        final long[] frame = zeroHeader(block(2), victim);
+
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
+        {
+            assertThat(view.load(victim + 1).payload()).as("the record after the damage")
+                .isEqualTo(payload((int)victim + 1));
+            assertThatThrownBy(() -> view.load(victim)).isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining(block(2).getFileName().toString())
+                .satisfies((ex) -> assertThat(((StoreException)ex).seq()).isEqualTo(victim))
+                .satisfies((ex) -> assertThat(((StoreException)ex).offset()).isEqualTo(frame[0]));
+            for (long seq = 1; seq <= MESSAGES; seq++)
+            {
+                if (seq != victim)
+                {
+                    assertThat(view.load(seq).payload()).as("seq %d", seq).isEqualTo(payload((int)seq));
+                }
+            }
+
+            try (StreamTailer tailer = view.createTailer(1))
+            {
+                drain(tailer, victim - 1);
+                assertThat(seen).hasSize((int)victim - 1).last().isEqualTo(victim - 1);
+                assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class);
+                assertThat(tailer.nextSeq()).as("the tailer stays on the damaged record").isEqualTo(victim);
+                tailer.seek(victim + 1);
+                drain(tailer, MESSAGES - victim);
+            }
+            assertThat(seen).hasSize(MESSAGES - 1).doesNotContain(victim).last().isEqualTo((long)MESSAGES);
+        }
+    }
+
+    /**
+     * The same in the block the open writer is appending to: the sequences it published are known to be there, so a
+     * header that does not verify below them is damage, and the view follows the writer past it.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aViewFollowsTheOpenWriterPastADamagedHeaderInItsBlock(final StreamMode mode) throws IOException
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode).toBuilder().blockSize(65536).build()))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                store.append("damage." + (i % 3), null, payload(i));
+            }
+            final long lastBlock = store.stats().blocksCreated();
+            final List<long[]> frames = frames(block(lastBlock));
+            final long victim = frames.get(frames.size() / 2)[2];
+            final long[] frame = zeroHeader(block(lastBlock), victim);
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+                StreamTailer tailer = view.createTailer(1))
+            {
+                drain(tailer, victim - 1);
+                assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class)
+                    .satisfies((ex) -> assertThat(((StoreException)ex).offset()).isEqualTo(frame[0]));
+                tailer.seek(victim + 1);
+                for (int i = MESSAGES + 1; i <= MESSAGES + 20; i++)
+                {
+                    store.append("damage." + (i % 3), null, payload(i));
+                }
+                drain(tailer, MESSAGES + 20 - victim);
+                assertThat(view.load(victim + 1).payload()).isEqualTo(payload((int)victim + 1));
+            }
+            assertThat(seen).hasSize(MESSAGES + 19).doesNotContain(victim).last().isEqualTo(MESSAGES + 20L);
+        }
+    }
+
+    /**
+     * A removal that names the damaged sequence explains it: reads find nothing there and a tailer passes over it.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aRemovedSequenceInDamagedBytesIsPassedOver(final StreamMode mode) throws IOException
+    {
+        final long victim;
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                store.append("damage." + (i % 3), null, payload(i));
+            }
+            victim = victimInsideSecondBlock();
+            assertThat(store.remove(victim)).isTrue();
+        }
+        zeroHeader(block(2), victim);
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+            StreamTailer tailer = view.createTailer(1))
+        {
+            assertThat(view.load(victim)).isNull();
+            drain(tailer, MESSAGES - 1);
+            assertThat(tailer.poll(this::record, 64)).isZero();
+        }
+        assertThat(seen).hasSize(MESSAGES - 1).doesNotContain(victim).last().isEqualTo((long)MESSAGES);
+    }
+
+    private void drain(final StreamTailer tailer, final long count)
+    {
+        final int before = seen.size();
+        while (seen.size() - before < count)
+        {
+            assertThat(tailer.poll(this::record, (int)Math.min(64, count - (seen.size() - before))))
+                .as("poll after %d of %d", seen.size() - before, count).isPositive();
+        }
+    }
+
+    private void record(final MessageView message)
+    {
+        seen.add(message.seq());
+    }
+
+    /**
+     * @return a sequence in the middle of block 2, neither its first nor its last record.
+     */
+    private long victimInsideSecondBlock() throws IOException
+    {
+        final List<long[]> frames = frames(block(2));
+        assertThat(frames.size()).isGreaterThan(4);
+        return frames.get(frames.size() / 2)[2];
+    }
+
+    /**
+     * Zero the first 16 bytes of the record holding {@code seq}: its frame length, type, flags and sequence.
+     *
+     * @return its offset and frame length.
+     */
+    private long[] zeroHeader(final Path file, final long seq) throws IOException
+    {
+        for (final long[] frame : frames(file))
+        {
+            if (frame[2] == seq)
+            {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+                {
+                    channel.write(ByteBuffer.allocate(16), frame[0]);
+                }
+                return frame;
+            }
+        }
+        throw new AssertionError("no record holds " + seq);
+    }
+
+    /**
+     * @return offset, frame length and sequence of every message record in {@code file}, walking the frames.
+     */
+    private static List<long[]> frames(final Path file) throws IOException
+    {
+        final List<long[]> frames = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer header =
+                ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            long offset = BlockDescriptor.DATA_OFFSET;
+            while (offset + RecordDescriptor.HEADER_LENGTH <= channel.size())
+            {
+                header.clear();
+                channel.read(header, offset);
+                final int frameLength = header.getInt(RecordDescriptor.FRAME_LENGTH_OFFSET);
+                if (frameLength < RecordDescriptor.MIN_FRAME_LENGTH)
+                {
+                    break;
+                }
+                if (header.get(RecordDescriptor.TYPE_OFFSET) == RecordDescriptor.TYPE_MESSAGE)
+                {
+                    frames.add(new long[] {offset, frameLength, header.getLong(RecordDescriptor.SEQUENCE_OFFSET)});
+                }
+                offset += frameLength;
+            }
+        }
+        return frames;
+    }
+
+    private Path block(final long id)
+    {
+        return dir.resolve("blocks").resolve(BlockDescriptor.fileName(id));
+    }
+
+    private static StreamConfig config(final StreamMode mode)
+    {
+        return mode.config(StreamConfig.builder("damage").blockSize(4096).maxMsgSize(512).syncMode(SyncMode.INTERVAL));
+    }
+
+    private static byte[] payload(final int i)
+    {
+        return ("payload-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+}
