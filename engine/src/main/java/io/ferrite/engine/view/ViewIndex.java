@@ -307,9 +307,13 @@ final class ViewIndex
     /**
      * A record header that does not verify where the writer is known to have put more of the sequences published —
      * the next block's header says up to which, the last block holds up to {@code published} — with the writer in
-     * place is damage, not the end of the data: the look goes on at the next record that verifies, as the writer's
-     * own scan does, and the sequences the damaged bytes held are listed as damage once the next message or skip says
-     * which they are ({@link #listPendingDamage}), or up to that known last one when nothing valid follows.
+     * place, and a valid record after it, is damage, not the end of the data: the look goes on at that record, as the
+     * writer's own scan does, and the sequences the damaged bytes held are listed as damage once the next message or
+     * skip says which they are ({@link #listPendingDamage}).
+     * <p>
+     * With nothing valid after it the look ends there, as at the end of the data: a block rewritten without removed
+     * messages at its end shows a view the same picture (their tombstones may have gone with the old block), and only
+     * the writer's {@code state.db} tells the two apart.
      *
      * @return the offset to go on from, or -1 when the look ends here.
      */
@@ -320,16 +324,16 @@ final class ViewIndex
         {
             return -1;
         }
-        if (block.pendingDamage < 0)
-        {
-            block.pendingDamage = offset;
-        }
         final int next = scanner.wrap(block.buffer, block.mapped, block.limit, null != block.key)
             .blockBase(block.baseSeq)
             .nextValidRecord(offset + ALIGNMENT, Math.max(block.highestMet, block.baseSeq - 1));
         if (next < 0)
         {
-            listPendingDamage(block, knownLast);
+            block.pendingDamage = -1;
+        }
+        else if (block.pendingDamage < 0)
+        {
+            block.pendingDamage = offset;
         }
         return next;
     }
