@@ -53,17 +53,14 @@ import io.ferrite.store.SyncMode;
 import io.ferrite.store.TailerNames;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
-import org.agrona.IoUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.MappedByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -90,8 +87,6 @@ import java.util.function.Consumer;
 public final class FileStreamStore implements StreamStore
 {
     private static final Logger LOG = LoggerFactory.getLogger(FileStreamStore.class);
-    /** How long close waits for readers to leave the block mappings before it leaves them to the collector. */
-    static final long UNMAP_WAIT_NANOS = 250_000_000L;
 
     private final StreamConfig config;
     private final StreamDirectory directory;
@@ -102,15 +97,8 @@ public final class FileStreamStore implements StreamStore
     private final StreamReader reader;
     /** Readers of the block mappings, so close unmaps them once none is inside. */
     private final ReadGate readGate;
-    /**
-     * Blocks that left the index and are still mapped: taken from {@link StreamIndex#pollLeft()} by the thread that
-     * flushes (one at a time), or by close once it stopped.
-     */
-    private final List<MessageBlock> leftMapped = new ArrayList<>();
-    /** The mappings {@link #leftMapped} let go of, unmapped outside any lock; same threads. */
-    private final List<MappedByteBuffer> toUnmap = new ArrayList<>();
-    /** How long close waits for readers to leave the block mappings; a test seam changes it. */
-    private volatile long unmapWaitNanos = UNMAP_WAIT_NANOS;
+    /** Gives the block mappings back once no reader can hold them: those that left the index, and all at close. */
+    private final BlockUnmapper unmapper;
     private final BlockFlusher flusher;
     private final AgentSlot flusherThread;
     private final AsyncFlusher durability;
@@ -226,8 +214,10 @@ public final class FileStreamStore implements StreamStore
             // Under the append lock, before the cut and again before any append can take a sequence the truncation
             // cut.
             this.removals.afterTruncation(this::lowerCursorsAndConsumers);
+            this.unmapper = new BlockUnmapper(config.name(), index, readGate, writer.lock(),
+                removals.maintenanceLock());
             // Every flusher cycle from here on unmaps the blocks that left the index, once no reader can hold them.
-            this.flusher.beforeCapture(this::unmapLeftBlocks);
+            this.flusher.beforeCapture(unmapper::unmapLeft);
             this.backup = new StreamBackup(config, directory, index, stateWriter, durability, cursors, consumers,
                 metrics, crypto);
             if (recovered.untombstonedRemovals() || !recoveryReport.lost().isEmpty())
@@ -1056,7 +1046,7 @@ public final class FileStreamStore implements StreamStore
             CloseHelper.closeAll(steps);
             // Only when every step succeeded: every agent of the store (flusher, preparer, reclaimer) is known stopped,
             // so nothing of the store's own touches a mapping either.
-            unmapBlocks();
+            unmapper.unmapAll();
         }
         finally
         {
@@ -1195,109 +1185,12 @@ public final class FileStreamStore implements StreamStore
     }
 
     /**
-     * The last step of a {@link #close()} whose other steps all succeeded: unmap every block's mappings once no reader
-     * is inside them, so the files' page-cache memory (and the disk space of files deleted after the close) goes back
-     * now. When a reader stays inside past {@link #UNMAP_WAIT_NANOS} (a handler that blocks, or a close called from a
-     * handler), or a step failed, the mappings are left for the garbage collector to release: later, never unsafely.
-     */
-    private void unmapBlocks()
-    {
-        final long waitNanos = unmapWaitNanos;
-        if (!readGate.close(waitNanos))
-        {
-            LOG.warn("stream {}: {} readers still inside its blocks {} ms after close; their mappings are left for " +
-                "the garbage collector to release", config.name(), readGate.inside(), waitNanos / 1_000_000);
-            return;
-        }
-        takeLeftBlocks();
-        leftMapped.addAll(Arrays.asList(index.blocks()));
-        unmapLeft();
-    }
-
-    /**
-     * Unmap the blocks that left the index (deleted by reclaim or retention, rewritten, cut or deleted by a truncation)
-     * once no reader can hold them, so their disk space and page-cache memory go back now rather than at some garbage
-     * collection. Run by the flusher before each capture: every block taken here left the index before the read gate
-     * is read below, so a reader inside then may hold one and one entering later cannot find it; no maintenance pass
-     * (reclaim, truncation, erasure) may be reading one, which the maintenance lock shows. When either is busy the
-     * blocks wait for a later cycle, or for close.
-     */
-    private void unmapLeftBlocks()
-    {
-        takeLeftBlocks();
-        if (leftMapped.isEmpty())
-        {
-            return;
-        }
-        final ReentrantLock maintenance = removals.maintenanceLock();
-        if (maintenance.isHeldByCurrentThread() || !maintenance.tryLock())
-        {
-            return;
-        }
-        try
-        {
-            if (readGate.inside() != 0)
-            {
-                return;
-            }
-            unmapLeft();
-        }
-        finally
-        {
-            maintenance.unlock();
-        }
-    }
-
-    private void takeLeftBlocks()
-    {
-        MessageBlock left;
-        while (null != (left = index.pollLeft()))
-        {
-            leftMapped.add(left);
-        }
-    }
-
-    /**
-     * Let go of the mappings of every block in {@link #leftMapped} under the append lock (a block a truncation cut may
-     * still hold the appender's writable mapping), then unmap them outside it: an unmap is a system call and a TLB
-     * shoot-down, which appenders need not wait for.
-     */
-    private void unmapLeft()
-    {
-        final ReentrantLock appendLock = writer.lock();
-        appendLock.lock();
-        try
-        {
-            for (final MessageBlock block : leftMapped)
-            {
-                block.detachMappings(toUnmap);
-            }
-        }
-        finally
-        {
-            appendLock.unlock();
-        }
-        leftMapped.clear();
-        try
-        {
-            for (final MappedByteBuffer mapping : toUnmap)
-            {
-                IoUtil.unmap(mapping);
-            }
-        }
-        finally
-        {
-            toUnmap.clear();
-        }
-    }
-
-    /**
      * Test seam: how long {@link #close()} waits for readers to leave the block mappings before it leaves them to the
      * garbage collector.
      */
     void unmapWait(final long nanos)
     {
-        unmapWaitNanos = nanos;
+        unmapper.waitNanos(nanos);
     }
 
     /**

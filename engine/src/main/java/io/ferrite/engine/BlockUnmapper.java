@@ -1,0 +1,158 @@
+package io.ferrite.engine;
+
+import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.block.StreamIndex;
+import org.agrona.IoUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.MappedByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Gives a stream's block mappings back to the system as soon as no reader can hold them, instead of at some garbage
+ * collection: the page-cache memory they pin, and the disk space of files deleted meanwhile, go back now. Blocks that
+ * left the index (deleted by reclaim or retention, rewritten, cut or deleted by a truncation) are unmapped at the
+ * flusher's cycles ({@link #unmapLeft()}); every block at the store's close ({@link #unmapAll()}).
+ * <p>
+ * Threading: {@link #unmapLeft()} runs on the thread that flushes (one at a time), {@link #unmapAll()} on the closing
+ * thread once that one stopped.
+ */
+final class BlockUnmapper
+{
+    /** How long close waits for readers to leave the block mappings before it leaves them to the garbage collector. */
+    static final long UNMAP_WAIT_NANOS = 250_000_000L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockUnmapper.class);
+
+    private final String streamName;
+    private final StreamIndex index;
+    private final ReadGate readGate;
+    private final ReentrantLock appendLock;
+    private final ReentrantLock maintenanceLock;
+    /** Blocks that left the index and are still mapped, taken from {@link StreamIndex#pollLeft()}. */
+    private final List<MessageBlock> leftMapped = new ArrayList<>();
+    /** The mappings {@link #leftMapped} let go of, unmapped outside any lock. */
+    private final List<MappedByteBuffer> toUnmap = new ArrayList<>();
+    private volatile long waitNanos = UNMAP_WAIT_NANOS;
+
+    /**
+     * @param appendLock      held while blocks let go of their mappings: a block a truncation cut may still hold the
+     *                        appender's writable mapping.
+     * @param maintenanceLock held by every maintenance pass (reclaim, truncation, erasure) that may read a block that
+     *                        left the index.
+     */
+    BlockUnmapper(
+        final String streamName, final StreamIndex index, final ReadGate readGate, final ReentrantLock appendLock,
+        final ReentrantLock maintenanceLock)
+    {
+        this.streamName = streamName;
+        this.index = index;
+        this.readGate = readGate;
+        this.appendLock = appendLock;
+        this.maintenanceLock = maintenanceLock;
+    }
+
+    /**
+     * The last step of a close whose other steps all succeeded (every agent of the store is known stopped, so nothing
+     * of the store's own touches a mapping): close the read gate and unmap every block once no reader is inside. When a
+     * reader stays inside past the wait (a handler that blocks, or a close called from a handler), the mappings are
+     * left for the garbage collector to release: later, never unsafely.
+     */
+    void unmapAll()
+    {
+        final long wait = waitNanos;
+        if (!readGate.close(wait))
+        {
+            LOG.warn("stream {}: {} readers still inside its blocks {} ms after close; their mappings are left for " +
+                "the garbage collector to release", streamName, readGate.inside(), wait / 1_000_000);
+            return;
+        }
+        takeLeftBlocks();
+        leftMapped.addAll(Arrays.asList(index.blocks()));
+        unmapTaken();
+    }
+
+    /**
+     * Unmap the blocks that left the index once no reader can hold them. Run by the flusher before each capture: every
+     * block taken here left the index before the read gate is read below, so a reader inside then may hold one and one
+     * entering later cannot find it; no maintenance pass may be reading one, which the maintenance lock shows. When
+     * either is busy the blocks wait for a later cycle, or for close.
+     */
+    void unmapLeft()
+    {
+        takeLeftBlocks();
+        if (leftMapped.isEmpty())
+        {
+            return;
+        }
+        if (maintenanceLock.isHeldByCurrentThread() || !maintenanceLock.tryLock())
+        {
+            return;
+        }
+        try
+        {
+            if (readGate.inside() != 0)
+            {
+                return;
+            }
+            unmapTaken();
+        }
+        finally
+        {
+            maintenanceLock.unlock();
+        }
+    }
+
+    /**
+     * Test seam: how long {@link #unmapAll()} waits for readers to leave.
+     */
+    void waitNanos(final long nanos)
+    {
+        waitNanos = nanos;
+    }
+
+    private void takeLeftBlocks()
+    {
+        MessageBlock left;
+        while (null != (left = index.pollLeft()))
+        {
+            leftMapped.add(left);
+        }
+    }
+
+    /**
+     * Let go of the mappings of every block taken under the append lock, then unmap them outside it: an unmap is a
+     * system call and a TLB shoot-down, which appenders need not wait for.
+     */
+    private void unmapTaken()
+    {
+        appendLock.lock();
+        try
+        {
+            for (final MessageBlock block : leftMapped)
+            {
+                block.detachMappings(toUnmap);
+            }
+        }
+        finally
+        {
+            appendLock.unlock();
+        }
+        leftMapped.clear();
+        try
+        {
+            for (final MappedByteBuffer mapping : toUnmap)
+            {
+                IoUtil.unmap(mapping);
+            }
+        }
+        finally
+        {
+            toUnmap.clear();
+        }
+    }
+}
