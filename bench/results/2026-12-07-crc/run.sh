@@ -1,5 +1,5 @@
 #!/bin/bash
-# Read side after the one-pass record check (457c9e4) and the view's damage look (ddc0f6c), against 3279dbc (base),
+# Read side on ddc0f6c (the one-pass record check of 457c9e4 and the view's damage look), against 3279dbc (base),
 # alternating; Chronicle Queue's tailer in every trial.
 set -x
 cd "$(git rev-parse --show-toplevel)"
