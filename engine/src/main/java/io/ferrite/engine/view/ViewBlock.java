@@ -59,9 +59,9 @@ final class ViewBlock
     /** Set when indexing first looked at this block (counted by {@link ViewIndex#blocksIndexed()}). */
     boolean entered;
     /**
-     * Where the look at this block met a record header that does not verify below the sequences the writer is known
-     * to have put here, and went on past it: the sequences it held are known once the next message or skip is met.
-     * -1 for none.
+     * Where the look at this sealed block met a record header that does not verify below the last sequence the writer
+     * put here, and went on past it: the sequences it may have held are known once the next message or skip is met, or
+     * the block ends. -1 for none.
      */
     int pendingDamage = -1;
     /**

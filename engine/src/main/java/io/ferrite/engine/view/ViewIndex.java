@@ -112,7 +112,7 @@ final class ViewIndex
             {
                 indexedFrom--;
                 final ViewBlock block = list.get(indexedFrom);
-                indexBlock(block, indexedTo, endsAt(indexedFrom));
+                indexBlock(block, indexedTo, endsAt(indexedFrom), sealedEnd(indexedFrom));
                 block.done = indexedFrom + 1 < list.size() && !block.cutShort;
             }
             final long resetsBefore = resets;
@@ -209,7 +209,7 @@ final class ViewIndex
             {
                 continue;
             }
-            indexBlock(block, published, endsAt(b));
+            indexBlock(block, published, endsAt(b), sealedEnd(b));
             // A look the writer's move cut short (at a record the change left failing) leaves the block open: the next
             // refresh drops the index and looks again.
             if (b + 1 < list.size() && !block.cutShort)
@@ -224,9 +224,9 @@ final class ViewIndex
      * tombstones whatever they carry. A record that does not verify ends the look at that block (a record being
      * written, or a tail a crash tore) unless its header verified and names a published message: it is then set
      * aside, to be told apart once the blocks after it are indexed (an erase, or damage); or unless its header does
-     * not verify where the block is known to hold more published sequences: damage, passed ({@link #passDamage}).
+     * not verify below the last sequence of a sealed block: damage, passed ({@link #passDamage}).
      */
-    private void indexBlock(final ViewBlock block, final long published, final long endsAt)
+    private void indexBlock(final ViewBlock block, final long published, final long endsAt, final long sealedEnd)
     {
         if (!block.entered)
         {
@@ -241,7 +241,7 @@ final class ViewIndex
             final int frameLength = buffer.getIntVolatile(offset + FRAME_LENGTH_OFFSET);
             if (!check.headerVerifies(block, offset, frameLength))
             {
-                final int next = passDamage(block, offset, published, endsAt);
+                final int next = passDamage(block, offset, sealedEnd);
                 if (next < 0)
                 {
                     cutShortIfMoved(block, endsAt);
@@ -305,42 +305,45 @@ final class ViewIndex
     }
 
     /**
-     * A record header that does not verify where the writer is known to have put more of the sequences published —
-     * the next block's header says up to which, the last block holds up to {@code published} — with the writer in
-     * place, and a valid record after it, is damage, not the end of the data: the look goes on at that record, as the
-     * writer's own scan does, and the sequences the damaged bytes held are listed as damage once the next message or
-     * skip says which they are ({@link #listPendingDamage}).
+     * A record header that does not verify in a sealed block, below the last sequence the writer put there
+     * ({@link #sealedEnd}), with the writer in place: that is damage, not the end of the data, since nothing more is
+     * written there. The look goes on at the next record that verifies (as the writer's own scan of a sealed block
+     * does, bounded by the end of data its state recorded), and the sequences the damaged bytes may have held are
+     * listed as damage ({@link #listPendingDamage}): those up to the next message or skip after it, or up to the
+     * block's last sequence when none follows.
      * <p>
-     * With nothing valid after it the look ends there, as at the end of the data: a block rewritten without removed
-     * messages at its end shows a view the same picture (their tombstones may have gone with the old block), and only
-     * the writer's {@code state.db} tells the two apart.
+     * Anywhere else the look ends there, as before: in the block the writer appends to, a header that does not verify
+     * may be where a crashed writer's data ends, which its recovery cuts (a zero first word ends the data there), and
+     * the pages past it may hold records it will discard; and without the next block's header right after it the
+     * block's last sequence is not known.
      *
+     * @param sealedEnd the last sequence the writer put in the block, or 0 when not known (see {@link #sealedEnd}).
      * @return the offset to go on from, or -1 when the look ends here.
      */
-    private int passDamage(final ViewBlock block, final int offset, final long published, final long endsAt)
+    private int passDamage(final ViewBlock block, final int offset, final long sealedEnd)
     {
-        final long knownLast = endsAt > 0 ? Math.min(endsAt, published) : published;
-        if (block.highestMet >= knownLast || writerMoved.getAsBoolean())
+        if (sealedEnd <= block.highestMet || writerMoved.getAsBoolean())
         {
             return -1;
+        }
+        if (block.pendingDamage < 0)
+        {
+            block.pendingDamage = offset;
         }
         final int next = scanner.wrap(block.buffer, block.mapped, block.limit, null != block.key)
             .blockBase(block.baseSeq)
             .nextValidRecord(offset + ALIGNMENT, Math.max(block.highestMet, block.baseSeq - 1));
         if (next < 0)
         {
-            block.pendingDamage = -1;
-        }
-        else if (block.pendingDamage < 0)
-        {
-            block.pendingDamage = offset;
+            listPendingDamage(block, sealedEnd);
         }
         return next;
     }
 
     /**
      * List the sequences after the highest met up to {@code lastHeld} as held by the damage the look passed, unless a
-     * known removal names them.
+     * known removal names them: any of them may have been in the damaged bytes (a gap a skip left among them too), so
+     * a read of any fails rather than finds nothing, as the writer's own scan of a damaged block lists them.
      */
     private void listPendingDamage(final ViewBlock block, final long lastHeld)
     {
@@ -372,6 +375,17 @@ final class ViewIndex
         {
             block.cutShort = true;
         }
+    }
+
+    /**
+     * @return the last sequence the writer put in the block at {@code position} when the next block listed is the one
+     * the writer made right after it (the next id: no block between them was deleted), from that block's header; else
+     * 0, not known.
+     */
+    private long sealedEnd(final int position)
+    {
+        return position + 1 < list.size() && list.get(position + 1).id == list.get(position).id + 1 ?
+            list.get(position + 1).prevLastSeq : 0;
     }
 
     /**

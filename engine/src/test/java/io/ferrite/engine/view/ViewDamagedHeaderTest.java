@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -46,14 +47,7 @@ class ViewDamagedHeaderTest
     @EnumSource(StreamMode.class)
     void theRecordsAfterADamagedHeaderStayReadable(final StreamMode mode) throws IOException
     {
-        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
-        {
-            for (int i = 1; i <= MESSAGES; i++)
-            {
-                assertThat(store.append("damage." + (i % 3), null, payload(i))).isEqualTo(i);
-            }
-            assertThat(store.stats().blocksCreated()).isGreaterThan(3);
-        }
+        writeAndClose(mode);
         final long victim = victimInsideSecondBlock();
         final long[] frame = zeroHeader(block(2), victim);
 
@@ -61,64 +55,111 @@ class ViewDamagedHeaderTest
         {
             assertThat(view.load(victim + 1).payload()).as("the record after the damage")
                 .isEqualTo(payload((int)victim + 1));
-            assertThatThrownBy(() -> view.load(victim)).isInstanceOf(CorruptRecordException.class)
-                .hasMessageContaining(block(2).getFileName().toString())
-                .satisfies((ex) -> assertThat(((StoreException)ex).seq()).isEqualTo(victim))
-                .satisfies((ex) -> assertThat(((StoreException)ex).offset()).isEqualTo(frame[0]));
-            for (long seq = 1; seq <= MESSAGES; seq++)
-            {
-                if (seq != victim)
-                {
-                    assertThat(view.load(seq).payload()).as("seq %d", seq).isEqualTo(payload((int)seq));
-                }
-            }
-
-            try (StreamTailer tailer = view.createTailer(1))
-            {
-                drain(tailer, victim - 1);
-                assertThat(seen).hasSize((int)victim - 1).last().isEqualTo(victim - 1);
-                assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class);
-                assertThat(tailer.nextSeq()).as("the tailer stays on the damaged record").isEqualTo(victim);
-                tailer.seek(victim + 1);
-                drain(tailer, MESSAGES - victim);
-            }
-            assertThat(seen).hasSize(MESSAGES - 1).doesNotContain(victim).last().isEqualTo((long)MESSAGES);
+            assertDamaged(view, victim, frame[0]);
+            assertEveryOtherLoads(view, victim);
+            assertTailerStopsOnlyAt(view, victim);
         }
     }
 
     /**
-     * The same in the block the open writer is appending to: the sequences it published are known to be there, so a
-     * header that does not verify below them is damage, and the view follows the writer past it.
+     * Damage to the last record of a sealed block: nothing valid follows it there, but the next block's header says
+     * which sequence the block ended with, so it is damage, not the end of the block's data.
      */
     @ParameterizedTest
     @EnumSource(StreamMode.class)
-    void aViewFollowsTheOpenWriterPastADamagedHeaderInItsBlock(final StreamMode mode) throws IOException
+    void aDamagedLastRecordOfASealedBlockIsDamageNotItsEnd(final StreamMode mode) throws IOException
     {
-        try (FileStreamStore store = FileStreamStore.open(dir, config(mode).toBuilder().blockSize(65536).build()))
+        writeAndClose(mode);
+        final List<long[]> frames = frames(block(2));
+        final long victim = frames.get(frames.size() - 1)[2];
+        final long[] frame = zeroHeader(block(2), victim);
+
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
         {
-            for (int i = 1; i <= MESSAGES; i++)
+            assertDamaged(view, victim, frame[0]);
+            assertEveryOtherLoads(view, victim);
+            assertTailerStopsOnlyAt(view, victim);
+        }
+    }
+
+    /**
+     * A tombstone right after the damaged record does not end what the damage is known to hold: the sequences are
+     * known at the next message.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTombstoneAfterTheDamageDoesNotHideIt(final StreamMode mode) throws IOException
+    {
+        final long victim;
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            long seq = 0;
+            while (seq < 3 + firstOf(2))
             {
-                store.append("damage." + (i % 3), null, payload(i));
+                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
             }
-            final long lastBlock = store.stats().blocksCreated();
-            final List<long[]> frames = frames(block(lastBlock));
-            final long victim = frames.get(frames.size() / 2)[2];
-            final long[] frame = zeroHeader(block(lastBlock), victim);
-            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
-                StreamTailer tailer = view.createTailer(1))
+            victim = seq;
+            // The removal's tombstone goes right after the victim's record, in block 2.
+            assertThat(store.remove(3)).isTrue();
+            for (long next = seq + 1; next <= MESSAGES; next++)
             {
-                drain(tailer, victim - 1);
-                assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class)
-                    .satisfies((ex) -> assertThat(((StoreException)ex).offset()).isEqualTo(frame[0]));
-                tailer.seek(victim + 1);
-                for (int i = MESSAGES + 1; i <= MESSAGES + 20; i++)
+                assertThat(store.append("damage." + (next % 3), null, payload((int)next))).isEqualTo(next);
+            }
+            assertThat(store.stats().blocksCreated()).isGreaterThan(3);
+        }
+        final long[] frame = zeroHeader(block(2), victim);
+
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
+        {
+            assertDamaged(view, victim, frame[0]);
+            assertThat(view.load(3)).isNull();
+            for (long seq = 1; seq <= MESSAGES; seq++)
+            {
+                if (seq != victim && seq != 3)
                 {
-                    store.append("damage." + (i % 3), null, payload(i));
+                    assertThat(view.load(seq).payload()).as("seq %d", seq).isEqualTo(payload((int)seq));
                 }
-                drain(tailer, MESSAGES + 20 - victim);
-                assertThat(view.load(victim + 1).payload()).isEqualTo(payload((int)victim + 1));
             }
-            assertThat(seen).hasSize(MESSAGES + 19).doesNotContain(victim).last().isEqualTo(MESSAGES + 20L);
+        }
+    }
+
+    /**
+     * A view beside the open writer: damage to a block the writer has moved past is passed, and the view follows the
+     * writer on. In the block the writer appends to it is not (a header there that does not verify may be where a
+     * crashed writer's data ends): what lies past it shows once the writer has moved on to the next block.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aViewBesideTheOpenWriterPassesDamageOnceItsBlockIsSealed(final StreamMode mode) throws IOException
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            long seq = 0;
+            while (seq < 6 + firstOf(2))
+            {
+                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
+            }
+            final long victim = seq - 3;
+            final long[] frame = zeroHeader(block(2), victim);
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
+            {
+                assertThat(view.load(victim + 1)).as("in the writer's block: past the damage is not looked at")
+                    .isNull();
+                long next = seq;
+                while (!Files.exists(block(4)))
+                {
+                    next = store.append("damage." + (next % 3), null, payload((int)next + 1));
+                }
+                assertThat(view.load(victim + 1).payload()).as("once sealed").isEqualTo(payload((int)victim + 1));
+                assertDamaged(view, victim, frame[0]);
+                for (long s = 1; s <= next; s++)
+                {
+                    if (s != victim)
+                    {
+                        assertThat(view.load(s).payload()).as("seq %d", s).isEqualTo(payload((int)s));
+                    }
+                }
+            }
         }
     }
 
@@ -148,6 +189,64 @@ class ViewDamagedHeaderTest
             assertThat(tailer.poll(this::record, 64)).isZero();
         }
         assertThat(seen).hasSize(MESSAGES - 1).doesNotContain(victim).last().isEqualTo((long)MESSAGES);
+    }
+
+    private void writeAndClose(final StreamMode mode)
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                assertThat(store.append("damage." + (i % 3), null, payload(i))).isEqualTo(i);
+            }
+            assertThat(store.stats().blocksCreated()).isGreaterThan(3);
+        }
+    }
+
+    private void assertDamaged(final ReadOnlyStream view, final long victim, final long offset)
+    {
+        assertThatThrownBy(() -> view.load(victim)).isInstanceOf(CorruptRecordException.class)
+            .hasMessageContaining(block(2).getFileName().toString())
+            .satisfies((ex) -> assertThat(((StoreException)ex).seq()).isEqualTo(victim))
+            .satisfies((ex) -> assertThat(((StoreException)ex).offset()).isEqualTo(offset));
+    }
+
+    private static void assertEveryOtherLoads(final ReadOnlyStream view, final long victim)
+    {
+        for (long seq = 1; seq <= MESSAGES; seq++)
+        {
+            if (seq != victim)
+            {
+                assertThat(view.load(seq).payload()).as("seq %d", seq).isEqualTo(payload((int)seq));
+            }
+        }
+    }
+
+    private void assertTailerStopsOnlyAt(final ReadOnlyStream view, final long victim)
+    {
+        try (StreamTailer tailer = view.createTailer(1))
+        {
+            drain(tailer, victim - 1);
+            assertThat(seen).hasSize((int)victim - 1).last().isEqualTo(victim - 1);
+            assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class);
+            assertThat(tailer.nextSeq()).as("the tailer stays on the damaged record").isEqualTo(victim);
+            tailer.seek(victim + 1);
+            drain(tailer, MESSAGES - victim);
+        }
+        assertThat(seen).hasSize(MESSAGES - 1).doesNotContain(victim).last().isEqualTo((long)MESSAGES);
+    }
+
+    /**
+     * @return the first message sequence in block {@code id}; a huge number while it does not exist.
+     */
+    private long firstOf(final long id) throws IOException
+    {
+        if (!Files.exists(block(id)))
+        {
+            return Long.MAX_VALUE / 2;
+        }
+        final List<long[]> frames = frames(block(id));
+        return frames.isEmpty() ? Long.MAX_VALUE / 2 : frames.get(0)[2];
     }
 
     private void drain(final StreamTailer tailer, final long count)
