@@ -21,6 +21,8 @@ final class ViewBlockList
     private final StreamDirectory directory;
     private final BlockCrypto crypto;
     private ViewBlock[] blocks = NONE;
+    /** The answer of the last {@link #positionFor} that found a block: where the next look-up most likely lands. */
+    private int lastPosition = -1;
     /** Blocks let go of, not unmapped yet: a call of the view may still be reading them ({@link #unmapDropped()}). */
     private final List<ViewBlock> dropped = new ArrayList<>();
     private boolean stale = true;
@@ -166,6 +168,14 @@ final class ViewBlockList
      */
     int positionFor(final long seq)
     {
+        // Readers go through a block in order: the block of the last look-up answers most of them without a search.
+        // Checked against the array held now, so a relist needs no invalidation.
+        final int last = lastPosition;
+        if (last >= 0 && last < blocks.length && blocks[last].baseSeq <= seq &&
+            (last + 1 == blocks.length || seq < blocks[last + 1].baseSeq))
+        {
+            return last;
+        }
         int low = 0;
         int high = blocks.length - 1;
         int found = -1;
@@ -181,6 +191,10 @@ final class ViewBlockList
             {
                 high = mid - 1;
             }
+        }
+        if (found >= 0)
+        {
+            lastPosition = found;
         }
         return found;
     }
