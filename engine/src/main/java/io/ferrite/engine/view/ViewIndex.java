@@ -322,7 +322,8 @@ final class ViewIndex
      */
     private int passDamage(final ViewBlock block, final int offset, final long sealedEnd)
     {
-        if (sealedEnd <= block.highestMet || writerMoved.getAsBoolean())
+        // A block whose last sequence is below its base holds none (tombstones only): its data simply ends.
+        if (sealedEnd < block.baseSeq || sealedEnd <= block.highestMet || writerMoved.getAsBoolean())
         {
             return -1;
         }
