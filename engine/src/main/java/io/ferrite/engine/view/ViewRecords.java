@@ -45,6 +45,14 @@ final class ViewRecords
      */
     boolean locate(final long seq, final long bound)
     {
+        return locate(seq, bound, true);
+    }
+
+    /**
+     * @param again whether a look that catching up voided may be made once more.
+     */
+    private boolean locate(final long seq, final long bound, final boolean again)
+    {
         if (seq < 1 || seq > bound || seq < positions.firstSeq())
         {
             return false;
@@ -54,11 +62,7 @@ final class ViewRecords
         final int offset = null == block ? 0 : block.offsetOf(seq);
         if (offset == 0)
         {
-            if (null != block && block.damageOffsetOf(seq) != 0)
-            {
-                failDamaged(block, seq);
-            }
-            return false;
+            return null != block && block.damageOffsetOf(seq) != 0 && failDamaged(block, seq, bound, again);
         }
         final String problem = check.problemWith(block, offset, seq);
         if (null != problem)
@@ -70,6 +74,10 @@ final class ViewRecords
                 return false;
             }
             index.catchUp();
+            if (index.blockFor(seq) != block)
+            {
+                return lookAgain(seq, bound, again);
+            }
             if (block.offsetOf(seq) == 0 || index.isRemoved(seq))
             {
                 return false;
@@ -92,21 +100,39 @@ final class ViewRecords
     /**
      * A sequence the look listed as held by a record header that does not verify fails the read naming the damaged
      * offset — unless a removal the view has not indexed yet names it, or the writer moved since the refresh (the next
-     * refresh looks again).
+     * refresh looks again), or catching up dropped the index (below).
+     *
+     * @return false when it is not damage after all.
      */
-    private void failDamaged(final ViewBlock block, final long seq)
+    private boolean failDamaged(final ViewBlock block, final long seq, final long bound, final boolean again)
     {
         if (writerMoved.getAsBoolean())
         {
-            return;
+            return false;
         }
         index.catchUp();
+        if (index.blockFor(seq) != block)
+        {
+            return lookAgain(seq, bound, again);
+        }
         final int damageOffset = block.damageOffsetOf(seq);
         if (damageOffset != 0 && !index.isRemoved(seq))
         {
             throw new CorruptRecordException("record header does not verify (read-only view)", block.file,
                 damageOffset, seq);
         }
+        return false;
+    }
+
+    /**
+     * Catching up found a block gone or replaced and dropped the index: what the look said of the record is void. A
+     * truncation under way does this — it deletes the blocks after the cut and zeroes the cut block's tail before it
+     * publishes its count, so the zeros looked like damage or a changed record. The look is made once more in the
+     * index built now; a second drop leaves the sequence for the next refresh.
+     */
+    private boolean lookAgain(final long seq, final long bound, final boolean again)
+    {
+        return again && locate(seq, bound, false);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.MessageView;
+import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamTailer;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +26,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -189,6 +194,115 @@ class ViewDamagedHeaderTest
             assertThat(tailer.poll(this::record, 64)).isZero();
         }
         assertThat(seen).hasSize(MESSAGES - 1).doesNotContain(victim).last().isEqualTo((long)MESSAGES);
+    }
+
+    /**
+     * A truncation cutting into block 2 deletes the blocks after it and zeroes block 2's tail before it publishes its
+     * count: a view that listed the blocks before the cut and looks at block 2 in that window sees zeros below the last
+     * sequence block 3's header names. That is no damage: catching up finds the blocks gone, drops the index, and the
+     * read looks again. Whether the view had indexed block 2 before or meets it first in the window.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationUnderWayIsNoDamage(final StreamMode mode) throws Exception
+    {
+        truncationRace(mode, false);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationUnderWayIsNoDamageToAnIndexedBlock(final StreamMode mode) throws Exception
+    {
+        truncationRace(mode, true);
+    }
+
+    private void truncationRace(final StreamMode mode, final boolean indexFirst) throws Exception
+    {
+        final AtomicReference<Runnable> onForce = new AtomicReference<>();
+        final Path block2 = block(2);
+        final StorageIO io = new StorageIO()
+        {
+            @Override
+            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+                final int from, final int to, final boolean metadata) throws IOException
+            {
+                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
+            }
+
+            @Override
+            public void forceFile(final Path file, final FileChannel channel) throws IOException
+            {
+                StorageIO.standard().forceFile(file, channel);
+                final Runnable hook = file.equals(block2) ? onForce.getAndSet(null) : null;
+                if (null != hook)
+                {
+                    hook.run();
+                }
+            }
+
+            @Override
+            public void syncDirectory(final Path directory) throws IOException
+            {
+                StorageIO.standard().syncDirectory(directory);
+            }
+        };
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode), io))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                store.append("damage." + (i % 3), null, payload(i));
+            }
+            store.flush().join();
+            final List<long[]> frames = frames(block2);
+            final long cut = frames.get(frames.size() / 2)[2];
+            // The truncation stops in its force of block 2's zeroed tail, before it publishes its count, until the
+            // view has read.
+            final CountDownLatch zeroed = new CountDownLatch(1);
+            final CountDownLatch viewRead = new CountDownLatch(1);
+            onForce.set(() ->
+            {
+                zeroed.countDown();
+                await(viewRead);
+            });
+            final Thread truncation = new Thread(() -> store.truncate(cut), "truncation");
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
+            {
+                if (indexFirst)
+                {
+                    assertThat(view.load(cut + 1).payload()).isEqualTo(payload((int)cut + 1));
+                }
+                view.pauseAfterRefresh(() ->
+                {
+                    view.pauseAfterRefresh(null);
+                    truncation.start();
+                    await(zeroed);
+                });
+                try
+                {
+                    assertThat(view.load(cut + 1)).as("cut, not damaged").isNull();
+                }
+                finally
+                {
+                    viewRead.countDown();
+                    truncation.join();
+                }
+                assertThat(view.lastSeq()).isEqualTo(cut);
+                assertThat(view.load(cut).payload()).isEqualTo(payload((int)cut));
+            }
+        }
+    }
+
+    private static void await(final CountDownLatch latch)
+    {
+        try
+        {
+            assertThat(latch.await(30, TimeUnit.SECONDS)).as("latch").isTrue();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
     }
 
     private void writeAndClose(final StreamMode mode)
