@@ -4,7 +4,6 @@ import io.ferrite.engine.block.BlockCrypto;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.state.StreamDirectory;
-import io.ferrite.format.RecordScanner;
 import io.ferrite.store.CorruptRecordException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -36,7 +35,7 @@ final class ViewIndex
     private final RemovedRanges removed = new RemovedRanges();
     private final ViewTotals totals = new ViewTotals();
     private final UnverifiedRecords unverified = new UnverifiedRecords();
-    private final RecordScanner scanner = new RecordScanner();
+    private final SealedBlockDamage damage;
 
     /** The position of the lowest indexed block: the blocks from here to the end are indexed, those below not. */
     private int indexedFrom;
@@ -54,6 +53,7 @@ final class ViewIndex
         this.positions = positions;
         this.check = check;
         this.writerMoved = writerMoved;
+        this.damage = new SealedBlockDamage(removed, writerMoved);
     }
 
     /**
@@ -224,7 +224,7 @@ final class ViewIndex
      * tombstones whatever they carry. A record that does not verify ends the look at that block (a record being
      * written, or a tail a crash tore) unless its header verified and names a published message: it is then set
      * aside, to be told apart once the blocks after it are indexed (an erase, or damage); or unless its header does
-     * not verify below the last sequence of a sealed block: damage, passed ({@link #passDamage}).
+     * not verify below the last sequence of a sealed block: damage, passed ({@link SealedBlockDamage}).
      */
     private void indexBlock(final ViewBlock block, final long published, final long endsAt, final long sealedEnd)
     {
@@ -241,7 +241,7 @@ final class ViewIndex
             final int frameLength = buffer.getIntVolatile(offset + FRAME_LENGTH_OFFSET);
             if (!check.headerVerifies(block, offset, frameLength))
             {
-                final int next = passDamage(block, offset, sealedEnd);
+                final int next = damage.pass(block, offset, sealedEnd);
                 if (next < 0)
                 {
                     cutShortIfMoved(block, endsAt);
@@ -254,13 +254,13 @@ final class ViewIndex
             final long seq = buffer.getLong(offset + SEQUENCE_OFFSET);
             if (type != TYPE_DELETE && seq > published)
             {
-                listPendingDamage(block, Math.min(seq - 1, published));
+                damage.listPending(block, Math.min(seq - 1, published));
                 cutShortIfMoved(block, endsAt);
                 break;
             }
             if (type != TYPE_DELETE)
             {
-                listPendingDamage(block, seq - 1);
+                damage.listPending(block, seq - 1);
             }
             if (!check.frameVerifiesAfterHeader(block, offset, frameLength))
             {
@@ -302,65 +302,6 @@ final class ViewIndex
             offset += frameLength;
             block.scanEnd = offset;
         }
-    }
-
-    /**
-     * A record header that does not verify in a sealed block, below the last sequence the writer put there
-     * ({@link #sealedEnd}), with the writer in place: that is damage, not the end of the data, since nothing more is
-     * written there. The look goes on at the next record that verifies (as the writer's own scan of a sealed block
-     * does, bounded by the end of data its state recorded), and the sequences the damaged bytes may have held are
-     * listed as damage ({@link #listPendingDamage}): those up to the next message or skip after it, or up to the
-     * block's last sequence when none follows.
-     * <p>
-     * Anywhere else the look ends there, as before: in the block the writer appends to, a header that does not verify
-     * may be where a crashed writer's data ends, which its recovery cuts (a zero first word ends the data there), and
-     * the pages past it may hold records it will discard; and without the next block's header right after it the
-     * block's last sequence is not known.
-     *
-     * @param sealedEnd the last sequence the writer put in the block, or 0 when not known (see {@link #sealedEnd}).
-     * @return the offset to go on from, or -1 when the look ends here.
-     */
-    private int passDamage(final ViewBlock block, final int offset, final long sealedEnd)
-    {
-        // A block whose last sequence is below its base holds none (tombstones only): its data simply ends.
-        if (sealedEnd < block.baseSeq || sealedEnd <= block.highestMet || writerMoved.getAsBoolean())
-        {
-            return -1;
-        }
-        if (block.pendingDamage < 0)
-        {
-            block.pendingDamage = offset;
-        }
-        final int next = scanner.wrap(block.buffer, block.mapped, block.limit, null != block.key)
-            .blockBase(block.baseSeq)
-            .nextValidRecord(offset + ALIGNMENT, Math.max(block.highestMet, block.baseSeq - 1));
-        if (next < 0)
-        {
-            listPendingDamage(block, sealedEnd);
-        }
-        return next;
-    }
-
-    /**
-     * List the sequences after the highest met up to {@code lastHeld} as held by the damage the look passed, unless a
-     * known removal names them: any of them may have been in the damaged bytes (a gap a skip left among them too), so
-     * a read of any fails rather than finds nothing, as the writer's own scan of a damaged block lists them.
-     */
-    private void listPendingDamage(final ViewBlock block, final long lastHeld)
-    {
-        if (block.pendingDamage < 0)
-        {
-            return;
-        }
-        for (long seq = Math.max(block.highestMet + 1, block.baseSeq); seq <= lastHeld; seq++)
-        {
-            if (!removed.contains(seq))
-            {
-                block.listDamaged(seq, block.pendingDamage);
-            }
-        }
-        block.highestMet = Math.max(block.highestMet, lastHeld);
-        block.pendingDamage = -1;
     }
 
     /**
