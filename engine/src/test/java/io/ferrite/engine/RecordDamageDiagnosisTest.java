@@ -1,5 +1,7 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.BlockFiles.Frame;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptRecordException;
@@ -12,11 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,9 +56,10 @@ class RecordDamageDiagnosisTest
             {
                 store.append("damage." + (i % 3), null, payload(i));
             }
-            final long[] frame = frameOf(block(1), VICTIM);
-            final long offset = frame[0] + (at >= 0 ? at : frame[1] + at);
-            flip(block(1), offset);
+            final Frame frame = BlockFiles.frames(block(1)).stream().filter((f) -> f.seq() == VICTIM).findFirst()
+                .orElseThrow();
+            final long offset = frame.offset() + (at >= 0 ? at : frame.length() + at);
+            BlockFiles.xorByte(block(1), offset, 0x5A);
 
             assertThatThrownBy(() -> store.load(VICTIM)).as(part).isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining(problem)
@@ -85,7 +84,7 @@ class RecordDamageDiagnosisTest
             }
             assertThat(handed).hasSize((int)VICTIM - 1).last().isEqualTo(VICTIM - 1);
 
-            flip(block(1), offset);
+            BlockFiles.xorByte(block(1), offset, 0x5A);
             assertThat(store.load(VICTIM).payload()).as("undamaged again").isEqualTo(payload((int)VICTIM));
         }
     }
@@ -103,42 +102,5 @@ class RecordDamageDiagnosisTest
     private Path block(final long id)
     {
         return dir.resolve("blocks").resolve(BlockDescriptor.fileName(id));
-    }
-
-    /**
-     * @return the offset and frame length of the record holding {@code seq}, found by walking the frames.
-     */
-    private static long[] frameOf(final Path file, final long seq) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer header =
-                ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-            long offset = BlockDescriptor.DATA_OFFSET;
-            while (true)
-            {
-                header.clear();
-                channel.read(header, offset);
-                final int frameLength = header.getInt(RecordDescriptor.FRAME_LENGTH_OFFSET);
-                assertThat(frameLength).as("frame at %d", offset)
-                    .isGreaterThanOrEqualTo(RecordDescriptor.MIN_FRAME_LENGTH);
-                if (header.getLong(RecordDescriptor.SEQUENCE_OFFSET) == seq)
-                {
-                    return new long[] {offset, frameLength};
-                }
-                offset += frameLength;
-            }
-        }
-    }
-
-    private static void flip(final Path file, final long offset) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer one = ByteBuffer.allocate(1);
-            channel.read(one, offset);
-            one.put(0, (byte)(one.get(0) ^ 0x5A)).rewind();
-            channel.write(one, offset);
-        }
     }
 }

@@ -1,6 +1,8 @@
 package io.ferrite.engine.view;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.testing.BlockFiles;
+import io.ferrite.engine.testing.BlockFiles.Frame;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.RecordDescriptor;
@@ -16,14 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -54,13 +53,13 @@ class ViewDamagedHeaderTest
     {
         writeAndClose(mode);
         final long victim = victimInsideSecondBlock();
-        final long[] frame = zeroHeader(block(2), victim);
+        final Frame frame = zeroHeader(block(2), victim);
 
         try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
         {
             assertThat(view.load(victim + 1).payload()).as("the record after the damage")
                 .isEqualTo(payload((int)victim + 1));
-            assertDamaged(view, victim, frame[0]);
+            assertDamaged(view, victim, frame.offset());
             assertEveryOtherLoads(view, victim);
             assertTailerStopsOnlyAt(view, victim);
         }
@@ -75,13 +74,13 @@ class ViewDamagedHeaderTest
     void aDamagedLastRecordOfASealedBlockIsDamageNotItsEnd(final StreamMode mode) throws IOException
     {
         writeAndClose(mode);
-        final List<long[]> frames = frames(block(2));
-        final long victim = frames.get(frames.size() - 1)[2];
-        final long[] frame = zeroHeader(block(2), victim);
+        final List<Frame> frames = messages(block(2));
+        final long victim = frames.get(frames.size() - 1).seq();
+        final Frame frame = zeroHeader(block(2), victim);
 
         try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
         {
-            assertDamaged(view, victim, frame[0]);
+            assertDamaged(view, victim, frame.offset());
             assertEveryOtherLoads(view, victim);
             assertTailerStopsOnlyAt(view, victim);
         }
@@ -112,11 +111,11 @@ class ViewDamagedHeaderTest
             }
             assertThat(store.stats().blocksCreated()).isGreaterThan(3);
         }
-        final long[] frame = zeroHeader(block(2), victim);
+        final Frame frame = zeroHeader(block(2), victim);
 
         try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
         {
-            assertDamaged(view, victim, frame[0]);
+            assertDamaged(view, victim, frame.offset());
             assertThat(view.load(3)).isNull();
             for (long seq = 1; seq <= MESSAGES; seq++)
             {
@@ -145,7 +144,7 @@ class ViewDamagedHeaderTest
                 seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
             }
             final long victim = seq - 3;
-            final long[] frame = zeroHeader(block(2), victim);
+            final Frame frame = zeroHeader(block(2), victim);
             try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
             {
                 assertThat(view.load(victim + 1)).as("in the writer's block: past the damage is not looked at")
@@ -156,7 +155,7 @@ class ViewDamagedHeaderTest
                     next = store.append("damage." + (next % 3), null, payload((int)next + 1));
                 }
                 assertThat(view.load(victim + 1).payload()).as("once sealed").isEqualTo(payload((int)victim + 1));
-                assertDamaged(view, victim, frame[0]);
+                assertDamaged(view, victim, frame.offset());
                 for (long s = 1; s <= next; s++)
                 {
                     if (s != victim)
@@ -253,8 +252,8 @@ class ViewDamagedHeaderTest
                 store.append("damage." + (i % 3), null, payload(i));
             }
             store.flush().join();
-            final List<long[]> frames = frames(block2);
-            final long cut = frames.get(frames.size() / 2)[2];
+            final List<Frame> frames = messages(block2);
+            final long cut = frames.get(frames.size() / 2).seq();
             // The truncation stops in its force of block 2's zeroed tail, before it publishes its count, until the
             // view has read.
             final CountDownLatch zeroed = new CountDownLatch(1);
@@ -359,8 +358,8 @@ class ViewDamagedHeaderTest
         {
             return Long.MAX_VALUE / 2;
         }
-        final List<long[]> frames = frames(block(id));
-        return frames.isEmpty() ? Long.MAX_VALUE / 2 : frames.get(0)[2];
+        final List<Frame> frames = messages(block(id));
+        return frames.isEmpty() ? Long.MAX_VALUE / 2 : frames.get(0).seq();
     }
 
     private void drain(final StreamTailer tailer, final long count)
@@ -383,60 +382,31 @@ class ViewDamagedHeaderTest
      */
     private long victimInsideSecondBlock() throws IOException
     {
-        final List<long[]> frames = frames(block(2));
+        final List<Frame> frames = messages(block(2));
         assertThat(frames.size()).isGreaterThan(4);
-        return frames.get(frames.size() / 2)[2];
+        return frames.get(frames.size() / 2).seq();
     }
 
     /**
      * Zero the first 16 bytes of the record holding {@code seq}: its frame length, type, flags and sequence.
      *
-     * @return its offset and frame length.
+     * @return its frame.
      */
-    private long[] zeroHeader(final Path file, final long seq) throws IOException
+    private static Frame zeroHeader(final Path file, final long seq)
     {
-        for (final long[] frame : frames(file))
-        {
-            if (frame[2] == seq)
-            {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
-                {
-                    channel.write(ByteBuffer.allocate(16), frame[0]);
-                }
-                return frame;
-            }
-        }
-        throw new AssertionError("no record holds " + seq);
+        final Frame frame = messages(file).stream().filter((f) -> f.seq() == seq).findFirst()
+            .orElseThrow(() -> new AssertionError("no record holds " + seq));
+        BlockFiles.putLong(file, frame.offset(), 0);
+        BlockFiles.putLong(file, frame.offset() + Long.BYTES, 0);
+        return frame;
     }
 
     /**
-     * @return offset, frame length and sequence of every message record in {@code file}, walking the frames.
+     * @return the message records of {@code file}, walking its frames.
      */
-    private static List<long[]> frames(final Path file) throws IOException
+    private static List<Frame> messages(final Path file)
     {
-        final List<long[]> frames = new ArrayList<>();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer header =
-                ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-            long offset = BlockDescriptor.DATA_OFFSET;
-            while (offset + RecordDescriptor.HEADER_LENGTH <= channel.size())
-            {
-                header.clear();
-                channel.read(header, offset);
-                final int frameLength = header.getInt(RecordDescriptor.FRAME_LENGTH_OFFSET);
-                if (frameLength < RecordDescriptor.MIN_FRAME_LENGTH)
-                {
-                    break;
-                }
-                if (header.get(RecordDescriptor.TYPE_OFFSET) == RecordDescriptor.TYPE_MESSAGE)
-                {
-                    frames.add(new long[] {offset, frameLength, header.getLong(RecordDescriptor.SEQUENCE_OFFSET)});
-                }
-                offset += frameLength;
-            }
-        }
-        return frames;
+        return BlockFiles.frames(file).stream().filter((f) -> f.type() == RecordDescriptor.TYPE_MESSAGE).toList();
     }
 
     private Path block(final long id)
