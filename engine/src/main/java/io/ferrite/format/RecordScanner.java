@@ -104,7 +104,7 @@ public final class RecordScanner
                 {
                     break;
                 }
-                final int next = resync(offset + ALIGNMENT, lastSeq);
+                final int next = nextValidRecord(offset + ALIGNMENT, lastSeq);
                 if (next < 0)
                 {
                     break;
@@ -128,7 +128,7 @@ public final class RecordScanner
                 {
                     // A damaged tombstone's header sequence is not a sequence it held: report it without one.
                     final long knownSeq = buffer.getByte(offset + TYPE_OFFSET) == TYPE_DELETE ? 0 : seq;
-                    if (resync(offset + frameLength, seq) < 0 && isTornTail(offset + frameLength))
+                    if (nextValidRecord(offset + frameLength, seq) < 0 && isTornTail(offset + frameLength))
                     {
                         visitor.onDamage(offset, offset + frameLength, knownSeq, true);
                         return end;
@@ -139,7 +139,7 @@ public final class RecordScanner
                 offset += frameLength;
                 continue;
             }
-            final int next = resync(offset + ALIGNMENT, lastSeq);
+            final int next = nextValidRecord(offset + ALIGNMENT, lastSeq);
             if (next < 0)
             {
                 visitor.onDamage(offset, dataExtent(offset), 0, true);
@@ -159,15 +159,6 @@ public final class RecordScanner
      * @return that offset, or -1 when no valid record follows.
      */
     public int nextValidRecord(final int from, final long afterSeq)
-    {
-        return resync(from, afterSeq);
-    }
-
-    /**
-     * @return the first aligned offset at or after {@code from} holding a fully valid record with a sequence above
-     * {@code afterSeq}, or -1.
-     */
-    private int resync(final int from, final long afterSeq)
     {
         for (int offset = from; offset + HEADER_LENGTH <= limit; offset += ALIGNMENT)
         {

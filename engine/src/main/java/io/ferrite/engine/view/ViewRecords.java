@@ -62,27 +62,14 @@ final class ViewRecords
         final int offset = null == block ? 0 : block.offsetOf(seq);
         if (offset == 0)
         {
-            return null != block && block.damageOffsetOf(seq) != 0 && failDamaged(block, seq, bound, again);
+            // Listed as held by a record header that does not verify (damage a look passed in a sealed block).
+            return null != block && block.damageOffsetOf(seq) != 0 &&
+                confirmFailure(block, seq, bound, again, "record header does not verify");
         }
         final String problem = check.problemWith(block, offset, seq);
         if (null != problem)
         {
-            // The writer may have changed the bytes since they were indexed: an erase (its tombstone is then at the
-            // tail), a truncation or a restart (the next refresh drops the index and tailers are told of the rewind).
-            if (writerMoved.getAsBoolean())
-            {
-                return false;
-            }
-            index.catchUp();
-            if (index.blockFor(seq) != block)
-            {
-                return lookAgain(seq, bound, again);
-            }
-            if (block.offsetOf(seq) == 0 || index.isRemoved(seq))
-            {
-                return false;
-            }
-            throw new CorruptRecordException(problem + " (read-only view)", block.file, offset, seq);
+            return confirmFailure(block, seq, bound, again, problem);
         }
         if (null == block.key)
         {
@@ -98,13 +85,15 @@ final class ViewRecords
     }
 
     /**
-     * A sequence the look listed as held by a record header that does not verify fails the read naming the damaged
-     * offset — unless a removal the view has not indexed yet names it, or the writer moved since the refresh (the next
-     * refresh looks again), or catching up dropped the index (below).
+     * A record that fails (a listed record that no longer verifies, or a sequence listed as held by damaged bytes)
+     * fails the read naming its offset — unless the writer moved since the refresh (an erase, whose tombstone is then
+     * at the tail; a truncation or a restart: the next refresh drops the index and tailers are told of the rewind), a
+     * removal the view has not indexed yet names it, or catching up dropped the index ({@link #lookAgain}).
      *
-     * @return false when it is not damage after all.
+     * @return false when it is not damage after all, or what the look made again returned.
      */
-    private boolean failDamaged(final ViewBlock block, final long seq, final long bound, final boolean again)
+    private boolean confirmFailure(
+        final ViewBlock block, final long seq, final long bound, final boolean again, final String problem)
     {
         if (writerMoved.getAsBoolean())
         {
@@ -115,13 +104,12 @@ final class ViewRecords
         {
             return lookAgain(seq, bound, again);
         }
-        final int damageOffset = block.damageOffsetOf(seq);
-        if (damageOffset != 0 && !index.isRemoved(seq))
+        final int offset = Math.max(block.offsetOf(seq), block.damageOffsetOf(seq));
+        if (offset == 0 || index.isRemoved(seq))
         {
-            throw new CorruptRecordException("record header does not verify (read-only view)", block.file,
-                damageOffset, seq);
+            return false;
         }
-        return false;
+        throw new CorruptRecordException(problem + " (read-only view)", block.file, offset, seq);
     }
 
     /**
