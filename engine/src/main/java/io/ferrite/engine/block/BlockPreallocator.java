@@ -318,6 +318,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         {
             return false;
         }
+        folios.onAppenderWaited();
         waiter = Thread.currentThread();
         boolean interrupted = false;
         // Dekker-style: the agent stores the count then reads the waiter; this stores the waiter then reads the count.
@@ -390,9 +391,10 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             final boolean followed = followers.any();
             if (null == preparing || followed)
             {
-                // Chosen at the block's start; a tailer that starts following mid-block makes it small to the block's
-                // end (going large again mid-block could start off a 2 MiB boundary).
-                preparingRange = folios.rangeBytes(followed);
+                // Chosen at the block's start; mid-block only ever made smaller, by a tailer that starts following, to
+                // the block's end (going large mid-block could start off a 2 MiB boundary).
+                final int chosen = folios.rangeBytes(followed);
+                preparingRange = null == preparing ? chosen : Math.min(preparingRange, chosen);
             }
             if (null == preparing)
             {

@@ -25,7 +25,12 @@ import io.ferrite.store.SyncMode;
  * write whose copy takes the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken
  * from the appender or from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth
  * of a millisecond; the agent asks before every step, so a tailer that starts mid-block gets them from the next step
- * on.
+ * on. Unless the appender has outrun the preparer: a followed block costs the preparer a second touch (the readers'
+ * mapping), which with small folios is another page-table entry per page — twice the work of an unfollowed block —
+ * and once the appender waited at a roll for a block still being made ({@link #onAppenderWaited()}), that wait, tens
+ * of milliseconds, costs the appender and its tailers far more than 2 MiB steps do. A followed stream then gets large
+ * folios (under the rate rule above) until it appends at less than half the rate it was appending at when the
+ * appender last waited: at that pace the preparer kept up with small folios.
  * <p>
  * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
  * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
@@ -56,6 +61,8 @@ public final class FolioPolicy
     private long lastRollNanos = NONE_YET;
     /** Bytes the stream appended per sync interval over the newest block that filled; 0 until one did. */
     private volatile double bytesPerInterval;
+    /** {@link #bytesPerInterval} when the appender last waited for a prepared block; 0 until it did. */
+    private volatile double outrunBytesPerInterval;
 
     private FolioPolicy(final boolean allowed, final boolean pageFolios, final long syncIntervalNanos)
     {
@@ -104,6 +111,15 @@ public final class FolioPolicy
     }
 
     /**
+     * The appender found no prepared block at a roll and waited for the preparer: it outruns the preparer at the rate
+     * the stream appends at now. Appending thread, under the append lock.
+     */
+    void onAppenderWaited()
+    {
+        outrunBytesPerInterval = bytesPerInterval;
+    }
+
+    /**
      * @param rangeBytes the step {@link #rangeBytes(boolean)} chose.
      * @return the bytes of each zero write in that step: one page for a stream that forces every commit, else the
      * whole step.
@@ -119,6 +135,9 @@ public final class FolioPolicy
      */
     int rangeBytes(final boolean followed)
     {
-        return allowed && !followed && bytesPerInterval >= LARGE_RANGE ? LARGE_RANGE : SMALL_RANGE;
+        final double rate = bytesPerInterval;
+        final double outrun = outrunBytesPerInterval;
+        final boolean large = allowed && rate >= LARGE_RANGE && (!followed || outrun > 0 && rate * 2 >= outrun);
+        return large ? LARGE_RANGE : SMALL_RANGE;
     }
 }

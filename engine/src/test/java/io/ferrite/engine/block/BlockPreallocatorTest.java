@@ -152,6 +152,66 @@ class BlockPreallocatorTest
     }
 
     @Test
+    void aRollThatWaitsForTheAgentTellsTheFolioPolicyAndOneThatFindsABlockReadyDoesNot() throws Exception
+    {
+        final CountDownLatch forcing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final StorageIO held = preparingIo((file) ->
+        {
+            forcing.countDown();
+            Uninterruptibles.await(release);
+        });
+        final int blockSize = 2 * FolioPolicy.LARGE_RANGE;
+        final FolioPolicy folios = FolioPolicy.of(StreamConfig.builder("outrun").syncMode(SyncMode.NONE)
+            .blockSize(blockSize).build());
+        folios.onRoll(0, 0);
+        folios.onRoll(TimeUnit.MILLISECONDS.toNanos(1), blockSize);
+        final FollowerCount followers = new FollowerCount();
+        followers.opened();
+        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, held, "outrun",
+            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), followers, folios))
+        {
+            preallocator.prepareNext();
+            forcing.await();
+            assertThat(folios.rangeBytes(true)).as("followed, and the appender never waited").isEqualTo(
+                FolioPolicy.SMALL_RANGE);
+
+            final Thread appender = new Thread(() -> take(preallocator), "appender");
+            appender.start();
+            final int whileWaiting;
+            try
+            {
+                // The agent is held in the block's first force: the take cannot find it ready.
+                while (appender.getState() != Thread.State.WAITING && appender.isAlive())
+                {
+                    Thread.onSpinWait();
+                }
+                whileWaiting = folios.rangeBytes(true);
+            }
+            finally
+            {
+                release.countDown();
+            }
+            assertThat(whileWaiting).as("the appender waits for the agent").isEqualTo(FolioPolicy.LARGE_RANGE);
+            appender.join(JOIN_MILLIS);
+            assertThat(appender.isAlive()).isFalse();
+            assertThat(taken).hasSize(1);
+        }
+
+        final FolioPolicy ready = FolioPolicy.of(StreamConfig.builder("ready").syncMode(SyncMode.NONE)
+            .blockSize(blockSize).build());
+        ready.onRoll(0, 0);
+        ready.onRoll(TimeUnit.MILLISECONDS.toNanos(1), blockSize);
+        try (BlockPreallocator preallocator = withAgent(blockSize, "ready", followers, ready))
+        {
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            take(preallocator);
+            assertThat(ready.rangeBytes(true)).as("the block was ready: no wait").isEqualTo(FolioPolicy.SMALL_RANGE);
+        }
+    }
+
+    @Test
     void theAgentUnmapsAWriterRetiredAtARollAndWithoutAnAgentTheRollUnmapsIt() throws Exception
     {
         assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
