@@ -116,6 +116,10 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private volatile BlockPreparation preparing;
     /** Agent only: the bytes per duty cycle {@link #folios} chose for {@link #preparing}. */
     private int preparingRange;
+    /** Agent only: how long the steps of {@link #preparing} took so far, wall time. */
+    private long preparingNanos;
+    /** Agent only: whether every step of {@link #preparing} so far was small and made for a follower. */
+    private boolean preparingSmallFollowed;
     /** Why {@link #onClose()} could not remove a half-made file, for {@link #close()} to report; or null. */
     private volatile RuntimeException unfinishedFailure;
 
@@ -318,7 +322,6 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         {
             return false;
         }
-        folios.onAppenderWaited();
         waiter = Thread.currentThread();
         boolean interrupted = false;
         // Dekker-style: the agent stores the count then reads the waiter; this stores the waiter then reads the count.
@@ -391,16 +394,21 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             final boolean followed = followers.any();
             if (null == preparing || followed)
             {
-                // Chosen at the block's start; mid-block only ever made smaller, by a tailer that starts following, to
-                // the block's end (going large mid-block could start off a 2 MiB boundary).
+                // Chosen at the block's start; mid-block only ever made smaller (a tailer started following, the
+                // stream slowed), to the block's end: going large mid-block could start off a 2 MiB boundary.
                 final int chosen = folios.rangeBytes(followed);
                 preparingRange = null == preparing ? chosen : Math.min(preparingRange, chosen);
             }
             if (null == preparing)
             {
                 preparing = BlockPreparation.begin(files[(int)(next % files.length)], blockSize, io);
+                preparingNanos = 0;
+                preparingSmallFollowed = true;
             }
+            preparingSmallFollowed &= followed && preparingRange == FolioPolicy.SMALL_RANGE;
+            final long stepStart = System.nanoTime();
             preparing.advance(preparingRange, folios.writeBytes(preparingRange), followed);
+            preparingNanos += System.nanoTime() - stepStart;
             if (!preparing.isComplete())
             {
                 if (null != waiter)
@@ -409,6 +417,10 @@ public final class BlockPreallocator implements Agent, AutoCloseable
                 }
                 wakeUp.wakeAt(System.nanoTime() + PAUSE_NANOS);
                 return 0;
+            }
+            if (preparingSmallFollowed)
+            {
+                folios.onPreparedFollowed(preparingNanos);
             }
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
             // The preparation owns the file until the block holding it is in its slot: a failure before removes it.

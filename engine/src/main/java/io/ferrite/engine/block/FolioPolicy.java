@@ -18,19 +18,20 @@ import io.ferrite.store.SyncMode;
  * time, and otherwise while the stream appends at least 2 MiB per sync interval — the rate measured over the newest
  * block that filled (its bytes over the time between the rolls that began and ended it). {@code NONE} is judged by
  * the same rate: its forces (a sealed block's, {@code flush()}, state writes) are rarer, never more frequent. A
- * stream that slows down gets small folios from its next preparation on; the blocks already prepared (at most
- * {@code preparedBlocks}) keep theirs.
+ * stream that slows down gets small folios from its next preparation on (a followed stream from the agent's next
+ * step, which asks before every step); the blocks already prepared (at most {@code preparedBlocks}) keep theirs.
  * <p>
  * Nor are large folios chosen while a tailer of this process follows the stream: one step of a large folio is a 2 MiB
  * write whose copy takes the new folio's memory, 2–3 ms on the benchmark VM, and on two cores that is a core taken
  * from the appender or from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth
  * of a millisecond; the agent asks before every step, so a tailer that starts mid-block gets them from the next step
- * on. Unless the appender has outrun the preparer: a followed block costs the preparer a second touch (the readers'
- * mapping), which with small folios is another page-table entry per page — twice the work of an unfollowed block —
- * and once the appender waited at a roll for a block still being made ({@link #onAppenderWaited()}), that wait, tens
- * of milliseconds, costs the appender and its tailers far more than 2 MiB steps do. A followed stream then gets large
- * folios (under the rate rule above) until it appends at less than half the rate it was appending at when the
- * appender last waited: at that pace the preparer kept up with small folios.
+ * on. Unless small steps keep the preparer too busy: a followed block costs it a second touch (the readers' mapping),
+ * with small folios another page-table entry per page, about twice an unfollowed block's work; when the newest block
+ * the agent prepared in small steps for a followed stream took it more than half the time the stream now takes to fill
+ * a block ({@link #onPreparedFollowed(long)}), the preparer is near the pace at which the appender waits at rolls for
+ * it — tens of milliseconds, far more than a 2 MiB step costs a tailer — and a followed stream gets large folios too
+ * (under the rate rule above). Only blocks made in small steps for a follower are timed, so the choice holds while the
+ * stream keeps that pace, and ends when it slows below it.
  * <p>
  * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
  * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
@@ -38,8 +39,8 @@ import io.ferrite.store.SyncMode;
  * thread), is small next to a force per commit. Only the agent's preparations follow this; a block prepared inline
  * and a rewrite's file get {@link #SMALL_RANGE} writes.
  * <p>
- * Threading: {@link #onRoll} under the append lock; {@link #rangeBytes(boolean)} and {@link #writeBytes(int)} from
- * the preparer's agent.
+ * Threading: {@link #onRoll} under the append lock; {@link #rangeBytes(boolean)}, {@link #writeBytes(int)} and
+ * {@link #onPreparedFollowed(long)} from the preparer's agent.
  */
 public final class FolioPolicy
 {
@@ -57,18 +58,24 @@ public final class FolioPolicy
     /** Whether the stream forces every commit, so its zeros go in page-sized writes. */
     private final boolean pageFolios;
     private final long syncIntervalNanos;
+    private final long blockSize;
     /** Under the append lock: when the newest block began, or {@link #NONE_YET}. */
     private long lastRollNanos = NONE_YET;
     /** Bytes the stream appended per sync interval over the newest block that filled; 0 until one did. */
     private volatile double bytesPerInterval;
-    /** {@link #bytesPerInterval} when the appender last waited for a prepared block; 0 until it did. */
-    private volatile double outrunBytesPerInterval;
+    /**
+     * How long the agent worked on the newest block it prepared in small steps for a followed stream (its zero writes
+     * and touches, wall time); 0 until it prepared one.
+     */
+    private volatile long followedBlockNanos;
 
-    private FolioPolicy(final boolean allowed, final boolean pageFolios, final long syncIntervalNanos)
+    private FolioPolicy(
+        final boolean allowed, final boolean pageFolios, final long syncIntervalNanos, final long blockSize)
     {
         this.allowed = allowed;
         this.pageFolios = pageFolios;
         this.syncIntervalNanos = syncIntervalNanos;
+        this.blockSize = blockSize;
     }
 
     /**
@@ -80,7 +87,8 @@ public final class FolioPolicy
         final long bound = config.maxUnforcedBytes();
         final boolean allowed = config.blockSize() >= LARGE_RANGE && config.syncMode() != SyncMode.ALWAYS &&
             (bound == StreamConfig.UNBOUNDED || bound / 2 >= LARGE_RANGE);
-        return new FolioPolicy(allowed, config.syncMode() == SyncMode.ALWAYS, config.syncInterval().toNanos());
+        return new FolioPolicy(
+            allowed, config.syncMode() == SyncMode.ALWAYS, config.syncInterval().toNanos(), config.blockSize());
     }
 
     /**
@@ -88,7 +96,7 @@ public final class FolioPolicy
      */
     public static FolioPolicy small()
     {
-        return new FolioPolicy(false, false, 1);
+        return new FolioPolicy(false, false, 1, LARGE_RANGE);
     }
 
     /**
@@ -111,12 +119,13 @@ public final class FolioPolicy
     }
 
     /**
-     * The appender found no prepared block at a roll and waited for the preparer: it outruns the preparer at the rate
-     * the stream appends at now. Appending thread, under the append lock.
+     * The agent finished a block it prepared wholly in {@link #SMALL_RANGE} steps while a tailer followed.
+     *
+     * @param nanos how long its steps took, wall time.
      */
-    void onAppenderWaited()
+    void onPreparedFollowed(final long nanos)
     {
-        outrunBytesPerInterval = bytesPerInterval;
+        followedBlockNanos = nanos;
     }
 
     /**
@@ -136,8 +145,17 @@ public final class FolioPolicy
     int rangeBytes(final boolean followed)
     {
         final double rate = bytesPerInterval;
-        final double outrun = outrunBytesPerInterval;
-        final boolean large = allowed && rate >= LARGE_RANGE && (!followed || outrun > 0 && rate * 2 >= outrun);
+        final boolean large = allowed && rate >= LARGE_RANGE && (!followed || smallStepsKeepThePreparerBusy(rate));
         return large ? LARGE_RANGE : SMALL_RANGE;
+    }
+
+    /**
+     * @return whether preparing a followed block in small steps took more than half the time the stream takes to
+     * fill a block at {@code bytesPerInterval}.
+     */
+    private boolean smallStepsKeepThePreparerBusy(final double bytesPerInterval)
+    {
+        final double fillNanos = (double)blockSize * syncIntervalNanos / bytesPerInterval;
+        return 2.0 * followedBlockNanos > fillNanos;
     }
 }

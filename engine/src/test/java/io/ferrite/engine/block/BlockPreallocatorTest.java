@@ -152,62 +152,42 @@ class BlockPreallocatorTest
     }
 
     @Test
-    void aRollThatWaitsForTheAgentTellsTheFolioPolicyAndOneThatFindsABlockReadyDoesNot() throws Exception
+    void aBlockPreparedInSmallStepsForAFollowerIsTimedAndTheNextOfAFastStreamGetsLargeFolios() throws Exception
     {
-        final CountDownLatch forcing = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final StorageIO held = preparingIo((file) ->
-        {
-            forcing.countDown();
-            Uninterruptibles.await(release);
-        });
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
         final int blockSize = 2 * FolioPolicy.LARGE_RANGE;
-        final FolioPolicy folios = FolioPolicy.of(StreamConfig.builder("outrun").syncMode(SyncMode.NONE)
+        assumeTrue(BlockPreparationTest.rawLargeFolioIsPmdMapped(blocks.resolve("raw"), blockSize),
+            "this kernel or file system does not map a 2 MiB page-cache folio with one entry");
+        final FolioPolicy folios = FolioPolicy.of(StreamConfig.builder("timed").syncMode(SyncMode.NONE)
             .blockSize(blockSize).build());
         folios.onRoll(0, 0);
-        folios.onRoll(TimeUnit.MILLISECONDS.toNanos(1), blockSize);
+        // A block filled in a nanosecond: whatever time the agent spends on a block is more than half of that.
+        folios.onRoll(1, blockSize);
         final FollowerCount followers = new FollowerCount();
         followers.opened();
-        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, blockSize, 1, held, "outrun",
-            AgentHost.dedicated(LoggerFactory.getLogger(BlockPreallocatorTest.class)), followers, folios))
+        try (BlockPreallocator preallocator = withAgent(blockSize, "timed", followers, folios))
         {
-            preallocator.prepareNext();
-            forcing.await();
-            assertThat(folios.rangeBytes(true)).as("followed, and the appender never waited").isEqualTo(
+            assertThat(folios.rangeBytes(true)).as("no block prepared for a follower yet").isEqualTo(
                 FolioPolicy.SMALL_RANGE);
-
-            final Thread appender = new Thread(() -> take(preallocator), "appender");
-            appender.start();
-            final int whileWaiting;
-            try
-            {
-                // The agent is held in the block's first force: the take cannot find it ready.
-                while (appender.getState() != Thread.State.WAITING && appender.isAlive())
-                {
-                    Thread.onSpinWait();
-                }
-                whileWaiting = folios.rangeBytes(true);
-            }
-            finally
-            {
-                release.countDown();
-            }
-            assertThat(whileWaiting).as("the appender waits for the agent").isEqualTo(FolioPolicy.LARGE_RANGE);
-            appender.join(JOIN_MILLIS);
-            assertThat(appender.isAlive()).isFalse();
-            assertThat(taken).hasSize(1);
-        }
-
-        final FolioPolicy ready = FolioPolicy.of(StreamConfig.builder("ready").syncMode(SyncMode.NONE)
-            .blockSize(blockSize).build());
-        ready.onRoll(0, 0);
-        ready.onRoll(TimeUnit.MILLISECONDS.toNanos(1), blockSize);
-        try (BlockPreallocator preallocator = withAgent(blockSize, "ready", followers, ready))
-        {
             preallocator.prepareNext();
             assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
-            take(preallocator);
-            assertThat(ready.rangeBytes(true)).as("the block was ready: no wait").isEqualTo(FolioPolicy.SMALL_RANGE);
+            final PreparedBlock small = take(preallocator);
+            assertThat(ProcessMappings.pmdMappedKiB(small.file().mapped(), small.file().temp()))
+                .as("small folios").isZero();
+            assertThat(ProcessMappings.residentKiB(small.file().readMapped(), small.file().temp()))
+                .as("touched for the tailer").isEqualTo(blockSize / 1024);
+            assertThat(folios.rangeBytes(true)).as("its time was reported").isEqualTo(FolioPolicy.LARGE_RANGE);
+            Files.move(small.file().temp(), blocks.resolve("1.blk"));
+
+            preallocator.prepareNext();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            final PreparedBlock large = take(preallocator);
+            assertThat(ProcessMappings.pmdMappedKiB(large.file().mapped(), large.file().temp()))
+                .as("large folios, though followed").isPositive();
+            assertThat(ProcessMappings.residentKiB(large.file().readMapped(), large.file().temp()))
+                .as("touched for the tailer").isEqualTo(blockSize / 1024);
+            assertThat(folios.rangeBytes(true)).as("a block made in large steps leaves the time as it was")
+                .isEqualTo(FolioPolicy.LARGE_RANGE);
         }
     }
 

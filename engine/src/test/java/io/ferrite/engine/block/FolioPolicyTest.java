@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Large folios only where they at most double what forces write: never with a force per commit or a small bound on
  * unforced bytes, otherwise while the stream appends at least one large folio per sync interval, measured over the
- * newest block from roll to roll; while a tailer of this process follows, only once the appender has outrun the
- * preparer, and until the stream slows to half the rate it outran it at.
+ * newest block from roll to roll; while a tailer of this process follows, only while preparing a block for it in
+ * small steps takes the preparer more than half the time the stream takes to fill one.
  */
 class FolioPolicyTest
 {
@@ -41,33 +41,27 @@ class FolioPolicyTest
     }
 
     @Test
-    void aFollowedStreamGetsThemOnceTheAppenderOutranThePreparerUntilItSlowsToHalfThatRate()
+    void aFollowedStreamGetsThemWhileSmallStepsForItTookThePreparerOverHalfTheTimeABlockTakesToFill()
     {
         final FolioPolicy policy = FolioPolicy.of(config(SyncMode.INTERVAL, BLOCK_SIZE, StreamConfig.UNBOUNDED));
-        policy.onAppenderWaited();
         policy.onRoll(0, 0);
-        // 8 MiB in 100 ms: 8 MiB per interval.
+        // 8 MiB in 100 ms: a block fills in 100 ms.
         policy.onRoll(100 * MS, BLOCK_SIZE);
         assertThat(policy.rangeBytes(false)).isEqualTo(FolioPolicy.LARGE_RANGE);
-        assertThat(policy.rangeBytes(true)).as("a wait before any rate was known says nothing")
-            .isEqualTo(FolioPolicy.SMALL_RANGE);
-        policy.onAppenderWaited();
-        assertThat(policy.rangeBytes(true)).as("outran at 8 MiB per interval").isEqualTo(FolioPolicy.LARGE_RANGE);
+        assertThat(policy.rangeBytes(true)).as("no block prepared for a follower yet").isEqualTo(
+            FolioPolicy.SMALL_RANGE);
+        policy.onPreparedFollowed(50 * MS);
+        assertThat(policy.rangeBytes(true)).as("half the time: not more").isEqualTo(FolioPolicy.SMALL_RANGE);
+        policy.onPreparedFollowed(51 * MS);
+        assertThat(policy.rangeBytes(true)).isEqualTo(FolioPolicy.LARGE_RANGE);
         policy.onRoll(300 * MS, BLOCK_SIZE);
-        assertThat(policy.rangeBytes(true)).as("4 MiB per interval: half the rate it outran at")
-            .isEqualTo(FolioPolicy.LARGE_RANGE);
-        policy.onRoll(501 * MS, BLOCK_SIZE);
-        assertThat(policy.rangeBytes(true)).as("slower than half").isEqualTo(FolioPolicy.SMALL_RANGE);
-        assertThat(policy.rangeBytes(false)).as("unfollowed, the rate rule alone").isEqualTo(FolioPolicy.LARGE_RANGE);
-        policy.onAppenderWaited();
-        assertThat(policy.rangeBytes(true)).as("outran again, at this rate").isEqualTo(FolioPolicy.LARGE_RANGE);
-        policy.onRoll(1_501 * MS, BLOCK_SIZE);
-        assertThat(policy.rangeBytes(true)).as("never under the rate rule").isEqualTo(FolioPolicy.SMALL_RANGE);
-        final FolioPolicy always = FolioPolicy.of(config(SyncMode.ALWAYS, BLOCK_SIZE, StreamConfig.UNBOUNDED));
-        always.onRoll(0, 0);
-        always.onRoll(100 * MS, BLOCK_SIZE);
-        always.onAppenderWaited();
-        assertThat(always.rangeBytes(true)).as("nor with a force per commit").isEqualTo(FolioPolicy.SMALL_RANGE);
+        assertThat(policy.rangeBytes(true)).as("slowed to 200 ms a block").isEqualTo(FolioPolicy.SMALL_RANGE);
+        policy.onPreparedFollowed(101 * MS);
+        assertThat(policy.rangeBytes(true)).as("a slower preparer").isEqualTo(FolioPolicy.LARGE_RANGE);
+        // 5 s a block: 1.6 MiB per interval, under the rate rule however busy the preparer.
+        policy.onRoll(5_300 * MS, BLOCK_SIZE);
+        policy.onPreparedFollowed(5_000 * MS);
+        assertThat(policy.rangeBytes(true)).isEqualTo(FolioPolicy.SMALL_RANGE);
     }
 
     @Test
