@@ -2,7 +2,8 @@
 # Run 2026-12-07-peer-tailers (docs/BENCHMARKS.md). BEFORE: the benchmark jar built from b28b65f; J: from b89dc1c.
 J='java -jar bench/target/ferrite-benchmarks.jar'
 BEFORE=${BEFORE:?set BEFORE to the jar built from b28b65f}
-$J TailerInterferenceBenchmark -p store=ferrite,chronicle -f 3 -wi 2 -w 1 -i 5 -r 1 -bm thrpt > interference-thrpt.txt 2>&1
+java -jar "$BEFORE" TailerInterferenceBenchmark -p store=ferrite,chronicle -f 3 -wi 2 -w 1 -i 5 -r 1 -bm thrpt \
+  > interference-thrpt.txt 2>&1
 for k in 1 2 3; do
   java -jar "$BEFORE" TailerInterferenceBenchmark -p store=ferrite -f 1 -wi 2 -w 1 -i 5 -r 1 -bm thrpt > before-$k.txt 2>&1
   $J TailerInterferenceBenchmark -p store=ferrite,chronicle -f 1 -wi 2 -w 1 -i 5 -r 1 -bm thrpt > after-$k.txt 2>&1

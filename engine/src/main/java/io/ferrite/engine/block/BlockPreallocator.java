@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.MappedByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -75,6 +77,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     static final long PAUSE_NANOS = 50_000L;
 
     private static final Logger LOG = LoggerFactory.getLogger(BlockPreallocator.class);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final boolean THREAD_CPU_TIME =
+        THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
 
     private final Path[] files;
     private final int depth;
@@ -116,7 +121,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     private volatile BlockPreparation preparing;
     /** Agent only: the bytes per duty cycle {@link #folios} chose for {@link #preparing}. */
     private int preparingRange;
-    /** Agent only: how long the steps of {@link #preparing} took so far, wall time. */
+    /** Agent only: the CPU time the steps of {@link #preparing} took so far. */
     private long preparingNanos;
     /** Agent only: whether every step of {@link #preparing} so far was small and made for a follower. */
     private boolean preparingSmallFollowed;
@@ -308,6 +313,15 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     }
 
     /**
+     * @return the calling thread's CPU time, so a step is charged what it cost and not the time the scheduler kept the
+     * agent off a core (two cores, an appender and a tailer spinning); wall time where the JVM does not measure it.
+     */
+    private static long cpuNanos()
+    {
+        return THREAD_CPU_TIME ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    /**
      * Wait until block {@code next} is published, while the agent runs. Appending thread only.
      *
      * @return whether it is published (else the agent does not run, and the caller prepares it).
@@ -406,9 +420,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
                 preparingSmallFollowed = true;
             }
             preparingSmallFollowed &= followed && preparingRange == FolioPolicy.SMALL_RANGE;
-            final long stepStart = System.nanoTime();
+            final long stepStart = cpuNanos();
             preparing.advance(preparingRange, folios.writeBytes(preparingRange), followed);
-            preparingNanos += System.nanoTime() - stepStart;
+            preparingNanos += cpuNanos() - stepStart;
             if (!preparing.isComplete())
             {
                 if (null != waiter)

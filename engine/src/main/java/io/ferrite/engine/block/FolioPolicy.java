@@ -26,12 +26,13 @@ import io.ferrite.store.SyncMode;
  * from the appender or from the tailer spinning on it for that long. Small ranges keep the preparer's steps at a fifth
  * of a millisecond; the agent asks before every step, so a tailer that starts mid-block gets them from the next step
  * on. Unless small steps keep the preparer too busy: a followed block costs it a second touch (the readers' mapping),
- * with small folios another page-table entry per page, about twice an unfollowed block's work; when the newest block
- * the agent prepared in small steps for a followed stream took it more than half the time the stream now takes to fill
- * a block ({@link #onPreparedFollowed(long)}), the preparer is near the pace at which the appender waits at rolls for
- * it — tens of milliseconds, far more than a 2 MiB step costs a tailer — and a followed stream gets large folios too
- * (under the rate rule above). Only blocks made in small steps for a follower are timed, so the choice holds while the
- * stream keeps that pace, and ends when it slows below it.
+ * with small folios another page-table entry per page, about twice an unfollowed block's work. When the newest block
+ * the agent prepared in small steps for a followed stream took it more CPU time than half the time the stream now
+ * takes to fill a block ({@link #onPreparedFollowed(long)}), the preparer is busy more than half the time, on cores
+ * the appender and its tailers share; flat out it fell behind, and the appender waited at rolls for it. A followed
+ * stream then gets large folios too (under the rate rule above). Only blocks made wholly in small steps for a follower
+ * are timed, so the time measured stays while large folios are chosen; the choice ends when the stream slows (the
+ * same time is then under half the longer fill time) and the next small block is timed again.
  * <p>
  * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
  * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
@@ -64,8 +65,8 @@ public final class FolioPolicy
     /** Bytes the stream appended per sync interval over the newest block that filled; 0 until one did. */
     private volatile double bytesPerInterval;
     /**
-     * How long the agent worked on the newest block it prepared in small steps for a followed stream (its zero writes
-     * and touches, wall time); 0 until it prepared one.
+     * The CPU time the agent spent on the newest block it prepared wholly in small steps for a followed stream (its
+     * zero writes and touches); 0 until it prepared one.
      */
     private volatile long followedBlockNanos;
 
@@ -121,11 +122,19 @@ public final class FolioPolicy
     /**
      * The agent finished a block it prepared wholly in {@link #SMALL_RANGE} steps while a tailer followed.
      *
-     * @param nanos how long its steps took, wall time.
+     * @param nanos the CPU time its steps took.
      */
     void onPreparedFollowed(final long nanos)
     {
         followedBlockNanos = nanos;
+    }
+
+    /**
+     * @return the CPU time last reported by {@link #onPreparedFollowed(long)}, or 0.
+     */
+    long followedBlockNanos()
+    {
+        return followedBlockNanos;
     }
 
     /**
@@ -150,8 +159,8 @@ public final class FolioPolicy
     }
 
     /**
-     * @return whether preparing a followed block in small steps took more than half the time the stream takes to
-     * fill a block at {@code bytesPerInterval}.
+     * @return whether preparing a followed block in small steps took more CPU time than half the time the stream takes
+     * to fill a block at {@code bytesPerInterval}.
      */
     private boolean smallStepsKeepThePreparerBusy(final double bytesPerInterval)
     {

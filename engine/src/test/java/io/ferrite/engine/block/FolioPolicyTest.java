@@ -58,7 +58,7 @@ class FolioPolicyTest
         assertThat(policy.rangeBytes(true)).as("slowed to 200 ms a block").isEqualTo(FolioPolicy.SMALL_RANGE);
         policy.onPreparedFollowed(101 * MS);
         assertThat(policy.rangeBytes(true)).as("a slower preparer").isEqualTo(FolioPolicy.LARGE_RANGE);
-        // 5 s a block: 1.6 MiB per interval, under the rate rule however busy the preparer.
+        // 5 s a block: 0.16 MiB per interval, under the rate rule however busy the preparer.
         policy.onRoll(5_300 * MS, BLOCK_SIZE);
         policy.onPreparedFollowed(5_000 * MS);
         assertThat(policy.rangeBytes(true)).isEqualTo(FolioPolicy.SMALL_RANGE);
