@@ -107,14 +107,8 @@ class BlockPreallocatorTest
     @Test
     void theAgentPreparesInTheRangesItsFolioPolicyChooses() throws Exception
     {
-        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
         final int blockSize = 2 * FolioPolicy.LARGE_RANGE;
-        assumeTrue(BlockPreparationTest.rawLargeFolioIsPmdMapped(blocks.resolve("raw"), blockSize),
-            "this kernel or file system does not map a 2 MiB page-cache folio with one entry");
-        final FolioPolicy fast = FolioPolicy.of(StreamConfig.builder("folios").syncMode(SyncMode.NONE)
-            .blockSize(blockSize).build());
-        fast.onRoll(0, 0);
-        fast.onRoll(1, blockSize);
+        final FolioPolicy fast = fastStreamWhereLargeFoliosMap(blockSize);
         try (BlockPreallocator preallocator = withAgent(blockSize, "folios", new FollowerCount(), fast))
         {
             preallocator.prepareNext();
@@ -154,15 +148,9 @@ class BlockPreallocatorTest
     @Test
     void aBlockPreparedInSmallStepsForAFollowerIsTimedAndTheNextOfAFastStreamGetsLargeFolios() throws Exception
     {
-        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
         final int blockSize = 2 * FolioPolicy.LARGE_RANGE;
-        assumeTrue(BlockPreparationTest.rawLargeFolioIsPmdMapped(blocks.resolve("raw"), blockSize),
-            "this kernel or file system does not map a 2 MiB page-cache folio with one entry");
-        final FolioPolicy folios = FolioPolicy.of(StreamConfig.builder("timed").syncMode(SyncMode.NONE)
-            .blockSize(blockSize).build());
-        folios.onRoll(0, 0);
         // A block filled in a nanosecond: whatever time the agent spends on a block is more than half of that.
-        folios.onRoll(1, blockSize);
+        final FolioPolicy folios = fastStreamWhereLargeFoliosMap(blockSize);
         final FollowerCount followers = new FollowerCount();
         followers.opened();
         try (BlockPreallocator preallocator = withAgent(blockSize, "timed", followers, folios))
@@ -427,6 +415,22 @@ class BlockPreallocatorTest
                 throw new AssertionError("a preparation syncs no directory");
             }
         };
+    }
+
+    /**
+     * @return the folio policy of a stream that filled a block of {@code blockSize} in a nanosecond, after skipping the
+     * test unless this machine maps a 2 MiB page-cache folio with one entry and shows it in {@code /proc/self/smaps}.
+     */
+    private FolioPolicy fastStreamWhereLargeFoliosMap(final int blockSize) throws IOException
+    {
+        assumeTrue(ProcessMappings.AVAILABLE, ProcessMappings.UNAVAILABLE);
+        assumeTrue(BlockPreparationTest.rawLargeFolioIsPmdMapped(blocks.resolve("raw"), blockSize),
+            "this kernel or file system does not map a 2 MiB page-cache folio with one entry");
+        final FolioPolicy fast = FolioPolicy.of(StreamConfig.builder("folios").syncMode(SyncMode.NONE)
+            .blockSize(blockSize).build());
+        fast.onRoll(0, 0);
+        fast.onRoll(1, blockSize);
+        return fast;
     }
 
     private BlockPreallocator preallocator(final int depth, final String stream)
