@@ -520,6 +520,7 @@ public final class StreamIndex extends StreamTotalsRhsPadding
     {
         // One writer (under the append lock): a plain increment of the volatile publishes it.
         truncationsBegun = truncationsBegun + 1;
+        positions.beginTruncation();
     }
 
     /**

@@ -12,6 +12,7 @@ import static io.ferrite.format.PositionsDescriptor.EPOCH_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.FIRST_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.LAST_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATED_TO_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_BEGUN_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_RING;
 import static io.ferrite.format.PositionsDescriptor.WRITER_PID_OFFSET;
@@ -64,6 +65,8 @@ public final class StreamPositions
         mapped.putLong(DURABLE_SEQ_OFFSET, buffer.getLong(DURABLE_SEQ_OFFSET));
         mapped.putLong(FIRST_SEQ_OFFSET, buffer.getLong(FIRST_SEQ_OFFSET));
         mapped.putLong(TRUNCATIONS_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));
+        // The writer before may have been killed inside a truncation: its begun count must not outlive its epoch.
+        mapped.putLong(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_BEGUN_OFFSET));
         mapped.putBytes(TRUNCATED_TO_OFFSET, buffer, TRUNCATED_TO_OFFSET, TRUNCATION_RING * Long.BYTES);
         mapped.putLong(BLOCKS_VERSION_OFFSET, mapped.getLong(BLOCKS_VERSION_OFFSET) + buffer.getLong(
             BLOCKS_VERSION_OFFSET) + 1);
@@ -148,6 +151,26 @@ public final class StreamPositions
         final long next = buffer.getLong(TRUNCATIONS_OFFSET) + 1;
         buffer.putLongRelease(truncatedToOffset(next), keptLastSeq);
         buffer.putLongRelease(TRUNCATIONS_OFFSET, next);
+    }
+
+    /**
+     * A truncation is about to change blocks: under the append lock, before it deletes or zeroes anything, so a
+     * reader in another process that meets its zeros can tell them from damage ({@link #truncationUnderWay()}).
+     */
+    public void beginTruncation()
+    {
+        buffer.putLongRelease(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET) + 1);
+    }
+
+    /**
+     * @return whether a truncation has begun and not yet published its count (acquire loads, the begun count first,
+     * so one that completes between the loads is not taken for one under way). A truncation that failed half-way
+     * stays under way until the next completes or another writer opens: readers then take nothing for damage.
+     */
+    public boolean truncationUnderWay()
+    {
+        final long begun = buffer.getLongAcquire(TRUNCATIONS_BEGUN_OFFSET);
+        return begun > buffer.getLongAcquire(TRUNCATIONS_OFFSET);
     }
 
     /**

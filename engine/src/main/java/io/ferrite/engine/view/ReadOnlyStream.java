@@ -287,12 +287,14 @@ public final class ReadOnlyStream implements StreamView
     }
 
     /**
-     * @return whether the writer truncated the stream or restarted since the last refresh: a look at the blocks made
-     * since may have been cut short by the change, so it neither hands over nor passes over what it did not reach.
+     * @return whether the writer truncated the stream or restarted since the last refresh, or is truncating it: a look
+     * at the blocks made since may have been cut short by the change (or met a truncation's zeros), so it neither
+     * hands over nor passes over what it did not reach, and takes nothing for damage.
      */
     boolean writerMoved()
     {
-        return positions.epoch() != seenEpoch || positions.truncations() != seenTruncations;
+        return positions.epoch() != seenEpoch || positions.truncations() != seenTruncations ||
+            positions.truncationUnderWay();
     }
 
     MessageView view()

@@ -35,7 +35,7 @@ final class ViewIndex
     private final RemovedRanges removed = new RemovedRanges();
     private final ViewTotals totals = new ViewTotals();
     private final UnverifiedRecords unverified = new UnverifiedRecords();
-    private final SealedBlockDamage damage;
+    private final BlockDamage damage;
 
     /** The position of the lowest indexed block: the blocks from here to the end are indexed, those below not. */
     private int indexedFrom;
@@ -53,7 +53,7 @@ final class ViewIndex
         this.positions = positions;
         this.check = check;
         this.writerMoved = writerMoved;
-        this.damage = new SealedBlockDamage(removed, writerMoved);
+        this.damage = new BlockDamage(removed, writerMoved);
     }
 
     /**
@@ -112,7 +112,7 @@ final class ViewIndex
             {
                 indexedFrom--;
                 final ViewBlock block = list.get(indexedFrom);
-                indexBlock(block, indexedTo, endsAt(indexedFrom), sealedEnd(indexedFrom));
+                indexBlock(block, indexedTo, endsAt(indexedFrom), heldTo(indexedFrom, indexedTo));
                 block.done = indexedFrom + 1 < list.size() && !block.cutShort;
             }
             final long resetsBefore = resets;
@@ -209,7 +209,7 @@ final class ViewIndex
             {
                 continue;
             }
-            indexBlock(block, published, endsAt(b), sealedEnd(b));
+            indexBlock(block, published, endsAt(b), heldTo(b, published));
             // A look the writer's move cut short (at a record the change left failing) leaves the block open: the next
             // refresh drops the index and looks again.
             if (b + 1 < list.size() && !block.cutShort)
@@ -224,9 +224,10 @@ final class ViewIndex
      * tombstones whatever they carry. A record that does not verify ends the look at that block (a record being
      * written, or a tail a crash tore) unless its header verified and names a published message: it is then set
      * aside, to be told apart once the blocks after it are indexed (an erase, or damage); or unless its header does
-     * not verify below the last sequence of a sealed block: damage, passed ({@link SealedBlockDamage}).
+     * not verify below the last sequence the block is known to hold ({@code heldTo}): damage, passed
+     * ({@link BlockDamage}).
      */
-    private void indexBlock(final ViewBlock block, final long published, final long endsAt, final long sealedEnd)
+    private void indexBlock(final ViewBlock block, final long published, final long endsAt, final long heldTo)
     {
         if (!block.entered)
         {
@@ -241,7 +242,7 @@ final class ViewIndex
             final int frameLength = buffer.getIntVolatile(offset + FRAME_LENGTH_OFFSET);
             if (!check.headerVerifies(block, offset, frameLength))
             {
-                final int next = damage.pass(block, offset, sealedEnd);
+                final int next = damage.pass(block, offset, heldTo);
                 if (next < 0)
                 {
                     cutShortIfMoved(block, endsAt);
@@ -320,14 +321,18 @@ final class ViewIndex
     }
 
     /**
-     * @return the last sequence the writer put in the block at {@code position} when the next block listed is the one
-     * the writer made right after it (the next id: no block between them was deleted), from that block's header; else
-     * 0, not known.
+     * @return the last sequence the block at {@code position} is known to hold records up to ({@link BlockDamage}):
+     * for the last block listed, {@code published}; for a block the next listed one directly follows (the next id: no
+     * block between them was deleted), the last sequence the writer put in it, from that block's header; else 0, not
+     * known.
      */
-    private long sealedEnd(final int position)
+    private long heldTo(final int position, final long published)
     {
-        return position + 1 < list.size() && list.get(position + 1).id == list.get(position).id + 1 ?
-            list.get(position + 1).prevLastSeq : 0;
+        if (position + 1 == list.size())
+        {
+            return published;
+        }
+        return list.get(position + 1).id == list.get(position).id + 1 ? list.get(position + 1).prevLastSeq : 0;
     }
 
     /**

@@ -128,13 +128,15 @@ class ViewDamagedHeaderTest
     }
 
     /**
-     * A view beside the open writer: damage to a block the writer has moved past is passed, and the view follows the
-     * writer on. In the block the writer appends to it is not (a header there that does not verify may be where a
-     * crashed writer's data ends): what lies past it shows once the writer has moved on to the next block.
+     * A view beside the open writer: damage in the block the writer appends to, below the last sequence it published,
+     * is passed at once — every record up to that sequence was written whole before it was published, so a header
+     * there that does not verify is damage, not the end of the data. The records after it are read, a tailer stops on
+     * the damaged sequence (it used to pass over it, and over everything after it in the block, in silence), and the
+     * view follows the writer on, in the same block and after the roll.
      */
     @ParameterizedTest
     @EnumSource(StreamMode.class)
-    void aViewBesideTheOpenWriterPassesDamageOnceItsBlockIsSealed(final StreamMode mode) throws IOException
+    void aViewBesideTheOpenWriterPassesDamageInTheBlockItAppendsTo(final StreamMode mode) throws IOException
     {
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
@@ -143,18 +145,28 @@ class ViewDamagedHeaderTest
             {
                 seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
             }
+            assertThat(block(3)).as("block 2 is the writer's").doesNotExist();
             final long victim = seq - 3;
             final Frame frame = zeroHeader(block(2), victim);
-            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+                StreamTailer tailer = view.createTailer(1))
             {
-                assertThat(view.load(victim + 1)).as("in the writer's block: past the damage is not looked at")
-                    .isNull();
+                assertThat(view.load(victim + 1).payload()).as("in the writer's block, past the damage")
+                    .isEqualTo(payload((int)victim + 1));
+                assertDamaged(view, victim, frame.offset());
+                drain(tailer, victim - 1);
+                assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class);
+                assertThat(tailer.nextSeq()).as("the tailer stays on the damaged record").isEqualTo(victim);
+                tailer.seek(victim + 1);
+                drain(tailer, seq - victim);
+
                 long next = seq;
                 while (!Files.exists(block(4)))
                 {
                     next = store.append("damage." + (next % 3), null, payload((int)next + 1));
                 }
-                assertThat(view.load(victim + 1).payload()).as("once sealed").isEqualTo(payload((int)victim + 1));
+                drain(tailer, next - seq);
+                assertThat(tailer.poll(this::record, 64)).isZero();
                 assertDamaged(view, victim, frame.offset());
                 for (long s = 1; s <= next; s++)
                 {
@@ -163,6 +175,45 @@ class ViewDamagedHeaderTest
                         assertThat(view.load(s).payload()).as("seq %d", s).isEqualTo(payload((int)s));
                     }
                 }
+                assertThat(seen).hasSize((int)next - 1).doesNotContain(victim).last().isEqualTo(next);
+            }
+        }
+    }
+
+    /**
+     * Damage to the last published record of the writer's block: nothing valid follows it yet, and the published last
+     * sequence says it is there, so it is damage at once; the records the writer puts after it are read as they come.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void damageToTheLastRecordTheWriterPublishedIsDamageNotItsEnd(final StreamMode mode) throws IOException
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            long seq = 0;
+            while (seq < 6 + firstOf(2))
+            {
+                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
+            }
+            final long victim = seq;
+            final Frame frame = zeroHeader(block(2), victim);
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+                StreamTailer tailer = view.createTailer(1))
+            {
+                drain(tailer, victim - 1);
+                assertThatThrownBy(() -> tailer.poll(this::record, 64)).isInstanceOf(CorruptRecordException.class);
+                assertDamaged(view, victim, frame.offset());
+
+                for (int i = 1; i <= 3; i++)
+                {
+                    assertThat(store.append("damage." + i, null, payload((int)victim + i))).isEqualTo(victim + i);
+                }
+                assertThat(block(3)).as("still the writer's block").doesNotExist();
+                assertThat(view.load(victim + 1).payload()).isEqualTo(payload((int)victim + 1));
+                assertDamaged(view, victim, frame.offset());
+                tailer.seek(victim + 1);
+                drain(tailer, 3);
+                assertThat(seen).hasSize((int)victim + 2).doesNotContain(victim).last().isEqualTo(victim + 3);
             }
         }
     }
@@ -215,10 +266,40 @@ class ViewDamagedHeaderTest
         truncationRace(mode, true);
     }
 
+    /**
+     * A truncation cutting into the block the writer appends to deletes no block, so nothing a view lists changes
+     * before it publishes its count; it stores its begun count before it zeroes the tail, and a view that meets the
+     * zeros below the last sequence it read takes them for the truncation under way, not for damage — whether it meets
+     * them first in the window (they would be damage in the writer's block) or had indexed the record they replaced.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationUnderWayInTheWritersBlockIsNoDamage(final StreamMode mode) throws Exception
+    {
+        truncationRace(mode, false, true);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationUnderWayInTheWritersBlockIsNoDamageToAnIndexedRecord(final StreamMode mode) throws Exception
+    {
+        truncationRace(mode, true, true);
+    }
+
     private void truncationRace(final StreamMode mode, final boolean indexFirst) throws Exception
     {
+        truncationRace(mode, indexFirst, false);
+    }
+
+    /**
+     * @param inWritersBlock whether the cut falls in the block the writer appends to (else in block 2, with blocks
+     *                       after it).
+     */
+    private void truncationRace(final StreamMode mode, final boolean indexFirst, final boolean inWritersBlock)
+        throws Exception
+    {
         final AtomicReference<Runnable> onForce = new AtomicReference<>();
-        final Path block2 = block(2);
+        final AtomicReference<Path> cutBlock = new AtomicReference<>(block(2));
         final StorageIO io = new StorageIO()
         {
             @Override
@@ -232,7 +313,7 @@ class ViewDamagedHeaderTest
             public void forceFile(final Path file, final FileChannel channel) throws IOException
             {
                 StorageIO.standard().forceFile(file, channel);
-                final Runnable hook = file.equals(block2) ? onForce.getAndSet(null) : null;
+                final Runnable hook = file.equals(cutBlock.get()) ? onForce.getAndSet(null) : null;
                 if (null != hook)
                 {
                     hook.run();
@@ -252,10 +333,19 @@ class ViewDamagedHeaderTest
                 store.append("damage." + (i % 3), null, payload(i));
             }
             store.flush().join();
-            final List<Frame> frames = messages(block2);
+            if (inWritersBlock)
+            {
+                // The last block holding messages (a block prepared ahead holds none).
+                final List<Path> blocks = BlockFiles.blocks(dir);
+                cutBlock.set(blocks.stream().filter((b) -> !messages(b).isEmpty()).reduce((a, b) -> b).orElseThrow());
+                assertThat(messages(cutBlock.get()).get(messages(cutBlock.get()).size() - 1).seq())
+                    .as("the writer's block").isEqualTo(MESSAGES);
+            }
+            final List<Frame> frames = messages(cutBlock.get());
+            assertThat(frames.size()).isGreaterThan(2);
             final long cut = frames.get(frames.size() / 2).seq();
-            // The truncation stops in its force of block 2's zeroed tail, before it publishes its count, until the
-            // view has read.
+            // The truncation stops in its force of the cut block's zeroed tail, before it publishes its count, until
+            // the view has read.
             final CountDownLatch zeroed = new CountDownLatch(1);
             final CountDownLatch viewRead = new CountDownLatch(1);
             onForce.set(() ->
