@@ -109,6 +109,30 @@ final class StreamTruncation implements RecordScanner.Visitor
         beforeCut.accept(seq);
         // Before the first message is uncounted: a pending count scanning without the lock counts again.
         index.beginTruncation();
+        try
+        {
+            cutAbove(seq);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // Not published: readers in other processes would otherwise take every look for the truncation under way.
+            index.abandonTruncation();
+            throw ex;
+        }
+        // Before the lowered last sequence: a tailer that sees a record of the new timeline sees the truncation too.
+        index.onTruncated(seq);
+        index.publish();
+        writer.listeners().onTruncated(seq);
+        // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
+        remover.rewriteRemovalsBefore(index.blockCount(), List.of());
+    }
+
+    /**
+     * Uncount and cut everything above {@code seq}: delete the blocks based above it, cut the block holding it, and
+     * make {@code seq} a record when it fell in a gap.
+     */
+    private void cutAbove(final long seq)
+    {
         forEachAbove(seq, true);
         long lastTime = 0;
         long recorded = 0;
@@ -132,12 +156,6 @@ final class StreamTruncation implements RecordScanner.Visitor
             // so the next block's proof of it (its header's previous last sequence) is true.
             writer.skipTo(seq);
         }
-        // Before the lowered last sequence: a tailer that sees a record of the new timeline sees the truncation too.
-        index.onTruncated(seq);
-        index.publish();
-        writer.listeners().onTruncated(seq);
-        // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
-        remover.rewriteRemovalsBefore(index.blockCount(), List.of());
     }
 
     /**

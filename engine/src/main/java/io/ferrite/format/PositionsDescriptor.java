@@ -44,21 +44,26 @@ package io.ferrite.format;
  *  |   sequence kept by truncation n                               |
  *  +---------------------------------------------------------------+  328
  *  |  Truncations Begun: the count + 1 while one is under way      |  328  written by truncate
- *  +---------------------------------------------------------------+  336
+ *  +---------------------------------------------------------------+
+ *  |  Begun Kept By: the epoch of the writer that keeps the field  |  336  written at open
+ *  |  above                                                        |
+ *  +---------------------------------------------------------------+  344
  * </pre>
  * A truncation writes its ring slot first and then the count (release): a reader that acquires the count, reads the
  * slots it needs and finds the count unchanged has read the slots of those truncations, seqlock fashion. A reader more
  * than {@link #TRUNCATION_RING} truncations behind cannot know how far back they went. Before it changes a block (it
  * deletes the blocks after the cut and zeroes the cut block's tail before it publishes its count) it stores the count
- * it will reach in Truncations Begun (release): a reader that meets zeros where records were and then finds the begun
- * count above the count knows them for a truncation under way, not damage. A file written before the field existed
- * holds 0 there, never above the count: no truncation is ever seen under way.
+ * it will reach in Truncations Begun (release, then a store-store fence): a reader that meets zeros where records were
+ * and then finds the begun count above the count knows them for a truncation under way, not damage. A truncation that
+ * fails stores the count back there. The field means something only while Begun Kept By holds the writer's epoch:
+ * a writer of this layout stores its epoch there at open (and 0 in the field), a writer from before the field existed
+ * leaves whatever was there, so readers never trust a begun count it did not keep.
  * <p>
  * A writer opening the stream writes {@link #STATE_RECOVERING} and the next epoch before recovery touches a block,
  * and {@link #STATE_OPEN} (release) once the positions of the recovered stream are in place; closing, it writes
  * {@link #STATE_CLOSED}. A writer killed leaves {@link #STATE_OPEN} behind: the positions then describe what it had
  * published, and the next writer's epoch tells readers that everything must be looked at again. The truncation count
- * starts again at 0 in every epoch, and so does the begun count.
+ * starts again at 0 in every epoch.
  */
 public final class PositionsDescriptor
 {
@@ -78,6 +83,7 @@ public final class PositionsDescriptor
     public static final int TRUNCATIONS_OFFSET = 192;
     public static final int TRUNCATED_TO_OFFSET = 200;
     public static final int TRUNCATIONS_BEGUN_OFFSET = 328;
+    public static final int BEGUN_KEPT_BY_OFFSET = 336;
     /** Truncations remembered: a reader polling once per 16 truncations or more often learns how far back they went. */
     public static final int TRUNCATION_RING = 16;
     public static final int LENGTH = 384;

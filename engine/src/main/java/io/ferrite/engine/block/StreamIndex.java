@@ -524,6 +524,14 @@ public final class StreamIndex extends StreamTotalsRhsPadding
     }
 
     /**
+     * The truncation begun failed before {@link #onTruncated}: readers in other processes stop waiting for its count.
+     */
+    public void abandonTruncation()
+    {
+        positions.abandonTruncation();
+    }
+
+    /**
      * @return how many truncations began in this process (a volatile read); one above those completed while one is
      * under way.
      */

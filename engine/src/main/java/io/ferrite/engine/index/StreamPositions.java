@@ -6,6 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.invoke.VarHandle;
 
+import static io.ferrite.format.PositionsDescriptor.BEGUN_KEPT_BY_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.BLOCKS_VERSION_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.DURABLE_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.EPOCH_OFFSET;
@@ -160,17 +161,39 @@ public final class StreamPositions
     public void beginTruncation()
     {
         buffer.putLongRelease(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET) + 1);
+        // A release orders what came before it; the zeros and deletions come after, and must not be seen first.
+        VarHandle.storeStoreFence();
     }
 
     /**
-     * @return whether a truncation has begun and not yet published its count (acquire loads, the begun count first,
-     * so one that completes between the loads is not taken for one under way). A truncation that failed half-way
-     * stays under way until the next completes or another writer opens: readers then take nothing for damage.
+     * The truncation begun failed before it published its count: it is no longer under way (what it changed before it
+     * failed is read for what it is).
+     */
+    public void abandonTruncation()
+    {
+        buffer.putLongRelease(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));
+    }
+
+    /**
+     * @return whether a truncation has begun and not yet published its count or failed (acquire loads, the begun count
+     * first, so one that completes between the loads is not taken for one under way). Meaningful only while
+     * {@link #begunKeptBy()} is the writer's epoch.
      */
     public boolean truncationUnderWay()
     {
+        // The caller's loads of the block bytes that made it ask (zeros) must not be satisfied after these.
+        VarHandle.loadLoadFence();
         final long begun = buffer.getLongAcquire(TRUNCATIONS_BEGUN_OFFSET);
         return begun > buffer.getLongAcquire(TRUNCATIONS_OFFSET);
+    }
+
+    /**
+     * @return the epoch of the writer that keeps the truncations-begun count; another epoch (a writer from before the
+     * field existed) says nothing about truncations under way.
+     */
+    public long begunKeptBy()
+    {
+        return buffer.getLongAcquire(BEGUN_KEPT_BY_OFFSET);
     }
 
     /**

@@ -24,7 +24,9 @@ import static io.ferrite.format.RecordDescriptor.ALIGNMENT;
  * <p>
  * A truncation zeroes the cut block's tail before it publishes its count, so zeros below the last sequence may be a
  * truncation under way: it stores its begun count first ({@code PositionsDescriptor}), and while one is under way
- * {@code writerMoved} says so and nothing is passed.
+ * {@code writerMoved} says so and nothing is passed. The last block's rule holds only for a writer that keeps that
+ * count and runs: the positions file is never forced, so after a power cut the published last sequence of a writer
+ * that died may name records that never reached the disk (its recovery reports them as a torn tail).
  * <p>
  * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
  */
@@ -33,29 +35,35 @@ final class BlockDamage
     private final RecordScanner scanner = new RecordScanner();
     private final RemovedRanges removed;
     private final BooleanSupplier writerMoved;
+    private final BooleanSupplier lastBlockWhole;
 
     /**
-     * @param removed     the removals the view knows: a sequence they name is not listed as damage.
-     * @param writerMoved whether the writer truncated or restarted since the refresh, or is truncating: nothing is
-     *                    passed then.
+     * @param removed        the removals the view knows: a sequence they name is not listed as damage.
+     * @param writerMoved    whether the writer truncated or restarted since the refresh, or is truncating: nothing is
+     *                       passed then.
+     * @param lastBlockWhole whether the last block listed holds every record up to the published last sequence whole
+     *                       (a running writer that keeps the truncations-begun count); asked only on meeting damage.
      */
-    BlockDamage(final RemovedRanges removed, final BooleanSupplier writerMoved)
+    BlockDamage(final RemovedRanges removed, final BooleanSupplier writerMoved, final BooleanSupplier lastBlockWhole)
     {
         this.removed = removed;
         this.writerMoved = writerMoved;
+        this.lastBlockWhole = lastBlockWhole;
     }
 
     /**
      * The look at {@code block} met a record header that does not verify at {@code offset}.
      *
      * @param heldTo the last sequence the block is known to hold records up to, or 0 when not known.
+     * @param last   whether the block is the last listed, {@code heldTo} then the published last sequence.
      * @return the offset to go on from, or -1 when the look ends here.
      */
-    int pass(final ViewBlock block, final int offset, final long heldTo)
+    int pass(final ViewBlock block, final int offset, final long heldTo, final boolean last)
     {
         // A block whose last sequence is below its base holds none (tombstones only): its data simply ends. One whose
         // every sequence up to it was met ends here too: what follows is being written, or nothing.
-        if (heldTo < block.baseSeq || heldTo <= block.highestMet || writerMoved.getAsBoolean())
+        if (heldTo < block.baseSeq || heldTo <= block.highestMet || writerMoved.getAsBoolean() ||
+            last && !lastBlockWhole.getAsBoolean())
         {
             return -1;
         }

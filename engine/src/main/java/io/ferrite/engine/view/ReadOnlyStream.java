@@ -61,6 +61,8 @@ public final class ReadOnlyStream implements StreamView
 
     private long seenEpoch = -1;
     private long seenTruncations;
+    /** Whether the writer of {@link #seenEpoch} keeps the truncations-begun count (a writer of this layout). */
+    private boolean writerKeepsBegun;
     private long horizon;
     private long durable;
     private volatile boolean closed;
@@ -74,7 +76,8 @@ public final class ReadOnlyStream implements StreamView
         this.dir = dir;
         this.name = files.metadata().name();
         this.positions = files.positions();
-        this.index = new ViewIndex(StreamDirectory.readOnly(dir), files.crypto(), positions, check, this::writerMoved);
+        this.index = new ViewIndex(
+            StreamDirectory.readOnly(dir), files.crypto(), positions, check, this::writerMoved, this::lastBlockWhole);
         this.records = new ViewRecords(index, positions, check, this::writerMoved);
     }
 
@@ -211,8 +214,10 @@ public final class ReadOnlyStream implements StreamView
             }
             final long published = positions.lastSeq();
             final long durableSeq = positions.durableSeq();
+            final boolean keepsBegun = positions.begunKeptBy() == epoch;
             if (positions.epoch() == epoch)
             {
+                writerKeepsBegun = keepsBegun;
                 catchUp(restarted, epoch, truncations, truncatedTo, published, durableSeq);
                 if (null != refreshEndPause)
                 {
@@ -294,7 +299,19 @@ public final class ReadOnlyStream implements StreamView
     boolean writerMoved()
     {
         return positions.epoch() != seenEpoch || positions.truncations() != seenTruncations ||
-            positions.truncationUnderWay();
+            writerKeepsBegun && positions.truncationUnderWay();
+    }
+
+    /**
+     * @return whether every record up to the published last sequence is whole in the last block listed, so a header
+     * there that does not verify below it is damage ({@link BlockDamage}): the writer runs (one that died with the
+     * stream open may have died in a power cut, which can leave the positions ahead of what reached the disk) and keeps
+     * the truncations-begun count (without it a truncation's zeros could not be told from damage). Asked only when a
+     * look meets such a header.
+     */
+    private boolean lastBlockWhole()
+    {
+        return writerKeepsBegun && positions.writerState() == PositionsDescriptor.STATE_OPEN && writerOpen();
     }
 
     MessageView view()

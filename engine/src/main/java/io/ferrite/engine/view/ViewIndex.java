@@ -47,13 +47,13 @@ final class ViewIndex
 
     ViewIndex(
         final StreamDirectory directory, final BlockCrypto crypto, final StreamPositions positions,
-        final RecordCheck check, final BooleanSupplier writerMoved)
+        final RecordCheck check, final BooleanSupplier writerMoved, final BooleanSupplier lastBlockWhole)
     {
         this.list = new ViewBlockList(directory, crypto);
         this.positions = positions;
         this.check = check;
         this.writerMoved = writerMoved;
-        this.damage = new BlockDamage(removed, writerMoved);
+        this.damage = new BlockDamage(removed, writerMoved, lastBlockWhole);
     }
 
     /**
@@ -112,7 +112,7 @@ final class ViewIndex
             {
                 indexedFrom--;
                 final ViewBlock block = list.get(indexedFrom);
-                indexBlock(block, indexedTo, endsAt(indexedFrom), heldTo(indexedFrom, indexedTo));
+                indexBlock(block, indexedTo, indexedFrom);
                 block.done = indexedFrom + 1 < list.size() && !block.cutShort;
             }
             final long resetsBefore = resets;
@@ -209,7 +209,7 @@ final class ViewIndex
             {
                 continue;
             }
-            indexBlock(block, published, endsAt(b), heldTo(b, published));
+            indexBlock(block, published, b);
             // A look the writer's move cut short (at a record the change left failing) leaves the block open: the next
             // refresh drops the index and looks again.
             if (b + 1 < list.size() && !block.cutShort)
@@ -227,8 +227,11 @@ final class ViewIndex
      * not verify below the last sequence the block is known to hold ({@code heldTo}): damage, passed
      * ({@link BlockDamage}).
      */
-    private void indexBlock(final ViewBlock block, final long published, final long endsAt, final long heldTo)
+    private void indexBlock(final ViewBlock block, final long published, final int position)
     {
+        final long endsAt = endsAt(position);
+        final long heldTo = heldTo(position, published);
+        final boolean last = position + 1 == list.size();
         if (!block.entered)
         {
             block.entered = true;
@@ -242,7 +245,7 @@ final class ViewIndex
             final int frameLength = buffer.getIntVolatile(offset + FRAME_LENGTH_OFFSET);
             if (!check.headerVerifies(block, offset, frameLength))
             {
-                final int next = damage.pass(block, offset, heldTo);
+                final int next = damage.pass(block, offset, heldTo, last);
                 if (next < 0)
                 {
                     cutShortIfMoved(block, endsAt);

@@ -5,11 +5,13 @@ import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.BlockFiles.Frame;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.PositionsDescriptor;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreException;
+import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamTailer;
 import io.ferrite.store.SyncMode;
@@ -219,6 +221,124 @@ class ViewDamagedHeaderTest
     }
 
     /**
+     * The last block's rule needs a writer that runs and keeps the truncations-begun count. One from before the count
+     * existed (its field names another epoch) cannot show its truncation's zeros for what they are; one that died with
+     * the stream open may have died in a power cut, which can leave the positions ahead of the disk. For both the look
+     * ends at such damage in the writer's block, as it always did.
+     */
+    @ParameterizedTest
+    @EnumSource(UntrustedWriter.class)
+    void damageInTheBlockOfAWriterThatCannotVouchForItEndsTheLook(final UntrustedWriter writer) throws Exception
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(StreamMode.PLAINTEXT)))
+        {
+            long seq = 0;
+            while (seq < 6 + firstOf(2))
+            {
+                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
+            }
+            final long victim = seq - 3;
+            zeroHeader(block(2), victim);
+            writer.apply(dir.resolve(PositionsDescriptor.FILE_NAME));
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, null))
+            {
+                assertThat(view.load(victim - 1).payload()).isEqualTo(payload((int)victim - 1));
+                assertThat(view.load(victim)).isNull();
+                assertThat(view.load(victim + 1)).as("past the damage is not looked at").isNull();
+            }
+        }
+    }
+
+    enum UntrustedWriter
+    {
+        OLDER
+        {
+            @Override
+            void apply(final Path positions)
+            {
+                BlockFiles.putLong(positions, PositionsDescriptor.BEGUN_KEPT_BY_OFFSET, 0);
+            }
+        },
+        DEAD
+        {
+            @Override
+            void apply(final Path positions) throws Exception
+            {
+                final Process exited = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+                assertThat(exited.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                BlockFiles.putLong(positions, PositionsDescriptor.WRITER_PID_OFFSET, exited.pid());
+            }
+        };
+
+        abstract void apply(Path positions) throws Exception;
+    }
+
+    /**
+     * A truncation that fails after it began (here the force of the zeroed tail) stores its begun count back: a view
+     * does not take the writer for one truncating for good — it reads the zeros the failure left as what they are,
+     * damage below the last sequence, and its reads and tailers go on.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationThatFailsIsNotUnderWayForever(final StreamMode mode) throws Exception
+    {
+        final AtomicReference<Path> failForce = new AtomicReference<>();
+        final StorageIO io = new StorageIO()
+        {
+            @Override
+            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+                final int from, final int to, final boolean metadata) throws IOException
+            {
+                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
+            }
+
+            @Override
+            public void forceFile(final Path file, final FileChannel channel) throws IOException
+            {
+                if (file.equals(failForce.get()))
+                {
+                    throw new IOException("injected EIO forcing " + file);
+                }
+                StorageIO.standard().forceFile(file, channel);
+            }
+
+            @Override
+            public void syncDirectory(final Path directory) throws IOException
+            {
+                StorageIO.standard().syncDirectory(directory);
+            }
+        };
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode), io))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                store.append("damage." + (i % 3), null, payload(i));
+            }
+            store.flush().join();
+            final Path writers = writersBlock();
+            final List<Frame> frames = messages(writers);
+            final long cut = frames.get(frames.size() / 2).seq();
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
+            {
+                assertThat(view.load(cut + 1).payload()).isEqualTo(payload((int)cut + 1));
+                failForce.set(writers);
+                assertThatThrownBy(() -> store.truncate(cut)).isInstanceOf(StoreIOException.class);
+                failForce.set(null);
+
+                assertThat(view.writerMoved()).as("no truncation under way").isFalse();
+                assertThat(view.lastSeq()).as("nothing published").isEqualTo(MESSAGES);
+                assertThat(view.load(cut).payload()).isEqualTo(payload((int)cut));
+                assertThatThrownBy(() -> view.load(cut + 1)).as("the zeros the failure left")
+                    .isInstanceOf(CorruptRecordException.class)
+                    .hasMessageContaining(writers.getFileName().toString());
+            }
+        }
+    }
+
+    /**
      * A removal that names the damaged sequence explains it: reads find nothing there and a tailer passes over it.
      */
     @ParameterizedTest
@@ -276,26 +396,47 @@ class ViewDamagedHeaderTest
     @EnumSource(StreamMode.class)
     void aTruncationUnderWayInTheWritersBlockIsNoDamage(final StreamMode mode) throws Exception
     {
-        truncationRace(mode, false, true);
+        truncationRace(mode, false, true, false);
     }
 
     @ParameterizedTest
     @EnumSource(StreamMode.class)
     void aTruncationUnderWayInTheWritersBlockIsNoDamageToAnIndexedRecord(final StreamMode mode) throws Exception
     {
-        truncationRace(mode, true, true);
+        truncationRace(mode, true, true, false);
+    }
+
+    /**
+     * A writer from before the truncations-begun count: a cut that deletes blocks is told apart as it was before the
+     * count existed (catching up finds a block gone and looks again), the writer's block being taken for no more than
+     * the end of the data.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationUnderWayOfAnOlderWriterIsNoDamageAsBefore(final StreamMode mode) throws Exception
+    {
+        truncationRace(mode, false, false, true);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationUnderWayOfAnOlderWriterIsNoDamageToAnIndexedBlockAsBefore(final StreamMode mode) throws Exception
+    {
+        truncationRace(mode, true, false, true);
     }
 
     private void truncationRace(final StreamMode mode, final boolean indexFirst) throws Exception
     {
-        truncationRace(mode, indexFirst, false);
+        truncationRace(mode, indexFirst, false, false);
     }
 
     /**
      * @param inWritersBlock whether the cut falls in the block the writer appends to (else in block 2, with blocks
      *                       after it).
+     * @param olderWriter    whether the writer's positions say it keeps no truncations-begun count.
      */
-    private void truncationRace(final StreamMode mode, final boolean indexFirst, final boolean inWritersBlock)
+    private void truncationRace(
+        final StreamMode mode, final boolean indexFirst, final boolean inWritersBlock, final boolean olderWriter)
         throws Exception
     {
         final AtomicReference<Runnable> onForce = new AtomicReference<>();
@@ -335,11 +476,12 @@ class ViewDamagedHeaderTest
             store.flush().join();
             if (inWritersBlock)
             {
-                // The last block holding messages (a block prepared ahead holds none).
-                final List<Path> blocks = BlockFiles.blocks(dir);
-                cutBlock.set(blocks.stream().filter((b) -> !messages(b).isEmpty()).reduce((a, b) -> b).orElseThrow());
-                assertThat(messages(cutBlock.get()).get(messages(cutBlock.get()).size() - 1).seq())
-                    .as("the writer's block").isEqualTo(MESSAGES);
+                cutBlock.set(writersBlock());
+            }
+            if (olderWriter)
+            {
+                BlockFiles.putLong(dir.resolve(PositionsDescriptor.FILE_NAME), PositionsDescriptor.BEGUN_KEPT_BY_OFFSET,
+                    0);
             }
             final List<Frame> frames = messages(cutBlock.get());
             assertThat(frames.size()).isGreaterThan(2);
@@ -465,6 +607,19 @@ class ViewDamagedHeaderTest
     private void record(final MessageView message)
     {
         seen.add(message.seq());
+    }
+
+    /**
+     * @return the block the writer appends to: the last holding messages (a block prepared ahead holds none),
+     * checked to hold the last of {@link #MESSAGES}.
+     */
+    private Path writersBlock()
+    {
+        final Path last = BlockFiles.blocks(dir).stream().filter((b) -> !messages(b).isEmpty()).reduce((a, b) -> b)
+            .orElseThrow();
+        final List<Frame> frames = messages(last);
+        assertThat(frames.get(frames.size() - 1).seq()).as("the writer's block").isEqualTo(MESSAGES);
+        return last;
     }
 
     /**
