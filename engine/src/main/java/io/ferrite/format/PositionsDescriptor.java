@@ -43,7 +43,7 @@ package io.ferrite.format;
  *  |   Truncated To, ring of 16: slot (n mod 16) holds the last    |  200
  *  |   sequence kept by truncation n                               |
  *  +---------------------------------------------------------------+  328
- *  |  Truncations Begun: the count + 1 while one is under way      |  328  written by truncate
+ *  |  Truncation Begun: the count + 1 while one is under way       |  328  written by truncate, 0 at open
  *  +---------------------------------------------------------------+
  *  |  Begun Kept By: the epoch of the writer that keeps the field  |  336  written at open
  *  |  above                                                        |
@@ -53,7 +53,7 @@ package io.ferrite.format;
  * slots it needs and finds the count unchanged has read the slots of those truncations, seqlock fashion. A reader more
  * than {@link #TRUNCATION_RING} truncations behind cannot know how far back they went. Before it changes a block (it
  * deletes the blocks after the cut and zeroes the cut block's tail before it publishes its count) it stores the count
- * it will reach in Truncations Begun (release, then a store-store fence): a reader that meets zeros where records were
+ * it will reach in Truncation Begun (release, then a store-store fence): a reader that meets zeros where records were
  * and then finds the begun count above the count knows them for a truncation under way, not damage. A truncation that
  * fails stores the count back there. The field means something only while Begun Kept By holds the writer's epoch:
  * a writer of this layout stores its epoch there at open (and 0 in the field), a writer from before the field existed
@@ -82,7 +82,7 @@ public final class PositionsDescriptor
     public static final int DURABLE_SEQ_OFFSET = 128;
     public static final int TRUNCATIONS_OFFSET = 192;
     public static final int TRUNCATED_TO_OFFSET = 200;
-    public static final int TRUNCATIONS_BEGUN_OFFSET = 328;
+    public static final int TRUNCATION_BEGUN_OFFSET = 328;
     public static final int BEGUN_KEPT_BY_OFFSET = 336;
     /** Truncations remembered: a reader polling once per 16 truncations or more often learns how far back they went. */
     public static final int TRUNCATION_RING = 16;

@@ -13,7 +13,7 @@ import static io.ferrite.format.PositionsDescriptor.EPOCH_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.FIRST_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.LAST_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATED_TO_OFFSET;
-import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_BEGUN_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.TRUNCATION_BEGUN_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_RING;
 import static io.ferrite.format.PositionsDescriptor.WRITER_PID_OFFSET;
@@ -67,7 +67,7 @@ public final class StreamPositions
         mapped.putLong(FIRST_SEQ_OFFSET, buffer.getLong(FIRST_SEQ_OFFSET));
         mapped.putLong(TRUNCATIONS_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));
         // The writer before may have been killed inside a truncation: its begun count must not outlive its epoch.
-        mapped.putLong(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_BEGUN_OFFSET));
+        mapped.putLong(TRUNCATION_BEGUN_OFFSET, buffer.getLong(TRUNCATION_BEGUN_OFFSET));
         mapped.putBytes(TRUNCATED_TO_OFFSET, buffer, TRUNCATED_TO_OFFSET, TRUNCATION_RING * Long.BYTES);
         mapped.putLong(BLOCKS_VERSION_OFFSET, mapped.getLong(BLOCKS_VERSION_OFFSET) + buffer.getLong(
             BLOCKS_VERSION_OFFSET) + 1);
@@ -156,11 +156,11 @@ public final class StreamPositions
 
     /**
      * A truncation is about to change blocks: under the append lock, before it deletes or zeroes anything, so a
-     * reader in another process that meets its zeros can tell them from damage ({@link #truncationUnderWay()}).
+     * reader in another process that meets its zeros can tell them from damage ({@link #truncationBegun()}).
      */
     public void beginTruncation()
     {
-        buffer.putLongRelease(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET) + 1);
+        buffer.putLongRelease(TRUNCATION_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET) + 1);
         // A release orders what came before it; the zeros and deletions come after, and must not be seen first.
         VarHandle.storeStoreFence();
     }
@@ -171,24 +171,20 @@ public final class StreamPositions
      */
     public void abandonTruncation()
     {
-        buffer.putLongRelease(TRUNCATIONS_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));
+        buffer.putLongRelease(TRUNCATION_BEGUN_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));
     }
 
     /**
-     * @return whether a truncation has begun and not yet published its count or failed (acquire loads, the begun count
-     * first, so one that completes between the loads is not taken for one under way). Meaningful only while
-     * {@link #begunKeptBy()} is the writer's epoch.
+     * @return the truncation count a truncation under way will reach, the count itself when none is (an acquire load).
+     * Meaningful only while {@link #begunKeptBy()} is the writer's epoch.
      */
-    public boolean truncationUnderWay()
+    public long truncationBegun()
     {
-        // The caller's loads of the block bytes that made it ask (zeros) must not be satisfied after these.
-        VarHandle.loadLoadFence();
-        final long begun = buffer.getLongAcquire(TRUNCATIONS_BEGUN_OFFSET);
-        return begun > buffer.getLongAcquire(TRUNCATIONS_OFFSET);
+        return buffer.getLongAcquire(TRUNCATION_BEGUN_OFFSET);
     }
 
     /**
-     * @return the epoch of the writer that keeps the truncations-begun count; another epoch (a writer from before the
+     * @return the epoch of the writer that keeps the truncation-begun count; another epoch (a writer from before the
      * field existed) says nothing about truncations under way.
      */
     public long begunKeptBy()

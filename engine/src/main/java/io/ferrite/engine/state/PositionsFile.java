@@ -66,7 +66,7 @@ public final class PositionsFile
             final long epoch = area.getLong(EPOCH_OFFSET) + 1;
             area.putLongVolatile(EPOCH_OFFSET, epoch);
             // This writer keeps the truncations-begun count: readers trust it only while it names their epoch.
-            area.putLong(TRUNCATIONS_BEGUN_OFFSET, 0);
+            area.putLong(TRUNCATION_BEGUN_OFFSET, 0);
             area.putLongVolatile(BEGUN_KEPT_BY_OFFSET, epoch);
             area.putLongVolatile(WRITER_PID_OFFSET, ProcessHandle.current().pid());
             area.putInt(VERSION_OFFSET, VERSION);

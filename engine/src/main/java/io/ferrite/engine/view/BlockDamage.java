@@ -3,6 +3,7 @@ package io.ferrite.engine.view;
 import io.ferrite.format.RecordScanner;
 
 import java.util.function.BooleanSupplier;
+import java.util.function.LongUnaryOperator;
 
 import static io.ferrite.format.RecordDescriptor.ALIGNMENT;
 
@@ -25,8 +26,9 @@ import static io.ferrite.format.RecordDescriptor.ALIGNMENT;
  * A truncation zeroes the cut block's tail before it publishes its count, so zeros below the last sequence may be a
  * truncation under way: it stores its begun count first ({@code PositionsDescriptor}), and while one is under way
  * {@code writerMoved} says so and nothing is passed. The last block's rule holds only for a writer that keeps that
- * count and runs: the positions file is never forced, so after a power cut the published last sequence of a writer
- * that died may name records that never reached the disk (its recovery reports them as a torn tail).
+ * count, and for one that no longer runs only up to its durable sequence: the positions file is never forced, so after
+ * a power cut the published last sequence of a writer that died may name records that never reached the disk (its
+ * recovery reports them as a torn tail).
  * <p>
  * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
  */
@@ -35,35 +37,41 @@ final class BlockDamage
     private final RecordScanner scanner = new RecordScanner();
     private final RemovedRanges removed;
     private final BooleanSupplier writerMoved;
-    private final BooleanSupplier lastBlockWhole;
+    private final LongUnaryOperator lastBlockHeldTo;
 
     /**
-     * @param removed        the removals the view knows: a sequence they name is not listed as damage.
-     * @param writerMoved    whether the writer truncated or restarted since the refresh, or is truncating: nothing is
-     *                       passed then.
-     * @param lastBlockWhole whether the last block listed holds every record up to the published last sequence whole
-     *                       (a running writer that keeps the truncations-begun count); asked only on meeting damage.
+     * @param removed         the removals the view knows: a sequence they name is not listed as damage.
+     * @param writerMoved     whether the writer truncated or restarted since the refresh, or is truncating: nothing
+     *                        is passed then.
+     * @param lastBlockHeldTo given the published last sequence, the last sequence the last block listed is known to
+     *                        hold whole (0 for none); asked only on meeting damage there.
      */
-    BlockDamage(final RemovedRanges removed, final BooleanSupplier writerMoved, final BooleanSupplier lastBlockWhole)
+    BlockDamage(
+        final RemovedRanges removed, final BooleanSupplier writerMoved, final LongUnaryOperator lastBlockHeldTo)
     {
         this.removed = removed;
         this.writerMoved = writerMoved;
-        this.lastBlockWhole = lastBlockWhole;
+        this.lastBlockHeldTo = lastBlockHeldTo;
     }
 
     /**
      * The look at {@code block} met a record header that does not verify at {@code offset}.
      *
-     * @param heldTo the last sequence the block is known to hold records up to, or 0 when not known.
-     * @param last   whether the block is the last listed, {@code heldTo} then the published last sequence.
+     * @param heldTo the last sequence the block is known to hold records up to, or 0 when not known; for the last block
+     *               listed, the published last sequence, bounded here by what is known whole of it.
+     * @param last   whether the block is the last listed.
      * @return the offset to go on from, or -1 when the look ends here.
      */
     int pass(final ViewBlock block, final int offset, final long heldTo, final boolean last)
     {
         // A block whose last sequence is below its base holds none (tombstones only): its data simply ends. One whose
         // every sequence up to it was met ends here too: what follows is being written, or nothing.
-        if (heldTo < block.baseSeq || heldTo <= block.highestMet || writerMoved.getAsBoolean() ||
-            last && !lastBlockWhole.getAsBoolean())
+        if (!holdsUnmet(block, heldTo) || writerMoved.getAsBoolean())
+        {
+            return -1;
+        }
+        final long known = last ? lastBlockHeldTo.applyAsLong(heldTo) : heldTo;
+        if (!holdsUnmet(block, known))
         {
             return -1;
         }
@@ -76,9 +84,14 @@ final class BlockDamage
             .nextValidRecord(offset + ALIGNMENT, Math.max(block.highestMet, block.baseSeq - 1));
         if (next < 0)
         {
-            listPending(block, heldTo);
+            listPending(block, known);
         }
         return next;
+    }
+
+    private static boolean holdsUnmet(final ViewBlock block, final long heldTo)
+    {
+        return heldTo >= block.baseSeq && heldTo > block.highestMet;
     }
 
     /**

@@ -14,6 +14,7 @@ import io.ferrite.store.StreamTailer;
 import io.ferrite.store.StreamView;
 import io.ferrite.store.SubjectState;
 
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,8 +62,10 @@ public final class ReadOnlyStream implements StreamView
 
     private long seenEpoch = -1;
     private long seenTruncations;
-    /** Whether the writer of {@link #seenEpoch} keeps the truncations-begun count (a writer of this layout). */
+    /** Whether the writer of {@link #seenEpoch} keeps the truncation-begun count (a writer of this layout). */
     private boolean writerKeepsBegun;
+    /** Whether the writer's process runs, as last asked since the refresh: 0 not asked, 1 runs, -1 does not. */
+    private int truncatorRuns;
     private long horizon;
     private long durable;
     private volatile boolean closed;
@@ -77,7 +80,7 @@ public final class ReadOnlyStream implements StreamView
         this.name = files.metadata().name();
         this.positions = files.positions();
         this.index = new ViewIndex(
-            StreamDirectory.readOnly(dir), files.crypto(), positions, check, this::writerMoved, this::lastBlockWhole);
+            StreamDirectory.readOnly(dir), files.crypto(), positions, check, this::writerMoved, this::lastBlockHeldTo);
         this.records = new ViewRecords(index, positions, check, this::writerMoved);
     }
 
@@ -260,6 +263,7 @@ public final class ReadOnlyStream implements StreamView
         }
         durable = durableSeq;
         horizon = published;
+        truncatorRuns = 0;
         index.follow(published);
     }
 
@@ -294,24 +298,47 @@ public final class ReadOnlyStream implements StreamView
     /**
      * @return whether the writer truncated the stream or restarted since the last refresh, or is truncating it: a look
      * at the blocks made since may have been cut short by the change (or met a truncation's zeros), so it neither
-     * hands over nor passes over what it did not reach, and takes nothing for damage.
+     * hands over nor passes over what it did not reach, and takes nothing for damage. A truncation begun by a writer
+     * whose process no longer runs is not under way: it died there, and what it left is read for what it is.
      */
     boolean writerMoved()
     {
+        // The block bytes whose reading made the caller ask (a truncation's zeros) must not be read after these loads.
+        VarHandle.loadLoadFence();
         return positions.epoch() != seenEpoch || positions.truncations() != seenTruncations ||
-            writerKeepsBegun && positions.truncationUnderWay();
+            writerKeepsBegun && positions.truncationBegun() > seenTruncations && truncatorRuns();
     }
 
     /**
-     * @return whether every record up to the published last sequence is whole in the last block listed, so a header
-     * there that does not verify below it is damage ({@link BlockDamage}): the writer runs (one that died with the
-     * stream open may have died in a power cut, which can leave the positions ahead of what reached the disk) and keeps
-     * the truncations-begun count (without it a truncation's zeros could not be told from damage). Asked only when a
-     * look meets such a header.
+     * Asked only while a truncation looks under way, once per refresh: the answer allocates.
      */
-    private boolean lastBlockWhole()
+    private boolean truncatorRuns()
     {
-        return writerKeepsBegun && positions.writerState() == PositionsDescriptor.STATE_OPEN && writerOpen();
+        if (0 == truncatorRuns)
+        {
+            truncatorRuns = writerOpen() ? 1 : -1;
+        }
+        return truncatorRuns > 0;
+    }
+
+    /**
+     * The last sequence the last block listed holds every record up to, whole ({@link BlockDamage}); asked only when
+     * a look there meets a header that does not verify below {@code published}. A running writer wrote every record
+     * up to the last sequence it published before publishing it. For one that does not run, only what a completed
+     * force covers: the positions file is never forced, so after a power cut it may name records that never reached
+     * the disk (the next writer's recovery reports them as a torn tail); a writer that closed forced everything. None
+     * for a writer that keeps no truncation-begun count: its truncation's zeros cannot be told from damage.
+     *
+     * @return the last sequence known whole in the last block, or 0 when none is known.
+     */
+    private long lastBlockHeldTo(final long published)
+    {
+        if (!writerKeepsBegun)
+        {
+            return 0;
+        }
+        return positions.writerState() == PositionsDescriptor.STATE_OPEN && writerOpen() ?
+            published : Math.min(published, durable);
     }
 
     MessageView view()

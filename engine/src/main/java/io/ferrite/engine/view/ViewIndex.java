@@ -9,6 +9,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.function.BooleanSupplier;
+import java.util.function.LongUnaryOperator;
 
 import static io.ferrite.format.RecordDescriptor.*;
 
@@ -47,13 +48,13 @@ final class ViewIndex
 
     ViewIndex(
         final StreamDirectory directory, final BlockCrypto crypto, final StreamPositions positions,
-        final RecordCheck check, final BooleanSupplier writerMoved, final BooleanSupplier lastBlockWhole)
+        final RecordCheck check, final BooleanSupplier writerMoved, final LongUnaryOperator lastBlockHeldTo)
     {
         this.list = new ViewBlockList(directory, crypto);
         this.positions = positions;
         this.check = check;
         this.writerMoved = writerMoved;
-        this.damage = new BlockDamage(removed, writerMoved, lastBlockWhole);
+        this.damage = new BlockDamage(removed, writerMoved, lastBlockHeldTo);
     }
 
     /**

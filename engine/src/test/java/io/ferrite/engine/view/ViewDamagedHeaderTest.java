@@ -25,6 +25,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -221,26 +222,20 @@ class ViewDamagedHeaderTest
     }
 
     /**
-     * The last block's rule needs a writer that runs and keeps the truncations-begun count. One from before the count
-     * existed (its field names another epoch) cannot show its truncation's zeros for what they are; one that died with
-     * the stream open may have died in a power cut, which can leave the positions ahead of the disk. For both the look
-     * ends at such damage in the writer's block, as it always did.
+     * The last block's rule needs a writer that keeps the truncation-begun count: one from before the count existed
+     * (its field names another epoch) cannot show its truncation's zeros for what they are, so the look ends at such
+     * damage in its block, as it always did.
      */
     @ParameterizedTest
-    @EnumSource(UntrustedWriter.class)
-    void damageInTheBlockOfAWriterThatCannotVouchForItEndsTheLook(final UntrustedWriter writer) throws Exception
+    @EnumSource(StreamMode.class)
+    void damageInTheBlockOfAnOlderWriterEndsTheLook(final StreamMode mode) throws Exception
     {
-        try (FileStreamStore store = FileStreamStore.open(dir, config(StreamMode.PLAINTEXT)))
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
-            long seq = 0;
-            while (seq < 6 + firstOf(2))
-            {
-                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
-            }
-            final long victim = seq - 3;
+            final long victim = appendIntoBlock2(store) - 3;
             zeroHeader(block(2), victim);
-            writer.apply(dir.resolve(PositionsDescriptor.FILE_NAME));
-            try (ReadOnlyStream view = ReadOnlyStream.open(dir, null))
+            BlockFiles.putLong(positionsFile(), PositionsDescriptor.BEGUN_KEPT_BY_OFFSET, 0);
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
             {
                 assertThat(view.load(victim - 1).payload()).isEqualTo(payload((int)victim - 1));
                 assertThat(view.load(victim)).isNull();
@@ -249,31 +244,120 @@ class ViewDamagedHeaderTest
         }
     }
 
-    enum UntrustedWriter
+    /**
+     * A writer that no longer runs (killed, or gone in a power cut, which can leave its unforced positions ahead of
+     * the disk) vouches only for what a completed force covers: damage in its block above its durable sequence ends
+     * the look, as it always did; once a force covers it, it is passed.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aDeadWritersBlockIsKnownWholeOnlyUpToItsDurableSequence(final StreamMode mode) throws Exception
     {
-        OLDER
+        try (FileStreamStore store = FileStreamStore.open(dir, mode.config(
+            StreamConfig.builder("damage").blockSize(4096).maxMsgSize(512).syncMode(SyncMode.NONE))))
         {
-            @Override
-            void apply(final Path positions)
+            final long last = appendIntoBlock2(store);
+            final long victim = last - 3;
+            final Frame frame = zeroHeader(block(2), victim);
+            markWriterDead();
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
             {
-                BlockFiles.putLong(positions, PositionsDescriptor.BEGUN_KEPT_BY_OFFSET, 0);
-            }
-        },
-        DEAD
-        {
-            @Override
-            void apply(final Path positions) throws Exception
-            {
-                final Process exited = new ProcessBuilder(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-                assertThat(exited.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                BlockFiles.putLong(positions, PositionsDescriptor.WRITER_PID_OFFSET, exited.pid());
-            }
-        };
+                assertThat(view.durableSeq()).as("block 2 not forced").isLessThan(victim);
+                assertThat(view.load(victim + 1)).as("not known whole").isNull();
 
-        abstract void apply(Path positions) throws Exception;
+                store.flush().join();
+                assertThat(view.durableSeq()).isEqualTo(last);
+                assertThat(view.load(victim + 1).payload()).isEqualTo(payload((int)victim + 1));
+                assertDamaged(view, victim, frame.offset());
+            }
+        }
+    }
+
+    /**
+     * A writer that closed forced everything it published: damage in its last block is passed.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void theLastBlockOfAClosedStreamIsKnownWhole(final StreamMode mode) throws Exception
+    {
+        final long victim;
+        final Frame frame;
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            victim = appendIntoBlock2(store) - 3;
+            frame = zeroHeader(block(2), victim);
+        }
+        try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+            StreamTailer tailer = view.createTailer(1))
+        {
+            assertThat(view.writerOpen()).isFalse();
+            assertThat(view.load(victim + 1).payload()).isEqualTo(payload((int)victim + 1));
+            assertDamaged(view, victim, frame.offset());
+            drain(tailer, victim - 1);
+            assertThatThrownBy(() -> tailer.poll(this::record, 64)).as("not passed over in silence")
+                .isInstanceOf(CorruptRecordException.class);
+        }
+    }
+
+    /**
+     * A writer killed inside a truncation leaves its begun count above its count: no truncation is under way then, so
+     * a view does not wait for one — a seek by time, which waits out a writer that moves, gets through.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aTruncationWhoseWriterDiedIsNotUnderWay(final StreamMode mode) throws Exception
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            for (int i = 1; i <= MESSAGES; i++)
+            {
+                store.append("damage." + (i % 3), null, payload(i));
+            }
+            BlockFiles.putLong(positionsFile(), PositionsDescriptor.TRUNCATION_BEGUN_OFFSET, 1);
+            try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
+                StreamTailer tailer = view.createTailer(1))
+            {
+                assertThat(view.writerMoved()).as("a truncation under way, the writer running").isTrue();
+                markWriterDead();
+                // A call refreshes: the writer's liveness is asked again after it.
+                assertThat(view.load(1).payload()).isEqualTo(payload(1));
+                assertThat(view.writerMoved()).as("its writer died").isFalse();
+                tailer.seek(Instant.EPOCH);
+                drain(tailer, MESSAGES);
+                assertThat(seen).hasSize(MESSAGES).last().isEqualTo((long)MESSAGES);
+            }
+        }
+    }
+
+    /**
+     * @return the last sequence appended, a few past the first in block 2, which stays the writer's.
+     */
+    private long appendIntoBlock2(final FileStreamStore store) throws IOException
+    {
+        long seq = 0;
+        while (seq < 6 + firstOf(2))
+        {
+            seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
+        }
+        assertThat(block(3)).as("block 2 is the writer's").doesNotExist();
+        return seq;
+    }
+
+    /**
+     * Point the positions file at a process that exited: the writer no longer runs, as far as a reader can tell.
+     */
+    private void markWriterDead() throws Exception
+    {
+        final Process exited = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(exited.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        BlockFiles.putLong(positionsFile(), PositionsDescriptor.WRITER_PID_OFFSET, exited.pid());
+    }
+
+    private Path positionsFile()
+    {
+        return dir.resolve(PositionsDescriptor.FILE_NAME);
     }
 
     /**
