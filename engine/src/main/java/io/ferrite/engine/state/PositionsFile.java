@@ -65,7 +65,7 @@ public final class PositionsFile
             area.putIntVolatile(WRITER_STATE_OFFSET, STATE_RECOVERING);
             final long epoch = area.getLong(EPOCH_OFFSET) + 1;
             area.putLongVolatile(EPOCH_OFFSET, epoch);
-            // This writer keeps the truncations-begun count: readers trust it only while it names their epoch.
+            // This writer keeps the truncation-begun count: readers trust it only while it names their epoch.
             area.putLong(TRUNCATION_BEGUN_OFFSET, 0);
             area.putLongVolatile(BEGUN_KEPT_BY_OFFSET, epoch);
             area.putLongVolatile(WRITER_PID_OFFSET, ProcessHandle.current().pid());

@@ -491,7 +491,7 @@ class ViewDamagedHeaderTest
     }
 
     /**
-     * A writer from before the truncations-begun count: a cut that deletes blocks is told apart as it was before the
+     * A writer from before the truncation-begun count: a cut that deletes blocks is told apart as it was before the
      * count existed (catching up finds a block gone and looks again), the writer's block being taken for no more than
      * the end of the data.
      */
@@ -517,7 +517,7 @@ class ViewDamagedHeaderTest
     /**
      * @param inWritersBlock whether the cut falls in the block the writer appends to (else in block 2, with blocks
      *                       after it).
-     * @param olderWriter    whether the writer's positions say it keeps no truncations-begun count.
+     * @param olderWriter    whether the writer's positions say it keeps no truncation-begun count.
      */
     private void truncationRace(
         final StreamMode mode, final boolean indexFirst, final boolean inWritersBlock, final boolean olderWriter)
