@@ -33,3 +33,5 @@ for k in 1 2 3; do
   java -jar "$BEFORE" TailerInterferenceBenchmark -p store=ferrite -p tailers=0 -f 1 -wi 2 -w 1 -i 5 -r 1 -bm thrpt \
     > zero-before-$k.txt 2>&1
 done
+# forks5/: later the same day, the jar of 45424dd (append path and FolioPolicy as in fbcb516), five forks each:
+$J TailerInterferenceBenchmark -p store=ferrite,chronicle -f 5 -wi 2 -w 1 -i 5 -r 1 -bm thrpt > forks5/interference-f5.txt 2>&1
