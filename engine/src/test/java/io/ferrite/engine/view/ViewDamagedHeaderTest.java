@@ -309,10 +309,7 @@ class ViewDamagedHeaderTest
     {
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
-            for (int i = 1; i <= MESSAGES; i++)
-            {
-                store.append("damage." + (i % 3), null, payload(i));
-            }
+            appendAll(store);
             BlockFiles.putLong(positionsFile(), PositionsDescriptor.TRUNCATION_BEGUN_OFFSET, 1);
             try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
                 StreamTailer tailer = view.createTailer(1))
@@ -370,37 +367,16 @@ class ViewDamagedHeaderTest
     void aTruncationThatFailsIsNotUnderWayForever(final StreamMode mode) throws Exception
     {
         final AtomicReference<Path> failForce = new AtomicReference<>();
-        final StorageIO io = new StorageIO()
+        final StorageIO io = beforeFileForce((file) ->
         {
-            @Override
-            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
-                final int from, final int to, final boolean metadata) throws IOException
+            if (file.equals(failForce.get()))
             {
-                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
+                throw new IOException("injected EIO forcing " + file);
             }
-
-            @Override
-            public void forceFile(final Path file, final FileChannel channel) throws IOException
-            {
-                if (file.equals(failForce.get()))
-                {
-                    throw new IOException("injected EIO forcing " + file);
-                }
-                StorageIO.standard().forceFile(file, channel);
-            }
-
-            @Override
-            public void syncDirectory(final Path directory) throws IOException
-            {
-                StorageIO.standard().syncDirectory(directory);
-            }
-        };
+        });
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode), io))
         {
-            for (int i = 1; i <= MESSAGES; i++)
-            {
-                store.append("damage." + (i % 3), null, payload(i));
-            }
+            appendAll(store);
             store.flush().join();
             final Path writers = writersBlock();
             final List<Frame> frames = messages(writers);
@@ -432,10 +408,7 @@ class ViewDamagedHeaderTest
         final long victim;
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
-            for (int i = 1; i <= MESSAGES; i++)
-            {
-                store.append("damage." + (i % 3), null, payload(i));
-            }
+            appendAll(store);
             victim = victimInsideSecondBlock();
             assertThat(store.remove(victim)).isTrue();
         }
@@ -525,38 +498,18 @@ class ViewDamagedHeaderTest
     {
         final AtomicReference<Runnable> onForce = new AtomicReference<>();
         final AtomicReference<Path> cutBlock = new AtomicReference<>(block(2));
-        final StorageIO io = new StorageIO()
+        // The zeros are written before the force of the cut block's tail: a hook there runs after them.
+        final StorageIO io = beforeFileForce((file) ->
         {
-            @Override
-            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
-                final int from, final int to, final boolean metadata) throws IOException
+            final Runnable hook = file.equals(cutBlock.get()) ? onForce.getAndSet(null) : null;
+            if (null != hook)
             {
-                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
+                hook.run();
             }
-
-            @Override
-            public void forceFile(final Path file, final FileChannel channel) throws IOException
-            {
-                StorageIO.standard().forceFile(file, channel);
-                final Runnable hook = file.equals(cutBlock.get()) ? onForce.getAndSet(null) : null;
-                if (null != hook)
-                {
-                    hook.run();
-                }
-            }
-
-            @Override
-            public void syncDirectory(final Path directory) throws IOException
-            {
-                StorageIO.standard().syncDirectory(directory);
-            }
-        };
+        });
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode), io))
         {
-            for (int i = 1; i <= MESSAGES; i++)
-            {
-                store.append("damage." + (i % 3), null, payload(i));
-            }
+            appendAll(store);
             store.flush().join();
             if (inWritersBlock)
             {
@@ -620,14 +573,54 @@ class ViewDamagedHeaderTest
         }
     }
 
+    private static void appendAll(final FileStreamStore store)
+    {
+        for (int i = 1; i <= MESSAGES; i++)
+        {
+            assertThat(store.append("damage." + (i % 3), null, payload(i))).isEqualTo(i);
+        }
+    }
+
+    /**
+     * @return the standard I/O, with {@code hook} run before every file force (a throw there fails the force).
+     */
+    private static StorageIO beforeFileForce(final FileForceHook hook)
+    {
+        return new StorageIO()
+        {
+            @Override
+            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
+                final int from, final int to, final boolean metadata) throws IOException
+            {
+                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
+            }
+
+            @Override
+            public void forceFile(final Path file, final FileChannel channel) throws IOException
+            {
+                hook.beforeForce(file);
+                StorageIO.standard().forceFile(file, channel);
+            }
+
+            @Override
+            public void syncDirectory(final Path directory) throws IOException
+            {
+                StorageIO.standard().syncDirectory(directory);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface FileForceHook
+    {
+        void beforeForce(Path file) throws IOException;
+    }
+
     private void writeAndClose(final StreamMode mode)
     {
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
-            for (int i = 1; i <= MESSAGES; i++)
-            {
-                assertThat(store.append("damage." + (i % 3), null, payload(i))).isEqualTo(i);
-            }
+            appendAll(store);
             assertThat(store.stats().blocksCreated()).isGreaterThan(3);
         }
     }
