@@ -143,12 +143,7 @@ class ViewDamagedHeaderTest
     {
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
-            long seq = 0;
-            while (seq < 6 + firstOf(2))
-            {
-                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
-            }
-            assertThat(block(3)).as("block 2 is the writer's").doesNotExist();
+            final long seq = appendIntoBlock2(store);
             final long victim = seq - 3;
             final Frame frame = zeroHeader(block(2), victim);
             try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
@@ -193,12 +188,7 @@ class ViewDamagedHeaderTest
     {
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode)))
         {
-            long seq = 0;
-            while (seq < 6 + firstOf(2))
-            {
-                seq = store.append("damage." + (seq % 3), null, payload((int)seq + 1));
-            }
-            final long victim = seq;
+            final long victim = appendIntoBlock2(store);
             final Frame frame = zeroHeader(block(2), victim);
             try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null);
                 StreamTailer tailer = view.createTailer(1))
