@@ -439,7 +439,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
             // The preparation owns the file until the block holding it is in its slot: a failure before removes it.
             ready[slot] = new PreparedBlock(preparing.complete(),
-                new int[SequenceTable.initialLength(expectedSequences)], new MessageBlock[blocksThen],
+                SequenceTable.allocate(expectedSequences), new MessageBlock[blocksThen],
                 new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
             preparing = null;
         }

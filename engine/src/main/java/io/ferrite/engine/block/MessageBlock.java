@@ -149,14 +149,15 @@ public final class MessageBlock extends MessageBlockRhsPadding
 
     /**
      * As {@link #create(BlockFile.Prepared, Path, long, long, long, long, StoreMetrics, BlockCrypto)}, with the
-     * sequence table's array allocated ahead, off the append path ({@link SequenceTable#SequenceTable(long, int[])}).
+     * sequence table's entries allocated ahead, off the append path
+     * ({@link SequenceTable#SequenceTable(long, UnsafeBuffer)}).
      *
-     * @param sequenceOffsets a zeroed array the new block's sequence table takes over, or null for a default one.
+     * @param sequenceOffsets zeroed entries the new block's sequence table takes over, or null for default ones.
      */
     public static MessageBlock create(
         final BlockFile.Prepared prepared, final Path file, final long id, final long baseSeq, final long createdNanos,
-        final long prevLastSeq, final int[] sequenceOffsets, final BlockSubjects subjects, final StoreMetrics metrics,
-        final BlockCrypto crypto)
+        final long prevLastSeq, final UnsafeBuffer sequenceOffsets, final BlockSubjects subjects,
+        final StoreMetrics metrics, final BlockCrypto crypto)
     {
         final MessageBlock block = new MessageBlock(id, file, baseSeq, metrics, crypto);
         block.key = null == crypto ? null : crypto.newKey();

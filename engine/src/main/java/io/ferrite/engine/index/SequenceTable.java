@@ -1,21 +1,29 @@
 package io.ferrite.engine.index;
 
-import java.util.Arrays;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Where each sequence of one block lives: record offset by {@code seq - baseSeq}, 0 for a sequence with no message.
  * Makes {@code load(seq)} a lookup instead of a scan.
  * <p>
+ * The entries live off the heap, four bytes per sequence: a store's tables grow with its data (≈ 2 % of it at 128-byte
+ * messages), and on the heap every block's table was garbage the collector had to copy into the old generation and
+ * then keep — per append, the bulk of what the write path allocated (docs/BENCHMARKS.md). The memory goes back when
+ * the collector finds the table unreachable, as for any direct buffer: never explicitly, since a reader that looked a
+ * block up just before it left the index may still read its table.
+ * <p>
  * Threading: one writer. Readers first acquire the store's published last sequence and only look up sequences at or
- * below it; every entry up to that sequence was written before the release that published it, and the array reference
- * is volatile so a reader never sees a grown array that lacks those entries.
+ * below it; every entry up to that sequence was written before the release that published it, and the buffer reference
+ * is volatile so a reader never sees a grown buffer that lacks those entries.
  */
 public final class SequenceTable
 {
     private static final int INITIAL_CAPACITY = 1024;
+    private static final int ALIGNMENT = 64;
 
     private final long baseSeq;
-    private volatile int[] offsets;
+    private volatile UnsafeBuffer offsets;
 
     public SequenceTable(final long baseSeq)
     {
@@ -29,26 +37,32 @@ public final class SequenceTable
      */
     public SequenceTable(final long baseSeq, final int expectedSequences)
     {
-        this.baseSeq = baseSeq;
-        this.offsets = new int[initialLength(expectedSequences)];
+        this(baseSeq, allocate(expectedSequences));
     }
 
     /**
-     * @param offsets a zeroed array this table takes over (allocated ahead of the roll, off the append path, by the
-     *                block preparer); it grows from there as {@link #put} needs.
+     * @param offsets zeroed entries this table takes over (made ahead of the roll, off the append path, by the block
+     *                preparer with {@link #allocate(int)}); it grows from there as {@link #put} needs.
      */
-    public SequenceTable(final long baseSeq, final int[] offsets)
+    public SequenceTable(final long baseSeq, final UnsafeBuffer offsets)
     {
+        if (0 == offsets.capacity() || 0 != (offsets.capacity() & (Integer.BYTES - 1)))
+        {
+            throw new IllegalArgumentException("sequence table entries must be a whole number of ints, at least one: " +
+                offsets.capacity() + " bytes");
+        }
         this.baseSeq = baseSeq;
         this.offsets = offsets;
     }
 
     /**
-     * @return the table length a block spanning {@code expectedSequences} starts with: never below a minimum.
+     * @param expectedSequences how many sequences a block is expected to span.
+     * @return zeroed off-heap entries for a table of a block spanning {@code expectedSequences}, never fewer than a
+     * minimum.
      */
-    public static int initialLength(final int expectedSequences)
+    public static UnsafeBuffer allocate(final int expectedSequences)
     {
-        return Math.max(INITIAL_CAPACITY, expectedSequences);
+        return entries(Math.max(INITIAL_CAPACITY, expectedSequences));
     }
 
     public long baseSeq()
@@ -59,26 +73,29 @@ public final class SequenceTable
     public void put(final long seq, final int recordOffset)
     {
         final int index = (int)(seq - baseSeq);
-        int[] table = offsets;
-        if (index >= table.length)
+        final UnsafeBuffer table = offsets;
+        final int length = length(table);
+        if (index >= length)
         {
-            table = Arrays.copyOf(table, Math.max(index + 1, table.length * 2));
-            table[index] = recordOffset;
-            offsets = table;
+            // The old entries stay as they are for a reader that still holds them; the collector frees them.
+            final UnsafeBuffer grown = entries(Math.max(index + 1, length * 2));
+            grown.putBytes(0, table, 0, table.capacity());
+            grown.putInt(index * Integer.BYTES, recordOffset);
+            offsets = grown;
         }
         else
         {
-            table[index] = recordOffset;
+            table.putInt(index * Integer.BYTES, recordOffset);
         }
     }
 
     public void clear(final long seq)
     {
         final long index = seq - baseSeq;
-        final int[] table = offsets;
-        if (index >= 0 && index < table.length)
+        final UnsafeBuffer table = offsets;
+        if (index >= 0 && index < length(table))
         {
-            table[(int)index] = 0;
+            table.putInt((int)index * Integer.BYTES, 0);
         }
     }
 
@@ -87,7 +104,7 @@ public final class SequenceTable
      */
     public long endSeq()
     {
-        return baseSeq + offsets.length;
+        return baseSeq + length(offsets);
     }
 
     /**
@@ -95,10 +112,11 @@ public final class SequenceTable
      */
     public long nextListed(final long seq)
     {
-        final int[] table = offsets;
-        for (long index = Math.max(0, seq - baseSeq); index < table.length; index++)
+        final UnsafeBuffer table = offsets;
+        final int length = length(table);
+        for (long index = Math.max(0, seq - baseSeq); index < length; index++)
         {
-            if (table[(int)index] != 0)
+            if (table.getInt((int)index * Integer.BYTES) != 0)
             {
                 return baseSeq + index;
             }
@@ -112,11 +130,11 @@ public final class SequenceTable
      */
     public long nextListed(final long seq, final long toSeq)
     {
-        final int[] table = offsets;
-        final long end = Math.min(table.length - 1L, toSeq - baseSeq);
+        final UnsafeBuffer table = offsets;
+        final long end = Math.min(length(table) - 1L, toSeq - baseSeq);
         for (long index = Math.max(0, seq - baseSeq); index <= end; index++)
         {
-            if (table[(int)index] != 0)
+            if (table.getInt((int)index * Integer.BYTES) != 0)
             {
                 return baseSeq + index;
             }
@@ -129,10 +147,10 @@ public final class SequenceTable
      */
     public long previousListed(final long seq)
     {
-        final int[] table = offsets;
-        for (long index = Math.min(table.length - 1, seq - baseSeq); index >= 0; index--)
+        final UnsafeBuffer table = offsets;
+        for (long index = Math.min(length(table) - 1, seq - baseSeq); index >= 0; index--)
         {
-            if (table[(int)index] != 0)
+            if (table.getInt((int)index * Integer.BYTES) != 0)
             {
                 return baseSeq + index;
             }
@@ -146,7 +164,22 @@ public final class SequenceTable
     public int get(final long seq)
     {
         final long index = seq - baseSeq;
-        final int[] table = offsets;
-        return index >= 0 && index < table.length ? table[(int)index] : 0;
+        final UnsafeBuffer table = offsets;
+        return index >= 0 && index < length(table) ? table.getInt((int)index * Integer.BYTES) : 0;
+    }
+
+    private static int length(final UnsafeBuffer table)
+    {
+        return table.capacity() / Integer.BYTES;
+    }
+
+    private static UnsafeBuffer entries(final int length)
+    {
+        if (length > Integer.MAX_VALUE / Integer.BYTES)
+        {
+            throw new IllegalArgumentException("a block cannot span " + length + " sequences");
+        }
+        // allocateDirect zeroes the memory: an entry never written reads as "no message".
+        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(length * Integer.BYTES, ALIGNMENT));
     }
 }
