@@ -12,11 +12,14 @@ import static io.ferrite.format.PositionsDescriptor.DURABLE_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.EPOCH_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.FIRST_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.LAST_SEQ_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.STARTED_KEPT_BY_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATED_TO_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_BEGUN_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_RING;
 import static io.ferrite.format.PositionsDescriptor.WRITER_PID_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.WRITER_STARTED_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.WRITER_START_UNKNOWN;
 import static io.ferrite.format.PositionsDescriptor.WRITER_STATE_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.truncatedToOffset;
 
@@ -103,6 +106,19 @@ public final class StreamPositions
     public long writerPid()
     {
         return buffer.getLongAcquire(WRITER_PID_OFFSET);
+    }
+
+    /**
+     * @param epoch the writer epoch the caller loaded first; it loads {@link #writerPid()} after this and the epoch
+     *              again last, and holds the three for one writer's only when the epoch did not change.
+     * @return when the process of writer {@code epoch} started (epoch millis), or
+     * {@link PositionsDescriptor#WRITER_START_UNKNOWN} when that writer stored no start time (a writer from before the
+     * field) or its system did not tell it.
+     */
+    public long writerStartMillis(final long epoch)
+    {
+        return buffer.getLongAcquire(STARTED_KEPT_BY_OFFSET) == epoch ?
+            buffer.getLongAcquire(WRITER_STARTED_OFFSET) : WRITER_START_UNKNOWN;
     }
 
     /**

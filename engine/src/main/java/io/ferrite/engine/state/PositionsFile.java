@@ -68,7 +68,11 @@ public final class PositionsFile
             // This writer keeps the truncation-begun count: readers trust it only while it names their epoch.
             area.putLong(TRUNCATION_BEGUN_OFFSET, 0);
             area.putLongVolatile(BEGUN_KEPT_BY_OFFSET, epoch);
-            area.putLongVolatile(WRITER_PID_OFFSET, ProcessHandle.current().pid());
+            final ProcessHandle self = ProcessHandle.current();
+            area.putLongVolatile(WRITER_PID_OFFSET, self.pid());
+            // A release store: no reader may see this start time before the epoch, which tells it the time is new.
+            area.putLongRelease(WRITER_STARTED_OFFSET, ProcessIdentity.startMillis(self));
+            area.putLongRelease(STARTED_KEPT_BY_OFFSET, epoch);
             area.putInt(VERSION_OFFSET, VERSION);
             area.putIntVolatile(MAGIC_OFFSET, MAGIC);
             // Nothing recovery writes (blocks, then the positions) may become visible before the new epoch: a reader

@@ -2,6 +2,7 @@ package io.ferrite.engine.view;
 
 import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.index.Subjects;
+import io.ferrite.engine.state.ProcessIdentity;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.PositionsDescriptor;
 import io.ferrite.store.MessageHandler;
@@ -129,14 +130,23 @@ public final class ReadOnlyStream implements StreamView
     }
 
     /**
-     * @return whether the last writer is open: it announced itself and has not closed, and its process is alive (a
-     * killed writer leaves the state open).
+     * @return whether the last writer is open: it announced itself and has not closed, and its process runs — a
+     * killed writer leaves the state open, and its id may name another process since (the start time tells).
      */
     public boolean writerOpen()
     {
-        final int state = positions.writerState();
-        return state != PositionsDescriptor.STATE_CLOSED &&
-            ProcessHandle.of(positions.writerPid()).map(ProcessHandle::isAlive).orElse(false);
+        while (true)
+        {
+            final long epoch = positions.epoch();
+            final long started = positions.writerStartMillis(epoch);
+            final long pid = positions.writerPid();
+            final int state = positions.writerState();
+            if (positions.epoch() == epoch)
+            {
+                return state != PositionsDescriptor.STATE_CLOSED && ProcessIdentity.runs(pid, started);
+            }
+            // A writer opened between the loads: they may mix two writers' fields, so ask about the new one.
+        }
     }
 
     // ---------------------------------------------------------------- following the writer

@@ -1,5 +1,6 @@
 package io.ferrite.engine.view;
 
+import io.ferrite.engine.state.ProcessIdentity;
 import io.ferrite.format.PositionsDescriptor;
 import io.ferrite.store.StoreIOException;
 
@@ -20,7 +21,7 @@ import java.nio.file.StandardOpenOption;
  * @param epoch     the writer's epoch.
  * @param pid       the last writer's process id.
  * @param lastSeq   the last sequence it published.
- * @param alive     whether that process runs now.
+ * @param alive     whether that process runs now (a live process with its id and, where known, its start time).
  */
 public record WriterStatus(int state, long epoch, long pid, long lastSeq, boolean alive)
 {
@@ -47,9 +48,13 @@ public record WriterStatus(int state, long epoch, long pid, long lastSeq, boolea
                 return null;
             }
             final long pid = area.getLong(PositionsDescriptor.WRITER_PID_OFFSET);
-            return new WriterStatus(area.getInt(PositionsDescriptor.WRITER_STATE_OFFSET),
-                area.getLong(PositionsDescriptor.EPOCH_OFFSET), pid, area.getLong(PositionsDescriptor.LAST_SEQ_OFFSET),
-                ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            final long epoch = area.getLong(PositionsDescriptor.EPOCH_OFFSET);
+            // A start time stored by another writer than this epoch's (or by none: a writer before the field) is not
+            // this process's: go by the id alone then.
+            final long started = area.getLong(PositionsDescriptor.STARTED_KEPT_BY_OFFSET) == epoch ?
+                area.getLong(PositionsDescriptor.WRITER_STARTED_OFFSET) : PositionsDescriptor.WRITER_START_UNKNOWN;
+            return new WriterStatus(area.getInt(PositionsDescriptor.WRITER_STATE_OFFSET), epoch, pid,
+                area.getLong(PositionsDescriptor.LAST_SEQ_OFFSET), ProcessIdentity.runs(pid, started));
         }
         catch (final NoSuchFileException ex)
         {

@@ -70,6 +70,29 @@ public final class BlockFiles
     }
 
     /**
+     * @return the little-endian long at {@code offset} of {@code file}, read through its channel.
+     */
+    public static long getLong(final Path file, final long offset)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (bytes.hasRemaining())
+            {
+                if (channel.read(bytes, offset + bytes.position()) < 0)
+                {
+                    throw new IOException("no long at offset " + offset + " of " + file);
+                }
+            }
+            return bytes.getLong(0);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
      * One record frame as found in a block file.
      */
     public record Frame(Path file, int offset, int length, long seq, byte type)

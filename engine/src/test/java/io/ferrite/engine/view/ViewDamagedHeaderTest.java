@@ -1,6 +1,7 @@
 package io.ferrite.engine.view;
 
 import io.ferrite.engine.FileStreamStore;
+import io.ferrite.engine.state.ProcessIdentity;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.engine.testing.BlockFiles.Frame;
 import io.ferrite.engine.testing.StreamMode;
@@ -15,6 +16,7 @@ import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamTailer;
 import io.ferrite.store.SyncMode;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -241,7 +243,25 @@ class ViewDamagedHeaderTest
      */
     @ParameterizedTest
     @EnumSource(StreamMode.class)
-    void aDeadWritersBlockIsKnownWholeOnlyUpToItsDurableSequence(final StreamMode mode) throws Exception
+    void aDeadWritersBlockIsKnownWholeOnlyUpToItsDurableSequence(final StreamMode mode) throws Throwable
+    {
+        assertKnownWholeOnlyUpToDurableAfter(mode, this::markWriterDead);
+    }
+
+    /**
+     * The same when the writer's process id names another process now (an id reused, after a reboot say): its start
+     * time, which the writer stored beside the id, tells the view the writer is gone.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aWriterWhoseIdNamesAnotherProcessVouchesOnlyForItsDurableSequence(final StreamMode mode) throws Throwable
+    {
+        assertKnownWholeOnlyUpToDurableAfter(mode, () -> BlockFiles.putLong(positionsFile(),
+            PositionsDescriptor.WRITER_STARTED_OFFSET, ProcessIdentity.startMillis(ProcessHandle.current()) - 60_000));
+    }
+
+    private void assertKnownWholeOnlyUpToDurableAfter(final StreamMode mode, final Executable writerGone)
+        throws Throwable
     {
         try (FileStreamStore store = FileStreamStore.open(dir, mode.config(
             StreamConfig.builder("damage").blockSize(4096).maxMsgSize(512).syncMode(SyncMode.NONE))))
@@ -249,7 +269,7 @@ class ViewDamagedHeaderTest
             final long last = appendIntoBlock2(store);
             final long victim = last - 3;
             final Frame frame = zeroHeader(block(2), victim);
-            markWriterDead();
+            writerGone.execute();
             try (ReadOnlyStream view = ReadOnlyStream.open(dir, mode.encrypted() ? StreamMode.KEY : null))
             {
                 assertThat(view.durableSeq()).as("block 2 not forced").isLessThan(victim);
