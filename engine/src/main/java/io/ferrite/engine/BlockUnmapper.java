@@ -2,6 +2,7 @@ package io.ferrite.engine;
 
 import io.ferrite.engine.block.MessageBlock;
 import io.ferrite.engine.block.StreamIndex;
+import io.ferrite.engine.index.SequenceTable;
 import org.agrona.IoUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Gives a stream's block mappings back to the system as soon as no reader can hold them, instead of at some garbage
- * collection: the page-cache memory they pin, and the disk space of files deleted meanwhile, go back now. Blocks that
+ * collection: the page-cache memory they pin, and the disk space of files deleted meanwhile, go back now; and the
+ * blocks' sequence tables, whose direct memory no collection may come for. Blocks that
  * left the index (deleted by reclaim or retention, rewritten, cut or deleted by a truncation) are unmapped at the
  * flusher's cycles ({@link #unmapLeft()}); every block at the store's close ({@link #unmapAll()}).
  * <p>
@@ -37,6 +39,8 @@ final class BlockUnmapper
     private final List<MessageBlock> leftMapped = new ArrayList<>();
     /** The mappings {@link #leftMapped} let go of, unmapped outside any lock. */
     private final List<MappedByteBuffer> toUnmap = new ArrayList<>();
+    /** Their sequence tables, freed outside any lock. */
+    private final List<SequenceTable> toFree = new ArrayList<>();
     private volatile long waitNanos = UNMAP_WAIT_NANOS;
 
     /**
@@ -135,7 +139,7 @@ final class BlockUnmapper
         {
             for (final MessageBlock block : leftMapped)
             {
-                block.detachMappings(toUnmap);
+                block.detachMappings(toUnmap, toFree);
             }
         }
         finally
@@ -153,6 +157,22 @@ final class BlockUnmapper
         finally
         {
             toUnmap.clear();
+            freeTables();
+        }
+    }
+
+    private void freeTables()
+    {
+        try
+        {
+            for (final SequenceTable table : toFree)
+            {
+                table.free();
+            }
+        }
+        finally
+        {
+            toFree.clear();
         }
     }
 }

@@ -24,12 +24,13 @@ package io.ferrite.format;
  *  +---------------------------------------------------------------+
  *  |                  Writer Process Id (64)                       |   24
  *  +---------------------------------------------------------------+
- *  |  Writer Started: process start, epoch ms, -1 unknown (64)     |   32
+ *  |  Writer Start: clock ticks since boot, -1 unknown (64)        |   32
  *  +---------------------------------------------------------------+
- *  |  Started Kept By: the epoch of the writer that stored the     |   40
- *  |  field above                                                  |
+ *  |  Identity Kept By: the epoch of the writer that stored the    |   40
+ *  |  start and boot id                                            |
  *  +---------------------------------------------------------------+
- *  |                   (reserved to byte 64)                       |   48
+ *  |  Boot Id, high and low halves (2 x 64), -1 -1 unknown         |   48
+ *  |                                                               |
  *  +---------------------------------------------------------------+
  *  |    Last Sequence: every record up to it is readable (64)      |   64  written on each append
  *  +---------------------------------------------------------------+
@@ -65,11 +66,13 @@ package io.ferrite.format;
  * leaves whatever was there, so readers never trust a begun count it did not keep.
  * <p>
  * Whether the writer still runs is a question about its process: the id alone names whichever process holds it now,
- * another one once the writer died and the id was reused (after a reboot, say), so a reader compares that process's
- * start time with Writer Started too. A writer stores its id, then its start time, then its epoch in Started Kept By
- * (release); a reader loads Started Kept By (acquire), the start time and the id, and trusts the start time only
- * while Started Kept By, loaded again, still holds the epoch it read — else (a writer from before the field, or one
- * opening meanwhile) it goes by the id alone.
+ * another one once the writer died and the id was reused (after a reboot, say), so a reader also compares that
+ * process's start (ticks since boot, which a clock step does not move) and the boot id ({@code ProcessIdentity}).
+ * A writer opening stores, volatile and in this order, 0 in Identity Kept By, its id, start and boot id, its epoch in
+ * Identity Kept By, and then the epoch itself: a reader that loads the epoch, Identity Kept By, the identity, and then
+ * Identity Kept By and the epoch again, finding both unchanged, has one writer's identity, seqlock fashion. When
+ * Identity Kept By is not the epoch (a writer from before these fields, which leaves a newer writer's behind, or one
+ * caught between its first and last store) the id alone decides.
  * <p>
  * A writer opening the stream writes {@link #STATE_RECOVERING} and the next epoch before recovery touches a block,
  * and {@link #STATE_OPEN} (release) once the positions of the recovered stream are in place; closing, it writes
@@ -88,10 +91,10 @@ public final class PositionsDescriptor
     public static final int WRITER_STATE_OFFSET = 8;
     public static final int EPOCH_OFFSET = 16;
     public static final int WRITER_PID_OFFSET = 24;
-    public static final int WRITER_STARTED_OFFSET = 32;
-    public static final int STARTED_KEPT_BY_OFFSET = 40;
-    /** In Writer Started: the writer's system did not tell its start time. */
-    public static final long WRITER_START_UNKNOWN = -1;
+    public static final int WRITER_START_OFFSET = 32;
+    public static final int IDENTITY_KEPT_BY_OFFSET = 40;
+    public static final int BOOT_ID_HIGH_OFFSET = 48;
+    public static final int BOOT_ID_LOW_OFFSET = 56;
     public static final int BLOCKS_VERSION_OFFSET = 80;
     public static final int LAST_SEQ_OFFSET = 64;
     public static final int FIRST_SEQ_OFFSET = 72;

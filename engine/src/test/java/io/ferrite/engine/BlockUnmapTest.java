@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.StoreClosedException;
 import io.ferrite.store.StreamConfig;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -57,6 +59,7 @@ class BlockUnmapTest
         for (final SyncMode mode : SyncMode.values())
         {
             final Path streamDir = Files.createDirectory(dir.resolve(mode.name()));
+            final List<SequenceTable> tables;
             try (FileStreamStore store = FileStreamStore.open(streamDir, config(mode)))
             {
                 fill(store);
@@ -70,9 +73,12 @@ class BlockUnmapTest
                     assertThat(tailer.poll(message -> { }, MESSAGES)).isEqualTo(MESSAGES);
                 }
                 assertThat(blockMappings(streamDir)).as("%s: mapped while open", mode).isNotEmpty();
+                tables = tablesOf(store.index().blocks());
+                assertThat(tables).as("%s", mode).noneMatch(BlockUnmapTest::freed);
             }
             assertThat(blockMappings(streamDir)).as("%s: nothing of the blocks stays mapped after close", mode)
                 .isEmpty();
+            assertThat(tables).as("%s: every sequence table freed at close", mode).allMatch(BlockUnmapTest::freed);
         }
     }
 
@@ -243,16 +249,23 @@ class BlockUnmapTest
             }), "reader-inside");
             reader.start();
             awaitUninterruptibly(inside);
+            final List<SequenceTable> doomedTables = tablesOf(blocksOf(store, doomed));
             store.compact(400);
             awaitDeleted(doomed);
             store.flush().join();
             store.flush().join();
             assertThat(deletedMappings(dir)).as("deleted, and still mapped for the reader inside").isNotEmpty();
+            assertThat(doomedTables).as("not freed under the reader inside").noneMatch(BlockUnmapTest::freed);
 
             leave.countDown();
             reader.join();
             assertThat(readLate.get()).as("the reader inside read its deleted block's mapping").isEqualTo("m3");
             awaitUnmapped(store);
+            // The cycle that unmapped frees the tables after; the next one starts once it ended.
+            store.flush().join();
+            assertThat(doomedTables).as("the deleted blocks' tables freed with their mappings")
+                .allMatch(BlockUnmapTest::freed);
+            assertThat(tablesOf(store.index().blocks())).as("the blocks still there").noneMatch(BlockUnmapTest::freed);
 
             // The tailer held a deleted block between polls: it carries on from the blocks still there.
             for (int i = MESSAGES + 1; i <= MESSAGES + 50; i++)
@@ -284,9 +297,21 @@ class BlockUnmapTest
                     assertThat(store.load(seq)).isNotNull();
                 }
                 final List<Path> above = blockFilesAbove(store, 250);
+                final List<MessageBlock> before = List.of(store.index().blocks());
+                final List<SequenceTable> tablesBefore = tablesOf(store.index().blocks());
                 store.truncate(250);
                 awaitDeleted(above);
                 awaitUnmapped(store);
+                store.flush().join();
+                final List<MessageBlock> after = List.of(store.index().blocks());
+                for (int i = 0; i < before.size(); i++)
+                {
+                    assertThat(freed(tablesBefore.get(i))).as("%s: block %s's table freed once it left", mode,
+                        before.get(i).file()).isEqualTo(!after.contains(before.get(i)));
+                }
+                assertThat(before.stream().filter(block -> !after.contains(block)).count())
+                    .as("%s: the deleted blocks left, and the cut one if it was rewritten", mode)
+                    .isGreaterThanOrEqualTo(above.size()).isPositive();
                 for (int i = 251; i <= 400; i++)
                 {
                     assertThat(store.append("close.unmap", null, ("m" + i).getBytes(StandardCharsets.US_ASCII)))
@@ -335,6 +360,30 @@ class BlockUnmapTest
         assertThat(readAfterClose.get()).isEqualTo("m450");
         assertThat(blockMappings(writerDir)).as("unmapped when the read returned").isEmpty();
         assertThatThrownBy(() -> view.load(450)).isInstanceOf(StoreClosedException.class);
+    }
+
+    private static MessageBlock[] blocksOf(final FileStreamStore store, final List<Path> files)
+    {
+        return Arrays.stream(store.index().blocks()).filter(block -> files.contains(block.file()))
+            .toArray(MessageBlock[]::new);
+    }
+
+    private static List<SequenceTable> tablesOf(final MessageBlock[] blocks)
+    {
+        final List<SequenceTable> tables = new ArrayList<>();
+        for (final MessageBlock block : blocks)
+        {
+            tables.add(block.table());
+        }
+        return tables;
+    }
+
+    /**
+     * @return whether the table's memory went back: a freed table holds no entry at all.
+     */
+    private static boolean freed(final SequenceTable table)
+    {
+        return table.endSeq() == table.baseSeq();
     }
 
     private static List<Path> blockFilesBelow(final FileStreamStore store, final long seq)

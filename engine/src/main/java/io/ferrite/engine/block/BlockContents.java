@@ -5,6 +5,8 @@ import io.ferrite.engine.index.DeletedSequences;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.engine.index.SubjectIndex;
 
+import java.util.List;
+
 /**
  * What one block holds as readers see it: its sequence table, the sequences removed from it, and its subject summary.
  * The table and summary of a block recovered from state are built from its records on first use, leaving the removed
@@ -18,6 +20,8 @@ public final class BlockContents
     private final MessageBlock block;
     private final DeletedSequences deleted;
     private volatile SequenceTable table;
+    /** The table {@link #markEmptied} replaced: a reader may still hold it until the block's tables are freed. */
+    private SequenceTable replaced;
     private volatile BlockSubjects subjects;
     /** Every message was removed and the block awaits deletion: its table is empty from then on. */
     private volatile boolean emptied;
@@ -127,8 +131,29 @@ public final class BlockContents
             deleted.addRange(block.baseSeq(), lastSeq);
         }
         emptied = true;
+        if (null == replaced)
+        {
+            replaced = table;
+        }
         table = new SequenceTable(block.baseSeq());
         subjects = new BlockSubjects(false);
+    }
+
+    /**
+     * Hand the block's tables to the caller to free ({@link SequenceTable#free}): the block is leaving for good and no
+     * reader can hold them (see {@link MessageBlock#detachMappings}). A table not built yet has nothing to hand over.
+     */
+    synchronized void detachTables(final List<SequenceTable> into)
+    {
+        if (null != table)
+        {
+            into.add(table);
+        }
+        if (null != replaced)
+        {
+            into.add(replaced);
+            replaced = null;
+        }
     }
 
     public boolean isEmptied()

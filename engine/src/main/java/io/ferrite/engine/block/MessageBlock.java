@@ -257,16 +257,20 @@ public final class MessageBlock extends MessageBlockRhsPadding
     }
 
     /**
-     * Let go of both mappings, for the caller to unmap: the store closed, or the block left the index, and no reader
-     * can still hold it (the caller knows: a read of an unmapped page would crash the JVM). Unmapped, the file's
-     * page-cache memory, and its disk space once the file is deleted, go back at once rather than at some later garbage
-     * collection. The block is never mapped again: a {@link #buffer()} after this fails, naming the file; a write
-     * fails with a {@link NullPointerException}. Under the append lock when the block may still have a writer.
+     * Let go of both mappings, for the caller to unmap, and of the sequence tables, for the caller to free: the store
+     * closed, or the block left the index, and no reader can still hold it (the caller knows: a read of an unmapped
+     * page, or of freed table memory, could crash the JVM). Unmapped, the file's page-cache memory, and its disk space
+     * once the file is deleted, go back at once rather than at some later garbage collection; so does the tables'
+     * direct memory, which no collection may come for (see {@link SequenceTable}). The block is never mapped again: a
+     * {@link #buffer()} after this fails, naming the file; a write fails with a {@link NullPointerException}; a freed
+     * table lists nothing. Under the append lock when the block may still have a writer.
      *
-     * @param into gets the mappings to unmap, none twice.
+     * @param into   gets the mappings to unmap, none twice.
+     * @param tables gets the tables to free ({@link SequenceTable#free} ignores a second call).
      */
-    public synchronized void detachMappings(final List<MappedByteBuffer> into)
+    public synchronized void detachMappings(final List<MappedByteBuffer> into, final List<SequenceTable> tables)
     {
+        contents.detachTables(tables);
         unmapped = true;
         final MappedByteBuffer writable = writeMapped;
         final MappedByteBuffer readable = mapped;

@@ -4,6 +4,7 @@ import io.ferrite.crypto.BlockKey;
 import io.ferrite.engine.index.DeletedSequences;
 import io.ferrite.engine.index.SequenceTable;
 import io.ferrite.format.BlockDescriptor;
+import io.ferrite.format.RecordDescriptor;
 import io.ferrite.format.RecordScanner;
 import io.ferrite.store.CorruptRecordException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -45,15 +46,15 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
 
     private final DeletedSequences deleted;
 
-    private SequenceTableBuilder(final Path file, final long baseSeq, final long knownLastSeq, final BlockKey key,
-        final MappedByteBuffer mapped, final DeletedSequences deleted)
+    private SequenceTableBuilder(final Path file, final long baseSeq, final long knownLastSeq, final int dataEnd,
+        final BlockKey key, final MappedByteBuffer mapped, final DeletedSequences deleted)
     {
         this.deleted = deleted;
         this.gaps = new SequenceGaps(baseSeq, knownLastSeq, deleted::contains);
         this.key = key;
         this.mapped = mapped;
         this.file = file;
-        this.table = new SequenceTable(baseSeq);
+        this.table = new SequenceTable(baseSeq, expectedSequences(baseSeq, knownLastSeq, dataEnd));
         this.lastSeq = baseSeq - 1;
     }
 
@@ -71,7 +72,7 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
         final int dataEnd, final int recordedEnd, final long knownLastSeq, final int expectedMsgs, final BlockKey key,
         final DeletedSequences deleted)
     {
-        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, knownLastSeq, key, mapped,
+        final SequenceTableBuilder builder = new SequenceTableBuilder(file, baseSeq, knownLastSeq, dataEnd, key, mapped,
             deleted);
         final int end = new RecordScanner().wrap(buffer, mapped, dataEnd, null != key).blockBase(baseSeq)
             .scan(BlockDescriptor.DATA_OFFSET, baseSeq - 1, true, builder);
@@ -87,6 +88,23 @@ final class SequenceTableBuilder implements RecordScanner.Visitor
             builder.markCut(expectedMsgs);
         }
         return builder.table;
+    }
+
+    /**
+     * The table's first size: the span state names, so a table does not grow by doubling to it — each growth keeps
+     * the entries it outgrew until the block's tables are freed (see {@link SequenceTable}). Never more than the
+     * block's bytes can hold records for: state may be damaged, and a number it names must not size memory the file
+     * cannot back.
+     */
+    static int expectedSequences(final long baseSeq, final long knownLastSeq, final int dataEnd)
+    {
+        if (knownLastSeq < baseSeq)
+        {
+            return 0;
+        }
+        final long span = Math.min(knownLastSeq - baseSeq, BlockDescriptor.MAX_SEQUENCE_SPAN - 1) + 1;
+        final long records = Math.max(0, dataEnd - BlockDescriptor.DATA_OFFSET) / RecordDescriptor.MIN_FRAME_LENGTH;
+        return (int)Math.min(span, records);
     }
 
     @Override

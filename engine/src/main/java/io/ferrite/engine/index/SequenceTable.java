@@ -3,15 +3,24 @@ package io.ferrite.engine.index;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Where each sequence of one block lives: record offset by {@code seq - baseSeq}, 0 for a sequence with no message.
  * Makes {@code load(seq)} a lookup instead of a scan.
  * <p>
  * The entries live off the heap, four bytes per sequence: a store's tables grow with its data (≈ 2 % of it at 128-byte
  * messages), and on the heap every block's table was garbage the collector had to copy into the old generation and
- * then keep — per append, the bulk of what the write path allocated (docs/BENCHMARKS.md). The memory goes back when
- * the collector finds the table unreachable, as for any direct buffer: never explicitly, since a reader that looked a
- * block up just before it left the index may still read its table.
+ * then keep — per append, the bulk of what the write path allocated (docs/BENCHMARKS.md). Direct memory goes back to
+ * the system only when something frees it: a collection frees an unreachable table's, but the heap barely grows with
+ * tables off it, so collections that would find them come rarely — and the JDK's answer to a full direct-memory budget
+ * is a full collection it asks for, or an {@code OutOfMemoryError} where those are disabled. So a block's tables are
+ * freed explicitly ({@link #free}) where its mappings are unmapped: once it left the index and no reader can hold it
+ * (the store's read gate, append and maintenance locks; {@code BlockUnmapper}), or at close. Entries a growth
+ * replaced go with them: a reader may still hold those until then.
  * <p>
  * Threading: one writer. Readers first acquire the store's published last sequence and only look up sequences at or
  * below it; every entry up to that sequence was written before the release that published it, and the buffer reference
@@ -20,10 +29,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class SequenceTable
 {
     private static final int INITIAL_CAPACITY = 1024;
-    private static final int ALIGNMENT = 64;
+    /** What a freed table reads: no entry, so nothing listed. */
+    private static final UnsafeBuffer FREED = new UnsafeBuffer(new byte[0]);
 
     private final long baseSeq;
     private volatile UnsafeBuffer offsets;
+    /** Entries growths replaced, freed with the table; written by the one writer, read by {@link #free}. */
+    private List<ByteBuffer> outgrown;
+    private boolean freed;
 
     public SequenceTable(final long baseSeq)
     {
@@ -72,16 +85,29 @@ public final class SequenceTable
 
     public void put(final long seq, final int recordOffset)
     {
+        if (seq < baseSeq || seq - baseSeq >= Integer.MAX_VALUE / Integer.BYTES)
+        {
+            throw new IllegalArgumentException("sequence " + seq + " is outside the table of the block based at " +
+                baseSeq);
+        }
         final int index = (int)(seq - baseSeq);
         final UnsafeBuffer table = offsets;
         final int length = length(table);
         if (index >= length)
         {
-            // The old entries stay as they are for a reader that still holds them; the collector frees them.
+            // The old entries stay as they are for a reader that still holds them, until the table is freed.
             final UnsafeBuffer grown = entries(Math.max(index + 1, length * 2));
             grown.putBytes(0, table, 0, table.capacity());
             grown.putInt(index * Integer.BYTES, recordOffset);
             offsets = grown;
+            if (table != FREED && null != table.byteBuffer())
+            {
+                if (null == outgrown)
+                {
+                    outgrown = new ArrayList<>(2);
+                }
+                outgrown.add(table.byteBuffer());
+            }
         }
         else
         {
@@ -113,15 +139,23 @@ public final class SequenceTable
     public long nextListed(final long seq)
     {
         final UnsafeBuffer table = offsets;
-        final int length = length(table);
-        for (long index = Math.max(0, seq - baseSeq); index < length; index++)
+        try
         {
-            if (table.getInt((int)index * Integer.BYTES) != 0)
+            final int length = length(table);
+            for (long index = Math.max(0, seq - baseSeq); index < length; index++)
             {
-                return baseSeq + index;
+                if (table.getInt((int)index * Integer.BYTES) != 0)
+                {
+                    return baseSeq + index;
+                }
             }
+            return -1;
         }
-        return -1;
+        finally
+        {
+            // The loop may keep only the buffer's address: the buffer must stay reachable until it ends.
+            Reference.reachabilityFence(table);
+        }
     }
 
     /**
@@ -131,15 +165,22 @@ public final class SequenceTable
     public long nextListed(final long seq, final long toSeq)
     {
         final UnsafeBuffer table = offsets;
-        final long end = Math.min(length(table) - 1L, toSeq - baseSeq);
-        for (long index = Math.max(0, seq - baseSeq); index <= end; index++)
+        try
         {
-            if (table.getInt((int)index * Integer.BYTES) != 0)
+            final long end = Math.min(length(table) - 1L, toSeq - baseSeq);
+            for (long index = Math.max(0, seq - baseSeq); index <= end; index++)
             {
-                return baseSeq + index;
+                if (table.getInt((int)index * Integer.BYTES) != 0)
+                {
+                    return baseSeq + index;
+                }
             }
+            return -1;
         }
-        return -1;
+        finally
+        {
+            Reference.reachabilityFence(table);
+        }
     }
 
     /**
@@ -148,14 +189,21 @@ public final class SequenceTable
     public long previousListed(final long seq)
     {
         final UnsafeBuffer table = offsets;
-        for (long index = Math.min(length(table) - 1, seq - baseSeq); index >= 0; index--)
+        try
         {
-            if (table.getInt((int)index * Integer.BYTES) != 0)
+            for (long index = Math.min(length(table) - 1, seq - baseSeq); index >= 0; index--)
             {
-                return baseSeq + index;
+                if (table.getInt((int)index * Integer.BYTES) != 0)
+                {
+                    return baseSeq + index;
+                }
             }
+            return -1;
         }
-        return -1;
+        finally
+        {
+            Reference.reachabilityFence(table);
+        }
     }
 
     /**
@@ -166,6 +214,41 @@ public final class SequenceTable
         final long index = seq - baseSeq;
         final UnsafeBuffer table = offsets;
         return index >= 0 && index < length(table) ? table.getInt((int)index * Integer.BYTES) : 0;
+    }
+
+    /**
+     * Give the table's memory back to the system; it lists nothing from then on. Only once no thread can read it: the
+     * caller knows (the block left the index and the read gate showed no reader after that, or the store closed with
+     * none inside). A second call does nothing. On a thread that took the append lock after the writer's last
+     * {@link #put}, so it sees every growth.
+     */
+    public void free()
+    {
+        if (freed)
+        {
+            return;
+        }
+        freed = true;
+        final UnsafeBuffer current = offsets;
+        offsets = FREED;
+        release(current.byteBuffer());
+        if (null != outgrown)
+        {
+            for (final ByteBuffer entries : outgrown)
+            {
+                release(entries);
+            }
+            outgrown = null;
+        }
+    }
+
+    private static void release(final ByteBuffer entries)
+    {
+        // Entries a caller handed in on the heap (tests) have no direct memory to give back.
+        if (null != entries && entries.isDirect())
+        {
+            BufferUtil.free(entries);
+        }
     }
 
     private static int length(final UnsafeBuffer table)
@@ -179,7 +262,8 @@ public final class SequenceTable
         {
             throw new IllegalArgumentException("a block cannot span " + length + " sequences");
         }
-        // allocateDirect zeroes the memory: an entry never written reads as "no message".
-        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(length * Integer.BYTES, ALIGNMENT));
+        // allocateDirect zeroes the memory: an entry never written reads as "no message". Not an aligned slice: only
+        // the buffer allocateDirect returns can be freed.
+        return new UnsafeBuffer(ByteBuffer.allocateDirect(length * Integer.BYTES));
     }
 }

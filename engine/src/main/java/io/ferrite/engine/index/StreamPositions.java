@@ -8,18 +8,19 @@ import java.lang.invoke.VarHandle;
 
 import static io.ferrite.format.PositionsDescriptor.BEGUN_KEPT_BY_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.BLOCKS_VERSION_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.BOOT_ID_HIGH_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.BOOT_ID_LOW_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.DURABLE_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.EPOCH_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.FIRST_SEQ_OFFSET;
+import static io.ferrite.format.PositionsDescriptor.IDENTITY_KEPT_BY_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.LAST_SEQ_OFFSET;
-import static io.ferrite.format.PositionsDescriptor.STARTED_KEPT_BY_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATED_TO_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_BEGUN_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_RING;
 import static io.ferrite.format.PositionsDescriptor.WRITER_PID_OFFSET;
-import static io.ferrite.format.PositionsDescriptor.WRITER_STARTED_OFFSET;
-import static io.ferrite.format.PositionsDescriptor.WRITER_START_UNKNOWN;
+import static io.ferrite.format.PositionsDescriptor.WRITER_START_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.WRITER_STATE_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.truncatedToOffset;
 
@@ -109,16 +110,30 @@ public final class StreamPositions
     }
 
     /**
-     * @param epoch the writer epoch the caller loaded first; it loads {@link #writerPid()} after this and the epoch
-     *              again last, and holds the three for one writer's only when the epoch did not change.
-     * @return when the process of writer {@code epoch} started (epoch millis), or
-     * {@link PositionsDescriptor#WRITER_START_UNKNOWN} when that writer stored no start time (a writer from before the
-     * field) or its system did not tell it.
+     * @return the writer process's start, clock ticks since boot (-1 unknown); one writer's only inside the seqlock
+     * {@link PositionsDescriptor} describes, as are {@link #bootIdHigh()} and {@link #bootIdLow()}.
      */
-    public long writerStartMillis(final long epoch)
+    public long writerStart()
     {
-        return buffer.getLongAcquire(STARTED_KEPT_BY_OFFSET) == epoch ?
-            buffer.getLongAcquire(WRITER_STARTED_OFFSET) : WRITER_START_UNKNOWN;
+        return buffer.getLongAcquire(WRITER_START_OFFSET);
+    }
+
+    /**
+     * @return the epoch of the writer that stored the start and boot id, 0 while one stores them or none did.
+     */
+    public long identityKeptBy()
+    {
+        return buffer.getLongAcquire(IDENTITY_KEPT_BY_OFFSET);
+    }
+
+    public long bootIdHigh()
+    {
+        return buffer.getLongAcquire(BOOT_ID_HIGH_OFFSET);
+    }
+
+    public long bootIdLow()
+    {
+        return buffer.getLongAcquire(BOOT_ID_LOW_OFFSET);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Who holds a stream: the line the holder writes into the stream's {@code LOCK} once it has taken the lock, and clears
@@ -26,7 +27,7 @@ import java.time.Instant;
  */
 record LockOwner(long pid, long startedMillis, String lockFile)
 {
-    static final long UNKNOWN_START = ProcessIdentity.UNKNOWN_START;
+    static final long UNKNOWN_START = -1;
     private static final String MAGIC = "ferrite-lock";
     /** Far more than a line needs: a longer file is not one of these lines. */
     private static final int MAX_LENGTH = 4096;
@@ -38,7 +39,7 @@ record LockOwner(long pid, long startedMillis, String lockFile)
     static LockOwner current(final String lockFile)
     {
         final ProcessHandle self = ProcessHandle.current();
-        return new LockOwner(self.pid(), ProcessIdentity.startMillis(self), lockFile);
+        return new LockOwner(self.pid(), startMillis(self), lockFile);
     }
 
     /**
@@ -139,7 +140,13 @@ record LockOwner(long pid, long startedMillis, String lockFile)
             // directory into a file that reuses the old lock file's inode.
             return false;
         }
-        return ProcessIdentity.runs(pid, startedMillis);
+        final Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isEmpty() || !process.get().isAlive())
+        {
+            return false;
+        }
+        final long started = startMillis(process.get());
+        return startedMillis == UNKNOWN_START || started == UNKNOWN_START || started == startedMillis;
     }
 
     /**
@@ -156,5 +163,10 @@ record LockOwner(long pid, long startedMillis, String lockFile)
     String line()
     {
         return MAGIC + " pid=" + pid + " started=" + startedMillis + " lock=" + lockFile + "\n";
+    }
+
+    static long startMillis(final ProcessHandle process)
+    {
+        return process.info().startInstant().map(Instant::toEpochMilli).orElse(UNKNOWN_START);
     }
 }

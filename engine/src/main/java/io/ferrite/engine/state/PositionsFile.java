@@ -64,15 +64,18 @@ public final class PositionsFile
             }
             area.putIntVolatile(WRITER_STATE_OFFSET, STATE_RECOVERING);
             final long epoch = area.getLong(EPOCH_OFFSET) + 1;
+            // Who writes, before the epoch that announces it, in the order a reader's seqlock needs (the layout).
+            final long pid = ProcessHandle.current().pid();
+            area.putLongVolatile(IDENTITY_KEPT_BY_OFFSET, 0);
+            area.putLongVolatile(WRITER_PID_OFFSET, pid);
+            area.putLongVolatile(WRITER_START_OFFSET, ProcessIdentity.startTicks(pid));
+            area.putLongVolatile(BOOT_ID_HIGH_OFFSET, ProcessIdentity.bootHigh());
+            area.putLongVolatile(BOOT_ID_LOW_OFFSET, ProcessIdentity.bootLow());
+            area.putLongVolatile(IDENTITY_KEPT_BY_OFFSET, epoch);
             area.putLongVolatile(EPOCH_OFFSET, epoch);
             // This writer keeps the truncation-begun count: readers trust it only while it names their epoch.
             area.putLong(TRUNCATION_BEGUN_OFFSET, 0);
             area.putLongVolatile(BEGUN_KEPT_BY_OFFSET, epoch);
-            final ProcessHandle self = ProcessHandle.current();
-            area.putLongVolatile(WRITER_PID_OFFSET, self.pid());
-            // A release store: no reader may see this start time before the epoch, which tells it the time is new.
-            area.putLongRelease(WRITER_STARTED_OFFSET, ProcessIdentity.startMillis(self));
-            area.putLongRelease(STARTED_KEPT_BY_OFFSET, epoch);
             area.putInt(VERSION_OFFSET, VERSION);
             area.putIntVolatile(MAGIC_OFFSET, MAGIC);
             // Nothing recovery writes (blocks, then the positions) may become visible before the new epoch: a reader

@@ -1,53 +1,139 @@
 package io.ferrite.engine.state;
 
-import io.ferrite.format.PositionsDescriptor;
-
-import java.time.Instant;
-import java.util.Optional;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
 
 /**
- * A process as another one can recognise it later: its id and its start time. An id alone names whichever process
- * holds it now — once the process exited, after a reboot, or seen from another pid namespace that is another process,
- * or none — and the start time tells them apart. Used for the holder of a stream's {@code LOCK} and for the writer a
- * positions file names.
+ * A process as another one can recognise it later: its id, when it started (clock ticks since boot, from
+ * {@code /proc/<pid>/stat}) and which boot of the machine it ran in ({@code /proc/sys/kernel/random/boot_id}). An id
+ * alone names whichever process holds it now — once the process exited, after a reboot, or seen from another pid
+ * namespace that is another process, or none; a service started at the same point of every boot may even get the same
+ * id and start tick again, which the boot id tells apart. Ticks since boot, not a wall-clock time: the JDK's
+ * {@code ProcessHandle.Info.startInstant()} adds the boot time each JVM reads once, which moves when the clock is
+ * stepped (NTP, a resumed VM), so two processes would disagree on a third one's start.
  * <p>
- * Asking allocates (the JDK reads {@code /proc}); callers ask off their hot paths.
+ * Where {@code /proc} does not tell (another system), the start is {@link #UNKNOWN} and the id alone decides, as it
+ * did before. Asking reads a small file; callers ask off their hot paths.
  */
 public final class ProcessIdentity
 {
-    /** The start time of a process the system does not tell, or a record that does not say. */
-    public static final long UNKNOWN_START = PositionsDescriptor.WRITER_START_UNKNOWN;
+    /** A start or boot id that is not known. */
+    public static final long UNKNOWN = -1;
+
+    /** The field of {@code /proc/<pid>/stat} holding the start time, counted from 1: {@code starttime}. */
+    private static final int START_TIME_FIELD = 22;
+
+    private static final long BOOT_HIGH;
+    private static final long BOOT_LOW;
+
+    static
+    {
+        long high = UNKNOWN;
+        long low = UNKNOWN;
+        try
+        {
+            final UUID boot = UUID.fromString(
+                Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim());
+            high = boot.getMostSignificantBits();
+            low = boot.getLeastSignificantBits();
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            // Not Linux, or no /proc: the boot is unknown and processes are told apart by their start alone.
+        }
+        BOOT_HIGH = high;
+        BOOT_LOW = low;
+    }
 
     private ProcessIdentity()
     {
     }
 
     /**
-     * @return when {@code process} started, in epoch milliseconds, or {@link #UNKNOWN_START}.
+     * @return the high half of this boot's id, or {@link #UNKNOWN}.
      */
-    public static long startMillis(final ProcessHandle process)
+    public static long bootHigh()
     {
-        return process.info().startInstant().map(Instant::toEpochMilli).orElse(UNKNOWN_START);
+        return BOOT_HIGH;
     }
 
     /**
-     * @param pid           the process id a record names.
-     * @param startedMillis the start time it names, or {@link #UNKNOWN_START}.
-     * @return whether that process runs now: a live process with this id and, where both start times are known, the
-     * same start time. A process this one cannot see counts as gone.
+     * @return the low half of this boot's id, or {@link #UNKNOWN}.
      */
-    public static boolean runs(final long pid, final long startedMillis)
+    public static long bootLow()
     {
-        final Optional<ProcessHandle> process = ProcessHandle.of(pid);
-        if (process.isEmpty() || !process.get().isAlive())
+        return BOOT_LOW;
+    }
+
+    /**
+     * @return when process {@code pid} started, in clock ticks since boot, or {@link #UNKNOWN} when no such process
+     * can be seen or the system does not tell.
+     */
+    public static long startTicks(final long pid)
+    {
+        final String stat;
+        try
+        {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+        }
+        catch (final IOException ex)
+        {
+            return UNKNOWN;
+        }
+        // The command name (field 2) is in parentheses and may hold spaces and parentheses itself: count fields from
+        // the last closing one, which is field 2's.
+        final int nameEnd = stat.lastIndexOf(')');
+        if (nameEnd < 0)
+        {
+            return UNKNOWN;
+        }
+        final String[] fields = stat.substring(nameEnd + 1).trim().split(" ");
+        final int index = START_TIME_FIELD - 3;
+        if (fields.length <= index)
+        {
+            return UNKNOWN;
+        }
+        try
+        {
+            return Long.parseLong(fields[index]);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return UNKNOWN;
+        }
+    }
+
+    /**
+     * @param pid        the process id a record names.
+     * @param startTicks the start it names ({@link #startTicks}), or {@link #UNKNOWN}.
+     * @param bootHigh   the high half of the boot id it names, or {@link #UNKNOWN}.
+     * @param bootLow    the low half, or {@link #UNKNOWN}.
+     * @return whether that process runs now: it ran in this boot (where both boot ids are known), and a live process
+     * has its id and, where both are known, its start. A process this one cannot see counts as gone.
+     */
+    public static boolean runs(final long pid, final long startTicks, final long bootHigh, final long bootLow)
+    {
+        if (known(bootHigh, bootLow) && known(BOOT_HIGH, BOOT_LOW) && (bootHigh != BOOT_HIGH || bootLow != BOOT_LOW))
         {
             return false;
         }
-        if (UNKNOWN_START == startedMillis)
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        {
+            return false;
+        }
+        if (UNKNOWN == startTicks)
         {
             return true;
         }
-        final long started = startMillis(process.get());
-        return UNKNOWN_START == started || started == startedMillis;
+        final long started = startTicks(pid);
+        return UNKNOWN == started || started == startTicks;
+    }
+
+    private static boolean known(final long high, final long low)
+    {
+        return UNKNOWN != high || UNKNOWN != low;
     }
 }

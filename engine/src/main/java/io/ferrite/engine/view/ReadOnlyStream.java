@@ -2,7 +2,6 @@ package io.ferrite.engine.view;
 
 import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.engine.index.Subjects;
-import io.ferrite.engine.state.ProcessIdentity;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.format.PositionsDescriptor;
 import io.ferrite.store.MessageHandler;
@@ -131,22 +130,12 @@ public final class ReadOnlyStream implements StreamView
 
     /**
      * @return whether the last writer is open: it announced itself and has not closed, and its process runs — a
-     * killed writer leaves the state open, and its id may name another process since (the start time tells).
+     * killed writer leaves the state open, and its id may name another process since ({@link WriterProcess}).
      */
     public boolean writerOpen()
     {
-        while (true)
-        {
-            final long epoch = positions.epoch();
-            final long started = positions.writerStartMillis(epoch);
-            final long pid = positions.writerPid();
-            final int state = positions.writerState();
-            if (positions.epoch() == epoch)
-            {
-                return state != PositionsDescriptor.STATE_CLOSED && ProcessIdentity.runs(pid, started);
-            }
-            // A writer opened between the loads: they may mix two writers' fields, so ask about the new one.
-        }
+        final int state = WriterProcess.state(positions);
+        return state != WriterProcess.GONE && state != PositionsDescriptor.STATE_CLOSED;
     }
 
     // ---------------------------------------------------------------- following the writer
@@ -347,7 +336,7 @@ public final class ReadOnlyStream implements StreamView
         {
             return 0;
         }
-        return positions.writerState() == PositionsDescriptor.STATE_OPEN && writerOpen() ?
+        return WriterProcess.state(positions) == PositionsDescriptor.STATE_OPEN ?
             published : Math.min(published, durable);
     }
 

@@ -1,8 +1,9 @@
 package io.ferrite.engine.view;
 
-import io.ferrite.engine.state.ProcessIdentity;
+import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.format.PositionsDescriptor;
 import io.ferrite.store.StoreIOException;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,10 +22,14 @@ import java.nio.file.StandardOpenOption;
  * @param epoch     the writer's epoch.
  * @param pid       the last writer's process id.
  * @param lastSeq   the last sequence it published.
- * @param alive     whether that process runs now (a live process with its id and, where known, its start time).
+ * @param alive     whether that process runs now ({@link WriterProcess}: its id, and where stored its start and boot).
  */
 public record WriterStatus(int state, long epoch, long pid, long lastSeq, boolean alive)
 {
+    /** The writer's state, epoch and identity: {@link PositionsDescriptor#LAST_SEQ_OFFSET} begins the next line. */
+    private static final int IDENTITY_BYTES = PositionsDescriptor.LAST_SEQ_OFFSET;
+    private static final int MAX_COPIES = 16;
+
     /**
      * @return the status, or null when the stream has no positions file of this version (never opened by this
      * version, or damaged).
@@ -34,27 +39,29 @@ public record WriterStatus(int state, long epoch, long pid, long lastSeq, boolea
         final Path file = streamDir.resolve(PositionsDescriptor.FILE_NAME);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
-            final ByteBuffer area = ByteBuffer.allocate(PositionsDescriptor.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-            while (area.hasRemaining())
+            // A copy is not read atomically against a writer storing into its mapping: one taken while a writer opens
+            // may pair two writers' fields. Two copies in a row that agree on who writes (the first cache line) are
+            // one writer's; a writer opening again and again between them gets the last copy.
+            ByteBuffer area = copy(channel);
+            for (int attempt = 0; null != area && attempt < MAX_COPIES; attempt++)
             {
-                if (channel.read(area, area.position()) < 0)
+                final ByteBuffer again = copy(channel);
+                if (null == again || again.slice(0, IDENTITY_BYTES).equals(area.slice(0, IDENTITY_BYTES)))
                 {
-                    return null;
+                    area = again;
+                    break;
                 }
+                area = again;
             }
-            if (area.getInt(PositionsDescriptor.MAGIC_OFFSET) != PositionsDescriptor.MAGIC ||
+            if (null == area || area.getInt(PositionsDescriptor.MAGIC_OFFSET) != PositionsDescriptor.MAGIC ||
                 area.getInt(PositionsDescriptor.VERSION_OFFSET) != PositionsDescriptor.VERSION)
             {
                 return null;
             }
-            final long pid = area.getLong(PositionsDescriptor.WRITER_PID_OFFSET);
-            final long epoch = area.getLong(PositionsDescriptor.EPOCH_OFFSET);
-            // A start time stored by another writer than this epoch's (or by none: a writer before the field) is not
-            // this process's: go by the id alone then.
-            final long started = area.getLong(PositionsDescriptor.STARTED_KEPT_BY_OFFSET) == epoch ?
-                area.getLong(PositionsDescriptor.WRITER_STARTED_OFFSET) : PositionsDescriptor.WRITER_START_UNKNOWN;
-            return new WriterStatus(area.getInt(PositionsDescriptor.WRITER_STATE_OFFSET), epoch, pid,
-                area.getLong(PositionsDescriptor.LAST_SEQ_OFFSET), ProcessIdentity.runs(pid, started));
+            final int running = WriterProcess.state(new StreamPositions(new UnsafeBuffer(area)));
+            return new WriterStatus(area.getInt(PositionsDescriptor.WRITER_STATE_OFFSET),
+                area.getLong(PositionsDescriptor.EPOCH_OFFSET), area.getLong(PositionsDescriptor.WRITER_PID_OFFSET),
+                area.getLong(PositionsDescriptor.LAST_SEQ_OFFSET), running != WriterProcess.GONE);
         }
         catch (final NoSuchFileException ex)
         {
@@ -64,6 +71,22 @@ public record WriterStatus(int state, long epoch, long pid, long lastSeq, boolea
         {
             throw new StoreIOException("read positions file", file, ex);
         }
+    }
+
+    /**
+     * @return a copy of the positions area, or null when the file is shorter (a power cut can leave it so).
+     */
+    private static ByteBuffer copy(final FileChannel channel) throws IOException
+    {
+        final ByteBuffer area = ByteBuffer.allocate(PositionsDescriptor.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        while (area.hasRemaining())
+        {
+            if (channel.read(area, area.position()) < 0)
+            {
+                return null;
+            }
+        }
+        return area.clear();
     }
 
     /**

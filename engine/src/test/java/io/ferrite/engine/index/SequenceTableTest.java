@@ -1,6 +1,7 @@
 package io.ferrite.engine.index;
 
 import io.ferrite.format.RecordDescriptor;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link SequenceTable}: offset by sequence, 0 for none; the listed-sequence searches in both directions; growth that
@@ -176,6 +178,27 @@ class SequenceTableTest
                     .isEqualTo(null == previous ? -1 : previous.getKey());
             }
         }
+    }
+
+    /**
+     * The entries live off the heap, zeroed; a sequence below the block's base or beyond what a table can index is a
+     * caller's bug, refused by name rather than written somewhere off the heap.
+     */
+    @Test
+    void entriesAreOffTheHeapAndOutOfRangeSequencesAreRefused()
+    {
+        final UnsafeBuffer entries = SequenceTable.allocate(10);
+        assertThat(entries.byteArray()).as("off the heap").isNull();
+        assertThat(entries.capacity()).as("never below the minimum").isEqualTo(1024 * Integer.BYTES);
+        final SequenceTable table = new SequenceTable(BASE, entries);
+        assertThat(table.endSeq()).isEqualTo(BASE + 1024);
+        assertThatThrownBy(() -> table.put(BASE - 1, 128)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining(Long.toString(BASE - 1));
+        assertThatThrownBy(() -> table.put(BASE + Integer.MAX_VALUE, 128))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SequenceTable(BASE, new UnsafeBuffer(new byte[6])))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("6 bytes");
+        assertThat(table.nextListed(BASE)).as("nothing written by the refusals").isEqualTo(-1);
     }
 
     private static int offsetOf(final long seq)

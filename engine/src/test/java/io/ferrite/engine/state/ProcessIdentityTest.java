@@ -8,41 +8,53 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A process id with its start time names one process: not another one that holds the id later, nor one that exited.
+ * A process id with its start and boot id names one process: not another one that holds the id later, not one of
+ * another boot, nor one that exited. Linux only tells these; the test runs where the build does.
  */
 class ProcessIdentityTest
 {
-    private static final ProcessHandle SELF = ProcessHandle.current();
+    private static final long SELF = ProcessHandle.current().pid();
 
     @Test
-    void aRunningProcessIsKnownByItsIdAndStartTime()
+    void aRunningProcessIsKnownByItsIdStartAndBoot()
     {
-        final long started = ProcessIdentity.startMillis(SELF);
-        assertThat(started).as("Linux tells a process's start time").isNotEqualTo(ProcessIdentity.UNKNOWN_START);
-        assertThat(ProcessIdentity.runs(SELF.pid(), started)).isTrue();
-        assertThat(ProcessIdentity.runs(SELF.pid(), ProcessIdentity.UNKNOWN_START)).as("by the id alone").isTrue();
+        final long start = ProcessIdentity.startTicks(SELF);
+        assertThat(start).as("/proc tells a process's start").isPositive();
+        assertThat(ProcessIdentity.bootHigh() != ProcessIdentity.UNKNOWN || ProcessIdentity.bootLow() !=
+            ProcessIdentity.UNKNOWN).as("/proc tells the boot id").isTrue();
+        assertThat(ProcessIdentity.runs(SELF, start, ProcessIdentity.bootHigh(), ProcessIdentity.bootLow())).isTrue();
+        final long unknown = ProcessIdentity.UNKNOWN;
+        assertThat(ProcessIdentity.runs(SELF, unknown, unknown, unknown)).as("by the id alone").isTrue();
     }
 
     /**
-     * What a reused id looks like from here: a live process with the id, started at another time than the record says.
+     * What a reused id looks like from here: a live process with the id, started at another tick than the record says,
+     * or at the same tick of another boot (a service started at the same point of every boot).
      */
     @Test
     void anotherProcessWithTheSameIdDoesNotCount()
     {
-        final long started = ProcessIdentity.startMillis(SELF);
-        assertThat(ProcessIdentity.runs(SELF.pid(), started - 60_000)).isFalse();
-        assertThat(ProcessIdentity.runs(SELF.pid(), started + 1)).isFalse();
+        final long start = ProcessIdentity.startTicks(SELF);
+        final long high = ProcessIdentity.bootHigh();
+        final long low = ProcessIdentity.bootLow();
+        assertThat(ProcessIdentity.runs(SELF, start - 1, high, low)).isFalse();
+        assertThat(ProcessIdentity.runs(SELF, start + 100, high, low)).isFalse();
+        assertThat(ProcessIdentity.runs(SELF, start, high, low ^ 1)).as("another boot").isFalse();
+        assertThat(ProcessIdentity.runs(SELF, start, high ^ 1, low)).as("another boot").isFalse();
     }
 
     @Test
     void anExitedProcessDoesNotRun() throws Exception
     {
-        final Process exited = new ProcessBuilder(
+        final Process child = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        final long started = ProcessIdentity.startMillis(exited.toHandle());
-        assertThat(exited.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(ProcessIdentity.runs(exited.pid(), started)).isFalse();
-        assertThat(ProcessIdentity.runs(exited.pid(), ProcessIdentity.UNKNOWN_START)).isFalse();
+        final long start = ProcessIdentity.startTicks(child.pid());
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ProcessIdentity.startTicks(child.pid())).as("reaped").isEqualTo(ProcessIdentity.UNKNOWN);
+        assertThat(ProcessIdentity.runs(child.pid(), start, ProcessIdentity.bootHigh(), ProcessIdentity.bootLow()))
+            .isFalse();
+        final long unknown = ProcessIdentity.UNKNOWN;
+        assertThat(ProcessIdentity.runs(child.pid(), unknown, unknown, unknown)).isFalse();
     }
 }

@@ -141,7 +141,7 @@ class SingleWriterTest
         // What a holder's LOCK holds once a read in the holder's own process dropped its lock: that process (here the
         // one that started this JVM: alive, and not this process, whose own registry would decide), this directory.
         final ProcessHandle holder = ProcessHandle.current().parent().orElseThrow();
-        final LockOwner record = new LockOwner(holder.pid(), ProcessIdentity.startMillis(holder), lockIdentity(dir));
+        final LockOwner record = new LockOwner(holder.pid(), LockOwner.startMillis(holder), lockIdentity(dir));
         Files.writeString(dir.resolve("LOCK"), record.line());
         assertThatThrownBy(() -> FileStreamStore.open(dir, OpenAttemptChild.config()))
             .isInstanceOf(StreamLockedException.class)

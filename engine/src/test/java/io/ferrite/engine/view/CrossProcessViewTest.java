@@ -108,9 +108,13 @@ class CrossProcessViewTest
                             fail(plan + ": the writer died" + ChildProcess.errors(errors));
                         }
                     }
+                    // The writer's id and start, read from /proc by this process, name the writer's process.
+                    assertThat(((ReadOnlyStream)view).writerOpen()).as("%s: the writer runs", plan).isTrue();
+                    assertThat(WriterStatus.read(dir).live()).as("%s: the tools see it live", plan).isTrue();
                     child.destroyForcibly();
                     assertThat(child.waitFor(ChildProcess.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as(plan).isTrue();
                     assertThat(child.exitValue()).as("%s: killed by SIGKILL", plan).isEqualTo(128 + 9);
+                    assertThat(((ReadOnlyStream)view).writerOpen()).as("%s: the writer is gone", plan).isFalse();
                 }
                 finally
                 {

@@ -249,15 +249,15 @@ class ViewDamagedHeaderTest
     }
 
     /**
-     * The same when the writer's process id names another process now (an id reused, after a reboot say): its start
-     * time, which the writer stored beside the id, tells the view the writer is gone.
+     * The same when the writer's process id names another process now (an id reused, after a reboot say): its start,
+     * which the writer stored beside the id, tells the view the writer is gone.
      */
     @ParameterizedTest
     @EnumSource(StreamMode.class)
     void aWriterWhoseIdNamesAnotherProcessVouchesOnlyForItsDurableSequence(final StreamMode mode) throws Throwable
     {
         assertKnownWholeOnlyUpToDurableAfter(mode, () -> BlockFiles.putLong(positionsFile(),
-            PositionsDescriptor.WRITER_STARTED_OFFSET, ProcessIdentity.startMillis(ProcessHandle.current()) - 60_000));
+            PositionsDescriptor.WRITER_START_OFFSET, ProcessIdentity.startTicks(ProcessHandle.current().pid()) - 1));
     }
 
     private void assertKnownWholeOnlyUpToDurableAfter(final StreamMode mode, final Executable writerGone)
