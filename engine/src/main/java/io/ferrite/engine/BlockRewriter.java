@@ -18,16 +18,20 @@ import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import static io.ferrite.format.RecordDescriptor.*;
 
@@ -125,8 +129,11 @@ final class BlockRewriter
         final Path temp = target.resolveSibling(target.getFileName() + BlockFile.TEMP_SUFFIX);
         final long prevLastSeq = old.buffer().getLong(BlockDescriptor.PREV_LAST_SEQ_OFFSET);
         final long created = old.buffer().getLong(BlockDescriptor.CREATED_OFFSET);
+        // Its table sized for the block's span, so it does not grow (and keep what it outgrew) as the copy fills.
+        final int span = (int)Math.min(Math.max(0, plan.lastSeq() - old.baseSeq() + 1),
+            BlockDescriptor.MAX_SEQUENCE_SPAN);
         final MessageBlock copy = MessageBlock.create(BlockFile.prepare(temp, plan.fileLength()), target, old.id(),
-            old.baseSeq(), created, prevLastSeq, metrics, crypto);
+            old.baseSeq(), created, prevLastSeq, SequenceTable.allocate(span), null, metrics, crypto);
         try
         {
             return copy(plan, old, copy, target);
@@ -276,6 +283,19 @@ final class BlockRewriter
         try
         {
             copy.durability().releaseChannel();
+        }
+        catch (final RuntimeException ex)
+        {
+            failure.addSuppressed(ex);
+        }
+        try
+        {
+            // Nobody else ever saw the copy: its mappings and table go back now, not at some collection.
+            final List<MappedByteBuffer> mappings = new ArrayList<>(2);
+            final List<SequenceTable> tables = new ArrayList<>(2);
+            copy.detachMappings(mappings, tables);
+            mappings.forEach(IoUtil::unmap);
+            tables.forEach(SequenceTable::free);
         }
         catch (final RuntimeException ex)
         {

@@ -22,6 +22,8 @@ public final class BlockContents
     private volatile SequenceTable table;
     /** The table {@link #markEmptied} replaced: a reader may still hold it until the block's tables are freed. */
     private SequenceTable replaced;
+    /** The tables were handed over to be freed ({@link #detachTables}): asking for one is a bug. */
+    private volatile boolean detached;
     private volatile BlockSubjects subjects;
     /** Every message was removed and the block awaits deletion: its table is empty from then on. */
     private volatile boolean emptied;
@@ -49,6 +51,13 @@ public final class BlockContents
      */
     public SequenceTable table()
     {
+        if (detached)
+        {
+            // Every reader of a table is inside the read gate or holds a lock that kept the table from being freed:
+            // getting here is a bug, and a freed table would answer "nothing here" rather than fail.
+            throw new IllegalStateException("block file " + block.file() + " left the stream and its sequence table " +
+                "was freed");
+        }
         final SequenceTable current = table;
         return null != current ? current : buildTable();
     }
@@ -134,8 +143,8 @@ public final class BlockContents
         if (null == replaced)
         {
             replaced = table;
+            table = new SequenceTable(block.baseSeq());
         }
-        table = new SequenceTable(block.baseSeq());
         subjects = new BlockSubjects(false);
     }
 
@@ -145,6 +154,7 @@ public final class BlockContents
      */
     synchronized void detachTables(final List<SequenceTable> into)
     {
+        detached = true;
         if (null != table)
         {
             into.add(table);

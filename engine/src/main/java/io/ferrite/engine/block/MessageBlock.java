@@ -268,9 +268,15 @@ public final class MessageBlock extends MessageBlockRhsPadding
      * @param into   gets the mappings to unmap, none twice.
      * @param tables gets the tables to free ({@link SequenceTable#free} ignores a second call).
      */
-    public synchronized void detachMappings(final List<MappedByteBuffer> into, final List<SequenceTable> tables)
+    public void detachMappings(final List<MappedByteBuffer> into, final List<SequenceTable> tables)
     {
+        // Not under this block's monitor: a table build holds the contents' and then takes this one to map the block.
         contents.detachTables(tables);
+        detachMappings(into);
+    }
+
+    private synchronized void detachMappings(final List<MappedByteBuffer> into)
+    {
         unmapped = true;
         final MappedByteBuffer writable = writeMapped;
         final MappedByteBuffer readable = mapped;

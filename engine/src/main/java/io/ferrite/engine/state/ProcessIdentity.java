@@ -25,6 +25,9 @@ public final class ProcessIdentity
 
     /** The field of {@code /proc/<pid>/stat} holding the start time, counted from 1: {@code starttime}. */
     private static final int START_TIME_FIELD = 22;
+    /** The first field {@link #statFields} returns: the state, after the command name. */
+    private static final int FIRST_FIELD = 3;
+    private static final String ZOMBIE = "Z";
 
     private static final long BOOT_HIGH;
     private static final long BOOT_LOW;
@@ -74,25 +77,13 @@ public final class ProcessIdentity
      */
     public static long startTicks(final long pid)
     {
-        final String stat;
-        try
-        {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-        }
-        catch (final IOException ex)
-        {
-            return UNKNOWN;
-        }
-        // The command name (field 2) is in parentheses and may hold spaces and parentheses itself: count fields from
-        // the last closing one, which is field 2's.
-        final int nameEnd = stat.lastIndexOf(')');
-        if (nameEnd < 0)
-        {
-            return UNKNOWN;
-        }
-        final String[] fields = stat.substring(nameEnd + 1).trim().split(" ");
-        final int index = START_TIME_FIELD - 3;
-        if (fields.length <= index)
+        return startTicks(statFields(pid));
+    }
+
+    private static long startTicks(final String[] fields)
+    {
+        final int index = START_TIME_FIELD - FIRST_FIELD;
+        if (null == fields || fields.length <= index)
         {
             return UNKNOWN;
         }
@@ -104,6 +95,26 @@ public final class ProcessIdentity
         {
             return UNKNOWN;
         }
+    }
+
+    /**
+     * @return the fields of {@code /proc/<pid>/stat} from the third (the state) on, or null when it cannot be read.
+     */
+    private static String[] statFields(final long pid)
+    {
+        final String stat;
+        try
+        {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+        // The command name (field 2) is in parentheses and may hold spaces and parentheses itself: count fields from
+        // the last closing one, which is field 2's.
+        final int nameEnd = stat.lastIndexOf(')');
+        return nameEnd < 0 ? null : stat.substring(nameEnd + 1).trim().split(" ");
     }
 
     /**
@@ -124,16 +135,25 @@ public final class ProcessIdentity
         {
             return false;
         }
+        final String[] fields = statFields(pid);
+        if (null != fields && ZOMBIE.equals(fields[0]))
+        {
+            // Exited, not yet reaped by its parent: the JDK still counts it alive.
+            return false;
+        }
         if (UNKNOWN == startTicks)
         {
             return true;
         }
-        final long started = startTicks(pid);
+        final long started = startTicks(fields);
         return UNKNOWN == started || started == startTicks;
     }
 
+    /**
+     * @return whether a boot id is known: neither unknown nor zero, which a file whose writer stored none may hold.
+     */
     private static boolean known(final long high, final long low)
     {
-        return UNKNOWN != high || UNKNOWN != low;
+        return (UNKNOWN != high || UNKNOWN != low) && (0 != high || 0 != low);
     }
 }

@@ -2,6 +2,10 @@ package io.ferrite.engine.state;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -56,5 +60,36 @@ class ProcessIdentityTest
             .isFalse();
         final long unknown = ProcessIdentity.UNKNOWN;
         assertThat(ProcessIdentity.runs(child.pid(), unknown, unknown, unknown)).isFalse();
+    }
+
+    /**
+     * A process that exited and that its parent has not reaped yet still has its id, and the JDK counts it alive: it
+     * does not run. Made here by a shell that starts a short command and then becomes a process that never reaps it.
+     */
+    @Test
+    void anExitedProcessNotYetReapedDoesNotRun() throws Exception
+    {
+        final Process parent = new ProcessBuilder("/bin/sh", "-c", "sleep 0 & echo $!; exec sleep 60")
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader out = new BufferedReader(
+            new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII)))
+        {
+            final long zombie = Long.parseLong(out.readLine().trim());
+            final Path stat = Path.of("/proc", Long.toString(zombie), "stat");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(stat, StandardCharsets.US_ASCII).contains(") Z "))
+            {
+                assertThat(System.nanoTime() - deadline).as("the child exited in time").isNegative();
+                Thread.onSpinWait();
+            }
+            assertThat(ProcessHandle.of(zombie).map(ProcessHandle::isAlive)).as("the JDK's view").contains(true);
+            assertThat(ProcessIdentity.runs(zombie, ProcessIdentity.UNKNOWN, ProcessIdentity.UNKNOWN,
+                ProcessIdentity.UNKNOWN)).isFalse();
+        }
+        finally
+        {
+            parent.destroyForcibly();
+            parent.waitFor(60, TimeUnit.SECONDS);
+        }
     }
 }
