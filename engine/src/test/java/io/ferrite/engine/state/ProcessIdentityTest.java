@@ -1,5 +1,6 @@
 package io.ferrite.engine.state;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A process id with its start and boot id names one process: not another one that holds the id later, not one of
@@ -18,6 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProcessIdentityTest
 {
     private static final long SELF = ProcessHandle.current().pid();
+
+    @BeforeEach
+    void needsProc()
+    {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")),
+            "needs /proc/<pid>/stat (Linux): elsewhere a process is known by its id alone");
+    }
 
     @Test
     void aRunningProcessIsKnownByItsIdStartAndBoot()

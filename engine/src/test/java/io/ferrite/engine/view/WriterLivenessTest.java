@@ -5,12 +5,15 @@ import io.ferrite.engine.state.ProcessIdentity;
 import io.ferrite.engine.testing.BlockFiles;
 import io.ferrite.format.PositionsDescriptor;
 import io.ferrite.store.StreamConfig;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Whether the writer a positions file names still runs, as a view and the tools ask it: its process id and, where the
@@ -24,6 +27,13 @@ class WriterLivenessTest
 
     @TempDir
     Path dir;
+
+    @BeforeEach
+    void needsProc()
+    {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")),
+            "needs /proc/<pid>/stat (Linux): elsewhere the writer is known by its process id alone");
+    }
 
     @Test
     void theWriterStoresItsIdentityUnderItsEpoch()
