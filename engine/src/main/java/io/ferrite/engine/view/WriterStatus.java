@@ -46,12 +46,13 @@ public record WriterStatus(int state, long epoch, long pid, long lastSeq, boolea
             for (int attempt = 0; null != area && attempt < MAX_COPIES; attempt++)
             {
                 final ByteBuffer again = copy(channel);
-                if (null == again || again.slice(0, IDENTITY_BYTES).equals(area.slice(0, IDENTITY_BYTES)))
+                final boolean settled =
+                    null == again || again.slice(0, IDENTITY_BYTES).equals(area.slice(0, IDENTITY_BYTES));
+                area = again;
+                if (settled)
                 {
-                    area = again;
                     break;
                 }
-                area = again;
             }
             if (null == area || area.getInt(PositionsDescriptor.MAGIC_OFFSET) != PositionsDescriptor.MAGIC ||
                 area.getInt(PositionsDescriptor.VERSION_OFFSET) != PositionsDescriptor.VERSION)
