@@ -253,6 +253,33 @@ class MessageClaimTest
 
     @ParameterizedTest
     @EnumSource(StreamMode.class)
+    void bytesAClaimLeavesUnwrittenAreZerosNeverAnotherRecordsNorAnAbortedClaims(final StreamMode mode)
+    {
+        try (StreamStore store = FileStreamStore.open(dir, config(mode)))
+        {
+            store.append("secret.x", bytes("hdr-secret"), bytes("TOP-SECRET-PAYLOAD-0123456789"));
+            final SubjectHandle open = store.subject("public.y");
+            final MessageClaim claim = new MessageClaim();
+            store.tryClaim(open, 0, 40, claim);
+            claim.buffer().setMemory(claim.payloadOffset(), 40, (byte)0x5A);
+            claim.abort();
+
+            final long seq = store.tryClaim(open, 4, 36, claim);
+            final byte[] shown = new byte[40];
+            claim.buffer().getBytes(claim.headersOffset(), shown);
+            assertThat(shown).as("what the claim shows before the caller writes").containsOnly(0);
+            claim.buffer().putByte(claim.payloadOffset(), (byte)'!');
+            claim.commit();
+
+            final byte[] payload = new byte[36];
+            payload[0] = '!';
+            assertThat(store.load(seq).headers()).isEqualTo(new byte[4]);
+            assertThat(store.load(seq).payload()).isEqualTo(payload);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
     void aClaimNeverCommittedLeavesNoRecordAfterAPowerCut(final StreamMode mode)
     {
         for (int seed = 0; seed < 8; seed++)

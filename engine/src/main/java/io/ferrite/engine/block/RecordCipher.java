@@ -65,13 +65,17 @@ public final class RecordCipher
 
     /**
      * Make the staging buffer ready for a message body whose content (headers, then payload) the caller writes at
-     * {@link #stagedContentOffset(int)}, before {@link #sealStaged}. Valid until the next call on this cipher.
+     * {@link #stagedContentOffset(int)}, before {@link #sealStaged}. Valid until the next call on this cipher. The
+     * content starts as zeros, as a plaintext claim's does in its block: the buffer last held another record's
+     * plaintext (a message sealed or opened before, an aborted claim), which a byte the caller leaves unwritten would
+     * otherwise seal into this message, under its subject.
      *
      * @return the staging buffer.
      */
     public UnsafeBuffer stage(final int subjectLength, final int contentLength)
     {
         ensureStaging(SealedBodyDescriptor.PREFIX_LENGTH + subjectLength + contentLength);
+        stagingView.setMemory(stagedContentOffset(subjectLength), contentLength, (byte)0);
         return stagingView;
     }
 
