@@ -831,12 +831,15 @@ public final class FileStreamStore implements StreamStore
         try
         {
             final StreamPositions positions = index.positions();
+            // The count before the acknowledged position is read: a truncation after it that lowers the cursor is
+            // reported by the tailer's first poll, not taken as seen with a resume point from before it.
+            final long truncations = positions.truncations();
             final long lastSeq = positions.lastSeq();
             // Above the last sequence only when a truncation or a crash took back what it acknowledged (a truncation
             // lowers cursors itself; this catches a crash before that reached the file).
             cursors.lower(cursor, lastSeq);
             final long resume = Math.min(lastSeq + 1, Math.max(cursor.ackedSeq() + 1, positions.firstSeq()));
-            final StreamFollower follower = new StreamFollower(this, index, resume, false,
+            final StreamFollower follower = new StreamFollower(this, index, resume, truncations,
                 config.syncMode() == SyncMode.ALWAYS);
             return new NamedFollower(follower, cursor, cursors, positions);
         }

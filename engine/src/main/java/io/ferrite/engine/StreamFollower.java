@@ -56,6 +56,25 @@ final class StreamFollower implements StreamTailer
         index.followers().opened();
     }
 
+    /**
+     * A tailer resuming at {@code fromSeq}, which was chosen when the truncation count was {@code truncationsSeen}: a
+     * truncation since (one may lower the last sequence below {@code fromSeq} before this tailer exists) is reported
+     * by the first poll, which moves the tailer back, rather than passed over or refused.
+     */
+    StreamFollower(
+        final FileStreamStore store, final StreamIndex index, final long fromSeq, final long truncationsSeen,
+        final boolean boundedByDurable)
+    {
+        this.store = store;
+        this.index = index;
+        this.positions = index.positions();
+        this.durableOnly = false;
+        this.boundedByDurable = boundedByDurable;
+        this.truncationsSeen = truncationsSeen;
+        this.nextSeq = fromSeq;
+        index.followers().opened();
+    }
+
     @Override
     public int poll(final MessageHandler handler, final int limit)
     {
@@ -129,6 +148,12 @@ final class StreamFollower implements StreamTailer
                 nextSeq = found;
                 if (offset != 0 && StreamReader.verifyListed(block, block.buffer(), offset, found, context))
                 {
+                    if (boundedByDurable && positions.truncations() != truncationsSeen)
+                    {
+                        // A truncation since the horizon was read: the record found may be one of the new timeline,
+                        // above its durable sequence. The next poll reports the truncation.
+                        return delivered;
+                    }
                     handler.onMessage(context.view.wrap(context.recordBuffer, context.recordOffset));
                     delivered++;
                 }

@@ -78,7 +78,10 @@ package io.ferrite.format;
  * and {@link #STATE_OPEN} (release) once the positions of the recovered stream are in place; closing, it writes
  * {@link #STATE_CLOSED}. A writer killed leaves {@link #STATE_OPEN} behind: the positions then describe what it had
  * published, and the next writer's epoch tells readers that everything must be looked at again. The truncation count
- * starts again at 0 in every epoch.
+ * and ring carry on from writer to writer: a writer opening continues the count it finds (and adds a truncation to
+ * what it kept when that is less than the writer before had published), so a reader that last looked under the writer
+ * before still learns how far back the stream went since. A count lower than a reader saw means the file was made
+ * afresh; the reader then assumes the stream went all the way back.
  */
 public final class PositionsDescriptor
 {

@@ -22,6 +22,7 @@ import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
@@ -343,6 +344,55 @@ class ReadOnlyViewTest
             {
                 assertThat(payloads.get(i)).isEqualTo("payload-" + (i + 1));
             }
+            assertSameState(store, view);
+        }
+        finally
+        {
+            store.close();
+        }
+    }
+
+    /**
+     * The writer truncates, appends and closes, and a new writer opens, all before the tailer looks again: the new
+     * writer's epoch alone would say nothing about the sequences below its last one, so the tailer must still be told
+     * how far back the stream went and deliver the new timeline from there — whether the new writer's last sequence
+     * is past what the tailer had delivered ({@code appendedAfter} 120) or not (80).
+     */
+    @ParameterizedTest
+    @CsvSource({"PLAINTEXT, 120", "PLAINTEXT, 80", "ENCRYPTED, 120", "ENCRYPTED, 80"})
+    void aTruncationBeforeTheWriterRestartedIsReportedAndTheNewTimelineDelivered(
+        final StreamMode mode, final int appendedAfter)
+    {
+        FileStreamStore store = FileStreamStore.open(dir, config(mode, SyncMode.INTERVAL));
+        for (int i = 1; i <= 100; i++)
+        {
+            store.append("t", null, payload(i));
+        }
+        try (StreamView view = openView(mode);
+            StreamTailer tailer = view.createTailer(1))
+        {
+            drain(tailer);
+            assertThat(seen).hasSize(100);
+            store.truncate(50);
+            for (int i = 51; i <= appendedAfter; i++)
+            {
+                store.append("t", null, ("again-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            store.close();
+            store = FileStreamStore.open(dir, config(mode, SyncMode.INTERVAL));
+            for (int i = appendedAfter + 1; i <= appendedAfter + 10; i++)
+            {
+                store.append("t", null, ("again-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+
+            assertThatThrownBy(() -> tailer.poll(this::record, 10))
+                .isInstanceOfSatisfying(StreamTruncatedException.class,
+                    (ex) -> assertThat(ex.truncatedTo()).isEqualTo(50));
+            seen.clear();
+            payloads.clear();
+            drain(tailer);
+            assertThat(seen).hasSize(appendedAfter + 10 - 50).startsWith(51L).endsWith(appendedAfter + 10L);
+            assertThat(payloads).allMatch((p) -> p.startsWith("again-"));
             assertSameState(store, view);
         }
         finally

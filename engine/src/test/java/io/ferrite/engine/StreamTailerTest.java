@@ -208,6 +208,78 @@ class StreamTailerTest
         }
     }
 
+    /**
+     * A truncation, and appends that are not forced, between a durable-only poll's look at the durable sequence and
+     * its handing over: the records it then finds in the tables are the new timeline's. Made here by the handler
+     * itself, on the poll's own thread, after the first message.
+     */
+    @Test
+    void aDurableOnlyPollStopsAtATruncationMadeDuringItAndHandsOverNothingNotDurable()
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.NONE));
+            StreamTailer durable = store.createTailer(1, true))
+        {
+            for (int i = 1; i <= 10; i++)
+            {
+                store.append("t.d", null, payload(i));
+            }
+            assertThat(store.flush().join()).isEqualTo(10);
+            final List<String> handed = new ArrayList<>();
+            final MessageHandler truncatingAtTheFirst = (message) ->
+            {
+                handed.add(message.seq() + " " + new String(message.payload(), StandardCharsets.UTF_8));
+                if (message.seq() == 1)
+                {
+                    store.truncate(3);
+                    for (int i = 4; i <= 10; i++)
+                    {
+                        store.append("t.d", null, ("new-" + i).getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            };
+
+            assertThat(durable.poll(truncatingAtTheFirst, 100)).isOne();
+            assertThat(durable.poll(truncatingAtTheFirst, 100)).as("kept and durable: 2 and 3").isEqualTo(2);
+            assertThat(durable.poll(truncatingAtTheFirst, 100)).isZero();
+
+            assertThat(store.durableSeq()).isEqualTo(3);
+            assertThat(handed).containsExactly("1 payload-1", "2 payload-2", "3 payload-3");
+        }
+    }
+
+    /**
+     * A named tailer's resume point is read with the truncation count before it: a truncation that lands after the
+     * resume point was chosen, before the tailer exists, is reported by its first poll and moves it back.
+     */
+    @Test
+    void aTailerResumingAsOfAnOlderTruncationCountIsToldOfTheTruncationsSince()
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.INTERVAL)))
+        {
+            for (int i = 1; i <= 10; i++)
+            {
+                store.append("t.r", null, payload(i));
+            }
+            final long countBefore = store.index().positions().truncations();
+            store.truncate(4);
+            for (int i = 5; i <= 12; i++)
+            {
+                store.append("t.r", null, ("new-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            try (StreamTailer resumed = new StreamFollower(store, store.index(), 9, countBefore, false))
+            {
+                assertThatThrownBy(() -> resumed.poll(this::record, 100))
+                    .isInstanceOfSatisfying(StreamTruncatedException.class, (ex) ->
+                    {
+                        assertThat(ex.truncatedTo()).isEqualTo(4);
+                        assertThat(ex.tailerSeq()).isEqualTo(9);
+                    });
+                assertThat(resumed.poll(this::record, 100)).isEqualTo(8);
+                assertThat(seen).containsExactly(5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+            }
+        }
+    }
+
     @Test
     void badArgumentsAndClosedTailersOrStoresFailClearly()
     {

@@ -15,7 +15,6 @@ import static io.ferrite.format.PositionsDescriptor.EPOCH_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.FIRST_SEQ_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.IDENTITY_KEPT_BY_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.LAST_SEQ_OFFSET;
-import static io.ferrite.format.PositionsDescriptor.TRUNCATED_TO_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_BEGUN_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATIONS_OFFSET;
 import static io.ferrite.format.PositionsDescriptor.TRUNCATION_RING;
@@ -61,21 +60,41 @@ public final class StreamPositions
      * Copy the positions published so far into {@code mapped} (the writer's positions file) and publish through it
      * from now on. The writer identity fields of {@code mapped} are left as they are; the caller marks it open after.
      * Called once, before any thread other than the opener's uses this object.
+     * <p>
+     * The truncations carry on from the writer before, whose count and ring are still in {@code mapped}: a reader that
+     * followed that writer and looks again only after this one published (the writer before truncated, then closed or
+     * was killed, and this one appended past the reader) learns how far back they went, where a new epoch alone says
+     * nothing about the sequences below the new last one. For the same reason, when this writer kept less than the
+     * one before had published, that is recorded as one more truncation, to what was kept.
      */
     public void moveTo(final UnsafeBuffer mapped)
     {
         // The writer's epoch went into this area (PositionsFile.openForWriter) before recovery: no position stored
         // below may become visible before it, or a reader's epoch re-check could pair it with the writer before.
         VarHandle.storeStoreFence();
+        final long publishedBefore = mapped.getLong(LAST_SEQ_OFFSET);
+        final long lastSeq = buffer.getLong(LAST_SEQ_OFFSET);
+        // A count below 0 is no count a writer stored (a damaged file): start from none.
+        long count = Math.max(0, mapped.getLong(TRUNCATIONS_OFFSET));
+        final long recovered = buffer.getLong(TRUNCATIONS_OFFSET);
+        for (long truncation = 1; truncation <= recovered; truncation++)
+        {
+            count++;
+            mapped.putLong(truncatedToOffset(count), buffer.getLong(truncatedToOffset(truncation)));
+        }
+        if (lastSeq < publishedBefore)
+        {
+            count++;
+            mapped.putLong(truncatedToOffset(count), lastSeq);
+        }
         mapped.putLong(DURABLE_SEQ_OFFSET, buffer.getLong(DURABLE_SEQ_OFFSET));
         mapped.putLong(FIRST_SEQ_OFFSET, buffer.getLong(FIRST_SEQ_OFFSET));
-        mapped.putLong(TRUNCATIONS_OFFSET, buffer.getLong(TRUNCATIONS_OFFSET));
         // The writer before may have been killed inside a truncation: its begun count must not outlive its epoch.
-        mapped.putLong(TRUNCATION_BEGUN_OFFSET, buffer.getLong(TRUNCATION_BEGUN_OFFSET));
-        mapped.putBytes(TRUNCATED_TO_OFFSET, buffer, TRUNCATED_TO_OFFSET, TRUNCATION_RING * Long.BYTES);
+        mapped.putLong(TRUNCATION_BEGUN_OFFSET, count);
+        mapped.putLong(TRUNCATIONS_OFFSET, count);
         mapped.putLong(BLOCKS_VERSION_OFFSET, mapped.getLong(BLOCKS_VERSION_OFFSET) + buffer.getLong(
             BLOCKS_VERSION_OFFSET) + 1);
-        mapped.putLongRelease(LAST_SEQ_OFFSET, buffer.getLong(LAST_SEQ_OFFSET));
+        mapped.putLongRelease(LAST_SEQ_OFFSET, lastSeq);
         buffer = mapped;
     }
 
@@ -224,7 +243,8 @@ public final class StreamPositions
     }
 
     /**
-     * @return how many times the stream was truncated while this process had it open.
+     * @return how many times the stream was truncated, counted on from writer to writer since the positions file was
+     * made ({@link #moveTo}).
      */
     public long truncations()
     {

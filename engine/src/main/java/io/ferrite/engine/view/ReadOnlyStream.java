@@ -210,9 +210,13 @@ public final class ReadOnlyStream implements StreamView
             final long truncations = positions.truncations();
             final boolean restarted = epoch != seenEpoch;
             long truncatedTo = NOT_TRUNCATED;
-            if (restarted ? seenEpoch >= 0 && truncations > 0 : truncations != seenTruncations)
+            if (seenEpoch >= 0 && truncations != seenTruncations)
             {
-                truncatedTo = positions.lowestTruncatedTo(restarted ? 0 : seenTruncations, truncations);
+                // The count carries on from writer to writer (StreamPositions.moveTo), so the truncations since the
+                // last look are those above the count seen, whichever writer made them. A count below it is a file
+                // made afresh: how far back the stream went is unknown, so all of it.
+                truncatedTo = truncations < seenTruncations ? 0 :
+                    positions.lowestTruncatedTo(seenTruncations, truncations);
             }
             final long published = positions.lastSeq();
             final long durableSeq = positions.durableSeq();

@@ -40,9 +40,10 @@ class StreamPositionsTest
     }
 
     /**
-     * A writer killed inside a truncation leaves its begun count above its count; the next writer starts the count
-     * again at its open and names its own epoch as the one that keeps it, so a reader never trusts what the writer
-     * before left (nor what a newer writer left for an older one, which writes neither field: its epoch differs).
+     * A writer killed inside a truncation leaves its begun count above its count; the next writer starts the begun
+     * count again at its open and names its own epoch as the one that keeps it, so a reader never trusts what the
+     * writer before left (nor what a newer writer left for an older one, which writes neither field: its epoch
+     * differs). The count itself carries on, with nothing under way.
      */
     @Test
     void theNextWriterKeepsTheBegunCountAfreshFromItsOpen()
@@ -64,7 +65,43 @@ class StreamPositionsTest
         assertThat(reader.truncationBegun()).as("not inherited").isZero();
 
         new StreamPositions().moveTo(next.area());
-        assertThat(reader.truncations()).isZero();
-        assertThat(reader.truncationBegun()).isZero();
+        assertThat(reader.truncations()).as("carried on").isOne();
+        assertThat(reader.truncationBegun()).as("none under way").isOne();
+    }
+
+    /**
+     * A reader that last looked under the writer before learns from the next one how far back the stream went: the
+     * count and ring carry on, recovery's own truncations follow them, and keeping less than the writer before had
+     * published counts as one more truncation, to what was kept.
+     */
+    @Test
+    void aNewWriterCarriesTheTruncationsOnAndRecordsWhatItKeptLessOf()
+    {
+        final PositionsFile closed = PositionsFile.openForWriter(dir);
+        final StreamPositions first = new StreamPositions();
+        first.moveTo(closed.area());
+        first.publishLastSeq(100);
+        first.onTruncated(40);
+        first.publishLastSeq(100);
+
+        final PositionsFile next = PositionsFile.openForWriter(dir);
+        final StreamPositions recovered = new StreamPositions();
+        recovered.onTruncated(90);
+        recovered.publishLastSeq(70);
+        recovered.moveTo(next.area());
+
+        assertThat(recovered.truncations()).isEqualTo(3);
+        assertThat(recovered.lowestTruncatedTo(0, 3)).isEqualTo(40);
+        assertThat(recovered.lowestTruncatedTo(1, 3)).as("recovery's, then what was kept of the 100 published")
+            .isEqualTo(70);
+        assertThat(recovered.lowestTruncatedTo(1, 2)).isEqualTo(90);
+        assertThat(recovered.truncationBegun()).as("none under way").isEqualTo(3);
+        assertThat(recovered.lastSeq()).isEqualTo(70);
+
+        final PositionsFile same = PositionsFile.openForWriter(dir);
+        final StreamPositions keptAll = new StreamPositions();
+        keptAll.publishLastSeq(70);
+        keptAll.moveTo(same.area());
+        assertThat(keptAll.truncations()).as("kept all that was published: nothing to add").isEqualTo(3);
     }
 }
