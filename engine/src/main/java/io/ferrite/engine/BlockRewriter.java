@@ -17,6 +17,7 @@ import io.ferrite.format.Crc32c;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.StreamConfig;
 import org.agrona.BitUtil;
+import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -124,6 +125,15 @@ final class BlockRewriter
      */
     Rewrite write(final Plan plan)
     {
+        return write(plan, newCopy(plan));
+    }
+
+    /**
+     * The block the rewrite is written into, beside the old file. Split from {@link #write(Plan, MessageBlock)} only
+     * so a test can see the copy's table and mappings go back.
+     */
+    MessageBlock newCopy(final Plan plan)
+    {
         final MessageBlock old = plan.block();
         final Path target = rewriteFile(old.file());
         final Path temp = target.resolveSibling(target.getFileName() + BlockFile.TEMP_SUFFIX);
@@ -132,22 +142,48 @@ final class BlockRewriter
         // Its table sized for the block's span, so it does not grow (and keep what it outgrew) as the copy fills.
         final int span = (int)Math.min(Math.max(0, plan.lastSeq() - old.baseSeq() + 1),
             BlockDescriptor.MAX_SEQUENCE_SPAN);
-        final MessageBlock copy = MessageBlock.create(BlockFile.prepare(temp, plan.fileLength()), target, old.id(),
+        return MessageBlock.create(BlockFile.prepare(temp, plan.fileLength()), target, old.id(),
             old.baseSeq(), created, prevLastSeq, SequenceTable.allocate(span), null, metrics, crypto);
+    }
+
+    /**
+     * As {@link #write(Plan)}, into {@code copy} from {@link #newCopy}. Whatever comes of it, the copy's mappings are
+     * unmapped and its table freed before this returns.
+     */
+    Rewrite write(final Plan plan, final MessageBlock copy)
+    {
+        final Rewrite rewrite;
         try
         {
-            return copy(plan, old, copy, target);
+            rewrite = copy(plan, plan.block(), copy);
+            if (null != rewrite)
+            {
+                // In here: should it fail, the rewrite is dropped like any failed one, its file deleted, rather than
+                // left for the retry's create to trip over.
+                giveBack(copy);
+            }
         }
         catch (final RuntimeException | Error ex)
         {
             // The block stays as it is and the reclaimer retries the pass: no descriptor left open per attempt, and
             // no half-written rewrite left for the next open to clear up.
-            discard(copy, target, ex);
+            discard(copy, ex);
             throw ex;
         }
+        finally
+        {
+            // Each keeps a view of the last mapping it wrote through, the copy's writable one, until the next rewrite.
+            crc.release();
+            sealer.release();
+        }
+        if (null == rewrite)
+        {
+            discard(copy, null);
+        }
+        return rewrite;
     }
 
-    private Rewrite copy(final Plan plan, final MessageBlock old, final MessageBlock copy, final Path target)
+    private Rewrite copy(final Plan plan, final MessageBlock old, final MessageBlock copy)
     {
         int lastChecksum = 0;
         long firstTime = 0;
@@ -161,8 +197,6 @@ final class BlockRewriter
             {
                 LOG.warn("not rewriting {}: the record of seq {} at offset {} does not verify", old.file(), seq,
                     plan.offsets()[i]);
-                copy.durability().releaseChannel();
-                delete(target);
                 return null;
             }
             final int at = old.isEncrypted() ? 0 : plan.offsets()[i];
@@ -197,7 +231,7 @@ final class BlockRewriter
         }
         copy.durability().force(copy.writeOffset(), null != crypto, directory.storageIO());
         copy.durability().releaseChannel();
-        return new Rewrite(target, copy.writeOffset(), lastChecksum);
+        return new Rewrite(copy.file(), copy.writeOffset(), lastChecksum);
     }
 
     /**
@@ -278,37 +312,40 @@ final class BlockRewriter
         }
     }
 
-    private static void discard(final MessageBlock copy, final Path target, final Throwable failure)
+    /**
+     * Give back what the copy holds and delete its file: the rewrite failed, or was refused. Each step is tried
+     * whatever became of the ones before.
+     *
+     * @param failure what failed the rewrite, to carry any failure here as suppressed; null for a refused rewrite,
+     *                which throws the first failure here instead.
+     */
+    private static void discard(final MessageBlock copy, final Throwable failure)
     {
-        try
+        final AutoCloseable[] steps =
+            {copy.durability()::releaseChannel, () -> giveBack(copy), () -> delete(copy.file())};
+        if (null == failure)
         {
-            copy.durability().releaseChannel();
+            CloseHelper.closeAll(steps);
         }
-        catch (final RuntimeException ex)
+        else
         {
-            failure.addSuppressed(ex);
+            CloseHelper.closeAll(failure::addSuppressed, steps);
         }
-        try
-        {
-            // Nobody else ever saw the copy: its mappings and table go back now, not at some collection.
-            final List<MappedByteBuffer> mappings = new ArrayList<>(2);
-            final List<SequenceTable> tables = new ArrayList<>(2);
-            copy.detachMappings(mappings, tables);
-            mappings.forEach(IoUtil::unmap);
-            tables.forEach(SequenceTable::free);
-        }
-        catch (final RuntimeException ex)
-        {
-            failure.addSuppressed(ex);
-        }
-        try
-        {
-            Files.deleteIfExists(target);
-        }
-        catch (final IOException ex)
-        {
-            failure.addSuppressed(new StoreIOException("delete block rewrite", target, ex));
-        }
+    }
+
+    /**
+     * Unmap the copy's mappings and free its table now, not at some collection (which may never come for the table's
+     * direct memory: see {@link SequenceTable}). Nothing else can hold them: the copy was never in the index, so no
+     * reader, flusher or unmapper ever saw it, and the replacement {@link #install} puts there opens the renamed file
+     * anew and builds its own table. This thread wrote the copy's table, so the free sees every growth of it.
+     */
+    private static void giveBack(final MessageBlock copy)
+    {
+        final List<MappedByteBuffer> mappings = new ArrayList<>(2);
+        final List<SequenceTable> tables = new ArrayList<>(2);
+        copy.detachMappings(mappings, tables);
+        mappings.forEach(IoUtil::unmap);
+        tables.forEach(SequenceTable::free);
     }
 
     private static void delete(final Path file)

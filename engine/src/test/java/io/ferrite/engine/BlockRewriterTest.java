@@ -11,6 +11,8 @@ import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,16 +26,22 @@ import java.util.List;
 import static io.ferrite.format.RecordDescriptor.TYPE_MESSAGE;
 import static io.ferrite.format.RecordDescriptor.TYPE_SKIP;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link BlockRewriter}: a sealed block rewritten with only its live messages, into a file sized to them beside the
  * old one, renamed over it and installed with the removals made meanwhile; the block's last sequence kept as a skip
  * when its message is gone; a block it cannot read, or that changed meanwhile, left as it is; an encrypted block sealed
- * again under a new key with a footer that authenticates; and the leftovers of an interrupted rewrite.
+ * again under a new key with a footer that authenticates; the copy's table and mappings given back as soon as it is
+ * written or refused, the replacement reading the file through its own; and the leftovers of an interrupted rewrite.
  */
 class BlockRewriterTest
 {
     private static final int BLOCK_SIZE = 16 * 1024;
+    private static final Path MAPS = Path.of("/proc/self/maps");
+    private static final String MAPS_UNAVAILABLE = "needs /proc/self/maps (Linux) to see which files the process maps";
+    private static final String DELETED = " (deleted)";
 
     @TempDir
     Path dir;
@@ -208,6 +216,90 @@ class BlockRewriterTest
         }
     }
 
+    @ParameterizedTest(name = "encrypted {0}")
+    @ValueSource(booleans = {false, true})
+    void aWrittenRewriteGivesBackItsCopysTableAndMappingsAndTheReplacementReadsEveryKeptMessage(
+        final boolean encrypted) throws IOException
+    {
+        try (StreamParts parts = StreamParts.open(dir, BLOCK_SIZE, encrypted))
+        {
+            parts.appendUntilBlocks(3, "a", "b");
+            final MessageBlock old = parts.block(0);
+            final long[] before = listed(old.table(), old.baseSeq());
+            final List<Long> live = new ArrayList<>();
+            for (final long seq : before)
+            {
+                if (seq % 4 == 0)
+                {
+                    live.add(seq);
+                }
+                else
+                {
+                    assertThat(parts.remove(seq)).isTrue();
+                }
+            }
+            final BlockRewriter rewriter = rewriter(parts);
+            final BlockRewriter.Plan plan = parts.locked(() -> rewriter.plan(0));
+            final MessageBlock copy = rewriter.newCopy(plan);
+            final SequenceTable copyTable = copy.table();
+
+            final BlockRewriter.Rewrite rewrite = rewriter.write(plan, copy);
+            assertThat(freed(copyTable)).as("the copy's table freed once the copy is written").isTrue();
+            assertThatThrownBy(copy::buffer).as("the copy let go of its mappings").isInstanceOf(
+                IllegalStateException.class);
+
+            assertThat(parts.locked(() -> rewriter.install(plan, rewrite))).isSameAs(old);
+            for (final long seq : before)
+            {
+                final StoredMessage message = parts.load(seq);
+                if (live.contains(seq))
+                {
+                    assertThat(message).as("kept seq %d", seq).isNotNull();
+                    assertThat(message.payload()).as("kept seq %d", seq).isEqualTo(StreamParts.payload(seq));
+                }
+                else
+                {
+                    assertThat(message).as("removed seq %d", seq).isNull();
+                }
+            }
+            assertThat(freed(parts.block(0).table())).as("the replacement's own table").isFalse();
+
+            assumeTrue(Files.isReadable(MAPS), MAPS_UNAVAILABLE);
+            assertThat(mappingsOf(rewrite.file())).as("nothing maps the rewrite under its first name").isEmpty();
+            // The old file's mappings now read "(deleted)"; any of the copy's would name the block file, like the one
+            // the replacement opened for the reads.
+            assertThat(mappingsOf(old.file())).filteredOn((line) -> !line.endsWith(DELETED))
+                .as("only the replacement maps the renamed file").hasSize(1);
+        }
+    }
+
+    @Test
+    void aRefusedRewriteGivesBackItsCopysTableAndMappings() throws IOException
+    {
+        try (StreamParts parts = StreamParts.open(dir))
+        {
+            parts.appendUntilBlocks(2, "a");
+            final MessageBlock old = parts.block(0);
+            parts.remove(old.baseSeq());
+            BlockFiles.xorByte(old.file(), old.table().get(old.baseSeq() + 4) + 45, 1);
+            final BlockRewriter rewriter = rewriter(parts);
+            final BlockRewriter.Plan plan = parts.locked(() -> rewriter.plan(0));
+            final MessageBlock copy = rewriter.newCopy(plan);
+            final SequenceTable copyTable = copy.table();
+
+            assertThat(rewriter.write(plan, copy)).as("refused: a record does not verify").isNull();
+            assertThat(Files.exists(copy.file())).isFalse();
+            assertThat(freed(copyTable)).as("the copy's table freed once the rewrite is refused").isTrue();
+            assertThatThrownBy(copy::buffer).as("the copy let go of its mappings").isInstanceOf(
+                IllegalStateException.class);
+            assertThat(parts.block(0)).isSameAs(old);
+            assertThat(parts.load(old.baseSeq() + 1).payload()).isEqualTo(StreamParts.payload(old.baseSeq() + 1));
+
+            assumeTrue(Files.isReadable(MAPS), MAPS_UNAVAILABLE);
+            assertThat(mappingsOf(copy.file())).as("nothing maps the deleted rewrite").isEmpty();
+        }
+    }
+
     @Test
     void aRewriteOfABlockEmptiedMeanwhileIsDropped() throws IOException
     {
@@ -374,6 +466,24 @@ class BlockRewriterTest
             seqs.add(seq);
         }
         return seqs.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * @return whether the table's memory went back: a freed table holds no entry at all.
+     */
+    private static boolean freed(final SequenceTable table)
+    {
+        return table.endSeq() == table.baseSeq();
+    }
+
+    /**
+     * @return the lines of {@code /proc/self/maps} that map {@code file}, under any name that begins with its path
+     * (as a {@code *.rewrite} file's does its {@code *.creating} one's).
+     */
+    private static List<String> mappingsOf(final Path file) throws IOException
+    {
+        final String path = " " + file.toAbsolutePath();
+        return Files.readAllLines(MAPS).stream().filter((line) -> line.contains(path)).toList();
     }
 
     private static byte[] salt(final Path file) throws IOException

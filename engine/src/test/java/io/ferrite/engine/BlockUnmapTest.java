@@ -35,9 +35,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Block files are unmapped as soon as no reader can read them, not at some garbage collection, so a closed store, or a
  * block deleted by reclaim or a truncation, holds no page-cache memory and no disk space:
  * {@link FileStreamStore#close()} unmaps every block once no reader is inside ({@link ReadGate}); the flusher unmaps
- * the blocks that left the index once the gate shows no reader inside after they left; a read-only view unmaps the
- * blocks it lets go of, and all of them at its close. A reader still inside keeps them mapped, and readers racing the
- * close get {@link StoreClosedException}, never a fault. The mappings are read from {@code /proc/self/maps}.
+ * the blocks that left the index once the gate shows no reader inside after they left, and a block reclaim rewrote
+ * is then mapped only by its replacement; a read-only view unmaps the blocks it lets go of, and all of them at its
+ * close. A reader still inside keeps them mapped, and readers racing the close get {@link StoreClosedException},
+ * never a fault. The mappings are read from {@code /proc/self/maps}.
  */
 class BlockUnmapTest
 {
@@ -281,6 +282,59 @@ class BlockUnmapTest
             assertThat(store.load(400).seq()).isEqualTo(400);
             assertThat(store.load(399)).isNull();
         }
+    }
+
+    @Test
+    void aBlockReclaimRewroteIsMappedOnlyByItsReplacementAndReadsEveryKeptMessage()
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.INTERVAL)))
+        {
+            final CountDownLatch rewritten = new CountDownLatch(1);
+            store.reclaimSteps(step ->
+            {
+                if (step == ReclaimStep.REWRITE_STATE_WRITTEN)
+                {
+                    rewritten.countDown();
+                }
+            });
+            fill(store);
+            final MessageBlock sparse = store.index().blocks()[1];
+            final long first = sparse.baseSeq();
+            final long next = store.index().blocks()[2].baseSeq();
+            final List<Long> kept = new ArrayList<>();
+            for (long seq = first; seq < next; seq++)
+            {
+                if ((seq - first) % 20 == 0)
+                {
+                    kept.add(seq);
+                }
+                else
+                {
+                    assertThat(store.remove(seq)).isTrue();
+                }
+            }
+            awaitUninterruptibly(rewritten);
+            assertThat(store.index().blocks()[1]).as("the block was rewritten").isNotSameAs(sparse);
+            awaitUnmapped(store);
+
+            for (long seq = first; seq < next; seq++)
+            {
+                if (kept.contains(seq))
+                {
+                    assertThat(new String(store.load(seq).payload(), StandardCharsets.US_ASCII)).isEqualTo("m" + seq);
+                }
+                else
+                {
+                    assertThat(store.load(seq)).as("removed seq %d", seq).isNull();
+                }
+            }
+            // The copy the rewrite was written into maps the same file, under its name since the rename.
+            final String file = " " + sparse.file().toAbsolutePath();
+            assertThat(blockMappings(dir)).filteredOn(line -> line.endsWith(file))
+                .as("only the replacement, opened by the reads, maps the rewritten file").hasSize(1);
+            assertThat(blockMappings(dir)).noneMatch(line -> line.contains(BlockRewriter.REWRITE_SUFFIX));
+        }
+        assertThat(blockMappings(dir)).isEmpty();
     }
 
     @Test
