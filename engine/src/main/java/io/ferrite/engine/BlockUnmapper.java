@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * collection: the page-cache memory they pin, and the disk space of files deleted meanwhile, go back now; and the
  * blocks' sequence tables, whose direct memory no collection may come for. Blocks that
  * left the index (deleted by reclaim or retention, rewritten, cut or deleted by a truncation) are unmapped at the
- * flusher's cycles ({@link #unmapLeft()}); every block at the store's close ({@link #unmapAll()}).
+ * flusher's cycles once a grace period of the read gate begun after they left is over ({@link #unmapLeft()}); every
+ * block at the store's close ({@link #unmapAll()}).
  * <p>
  * Threading: {@link #unmapLeft()} runs on the thread that flushes (one at a time), {@link #unmapAll()} on the closing
  * thread once that one stopped.
@@ -35,9 +36,15 @@ final class BlockUnmapper
     private final ReadGate readGate;
     private final ReentrantLock appendLock;
     private final ReentrantLock maintenanceLock;
-    /** Blocks that left the index and are still mapped, taken from {@link StreamIndex#pollLeft()}. */
-    private final List<MessageBlock> leftMapped = new ArrayList<>();
-    /** The mappings {@link #leftMapped} let go of, unmapped outside any lock. */
+    /**
+     * Blocks that left the index and are still mapped, taken from {@link StreamIndex#pollLeft()} while the blocks of
+     * an earlier grace period wait in {@link #graced}: they wait for the next one.
+     */
+    private List<MessageBlock> leftMapped = new ArrayList<>();
+    /** Blocks taken before the grace period of {@link #ticket} began, unmapped once it is over; empty if none runs. */
+    private List<MessageBlock> graced = new ArrayList<>();
+    private long ticket;
+    /** The mappings the blocks being unmapped let go of, unmapped outside any lock. */
     private final List<MappedByteBuffer> toUnmap = new ArrayList<>();
     /** Their sequence tables, freed outside any lock. */
     private final List<SequenceTable> toFree = new ArrayList<>();
@@ -76,20 +83,37 @@ final class BlockUnmapper
             return;
         }
         takeLeftBlocks();
+        leftMapped.addAll(graced);
+        graced.clear();
         leftMapped.addAll(Arrays.asList(index.blocks()));
-        unmapTaken();
+        unmapTaken(leftMapped);
     }
 
     /**
-     * Unmap the blocks that left the index once no reader can hold them. Run by the flusher before each capture: every
-     * block taken here left the index before the read gate is read below, so a reader inside then may hold one and one
-     * entering later cannot find it; no maintenance pass may be reading one, which the maintenance lock shows. When
-     * either is busy the blocks wait for a later cycle, or for close.
+     * Unmap the blocks that left the index once no reader can hold them. Run by the flusher before each capture, and
+     * never waits: every block taken here left the index (the removal published the new block array, then offered the
+     * block) before the grace period's ticket is taken, so a reader counted in after the flip that follows reads an
+     * array without it, and only the readers inside before that flip may hold one: the blocks go once those left,
+     * however many readers came in since (waiting for none at all to be inside kept them for as long as readers
+     * overlapped). No maintenance pass may be reading one either, which the maintenance lock shows. When the readers
+     * from before the flip are still inside, or a pass runs, the blocks wait for a later cycle, or for close; blocks
+     * leaving meanwhile wait for the next grace period.
      */
     void unmapLeft()
     {
         takeLeftBlocks();
-        if (leftMapped.isEmpty())
+        if (graced.isEmpty())
+        {
+            if (leftMapped.isEmpty())
+            {
+                return;
+            }
+            final List<MessageBlock> taken = leftMapped;
+            leftMapped = graced;
+            graced = taken;
+            ticket = readGate.startGrace();
+        }
+        if (!readGate.pollGrace(ticket))
         {
             return;
         }
@@ -99,11 +123,7 @@ final class BlockUnmapper
         }
         try
         {
-            if (readGate.inside() != 0)
-            {
-                return;
-            }
-            unmapTaken();
+            unmapTaken(graced);
         }
         finally
         {
@@ -119,6 +139,14 @@ final class BlockUnmapper
         waitNanos = nanos;
     }
 
+    /**
+     * @return how long a close waits for readers to leave: the unmapping's wait, and the erasures' it finishes.
+     */
+    long waitNanos()
+    {
+        return waitNanos;
+    }
+
     private void takeLeftBlocks()
     {
         MessageBlock left;
@@ -129,15 +157,15 @@ final class BlockUnmapper
     }
 
     /**
-     * Let go of the mappings of every block taken under the append lock, then unmap them outside it: an unmap is a
-     * system call and a TLB shoot-down, which appenders need not wait for.
+     * Let go of the mappings of every block of {@code blocks} under the append lock, then unmap them outside it: an
+     * unmap is a system call and a TLB shoot-down, which appenders need not wait for.
      */
-    private void unmapTaken()
+    private void unmapTaken(final List<MessageBlock> blocks)
     {
         appendLock.lock();
         try
         {
-            for (final MessageBlock block : leftMapped)
+            for (final MessageBlock block : blocks)
             {
                 block.detachMappings(toUnmap, toFree);
             }
@@ -146,7 +174,7 @@ final class BlockUnmapper
         {
             appendLock.unlock();
         }
-        leftMapped.clear();
+        blocks.clear();
         try
         {
             for (final MappedByteBuffer mapping : toUnmap)

@@ -95,7 +95,10 @@ public final class FileStreamStore implements StreamStore
     private final StoreCounters counters;
     private final StreamWriter writer;
     private final StreamReader reader;
-    /** Readers of the block mappings, so close unmaps them once none is inside. */
+    /**
+     * Readers of the block mappings, so that blocks are unmapped, and erased records overwritten, once no reader can
+     * hold them.
+     */
     private final ReadGate readGate;
     /** Gives the block mappings back once no reader can hold them: those that left the index, and all at close. */
     private final BlockUnmapper unmapper;
@@ -209,7 +212,7 @@ public final class FileStreamStore implements StreamStore
             consumers.reconcile(index.lastSeq());
             this.queries = new StreamQueries(index, reader, writer.lock());
             this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability,
-                stateWriter, metrics, crypto, erasures, threads.reclaimer());
+                stateWriter, metrics, crypto, erasures, threads.reclaimer(), readGate);
             started.add(removals);
             // Under the append lock, before the cut and again before any append can take a sequence the truncation
             // cut.
@@ -295,7 +298,7 @@ public final class FileStreamStore implements StreamStore
     {
         try
         {
-            removals.writeDurableAndFinishErasures();
+            removals.writeDurableAndFinishErasures(Long.MAX_VALUE);
         }
         catch (final StoreException ex)
         {
@@ -657,6 +660,10 @@ public final class FileStreamStore implements StreamStore
      * removals, state writes and {@code flush()} carry on meanwhile; erasures, truncations and space reclaim (and so a
      * purge or compact in {@code ALWAYS} mode, which reclaims before it returns) wait until the copy ends, since they
      * change block files. Removals after the cut are not in the snapshot.
+     *
+     * @throws IllegalStateException when called from inside one of the store's read or tailer handlers while an erase
+     *                               is unfinished: its bytes may not reach the snapshot, and cannot be overwritten
+     *                               while this thread's handler may hold them.
      */
     @Override
     public long snapshot(final WritableByteChannel out)
@@ -664,23 +671,45 @@ public final class FileStreamStore implements StreamStore
         Objects.requireNonNull(out, "out");
         ensureOpen();
         durability.checkUsable();
-        final long[] written = new long[1];
-        final int gate = readGate.enter();
-        try
+        final boolean insideHandler = removals.insideHandler();
+        // -1 until the copy ran.
+        final long[] written = {-1};
+        while (written[0] < 0)
         {
+            if (removals.hasUnfinishedErasures())
+            {
+                if (insideHandler)
+                {
+                    throw new IllegalStateException("stream '" + config.name() + "': snapshot called from inside " +
+                        "one of its read or tailer handlers while an erase is unfinished, whose bytes may not reach " +
+                        "a snapshot and may not be overwritten while a handler may hold them: snapshot after the " +
+                        "handler returned");
+                }
+                // No erased message's bytes may reach a snapshot. Finished before the maintenance lock is taken for the
+                // copy: the overwrite waits for the readers that may hold them, which may wait for that lock.
+                removals.writeDurableAndFinishErasures(Long.MAX_VALUE);
+            }
             removals.whileQuiescent(() ->
             {
                 if (removals.hasUnfinishedErasures())
                 {
-                    // No erased message's bytes may reach a snapshot.
-                    removals.writeDurableAndFinishErasures();
+                    // An erase begun since, now waiting for its readers: finished above on the next round.
+                    return;
                 }
-                written[0] = backup.write(out);
+                final int gate = readGate.enter();
+                // The channel is the caller's code, run inside the gate like a handler.
+                final StreamReader.Context context = reader.context();
+                context.insideHandlers++;
+                try
+                {
+                    written[0] = backup.write(out);
+                }
+                finally
+                {
+                    context.insideHandlers--;
+                    readGate.exit(gate);
+                }
             });
-        }
-        finally
-        {
-            readGate.exit(gate);
         }
         return written[0];
     }
@@ -919,13 +948,20 @@ public final class FileStreamStore implements StreamStore
         return listeners.add(listener);
     }
 
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Erasures begun and not finished (a failure stopped them) are finished too, except from inside one of the store's
+     * read or tailer handlers: the overwrite waits for the readers that may hold their bytes, and would wait for this
+     * one. They are left to the next erase, state write, close or open then.
+     */
     @Override
     public void writeFullState()
     {
         ensureOpen();
-        if (removals.hasUnfinishedErasures())
+        if (removals.hasUnfinishedErasures() && !removals.insideHandler())
         {
-            removals.writeDurableAndFinishErasures();
+            removals.writeDurableAndFinishErasures(Long.MAX_VALUE);
         }
         else
         {
@@ -944,7 +980,8 @@ public final class FileStreamStore implements StreamStore
     {
         try
         {
-            removals.writeDurableAndFinishErasures();
+            // No reader has the store yet: nothing to wait for.
+            removals.writeDurableAndFinishErasures(Long.MAX_VALUE);
         }
         catch (final StoreException ex)
         {
@@ -1028,7 +1065,7 @@ public final class FileStreamStore implements StreamStore
         steps.add(removals);
         steps.add(writer::close);
         steps.add(writer::closePreallocator);
-        steps.add(removals::writeDurableAndFinishErasures);
+        steps.add(this::finishErasuresAtClose);
         // After everything was forced: the cursors are written as far as the stream is durable, which is all of it.
         steps.add(cursors);
         // Every consumer updated since its last write is written (NONE writes only here).
@@ -1064,6 +1101,21 @@ public final class FileStreamStore implements StreamStore
                 // The environment's catalog swaps the store for its entry: memory only, never throws.
                 action.run();
             }
+        }
+    }
+
+    /**
+     * Write the state and finish the erasures begun, waiting for readers that may hold their bytes no longer than for
+     * the unmapping, and not at all from inside a handler (the wait would be for this thread): a close must end. Those
+     * left stay listed in {@code erasures.pending}, which the state written names, and the next open finishes them.
+     */
+    private void finishErasuresAtClose()
+    {
+        final long wait = removals.insideHandler() ? 0 : unmapper.waitNanos();
+        if (!removals.writeDurableAndFinishErasures(wait))
+        {
+            LOG.warn("stream {}: readers stayed inside its blocks {} ms at close; the erasures begun and not " +
+                "finished are left for the next open, listed in erasures.pending", config.name(), wait / 1_000_000);
         }
     }
 
@@ -1211,6 +1263,14 @@ public final class FileStreamStore implements StreamStore
     void exitRead(final int gate)
     {
         readGate.exit(gate);
+    }
+
+    /**
+     * @return this thread's read context of the store, where a tailer's poll counts itself inside its handler.
+     */
+    StreamReader.Context readContext()
+    {
+        return reader.context();
     }
 
     void ensureOpen()

@@ -32,7 +32,9 @@ final class MessageEraser
 
     /**
      * Called with the store's maintenance lock held, so no rewrite replaces the file meanwhile; after the tombstone is
-     * durable. A block whose file already went (reclaimed) holds nothing to erase.
+     * durable, and once every reader that may hold the record has left (a grace period of the read gate): a handler's
+     * flyweight over a plaintext record reads these very bytes. A block whose file already went (reclaimed) holds
+     * nothing to erase.
      */
     static void overwrite(
         final MessageBlock block, final int offset, final long seq, final StorageIO io)

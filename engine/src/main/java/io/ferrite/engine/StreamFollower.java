@@ -33,6 +33,12 @@ final class StreamFollower implements StreamTailer
     private final boolean durableOnly;
     private final boolean boundedByDurable;
     private final StreamReader.Context context = new StreamReader.Context();
+    /**
+     * The store's context of the thread that polled last ({@link StreamReader#context()}), where a poll counts itself
+     * inside its handler: looked up again only when another thread polls, so a poll pays no thread-local lookup.
+     */
+    private StreamReader.Context pollerContext;
+    private Thread poller;
     private long nextSeq;
     private long truncationsSeen;
     private MessageBlock block;
@@ -93,14 +99,29 @@ final class StreamFollower implements StreamTailer
         // Inside the store's read gate from the first look at a block to the last handler's return: close unmaps the
         // blocks only once no poll is inside.
         final int gate = store.enterRead();
+        // Counted inside its store's handlers for the whole poll: an erase from the handler would wait for this poll.
+        final StreamReader.Context marks = pollerContext();
+        marks.insideHandlers++;
         try
         {
             return pollInside(handler, limit);
         }
         finally
         {
+            marks.insideHandlers--;
             store.exitRead(gate);
         }
+    }
+
+    private StreamReader.Context pollerContext()
+    {
+        final Thread thread = Thread.currentThread();
+        if (thread != poller)
+        {
+            pollerContext = store.readContext();
+            poller = thread;
+        }
+        return pollerContext;
     }
 
     private int pollInside(final MessageHandler handler, final int limit)

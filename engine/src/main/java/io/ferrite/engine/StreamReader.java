@@ -86,7 +86,15 @@ final class StreamReader
         {
             return false;
         }
-        handler.onMessage(context.view);
+        context.insideHandlers++;
+        try
+        {
+            handler.onMessage(context.view);
+        }
+        finally
+        {
+            context.insideHandlers--;
+        }
         return true;
     }
 
@@ -278,5 +286,12 @@ final class StreamReader
         final AsciiSequenceView subject = new AsciiSequenceView();
         DirectBuffer recordBuffer;
         int recordOffset;
+        /**
+         * In a thread's own context ({@link #context()}): how many of the store's handlers (a read's, a tailer's, a
+         * snapshot's channel) the thread is inside now, each inside the read gate; such a thread must not wait for a
+         * grace period of the gate, which would wait for it. Kept here because the read path has this context in hand
+         * already: counting costs it no lookup.
+         */
+        int insideHandlers;
     }
 }

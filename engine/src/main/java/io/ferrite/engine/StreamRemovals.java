@@ -36,7 +36,8 @@ import java.util.function.LongSupplier;
  * {@link Reclaimer}: the removal itself is applied under the append lock ({@link StreamRemover},
  * {@link StreamTruncation}), forcing and file changes happen outside it.
  * <p>
- * Lock order: the reclaimer's maintenance lock, then the state writer's monitor, then the append lock.
+ * Lock order: the reclaimer's maintenance lock, then the state writer's monitor, then the append lock. An erasure's
+ * wait for the readers that may hold its record holds none of them (see {@link #finishErasures}).
  */
 final class StreamRemovals implements AutoCloseable
 {
@@ -52,6 +53,10 @@ final class StreamRemovals implements AutoCloseable
     private final Retention retention;
     private final SyncMode syncMode;
     private final StorageIO io;
+    private final String streamName;
+    private final StreamReader reader;
+    /** Whose grace periods an erasure waits for before it overwrites a record a reader may hold. */
+    private final ReadGate readGate;
     /**
      * Erasures begun whose bytes are not yet overwritten: finished by a retried {@code erase(seq)}, the next
      * {@code writeFullState()} and {@code close()}; the open hands over those a failed or interrupted process left.
@@ -66,8 +71,11 @@ final class StreamRemovals implements AutoCloseable
         final StreamConfig config, final StreamDirectory directory, final StreamIndex index, final StreamWriter writer,
         final StreamReader reader, final BlockFlusher flusher, final AsyncFlusher durability,
         final FullStateWriter stateWriter, final StoreMetrics metrics, final BlockCrypto crypto,
-        final UnfinishedErasures unfinishedErasures, final AgentHost reclaimerHost)
+        final UnfinishedErasures unfinishedErasures, final AgentHost reclaimerHost, final ReadGate readGate)
     {
+        this.streamName = config.name();
+        this.reader = reader;
+        this.readGate = readGate;
         this.reclaimThread = reclaimerHost.newSlot();
         this.unfinishedErasures = unfinishedErasures;
         this.index = index;
@@ -188,10 +196,23 @@ final class StreamRemovals implements AutoCloseable
         return reclaimer.maintenanceLock();
     }
 
+    /**
+     * @throws IllegalStateException when called from inside one of the store's read or tailer handlers (see
+     * {@link #insideHandler()}), before anything changed.
+     */
     boolean erase(final long seq)
     {
         StreamReader.requirePositive(seq, "seq");
         durability.checkUsable();
+        if (insideHandler())
+        {
+            // The bytes may be overwritten only once every reader that may hold them left, this thread's handler
+            // among them: it would wait for itself. Refused rather than left to overwrite later, since erase promises
+            // the bytes gone when it returns.
+            throw new IllegalStateException("stream '" + streamName + "': erase(" + seq + ") called from inside " +
+                "one of its read or tailer handlers, which may hold the message's bytes until it returns: erase " +
+                "after the handler returned");
+        }
         final ReentrantLock maintenance = reclaimer.maintenanceLock();
         maintenance.lock();
         try
@@ -199,7 +220,7 @@ final class StreamRemovals implements AutoCloseable
             if (unfinishedErasures.contains(seq))
             {
                 // Begun earlier and not finished (its state write or overwrite failed): finish it now.
-                finishErasures();
+                finishErasures(Long.MAX_VALUE);
                 return true;
             }
             final MessageBlock block;
@@ -226,7 +247,7 @@ final class StreamRemovals implements AutoCloseable
             {
                 return false;
             }
-            finishErasures();
+            finishErasures(Long.MAX_VALUE);
             return true;
         }
         finally
@@ -260,11 +281,17 @@ final class StreamRemovals implements AutoCloseable
 
     /**
      * Write a durable state and finish every erase begun: for {@code writeFullState()} while one is unfinished, for
-     * {@code close()}, and at open for those recovery found.
+     * {@code snapshot} and {@code close()}, and at open for those recovery found. Not with the maintenance lock held
+     * already: the wait for readers lets go of it.
      *
+     * @param graceNanos how long to wait for the readers that may hold an erased record ({@code Long.MAX_VALUE}: as
+     *                   long as it takes); never from inside a handler of the store, which would wait for itself.
+     * @return whether every erasure begun is finished; false when readers stayed inside longer than
+     * {@code graceNanos}: the erasures stay listed in {@code erasures.pending} and in memory, for a later call or the
+     * next open.
      * @throws StoreException when the state write or an overwrite failed; what is left stays to be finished.
      */
-    void writeDurableAndFinishErasures()
+    boolean writeDurableAndFinishErasures(final long graceNanos)
     {
         final ReentrantLock maintenance = reclaimer.maintenanceLock();
         maintenance.lock();
@@ -273,16 +300,24 @@ final class StreamRemovals implements AutoCloseable
             if (unfinishedErasures.isEmpty())
             {
                 stateWriter.writeDurable();
+                return true;
             }
-            else
-            {
-                finishErasures();
-            }
+            return finishErasures(graceNanos);
         }
         finally
         {
             maintenance.unlock();
         }
+    }
+
+    /**
+     * @return whether this thread is inside one of the store's handlers (a read's, a tailer's, a snapshot's channel),
+     * and so inside its read gate: it must not wait for a grace period. Read from the thread's read context, which the
+     * read path counts in without a lookup of its own.
+     */
+    boolean insideHandler()
+    {
+        return reader.context().insideHandlers > 0;
     }
 
     /**
@@ -292,17 +327,60 @@ final class StreamRemovals implements AutoCloseable
      * longer read which subject to uncount. One force covers both: the state is captured with the tombstones and
      * written once that force returned. Before it, {@code erasures.pending} lists them (the state writer makes sure),
      * since a state newer than their tombstones means the next open does not replay those.
+     * <p>
+     * And the bytes go only once the readers that may hold them left: a read or a tailer hands its handler a flyweight
+     * over the very mapping the overwrite zeroes (a plaintext record; an encrypted one is decrypted into a buffer of
+     * the reader's, but it is waited for the same). Every erasure listed was dropped from its block's table before it
+     * was listed, so after the grace period begun below only the readers inside before it can hold one. That wait lets
+     * go of the maintenance lock, held once by the caller: a handler waited for may itself be waiting for the lock (a
+     * truncate, a snapshot, a state write finishing erasures), and would never return. Meanwhile another caller may
+     * finish some of them, or a truncation cut them; only those still listed as they were are overwritten, and the
+     * block is looked up again.
+     *
+     * @return false when readers stayed inside past {@code graceNanos}: nothing was overwritten.
      */
-    private void finishErasures()
+    private boolean finishErasures(final long graceNanos)
     {
         unfinishedErasures.makeDurable();
         stateWriter.writeDurable();
-        for (final UnfinishedErasure erasure : unfinishedErasures.list())
+        final List<UnfinishedErasure> erasures = unfinishedErasures.list();
+        if (!awaitReaders(graceNanos))
         {
-            MessageEraser.overwrite(currentBlock(erasure), erasure.offset(), erasure.seq(), io);
-            unfinishedErasures.finished(erasure.seq());
+            return false;
+        }
+        for (final UnfinishedErasure erasure : erasures)
+        {
+            if (unfinishedErasures.holds(erasure))
+            {
+                MessageEraser.overwrite(currentBlock(erasure), erasure.offset(), erasure.seq(), io);
+                unfinishedErasures.finished(erasure.seq());
+            }
         }
         unfinishedErasures.makeDurable();
+        return true;
+    }
+
+    /**
+     * A grace period of the read gate, with the maintenance lock let go of while it waits; at once, lock kept, when no
+     * reader from before it is inside.
+     */
+    private boolean awaitReaders(final long graceNanos)
+    {
+        final long ticket = readGate.startGrace();
+        if (readGate.pollGrace(ticket))
+        {
+            return true;
+        }
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.unlock();
+        try
+        {
+            return readGate.awaitGrace(ticket, graceNanos);
+        }
+        finally
+        {
+            maintenance.lock();
+        }
     }
 
     /**

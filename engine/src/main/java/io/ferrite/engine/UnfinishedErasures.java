@@ -106,6 +106,15 @@ final class UnfinishedErasures
         return new ArrayList<>(bySeq.values());
     }
 
+    /**
+     * @return whether {@code erasure}, as taken from {@link #list()}, is still unfinished: not finished since, nor cut
+     * by a truncation (after which a new erasure may have the same sequence).
+     */
+    synchronized boolean holds(final UnfinishedErasure erasure)
+    {
+        return bySeq.get(erasure.seq()) == erasure;
+    }
+
     synchronized void finished(final long seq)
     {
         if (null != bySeq.remove(seq))

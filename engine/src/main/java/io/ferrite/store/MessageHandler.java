@@ -2,7 +2,10 @@ package io.ferrite.store;
 
 /**
  * Receives a zero-copy view of one message. The view is only valid inside the callback: it is a flyweight re-pointed
- * at the next message read by the same thread, and its buffer is the store's mapped memory.
+ * at the next message read by the same thread, and its buffer is the store's mapped memory. The store keeps those
+ * bytes as they are until the callback returns: a block is unmapped, and an erased record overwritten, only once
+ * every callback that may hold it returned. So a callback must not erase in its own store (refused), and one that
+ * blocks holds back the space of deleted blocks and the erasures begun meanwhile.
  */
 @FunctionalInterface
 public interface MessageHandler

@@ -159,7 +159,12 @@ public interface StreamStore extends StreamView
 
     /**
      * As {@link #remove(long)}, and overwrite the message's bytes in its block file (and force them) before returning,
-     * so its content cannot be recovered from the disk.
+     * so its content cannot be recovered from the disk. The overwrite waits until every read and tailer poll that was
+     * inside when the message was removed has returned: their handlers may be reading those very bytes.
+     *
+     * @throws IllegalStateException in the file store, when called from inside one of this store's read or tailer
+     *                               handlers (the overwrite would wait for that handler), before anything changed:
+     *                               erase once the handler returned.
      */
     boolean erase(long seq);
 

@@ -23,8 +23,11 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,10 +38,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Block files are unmapped as soon as no reader can read them, not at some garbage collection, so a closed store, or a
  * block deleted by reclaim or a truncation, holds no page-cache memory and no disk space:
  * {@link FileStreamStore#close()} unmaps every block once no reader is inside ({@link ReadGate}); the flusher unmaps
- * the blocks that left the index once the gate shows no reader inside after they left, and a block reclaim rewrote
- * is then mapped only by its replacement; a read-only view unmaps the blocks it lets go of, and all of them at its
- * close. A reader still inside keeps them mapped, and readers racing the close get {@link StoreClosedException},
- * never a fault. The mappings are read from {@code /proc/self/maps}.
+ * the blocks that left the index once every reader inside when they left has gone, however many came in since, and a
+ * block reclaim rewrote is then mapped only by its replacement; a read-only view unmaps the blocks it lets go of, and
+ * all of them at its close. A reader still inside keeps them mapped, and readers racing the close get
+ * {@link StoreClosedException}, never a fault. The mappings are read from {@code /proc/self/maps}.
  */
 class BlockUnmapTest
 {
@@ -281,6 +284,77 @@ class BlockUnmapTest
             early.close();
             assertThat(store.load(400).seq()).isEqualTo(400);
             assertThat(store.load(399)).isNull();
+        }
+    }
+
+    /**
+     * Two readers whose handlers overlap keep the gate from ever showing nobody inside — what two threads reading with
+     * 3 ms handlers did — on blocks that stay: the blocks a compaction deleted are unmapped and their tables freed all
+     * the same, once each read that was inside when they left has returned. The overlap is made certain rather than
+     * likely: a handler returns only once the other reader has entered a newer read.
+     */
+    @Test
+    void readersWhoseHandlersOverlapDoNotKeepDeletedBlocksMapped() throws Exception
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(SyncMode.INTERVAL)))
+        {
+            fill(store);
+            final List<Path> doomed = blockFilesBelow(store, 400);
+            assertThat(doomed).as("blocks wholly below 400").hasSizeGreaterThan(2);
+            final List<SequenceTable> doomedTables = tablesOf(blocksOf(store, doomed));
+
+            final AtomicLong entries = new AtomicLong();
+            final AtomicBoolean stop = new AtomicBoolean();
+            final List<Throwable> failures = new ArrayList<>();
+            final List<Thread> readers = new ArrayList<>();
+            for (int r = 0; r < 2; r++)
+            {
+                final long seq = 500 + r;
+                readers.add(new Thread(() ->
+                {
+                    try
+                    {
+                        while (!stop.get())
+                        {
+                            store.read(seq, (MessageView message) ->
+                            {
+                                final long entry = entries.incrementAndGet();
+                                awaitCondition(() -> entries.get() > entry || stop.get());
+                                check(message);
+                            });
+                        }
+                    }
+                    catch (final Throwable ex)
+                    {
+                        synchronized (failures)
+                        {
+                            failures.add(ex);
+                        }
+                    }
+                }, "overlapping-reader-" + r));
+            }
+            readers.forEach(Thread::start);
+            // From the second entry on, one reader is always inside: the other returns only after it entered.
+            awaitCondition(() -> entries.get() >= 2);
+
+            store.compact(400);
+            awaitDeleted(doomed);
+            awaitUnmapped(store);
+            store.flush().join();
+            assertThat(doomedTables).as("the deleted blocks' tables freed with their mappings")
+                .allMatch(BlockUnmapTest::freed);
+            assertThat(tablesOf(store.index().blocks())).as("the blocks still there").noneMatch(BlockUnmapTest::freed);
+            final long entriesAtUnmap = entries.get();
+            awaitCondition(() -> entries.get() > entriesAtUnmap + 2);
+            assertThat(failures).as("the readers read on, inside throughout").isEmpty();
+
+            stop.set(true);
+            for (final Thread reader : readers)
+            {
+                reader.join();
+            }
+            assertThat(failures).isEmpty();
+            assertThat(store.load(500).seq()).isEqualTo(500);
         }
     }
 
@@ -540,6 +614,22 @@ class BlockUnmapTest
         catch (final IOException ex)
         {
             throw new AssertionError("cannot read " + MAPS, ex);
+        }
+    }
+
+    /**
+     * Waits, with a deadline that only guards against a hang, until {@code condition} holds.
+     */
+    private static void awaitCondition(final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out waiting for a condition");
+            }
+            LockSupport.parkNanos(100_000);
         }
     }
 
