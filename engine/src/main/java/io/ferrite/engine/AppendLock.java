@@ -11,11 +11,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * but turn every hand-over between appenders into a park and an unpark.
  * <p>
  * So: {@link #lock()} — what the flusher, state writes, queries and removals call — announces the waiter before it
- * queues; appenders call {@link #lockForAppend()}, which lets an announced waiter in first by spinning until it has
- * the lock, and then spins (and yields) a bounded while for it to let go: those holders keep the lock for a memory
- * copy, and a queued acquire allocates the JDK's queue node, which the append path promises not to. Behind another
- * appender, or a holder that keeps the lock past the bound, an appender queues as on any lock. The cost on the append
- * path is two volatile reads.
+ * queues; appenders call {@link #lockForAppend()}, which lets an announced waiter in first by spinning while it is
+ * woken, and then spins (and yields) a bounded while for it to let go: those holders keep the lock for a memory copy,
+ * and a queued acquire allocates the JDK's queue node, which the append path promises not to. Behind another
+ * appender, or past the bound (a holder that keeps the lock, such as an open claim, with or without a waiter
+ * announced), an appender queues as on any lock; a waiter announced and already queued stays ahead of it. The cost on
+ * the append path is two volatile reads.
  * <p>
  * Threading: any thread; re-entrant like {@link ReentrantLock}.
  */
@@ -66,8 +67,8 @@ final class AppendLock extends ReentrantLock
     }
 
     /**
-     * Take the lock for an append, after any thread announced in {@link #lock()} got it; while such a thread holds it,
-     * spin and then yield a bounded while before queueing (see the class comment).
+     * Take the lock for an append, after any thread announced in {@link #lock()} got it; while such a thread waits for
+     * it or holds it, spin and then yield a bounded while before queueing (see the class comment).
      */
     void lockForAppend()
     {
@@ -76,7 +77,10 @@ final class AppendLock extends ReentrantLock
             super.lock();
             return;
         }
-        for (int spins = 0; ; spins++)
+        // Bounded whoever holds the lock: behind a claim, held for as long as its caller encodes, an announced waiter
+        // cannot get in either, and appenders that spun until it did burnt a core each for the whole claim. Queued,
+        // they wait behind the announced waiter, which keeps its precedence.
+        for (int spins = 0; spins < SPINS_BEFORE_QUEUEING; spins++)
         {
             if (announced.get() == 0)
             {
@@ -84,7 +88,7 @@ final class AppendLock extends ReentrantLock
                 {
                     return;
                 }
-                if (!heldByLock || spins >= SPINS_BEFORE_QUEUEING)
+                if (!heldByLock)
                 {
                     break;
                 }
@@ -101,5 +105,14 @@ final class AppendLock extends ReentrantLock
             }
         }
         super.lock();
+    }
+
+    /**
+     * @return the thread holding the lock, or null: for telling a holder that ended (a claim it never finished) from
+     * one that will let go.
+     */
+    Thread owner()
+    {
+        return getOwner();
     }
 }

@@ -455,7 +455,9 @@ public final class FileStreamStore implements StreamStore
     @Override
     public SubjectHandle subject(final String subject)
     {
-        return new StreamSubject(this, subject);
+        final StreamSubject handle = new StreamSubject(this, subject);
+        ensureOpen();
+        return handle;
     }
 
     @Override
@@ -645,6 +647,9 @@ public final class FileStreamStore implements StreamStore
      * Run {@code action} while no block file is deleted, rewritten or truncated: for copying a live store's directory
      * (a backup, or a test's image of what a crash would leave). Appends continue meanwhile and only ever add bytes
      * at the end of the last block.
+     *
+     * @throws IllegalStateException when this thread holds an open claim: a truncation waiting for the claim's lock
+     *                               would hold off this call, and this call the claim; {@code action} does not run.
      */
     public void whileQuiescent(final Runnable action)
     {
@@ -670,6 +675,7 @@ public final class FileStreamStore implements StreamStore
     {
         Objects.requireNonNull(out, "out");
         ensureOpen();
+        writer.refuseWhileClaiming("snapshot");
         durability.checkUsable();
         final boolean insideHandler = removals.insideHandler();
         // -1 until the copy ran.
@@ -959,6 +965,8 @@ public final class FileStreamStore implements StreamStore
     public void writeFullState()
     {
         ensureOpen();
+        // The state writer's monitor comes before the append lock the claim holds, and erasures wait for a force.
+        writer.refuseWhileClaiming("write the full state");
         if (removals.hasUnfinishedErasures() && !removals.insideHandler())
         {
             removals.writeDurableAndFinishErasures(Long.MAX_VALUE);
@@ -990,10 +998,17 @@ public final class FileStreamStore implements StreamStore
         }
     }
 
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Refused at once on a thread holding an open claim: its force could not run before the claim ends, so a future
+     * returned would be one the thread must not wait for.
+     */
     @Override
     public CompletableFuture<Long> flush()
     {
         ensureOpen();
+        writer.refuseWhileClaiming("flush");
         return durability.flush();
     }
 
@@ -1028,6 +1043,10 @@ public final class FileStreamStore implements StreamStore
      * Stop appends, force everything, write the full state so the next open only reads the tail block, stop the
      * flusher thread and release the files. A force in flight is waited for, never abandoned. The first failure is
      * thrown after every resource has been released.
+     * <p>
+     * A claim of another thread is waited for, as any append in progress; but one left open by a thread that ended
+     * makes this throw a {@link StoreException} naming the thread, with nothing stopped or released: that thread's
+     * append lock can never be released (see {@link StreamStore#tryClaim}).
      */
     @Override
     public void close()
@@ -1046,6 +1065,8 @@ public final class FileStreamStore implements StreamStore
         }
         // A claim this thread holds open holds the append lock the steps below wait for: it ends with the store.
         writer.abortClaimOfThisThread();
+        // One whose thread ended holds it for good: fail now, before anything is stopped, rather than wait for ever.
+        writer.refuseCloseOfAbandonedClaim();
         synchronized (released)
         {
             if (closing)

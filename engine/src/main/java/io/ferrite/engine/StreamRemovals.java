@@ -37,7 +37,10 @@ import java.util.function.LongSupplier;
  * {@link StreamTruncation}), forcing and file changes happen outside it.
  * <p>
  * Lock order: the reclaimer's maintenance lock, then the state writer's monitor, then the append lock. An erasure's
- * wait for the readers that may hold its record holds none of them (see {@link #finishErasures}).
+ * wait for the readers that may hold its record holds none of them (see {@link #finishErasures}). A thread holding an
+ * open claim holds the append lock already, so it is refused before it takes the maintenance lock
+ * ({@link #lockMaintenance}): a truncation holding that lock and waiting for the append lock would wait for the claim,
+ * and the claim's thread for the truncation.
  */
 final class StreamRemovals implements AutoCloseable
 {
@@ -213,8 +216,7 @@ final class StreamRemovals implements AutoCloseable
                 "one of its read or tailer handlers, which may hold the message's bytes until it returns: erase " +
                 "after the handler returned");
         }
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
+        final ReentrantLock maintenance = lockMaintenance("erase");
         try
         {
             if (unfinishedErasures.contains(seq))
@@ -267,8 +269,7 @@ final class StreamRemovals implements AutoCloseable
         {
             return false;
         }
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
+        final ReentrantLock maintenance = lockMaintenance("finish erasures");
         try
         {
             return !unfinishedErasures.isEmpty();
@@ -293,8 +294,7 @@ final class StreamRemovals implements AutoCloseable
      */
     boolean writeDurableAndFinishErasures(final long graceNanos)
     {
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
+        final ReentrantLock maintenance = lockMaintenance("write a durable state");
         try
         {
             if (unfinishedErasures.isEmpty())
@@ -436,6 +436,8 @@ final class StreamRemovals implements AutoCloseable
     void updateLimits(final StreamLimits limits)
     {
         Objects.requireNonNull(limits, "limits");
+        // Refused here, not by the trim: the agent is then told of no change.
+        writer.refuseWhileClaiming("update limits");
         try
         {
             trim(() ->
@@ -471,8 +473,7 @@ final class StreamRemovals implements AutoCloseable
     void truncate(final long seq)
     {
         durability.checkUsable();
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
+        final ReentrantLock maintenance = lockMaintenance("truncate");
         try
         {
             writer.lock().lock();
@@ -562,8 +563,7 @@ final class StreamRemovals implements AutoCloseable
     void whileQuiescent(final Runnable action)
     {
         Objects.requireNonNull(action, "action");
-        final ReentrantLock maintenance = reclaimer.maintenanceLock();
-        maintenance.lock();
+        final ReentrantLock maintenance = lockMaintenance("run an action while quiescent");
         try
         {
             action.run();
@@ -572,6 +572,21 @@ final class StreamRemovals implements AutoCloseable
         {
             maintenance.unlock();
         }
+    }
+
+    /**
+     * Take the maintenance lock for {@code operation} of a caller's thread, unless that thread holds an open claim
+     * (see the class comment).
+     *
+     * @return the lock, held.
+     * @throws IllegalStateException when this thread holds an open claim; no lock is taken.
+     */
+    private ReentrantLock lockMaintenance(final String operation)
+    {
+        writer.refuseWhileClaiming(operation);
+        final ReentrantLock maintenance = reclaimer.maintenanceLock();
+        maintenance.lock();
+        return maintenance;
     }
 
     void reclaimSteps(final Consumer<ReclaimStep> listener)

@@ -342,6 +342,34 @@ final class StreamWriter
         }
     }
 
+    /**
+     * Fail when the append lock is held by a thread that ended: a claim it never committed or aborted. The lock is a
+     * {@link ReentrantLock}, which no other thread can release, and the abort has to run under it; so the flusher, the
+     * reclaimer and every append wait for it for ever, and so would a close. Nothing of the claim was published (its
+     * record header is written at commit), so a restart finds the stream as it was before the claim. Called under no
+     * lock, by a close from another thread; a claim whose thread is alive is waited for, as a close always waits for
+     * the append in progress.
+     *
+     * @throws StoreException naming the thread and the sequence it claimed.
+     */
+    void refuseCloseOfAbandonedClaim()
+    {
+        final Thread owner = lock.owner();
+        if (null == owner || owner.isAlive())
+        {
+            return;
+        }
+        // The owner's end happens-before isAlive() returned false: what it wrote under the lock is visible here.
+        final MessageClaim abandoned = openClaim;
+        final long seq = null == abandoned ? StoreException.UNKNOWN : abandoned.sequence();
+        throw new StoreException("cannot close stream " + config.name() + ": thread '" + owner.getName() + "' ended " +
+            (null == abandoned ? "holding its append lock" : "with its claim of sequence " + seq + " open (neither " +
+            "committed nor aborted)") + ", and no other thread can release that lock: appends, flushes and state " +
+            "writes of this store wait for it too. Nothing of the claim was published; restart the process, and " +
+            "the next open finds the stream as it was before the claim. Commit or abort a claim in a finally block " +
+            "on the thread that made it", null, StoreException.UNKNOWN, seq);
+    }
+
     private void requireOpenClaim(final MessageClaim claim)
     {
         if (!lock.isHeldByCurrentThread() || claim != openClaim)
@@ -360,9 +388,10 @@ final class StreamWriter
 
     /**
      * This thread holds an open claim, hence the append lock: anything else it writes would land inside the claimed
-     * record, so it is refused.
+     * record, and anything that waits for the flusher (whose capture needs the lock) or for the maintenance lock (whose
+     * holder may be waiting for the append lock) would wait for ever, so it is refused before it takes any lock.
      */
-    private void refuseWhileClaiming(final String operation)
+    void refuseWhileClaiming(final String operation)
     {
         if (lock.isHeldByCurrentThread() && null != openClaim)
         {
@@ -436,6 +465,8 @@ final class StreamWriter
         {
             throw new IllegalArgumentException("count must be >= 1: " + count);
         }
+        // Before the lock: re-entered, it would let this thread wait for room the flusher cannot make under the claim.
+        refuseWhileClaiming("skip");
         lockWithRoom();
         try
         {

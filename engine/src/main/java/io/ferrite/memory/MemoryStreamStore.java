@@ -16,6 +16,7 @@ import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.SequenceExhaustedException;
 import io.ferrite.store.IntervalStatsReader;
 import io.ferrite.store.StoreClosedException;
+import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreCounters;
 import io.ferrite.store.StoreStats;
 import io.ferrite.store.StoreStatsReader;
@@ -105,7 +106,8 @@ public final class MemoryStreamStore implements StreamStore
 
     // The open claim: set and cleared under the write lock, which the claiming thread holds throughout.
     private final MessageClaim.Committer claims = new Claims();
-    private Thread claimant;
+    /** Volatile for a close on another thread, which looks for a claimant that ended (see {@link #close()}). */
+    private volatile Thread claimant;
     private MessageClaim openClaim;
     private UnsafeBuffer claimRecord;
     private MemorySubject claimSubject;
@@ -881,21 +883,26 @@ public final class MemoryStreamStore implements StreamStore
     }
 
     /**
-     * Nothing to write: a memory stream keeps no state file.
+     * Nothing to write: a memory stream keeps no state file. Refused on a thread holding an open claim, as the file
+     * store's is.
      */
     @Override
     public void writeFullState()
     {
         ensureOpen();
+        refuseUnderClaim();
     }
 
     /**
      * @return a future already completed with the last sequence: nothing is pending, and nothing is more durable than
      * the heap.
+     * @throws IllegalStateException on a thread holding an open claim, as the file store's, which could not force
+     *                               before the claim ends.
      */
     @Override
     public CompletableFuture<Long> flush()
     {
+        refuseUnderClaim();
         lock.readLock().lock();
         try
         {
@@ -956,6 +963,9 @@ public final class MemoryStreamStore implements StreamStore
     /**
      * Drop every message. Idempotent; every later call but {@link #stats()}, {@link #recoveryReport()} and
      * {@link #limits()} throws {@link StoreClosedException}.
+     *
+     * @throws StoreException when a claim was left open by a thread that ended, naming it: its write lock can never be
+     *                        released, so nothing is closed (as the file store's close).
      */
     @Override
     public void close()
@@ -965,10 +975,22 @@ public final class MemoryStreamStore implements StreamStore
             throw new IllegalStateException("stream " + config.name() + ": a MessageHandler must not close the " +
                 "store it reads from");
         }
-        if (claimant == Thread.currentThread())
+        final Thread holder = claimant;
+        if (holder == Thread.currentThread())
         {
             // The claim holds the write lock taken below; like the file store's, it ends with the store.
             openClaim.abort();
+        }
+        else if (null != holder && !holder.isAlive() && claimant == holder)
+        {
+            // The holder's end happens-before isAlive() returned false, so the claimant read after it is final (the
+            // claim was not ended just before the thread did), and the claim's fields are visible here.
+            final long seq = claimRecord.getLong(RecordDescriptor.SEQUENCE_OFFSET);
+            throw new StoreException("cannot close stream " + config.name() + ": thread '" + holder.getName() +
+                "' ended with its claim of sequence " + seq + " open (neither committed nor aborted), and no other " +
+                "thread can release the write lock it holds: every other call of this store waits for it too. " +
+                "Commit or abort a claim in a finally block on the thread that made it", null, StoreException.UNKNOWN,
+                seq);
         }
         lock.writeLock().lock();
         try

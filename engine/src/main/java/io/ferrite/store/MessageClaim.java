@@ -26,7 +26,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  * While a claim is open its store's append lock is held: every other append, removal, flush capture and state write
  * of the store waits for {@link #commit()} or {@link #abort()}, so encode promptly, and commit or abort on the thread
- * that claimed. The buffer is bounded to exactly the claimed bytes, and is not to be used after the claim ends.
+ * that claimed, whatever happens (as above): a thread that ends with its claim open leaves the lock held for good
+ * ({@link StreamStore#tryClaim}). The buffer is bounded to exactly the claimed bytes, and is not to be used after the
+ * claim ends.
  * <p>
  * Threading: one thread at a time, the one that claimed.
  */

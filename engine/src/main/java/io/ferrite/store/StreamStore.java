@@ -53,6 +53,7 @@ public interface StreamStore extends StreamView
      * @param subject a subject of dot-separated tokens without wildcards or white space, as for {@link #append}.
      * @return a handle usable with this store instance only.
      * @throws IllegalArgumentException naming the subject and the rule it breaks.
+     * @throws StoreClosedException     when the store is closed (after the subject is checked).
      */
     SubjectHandle subject(String subject);
 
@@ -84,10 +85,18 @@ public interface StreamStore extends StreamView
      * <p>
      * The store's append lock is held from this call until the claim is committed or aborted: other threads' appends,
      * removals, flush captures and state writes wait, and this thread may make no other append, claim or removal on
-     * this store meanwhile (an {@link IllegalStateException}). An aborted claim leaves no message and consumes no
-     * sequence: the next append takes the sequence the claim was given. A claim never committed — aborted, or cut
-     * short by a crash or a power loss — leaves no record: the record header is written only at commit, and until then
-     * the block holds zeros where it starts, which recovery reads as the end of the data.
+     * this store meanwhile, nor any call that waits for a force or for a removal in progress — {@link #flush()},
+     * {@link #writeFullState()}, {@link #updateLimits}, {@link #snapshot}: each throws an
+     * {@link IllegalStateException} at once and changes nothing ({@code flush()} too, rather than return a future
+     * that cannot complete before the claim ends). An aborted claim leaves no message and consumes no sequence: the
+     * next append takes the sequence the claim was given. A claim never committed — aborted, or cut short by a crash
+     * or a power loss — leaves no record: the record header is written only at commit, and until then the block holds
+     * zeros where it starts, which recovery reads as the end of the data.
+     * <p>
+     * Only the claiming thread can end a claim, so end it in a {@code finally} block: a thread that ends with its claim
+     * open leaves the append lock held for good (no other thread can release it), every other writer of the store
+     * waits for ever, and {@link #close()} from another thread throws a {@link StoreException} naming that thread
+     * rather than wait too. Nothing of such a claim was published: after a restart the stream is as it was before it.
      * <p>
      * Waits, as appends do, while {@code maxUnforcedBytes} are unforced ({@link SyncMode#INTERVAL}); applies the
      * stream's limits as an append would (a {@link Discard#NEW} refusal is thrown here, before anything is claimed).
@@ -324,6 +333,8 @@ public interface StreamStore extends StreamView
      * Blocks neither appends (beyond the memory copy), readers, {@link #flush()} nor {@link #close()}; concurrent state
      * writes are serialized by the file write. While space reclaim or {@link #truncate} replaces block files there is
      * deliberately no {@code state.db} and the call writes nothing; the replacement writes one when it ends.
+     *
+     * @throws IllegalStateException when this thread holds an open {@link MessageClaim} of this store.
      */
     void writeFullState();
 
@@ -331,6 +342,8 @@ public interface StreamStore extends StreamView
      * Make everything appended so far durable.
      *
      * @return a future completed with the highest sequence known durable, or failed when forcing failed.
+     * @throws IllegalStateException when this thread holds an open {@link MessageClaim} of this store: thrown at once,
+     *                               since no force can complete before the claim ends (see {@link #tryClaim}).
      */
     CompletableFuture<Long> flush();
 
@@ -389,6 +402,8 @@ public interface StreamStore extends StreamView
      * @param out a blocking channel; written from its current position, not closed.
      * @return the bytes written.
      * @throws UnsupportedOperationException when the store takes no snapshots.
+     * @throws IllegalStateException         when this thread holds an open {@link MessageClaim} of this store; nothing
+     *                                       is written.
      * @throws StoreIOException              when a file cannot be read or {@code out} cannot be written; what was
      *                                       written is no snapshot (it has no trailer).
      */
@@ -399,10 +414,12 @@ public interface StreamStore extends StreamView
     }
 
     /**
-     * Force outstanding data, write the full state and release the files. Idempotent.
+     * Force outstanding data, write the full state and release the files. Idempotent. A claim this thread holds open
+     * is aborted first.
      *
      * @throws StoreException when forcing or writing failed (after a failed force, always); the files are released
-     *                        anyway.
+     *                        anyway. Also when a claim was left open by a thread that ended (see {@link #tryClaim}):
+     *                        then the message names the thread and nothing is closed or released.
      */
     @Override
     void close();

@@ -5,15 +5,18 @@ import io.ferrite.store.LimitExceededException;
 import io.ferrite.store.MessageClaim;
 import io.ferrite.store.MessageView;
 import io.ferrite.store.StoreClosedException;
+import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreProvider;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
+import io.ferrite.store.StreamLimits;
 import io.ferrite.store.StreamListener;
 import io.ferrite.store.StreamStore;
 import io.ferrite.store.StreamTailer;
 import io.ferrite.store.StreamTruncatedException;
 import io.ferrite.store.SubjectHandle;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,7 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -498,6 +503,95 @@ class FollowAndClaimConformanceTest
                 assertThat(reopened.load(1).payload()).isEqualTo(bytes("kept"));
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file", "memory"})
+    void theClaimingThreadIsRefusedEveryWriteAndEveryWaitForTheStoreAndNothingChanges(final String kind)
+    {
+        // In the file store, flush().join() and truncate wait for a force whose capture needs the lock the claim
+        // holds: refused, or they never return. The bound turns such a hang into a failure.
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () ->
+        {
+            try (StreamStore store = open(kind, config().build()))
+            {
+                store.append("c", null, bytes("kept"));
+                store.append("c", null, bytes("kept too"));
+                final StreamLimits limits = store.limits();
+                final MessageClaim claim = new MessageClaim();
+                store.tryClaim(store.subject("c"), 0, 4, claim);
+                final Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+                calls.put("flush", store::flush);
+                calls.put("writeFullState", store::writeFullState);
+                calls.put("updateLimits", () -> store.updateLimits(new StreamLimits(1, -1, Duration.ZERO, -1,
+                    Discard.OLD)));
+                calls.put("truncate", () -> store.truncate(1));
+                calls.put("erase", () -> store.erase(1));
+                calls.put("remove", () -> store.remove(1));
+                calls.put("purge", store::purge);
+                calls.put("purge(filter)", () -> store.purge(">", 0, 0));
+                calls.put("compact", () -> store.compact(2));
+                calls.put("skip", store::skip);
+                calls.put("skip(from, count)", () -> store.skip(3, 2));
+                calls.put("appendAt", () -> store.appendAt(9, Long.MAX_VALUE, "c", null, bytes("x")));
+                calls.forEach((name, call) -> assertThatThrownBy(call).as(name)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("open claim for sequence 3"));
+
+                assertThat(store.limits()).isEqualTo(limits);
+                assertThat(store.state().msgs()).isEqualTo(2);
+                assertThat(store.lastSeq()).isEqualTo(2);
+                claim.buffer().putStringWithoutLengthAscii(0, "late");
+                assertThat(claim.commit()).as("the claim survived every refusal").isEqualTo(3);
+                assertThat(store.flush().join()).isEqualTo(3);
+                assertThat(store.load(1).payload()).isEqualTo(bytes("kept"));
+                assertThat(store.load(3).payload()).isEqualTo(bytes("late"));
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file", "memory"})
+    void closeFailsNamingAClaimingThreadThatEndedInsteadOfWaitingForItForEver(final String kind) throws Exception
+    {
+        final StreamStore store = open(kind, config().build());
+        store.append("c", null, bytes("kept"));
+        final SubjectHandle subject = store.subject("c");
+        final Thread abandoning = new Thread(() ->
+        {
+            store.tryClaim(subject, 0, 8, new MessageClaim());
+            throw new IllegalStateException("the encoder failed and nothing aborted the claim");
+        }, "abandoning-claimer");
+        abandoning.setUncaughtExceptionHandler((thread, ex) ->
+        {
+        });
+        abandoning.start();
+        abandoning.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(abandoning.isAlive()).isFalse();
+
+        // Nothing can release a lock its thread took with it: the store is left as it is (its appends wait for ever),
+        // and close says why rather than wait too.
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+        {
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                assertThatThrownBy(store::close).isInstanceOfSatisfying(StoreException.class, (ex) ->
+                    assertThat(ex.seq()).isEqualTo(2))
+                    .isNotInstanceOf(StoreClosedException.class)
+                    .hasMessageContaining("'abandoning-claimer'").hasMessageContaining("sequence 2")
+                    .hasMessageContaining("ended");
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file", "memory"})
+    void aClosedStoreMakesNoSubjectHandle(final String kind)
+    {
+        final StreamStore store = open(kind, config().build());
+        store.close();
+        assertThatThrownBy(() -> store.subject("a.b")).isInstanceOf(StoreClosedException.class);
+        assertThatThrownBy(() -> store.subject("a.*")).as("the argument is checked first")
+            .isInstanceOf(IllegalArgumentException.class);
     }
 
     private static <T> T onAnotherThread(final Supplier<T> call) throws Exception
