@@ -704,7 +704,7 @@ public final class FileStreamStore implements StreamStore
                 }
                 final int gate = readGate.enter();
                 // The channel is the caller's code, run inside the gate like a handler.
-                final StreamReader.Context context = reader.context();
+                final StreamReader.Context context = reader.threadContext();
                 context.insideHandlers++;
                 try
                 {
@@ -1291,7 +1291,7 @@ public final class FileStreamStore implements StreamStore
      */
     StreamReader.Context readContext()
     {
-        return reader.context();
+        return reader.threadContext();
     }
 
     void ensureOpen()

@@ -34,8 +34,8 @@ final class StreamFollower implements StreamTailer
     private final boolean boundedByDurable;
     private final StreamReader.Context context = new StreamReader.Context();
     /**
-     * The store's context of the thread that polled last ({@link StreamReader#context()}), where a poll counts itself
-     * inside its handler: looked up again only when another thread polls, so a poll pays no thread-local lookup.
+     * The store's context of the thread that polled last ({@link StreamReader#threadContext()}), where a poll counts
+     * itself inside its handler: looked up again only when another thread polls, so a poll pays no thread-local lookup.
      */
     private StreamReader.Context pollerContext;
     private Thread poller;

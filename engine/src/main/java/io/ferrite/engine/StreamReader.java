@@ -23,7 +23,8 @@ import static io.ferrite.format.RecordDescriptor.*;
  * The read path. Lock-free: a reader acquires the published last sequence, finds the block by binary search over the
  * copy-on-write block array, the record by its block's sequence table, and verifies both checksums before handing out
  * a byte. Each thread keeps its own flyweights, so {@link #read} allocates nothing while consecutive reads stay within
- * one block.
+ * one block; a read made inside a handler on the same thread takes flyweights of its own ({@link #context()}), so the
+ * handler's view stays on its message.
  * <p>
  * In {@link SyncMode#ALWAYS} mode a reader sees nothing beyond the flusher's durable sequence ({@link #horizon()}):
  * an appender is told its commit succeeded only once it is durable, so a reader must not act on a message that is
@@ -73,27 +74,28 @@ final class StreamReader
 
     StoredMessage load(final long seq)
     {
-        final Context context = contexts.get();
+        final Context context = context();
         final MessageBlock block = locate(seq, context);
         return null == block ? null : context.view.toStoredMessage();
     }
 
     boolean read(final long seq, final MessageHandler handler)
     {
-        final Context context = contexts.get();
+        final Context own = contexts.get();
+        final Context context = own.atDepth(own.insideHandlers);
         final MessageBlock block = locate(seq, context);
         if (null == block)
         {
             return false;
         }
-        context.insideHandlers++;
+        own.insideHandlers++;
         try
         {
             handler.onMessage(context.view);
         }
         finally
         {
-            context.insideHandlers--;
+            own.insideHandlers--;
         }
         return true;
     }
@@ -102,7 +104,7 @@ final class StreamReader
     {
         Subjects.validateFilter(filter);
         requirePositive(fromSeq, "fromSeq");
-        final Context context = contexts.get();
+        final Context context = context();
         final long seq = scan.findNext(filter, fromSeq, horizon(), context);
         return seq < 0 ? null : context.view.wrap(context.recordBuffer, context.recordOffset).toStoredMessage();
     }
@@ -133,7 +135,7 @@ final class StreamReader
             final long horizon = horizon();
             final boolean beyond = last > horizon;
             final long seq = literal && entry.lastExact() && !beyond ? last :
-                scan.findPrevious(subject, beyond ? horizon : last, contexts.get());
+                scan.findPrevious(subject, beyond ? horizon : last, context());
             final StoredMessage message = seq <= 0 ? null : load(seq);
             if (null != message && Subjects.matches(subject, message.subject()))
             {
@@ -157,7 +159,7 @@ final class StreamReader
         requirePositive(seq, "seq");
         for (int attempt = 0; attempt < MAX_LOOKUP_ATTEMPTS; attempt++)
         {
-            final long found = scan.findPrevious(filter, Math.min(seq, horizon()), contexts.get());
+            final long found = scan.findPrevious(filter, Math.min(seq, horizon()), context());
             if (found <= 0)
             {
                 return null;
@@ -171,7 +173,21 @@ final class StreamReader
         return null;
     }
 
+    /**
+     * @return the context a read may use now: this thread's own, or inside handlers of the store the one at that depth,
+     * created at the first such read and kept. A read's handler holds its context's view (and the record decrypted
+     * under it), and a read it makes must not re-point them.
+     */
     Context context()
+    {
+        final Context own = contexts.get();
+        return own.atDepth(own.insideHandlers);
+    }
+
+    /**
+     * @return this thread's own context, which counts the store's handlers the thread is inside.
+     */
+    Context threadContext()
     {
         return contexts.get();
     }
@@ -287,11 +303,30 @@ final class StreamReader
         DirectBuffer recordBuffer;
         int recordOffset;
         /**
-         * In a thread's own context ({@link #context()}): how many of the store's handlers (a read's, a tailer's, a
-         * snapshot's channel) the thread is inside now, each inside the read gate; such a thread must not wait for a
+         * In a thread's own context ({@link #threadContext()}): how many of the store's handlers (a read's, a tailer's,
+         * a snapshot's channel) the thread is inside now, each inside the read gate; such a thread must not wait for a
          * grace period of the gate, which would wait for it. Kept here because the read path has this context in hand
-         * already: counting costs it no lookup.
+         * already: counting costs it no lookup. It is also the depth whose context a read takes ({@link #atDepth}).
          */
         int insideHandlers;
+        /** The context of reads one handler deeper: created at the first such read on the thread, and kept. */
+        private Context deeper;
+
+        /**
+         * @return this context for depth 0, else the one {@code depth} levels below it.
+         */
+        private Context atDepth(final int depth)
+        {
+            Context context = this;
+            for (int level = 0; level < depth; level++)
+            {
+                if (null == context.deeper)
+                {
+                    context.deeper = new Context();
+                }
+                context = context.deeper;
+            }
+            return context;
+        }
     }
 }

@@ -317,7 +317,7 @@ final class StreamRemovals implements AutoCloseable
      */
     boolean insideHandler()
     {
-        return reader.context().insideHandlers > 0;
+        return reader.threadContext().insideHandlers > 0;
     }
 
     /**

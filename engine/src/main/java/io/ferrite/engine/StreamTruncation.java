@@ -34,7 +34,8 @@ import static io.ferrite.format.RecordDescriptor.*;
  * replica rolling back to its leader needs. Blocks wholly above go; the block holding {@code seq} is cut after its last
  * record at or below it (the bytes after are zeroed and forced) and becomes the tail again — in an encrypted stream
  * only until the next record, which starts a block under a fresh key, since the cut sequences' nonces were used under
- * its key. Tombstones that lay in the cut region are written again from the blocks' removed sets.
+ * its key. Tombstones that lay in the cut region are written again from the blocks' removed sets before the
+ * truncation is published.
  * <p>
  * Threading: {@link #truncate} under the append lock, within {@code FullStateWriter.whileReplacingBlocks}.
  */
@@ -119,12 +120,22 @@ final class StreamTruncation implements RecordScanner.Visitor
             index.abandonTruncation();
             throw ex;
         }
-        // Before the lowered last sequence: a tailer that sees a record of the new timeline sees the truncation too.
-        index.onTruncated(seq);
-        index.publish();
-        writer.listeners().onTruncated(seq);
-        // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets.
-        remover.rewriteRemovalsBefore(index.blockCount(), List.of());
+        try
+        {
+            // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets, while the
+            // truncation is still under way: a view keeps the index it holds until the count is published, then
+            // builds it again from the blocks alone, which must hold them by then. A crash before this write leaves
+            // blocks without them (and state.db set aside), so nothing but the cut's own steps may run first.
+            remover.rewriteRemovalsBefore(index.blockCount(), List.of());
+        }
+        finally
+        {
+            // Even when the write failed: the cut is done, and readers must learn of it. Before the lowered last
+            // sequence: a tailer that sees a record of the new timeline sees the truncation too.
+            index.onTruncated(seq);
+            index.publish();
+            writer.listeners().onTruncated(seq);
+        }
     }
 
     /**

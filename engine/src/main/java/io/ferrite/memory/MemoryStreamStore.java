@@ -7,7 +7,6 @@ import io.ferrite.store.ListenerSet;
 import io.ferrite.store.MessageClaim;
 import io.ferrite.store.MessageHandler;
 import io.ferrite.store.MessageRules;
-import io.ferrite.store.MessageView;
 import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerNames;
 import io.ferrite.store.ConsumerStore;
@@ -90,7 +89,7 @@ public final class MemoryStreamStore implements StreamStore
     private final MemoryRetention retention;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final EpochNanoClock clock = new OffsetEpochNanoClock();
-    private final ThreadLocal<MessageView> views = ThreadLocal.withInitial(MessageView::new);
+    private final ThreadLocal<MemoryViews> views = ThreadLocal.withInitial(MemoryViews::new);
     /** When the oldest message passes {@code maxAge}; read without the lock, so readers expire only when due. */
     private volatile long nextExpiry = Long.MAX_VALUE;
     private volatile boolean closed;
@@ -451,7 +450,7 @@ public final class MemoryStreamStore implements StreamStore
             {
                 return false;
             }
-            handler.onMessage(views.get().wrap(record, 0));
+            views.get().free().handOver(record, handler);
             return true;
         }
         finally
@@ -1063,7 +1062,7 @@ public final class MemoryStreamStore implements StreamStore
 
     private StoredMessage toStoredMessage(final UnsafeBuffer record)
     {
-        return views.get().wrap(record, 0).toStoredMessage();
+        return views.get().free().copy(record);
     }
 
     /**

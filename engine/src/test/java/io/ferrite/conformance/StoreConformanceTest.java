@@ -4,6 +4,7 @@ import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.Discard;
 import io.ferrite.store.FilteredState;
 import io.ferrite.store.LimitExceededException;
+import io.ferrite.store.MessageView;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.SequenceExhaustedException;
 import io.ferrite.store.StoreClosedException;
@@ -123,6 +124,49 @@ class StoreConformanceTest
                 "orders.us", new SubjectState(1, 2, 2)));
             assertThat(store.stats()).isNotNull();
         }
+    }
+
+    /**
+     * Each thread reads through one flyweight; a handler that reads the store again (load, read, the lookups) must
+     * find the view it was handed still on its own message afterwards, at every depth.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file", "memory"})
+    void aReadInsideAReadHandlerLeavesTheHandlersViewOnItsOwnMessage(final String kind)
+    {
+        try (StreamStore store = open(kind, config().build()))
+        {
+            for (int i = 1; i <= 10; i++)
+            {
+                store.append("s." + i, bytes("h-" + i), bytes("p-" + i));
+            }
+            final List<String> seen = new ArrayList<>();
+            assertThat(store.read(3, (outer) ->
+            {
+                seen.add(describe(outer));
+                assertThat(store.load(7).payload()).isEqualTo(bytes("p-7"));
+                seen.add(describe(outer));
+                assertThat(store.read(8, (inner) ->
+                {
+                    seen.add(describe(inner));
+                    assertThat(store.read(9, (innermost) -> seen.add(describe(innermost)))).isTrue();
+                    assertThat(store.loadNext("s.5", 1).seq()).isEqualTo(5);
+                    seen.add(describe(inner));
+                })).isTrue();
+                assertThat(store.loadLast("s.6").seq()).isEqualTo(6);
+                assertThat(store.loadPrev("s.4", 10).seq()).isEqualTo(4);
+                seen.add(describe(outer));
+            })).isTrue();
+            assertThat(store.read(2, (view) -> seen.add(describe(view)))).isTrue();
+            assertThat(seen).containsExactly("3 s.3 h-3 p-3", "3 s.3 h-3 p-3", "8 s.8 h-8 p-8", "9 s.9 h-9 p-9",
+                "8 s.8 h-8 p-8", "3 s.3 h-3 p-3", "2 s.2 h-2 p-2");
+        }
+    }
+
+    private static String describe(final MessageView view)
+    {
+        return view.seq() + " " + view.subject() + " " + new String(view.headers(), StandardCharsets.US_ASCII) + " " +
+            new String(view.payload(), StandardCharsets.US_ASCII);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,6 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -165,6 +167,56 @@ class EraseWhileReadingTest
             assertThat(store.erase(1)).as("after the handler returned").isTrue();
             assertThat(store.load(1)).isNull();
             assertThat(markerOnDisk(dir, 1)).isFalse();
+        }
+    }
+
+    /**
+     * A read made inside a handler takes the flyweights of a deeper context, while the count of handlers the thread is
+     * inside stays in its own: an erase from a nested handler is refused, and so is one from a tailer's handler after
+     * that tailer's first poll on the thread was made inside a read's handler (a tailer keeps the context it looked up
+     * for its thread; had it kept the deeper one, its later polls would count nowhere the erase looks, and the erase
+     * would wait for its own handler).
+     */
+    @Test
+    void anEraseFromAHandlerNestedInAnotherOrFromATailerFirstPolledInsideOneIsRefused() throws Exception
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config()))
+        {
+            fill(store);
+            final List<Throwable> refusals = new ArrayList<>();
+            final Thread reader = new Thread(() ->
+            {
+                try (StreamTailer tailer = store.createTailer(1))
+                {
+                    assertThat(store.read(1, (outer) ->
+                    {
+                        assertThat(store.read(2, (inner) -> refusals.add(eraseRefusal(store, inner.seq())))).isTrue();
+                        assertThat(tailer.poll((polled) -> refusals.add(eraseRefusal(store, polled.seq())), 1))
+                            .isEqualTo(1);
+                    })).isTrue();
+                    assertThat(tailer.poll((polled) -> refusals.add(eraseRefusal(store, polled.seq())), 1))
+                        .isEqualTo(1);
+                }
+            }, "nested-reader");
+            reader.start();
+            reader.join(HANG_GUARD_MILLIS);
+            assertThat(reader.isAlive()).as("an erase waited for its own handler").isFalse();
+            assertThat(refusals).hasSize(3).allSatisfy((refusal) ->
+                assertThat(refusal).isInstanceOf(IllegalStateException.class).hasMessageContaining("handler"));
+            assertThat(store.state().msgs()).as("nothing erased").isEqualTo(COUNT);
+        }
+    }
+
+    private static Throwable eraseRefusal(final FileStreamStore store, final long seq)
+    {
+        try
+        {
+            store.erase(seq);
+            return null;
+        }
+        catch (final IllegalStateException ex)
+        {
+            return ex;
         }
     }
 

@@ -312,6 +312,61 @@ class ReadOnlyViewTest
         }
     }
 
+    /**
+     * A handler that reads again (a load, a read, a lookup) finds the view it was handed still on its own message: in a
+     * view's read, in a view tailer's poll, and in the writer's read, whose encrypted records are decrypted into a
+     * buffer of the reading thread's.
+     */
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aReadInsideAHandlerLeavesTheHandlersViewOnItsOwnMessage(final StreamMode mode)
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode, SyncMode.INTERVAL));
+            StreamView view = openView(mode))
+        {
+            for (int i = 1; i <= 10; i++)
+            {
+                store.append("n." + i, null, payload(i));
+            }
+            for (final StreamView reader : List.of(store, view))
+            {
+                final List<String> handed = new ArrayList<>();
+                assertThat(reader.read(3, (outer) ->
+                {
+                    handed.add(describe(outer));
+                    assertThat(reader.load(7).payload()).isEqualTo(payload(7));
+                    assertThat(reader.read(8, (inner) ->
+                    {
+                        assertThat(reader.read(9, (innermost) -> handed.add(describe(innermost)))).isTrue();
+                        handed.add(describe(inner));
+                    })).isTrue();
+                    assertThat(reader.loadNext("n.5", 1).seq()).isEqualTo(5);
+                    assertThat(reader.loadLast("n.6").seq()).isEqualTo(6);
+                    handed.add(describe(outer));
+                })).isTrue();
+                assertThat(handed).as("%s", reader).containsExactly("3 n.3 payload-3", "9 n.9 payload-9",
+                    "8 n.8 payload-8", "3 n.3 payload-3");
+            }
+            final List<String> polled = new ArrayList<>();
+            try (StreamTailer tailer = view.createTailer(3))
+            {
+                assertThat(tailer.poll((message) ->
+                {
+                    final String before = describe(message);
+                    assertThat(view.load(message.seq() + 1)).isNotNull();
+                    assertThat(view.read(1, (first) -> assertThat(first.seq()).isEqualTo(1))).isTrue();
+                    polled.add(before + (describe(message).equals(before) ? "" : " became " + describe(message)));
+                }, 2)).isEqualTo(2);
+            }
+            assertThat(polled).containsExactly("3 n.3 payload-3", "4 n.4 payload-4");
+        }
+    }
+
+    private static String describe(final MessageView message)
+    {
+        return message.seq() + " " + message.subject() + " " + new String(message.payload(), StandardCharsets.UTF_8);
+    }
+
     @ParameterizedTest
     @EnumSource(StreamMode.class)
     void survivesTheWriterClosingAndANewWriterOpening(final StreamMode mode)

@@ -29,7 +29,8 @@ import java.util.TreeMap;
  * the epoch again (a writer that opened in between makes it look again). When none moved, nothing else happens. A new
  * blocks version lists {@code blocks/} again (the only system calls in steady state, once per roll or reclaim); a new
  * last sequence indexes the records added since to the blocks already indexed, each verified (checksums; an encrypted
- * message is authenticated when it is read); a truncation or a new epoch (the writer restarted) drops the index.
+ * message is authenticated when it is read); a truncation or a new epoch (the writer restarted) drops the index, and a
+ * truncation under way (or a writer recovering) leaves the view as it is until it publishes.
  * Tombstones remove what they name from the index; sequences below the published first sequence are never shown.
  * <p>
  * The index is built lazily ({@link ViewIndex}): opening, and listing again after a restart, truncation or reclaim,
@@ -203,6 +204,16 @@ public final class ReadOnlyStream implements StreamView
                 // publishes.
                 return;
             }
+            truncatorRuns = 0;
+            if (positions.begunKeptBy() == epoch && positions.truncationBegun() > positions.truncations() &&
+                truncatorRuns())
+            {
+                // A truncation is under way: the blocks may lack the tombstones it deleted or zeroed until it writes
+                // them again, just before it publishes its count, so an index built from them now (a listing that
+                // finds a block gone drops it) could show a removed message. What the view holds stays; nothing new
+                // until the count moves.
+                return;
+            }
             if (null != refreshPause)
             {
                 refreshPause.run();
@@ -266,7 +277,6 @@ public final class ReadOnlyStream implements StreamView
         }
         durable = durableSeq;
         horizon = published;
-        truncatorRuns = 0;
         index.follow(published);
     }
 
@@ -350,6 +360,14 @@ public final class ReadOnlyStream implements StreamView
     }
 
     /**
+     * Run {@code handler} over the message last located; a read of this view it makes does not re-point its flyweight.
+     */
+    void handOver(final MessageHandler handler)
+    {
+        records.handOver(handler);
+    }
+
+    /**
      * @return the next sequence at or after {@code seq} (and at most {@code bound}) that is listed, or -1; indexes
      * back to the block of the first sequence looked at.
      */
@@ -415,7 +433,7 @@ public final class ReadOnlyStream implements StreamView
             {
                 return false;
             }
-            handler.onMessage(view());
+            handOver(handler);
             return true;
         }
         finally

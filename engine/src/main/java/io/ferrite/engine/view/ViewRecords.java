@@ -3,6 +3,7 @@ package io.ferrite.engine.view;
 import io.ferrite.engine.block.RecordCipher;
 import io.ferrite.engine.index.StreamPositions;
 import io.ferrite.store.CorruptRecordException;
+import io.ferrite.store.MessageHandler;
 import io.ferrite.store.MessageView;
 import org.agrona.DirectBuffer;
 
@@ -11,7 +12,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Hands out the records a view indexed, each checked again first (the writer may have changed it since): frame and
  * header checksums, sequence, type and encryption flag, and in an encrypted stream authenticated and decrypted. One
- * {@link MessageView} flyweight over the last record located.
+ * {@link MessageView} flyweight over the last record located, and one more for each handler running
+ * ({@link #handOver}) that reads the view again: its record must stay under its flyweight.
  * <p>
  * Threading: guarded by the owning {@link ReadOnlyStream}'s monitor.
  */
@@ -21,10 +23,9 @@ final class ViewRecords
     private final StreamPositions positions;
     private final RecordCheck check;
     private final BooleanSupplier writerMoved;
-    private final RecordCipher cipher = new RecordCipher();
-    private final MessageView view = new MessageView();
-    private DirectBuffer recordBuffer;
-    private int recordOffset;
+    private final Located outermost = new Located();
+    /** Where the last record located is. */
+    private Located located = outermost;
 
     ViewRecords(
         final ViewIndex index, final StreamPositions positions, final RecordCheck check,
@@ -71,16 +72,18 @@ final class ViewRecords
         {
             return confirmFailure(block, seq, bound, again, problem);
         }
+        final Located into = notHandedOver();
         if (null == block.key)
         {
-            recordBuffer = block.buffer;
-            recordOffset = offset;
+            into.recordBuffer = block.buffer;
+            into.recordOffset = offset;
         }
         else
         {
-            recordBuffer = cipher.open(block.key, block.mapped, block.buffer, offset, seq, block.file);
-            recordOffset = 0;
+            into.recordBuffer = into.cipher.open(block.key, block.mapped, block.buffer, offset, seq, block.file);
+            into.recordOffset = 0;
         }
+        located = into;
         return true;
     }
 
@@ -128,11 +131,67 @@ final class ViewRecords
      */
     MessageView view()
     {
-        return view.wrap(recordBuffer, recordOffset);
+        return located.view.wrap(located.recordBuffer, located.recordOffset);
+    }
+
+    /**
+     * Run {@code handler} over the record last located. Until it returns, what it reads of the view (a handler may) is
+     * located under another flyweight, allocated at the first such read and kept.
+     */
+    void handOver(final MessageHandler handler)
+    {
+        final Located handed = located;
+        final MessageView message = view();
+        handed.handedOver = true;
+        try
+        {
+            handler.onMessage(message);
+        }
+        finally
+        {
+            handed.handedOver = false;
+            located = handed;
+        }
+    }
+
+    private Located notHandedOver()
+    {
+        Located free = outermost;
+        while (free.handedOver)
+        {
+            free = free.nested();
+        }
+        return free;
     }
 
     void release()
     {
-        cipher.release();
+        for (Located each = outermost; null != each; each = each.nested)
+        {
+            each.cipher.release();
+        }
+    }
+
+    /**
+     * A flyweight and the record under it: in an encrypted stream the record decrypted by its own cipher, whose buffer
+     * the next open overwrites.
+     */
+    private static final class Located
+    {
+        private final RecordCipher cipher = new RecordCipher();
+        private final MessageView view = new MessageView();
+        private DirectBuffer recordBuffer;
+        private int recordOffset;
+        private boolean handedOver;
+        private Located nested;
+
+        private Located nested()
+        {
+            if (null == nested)
+            {
+                nested = new Located();
+            }
+            return nested;
+        }
     }
 }

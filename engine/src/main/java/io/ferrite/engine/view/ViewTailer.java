@@ -95,7 +95,7 @@ final class ViewTailer implements StreamTailer
             nextSeq = found;
             if (stream.locate(found, horizon))
             {
-                handler.onMessage(stream.view());
+                stream.handOver(handler);
                 delivered++;
             }
             else if (stream.writerMoved())
