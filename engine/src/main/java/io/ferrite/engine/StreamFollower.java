@@ -53,12 +53,9 @@ final class StreamFollower implements StreamTailer
         final FileStreamStore store, final StreamIndex index, final long fromSeq, final boolean durableOnly,
         final boolean boundedByDurable)
     {
-        this.store = store;
-        this.index = index;
-        this.positions = index.positions();
-        this.durableOnly = durableOnly;
-        this.boundedByDurable = boundedByDurable;
+        this(store, index, durableOnly, boundedByDurable);
         seek(fromSeq);
+        // Counted only once nothing can fail: a tailer refused here is never closed.
         index.followers().opened();
     }
 
@@ -71,14 +68,20 @@ final class StreamFollower implements StreamTailer
         final FileStreamStore store, final StreamIndex index, final long fromSeq, final long truncationsSeen,
         final boolean boundedByDurable)
     {
-        this.store = store;
-        this.index = index;
-        this.positions = index.positions();
-        this.durableOnly = false;
-        this.boundedByDurable = boundedByDurable;
+        this(store, index, false, boundedByDurable);
         this.truncationsSeen = truncationsSeen;
         this.nextSeq = fromSeq;
         index.followers().opened();
+    }
+
+    private StreamFollower(
+        final FileStreamStore store, final StreamIndex index, final boolean durableOnly, final boolean boundedByDurable)
+    {
+        this.store = store;
+        this.index = index;
+        this.positions = index.positions();
+        this.durableOnly = durableOnly;
+        this.boundedByDurable = boundedByDurable;
     }
 
     @Override
