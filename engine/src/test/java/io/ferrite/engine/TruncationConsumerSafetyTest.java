@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.consumer.ConsumerStateFile;
-import io.ferrite.format.BlockDescriptor;
+import io.ferrite.engine.testing.CutForceHook;
 import io.ferrite.format.ConsumerStateDescriptor;
 import io.ferrite.format.CursorDescriptor;
 import io.ferrite.store.ConsumerConfig;
@@ -109,17 +109,18 @@ class TruncationConsumerSafetyTest
     @Test
     void everyConsumerAndCursorFileIsLoweredBeforeTheCut()
     {
-        final CutWatch watch = new CutWatch();
+        final CutForceHook watch = new CutForceHook();
+        final List<Long> seen = new ArrayList<>();
         prepare(watch, "idle");
         try (FileStreamStore store = FileStreamStore.open(dir, config(), watch))
         {
             watch.arm(() ->
             {
-                watch.seen.add(deliveredOnDisk("idle"));
-                watch.seen.add(ackedOnDisk("t"));
+                seen.add(deliveredOnDisk("idle"));
+                seen.add(ackedOnDisk("t"));
             });
             store.truncate(CUT);
-            assertThat(watch.seen).as("consumer 'idle' and cursor 't' on disk when the cut was forced")
+            assertThat(seen).as("consumer 'idle' and cursor 't' on disk when the cut was forced")
                 .containsExactly(CUT, CUT);
         }
     }
@@ -208,51 +209,6 @@ class TruncationConsumerSafetyTest
             {
                 Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
-        }
-    }
-
-    /**
-     * Runs an action on the truncating thread when the cut forces the block it zeroed (a block file's
-     * {@code forceFile}: only the cut forces a block that way).
-     */
-    private static final class CutWatch implements StorageIO
-    {
-        private final StorageIO real = StorageIO.standard();
-        private final List<Long> seen = new ArrayList<>();
-        private volatile Runnable atCut;
-        private volatile Thread armedBy;
-
-        void arm(final Runnable action)
-        {
-            armedBy = Thread.currentThread();
-            atCut = action;
-        }
-
-        @Override
-        public void forceBlock(
-            final Path file, final FileChannel channel, final MappedByteBuffer mapped, final int from, final int to,
-            final boolean metadata) throws IOException
-        {
-            real.forceBlock(file, channel, mapped, from, to, metadata);
-        }
-
-        @Override
-        public void forceFile(final Path file, final FileChannel channel) throws IOException
-        {
-            final Runnable action = atCut;
-            if (null != action && Thread.currentThread() == armedBy &&
-                file.getFileName().toString().endsWith(BlockDescriptor.FILE_SUFFIX))
-            {
-                atCut = null;
-                action.run();
-            }
-            real.forceFile(file, channel);
-        }
-
-        @Override
-        public void syncDirectory(final Path dir) throws IOException
-        {
-            real.syncDirectory(dir);
         }
     }
 

@@ -1,10 +1,9 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.block.MessageBlock;
+import io.ferrite.engine.testing.CutForceHook;
 import io.ferrite.engine.testing.StreamMode;
-import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.RecoveryReport;
-import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoredMessage;
 import io.ferrite.store.StreamConfig;
 import io.ferrite.store.StreamListener;
@@ -16,8 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +75,7 @@ class TruncationRemovalsViewTest
     void aTombstoneInTheTailTheCutZeroesIsWrittenAgainBeforeAViewSeesTheTruncation(final StreamMode mode)
         throws Exception
     {
-        final CutWatch watch = new CutWatch();
+        final CutForceHook watch = new CutForceHook();
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, 64 * 1024), watch))
         {
             append(store, 1, 100);
@@ -96,7 +93,7 @@ class TruncationRemovalsViewTest
     void aTombstoneInABlockTheCutDeletesIsWrittenAgainBeforeAViewSeesTheTruncation(final StreamMode mode)
         throws Exception
     {
-        final CutWatch watch = new CutWatch();
+        final CutForceHook watch = new CutForceHook();
         final long cut;
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, BLOCK_SIZE), watch))
         {
@@ -118,7 +115,7 @@ class TruncationRemovalsViewTest
     @EnumSource(StreamMode.class)
     void aTombstoneInABlockBeforeTheCutBlockKeepsItsMessageRemoved(final StreamMode mode) throws Exception
     {
-        final CutWatch watch = new CutWatch();
+        final CutForceHook watch = new CutForceHook();
         final long cut;
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, BLOCK_SIZE), watch))
         {
@@ -140,7 +137,7 @@ class TruncationRemovalsViewTest
      * none of {@code removed} and the first message, which stays.
      */
     private void truncateWatched(
-        final FileStreamStore store, final CutWatch watch, final StreamMode mode, final long cut,
+        final FileStreamStore store, final CutForceHook watch, final StreamMode mode, final long cut,
         final long... removed) throws Exception
     {
         try (StreamView view = openView(mode))
@@ -151,7 +148,7 @@ class TruncationRemovalsViewTest
             }
             final List<String> atCut = new ArrayList<>();
             final List<String> published = new ArrayList<>();
-            watch.atCut(Thread.currentThread(), () -> look(view, removed, atCut));
+            watch.arm(() -> look(view, removed, atCut));
             try (AutoCloseable registration = store.addListener(new StreamListener()
             {
                 @Override
@@ -257,49 +254,5 @@ class TruncationRemovalsViewTest
     private static StreamConfig config(final StreamMode mode, final int blockSize)
     {
         return mode.config(StreamConfig.builder("t").blockSize(blockSize).maxMsgSize(512).syncMode(SyncMode.INTERVAL));
-    }
-
-    /**
-     * Runs an action on the truncating thread at the force of the block its cut zeroed (only a cut forces a block
-     * file through {@code forceFile} on that thread): the blocks above are deleted by then, and nothing is written
-     * again yet.
-     */
-    private static final class CutWatch implements StorageIO
-    {
-        private final StorageIO real = StorageIO.standard();
-        private volatile Thread truncating;
-        private volatile Runnable action;
-
-        void atCut(final Thread thread, final Runnable action)
-        {
-            this.action = action;
-            this.truncating = thread;
-        }
-
-        @Override
-        public void forceBlock(
-            final Path file, final FileChannel channel, final MappedByteBuffer mapped, final int from, final int to,
-            final boolean metadata) throws IOException
-        {
-            real.forceBlock(file, channel, mapped, from, to, metadata);
-        }
-
-        @Override
-        public void forceFile(final Path file, final FileChannel channel) throws IOException
-        {
-            if (Thread.currentThread() == truncating &&
-                file.getFileName().toString().endsWith(BlockDescriptor.FILE_SUFFIX))
-            {
-                truncating = null;
-                action.run();
-            }
-            real.forceFile(file, channel);
-        }
-
-        @Override
-        public void syncDirectory(final Path dir) throws IOException
-        {
-            real.syncDirectory(dir);
-        }
     }
 }
