@@ -88,7 +88,8 @@ final class StreamRemovals implements AutoCloseable
         this.syncMode = config.syncMode();
         this.io = directory.storageIO();
         this.remover = new StreamRemover(index, writer, reader);
-        this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto, directory.storageIO());
+        this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto, directory.storageIO(),
+            readGate);
         this.retention = new Retention(config.name(), config.limits(), index, remover, reader);
         writer.retention(retention);
         BlockRewriter.deleteLeftovers(directory);
@@ -470,9 +471,21 @@ final class StreamRemovals implements AutoCloseable
         afterTruncation = Objects.requireNonNull(listener, "listener");
     }
 
+    /**
+     * @throws IllegalStateException when called from inside one of the store's read or tailer handlers (see
+     * {@link #insideHandler()}), before anything changed.
+     */
     void truncate(final long seq)
     {
         durability.checkUsable();
+        if (insideHandler())
+        {
+            // The cut block's bytes are zeroed only once every reader that may hold a cut record left, this thread's
+            // handler among them: it would wait for itself (as an erase would).
+            throw new IllegalStateException("stream '" + streamName + "': truncate(" + seq + ") called from " +
+                "inside one of its read or tailer handlers, which may hold a cut message's bytes until it returns: " +
+                "truncate after the handler returned");
+        }
         final ReentrantLock maintenance = lockMaintenance("truncate");
         try
         {

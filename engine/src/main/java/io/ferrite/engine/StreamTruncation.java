@@ -17,6 +17,7 @@ import io.ferrite.store.CorruptRecordException;
 import io.ferrite.store.StorageIO;
 import io.ferrite.store.StoreIOException;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 import static io.ferrite.format.RecordDescriptor.*;
@@ -37,10 +39,23 @@ import static io.ferrite.format.RecordDescriptor.*;
  * its key. Tombstones that lay in the cut region are written again from the blocks' removed sets before the
  * truncation is published.
  * <p>
- * Threading: {@link #truncate} under the append lock, within {@code FullStateWriter.whileReplacingBlocks}.
+ * The cut block's bytes are zeroed only once the readers that may hold a cut record have left (a grace period of the
+ * read gate, begun once the cut records left the index): a read's or a tailer's handler reads a plaintext record
+ * through a flyweight over the very mapping the zeros go to. The wait holds the append lock, so nothing is appended
+ * over those bytes meanwhile; a handler waited for that needs the lock would never return, so the wait is bounded by
+ * {@link #GRACE_NANOS}, after which the cut goes on as before, with a warning.
+ * <p>
+ * Threading: {@link #truncate} under the append lock, within {@code FullStateWriter.whileReplacingBlocks}; never from
+ * inside a handler of the store ({@code StreamRemovals} refuses it), which would wait for itself.
  */
 final class StreamTruncation implements RecordScanner.Visitor
 {
+    /**
+     * The longest wait for the readers that may hold a cut record: far longer than a handler should run, short enough
+     * that a handler blocked on a lock the truncation holds (an append from inside it) costs a pause, not a hang.
+     */
+    static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final StreamIndex index;
     private final StreamWriter writer;
     private final StreamRemover remover;
@@ -48,6 +63,7 @@ final class StreamTruncation implements RecordScanner.Visitor
     private final BlockFlusher blockFlusher;
     private final StoreMetrics metrics;
     private final BlockCrypto crypto;
+    private final ReadGate readGate;
     private final MessageFacts facts = new MessageFacts();
     private final RecordScanner scanner = new RecordScanner();
 
@@ -61,9 +77,10 @@ final class StreamTruncation implements RecordScanner.Visitor
     StreamTruncation(
         final StreamIndex index, final StreamWriter writer, final StreamRemover remover,
             final BlockFlusher blockFlusher,
-        final StoreMetrics metrics, final BlockCrypto crypto, final StorageIO io)
+        final StoreMetrics metrics, final BlockCrypto crypto, final StorageIO io, final ReadGate readGate)
     {
         this.io = io;
+        this.readGate = readGate;
         this.remover = remover;
         this.index = index;
         this.writer = writer;
@@ -223,7 +240,7 @@ final class StreamTruncation implements RecordScanner.Visitor
         // is damage with valid records after it, which the cut must keep.
         scanner.wrap(buffer, old.mapped(), dataEnd, old.isEncrypted()).blockBase(old.baseSeq()).scan(
             BlockDescriptor.DATA_OFFSET, old.baseSeq() - 1, true, this);
-        zero(old.file(), cutEnd, entries.writeOffset(position), old.isEncrypted() ? old.footerOffset() : -1, io);
+        final int zeroTo = entries.writeOffset(position);
 
         final MessageBlock tail = MessageBlock.open(old.file(), old.id(), old.baseSeq(), true, metrics, crypto);
         tail.recovered(keptTable, cutEnd);
@@ -243,6 +260,10 @@ final class StreamTruncation implements RecordScanner.Visitor
             keptLastTime, entries.msgs(position), entries.bytes(position), cutEnd, lastChecksum);
         index.replaceBlock(position, tail);
         old.retire();
+        // The cut records are in no table now (the blocks above left the index before), so only a reader inside
+        // already may hold one; nothing is appended to the tail before the append lock goes.
+        awaitReaders(old);
+        zero(old.file(), cutEnd, zeroTo, old.isEncrypted() ? old.footerOffset() : -1, io);
         if (null != crypto)
         {
             writer.rollBeforeNextRecord();
@@ -283,6 +304,21 @@ final class StreamTruncation implements RecordScanner.Visitor
             // An erased (or damaged) record at or below the cut stays as it is.
             cutEnd = toOffset;
             keptLastSeq = Math.max(keptLastSeq, knownSeq);
+        }
+    }
+
+    /**
+     * A grace period of the read gate, bounded by {@link #GRACE_NANOS}.
+     */
+    private void awaitReaders(final MessageBlock cut)
+    {
+        final long ticket = readGate.startGrace();
+        if (!readGate.pollGrace(ticket) && !readGate.awaitGrace(ticket, GRACE_NANOS))
+        {
+            LoggerFactory.getLogger(StreamTruncation.class).warn("block {}: a read or tailer handler inside since " +
+                "before the truncation to seq {} did not return within {} s (blocked on the append lock the " +
+                "truncation holds?); the cut records it may hold are zeroed under it", cut.file(), cutSeq,
+                TimeUnit.NANOSECONDS.toSeconds(GRACE_NANOS));
         }
     }
 

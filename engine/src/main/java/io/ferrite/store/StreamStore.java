@@ -207,9 +207,14 @@ public interface StreamStore extends StreamView
 
     /**
      * Remove every message above {@code seq}; the stream's last sequence becomes {@code seq}, so the next append gets
-     * {@code seq + 1} again (a replica rolling back to its leader).
+     * {@code seq + 1} again (a replica rolling back to its leader). The file store zeroes the cut records' bytes in the
+     * block it cuts only once every read and tailer poll that was inside when they were cut has returned: their
+     * handlers may be reading those very bytes.
      *
      * @param seq in [0, lastSeq].
+     * @throws IllegalStateException when called from inside one of this store's read or tailer handlers (the file
+     *                               store would wait for that handler, the memory store for its read lock), before
+     *                               anything changed: truncate once the handler returned.
      */
     void truncate(long seq);
 

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -374,6 +375,40 @@ class StoreConformanceTest
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("subject");
             assertThatThrownBy(() -> store.append("a", null, null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("payload");
+        }
+    }
+
+    /**
+     * A truncation from inside a read's handler is refused in both stores, before anything changed: the file store
+     * would wait for that handler to zero what it cut, the memory store for its read lock.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file", "memory"})
+    void aTruncationFromInsideAReadHandlerIsRefused(final String kind)
+    {
+        try (StreamStore store = open(kind, config().build()))
+        {
+            for (int i = 1; i <= 3; i++)
+            {
+                store.append("t", null, bytes("m" + i));
+            }
+            final AtomicReference<Throwable> refused = new AtomicReference<>();
+            assertThat(store.read(3, (message) ->
+            {
+                try
+                {
+                    store.truncate(1);
+                }
+                catch (final RuntimeException ex)
+                {
+                    refused.set(ex);
+                }
+            })).isTrue();
+            assertThat(refused.get()).isInstanceOf(IllegalStateException.class);
+            assertThat(store.state().lastSeq()).isEqualTo(3);
+            assertThat(store.load(3)).isNotNull();
+            store.truncate(1);
+            assertThat(store.state().lastSeq()).isEqualTo(1);
         }
     }
 

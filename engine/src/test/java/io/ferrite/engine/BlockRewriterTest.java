@@ -339,7 +339,7 @@ class BlockRewriterTest
             // A truncation into block 1 deletes block 2, cuts block 1 (a new object over its file) and makes it the
             // tail; block 0 stays, but as it is, it is no longer what the rewrite planned for.
             final StreamTruncation truncation = new StreamTruncation(parts.index, parts.writer, parts.remover,
-                parts.flusher, parts.metrics, parts.crypto, parts.directory.storageIO());
+                parts.flusher, parts.metrics, parts.crypto, parts.directory.storageIO(), new ReadGate("rewrite"));
             final long cut = parts.block(1).baseSeq() + 3;
             parts.locked(() ->
             {

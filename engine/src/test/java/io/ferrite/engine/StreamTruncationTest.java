@@ -327,7 +327,7 @@ class StreamTruncationTest
     private static StreamTruncation truncation(final StreamParts parts)
     {
         return new StreamTruncation(parts.index, parts.writer, parts.remover, parts.flusher, parts.metrics,
-            parts.crypto, parts.directory.storageIO());
+            parts.crypto, parts.directory.storageIO(), new ReadGate("truncation"));
     }
 
     private static void truncate(final StreamParts parts, final long seq)
