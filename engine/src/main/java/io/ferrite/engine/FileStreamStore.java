@@ -21,6 +21,7 @@ import io.ferrite.engine.state.PositionsFile;
 import io.ferrite.engine.state.StateCipher;
 import io.ferrite.engine.state.StreamDirectory;
 import io.ferrite.engine.state.StreamMetadata;
+import io.ferrite.engine.state.TruncationRemovalsFile;
 import io.ferrite.engine.view.ReadOnlyStream;
 import io.ferrite.store.ConsumerConfig;
 import io.ferrite.store.ConsumerNames;
@@ -238,6 +239,10 @@ public final class FileStreamStore implements StreamStore
             {
                 writeRebuiltState();
             }
+            if (TruncationRemovalsFile.exists(directory))
+            {
+                forgetTruncationRemovals();
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -281,6 +286,26 @@ public final class FileStreamStore implements StreamStore
         if (null != failure)
         {
             throw failure;
+        }
+    }
+
+    /**
+     * A truncation that did not finish left the removals it may have cut the tombstones of in
+     * {@code truncation.removals}; recovery applied them and wrote their tombstones again above. Once a durable state
+     * records them the file can go. A failure (a full disk) does not fail the open: the file stays true (no sequence
+     * at or below its point is assigned again before the next truncation replaces it) and the next open applies it.
+     */
+    private void forgetTruncationRemovals()
+    {
+        try
+        {
+            removals.writeDurableAndFinishErasures(Long.MAX_VALUE);
+            TruncationRemovalsFile.delete(directory);
+        }
+        catch (final StoreException ex)
+        {
+            LOG.warn("stream {}: {} kept (no durable state written after applying it): {}", config.name(),
+                TruncationRemovalsFile.FILE_NAME, ex.toString());
         }
     }
 

@@ -12,6 +12,7 @@ import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.engine.recovery.UnfinishedErasure;
 import io.ferrite.engine.state.FullStateWriter;
 import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.engine.state.TruncationRemovalsFile;
 import io.ferrite.format.RecordDescriptor;
 import io.ferrite.store.CommitOutcomeUnknownException;
 import io.ferrite.store.RecoveryReport;
@@ -56,6 +57,7 @@ final class StreamRemovals implements AutoCloseable
     private final Retention retention;
     private final SyncMode syncMode;
     private final StorageIO io;
+    private final StreamDirectory directory;
     private final String streamName;
     private final StreamReader reader;
     /** Whose grace periods an erasure waits for before it overwrites a record a reader may hold. */
@@ -87,6 +89,7 @@ final class StreamRemovals implements AutoCloseable
         this.stateWriter = stateWriter;
         this.syncMode = config.syncMode();
         this.io = directory.storageIO();
+        this.directory = directory;
         this.remover = new StreamRemover(index, writer, reader);
         this.truncation = new StreamTruncation(index, writer, remover, flusher, metrics, crypto, directory.storageIO(),
             readGate);
@@ -534,6 +537,8 @@ final class StreamRemovals implements AutoCloseable
                     writer.lock().unlock();
                 }
                 durability.flushAndWait();
+                // The tombstones written again after the cut are durable: the blocks alone say what is removed.
+                TruncationRemovalsFile.delete(directory);
                 if (null != failure)
                 {
                     throw failure;
@@ -557,6 +562,15 @@ final class StreamRemovals implements AutoCloseable
         {
             truncation.truncate(seq, (kept) ->
             {
+                // Before anything is cut: the tombstones of these removals may lie in what goes, state.db is set
+                // aside, and they are written again only after the cut. A failure here stops the truncation whole.
+                TruncationRemovalsFile.write(directory, kept, (runs) ->
+                {
+                    for (final MessageBlock block : index.blocks())
+                    {
+                        block.contents().deleted().forEachRun(runs::accept);
+                    }
+                });
                 try
                 {
                     afterTruncation.accept(kept);

@@ -37,7 +37,7 @@ import static io.ferrite.format.RecordDescriptor.*;
  * record at or below it (the bytes after are zeroed and forced) and becomes the tail again — in an encrypted stream
  * only until the next record, which starts a block under a fresh key, since the cut sequences' nonces were used under
  * its key. Tombstones that lay in the cut region are written again from the blocks' removed sets before the
- * truncation is published.
+ * truncation is published; the caller records those removals in {@code truncation.removals} before the cut.
  * <p>
  * The cut block's bytes are zeroed only once the readers that may hold a cut record have left (a grace period of the
  * read gate, begun once the cut records left the index): a read's or a tailer's handler reads a plaintext record
@@ -141,8 +141,8 @@ final class StreamTruncation implements RecordScanner.Visitor
         {
             // Tombstones that lay in what was cut are written again from the remaining blocks' removed sets, while the
             // truncation is still under way: a view keeps the index it holds until the count is published, then
-            // builds it again from the blocks alone, which must hold them by then. A crash before this write leaves
-            // blocks without them (and state.db set aside), so nothing but the cut's own steps may run first.
+            // builds it again from the blocks alone, which must hold them by then. A crash before they are durable
+            // leaves blocks without them and state.db set aside: truncation.removals, written before the cut, has them.
             remover.rewriteRemovalsBefore(index.blockCount(), List.of());
         }
         finally

@@ -12,6 +12,7 @@ import io.ferrite.engine.index.SubjectIndex;
 import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.engine.state.StateSnapshot;
 import io.ferrite.engine.state.StreamDirectory;
+import io.ferrite.engine.state.TruncationRemovalsFile;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.format.BlockScan;
 import io.ferrite.format.Crc32c;
@@ -183,7 +184,8 @@ final class Replay implements RecordScanner.Visitor
 
     /**
      * Scan every block file, then hold the result to what state.db proves, if one could be read: its removals stay
-     * removed (their tombstones may have been in what was lost), and its last sequence and blocks are accounted for.
+     * removed (their tombstones may have been in what was lost), and its last sequence and blocks are accounted for;
+     * so do the removals an interrupted truncation recorded ({@link TruncationRemovalsFile}).
      */
     void fromBlocks(final long[] ids)
     {
@@ -193,6 +195,8 @@ final class Replay implements RecordScanner.Visitor
             scanNew(ids[i], i == ids.length - 1);
         }
         evidence.forEachRemovedRun(removals::applyRecorded);
+        // A truncation that crashed before the tombstones it cut were written again recorded their removals here.
+        TruncationRemovalsFile.forEachRun(directory, removals::applyRecorded);
         settle();
     }
 
