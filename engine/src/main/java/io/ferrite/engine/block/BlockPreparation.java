@@ -34,7 +34,7 @@ import java.nio.file.Path;
  * file cleans and write-protects the touched pages. A failure leaves nothing behind: the channel closed, the mapping
  * unmapped (no reader ever saw it), the file deleted.
  * <p>
- * Threading: one thread at a time (the preparer's agent, or the appending thread).
+ * Threading: one thread at a time (the preparer's agent, or the appending thread); {@link #preparedBytes()} from any.
  */
 final class BlockPreparation
 {
@@ -54,7 +54,8 @@ final class BlockPreparation
     private FileChannel channel;
     private MappedByteBuffer mapped;
     private MappedByteBuffer readMapped;
-    private int prepared;
+    /** Written by the preparing thread only; read by an appender judging how far the agent got. */
+    private volatile int prepared;
 
     private BlockPreparation(final Path temp, final int length, final boolean sizeForced)
     {
@@ -182,6 +183,14 @@ final class BlockPreparation
             throw new IllegalStateException("block file " + temp + " reads back a non-zero byte below offset " + to +
                 " just after its zeros were written");
         }
+    }
+
+    /**
+     * @return the bytes written and touched so far, from the start of the file: safe to read from any thread.
+     */
+    int preparedBytes()
+    {
+        return prepared;
     }
 
     /**

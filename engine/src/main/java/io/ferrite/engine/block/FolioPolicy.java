@@ -37,11 +37,12 @@ import io.ferrite.store.SyncMode;
  * Where forces are many — {@code ALWAYS}, a force per commit — the zeros go in page-sized writes, so the folios are
  * single pages and a force of one small record writes 4 KiB, not 128 KiB ({@code FolioCost}); the price, a system
  * call and a page-table entry per page at preparation (45 instead of 17 ms per 8 MiB block on the preparer's
- * thread), is small next to a force per commit. Only the agent's preparations follow this; a block prepared inline
- * and a rewrite's file get {@link #SMALL_RANGE} writes.
+ * thread), is small next to a force per commit. The agent's preparations follow this, and so does a block the
+ * appender prepares itself when the agent is far from done with the one it needs; a block prepared on the append path
+ * after a failed background attempt, and a rewrite's file, get {@link #SMALL_RANGE} writes.
  * <p>
- * Threading: {@link #onRoll} under the append lock; {@link #rangeBytes(boolean)}, {@link #writeBytes(int)} and
- * {@link #onPreparedFollowed(long)} from the preparer's agent.
+ * Threading: {@link #onRoll} under the append lock; {@link #onPreparedFollowed(long)} from the preparer's agent;
+ * {@link #rangeBytes(boolean)} and {@link #writeBytes(int)} from the agent or the appending thread.
  */
 public final class FolioPolicy
 {

@@ -110,6 +110,93 @@ class BlockPreallocatorTest
     }
 
     @Test
+    void aRollThatFindsTheAgentFarFromDonePreparesABlockItselfAndTakesTheAgentsNext() throws Exception
+    {
+        final CountDownLatch forcing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        // The agent is held at the start of its block (its size force): it has made none of it.
+        final StorageIO held = preparingIo((file) ->
+        {
+            forced.add(file);
+            if (file.equals(file(0)))
+            {
+                forcing.countDown();
+                Uninterruptibles.await(release);
+            }
+        });
+        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, BLOCK_SIZE, 1, held, "inline"))
+        {
+            preallocator.prepareNext(5000, 8, 2);
+            forcing.await();
+
+            final PreparedBlock inline = take(preallocator);
+
+            assertPrepared(inline, 2);
+            assertThat(forced).as("its size forced like the agent's").containsExactly(file(0), file(2));
+            assertThat(inline.sequenceOffsets().capacity()).as("5000 entries of an int")
+                .isEqualTo(5000 * Integer.BYTES);
+            assertThat(inline.sequenceOffsets().byteArray()).as("off the heap").isNull();
+            assertThat(inline.blockArray()).as("one longer than the store's 2").hasSize(3);
+            assertThat(inline.subjects()).isNotNull();
+            assertThat(preallocator.preparedInline()).isEqualTo(1);
+            assertThat(preallocator.preparedAhead()).as("the agent's block is still to come").isZero();
+            Files.move(inline.file().temp(), blocks.resolve("1.blk"));
+
+            release.countDown();
+            preallocator.prepareNext(5000, 8, 3);
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            assertPrepared(take(preallocator), 0);
+            assertThat(preallocator.preparedInline()).as("the agent's block was waited for, not made again")
+                .isEqualTo(1);
+        }
+        finally
+        {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aBlockTheAppenderFailsToPrepareItselfFailsTheRollNamingItsFileAndTheAgentsBlockComesNext() throws Exception
+    {
+        final CountDownLatch forcing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final StorageIO held = preparingIo((file) ->
+        {
+            forcing.countDown();
+            Uninterruptibles.await(release);
+        });
+        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, BLOCK_SIZE, 1, held, "inline-fails"))
+        {
+            blockWith(file(2));
+            preallocator.prepareNext();
+            forcing.await();
+
+            assertThatThrownBy(preallocator::take).isInstanceOf(StoreIOException.class)
+                .hasMessageContaining("allocate block file").hasMessageContaining(file(2).toString());
+            assertThat(preallocator.preparedInline()).isZero();
+
+            release.countDown();
+            assertThat(preallocator.awaitBackground()).isEqualTo(BlockPreallocator.READY);
+            assertPrepared(take(preallocator), 0);
+            unblock(file(2));
+        }
+        finally
+        {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aRollPreparesItselfOnlyWhileTheAgentIsShortOfHalfTheBlock()
+    {
+        final int blockSize = 8 << 20;
+        assertThat(BlockPreallocator.worthPreparingInline(0, blockSize)).isTrue();
+        assertThat(BlockPreallocator.worthPreparingInline(blockSize / 2 - 4096, blockSize)).isTrue();
+        assertThat(BlockPreallocator.worthPreparingInline(blockSize / 2, blockSize)).isFalse();
+        assertThat(BlockPreallocator.worthPreparingInline(blockSize, blockSize)).isFalse();
+    }
+
+    @Test
     void theAgentPreparesInTheRangesItsFolioPolicyChooses() throws Exception
     {
         final int blockSize = 2 * FolioPolicy.LARGE_RANGE;

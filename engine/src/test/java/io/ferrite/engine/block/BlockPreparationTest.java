@@ -61,6 +61,22 @@ class BlockPreparationTest
     };
 
     @Test
+    void preparedBytesCountsTheRangesMadeSoFarForAnAppenderJudgingHowFarTheAgentGot()
+    {
+        final BlockPreparation preparation = BlockPreparation.begin(tmp.resolve("p.creating"), BLOCK_SIZE, io);
+        try
+        {
+            assertThat(preparation.preparedBytes()).isZero();
+            preparation.advance(FolioPolicy.SMALL_RANGE, FolioPolicy.SMALL_RANGE, false);
+            assertThat(preparation.preparedBytes()).isEqualTo(Math.min(BLOCK_SIZE, FolioPolicy.SMALL_RANGE));
+        }
+        finally
+        {
+            preparation.abandon(new IOException("test done"));
+        }
+    }
+
+    @Test
     void preparingForcesTheSizeOnceBeforeTheZerosAreWrittenAndNeverForcesTheZeros() throws IOException
     {
         final BlockFile.Prepared prepared = BlockFile.prepare(tmp.resolve("a.creating"), BLOCK_SIZE, io);
