@@ -4,6 +4,8 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 
+import java.util.concurrent.CountDownLatch;
+
 /**
  * One daemon thread running an agent (or a composite of several) through an {@link AgentRunner}, idling with a
  * {@link WakeUpIdleStrategy} its agents signal. Closing waits for the agents' {@code onClose} however long it takes
@@ -37,7 +39,10 @@ public final class AgentThread implements AgentSlot
     }
 
     /**
-     * Run {@code agent} on a new daemon thread named after its role.
+     * Run {@code agent} on a new daemon thread named after its role, and return once its {@code onStart} ran (or
+     * failed), as a {@link SharedAgentThread} member's start does: a stream's open then ends with its agents running,
+     * so nothing its caller does next — a {@code flush()} — finds the flusher not yet started and does the agent's work
+     * on the caller's thread instead (where a force may take as long as the disk does).
      */
     @Override
     public void start(final Agent agent)
@@ -46,13 +51,63 @@ public final class AgentThread implements AgentSlot
         {
             throw new IllegalStateException("already started: " + runner.agent().roleName());
         }
-        runner = new AgentRunner(wakeUp, (failure) -> log.error("{} failed", agent.roleName(), failure), null, agent);
+        final CountDownLatch started = new CountDownLatch(1);
+        runner = new AgentRunner(wakeUp, (failure) -> log.error("{} failed", agent.roleName(), failure), null,
+            new Starting(agent, started));
         thread = AgentRunner.startOnThread(runner, (runnable) ->
         {
             final Thread daemon = new Thread(runnable);
             daemon.setDaemon(true);
             return daemon;
         });
+        Uninterruptibles.await(started);
+    }
+
+    /**
+     * The agent, telling its starter once {@code onStart} returned or threw (the runner then goes on to the run loop
+     * or to {@code onClose}, as it would without this).
+     */
+    private static final class Starting implements Agent
+    {
+        private final Agent agent;
+        private final CountDownLatch started;
+
+        Starting(final Agent agent, final CountDownLatch started)
+        {
+            this.agent = agent;
+            this.started = started;
+        }
+
+        @Override
+        public void onStart()
+        {
+            try
+            {
+                agent.onStart();
+            }
+            finally
+            {
+                started.countDown();
+            }
+        }
+
+        @Override
+        public int doWork() throws Exception
+        {
+            return agent.doWork();
+        }
+
+        @Override
+        public void onClose()
+        {
+            agent.onClose();
+        }
+
+        @Override
+        public String roleName()
+        {
+            return agent.roleName();
+        }
     }
 
     /**

@@ -83,6 +83,90 @@ class AgentThreadTest
     }
 
     @Test
+    void startReturnsOnceTheAgentsOnStartRanOnItsThread()
+    {
+        final AtomicReference<Thread> startedOn = new AtomicReference<>();
+        final CountDownLatch release = new CountDownLatch(1);
+        final Thread starter = Thread.currentThread();
+        // onStart finishes only once this thread waits in start(): a start() that did not wait would return first.
+        final Thread releaser = new Thread(() ->
+        {
+            while (starter.getState() != Thread.State.WAITING)
+            {
+                Thread.onSpinWait();
+            }
+            release.countDown();
+        }, "releaser");
+        releaser.start();
+        final AgentThread thread = new AgentThread(LoggerFactory.getLogger(AgentThreadTest.class));
+        thread.start(new Agent()
+        {
+            @Override
+            public void onStart()
+            {
+                Uninterruptibles.await(release);
+                startedOn.set(Thread.currentThread());
+            }
+
+            @Override
+            public int doWork()
+            {
+                return 0;
+            }
+
+            @Override
+            public String roleName()
+            {
+                return "starting";
+            }
+        });
+        try
+        {
+            assertThat(startedOn.get()).as("onStart ran before start() returned, on the agent's thread").isNotNull()
+                .isNotSameAs(Thread.currentThread());
+        }
+        finally
+        {
+            thread.close();
+        }
+    }
+
+    @Test
+    void startReturnsWhenTheAgentsOnStartThrows()
+    {
+        final AgentThread thread = new AgentThread(LoggerFactory.getLogger(AgentThreadTest.class));
+        final AtomicBoolean closed = new AtomicBoolean();
+        thread.start(new Agent()
+        {
+            @Override
+            public void onStart()
+            {
+                throw new IllegalStateException("expected by the test: onStart fails");
+            }
+
+            @Override
+            public int doWork()
+            {
+                return 0;
+            }
+
+            @Override
+            public void onClose()
+            {
+                closed.set(true);
+            }
+
+            @Override
+            public String roleName()
+            {
+                return "failing-start";
+            }
+        });
+        thread.close();
+        assertThat(closed).as("the runner went on to onClose").isTrue();
+    }
+
+    @Test
     void closingANeverStartedThreadDoesNothing()
     {
         new AgentThread(LoggerFactory.getLogger(AgentThreadTest.class)).close();
