@@ -132,6 +132,31 @@ class TruncationRemovalsViewTest
         assertReopenedFromTheBlocksAlone(mode, cut, 10);
     }
 
+    @ParameterizedTest
+    @EnumSource(StreamMode.class)
+    void aViewOpenedDuringTheCutDoesNotShowAMessageWhoseTombstoneTheCutTook(final StreamMode mode) throws Exception
+    {
+        final CutForceHook watch = new CutForceHook();
+        try (FileStreamStore store = FileStreamStore.open(dir, config(mode, BLOCK_SIZE), watch))
+        {
+            append(store, 1, 400);
+            final long cut = store.index().blocks()[1].baseSeq() + 3;
+            assertThat(store.remove(10)).isTrue();
+            final List<String> fresh = new ArrayList<>();
+            watch.arm(() ->
+            {
+                try (StreamView view = openView(mode))
+                {
+                    look(view, new long[] {10}, fresh);
+                }
+            });
+            store.truncate(cut);
+            // It indexes nothing while the running writer's truncation is under way (it holds nothing to keep), so
+            // it shows nothing yet; above all not the removed message, whose tombstone the cut has taken by then.
+            assertThat(fresh).as("what a view opened at the cut's force showed").containsExactly("1: none");
+        }
+    }
+
     /**
      * Truncate to {@code cut} while a view looks at the force of the cut and in the listener; at both moments it shows
      * none of {@code removed} and the first message, which stays.
