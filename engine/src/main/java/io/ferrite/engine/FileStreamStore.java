@@ -211,7 +211,7 @@ public final class FileStreamStore implements StreamStore
             // above the last sequence (a sequence floor raised it already), which the appends to come would reuse.
             cursors.reconcile(index.lastSeq());
             consumers.reconcile(index.lastSeq());
-            this.queries = new StreamQueries(index, reader, writer.lock());
+            this.queries = new StreamQueries(index, reader, writer.lock(), readGate);
             this.removals = new StreamRemovals(config, directory, index, writer, reader, flusher, durability,
                 stateWriter, metrics, crypto, erasures, threads.reclaimer(), readGate);
             started.add(removals);
@@ -784,60 +784,28 @@ public final class FileStreamStore implements StreamStore
     public Map<String, SubjectState> subjects(final String filter)
     {
         ensureOpen();
-        final int gate = readGate.enter();
-        try
-        {
-            return queries.subjects(filter);
-        }
-        finally
-        {
-            readGate.exit(gate);
-        }
+        return queries.subjects(filter);
     }
 
     @Override
     public long numPending(final long fromSeq, final String filter)
     {
         ensureOpen();
-        final int gate = readGate.enter();
-        try
-        {
-            return queries.numPending(fromSeq, filter);
-        }
-        finally
-        {
-            readGate.exit(gate);
-        }
+        return queries.numPending(fromSeq, filter);
     }
 
     @Override
     public FilteredState filteredState(final String filter, final long fromSeq)
     {
         ensureOpen();
-        final int gate = readGate.enter();
-        try
-        {
-            return queries.filteredState(filter, fromSeq);
-        }
-        finally
-        {
-            readGate.exit(gate);
-        }
+        return queries.filteredState(filter, fromSeq);
     }
 
     @Override
     public long sequenceAt(final Instant time)
     {
         ensureOpen();
-        final int gate = readGate.enter();
-        try
-        {
-            return queries.sequenceAt(time);
-        }
-        finally
-        {
-            readGate.exit(gate);
-        }
+        return queries.sequenceAt(time);
     }
 
     @Override

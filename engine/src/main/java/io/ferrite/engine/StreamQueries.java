@@ -56,6 +56,8 @@ final class StreamQueries
     private final StreamIndex index;
     private final StreamReader reader;
     private final ReentrantLock appendLock;
+    /** Counts a query in while it reads the blocks; not while it waits for {@link #appendLock} ({@link GateHold}). */
+    private final ReadGate readGate;
     /** Test seam: run by a query after it released the append lock and before it reads the blocks. */
     private volatile Runnable unlockedHook = NO_HOOK;
     /** Test seam: told each phase of a pending count's unlocked part; null (nothing told) in production. */
@@ -75,11 +77,57 @@ final class StreamQueries
         void onPhase(int phase);
     }
 
-    StreamQueries(final StreamIndex index, final StreamReader reader, final ReentrantLock lock)
+    StreamQueries(final StreamIndex index, final StreamReader reader, final ReentrantLock lock, final ReadGate gate)
     {
         this.index = index;
         this.reader = reader;
         this.appendLock = lock;
+        this.readGate = gate;
+    }
+
+    /**
+     * A query's count in the read gate, given back while it waits for the append lock and taken again once it holds
+     * it. A truncation holds the lock while it waits for the readers inside to leave (before it zeroes what it cut),
+     * so a query counted in while queued for the lock would hold that wait up until its bound ran out, and every
+     * append with it. Giving the count back there is safe: at each of a query's lock acquisitions it holds nothing read
+     * from the blocks that it reads again after (each attempt starts afresh from what it copies under the lock), and
+     * counted in again while holding the lock, it finds only blocks and messages still in the index.
+     */
+    private final class GateHold implements AutoCloseable
+    {
+        /** The counter {@link ReadGate#enter()} gave, or 0 while not counted in. */
+        private int counted;
+
+        GateHold()
+        {
+            counted = readGate.enter();
+        }
+
+        void lockAppend()
+        {
+            readGate.exit(counted);
+            counted = 0;
+            appendLock.lock();
+            try
+            {
+                counted = readGate.enter();
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                appendLock.unlock();
+                throw ex;
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            if (counted > 0)
+            {
+                readGate.exit(counted);
+                counted = 0;
+            }
+        }
     }
 
     /**
@@ -98,17 +146,25 @@ final class StreamQueries
     Map<String, SubjectState> subjects(final String filter)
     {
         Subjects.validateFilter(filter);
+        try (GateHold hold = new GateHold())
+        {
+            return subjects(filter, hold);
+        }
+    }
+
+    private Map<String, SubjectState> subjects(final String filter, final GateHold hold)
+    {
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
         {
-            final SubjectsCopy copy = copySubjects(filter);
+            final SubjectsCopy copy = copySubjects(filter, hold);
             unlockedHook.run();
-            final Map<String, SubjectState> states = subjectsUnlocked(copy);
+            final Map<String, SubjectState> states = subjectsUnlocked(copy, hold);
             if (null != states)
             {
                 return states;
             }
         }
-        appendLock.lock();
+        hold.lockAppend();
         try
         {
             return subjectsLocked(filter);
@@ -124,12 +180,12 @@ final class StreamQueries
      * (the index's count of additions moved) is found by listing again under the lock, which is rare: appends of
      * known subjects add none.
      */
-    private SubjectsCopy copySubjects(final String filter)
+    private SubjectsCopy copySubjects(final String filter, final GateHold hold)
     {
         final SubjectIndex subjects = index.subjects();
         final long additions = subjects.additions();
         final List<SubjectIndex.Entry> listed = matching(filter);
-        appendLock.lock();
+        hold.lockAppend();
         try
         {
             final List<SubjectIndex.Entry> matching = subjects.additions() == additions ? listed : matching(filter);
@@ -160,7 +216,7 @@ final class StreamQueries
      *
      * @return the states, or null when a removal or truncation began since the copy: the search may have seen it.
      */
-    private Map<String, SubjectState> subjectsUnlocked(final SubjectsCopy copy)
+    private Map<String, SubjectState> subjectsUnlocked(final SubjectsCopy copy, final GateHold hold)
     {
         final StreamReader.Context context = reader.context();
         boolean resolved = false;
@@ -210,7 +266,7 @@ final class StreamQueries
         }
         if (resolved)
         {
-            remember(copy, states);
+            remember(copy, states, hold);
         }
         return states;
     }
@@ -219,9 +275,9 @@ final class StreamQueries
      * Keep the bounds a search made exact, so the next query need not search again: under the lock, and only while
      * no removal has moved them since the copy (appends move only an exact last sequence).
      */
-    private void remember(final SubjectsCopy copy, final Map<String, SubjectState> states)
+    private void remember(final SubjectsCopy copy, final Map<String, SubjectState> states, final GateHold hold)
     {
-        appendLock.lock();
+        hold.lockAppend();
         try
         {
             if (!unchangedSince(copy.removalStamp, copy.truncations))
@@ -269,13 +325,21 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
+        try (GateHold hold = new GateHold())
+        {
+            return numPending(fromSeq, filter, hold);
+        }
+    }
+
+    private long numPending(final long fromSeq, final String filter, final GateHold hold)
+    {
         warm(fromSeq, filter);
         for (int attempt = 0; ; attempt++)
         {
             final List<Scan> scans = new ArrayList<>(2);
             final long begun;
             final long whole;
-            appendLock.lock();
+            hold.lockAppend();
             try
             {
                 if (attempt == UNLOCKED_ATTEMPTS)
@@ -329,6 +393,14 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
+        try (GateHold hold = new GateHold())
+        {
+            return filteredState(filter, fromSeq, hold);
+        }
+    }
+
+    private FilteredState filteredState(final String filter, final long fromSeq, final GateHold hold)
+    {
         warm(fromSeq, filter);
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
         {
@@ -337,7 +409,7 @@ final class StreamQueries
             final long lastSeq;
             final long removalStamp;
             final long truncations;
-            appendLock.lock();
+            hold.lockAppend();
             try
             {
                 removalStamp = index.removals().stamp();
@@ -367,7 +439,7 @@ final class StreamQueries
                 }
             }
         }
-        appendLock.lock();
+        hold.lockAppend();
         try
         {
             final long msgs = numPendingLocked(fromSeq, filter, null);
@@ -414,7 +486,14 @@ final class StreamQueries
     long sequenceAt(final Instant time)
     {
         Objects.requireNonNull(time, "time");
-        final long nanos = RecordDescriptor.epochNanos(time);
+        try (GateHold hold = new GateHold())
+        {
+            return sequenceAt(RecordDescriptor.epochNanos(time), hold);
+        }
+    }
+
+    private long sequenceAt(final long nanos, final GateHold hold)
+    {
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
         {
             final MessageBlock[] blocks;
@@ -422,7 +501,7 @@ final class StreamQueries
             final long lastSeq;
             final long removalStamp;
             final long truncations;
-            appendLock.lock();
+            hold.lockAppend();
             try
             {
                 removalStamp = index.removals().stamp();
@@ -458,7 +537,7 @@ final class StreamQueries
                 }
             }
         }
-        appendLock.lock();
+        hold.lockAppend();
         try
         {
             return sequenceAt(index, nanos);

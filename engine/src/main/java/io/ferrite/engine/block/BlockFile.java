@@ -174,7 +174,7 @@ public final class BlockFile
         }
     }
 
-    static boolean isOutOfSpace(final IOException ex)
+    public static boolean isOutOfSpace(final IOException ex)
     {
         final String message = ex.getMessage();
         return null != message && (message.contains("No space left") || message.contains("Disk quota exceeded"));

@@ -270,7 +270,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
     public PreparedBlock take()
     {
         final long next = takenCount;
-        if (preparedCount <= next && agentFarFromDone())
+        // Not on an interrupted thread: its channel calls would fail (ClosedByInterruptException), where waiting for
+        // the agent's block keeps the flag and does no I/O on this thread.
+        if (preparedCount <= next && !Thread.currentThread().isInterrupted() && agentFarFromDone())
         {
             return prepareInline();
         }

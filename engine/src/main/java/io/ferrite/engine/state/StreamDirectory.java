@@ -1,7 +1,9 @@
 package io.ferrite.engine.state;
 
+import io.ferrite.engine.block.BlockFile;
 import io.ferrite.format.BlockDescriptor;
 import io.ferrite.store.StorageIO;
+import io.ferrite.store.StoreFullException;
 import io.ferrite.store.StoreIOException;
 
 import java.io.IOException;
@@ -181,7 +183,11 @@ public final class StreamDirectory implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new StoreIOException("write " + temp.getFileName(), temp, ex);
+            // Not left behind: on a full disk its blocks are what the next attempt needs.
+            deleteAfterFailure(temp, ex);
+            final String operation = "write " + temp.getFileName();
+            throw BlockFile.isOutOfSpace(ex) ? new StoreFullException(operation, temp, ex) :
+                new StoreIOException(operation, temp, ex);
         }
         try
         {
@@ -193,6 +199,18 @@ public final class StreamDirectory implements AutoCloseable
         }
         sync(target.getParent());
         notify(phases, PhaseListener.RENAMED);
+    }
+
+    private static void deleteAfterFailure(final Path temp, final IOException failure)
+    {
+        try
+        {
+            Files.deleteIfExists(temp);
+        }
+        catch (final IOException ex)
+        {
+            failure.addSuppressed(ex);
+        }
     }
 
     /**

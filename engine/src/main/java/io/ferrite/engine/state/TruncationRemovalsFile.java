@@ -67,7 +67,9 @@ public final class TruncationRemovalsFile
     }
 
     /**
-     * Replace the file, durably, with the runs at or below {@code point} that {@code runs} visits (clipped there).
+     * Replace the file, durably, with the runs at or below {@code point} that {@code runs} visits (clipped there); with
+     * none, delete it instead: a truncation of a stream with no removal at or below its point then needs no disk
+     * space (it may be what frees some), and no file of an earlier truncation outlives it.
      */
     public static void write(final StreamDirectory directory, final long point, final Runs runs)
     {
@@ -79,6 +81,11 @@ public final class TruncationRemovalsFile
                 count[0]++;
             }
         });
+        if (count[0] == 0)
+        {
+            delete(directory);
+            return;
+        }
         final int checksumOffset = RUNS_OFFSET + count[0] * RUN_LENGTH;
         final ByteBuffer content = ByteBuffer.allocate(checksumOffset + CHECKSUM_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         content.putLong(MAGIC_OFFSET, MAGIC).putInt(VERSION_OFFSET, VERSION).putInt(COUNT_OFFSET, count[0])
