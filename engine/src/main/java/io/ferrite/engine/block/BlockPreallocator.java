@@ -262,8 +262,9 @@ public final class BlockPreallocator implements Agent, AutoCloseable
 
     /**
      * @return the next prepared block, in the order they were prepared: the one made in the background (waiting for it
-     * if the agent is past half of it), or one made now when the agent is less far, the background attempt failed or
-     * the agent does not run. The caller renames its file away (the roll) before calling {@link #take()} again.
+     * if the agent is past half of it, or if a block made now failed), or one made now when the agent is less far, the
+     * background attempt failed or the agent does not run. The caller renames its file away (the roll) before calling
+     * {@link #take()} again.
      * @throws StoreException when the file cannot be made on the append path; it names the file (a
      *                        {@link io.ferrite.store.StoreFullException} when the disk is full).
      */
@@ -274,7 +275,17 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         // the agent's block keeps the flag and does no I/O on this thread.
         if (preparedCount <= next && !Thread.currentThread().isInterrupted() && agentFarFromDone())
         {
-            return prepareInline();
+            try
+            {
+                return prepareInline();
+            }
+            catch (final StoreException ex)
+            {
+                // The agent's block may still come, its share of a nearly full disk taken already: the roll fails
+                // only if that one does too.
+                LOG.warn("preparing {} on the append path failed, waiting for the background preparation: {}",
+                    inlineFile, ex.toString());
+            }
         }
         if (awaitPrepared(next))
         {
