@@ -106,6 +106,9 @@ final class ReadGate
         this.streamName = streamName;
     }
 
+    /** Set while {@link #awaitGraceHoldingAppendLock} waits. */
+    private volatile boolean awaitedHoldingAppendLock;
+
     /**
      * Count this thread in, unless the store closes.
      *
@@ -253,6 +256,33 @@ final class ReadGate
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * As {@link #awaitGrace}, for a caller that holds the store's append lock meanwhile (a truncation, which must let
+     * nothing be appended over what it waits to zero): a reader inside that then asks for the lock would hold the wait
+     * up for its whole bound, so while it lasts {@link #awaitedHoldingAppendLock()} tells such a reader to give up.
+     */
+    boolean awaitGraceHoldingAppendLock(final long ticket, final long timeoutNanos)
+    {
+        awaitedHoldingAppendLock = true;
+        try
+        {
+            return awaitGrace(ticket, timeoutNanos);
+        }
+        finally
+        {
+            awaitedHoldingAppendLock = false;
+        }
+    }
+
+    /**
+     * @return whether a grace period is being waited for by a thread holding the append lock: a reader inside that
+     * cannot take the lock now never will before the wait's bound.
+     */
+    boolean awaitedHoldingAppendLock()
+    {
+        return awaitedHoldingAppendLock;
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET;
@@ -49,6 +50,8 @@ final class StreamQueries
      * not keep a query spinning.
      */
     static final int UNLOCKED_QUERY_ATTEMPTS = 8;
+    /** How often a query inside a handler tries the append lock again: the flusher's capture holds it for less. */
+    private static final long HANDLER_LOCK_POLL_NANOS = 20_000;
     private static final Runnable NO_HOOK = () ->
     {
     };
@@ -107,7 +110,14 @@ final class StreamQueries
         {
             readGate.exit(counted);
             counted = 0;
-            appendLock.lock();
+            if (reader.threadContext().insideHandlers > 0)
+            {
+                lockInsideHandler();
+            }
+            else
+            {
+                appendLock.lock();
+            }
             try
             {
                 counted = readGate.enter();
@@ -116,6 +126,26 @@ final class StreamQueries
             {
                 appendLock.unlock();
                 throw ex;
+            }
+        }
+
+        /**
+         * Inside a read's or a tailer's handler the thread stays counted in the gate by that read, whatever this
+         * query gives back: a truncation holding the lock while it waits for readers would wait for it until its
+         * bound ran out, and then zero the records the handler holds. So the lock is not queued for here but tried,
+         * and the query refused once such a wait is seen.
+         */
+        private void lockInsideHandler()
+        {
+            while (!appendLock.tryLock())
+            {
+                if (readGate.awaitedHoldingAppendLock())
+                {
+                    throw new IllegalStateException("a query from inside a read or tailer handler needs the append " +
+                        "lock, which a truncation holds while it waits for this handler to return: ask it outside " +
+                        "the handler");
+                }
+                LockSupport.parkNanos(this, HANDLER_LOCK_POLL_NANOS);
             }
         }
 

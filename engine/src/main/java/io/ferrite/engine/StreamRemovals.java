@@ -504,9 +504,6 @@ final class StreamRemovals implements AutoCloseable
             }
             // Everything forced first: the flusher must not be in the middle of blocks that are about to go.
             durability.flushAndWait();
-            // An erase begun above the cut has nothing left to erase: the cut zeroes its record, and new records
-            // may take its offset.
-            unfinishedErasures.cutAbove(seq);
             stateWriter.whileReplacingBlocks(() ->
             {
                 // Lowered before the cut too, so a crash after the cut leaves no consumer or cursor file above it.
@@ -518,6 +515,11 @@ final class StreamRemovals implements AutoCloseable
                 try
                 {
                     cut(seq, beforeCut);
+                    // An erase begun above the cut has nothing left to erase: the cut zeroed its record, and new
+                    // records may take its offset once the lock goes. Not before the cut: a truncation refused (a
+                    // record above that does not verify, no room for truncation.removals) cuts nothing, and the
+                    // erasure must still be finished.
+                    unfinishedErasures.cutAbove(seq);
                     durability.onTruncated(seq);
                     try
                     {

@@ -313,7 +313,7 @@ final class StreamTruncation implements RecordScanner.Visitor
     private void awaitReaders(final MessageBlock cut)
     {
         final long ticket = readGate.startGrace();
-        if (!readGate.pollGrace(ticket) && !readGate.awaitGrace(ticket, GRACE_NANOS))
+        if (!readGate.pollGrace(ticket) && !readGate.awaitGraceHoldingAppendLock(ticket, GRACE_NANOS))
         {
             LoggerFactory.getLogger(StreamTruncation.class).warn("block {}: a read or tailer handler inside since " +
                 "before the truncation to seq {} did not return within {} s (blocked on the append lock the " +
