@@ -35,3 +35,9 @@ for jar in inline base; do   # sustained: 12 x 5 s
   java -jar $jar.jar HotPathAppendBenchmark -p payloadLength=128 -p form=BYTES,CHRONICLE,FLOOR_FRESH_PREPARED \
     -f 1 -wi 1 -w 5 -i 12 -r 5 > sustained-$jar.txt 2>&1
 done
+for t in 1 2 3; do   # 1 KiB, after the rest; order alternates as above
+  for jar in base inline; do
+    java -jar $jar.jar HotPathAppendBenchmark -p payloadLength=1024 -p form=BYTES,CHRONICLE,FLOOR_FRESH_PREPARED \
+      -f 1 -wi 3 -w 1 -i 5 -r 1 > kib-$jar-$t.txt 2>&1
+  done
+done
