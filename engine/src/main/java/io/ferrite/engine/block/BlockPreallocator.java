@@ -349,8 +349,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
         final BlockFile.Prepared file = preparation.complete();
         try
         {
-            final PreparedBlock block = new PreparedBlock(file, SequenceTable.allocate(expectedSequences),
-                new MessageBlock[blockCount + 1], new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
+            final PreparedBlock block = withTables(file, blockCount + 1);
             preparedInline++;
             return block;
         }
@@ -359,6 +358,16 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             CloseHelper.close(ex::addSuppressed, file::discard);
             throw ex;
         }
+    }
+
+    /**
+     * @return {@code file} with the tables a roll takes over, sized by the appender's latest hints: a block array for
+     * a store of {@code blocksThen} blocks once the roll that takes it is done.
+     */
+    private PreparedBlock withTables(final BlockFile.Prepared file, final int blocksThen)
+    {
+        return new PreparedBlock(file, SequenceTable.allocate(expectedSequences), new MessageBlock[blocksThen],
+            new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
     }
 
     /**
@@ -525,9 +534,7 @@ public final class BlockPreallocator implements Agent, AutoCloseable
             }
             final int blocksThen = blockCount + (int)(next - takenCount) + 1;
             // The preparation owns the file until the block holding it is in its slot: a failure before removes it.
-            ready[slot] = new PreparedBlock(preparing.complete(),
-                SequenceTable.allocate(expectedSequences), new MessageBlock[blocksThen],
-                new BlockSubjects(false, expectedSubjects + expectedSubjects / 4));
+            ready[slot] = withTables(preparing.complete(), blocksThen);
             preparing = null;
         }
         catch (final RuntimeException ex)
