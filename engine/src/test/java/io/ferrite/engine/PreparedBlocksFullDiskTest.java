@@ -1,5 +1,6 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.testing.SmallTmpfs;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreFullException;
@@ -24,7 +25,6 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Blocks prepared ahead (the default two) on a real filesystem that fills up (a 2 MiB tmpfs): in every sync mode and
@@ -47,11 +47,8 @@ class PreparedBlocksFullDiskTest
     void mount() throws Exception
     {
         disk = Files.createDirectories(base.resolve("disk"));
-        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", disk.toString())
-            .redirectErrorStream(true).start();
-        final String output = new String(mount.getInputStream().readAllBytes());
-        mounted = mount.waitFor() == 0;
-        assumeTrue(mounted, "cannot mount a 2 MiB tmpfs at " + disk + " (needs root): " + output.strip());
+        SmallTmpfs.mountOrSkip(disk, "2m");
+        mounted = true;
     }
 
     @AfterEach

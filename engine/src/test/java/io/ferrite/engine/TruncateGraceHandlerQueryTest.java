@@ -1,14 +1,12 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.state.TruncationRemovalsFile;
+import io.ferrite.engine.testing.FileForceHook;
 import io.ferrite.engine.testing.StreamMode;
-import io.ferrite.store.StorageIO;
 import io.ferrite.store.StreamConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -36,34 +34,8 @@ class TruncateGraceHandlerQueryTest
     {
         final StreamConfig config = StreamMode.PLAINTEXT.config(StreamConfig.builder("stall").blockSize(4096)
             .maxMsgSize(512));
-        final AtomicReference<Runnable> onRemovalsForce = new AtomicReference<>();
-        final StorageIO io = new StorageIO()
-        {
-            @Override
-            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
-                final int from, final int to, final boolean metadata) throws IOException
-            {
-                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
-            }
-
-            @Override
-            public void forceFile(final Path file, final FileChannel channel) throws IOException
-            {
-                final Runnable hook = file.getFileName().toString().startsWith("truncation.removals") ?
-                    onRemovalsForce.getAndSet(null) : null;
-                if (null != hook)
-                {
-                    hook.run();
-                }
-                StorageIO.standard().forceFile(file, channel);
-            }
-
-            @Override
-            public void syncDirectory(final Path d) throws IOException
-            {
-                StorageIO.standard().syncDirectory(d);
-            }
-        };
+        // The truncation forces truncation.removals under the append lock, before the cut and its grace.
+        final FileForceHook io = new FileForceHook();
         try (FileStreamStore store = FileStreamStore.open(dir, config, io))
         {
             final byte[] payload = new byte[100];
@@ -95,7 +67,7 @@ class TruncateGraceHandlerQueryTest
                 }
                 seen[1] = view.payload();
             }), "handler-with-query");
-            onRemovalsForce.set(() ->
+            io.before(TruncationRemovalsFile.FILE_NAME, () ->
             {
                 // On the truncating thread, holding the append lock: the handler's query queues for it.
                 query.countDown();

@@ -1,17 +1,14 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.state.TruncationRemovalsFile;
+import io.ferrite.engine.testing.FileForceHook;
 import io.ferrite.engine.testing.StreamMode;
-import io.ferrite.store.StorageIO;
 import io.ferrite.store.StreamConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,35 +30,8 @@ class TruncateGraceQueryStallTest
     {
         final StreamConfig config = StreamMode.PLAINTEXT.config(StreamConfig.builder("stall").blockSize(4096)
             .maxMsgSize(512));
-        final AtomicReference<Runnable> onRemovalsForce = new AtomicReference<>();
-        final StorageIO io = new StorageIO()
-        {
-            @Override
-            public void forceBlock(final Path file, final FileChannel channel, final MappedByteBuffer mapped,
-                final int from, final int to, final boolean metadata) throws IOException
-            {
-                StorageIO.standard().forceBlock(file, channel, mapped, from, to, metadata);
-            }
-
-            @Override
-            public void forceFile(final Path file, final FileChannel channel) throws IOException
-            {
-                // The truncation writes truncation.removals under the append lock, before the cut and its grace.
-                final Runnable hook = file.getFileName().toString().startsWith("truncation.removals") ?
-                    onRemovalsForce.getAndSet(null) : null;
-                if (null != hook)
-                {
-                    hook.run();
-                }
-                StorageIO.standard().forceFile(file, channel);
-            }
-
-            @Override
-            public void syncDirectory(final Path d) throws IOException
-            {
-                StorageIO.standard().syncDirectory(d);
-            }
-        };
+        // The truncation forces truncation.removals under the append lock, before the cut and its grace.
+        final FileForceHook io = new FileForceHook();
         try (FileStreamStore store = FileStreamStore.open(dir, config, io))
         {
             for (int i = 1; i <= 40; i++)
@@ -73,7 +43,7 @@ class TruncateGraceQueryStallTest
             store.flush().join();
             final long[] pending = new long[1];
             final Thread query = new Thread(() -> pending[0] = store.numPending(1, "stall.a"), "monitor-query");
-            onRemovalsForce.set(() ->
+            io.before(TruncationRemovalsFile.FILE_NAME, () ->
             {
                 // On the truncating thread, holding the append lock: a query on another thread enters the read gate
                 // and queues for the lock.

@@ -1,6 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.state.TruncationRemovalsFile;
+import io.ferrite.engine.testing.SmallTmpfs;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.StoreFullException;
 import io.ferrite.store.StreamConfig;
@@ -18,7 +19,6 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A truncation on a disk with no page left. It needs no new space of its own (it deletes blocks, zeroes and writes
@@ -40,11 +40,8 @@ class TruncateOnFullDiskTest
     void mount() throws Exception
     {
         disk = Files.createDirectories(base.resolve("disk"));
-        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", disk.toString())
-            .redirectErrorStream(true).start();
-        final String output = new String(mount.getInputStream().readAllBytes());
-        mounted = mount.waitFor() == 0;
-        assumeTrue(mounted, "cannot mount a 2 MiB tmpfs at " + disk + " (needs root): " + output.strip());
+        SmallTmpfs.mountOrSkip(disk, "2m");
+        mounted = true;
     }
 
     @AfterEach

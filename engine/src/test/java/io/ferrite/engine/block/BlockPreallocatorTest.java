@@ -172,18 +172,7 @@ class BlockPreallocatorTest
             preallocator.prepareNext();
             forcing.await();
             // The agent is let go once the roll, its own preparation failed, waits for the agent's block.
-            final Thread roll = Thread.currentThread();
-            final Thread releaser = new Thread(() ->
-            {
-                while (Arrays.stream(roll.getStackTrace())
-                    .noneMatch((frame) -> frame.getMethodName().equals("awaitPrepared")))
-                {
-                    Thread.onSpinWait();
-                }
-                release.countDown();
-            }, "releaser");
-            releaser.setDaemon(true);
-            releaser.start();
+            releaseOnceWaiting(Thread.currentThread(), release);
 
             assertPrepared(take(preallocator), 0);
             assertThat(preallocator.preparedInline()).isZero();
@@ -193,6 +182,65 @@ class BlockPreallocatorTest
         {
             release.countDown();
         }
+    }
+
+    @Test
+    void anInterruptedRollWaitsForTheAgentsBlockInsteadOfPreparingOneOnItsThread() throws Exception
+    {
+        final CountDownLatch forcing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        // The agent is held at the start of its block: it has made none of it.
+        final StorageIO held = preparingIo((file) ->
+        {
+            if (file.equals(file(0)))
+            {
+                forcing.countDown();
+                Uninterruptibles.await(release);
+            }
+        });
+        try (BlockPreallocator preallocator = new BlockPreallocator(blocks, BLOCK_SIZE, 1, held, "interrupted"))
+        {
+            preallocator.prepareNext(100, 1, 1);
+            forcing.await();
+            // Its channel calls would fail with ClosedByInterruptException: the roll waits, and the agent is let go
+            // once it does.
+            releaseOnceWaiting(Thread.currentThread(), release);
+            Thread.currentThread().interrupt();
+            final PreparedBlock block;
+            try
+            {
+                block = take(preallocator);
+            }
+            finally
+            {
+                assertThat(Thread.interrupted()).as("the flag left as it was found").isTrue();
+                release.countDown();
+            }
+            assertPrepared(block, 0);
+            assertThat(preallocator.preparedInline()).isZero();
+        }
+        finally
+        {
+            release.countDown();
+        }
+    }
+
+    /**
+     * Count {@code release} down once {@code roll} waits in {@code take()} for the agent's block.
+     */
+    private static void releaseOnceWaiting(final Thread roll, final CountDownLatch release)
+    {
+        final Thread releaser = new Thread(() ->
+        {
+            while (Arrays.stream(roll.getStackTrace())
+                .noneMatch((frame) -> frame.getMethodName().equals("awaitPrepared")))
+            {
+                Thread.onSpinWait();
+            }
+            release.countDown();
+        }, "releaser");
+        releaser.setDaemon(true);
+        releaser.start();
     }
 
     @Test
