@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET;
@@ -50,8 +49,6 @@ final class StreamQueries
      * not keep a query spinning.
      */
     static final int UNLOCKED_QUERY_ATTEMPTS = 8;
-    /** How often a query inside a handler tries the append lock again: the flusher's capture holds it for less. */
-    private static final long HANDLER_LOCK_POLL_NANOS = 20_000;
     private static final Runnable NO_HOOK = () ->
     {
     };
@@ -59,7 +56,7 @@ final class StreamQueries
     private final StreamIndex index;
     private final StreamReader reader;
     private final ReentrantLock appendLock;
-    /** Counts a query in while it reads the blocks; not while it waits for {@link #appendLock} ({@link GateHold}). */
+    /** Counts a query in while it reads the blocks, not while it waits for the append lock ({@link QueryGateHold}). */
     private final ReadGate readGate;
     /** Test seam: run by a query after it released the append lock and before it reads the blocks. */
     private volatile Runnable unlockedHook = NO_HOOK;
@@ -88,76 +85,9 @@ final class StreamQueries
         this.readGate = gate;
     }
 
-    /**
-     * A query's count in the read gate, given back while it waits for the append lock and taken again once it holds
-     * it. A truncation holds the lock while it waits for the readers inside to leave (before it zeroes what it cut),
-     * so a query counted in while queued for the lock would hold that wait up until its bound ran out, and every
-     * append with it. Giving the count back there is safe: at each of a query's lock acquisitions it holds nothing read
-     * from the blocks that it reads again after (each attempt starts afresh from what it copies under the lock), and
-     * counted in again while holding the lock, it finds only blocks and messages still in the index.
-     */
-    private final class GateHold implements AutoCloseable
+    private QueryGateHold gateHold()
     {
-        /** The counter {@link ReadGate#enter()} gave, or 0 while not counted in. */
-        private int counted;
-
-        GateHold()
-        {
-            counted = readGate.enter();
-        }
-
-        void lockAppend()
-        {
-            readGate.exit(counted);
-            counted = 0;
-            if (reader.threadContext().insideHandlers > 0)
-            {
-                lockInsideHandler();
-            }
-            else
-            {
-                appendLock.lock();
-            }
-            try
-            {
-                counted = readGate.enter();
-            }
-            catch (final RuntimeException | Error ex)
-            {
-                appendLock.unlock();
-                throw ex;
-            }
-        }
-
-        /**
-         * Inside a read's or a tailer's handler the thread stays counted in the gate by that read, whatever this
-         * query gives back: a truncation holding the lock while it waits for readers would wait for it until its
-         * bound ran out, and then zero the records the handler holds. So the lock is not queued for here but tried,
-         * and the query refused once such a wait is seen.
-         */
-        private void lockInsideHandler()
-        {
-            while (!appendLock.tryLock())
-            {
-                if (readGate.awaitedHoldingAppendLock())
-                {
-                    throw new IllegalStateException("a query from inside a read or tailer handler needs the append " +
-                        "lock, which a truncation holds while it waits for this handler to return: ask it outside " +
-                        "the handler");
-                }
-                LockSupport.parkNanos(this, HANDLER_LOCK_POLL_NANOS);
-            }
-        }
-
-        @Override
-        public void close()
-        {
-            if (counted > 0)
-            {
-                readGate.exit(counted);
-                counted = 0;
-            }
-        }
+        return new QueryGateHold(readGate, appendLock, reader);
     }
 
     /**
@@ -176,13 +106,13 @@ final class StreamQueries
     Map<String, SubjectState> subjects(final String filter)
     {
         Subjects.validateFilter(filter);
-        try (GateHold hold = new GateHold())
+        try (QueryGateHold hold = gateHold())
         {
             return subjects(filter, hold);
         }
     }
 
-    private Map<String, SubjectState> subjects(final String filter, final GateHold hold)
+    private Map<String, SubjectState> subjects(final String filter, final QueryGateHold hold)
     {
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
         {
@@ -210,7 +140,7 @@ final class StreamQueries
      * (the index's count of additions moved) is found by listing again under the lock, which is rare: appends of
      * known subjects add none.
      */
-    private SubjectsCopy copySubjects(final String filter, final GateHold hold)
+    private SubjectsCopy copySubjects(final String filter, final QueryGateHold hold)
     {
         final SubjectIndex subjects = index.subjects();
         final long additions = subjects.additions();
@@ -246,7 +176,7 @@ final class StreamQueries
      *
      * @return the states, or null when a removal or truncation began since the copy: the search may have seen it.
      */
-    private Map<String, SubjectState> subjectsUnlocked(final SubjectsCopy copy, final GateHold hold)
+    private Map<String, SubjectState> subjectsUnlocked(final SubjectsCopy copy, final QueryGateHold hold)
     {
         final StreamReader.Context context = reader.context();
         boolean resolved = false;
@@ -305,7 +235,7 @@ final class StreamQueries
      * Keep the bounds a search made exact, so the next query need not search again: under the lock, and only while
      * no removal has moved them since the copy (appends move only an exact last sequence).
      */
-    private void remember(final SubjectsCopy copy, final Map<String, SubjectState> states, final GateHold hold)
+    private void remember(final SubjectsCopy copy, final Map<String, SubjectState> states, final QueryGateHold hold)
     {
         hold.lockAppend();
         try
@@ -355,13 +285,13 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
-        try (GateHold hold = new GateHold())
+        try (QueryGateHold hold = gateHold())
         {
             return numPending(fromSeq, filter, hold);
         }
     }
 
-    private long numPending(final long fromSeq, final String filter, final GateHold hold)
+    private long numPending(final long fromSeq, final String filter, final QueryGateHold hold)
     {
         warm(fromSeq, filter);
         for (int attempt = 0; ; attempt++)
@@ -423,13 +353,13 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
-        try (GateHold hold = new GateHold())
+        try (QueryGateHold hold = gateHold())
         {
             return filteredState(filter, fromSeq, hold);
         }
     }
 
-    private FilteredState filteredState(final String filter, final long fromSeq, final GateHold hold)
+    private FilteredState filteredState(final String filter, final long fromSeq, final QueryGateHold hold)
     {
         warm(fromSeq, filter);
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
@@ -516,13 +446,13 @@ final class StreamQueries
     long sequenceAt(final Instant time)
     {
         Objects.requireNonNull(time, "time");
-        try (GateHold hold = new GateHold())
+        try (QueryGateHold hold = gateHold())
         {
             return sequenceAt(RecordDescriptor.epochNanos(time), hold);
         }
     }
 
-    private long sequenceAt(final long nanos, final GateHold hold)
+    private long sequenceAt(final long nanos, final QueryGateHold hold)
     {
         for (int attempt = 0; attempt < UNLOCKED_QUERY_ATTEMPTS; attempt++)
         {

@@ -67,7 +67,7 @@ class TruncateGraceHandlerQueryTest
                 }
                 seen[1] = view.payload();
             }), "handler-with-query");
-            io.before(TruncationRemovalsFile.FILE_NAME, () ->
+            io.beforeNamed(TruncationRemovalsFile.FILE_NAME, () ->
             {
                 // On the truncating thread, holding the append lock: the handler's query queues for it.
                 query.countDown();

@@ -43,7 +43,7 @@ class TruncateGraceQueryStallTest
             store.flush().join();
             final long[] pending = new long[1];
             final Thread query = new Thread(() -> pending[0] = store.numPending(1, "stall.a"), "monitor-query");
-            io.before(TruncationRemovalsFile.FILE_NAME, () ->
+            io.beforeNamed(TruncationRemovalsFile.FILE_NAME, () ->
             {
                 // On the truncating thread, holding the append lock: a query on another thread enters the read gate
                 // and queues for the lock.

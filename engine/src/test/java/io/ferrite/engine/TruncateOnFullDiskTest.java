@@ -49,7 +49,7 @@ class TruncateOnFullDiskTest
     {
         if (mounted)
         {
-            new ProcessBuilder("umount", "-l", disk.toString()).redirectErrorStream(true).start().waitFor();
+            assertThat(SmallTmpfs.unmount(disk)).as("umount %s", disk).isNull();
         }
     }
 

@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.consumer.ConsumerStateFile;
-import io.ferrite.engine.testing.CutForceHook;
+import io.ferrite.engine.testing.FileForceHook;
 import io.ferrite.format.ConsumerStateDescriptor;
 import io.ferrite.format.CursorDescriptor;
 import io.ferrite.store.ConsumerConfig;
@@ -109,12 +109,12 @@ class TruncationConsumerSafetyTest
     @Test
     void everyConsumerAndCursorFileIsLoweredBeforeTheCut()
     {
-        final CutForceHook watch = new CutForceHook();
+        final FileForceHook watch = new FileForceHook();
         final List<Long> seen = new ArrayList<>();
         prepare(watch, "idle");
         try (FileStreamStore store = FileStreamStore.open(dir, config(), watch))
         {
-            watch.arm(() ->
+            watch.atCut(() ->
             {
                 seen.add(deliveredOnDisk("idle"));
                 seen.add(ackedOnDisk("t"));

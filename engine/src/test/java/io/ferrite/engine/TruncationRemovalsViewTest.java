@@ -1,7 +1,7 @@
 package io.ferrite.engine;
 
 import io.ferrite.engine.block.MessageBlock;
-import io.ferrite.engine.testing.CutForceHook;
+import io.ferrite.engine.testing.FileForceHook;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.store.RecoveryReport;
 import io.ferrite.store.StoredMessage;
@@ -75,7 +75,7 @@ class TruncationRemovalsViewTest
     void aTombstoneInTheTailTheCutZeroesIsWrittenAgainBeforeAViewSeesTheTruncation(final StreamMode mode)
         throws Exception
     {
-        final CutForceHook watch = new CutForceHook();
+        final FileForceHook watch = new FileForceHook();
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, 64 * 1024), watch))
         {
             append(store, 1, 100);
@@ -93,7 +93,7 @@ class TruncationRemovalsViewTest
     void aTombstoneInABlockTheCutDeletesIsWrittenAgainBeforeAViewSeesTheTruncation(final StreamMode mode)
         throws Exception
     {
-        final CutForceHook watch = new CutForceHook();
+        final FileForceHook watch = new FileForceHook();
         final long cut;
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, BLOCK_SIZE), watch))
         {
@@ -115,7 +115,7 @@ class TruncationRemovalsViewTest
     @EnumSource(StreamMode.class)
     void aTombstoneInABlockBeforeTheCutBlockKeepsItsMessageRemoved(final StreamMode mode) throws Exception
     {
-        final CutForceHook watch = new CutForceHook();
+        final FileForceHook watch = new FileForceHook();
         final long cut;
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, BLOCK_SIZE), watch))
         {
@@ -136,14 +136,14 @@ class TruncationRemovalsViewTest
     @EnumSource(StreamMode.class)
     void aViewOpenedDuringTheCutDoesNotShowAMessageWhoseTombstoneTheCutTook(final StreamMode mode) throws Exception
     {
-        final CutForceHook watch = new CutForceHook();
+        final FileForceHook watch = new FileForceHook();
         try (FileStreamStore store = FileStreamStore.open(dir, config(mode, BLOCK_SIZE), watch))
         {
             append(store, 1, 400);
             final long cut = store.index().blocks()[1].baseSeq() + 3;
             assertThat(store.remove(10)).isTrue();
             final List<String> fresh = new ArrayList<>();
-            watch.arm(() ->
+            watch.atCut(() ->
             {
                 try (StreamView view = openView(mode))
                 {
@@ -162,7 +162,7 @@ class TruncationRemovalsViewTest
      * none of {@code removed} and the first message, which stays.
      */
     private void truncateWatched(
-        final FileStreamStore store, final CutForceHook watch, final StreamMode mode, final long cut,
+        final FileStreamStore store, final FileForceHook watch, final StreamMode mode, final long cut,
         final long... removed) throws Exception
     {
         try (StreamView view = openView(mode))
@@ -173,7 +173,7 @@ class TruncationRemovalsViewTest
             }
             final List<String> atCut = new ArrayList<>();
             final List<String> published = new ArrayList<>();
-            watch.arm(() -> look(view, removed, atCut));
+            watch.atCut(() -> look(view, removed, atCut));
             try (AutoCloseable registration = store.addListener(new StreamListener()
             {
                 @Override

@@ -27,4 +27,17 @@ public final class SmallTmpfs
         assumeTrue(mount.waitFor() == 0, "cannot mount a " + size + " tmpfs at " + dir + " (needs root): " +
             output.strip());
     }
+
+    /**
+     * Unmount {@code dir} lazily: closed stores leave their block mappings to the garbage collector, which keeps the
+     * mount busy.
+     *
+     * @return the output of {@code umount} when it failed, or null.
+     */
+    public static String unmount(final Path dir) throws IOException, InterruptedException
+    {
+        final Process umount = new ProcessBuilder("umount", "-l", dir.toString()).redirectErrorStream(true).start();
+        final String output = new String(umount.getInputStream().readAllBytes());
+        return umount.waitFor() == 0 ? null : output.strip();
+    }
 }
