@@ -10,13 +10,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * times a second, were measured waiting 20–175 ms for it under a single flat-out appender. A fair lock would end that
  * but turn every hand-over between appenders into a park and an unpark.
  * <p>
- * So: {@link #lock()} — what the flusher, state writes, queries and removals call — announces the waiter before it
- * queues; appenders call {@link #lockForAppend()}, which lets an announced waiter in first by spinning while it is
- * woken, and then spins (and yields) a bounded while for it to let go: those holders keep the lock for a memory copy,
- * and a queued acquire allocates the JDK's queue node, which the append path promises not to. Behind another
- * appender, or past the bound (a holder that keeps the lock, such as an open claim, with or without a waiter
- * announced), an appender queues as on any lock; a waiter announced and already queued stays ahead of it. The cost on
- * the append path is two volatile reads.
+ * So: {@link #lock()} — what the flusher, state writes, queries and removals call (the last two through
+ * {@link #lock(String)}) — announces the waiter before it queues; appenders call {@link #lockForAppend(String)}, which
+ * lets an announced waiter in first by spinning while it is woken, and then spins (and yields) a bounded while for it
+ * to let go: those holders keep the lock for a memory copy, and a queued acquire allocates the JDK's queue node, which
+ * the append path promises not to. Behind another appender, or past the bound (a holder that keeps the lock, such as
+ * an open claim, with or without a waiter announced), an appender queues as on any lock; a waiter announced and
+ * already queued stays ahead of it. The cost on the append path is two volatile reads.
+ * <p>
+ * A caller inside one of the store's read or tailer handlers is never queued: it tries the lock, and is refused once
+ * a truncation holding the lock waits for that handler ({@link InsideHandlerLock}). Whether the caller is inside a
+ * handler is asked only once the lock was found not free ({@link #lockForAppend} after its spin,
+ * {@link #lock(String)} after one try), so an append that finds it free pays nothing for it.
  * <p>
  * Threading: any thread; re-entrant like {@link ReentrantLock}.
  */
@@ -32,6 +37,16 @@ final class AppendLock extends ReentrantLock
     private final AtomicInteger announced = new AtomicInteger();
     /** A thread that took the lock through {@link #lock()} holds it (not an appender): worth a short spin. */
     private volatile boolean heldByLock;
+    /** Tells a caller inside one of the store's handlers; null until the store's reader exists (none runs before). */
+    private transient volatile InsideHandlerLock handlers;
+
+    /**
+     * Set once the store's read side exists, before the store is handed out.
+     */
+    void handlers(final InsideHandlerLock handlers)
+    {
+        this.handlers = handlers;
+    }
 
     /**
      * Take the lock ahead of appenders: they wait while this thread is queued for it.
@@ -56,6 +71,28 @@ final class AppendLock extends ReentrantLock
         }
     }
 
+    /**
+     * As {@link #lock()}, for {@code operation}, a call of the application that may come from inside one of the
+     * store's read or tailer handlers (a removal, a query): from there the lock is tried, never queued for.
+     *
+     * @throws IllegalStateException from inside a handler, once a truncation holding the lock waits for it; the lock
+     *                               is not held then.
+     */
+    void lock(final String operation)
+    {
+        if (isHeldByCurrentThread())
+        {
+            super.lock();
+            return;
+        }
+        if (tryLock() || lockedInsideHandler(operation))
+        {
+            heldByLock = true;
+            return;
+        }
+        lock();
+    }
+
     @Override
     public void unlock()
     {
@@ -69,8 +106,12 @@ final class AppendLock extends ReentrantLock
     /**
      * Take the lock for an append, after any thread announced in {@link #lock()} got it; while such a thread waits for
      * it or holds it, spin and then yield a bounded while before queueing (see the class comment).
+     *
+     * @param operation the application's call appending, named should it be refused.
+     * @throws IllegalStateException from inside one of the store's handlers, once a truncation holding the lock waits
+     *                               for it; the lock is not held then.
      */
-    void lockForAppend()
+    void lockForAppend(final String operation)
     {
         if (isHeldByCurrentThread())
         {
@@ -104,7 +145,27 @@ final class AppendLock extends ReentrantLock
                 Thread.yield();
             }
         }
-        super.lock();
+        if (!lockedInsideHandler(operation))
+        {
+            super.lock();
+        }
+    }
+
+    /**
+     * The lock is not free: when this thread is inside one of the store's handlers, take it as one must from there
+     * (see {@link InsideHandlerLock}).
+     *
+     * @return whether this thread is inside a handler and now holds the lock; false, not holding it, when outside.
+     */
+    private boolean lockedInsideHandler(final String operation)
+    {
+        final InsideHandlerLock inside = handlers;
+        if (null == inside || !inside.insideHandler())
+        {
+            return false;
+        }
+        inside.lockInsideHandler(this, operation);
+        return true;
     }
 
     /**

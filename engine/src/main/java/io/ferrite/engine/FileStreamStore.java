@@ -190,6 +190,8 @@ public final class FileStreamStore implements StreamStore
             // ALWAYS: readers see only what the flusher made durable, so a commit that fails was never seen.
             this.readGate = new ReadGate(config.name());
             this.reader = new StreamReader(index, config.syncMode() == SyncMode.ALWAYS ? durability : null);
+            // From here on a call from inside one of this store's handlers tries the append lock, never queues for it.
+            writer.lock().handlers(new InsideHandlerLock(readGate, reader, config.name()));
             this.stateWriter.connect(durability, config.syncMode() == SyncMode.NONE);
             if (recovered.sequenceFloor() > 0)
             {

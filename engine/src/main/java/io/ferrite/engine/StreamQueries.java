@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static io.ferrite.format.RecordDescriptor.TIMESTAMP_OFFSET;
 
@@ -55,7 +54,7 @@ final class StreamQueries
 
     private final StreamIndex index;
     private final StreamReader reader;
-    private final ReentrantLock appendLock;
+    private final AppendLock appendLock;
     /** Counts a query in while it reads the blocks, not while it waits for the append lock ({@link QueryGateHold}). */
     private final ReadGate readGate;
     /** Test seam: run by a query after it released the append lock and before it reads the blocks. */
@@ -77,7 +76,7 @@ final class StreamQueries
         void onPhase(int phase);
     }
 
-    StreamQueries(final StreamIndex index, final StreamReader reader, final ReentrantLock lock, final ReadGate gate)
+    StreamQueries(final StreamIndex index, final StreamReader reader, final AppendLock lock, final ReadGate gate)
     {
         this.index = index;
         this.reader = reader;
@@ -85,9 +84,12 @@ final class StreamQueries
         this.readGate = gate;
     }
 
-    private QueryGateHold gateHold()
+    /**
+     * @param query the query's name, for its refusal from inside a handler ({@link AppendLock#lock(String)}).
+     */
+    private QueryGateHold gateHold(final String query)
     {
-        return new QueryGateHold(readGate, appendLock, reader);
+        return new QueryGateHold(readGate, appendLock, query);
     }
 
     /**
@@ -106,7 +108,7 @@ final class StreamQueries
     Map<String, SubjectState> subjects(final String filter)
     {
         Subjects.validateFilter(filter);
-        try (QueryGateHold hold = gateHold())
+        try (QueryGateHold hold = gateHold("subjects"))
         {
             return subjects(filter, hold);
         }
@@ -285,7 +287,7 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
-        try (QueryGateHold hold = gateHold())
+        try (QueryGateHold hold = gateHold("numPending"))
         {
             return numPending(fromSeq, filter, hold);
         }
@@ -353,7 +355,7 @@ final class StreamQueries
     {
         Subjects.validateFilter(filter);
         StreamReader.requirePositive(fromSeq, "fromSeq");
-        try (QueryGateHold hold = gateHold())
+        try (QueryGateHold hold = gateHold("filteredState"))
         {
             return filteredState(filter, fromSeq, hold);
         }
@@ -446,7 +448,7 @@ final class StreamQueries
     long sequenceAt(final Instant time)
     {
         Objects.requireNonNull(time, "time");
-        try (QueryGateHold hold = gateHold())
+        try (QueryGateHold hold = gateHold("sequenceAt"))
         {
             return sequenceAt(RecordDescriptor.epochNanos(time), hold);
         }

@@ -169,7 +169,7 @@ final class StreamRemovals implements AutoCloseable
         StreamReader.requirePositive(seq, "seq");
         durability.checkUsable();
         final int offset;
-        writer.lock().lock();
+        writer.lock().lock("remove");
         try
         {
             writer.ensureOpenForMaintenance();
@@ -404,7 +404,7 @@ final class StreamRemovals implements AutoCloseable
 
     long purge()
     {
-        return trim(() -> remover.purge(index.lastSeq() + 1));
+        return trim("purge", () -> remover.purge(index.lastSeq() + 1));
     }
 
     long purge(final String filter, final long upToSeq, final long keep)
@@ -418,7 +418,7 @@ final class StreamRemovals implements AutoCloseable
         {
             throw new IllegalArgumentException("keep must be >= 0: " + keep);
         }
-        return trim(() -> remover.purge(filter, upToSeq, keep));
+        return trim("purge", () -> remover.purge(filter, upToSeq, keep));
     }
 
     long compact(final long seq)
@@ -430,7 +430,7 @@ final class StreamRemovals implements AutoCloseable
             throw new IllegalArgumentException("seq must be in [1, " + (RecordDescriptor.MAX_SEQUENCE + 1) +
                 "] (the sequence after RecordDescriptor.MAX_SEQUENCE, the highest a stream may assign): " + seq);
         }
-        return trim(() -> remover.compact(seq));
+        return trim("compact", () -> remover.compact(seq));
     }
 
     /**
@@ -444,7 +444,7 @@ final class StreamRemovals implements AutoCloseable
         writer.refuseWhileClaiming("update limits");
         try
         {
-            trim(() ->
+            trim("updateLimits", () ->
             {
                 final long before = index.msgs();
                 retention.limits(limits);
@@ -626,12 +626,15 @@ final class StreamRemovals implements AutoCloseable
     /**
      * Run a removal of many messages under the append lock, make it durable, and give the space back before
      * returning.
+     *
+     * @param operation the application's call, named should it be refused from inside a handler
+     *                  ({@link AppendLock#lock(String)}).
      */
-    private long trim(final LongSupplier removal)
+    private long trim(final String operation, final LongSupplier removal)
     {
         durability.checkUsable();
         final long removed;
-        writer.lock().lock();
+        writer.lock().lock(operation);
         try
         {
             writer.ensureOpenForMaintenance();

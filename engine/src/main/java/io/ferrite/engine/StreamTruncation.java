@@ -42,8 +42,10 @@ import static io.ferrite.format.RecordDescriptor.*;
  * The cut block's bytes are zeroed only once the readers that may hold a cut record have left (a grace period of the
  * read gate, begun once the cut records left the index): a read's or a tailer's handler reads a plaintext record
  * through a flyweight over the very mapping the zeros go to. The wait holds the append lock, so nothing is appended
- * over those bytes meanwhile; a handler waited for that needs the lock would never return, so the wait is bounded by
- * {@link #GRACE_NANOS}, after which the cut goes on as before, with a warning.
+ * over those bytes meanwhile; a call from a handler waited for that needs the lock (an append, a removal, a query)
+ * tries it and is refused once it sees this wait ({@link InsideHandlerLock}), and a handler blocked otherwise (on
+ * another thread's append, say) would never return, so the wait is bounded by {@link #GRACE_NANOS}, after which the
+ * cut goes on as before, with a warning.
  * <p>
  * Threading: {@link #truncate} under the append lock, within {@code FullStateWriter.whileReplacingBlocks}; never from
  * inside a handler of the store ({@code StreamRemovals} refuses it), which would wait for itself.
@@ -52,7 +54,8 @@ final class StreamTruncation implements RecordScanner.Visitor
 {
     /**
      * The longest wait for the readers that may hold a cut record: far longer than a handler should run, short enough
-     * that a handler blocked on a lock the truncation holds (an append from inside it) costs a pause, not a hang.
+     * that a handler blocked on a lock the truncation holds (waiting for another thread's append) costs a pause, not a
+     * hang.
      */
     static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
 

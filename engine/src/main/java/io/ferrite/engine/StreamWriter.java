@@ -167,7 +167,7 @@ final class StreamWriter
         }
     }
 
-    ReentrantLock lock()
+    AppendLock lock()
     {
         return lock;
     }
@@ -177,7 +177,7 @@ final class StreamWriter
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = MessageRules.contentLength(config, safeHeaders, payload);
         refuseWhileClaiming("append");
-        lockWithRoom();
+        lockWithRoom("append");
         try
         {
             ensureOpen();
@@ -206,7 +206,7 @@ final class StreamWriter
         final long content = MessageRules.contentLength(config, headers, headersOffset, headersLength, payload,
             payloadOffset, payloadLength);
         refuseWhileClaiming("append");
-        lockWithRoom();
+        lockWithRoom("append");
         try
         {
             ensureOpen();
@@ -255,7 +255,7 @@ final class StreamWriter
                 ": commit or abort it before claiming again");
         }
         refuseWhileClaiming("claim");
-        lockWithRoom();
+        lockWithRoom("tryClaim");
         boolean claimed = false;
         try
         {
@@ -406,7 +406,7 @@ final class StreamWriter
         final byte[] safeHeaders = null == headers ? NO_HEADERS : headers;
         final long content = MessageRules.contentLength(config, safeHeaders, payload);
         refuseWhileClaiming("append");
-        lockWithRoom();
+        lockWithRoom("appendAt");
         try
         {
             ensureOpen();
@@ -440,7 +440,7 @@ final class StreamWriter
     long skip()
     {
         refuseWhileClaiming("skip");
-        lockWithRoom();
+        lockWithRoom("skip");
         try
         {
             ensureOpen();
@@ -467,7 +467,7 @@ final class StreamWriter
         }
         // Before the lock: re-entered, it would let this thread wait for room the flusher cannot make under the claim.
         refuseWhileClaiming("skip");
-        lockWithRoom();
+        lockWithRoom("skip");
         try
         {
             ensureOpen();
@@ -496,17 +496,22 @@ final class StreamWriter
      * Take the append lock with room under the unforced-bytes bound for one more record. Waiting happens with the
      * lock released: the flusher's capture needs it to make the room.
      *
-     * @throws StoreException when the store closed or a force failed while this waited; the lock is not held then.
+     * @param operation the application's call, named should it be refused.
+     * @throws StoreException        when the store closed or a force failed while this waited; the lock is not held
+     *                               then.
+     * @throws IllegalStateException from inside one of the store's read or tailer handlers, while a truncation holding
+     *                               the lock waits for that handler ({@link AppendLock#lockForAppend}); the lock is not
+     *                               held then, and nothing was written.
      */
-    private void lockWithRoom()
+    private void lockWithRoom(final String operation)
     {
-        lock.lockForAppend();
+        lock.lockForAppend(operation);
         while (!window.hasRoom())
         {
             final long writtenSeen = window.written();
             lock.unlock();
             window.awaitRoom(writtenSeen);
-            lock.lockForAppend();
+            lock.lockForAppend(operation);
         }
     }
 

@@ -43,6 +43,9 @@ public interface StreamStore extends StreamView
      * @throws SequenceExhaustedException when the last sequence is already the highest a stream may assign, 2^62 - 1.
      * @throws CommitOutcomeUnknownException in {@code ALWAYS} mode, when the record was written but its force failed.
      * @throws StoreIOException              when an earlier force failed: nothing was written.
+     * @throws IllegalStateException         when this thread holds an open {@link MessageClaim} of this store, or
+     *                                       calls from inside one of its {@link MessageHandler}s while a truncation
+     *                                       waits for that handler (see there): nothing was written.
      */
     long append(String subject, byte[] headers, byte[] payload);
 

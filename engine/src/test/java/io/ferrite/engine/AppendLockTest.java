@@ -34,7 +34,7 @@ class AppendLockTest
     {
         final AppendLock lock = new AppendLock();
         final List<String> order = new CopyOnWriteArrayList<>();
-        lock.lockForAppend();
+        lock.lockForAppend("append");
         final Thread waiter = new Thread(() ->
         {
             lock.lock();
@@ -49,7 +49,7 @@ class AppendLockTest
         {
             final Thread appender = new Thread(() ->
             {
-                lock.lockForAppend();
+                lock.lockForAppend("append");
                 order.add("appender");
                 lock.unlock();
             }, "appender-" + i);
@@ -102,7 +102,7 @@ class AppendLockTest
         final List<String> order = new CopyOnWriteArrayList<>();
         final Thread appender = new Thread(() ->
         {
-            lock.lockForAppend();
+            lock.lockForAppend("append");
             order.add("appender");
             lock.unlock();
         }, "appender");
@@ -127,7 +127,7 @@ class AppendLockTest
     {
         final AppendLock lock = new AppendLock();
         lock.lock();
-        lock.lockForAppend();
+        lock.lockForAppend("append");
         lock.lock();
         assertThat(lock.getHoldCount()).isEqualTo(3);
         lock.unlock();
@@ -135,7 +135,7 @@ class AppendLockTest
         lock.unlock();
         assertThat(lock.isLocked()).isFalse();
 
-        lock.lockForAppend();
+        lock.lockForAppend("append");
         lock.lock();
         assertThat(lock.getHoldCount()).isEqualTo(2);
         lock.unlock();

@@ -49,8 +49,10 @@ import java.util.function.LongConsumer;
  * Threading: {@link #afterAppend}, {@link #flush}, {@link #flushAndWait}, {@link #awaitDurable} and {@link
  * #checkUsable} from any thread but the one running this agent (waiting there for a force would never return, so
  * an agent that waits for forces, such as the reclaimer, runs on another thread); {@link #doWork} on the running
- * thread, the only one that forces while the agent runs. The flusher holds no lock that appenders or readers take
- * while it waits on the disk, and never parks its thread: it may share it with other streams' flushers.
+ * thread, the only one that forces while the agent runs. Before it runs, and from {@link #onClose()} on, a
+ * {@code flush()} forces on its caller's thread, under this object's monitor. The flusher holds no lock that appenders
+ * or readers take while it waits on the disk, and never parks its thread: it may share it with other streams'
+ * flushers.
  */
 public final class AsyncFlusher implements Agent, AutoCloseable
 {
@@ -66,6 +68,9 @@ public final class AsyncFlusher implements Agent, AutoCloseable
     private static final int QUEUE_CHUNK_SIZE = 256;
     /** How long a committing appender parks before it re-checks that the flusher is still alive. */
     private static final long WAITER_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final Runnable NO_HOOK = () ->
+    {
+    };
 
     private final BlockFlusher blocks;
     private final UnforcedWindow window;
@@ -96,6 +101,13 @@ public final class AsyncFlusher implements Agent, AutoCloseable
     private final Object truncation = new Object();
     private volatile StoreException failure;
     private volatile int phase = NOT_RUN;
+    /**
+     * Set by {@link #onClose()} before it serves the queue for the last time: a {@code flush()} that saw the agent
+     * running and queued its request too late for that serves the queue itself.
+     */
+    private volatile boolean closing;
+    /** Test seam: run by {@link #flush()} after it saw the agent running and before it queues its request. */
+    private volatile Runnable beforeQueueing = NO_HOOK;
     /** The thread running this agent, to refuse waiting for a force on it. */
     private volatile Thread agentThread;
     private volatile boolean nudged;
@@ -347,9 +359,32 @@ public final class AsyncFlusher implements Agent, AutoCloseable
             }
             return future;
         }
+        beforeQueueing.run();
         requests.offer(future);
-        wakeUp.signal();
+        if (closing)
+        {
+            // onClose() may have made its last check of the queue before this offer, and no duty cycle follows it.
+            // Offer then read the flag here, set the flag then read the queue there: at least one side sees the
+            // other, and drain() takes each request once, so it is served exactly once.
+            synchronized (this)
+            {
+                serveQueued();
+            }
+        }
+        else
+        {
+            wakeUp.signal();
+        }
         return future;
+    }
+
+    /**
+     * Test seam: {@code hook} runs on the caller's thread each time {@link #flush()} found the agent running and is
+     * about to queue its request; null for none.
+     */
+    void beforeQueueing(final Runnable hook)
+    {
+        beforeQueueing = null == hook ? NO_HOOK : hook;
     }
 
     /**
@@ -458,15 +493,10 @@ public final class AsyncFlusher implements Agent, AutoCloseable
         {
             synchronized (this)
             {
-                do
-                {
-                    drain();
-                    if (!drainedWaiters.isEmpty() || !drainedFlushes.isEmpty())
-                    {
-                        cycle(false);
-                    }
-                }
-                while (!requests.isEmpty());
+                // Before the last look at the queue, and STOPPED only after it: awaitDurable() takes STOPPED to mean
+                // that nothing more will be forced, and would fail waiters this loop is about to serve.
+                closing = true;
+                serveQueued();
                 phase = STOPPED;
             }
         }
@@ -488,6 +518,23 @@ public final class AsyncFlusher implements Agent, AutoCloseable
         {
             histogramLog.close();
         }
+    }
+
+    /**
+     * Under this object's monitor: serve every request queued, until none is left. A producer that took its slot but
+     * has not stored its request yet stops {@link #drain()} there while the queue is not empty: loop until it has.
+     */
+    private void serveQueued()
+    {
+        do
+        {
+            drain();
+            if (!drainedWaiters.isEmpty() || !drainedFlushes.isEmpty())
+            {
+                cycle(false);
+            }
+        }
+        while (!requests.isEmpty());
     }
 
     private int drain()
