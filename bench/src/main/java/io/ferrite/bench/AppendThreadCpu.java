@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A timed main (not JMH: JMH opens a store per iteration, and the store's threads are gone before a profiler could
@@ -27,11 +28,16 @@ import java.util.Map;
  * preparer — with the process total (GC and JIT included).
  * <p>
  * Arguments: {@code syncMode} (default {@code INTERVAL}), {@code appends} (default 5,000,000), {@code payloadLength}
- * (default 128), {@code directory} (default a new temporary one under {@code java.io.tmpdir}).
+ * (default 128), {@code directory} (default a new temporary one under {@code java.io.tmpdir}; {@code -} for that
+ * default), {@code rate} (appends a second, default 0: flat out). With a rate the appender appends in bursts of
+ * {@value #BURST} and parks between them, so the block preparer keeps ahead and the appender takes no first-touch
+ * faults and waits at no roll: its CPU per append is then what the append path itself costs, which a flat-out run
+ * mixes with the rolls it waits at and the blocks it prepares itself.
  */
 public final class AppendThreadCpu
 {
     private static final int WARM_UP = 200_000;
+    private static final int BURST = 1_000;
 
     private AppendThreadCpu()
     {
@@ -42,8 +48,10 @@ public final class AppendThreadCpu
         final SyncMode mode = args.length > 0 ? SyncMode.valueOf(args[0]) : SyncMode.INTERVAL;
         final int appends = args.length > 1 ? Integer.parseInt(args[1]) : 5_000_000;
         final byte[] payload = Payloads.random(args.length > 2 ? Integer.parseInt(args[2]) : 128);
-        final Path dir = Files.createTempDirectory(args.length > 3 ? Path.of(args[3]) :
+        final Path dir = Files.createTempDirectory(args.length > 3 && !"-".equals(args[3]) ? Path.of(args[3]) :
             Path.of(System.getProperty("java.io.tmpdir")), "ferrite-thread-cpu");
+        final long rate = args.length > 4 ? Long.parseLong(args[4]) : 0;
+        final long burstNanos = rate > 0 ? BURST * 1_000_000_000L / rate : 0;
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final OperatingSystemMXBean os = (OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
         try (StreamStore store = FileStreamStore.open(dir, StreamConfig.builder("cpu").syncMode(mode).build()))
@@ -55,8 +63,17 @@ public final class AppendThreadCpu
             final Map<Long, Long> before = cpuByThread(threads);
             final long processBefore = os.getProcessCpuTime();
             final long start = System.nanoTime();
+            long nextBurst = start;
             for (int i = 0; i < appends; i++)
             {
+                if (burstNanos > 0 && i % BURST == 0)
+                {
+                    nextBurst += burstNanos;
+                    for (long wait = nextBurst - System.nanoTime(); wait > 0; wait = nextBurst - System.nanoTime())
+                    {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
                 store.append(FerriteAppender.SUBJECT, null, payload);
             }
             final long wall = System.nanoTime() - start;

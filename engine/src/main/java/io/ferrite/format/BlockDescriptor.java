@@ -107,6 +107,8 @@ public final class BlockDescriptor
 
     /** Block files are named by a zero-padded id so a directory listing sorts in id order. */
     public static final String FILE_SUFFIX = ".blk";
+    /** Digits of the id in a block file's name: any {@code long} fits. */
+    public static final int FILE_NAME_DIGITS = 20;
 
     private static final byte[] ZERO_SLOTS = new byte[TOMBSTONE_EPOCH_SLOT_COUNT * TOMBSTONE_EPOCH_SLOT_LENGTH];
 
@@ -147,9 +149,27 @@ public final class BlockDescriptor
         return version == VERSION;
     }
 
+    /**
+     * @return the block's file name: its id in {@value #FILE_NAME_DIGITS} decimal digits, zero-padded, so names sort
+     * as ids do, then {@link #FILE_SUFFIX}. Called at every roll: built by hand, as {@code String.format} builds a
+     * locale's number symbols each time (measured as the larger part of a roll's own time).
+     * @throws IllegalArgumentException when {@code blockId} is negative.
+     */
     public static String fileName(final long blockId)
     {
-        return String.format("%020d%s", blockId, FILE_SUFFIX);
+        if (blockId < 0)
+        {
+            throw new IllegalArgumentException("a block id is never negative: " + blockId);
+        }
+        final char[] name = new char[FILE_NAME_DIGITS + FILE_SUFFIX.length()];
+        long rest = blockId;
+        for (int i = FILE_NAME_DIGITS - 1; i >= 0; i--)
+        {
+            name[i] = (char)('0' + rest % 10);
+            rest /= 10;
+        }
+        FILE_SUFFIX.getChars(0, FILE_SUFFIX.length(), name, FILE_NAME_DIGITS);
+        return new String(name);
     }
 
     /**
@@ -157,12 +177,12 @@ public final class BlockDescriptor
      */
     public static long parseFileName(final String name)
     {
-        if (!name.endsWith(FILE_SUFFIX) || name.length() != 20 + FILE_SUFFIX.length())
+        if (!name.endsWith(FILE_SUFFIX) || name.length() != FILE_NAME_DIGITS + FILE_SUFFIX.length())
         {
             return -1;
         }
         long id = 0;
-        for (int i = 0; i < 20; i++)
+        for (int i = 0; i < FILE_NAME_DIGITS; i++)
         {
             final char c = name.charAt(i);
             if (c < '0' || c > '9')

@@ -4,6 +4,7 @@ import io.ferrite.format.BlockEntryDescriptor;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import static io.ferrite.format.BlockEntryDescriptor.*;
@@ -70,18 +71,24 @@ public final class BlockIndex
         final int slot, final long seq, final long timestamp, final int messageBytes, final int writeOffset,
             final int checksum)
     {
+        final UnsafeBuffer buffer = entries;
         final int at = slot * ENTRY_LENGTH;
-        if (entries.getInt(at + MSGS_OFFSET) == 0)
+        // One bounds check for the entry rather than one per field: this runs on every append.
+        buffer.boundsCheck(at, ENTRY_LENGTH);
+        final byte[] array = buffer.byteArray();
+        final long entry = buffer.addressOffset() + at;
+        final int msgs = UnsafeApi.getInt(array, entry + MSGS_OFFSET);
+        if (msgs == 0)
         {
-            entries.putLong(at + FIRST_SEQ_OFFSET, seq);
-            entries.putLong(at + FIRST_TIME_OFFSET, timestamp);
+            UnsafeApi.putLong(array, entry + FIRST_SEQ_OFFSET, seq);
+            UnsafeApi.putLong(array, entry + FIRST_TIME_OFFSET, timestamp);
         }
-        entries.putLong(at + LAST_SEQ_OFFSET, seq);
-        entries.putLong(at + LAST_TIME_OFFSET, timestamp);
-        entries.putInt(at + MSGS_OFFSET, entries.getInt(at + MSGS_OFFSET) + 1);
-        entries.putInt(at + BYTES_OFFSET, entries.getInt(at + BYTES_OFFSET) + messageBytes);
-        entries.putInt(at + WRITE_OFFSET_OFFSET, writeOffset);
-        entries.putInt(at + LAST_CHECKSUM_OFFSET, checksum);
+        UnsafeApi.putLong(array, entry + LAST_SEQ_OFFSET, seq);
+        UnsafeApi.putLong(array, entry + LAST_TIME_OFFSET, timestamp);
+        UnsafeApi.putInt(array, entry + MSGS_OFFSET, msgs + 1);
+        UnsafeApi.putInt(array, entry + BYTES_OFFSET, UnsafeApi.getInt(array, entry + BYTES_OFFSET) + messageBytes);
+        UnsafeApi.putInt(array, entry + WRITE_OFFSET_OFFSET, writeOffset);
+        UnsafeApi.putInt(array, entry + LAST_CHECKSUM_OFFSET, checksum);
     }
 
     /**
