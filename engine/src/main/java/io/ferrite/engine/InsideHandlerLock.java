@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * before it zeroes what it cut ({@link StreamTruncation}): queued for the lock, the thread would hold that wait up
  * until its bound ran out, and every append of the store with it, and the truncation would then zero the records the
  * handler holds. So from inside a handler the lock is not queued for but tried, and the call refused, having done
- * nothing, once such a wait is seen ({@link ReadGate#awaitedHoldingAppendLock()}).
+ * nothing, once such a wait may be waiting for this handler ({@link ReadGate#mayBeAwaitedHoldingAppendLock()}).
  * <p>
  * {@link AppendLock} asks only once the lock turned out not to be free: the lookup of the thread's read context is
  * not on the path of an uncontended append.
@@ -52,7 +52,7 @@ final class InsideHandlerLock
     {
         while (!lock.tryLock())
         {
-            if (readGate.awaitedHoldingAppendLock())
+            if (readGate.mayBeAwaitedHoldingAppendLock())
             {
                 throw new IllegalStateException("stream '" + streamName + "': " + operation + " from inside one of " +
                     "its read or tailer handlers needs the append lock, which a truncation holds while it waits for " +

@@ -106,8 +106,8 @@ final class ReadGate
         this.streamName = streamName;
     }
 
-    /** Set while {@link #awaitGraceHoldingAppendLock} waits. */
-    private volatile boolean awaitedHoldingAppendLock;
+    /** The ticket {@link #awaitGraceHoldingAppendLock} waits for while it does, else 0 (tickets start at 1). */
+    private volatile long awaitedTicket;
 
     /**
      * Count this thread in, unless the store closes.
@@ -117,7 +117,7 @@ final class ReadGate
      */
     int enter()
     {
-        final int cell = (int)Thread.currentThread().getId() & (CELLS - 1);
+        final int cell = cell();
         while (true)
         {
             final int index = enter(cell, state);
@@ -261,28 +261,51 @@ final class ReadGate
     /**
      * As {@link #awaitGrace}, for a caller that holds the store's append lock meanwhile (a truncation, which must let
      * nothing be appended over what it waits to zero): a reader inside that then asks for the lock would hold the wait
-     * up for its whole bound, so while it lasts {@link #awaitedHoldingAppendLock()} tells such a reader to give up.
+     * up for its whole bound, so while it lasts {@link #mayBeAwaitedHoldingAppendLock()} tells such a reader to give
+     * up.
      */
     boolean awaitGraceHoldingAppendLock(final long ticket, final long timeoutNanos)
     {
-        awaitedHoldingAppendLock = true;
+        awaitedTicket = ticket;
         try
         {
             return awaitGrace(ticket, timeoutNanos);
         }
         finally
         {
-            awaitedHoldingAppendLock = false;
+            awaitedTicket = 0;
         }
     }
 
     /**
-     * @return whether a grace period is being waited for by a thread holding the append lock: a reader inside that
-     * cannot take the lock now never will before the wait's bound.
+     * For a reader inside the gate that cannot take the append lock: whether a grace period waited for by the lock's
+     * holder may be waiting for this reader, so that it would wait for the lock until that wait's bound ran out. Yes
+     * while the wait's flip has not come (everyone inside now will be waited for); after it, yes only when a reader
+     * of the phase before it counts in this thread's cell, which a reader counted in after the flip finds only when
+     * it shares the cell with a reader waited for (then it is told yes too: wrongly, but never the other way round).
      */
-    boolean awaitedHoldingAppendLock()
+    boolean mayBeAwaitedHoldingAppendLock()
     {
-        return awaitedHoldingAppendLock;
+        final long ticket = awaitedTicket;
+        if (0 == ticket)
+        {
+            return false;
+        }
+        final long generation = state >>> 1;
+        if (generation != ticket)
+        {
+            // Before the wait's flip, or after the wait ended (its ticket is passed, the field not cleared yet).
+            return generation < ticket;
+        }
+        return counts.get(counter(cell(), ticket - 1)) != 0;
+    }
+
+    /**
+     * @return the calling thread's cell: the counters it counts itself in.
+     */
+    private static int cell()
+    {
+        return (int)Thread.currentThread().getId() & (CELLS - 1);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.ferrite.format;
 import io.ferrite.crypto.BlockFooterCodec;
 
 import java.nio.ByteBuffer;
+import java.util.Locale;
 import java.util.zip.CRC32C;
 
 /**
@@ -152,14 +153,16 @@ public final class BlockDescriptor
     /**
      * @return the block's file name: its id in {@value #FILE_NAME_DIGITS} decimal digits, zero-padded, so names sort
      * as ids do, then {@link #FILE_SUFFIX}. Called at every roll: built by hand, as {@code String.format} builds a
-     * locale's number symbols each time (measured as the larger part of a roll's own time).
-     * @throws IllegalArgumentException when {@code blockId} is negative.
+     * locale's number symbols each time (measured as the larger part of a roll's own time), and in a locale with
+     * other digits wrote names {@link #parseFileName} does not read. A negative id, which no block has but a damaged
+     * {@code state.db} may name (the tools report its block missing), gets the name it always had, a sign and 19
+     * digits, which parses as no block's.
      */
     public static String fileName(final long blockId)
     {
         if (blockId < 0)
         {
-            throw new IllegalArgumentException("a block id is never negative: " + blockId);
+            return String.format(Locale.ROOT, "%020d%s", blockId, FILE_SUFFIX);
         }
         final char[] name = new char[FILE_NAME_DIGITS + FILE_SUFFIX.length()];
         long rest = blockId;

@@ -10,8 +10,11 @@ package io.ferrite.store;
  * {@code tryClaim}, {@code appendAt}, a skip, {@code remove}, a purge, {@code compact}, {@code updateLimits} — or a
  * query ({@code numPending}, {@code subjects}, {@code filteredState}, {@code sequenceAt}) made while another thread's
  * truncation waits for the callback to return is refused with an {@link IllegalStateException}, having done nothing,
- * rather than wait for that truncation, which waits for the callback: make it after the callback returned. The memory
- * store, whose callbacks run under its read lock, refuses every write from a callback to its own store.
+ * rather than wait for that truncation, which waits for the callback: make it after the callback returned. Not refused,
+ * so best not made from a callback: a wait for a force ({@code flush().join()}, an {@code ALWAYS} commit, an append
+ * waiting for room under {@code maxUnforcedBytes}) and a {@code snapshot}, which such a truncation holds up, and which
+ * hold it up in turn, for those 10 s. The memory store, whose callbacks run under its read lock, refuses every write
+ * from a callback to its own store.
  */
 @FunctionalInterface
 public interface MessageHandler

@@ -111,6 +111,86 @@ class TruncateGraceHandlerAppendTest
     }
 
     /**
+     * A handler whose read began after the truncation's flip is not waited for by it: its append is not refused, but
+     * waits for the truncation to end (which waits for the other handler only) and then goes through. The two handler
+     * threads are made to count in different cells of the read gate: a reader sharing its cell with one waited for is
+     * refused too (see {@link ReadGate#mayBeAwaitedHoldingAppendLock()}).
+     */
+    @Test
+    void anAppendFromAHandlerTheTruncationDoesNotWaitForWaitsAndGoesThrough() throws Exception
+    {
+        try (FileStreamStore store = FileStreamStore.open(dir,
+            StreamMode.PLAINTEXT.config(StreamConfig.builder("stall").blockSize(4096).maxMsgSize(512))))
+        {
+            final byte[] payload = new byte[100];
+            Arrays.fill(payload, FILL);
+            for (int i = 1; i <= LAST; i++)
+            {
+                store.append(SUBJECT, null, payload);
+            }
+            final CountDownLatch inside = new CountDownLatch(1);
+            final CountDownLatch release = new CountDownLatch(1);
+            final Thread waitedFor = new Thread(() -> store.read(LAST, (view) ->
+            {
+                inside.countDown();
+                try
+                {
+                    await(release);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }), "waited-for-handler");
+            final Throwable[] thrown = new Throwable[1];
+            final long[] appended = { -1 };
+            final byte[] seen = new byte[1];
+            Thread later;
+            do
+            {
+                later = new Thread(() -> store.read(1, (view) ->
+                {
+                    try
+                    {
+                        appended[0] = store.append(SUBJECT, null, payload);
+                    }
+                    catch (final Throwable ex)
+                    {
+                        thrown[0] = ex;
+                    }
+                    seen[0] = view.payload()[0];
+                }), "later-handler");
+            }
+            while (cell(later) == cell(waitedFor));
+            waitedFor.start();
+            await(inside);
+            final Thread truncator = new Thread(() -> store.truncate(CUT), "truncator");
+            truncator.start();
+            awaitCondition(() -> LockSupport.getBlocker(truncator) instanceof ReadGate);
+
+            later.start();
+            final Thread handler = later;
+            // Not refused: it tries the lock, which the truncation holds, for as long as the truncation waits (a
+            // refused handler returns at once, and the assertions below say why).
+            awaitCondition(() -> LockSupport.getBlocker(handler) instanceof InsideHandlerLock || !handler.isAlive());
+            release.countDown();
+            later.join();
+            waitedFor.join();
+            truncator.join();
+
+            assertThat(thrown[0]).as("an append from a handler the truncation never waited for").isNull();
+            assertThat(appended[0]).isEqualTo(CUT + 1);
+            assertThat(seen[0]).isEqualTo(FILL);
+            assertThat(store.lastSeq()).isEqualTo(CUT + 1);
+        }
+    }
+
+    private static int cell(final Thread thread)
+    {
+        return (int)thread.getId() & (ReadGate.CELLS - 1);
+    }
+
+    /**
      * The append is made while the truncation holds the append lock but before it began to wait for readers: it tries
      * the lock until it sees that wait, and is refused then.
      */

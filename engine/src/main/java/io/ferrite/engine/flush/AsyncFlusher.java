@@ -102,8 +102,9 @@ public final class AsyncFlusher implements Agent, AutoCloseable
     private volatile StoreException failure;
     private volatile int phase = NOT_RUN;
     /**
-     * Set by {@link #onClose()} before it serves the queue for the last time: a {@code flush()} that saw the agent
-     * running and queued its request too late for that serves the queue itself.
+     * Set by {@link #onClose()} before it serves the queue for the last time (and when a duty cycle dies of an
+     * {@code Error}, after which no cycle runs): a {@code flush()} that saw the agent running and queued its request
+     * too late for that serves the queue itself.
      */
     private volatile boolean closing;
     /** Test seam: run by {@link #flush()} after it saw the agent running and before it queues its request. */
@@ -426,7 +427,9 @@ public final class AsyncFlusher implements Agent, AutoCloseable
         catch (final Error ex)
         {
             // The runner ends the thread on an Error without onClose: appenders must not wait for a force that will
-            // never come, neither for room in the window nor for a commit.
+            // never come, neither for room in the window nor for a commit, and a flush() that saw the agent running
+            // and queues its request now serves it itself, as after onClose().
+            closing = true;
             phase = STOPPED;
             window.close();
             throw ex;
@@ -496,8 +499,14 @@ public final class AsyncFlusher implements Agent, AutoCloseable
                 // Before the last look at the queue, and STOPPED only after it: awaitDurable() takes STOPPED to mean
                 // that nothing more will be forced, and would fail waiters this loop is about to serve.
                 closing = true;
-                serveQueued();
-                phase = STOPPED;
+                try
+                {
+                    serveQueued();
+                }
+                finally
+                {
+                    phase = STOPPED;
+                }
             }
         }
         finally

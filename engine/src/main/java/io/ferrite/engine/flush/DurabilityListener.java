@@ -9,7 +9,9 @@ import io.ferrite.store.StoreException;
  * Threading: {@link #onDurableSeq} under the flusher's truncation monitor — on the flusher thread after a force, on
  * the truncating thread (which holds the append lock) when a truncation lowers it — so calls never overtake each other;
  * it must only publish, never call out, or a callee that waits for the append lock would deadlock with a truncation.
- * {@link #afterDurableSeq} and {@link #onForceFailed} on the flusher thread with no lock held: where user code runs.
+ * {@link #afterDurableSeq} and {@link #onForceFailed} where the force cycle ran, with no lock of the store held: on
+ * the flusher thread, or — before the flusher's thread started and from its close on — on the thread of the
+ * {@code flush()} that ran the cycle, inside the flusher's monitor. Where user code runs.
  */
 public interface DurabilityListener
 {

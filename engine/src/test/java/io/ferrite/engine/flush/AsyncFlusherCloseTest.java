@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -98,6 +99,36 @@ class AsyncFlusherCloseTest
 
         assertThat(flusher.flush().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isZero();
         assertThat(flusher.flushAndWait()).isZero();
+    }
+
+    /**
+     * An {@code Error} in a duty cycle ends the agent's thread without {@code onClose()} (the runner rethrows it): a
+     * {@code flush()} that saw the agent running and queued its request just after is served on its own thread.
+     */
+    @Test
+    void flushQueuedJustAfterAnErrorStoppedTheAgentCompletes() throws Exception
+    {
+        final AsyncFlusher flusher = new AsyncFlusher("error-race", new BlockFlusher(new StreamIndex(),
+            new ReentrantLock(), tmp, StorageIO.standard(), window()), SyncMode.INTERVAL, 1, 0,
+            new StoreMetrics(Long.MAX_VALUE, LOG), null, new WakeUpIdleStrategy());
+        flusher.intervalListener((seq) ->
+        {
+            throw new StackOverflowError("injected");
+        });
+        onAgentThread(flusher::onStart);
+        flusher.beforeQueueing(() ->
+        {
+            flusher.beforeQueueing(null);
+            final Future<Integer> cycle = agentThread.submit(flusher::doWork);
+            assertThatThrownBy(() -> cycle.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(StackOverflowError.class);
+        });
+
+        final CompletableFuture<Long> flushed = flusher.flush();
+
+        assertThat(flushed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isZero();
     }
 
     private static AsyncFlusher flusher(final BlockFlusher blocks)
