@@ -432,7 +432,30 @@ public final class AsyncFlusher implements Agent, AutoCloseable
             closing = true;
             phase = STOPPED;
             window.close();
+            failStranded(ex);
             throw ex;
+        }
+    }
+
+    /**
+     * After an {@code Error} ended a duty cycle: fail the requests it had drained and those queued, which no cycle
+     * will serve now, rather than leave their callers waiting for ever. Whether a drained request's force happened is
+     * not known, so a commit among them fails as of unknown outcome. Requests queued from now on are served by their
+     * callers ({@link #closing}).
+     */
+    private void failStranded(final Error error)
+    {
+        try
+        {
+            synchronized (this)
+            {
+                drain();
+                failDrained(new StoreException("the flusher's thread stopped: " + error, null, error));
+            }
+        }
+        catch (final RuntimeException | Error another)
+        {
+            error.addSuppressed(another);
         }
     }
 

@@ -4,6 +4,7 @@ import io.ferrite.engine.agent.WakeUpIdleStrategy;
 import io.ferrite.engine.block.StreamIndex;
 import io.ferrite.engine.metrics.StoreMetrics;
 import io.ferrite.store.StorageIO;
+import io.ferrite.store.StoreException;
 import io.ferrite.store.StoreIOException;
 import io.ferrite.store.SyncMode;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,6 +131,38 @@ class AsyncFlusherCloseTest
         final CompletableFuture<Long> flushed = flusher.flush();
 
         assertThat(flushed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isZero();
+    }
+
+    /**
+     * A flush queued while a duty cycle ran that then dies of an {@code Error} (here in the interval listener, after
+     * its force): no cycle will serve it, so it fails, naming the error, rather than leave its caller waiting for ever.
+     */
+    @Test
+    void aFlushStrandedByAnErrorInADutyCycleFails() throws Exception
+    {
+        final AsyncFlusher flusher = new AsyncFlusher("error-stranded", new BlockFlusher(new StreamIndex(),
+            new ReentrantLock(), tmp, StorageIO.standard(), window()), SyncMode.INTERVAL, 1, 0,
+            new StoreMetrics(Long.MAX_VALUE, LOG), null, new WakeUpIdleStrategy());
+        final AtomicReference<CompletableFuture<Long>> queuedDuringCycle = new AtomicReference<>();
+        flusher.intervalListener((seq) ->
+        {
+            queuedDuringCycle.set(flusher.flush());
+            throw new StackOverflowError("injected");
+        });
+        onAgentThread(flusher::onStart);
+
+        final Future<Integer> cycle = agentThread.submit(flusher::doWork);
+        assertThatThrownBy(() -> cycle.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isInstanceOf(StackOverflowError.class);
+
+        assertThatThrownBy(() -> queuedDuringCycle.get().get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isInstanceOf(StoreException.class)
+            .hasMessageContaining("the flusher's thread stopped")
+            .hasMessageContaining("injected");
     }
 
     private static AsyncFlusher flusher(final BlockFlusher blocks)
