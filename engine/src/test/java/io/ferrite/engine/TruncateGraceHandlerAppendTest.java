@@ -26,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static io.ferrite.engine.EraseWhileReadingTest.await;
 import static io.ferrite.engine.EraseWhileReadingTest.awaitCondition;
+import static io.ferrite.engine.TruncateGraceHandlerQueryTest.awaitTryingAppendLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -221,11 +222,7 @@ class TruncateGraceHandlerAppendTest
                 // On the truncating thread, holding the append lock: the handler's append asks for it.
                 append.countDown();
                 // Trying the lock from inside the handler, or (were it not refused) queued for it.
-                while (!store.appendLock().hasQueuedThread(reader) && Arrays.stream(reader.getStackTrace())
-                    .noneMatch((frame) -> frame.getMethodName().equals("lockInsideHandler")))
-                {
-                    Thread.onSpinWait();
-                }
+                awaitTryingAppendLock(store, reader);
             });
             reader.start();
             await(inside);

@@ -72,11 +72,7 @@ class TruncateGraceHandlerQueryTest
                 // On the truncating thread, holding the append lock: the handler's query queues for it.
                 query.countDown();
                 // Trying the lock from inside the handler, or (were it not refused) queued for it.
-                while (!store.appendLock().hasQueuedThread(reader) && Arrays.stream(reader.getStackTrace())
-                    .noneMatch((frame) -> frame.getMethodName().equals("lockInsideHandler")))
-                {
-                    Thread.onSpinWait();
-                }
+                awaitTryingAppendLock(store, reader);
             });
             reader.start();
             inside.await();
@@ -108,6 +104,19 @@ class TruncateGraceHandlerQueryTest
             {
                 // Keep waiting.
             }
+        }
+    }
+
+    /**
+     * Spin until {@code reader} tries the append lock from inside its handler, or (were it not refused) is queued for
+     * it: on the truncating thread, holding the lock.
+     */
+    static void awaitTryingAppendLock(final FileStreamStore store, final Thread reader)
+    {
+        while (!store.appendLock().hasQueuedThread(reader) && Arrays.stream(reader.getStackTrace())
+            .noneMatch((frame) -> frame.getMethodName().equals("lockInsideHandler")))
+        {
+            Thread.onSpinWait();
         }
     }
 }
