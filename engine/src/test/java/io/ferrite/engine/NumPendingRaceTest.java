@@ -1,8 +1,8 @@
 package io.ferrite.engine;
 
+import io.ferrite.engine.testing.FileForceHook;
 import io.ferrite.engine.testing.StreamMode;
 import io.ferrite.format.BlockDescriptor;
-import io.ferrite.store.StorageIO;
 import io.ferrite.store.StreamConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,8 +11,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -327,7 +325,7 @@ class NumPendingRaceTest
     @Test
     void aCountWhoseScanRanDuringATruncationCountsAgain() throws Exception
     {
-        final CutPause io = new CutPause();
+        final FileForceHook io = new FileForceHook();
         final StreamConfig config = StreamConfig.builder("pending").blockSize(4096).maxMsgSize(256).build();
         try (FileStreamStore store = FileStreamStore.open(dir, config, io))
         {
@@ -366,7 +364,13 @@ class NumPendingRaceTest
             }, "num-pending-counter");
             counter.start();
             await(summed);
-            io.pauseAtCut(Thread.currentThread(), cutForced, scanned);
+            // At the force of the block the cut zeroed: bounded, before the fix the count's scan finishes there; after
+            // it, too (its retry then waits for the lock this thread holds, which is why the wait is on its scan).
+            io.atCut(() ->
+            {
+                cutForced.countDown();
+                await(scanned);
+            });
             store.truncate(3);
             counter.join();
             assertThat(failure.get()).isNull();
@@ -386,54 +390,6 @@ class NumPendingRaceTest
         {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
-        }
-    }
-
-    /**
-     * Pauses the truncating thread at the force of the block its cut zeroed (only a cut forces a block file through
-     * {@code forceFile}): tells {@code reached}, then waits for {@code resume}.
-     */
-    private static final class CutPause implements StorageIO
-    {
-        private final StorageIO real = StorageIO.standard();
-        private volatile Thread truncating;
-        private volatile CountDownLatch reached;
-        private volatile CountDownLatch resume;
-
-        void pauseAtCut(final Thread thread, final CountDownLatch reached, final CountDownLatch resume)
-        {
-            this.reached = reached;
-            this.resume = resume;
-            this.truncating = thread;
-        }
-
-        @Override
-        public void forceBlock(
-            final Path file, final FileChannel channel, final MappedByteBuffer mapped, final int from, final int to,
-            final boolean metadata) throws IOException
-        {
-            real.forceBlock(file, channel, mapped, from, to, metadata);
-        }
-
-        @Override
-        public void forceFile(final Path file, final FileChannel channel) throws IOException
-        {
-            if (Thread.currentThread() == truncating && file.getFileName().toString()
-                .endsWith(BlockDescriptor.FILE_SUFFIX))
-            {
-                truncating = null;
-                reached.countDown();
-                // Bounded: before the fix the count's scan finishes here; after it, too (its retry then waits for
-                // the lock this thread holds, which is why the wait is on its scan, not on its answer).
-                await(resume);
-            }
-            real.forceFile(file, channel);
-        }
-
-        @Override
-        public void syncDirectory(final Path dir) throws IOException
-        {
-            real.syncDirectory(dir);
         }
     }
 
